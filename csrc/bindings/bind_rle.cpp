@@ -1,0 +1,496 @@
+// Bindings of the RLE family: buffers in, GIL released, kernel, status out.
+// Many RLEs travel as a batch: one flat counts array (uint32 or uint64), int64
+// offsets (n + 1, offsets[i]..offsets[i+1] are RLE i's counts) and int64 sizes
+// (n x 2 rows of height, width). Bounds are re-checked here (O(n)); the sums of
+// counts were checked when the batch was built (maskcore/rle.py).
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../common/parallel.hpp"
+#include "../rle/rle.hpp"
+#include "buffers.hpp"
+
+namespace maskcore::py_bind {
+namespace {
+
+using rle::Op;
+
+bool fits_u32(uint64_t total) { return total < (uint64_t{1} << 32); }
+
+template <class F>
+auto with_count_type(const py::array& counts, F&& f) {
+    if (counts.dtype().is(py::dtype::of<uint32_t>())) return f(uint32_t{});
+    if (counts.dtype().is(py::dtype::of<uint64_t>())) return f(uint64_t{});
+    throw py::type_error("counts: expected uint32 or uint64, got " + std::string(py::str(counts.dtype())));
+}
+
+template <class T>
+struct Batch {
+    Span<T> flat;
+    Span<int64_t> offsets;
+    const int64_t* sizes;
+    int64_t n;
+    const T* counts(int64_t i) const { return flat.data + offsets.data[i]; }
+    int64_t len(int64_t i) const { return offsets.data[i + 1] - offsets.data[i]; }
+    int64_t h(int64_t i) const { return sizes[2 * i]; }
+    int64_t w(int64_t i) const { return sizes[2 * i + 1]; }
+};
+
+template <class T>
+Batch<T> batch(const py::array& flat, const py::array& offsets, const py::array& sizes, const char* name) {
+    Batch<T> b{span<T>(flat, name), span<int64_t>(offsets, "offsets"), nullptr, 0};
+    b.n = b.offsets.size - 1;
+    require(b.n >= 0, std::string(name) + ": offsets must have n + 1 entries");
+    require(sizes.dtype().is(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == b.n &&
+                sizes.shape(1) == 2 && (sizes.flags() & py::array::c_style),
+            std::string(name) + ": sizes must be a contiguous int64 (n, 2) array");
+    b.sizes = static_cast<const int64_t*>(sizes.data());
+    require(b.offsets.data[0] == 0 && b.offsets.data[b.n] <= b.flat.size, std::string(name) + ": offsets out of range");
+    for (int64_t i = 0; i < b.n; ++i)
+        require(b.offsets.data[i] <= b.offsets.data[i + 1] && b.h(i) >= 0 && b.w(i) >= 0,
+                std::string(name) + ": offsets must be increasing and sizes non-negative");
+    return b;
+}
+
+std::string check_message(const char* name, uint64_t total, const ErrorInfo& e, int64_t n) {
+    if (e.index < n)
+        return std::string(name) + ": counts sum past height*width = " + std::to_string(total) + " at counts[" +
+               std::to_string(e.index) + "]";
+    return std::string(name) + ": counts sum to " + std::to_string(e.value) + ", expected height*width = " +
+           std::to_string(total);
+}
+
+// ---- encode ---------------------------------------------------------------------
+
+template <class T>
+py::array encode_one(View2D<const uint8_t> v, bool strict, const char* name) {
+    RunBuf<T> out;
+    ErrorInfo err;
+    Status s;
+    {
+        py::gil_scoped_release nogil;
+        s = rle::encode<T>(v, strict, out, err);
+    }
+    if (s == Status::invalid_value) {
+        const int64_t r = err.index % (v.rows ? v.rows : 1), c = err.index / (v.rows ? v.rows : 1);
+        raise(s, std::string(name) + ": expected only 0 and 1 (or bool), found " + std::to_string(err.value) +
+                     " at [" + std::to_string(r) + ", " + std::to_string(c) + "]");
+    }
+    if (s != Status::ok) raise(s, std::string(name) + ": encode failed");
+    return adopt(out);
+}
+
+py::array encode(const py::array& mask, bool strict) {
+    const View2D<const uint8_t> v = const_view(mask, "mask");
+    if (fits_u32(static_cast<uint64_t>(v.rows) * static_cast<uint64_t>(v.cols))) return encode_one<uint32_t>(v, strict, "mask");
+    return encode_one<uint64_t>(v, strict, "mask");
+}
+
+// (H, W, N) -> (flat counts, offsets); masks in parallel.
+template <class T>
+py::tuple encode_batch_t(const py::array& masks, bool strict, int threads) {
+    const int64_t h = masks.shape(0), w = masks.shape(1), n = masks.shape(2);
+    const auto* base = static_cast<const uint8_t*>(masks.data());
+    const int64_t s0 = masks.strides(0), s1 = masks.strides(1), s2 = masks.strides(2);
+    std::vector<RunBuf<T>> runs(static_cast<size_t>(n));
+    std::vector<Status> status(static_cast<size_t>(n), Status::ok);
+    std::vector<ErrorInfo> errs(static_cast<size_t>(n));
+    int64_t total_len = 0;
+    {
+        py::gil_scoped_release nogil;
+        parallel_for(n, threads, [&](int64_t i) {
+            const View2D<const uint8_t> v{base + i * s2, h, w, s0, s1};
+            status[i] = rle::encode<T>(v, strict, runs[i], errs[i]);
+        });
+        for (int64_t i = 0; i < n; ++i) total_len += runs[i].size;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+        if (status[i] == Status::invalid_value) {
+            const int64_t r = errs[i].index % (h ? h : 1), c = errs[i].index / (h ? h : 1);
+            raise(status[i], "mask: expected only 0 and 1 (or bool), found " + std::to_string(errs[i].value) + " at [" +
+                                 std::to_string(r) + ", " + std::to_string(c) + ", " + std::to_string(i) + "]");
+        }
+        if (status[i] != Status::ok) raise(status[i], "mask: encode failed");
+    }
+    py::array_t<T> flat(total_len);
+    py::array_t<int64_t> offsets(n + 1);
+    T* f = flat.mutable_data();
+    int64_t* o = offsets.mutable_data();
+    o[0] = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        if (runs[i].size) std::memcpy(f + o[i], runs[i].data, static_cast<size_t>(runs[i].size) * sizeof(T));
+        o[i + 1] = o[i] + runs[i].size;
+    }
+    return py::make_tuple(flat, offsets);
+}
+
+py::tuple encode_batch(const py::array& masks, bool strict, int threads) {
+    require(masks.dtype().is(py::dtype::of<uint8_t>()) && masks.ndim() == 3, "mask: expected a uint8 (H, W, N) array");
+    if (fits_u32(static_cast<uint64_t>(masks.shape(0)) * static_cast<uint64_t>(masks.shape(1))))
+        return encode_batch_t<uint32_t>(masks, strict, threads);
+    return encode_batch_t<uint64_t>(masks, strict, threads);
+}
+
+// ---- decode ---------------------------------------------------------------------
+
+void decode(const py::array& counts, py::array& out) {
+    View2D<uint8_t> v = mutable_view(out, "out");
+    with_count_type(counts, [&](auto t) {
+        using T = decltype(t);
+        const Span<T> c = span<T>(counts, "counts");
+        Status s;
+        {
+            py::gil_scoped_release nogil;
+            s = rle::decode<T>(c.data, c.size, v);
+        }
+        if (s != Status::ok) raise(s, "rle: counts do not match the output shape");
+        return 0;
+    });
+}
+
+// Batch -> (H, W, N) out, one plane per RLE, in parallel. All RLEs have out's (H, W).
+void decode_batch(const py::array& flat, const py::array& offsets, const py::array& sizes, py::array& out, int threads) {
+    require(out.dtype().is(py::dtype::of<uint8_t>()) && out.ndim() == 3 && out.writeable(),
+            "out: expected a writable uint8 (H, W, N) array");
+    with_count_type(flat, [&](auto t) {
+        using T = decltype(t);
+        const Batch<T> b = batch<T>(flat, offsets, sizes, "rles");
+        require(b.n == out.shape(2), "out: expected one plane per RLE");
+        for (int64_t i = 0; i < b.n; ++i)
+            require(b.h(i) == out.shape(0) && b.w(i) == out.shape(1), "rles: all RLEs must have the output's size");
+        auto* base = static_cast<uint8_t*>(out.mutable_data());
+        const int64_t s0 = out.strides(0), s1 = out.strides(1), s2 = out.strides(2);
+        std::vector<Status> status(static_cast<size_t>(b.n), Status::ok);
+        {
+            py::gil_scoped_release nogil;
+            parallel_for(b.n, threads, [&](int64_t i) {
+                status[i] = rle::decode<T>(b.counts(i), b.len(i), View2D<uint8_t>{base + i * s2, b.h(i), b.w(i), s0, s1});
+            });
+        }
+        for (int64_t i = 0; i < b.n; ++i)
+            if (status[i] != Status::ok) raise(status[i], "rles[" + std::to_string(i) + "]: counts do not match its size");
+        return 0;
+    });
+}
+
+// ---- validation, area, bbox, iou -------------------------------------------------
+
+void check(const py::array& counts, int64_t h, int64_t w, const char* name) {
+    with_count_type(counts, [&](auto t) {
+        using T = decltype(t);
+        const Span<T> c = span<T>(counts, name);
+        const uint64_t total = static_cast<uint64_t>(h) * static_cast<uint64_t>(w);
+        ErrorInfo err;
+        Status s;
+        {
+            py::gil_scoped_release nogil;
+            s = rle::check_counts<T>(c.data, c.size, total, err);
+        }
+        if (s != Status::ok) raise(s, check_message(name, total, err, c.size));
+        return 0;
+    });
+}
+
+// Returns the index of the first invalid RLE and raises with its message.
+void check_batch(const py::array& flat, const py::array& offsets, const py::array& sizes, int threads) {
+    with_count_type(flat, [&](auto t) {
+        using T = decltype(t);
+        const Batch<T> b = batch<T>(flat, offsets, sizes, "rles");
+        std::vector<Status> status(static_cast<size_t>(b.n));
+        std::vector<ErrorInfo> errs(static_cast<size_t>(b.n));
+        {
+            py::gil_scoped_release nogil;
+            parallel_for(b.n, threads, [&](int64_t i) {
+                status[i] = rle::check_counts<T>(b.counts(i), b.len(i), static_cast<uint64_t>(b.h(i)) * static_cast<uint64_t>(b.w(i)), errs[i]);
+            });
+        }
+        for (int64_t i = 0; i < b.n; ++i)
+            if (status[i] != Status::ok) {
+                const std::string name = "rles[" + std::to_string(i) + "]";
+                raise(status[i], check_message(name.c_str(), static_cast<uint64_t>(b.h(i)) * static_cast<uint64_t>(b.w(i)), errs[i], b.len(i)));
+            }
+        return 0;
+    });
+}
+
+py::array_t<int64_t> area_batch(const py::array& flat, const py::array& offsets, const py::array& sizes, int threads) {
+    return with_count_type(flat, [&](auto t) {
+        using T = decltype(t);
+        const Batch<T> b = batch<T>(flat, offsets, sizes, "rles");
+        py::array_t<int64_t> out(b.n);
+        int64_t* o = out.mutable_data();
+        {
+            py::gil_scoped_release nogil;
+            parallel_for(b.n, threads, [&](int64_t i) { o[i] = static_cast<int64_t>(rle::area<T>(b.counts(i), b.len(i))); });
+        }
+        return out;
+    });
+}
+
+py::array_t<int64_t> bbox_batch(const py::array& flat, const py::array& offsets, const py::array& sizes, int threads) {
+    return with_count_type(flat, [&](auto t) {
+        using T = decltype(t);
+        const Batch<T> b = batch<T>(flat, offsets, sizes, "rles");
+        py::array_t<int64_t> out({b.n, int64_t{4}});
+        int64_t* o = out.mutable_data();
+        {
+            py::gil_scoped_release nogil;
+            parallel_for(b.n, threads, [&](int64_t i) { rle::bbox<T>(b.counts(i), b.len(i), b.h(i), b.w(i), o + 4 * i); });
+        }
+        return out;
+    });
+}
+
+// IoU of every a[i] with every b[j]; crowd[j] != 0 makes the union area(a[i]).
+// Pairs whose boxes do not overlap are 0 without walking the runs.
+py::array_t<double> iou(const py::array& aflat, const py::array& aoff, const py::array& asizes, const py::array& bflat,
+                        const py::array& boff, const py::array& bsizes, const py::array& crowd, int threads) {
+    require(aflat.dtype().is(bflat.dtype()), "iou: both operands must have the same counts dtype");
+    return with_count_type(aflat, [&](auto t) {
+        using T = decltype(t);
+        const Batch<T> a = batch<T>(aflat, aoff, asizes, "a"), b = batch<T>(bflat, boff, bsizes, "b");
+        const Span<uint8_t> cr = span<uint8_t>(crowd, "iscrowd");
+        require(cr.size == b.n, "iscrowd: expected one flag per ground-truth RLE");
+        for (int64_t i = 0; i < a.n; ++i)
+            for (int64_t j = 0; j < b.n; ++j)
+                if (a.h(i) != b.h(j) || a.w(i) != b.w(j)) {
+                    raise(Status::size_mismatch, "iou: a[" + std::to_string(i) + "] is " + std::to_string(a.h(i)) + "x" +
+                                                     std::to_string(a.w(i)) + " but b[" + std::to_string(j) + "] is " +
+                                                     std::to_string(b.h(j)) + "x" + std::to_string(b.w(j)));
+                }
+        py::array_t<double> out({a.n, b.n});
+        double* o = out.mutable_data();
+        std::vector<int64_t> abox(static_cast<size_t>(4 * a.n)), bbox(static_cast<size_t>(4 * b.n));
+        std::vector<uint64_t> aarea(static_cast<size_t>(a.n)), barea(static_cast<size_t>(b.n));
+        py::gil_scoped_release nogil;
+        parallel_for(a.n, threads, [&](int64_t i) {
+            rle::bbox<T>(a.counts(i), a.len(i), a.h(i), a.w(i), &abox[4 * i]);
+            aarea[i] = rle::area<T>(a.counts(i), a.len(i));
+        });
+        parallel_for(b.n, threads, [&](int64_t j) {
+            rle::bbox<T>(b.counts(j), b.len(j), b.h(j), b.w(j), &bbox[4 * j]);
+            barea[j] = rle::area<T>(b.counts(j), b.len(j));
+        });
+        parallel_for(a.n, threads, [&](int64_t i) {
+            const int64_t* p = &abox[4 * i];
+            for (int64_t j = 0; j < b.n; ++j) {
+                const int64_t* q = &bbox[4 * j];
+                double v = 0.0;
+                const bool overlap = std::max(p[0], q[0]) < std::min(p[0] + p[2], q[0] + q[2]) &&
+                                     std::max(p[1], q[1]) < std::min(p[1] + p[3], q[1] + q[3]);
+                if (overlap) {
+                    const uint64_t inter = rle::intersection<T>(a.counts(i), a.len(i), b.counts(j), b.len(j));
+                    if (inter) {
+                        const uint64_t uni = cr.data[j] ? aarea[i] : aarea[i] + barea[j] - inter;
+                        v = static_cast<double>(inter) / static_cast<double>(uni);
+                    }
+                }
+                o[i * b.n + j] = v;
+            }
+        });
+        py::gil_scoped_acquire gil;
+        return out;
+    });
+}
+
+// ---- set operations ---------------------------------------------------------------
+
+py::array combine(const py::array& a, const py::array& b, int op) {
+    require(a.dtype().is(b.dtype()), "combine: both operands must have the same counts dtype");
+    require(op >= 0 && op <= 3, "op: expected 0..3");
+    return with_count_type(a, [&](auto t) -> py::array {
+        using T = decltype(t);
+        const Span<T> x = span<T>(a, "a"), y = span<T>(b, "b");
+        RunBuf<T> out;
+        Status s;
+        {
+            py::gil_scoped_release nogil;
+            s = rle::combine<T>(x.data, x.size, y.data, y.size, static_cast<Op>(op), out);
+        }
+        if (s != Status::ok) raise(s, "combine failed");
+        return adopt(out);
+    });
+}
+
+// Folds op over a batch (all of one size, checked by the caller): merge(rles, intersect).
+py::array merge(const py::array& flat, const py::array& offsets, const py::array& sizes, int op) {
+    require(op >= 0 && op <= 3, "op: expected 0..3");
+    return with_count_type(flat, [&](auto t) -> py::array {
+        using T = decltype(t);
+        const Batch<T> b = batch<T>(flat, offsets, sizes, "rles");
+        require(b.n >= 1, "rles: expected at least one RLE");
+        for (int64_t i = 1; i < b.n; ++i)
+            if (b.h(i) != b.h(0) || b.w(i) != b.w(0))
+                raise(Status::size_mismatch, "rles: rles[" + std::to_string(i) + "] is " + std::to_string(b.h(i)) + "x" +
+                                                 std::to_string(b.w(i)) + " but rles[0] is " + std::to_string(b.h(0)) +
+                                                 "x" + std::to_string(b.w(0)));
+        RunBuf<T> acc;
+        Status s = Status::ok;
+        {
+            py::gil_scoped_release nogil;
+            if (!acc.reserve_more(b.len(0))) s = Status::bad_alloc;
+            else {
+                std::memcpy(acc.data, b.counts(0), static_cast<size_t>(b.len(0)) * sizeof(T));
+                acc.size = b.len(0);
+            }
+            for (int64_t i = 1; i < b.n && s == Status::ok; ++i) {
+                RunBuf<T> next;
+                s = rle::combine<T>(acc.data, acc.size, b.counts(i), b.len(i), static_cast<Op>(op), next);
+                acc = std::move(next);
+            }
+        }
+        if (s != Status::ok) raise(s, "merge failed");
+        return adopt(acc);
+    });
+}
+
+// ---- string codec -----------------------------------------------------------------
+
+py::bytes to_string(const py::array& counts) {
+    return with_count_type(counts, [&](auto t) {
+        using T = decltype(t);
+        const Span<T> c = span<T>(counts, "counts");
+        RunBuf<char> out;
+        Status s;
+        {
+            py::gil_scoped_release nogil;
+            s = rle::to_string<T>(c.data, c.size, out);
+        }
+        if (s != Status::ok) raise(s, "to_string failed");
+        return py::bytes(out.data ? out.data : "", static_cast<size_t>(out.size));
+    });
+}
+
+py::list to_string_batch(const py::array& flat, const py::array& offsets, const py::array& sizes, int threads) {
+    return with_count_type(flat, [&](auto t) {
+        using T = decltype(t);
+        const Batch<T> b = batch<T>(flat, offsets, sizes, "rles");
+        std::vector<RunBuf<char>> strs(static_cast<size_t>(b.n));
+        std::vector<Status> status(static_cast<size_t>(b.n));
+        {
+            py::gil_scoped_release nogil;
+            parallel_for(b.n, threads, [&](int64_t i) { status[i] = rle::to_string<T>(b.counts(i), b.len(i), strs[i]); });
+        }
+        py::list out(b.n);
+        for (int64_t i = 0; i < b.n; ++i) {
+            if (status[i] != Status::ok) raise(status[i], "to_string failed");
+            out[i] = py::bytes(strs[i].data ? strs[i].data : "", static_cast<size_t>(strs[i].size));
+        }
+        return out;
+    });
+}
+
+std::string string_error(const char* name, const char* s, int64_t len, const ErrorInfo& e) {
+    const std::string where = std::string(name) + ": invalid compressed RLE string";
+    if (e.index >= len) return where + ": counts sum to " + std::to_string(e.value) + ", not height*width";
+    if (e.value == -1 && e.index < len) return where + ": truncated (the value at offset " + std::to_string(e.index) + " never ends)";
+    const unsigned char ch = static_cast<unsigned char>(s[e.index]);
+    if (ch < 48 || ch > 111) return where + ": character " + std::to_string(ch) + " at offset " + std::to_string(e.index) + " is outside '0'..'o'";
+    return where + ": value " + std::to_string(e.value) + " at offset " + std::to_string(e.index) +
+           " is negative, too long, or runs past height*width";
+}
+
+template <class T>
+Status parse(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, ErrorInfo& err) {
+    return rle::from_string<T>(s, len, total, out, err);
+}
+
+py::array from_string(const py::bytes& data, int64_t h, int64_t w, const char* name) {
+    char* s = nullptr;
+    py::ssize_t len = 0;
+    PyBytes_AsStringAndSize(data.ptr(), &s, &len);
+    const uint64_t total = static_cast<uint64_t>(h) * static_cast<uint64_t>(w);
+    auto run = [&](auto t) -> py::array {
+        using T = decltype(t);
+        RunBuf<T> out;
+        ErrorInfo err;
+        Status st;
+        {
+            py::gil_scoped_release nogil;
+            st = parse<T>(s, len, total, out, err);
+        }
+        if (st != Status::ok) raise(st, string_error(name, s, len, err));
+        return adopt(out);
+    };
+    return fits_u32(total) ? run(uint32_t{}) : run(uint64_t{});
+}
+
+// Many strings (bytes) of the given sizes -> (flat, offsets); counts dtype from the largest size.
+py::tuple from_string_batch(const py::list& strings, const py::array& sizes, int threads) {
+    const int64_t n = static_cast<int64_t>(strings.size());
+    require(sizes.dtype().is(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == n &&
+                sizes.shape(1) == 2 && (sizes.flags() & py::array::c_style),
+            "sizes: expected a contiguous int64 (n, 2) array");
+    const int64_t* sz = static_cast<const int64_t*>(sizes.data());
+    std::vector<const char*> ptr(static_cast<size_t>(n));
+    std::vector<int64_t> len(static_cast<size_t>(n));
+    bool wide = false;
+    for (int64_t i = 0; i < n; ++i) {
+        PyObject* o = strings[static_cast<size_t>(i)].ptr();
+        if (!PyBytes_Check(o)) throw py::type_error("counts: expected bytes");
+        char* s;
+        py::ssize_t l;
+        PyBytes_AsStringAndSize(o, &s, &l);
+        ptr[i] = s;
+        len[i] = l;
+        require(sz[2 * i] >= 0 && sz[2 * i + 1] >= 0, "sizes: expected non-negative sizes");
+        wide = wide || !fits_u32(static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]));
+    }
+    auto run = [&](auto t) -> py::tuple {
+        using T = decltype(t);
+        std::vector<RunBuf<T>> runs(static_cast<size_t>(n));
+        std::vector<Status> status(static_cast<size_t>(n));
+        std::vector<ErrorInfo> errs(static_cast<size_t>(n));
+        {
+            py::gil_scoped_release nogil;
+            parallel_for(n, threads, [&](int64_t i) {
+                status[i] = parse<T>(ptr[i], len[i], static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]), runs[i], errs[i]);
+            });
+        }
+        int64_t total_len = 0;
+        for (int64_t i = 0; i < n; ++i) {
+            if (status[i] != Status::ok) {
+                const std::string name = "rles[" + std::to_string(i) + "]";
+                raise(status[i], string_error(name.c_str(), ptr[i], len[i], errs[i]));
+            }
+            total_len += runs[i].size;
+        }
+        py::array_t<T> flat(total_len);
+        py::array_t<int64_t> offsets(n + 1);
+        T* f = flat.mutable_data();
+        int64_t* o = offsets.mutable_data();
+        o[0] = 0;
+        for (int64_t i = 0; i < n; ++i) {
+            if (runs[i].size) std::memcpy(f + o[i], runs[i].data, static_cast<size_t>(runs[i].size) * sizeof(T));
+            o[i + 1] = o[i] + runs[i].size;
+        }
+        return py::make_tuple(flat, offsets);
+    };
+    return wide ? run(uint64_t{}) : run(uint32_t{});
+}
+
+}  // namespace
+
+void bind_rle(py::module_& m) {
+    m.def("rle_encode", &encode, py::arg("mask"), py::arg("strict"));
+    m.def("rle_encode_batch", &encode_batch, py::arg("masks"), py::arg("strict"), py::arg("threads"));
+    m.def("rle_decode", &decode, py::arg("counts"), py::arg("out"));
+    m.def("rle_decode_batch", &decode_batch, py::arg("flat"), py::arg("offsets"), py::arg("sizes"), py::arg("out"),
+          py::arg("threads"));
+    m.def("rle_check", &check, py::arg("counts"), py::arg("height"), py::arg("width"), py::arg("name"));
+    m.def("rle_check_batch", &check_batch, py::arg("flat"), py::arg("offsets"), py::arg("sizes"), py::arg("threads"));
+    m.def("rle_area_batch", &area_batch, py::arg("flat"), py::arg("offsets"), py::arg("sizes"), py::arg("threads"));
+    m.def("rle_bbox_batch", &bbox_batch, py::arg("flat"), py::arg("offsets"), py::arg("sizes"), py::arg("threads"));
+    m.def("rle_iou", &iou, py::arg("aflat"), py::arg("aoffsets"), py::arg("asizes"), py::arg("bflat"),
+          py::arg("boffsets"), py::arg("bsizes"), py::arg("iscrowd"), py::arg("threads"));
+    m.def("rle_combine", &combine, py::arg("a"), py::arg("b"), py::arg("op"));
+    m.def("rle_merge", &merge, py::arg("flat"), py::arg("offsets"), py::arg("sizes"), py::arg("op"));
+    m.def("rle_to_string", &to_string, py::arg("counts"));
+    m.def("rle_to_string_batch", &to_string_batch, py::arg("flat"), py::arg("offsets"), py::arg("sizes"),
+          py::arg("threads"));
+    m.def("rle_from_string", &from_string, py::arg("data"), py::arg("height"), py::arg("width"), py::arg("name"));
+    m.def("rle_from_string_batch", &from_string_batch, py::arg("strings"), py::arg("sizes"), py::arg("threads"));
+}
+
+}  // namespace maskcore::py_bind

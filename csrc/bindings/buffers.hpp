@@ -1,0 +1,76 @@
+// csrc/bindings/buffers.hpp — numpy arrays to kernel views and back, and the one
+// place where a kernel Status becomes a Python exception.
+//
+// The Python layer (maskcore/_validate.py) has already checked dtypes, ndim and
+// values; these helpers only re-check what would make a view unsafe, so a direct
+// call into _core with a wrong array raises instead of reading out of bounds.
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdlib>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "../common/common.hpp"
+#include "../common/runbuf.hpp"
+
+namespace maskcore::py_bind {
+namespace py = pybind11;
+
+// Status -> exception: ValueError for bad arguments and data, OverflowError,
+// MemoryError. `what` is the message, naming the parameter and the value.
+[[noreturn]] inline void raise(Status s, const std::string& what) {
+    switch (s) {
+        case Status::overflow: throw std::overflow_error(what);
+        case Status::bad_alloc: throw std::bad_alloc();
+        default: throw py::value_error(what);
+    }
+}
+
+inline void require(bool ok, const std::string& what) {
+    if (!ok) throw py::value_error(what);
+}
+
+// A 2D (or one plane of a 3D) uint8 array as a view. Strides are in bytes = elements.
+inline View2D<const uint8_t> const_view(const py::array& a, const char* name) {
+    require(a.dtype().is(py::dtype::of<uint8_t>()), std::string(name) + ": expected a uint8 array");
+    require(a.ndim() == 2, std::string(name) + ": expected a 2D array");
+    return {static_cast<const uint8_t*>(a.data()), a.shape(0), a.shape(1), a.strides(0), a.strides(1)};
+}
+
+inline View2D<uint8_t> mutable_view(py::array& a, const char* name) {
+    require(a.dtype().is(py::dtype::of<uint8_t>()), std::string(name) + ": expected a uint8 array");
+    require(a.ndim() == 2, std::string(name) + ": expected a 2D array");
+    require(a.writeable(), std::string(name) + ": array is read-only");
+    return {static_cast<uint8_t*>(a.mutable_data()), a.shape(0), a.shape(1), a.strides(0), a.strides(1)};
+}
+
+// Hands a RunBuf's memory to numpy without copying (freed by a capsule).
+template <class T>
+py::array_t<T> adopt(RunBuf<T>& buf) {
+    const py::ssize_t n = buf.size;
+    T* p = buf.release();
+    if (n > 0) {
+        if (void* q = std::realloc(p, static_cast<size_t>(n) * sizeof(T))) p = static_cast<T*>(q);
+    }
+    py::capsule owner(p, [](void* q) { std::free(q); });
+    return py::array_t<T>({n}, {static_cast<py::ssize_t>(sizeof(T))}, p, owner);
+}
+
+// 1D C-contiguous array of T (counts, offsets): pointer and length.
+template <class T>
+struct Span {
+    const T* data;
+    int64_t size;
+};
+
+template <class T>
+Span<T> span(const py::array& a, const char* name) {
+    require(a.dtype().is(py::dtype::of<T>()), std::string(name) + ": wrong dtype " + std::string(py::str(a.dtype())));
+    require(a.ndim() == 1 && (a.flags() & py::array::c_style), std::string(name) + ": expected a contiguous 1D array");
+    return {static_cast<const T*>(a.data()), a.shape(0)};
+}
+
+}  // namespace maskcore::py_bind

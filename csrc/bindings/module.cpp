@@ -1,0 +1,44 @@
+// maskcore._core: the native module. One bind_<family>() per kernel family; the
+// dispatch controls live here. Every function converts buffers, releases the GIL,
+// calls a kernel and maps its Status to an exception (buffers.hpp). Validation and
+// canonicalization of user input happen before, in maskcore/_validate.py.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+#include <vector>
+
+#include "../dispatch/dispatch.hpp"
+
+namespace py = pybind11;
+
+namespace maskcore::py_bind {
+void bind_rle(py::module_& m);
+}
+
+PYBIND11_MODULE(_core, m) {
+    using namespace maskcore;
+    m.doc() = "maskcore native kernels (internal: use the maskcore package)";
+    m.def("available_isas", [] {
+        std::vector<std::string> out;
+        for (int i = 0; i < kIsaCount; ++i)
+            if (isa_supported(static_cast<Isa>(i))) out.emplace_back(isa_name(static_cast<Isa>(i)));
+        return out;
+    });
+    m.def("best_isa", [] { return std::string(isa_name(best_isa())); });
+    m.def("get_isa", [] { return std::string(isa_name(current_isa())); });
+    m.def("set_isa", [](const std::string& name) {
+        Isa isa;
+        if (!isa_from_name(name.c_str(), &isa))
+            throw py::value_error("isa: expected one of 'scalar', 'avx2', 'avx512', got '" + name + "'");
+        if (set_isa(isa) != Status::ok)
+            throw py::value_error("isa: '" + name + "' is not supported by this CPU (best: '" + isa_name(best_isa()) + "')");
+    });
+    m.def("compiler", [] { return std::string(compiler_description()); });
+#ifdef MASKCORE_SANITIZE
+    m.attr("sanitize") = MASKCORE_SANITIZE;
+#else
+    m.attr("sanitize") = "";
+#endif
+    py_bind::bind_rle(m);
+}

@@ -1,0 +1,52 @@
+// csrc/common/common.hpp — what every kernel family shares.
+//
+// Status codes: kernels never throw, print or abort. They return a Status and the
+// binding layer maps it to a Python exception (see csrc/bindings/errors.hpp).
+// Views: non-owning descriptions of caller memory. Strides are in elements and may
+// be negative or zero-free arbitrary; a kernel picks its fast path from them.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MC_LIKELY(x) __builtin_expect(!!(x), 1)
+#define MC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define MC_RESTRICT __restrict__
+#else
+#define MC_LIKELY(x) (x)
+#define MC_UNLIKELY(x) (x)
+#define MC_RESTRICT
+#endif
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define MC_X86_64 1
+#endif
+
+namespace maskcore {
+
+enum class Status : int {
+    ok = 0,
+    invalid_argument,   // a parameter is out of its domain (ValueError)
+    invalid_value,      // a data value is out of its domain, e.g. a mask byte > 1 (ValueError)
+    corrupt_rle,        // counts or a compressed string are malformed (ValueError)
+    size_mismatch,      // two operands have different shapes (ValueError)
+    overflow,           // a result does not fit its type (OverflowError)
+    bad_alloc,          // memory could not be had (MemoryError)
+};
+
+// A 2D array of T: element (r, c) is at data[r * row_stride + c * col_stride].
+template <class T>
+struct View2D {
+    T* data;
+    int64_t rows, cols;
+    int64_t row_stride, col_stride;  // in elements, any sign
+    T* at(int64_t r, int64_t c) const { return data + r * row_stride + c * col_stride; }
+};
+
+// Detail of the first error a kernel met, for the exception message.
+struct ErrorInfo {
+    int64_t index = -1;   // where (an element or byte index), -1 if none
+    int64_t value = 0;    // the offending value
+};
+
+}  // namespace maskcore

@@ -1,0 +1,493 @@
+// Run-length encoding: the drivers around find_transitions and the run algebra.
+// See rle.hpp for the format, the invariants and the algorithms.
+#include "rle.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "../dispatch/dispatch.hpp"
+
+namespace maskcore::rle {
+namespace {
+
+FindTransitionsFn find_transitions_fn() noexcept {
+#if defined(MC_X86_64)
+    static constexpr FindTransitionsFn table[kIsaCount] = {scalar::find_transitions, avx2::find_transitions,
+                                                          avx512::find_transitions};
+#else
+    static constexpr FindTransitionsFn table[kIsaCount] = {scalar::find_transitions, nullptr, nullptr};
+#endif
+    return pick(table);
+}
+
+// Bytes handed to find_transitions at a time: its index scratch (4 B per byte)
+// then stays in L2 (256 KiB) while the counts are formed from it.
+constexpr int64_t kChunk = 1 << 16;
+
+template <class T>
+using Buf = RunBuf<T>;
+
+// Where the first byte other than 0 and 1 is, in column-major order (error path).
+void find_non_binary(View2D<const uint8_t> m, ErrorInfo& err) noexcept {
+    for (int64_t c = 0; c < m.cols; ++c)
+        for (int64_t r = 0; r < m.rows; ++r) {
+            const uint8_t v = *m.at(r, c);
+            if (v > 1) {
+                err.index = c * m.rows + r;
+                err.value = v;
+                return;
+            }
+        }
+}
+
+// Turns increasing transition positions into counts.
+template <class T>
+struct CountSink {
+    Buf<T>& out;
+    uint64_t last = 0;
+    bool ok = true;
+    void reserve(int64_t k) noexcept { ok = ok && out.reserve_more(k + 1); }
+    void at(uint64_t pos) noexcept {  // call after reserve()
+        out.push_unchecked(static_cast<T>(pos - last));
+        last = pos;
+    }
+    Status finish(uint64_t total) noexcept {
+        if (!ok || !out.push(static_cast<T>(total - last))) return Status::bad_alloc;
+        return Status::ok;
+    }
+};
+
+// Columns are contiguous: a linear scan, one column at a time unless the whole
+// image is one contiguous block.
+template <class T>
+Status encode_columns(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc) noexcept {
+    const FindTransitionsFn find = find_transitions_fn();
+    std::unique_ptr<uint32_t[]> idx(new (std::nothrow) uint32_t[kChunk]);
+    if (!idx) return Status::bad_alloc;
+    const bool one_block = m.col_stride == m.rows;
+    const int64_t ncol = one_block ? 1 : m.cols;
+    const int64_t len = one_block ? m.rows * m.cols : m.rows;
+    uint8_t carry = 0;
+    for (int64_t c = 0; c < ncol; ++c) {
+        const uint8_t* col = m.data + c * m.col_stride;
+        const uint64_t base = static_cast<uint64_t>(c) * static_cast<uint64_t>(m.rows);
+        for (int64_t i = 0; i < len; i += kChunk) {
+            const int64_t n = std::min(kChunk, len - i);
+            const int64_t k = find(col + i, nullptr, n, carry, idx.get(), &acc);
+            sink.reserve(k);
+            if (!sink.ok) return Status::bad_alloc;
+            for (int64_t j = 0; j < k; ++j) sink.at(base + static_cast<uint64_t>(i + idx[j]));
+            carry = col[i + n - 1];
+        }
+    }
+    return Status::ok;
+}
+
+// Rows are contiguous: XOR each row with the one above, then bucket the
+// transitions by column. Needs rows, cols < 2^32 (checked by the caller).
+template <class T>
+Status encode_rows(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc) noexcept {
+    const FindTransitionsFn find = find_transitions_fn();
+    const int64_t h = m.rows, w = m.cols;
+    std::unique_ptr<uint32_t[]> idx(new (std::nothrow) uint32_t[std::min(kChunk, w)]);
+    std::unique_ptr<uint8_t[]> first_prev(new (std::nothrow) uint8_t[w]);
+    std::unique_ptr<int64_t[]> row_start(new (std::nothrow) int64_t[h + 1]);
+    std::unique_ptr<int64_t[]> col_start(new (std::nothrow) int64_t[w + 1]());
+    if (!idx || !first_prev || !row_start || !col_start) return Status::bad_alloc;
+    // Row 0's predecessors: the last pixel of the previous column (0 before column 0).
+    first_prev[0] = 0;
+    const uint8_t* last_row = m.data + (h - 1) * m.row_stride;
+    std::memcpy(first_prev.get() + 1, last_row, static_cast<size_t>(w - 1));
+
+    Buf<uint32_t> cols;  // the column of every transition, in row order
+    for (int64_t r = 0; r < h; ++r) {
+        row_start[r] = cols.size;
+        const uint8_t* row = m.data + r * m.row_stride;
+        const uint8_t* above = r ? row - m.row_stride : first_prev.get();
+        for (int64_t i = 0; i < w; i += kChunk) {
+            const int64_t n = std::min(kChunk, w - i);
+            const int64_t k = find(row + i, above + i, n, 0, idx.get(), &acc);
+            if (!cols.reserve_more(k)) return Status::bad_alloc;
+            for (int64_t j = 0; j < k; ++j) {
+                const uint32_t c = static_cast<uint32_t>(i + idx[j]);
+                cols.push_unchecked(c);
+                ++col_start[c + 1];
+            }
+        }
+    }
+    row_start[h] = cols.size;
+    for (int64_t c = 0; c < w; ++c) col_start[c + 1] += col_start[c];
+
+    // Counting sort by column; rows stay increasing within a column.
+    std::unique_ptr<uint32_t[]> rows_by_col(new (std::nothrow) uint32_t[cols.size ? cols.size : 1]);
+    if (!rows_by_col) return Status::bad_alloc;
+    {
+        std::unique_ptr<int64_t[]> fill(new (std::nothrow) int64_t[w]);
+        if (!fill) return Status::bad_alloc;
+        std::memcpy(fill.get(), col_start.get(), static_cast<size_t>(w) * sizeof(int64_t));
+        for (int64_t r = 0; r < h; ++r)
+            for (int64_t e = row_start[r]; e < row_start[r + 1]; ++e) rows_by_col[fill[cols.data[e]]++] = static_cast<uint32_t>(r);
+    }
+    sink.reserve(cols.size);
+    if (!sink.ok) return Status::bad_alloc;
+    for (int64_t c = 0; c < w; ++c) {
+        const uint64_t base = static_cast<uint64_t>(c) * static_cast<uint64_t>(h);
+        for (int64_t e = col_start[c]; e < col_start[c + 1]; ++e) sink.at(base + rows_by_col[e]);
+    }
+    return Status::ok;
+}
+
+// Any strides: the scalar reference walk.
+template <class T>
+Status encode_strided(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc) noexcept {
+    uint8_t prev = 0;
+    uint64_t pos = 0;
+    for (int64_t c = 0; c < m.cols; ++c)
+        for (int64_t r = 0; r < m.rows; ++r, ++pos) {
+            const uint8_t v = *m.at(r, c);
+            acc |= v;
+            const uint8_t cur = v != 0;
+            if (cur != prev) {
+                sink.reserve(1);
+                if (!sink.ok) return Status::bad_alloc;
+                sink.at(pos);
+                prev = cur;
+            }
+        }
+    return Status::ok;
+}
+
+// Walks the column-major flattening as (row, column) without a division per run.
+struct Cursor {
+    int64_t h, r = 0, c = 0;
+    explicit Cursor(int64_t rows) : h(rows) {}
+    void advance(uint64_t n) noexcept {
+        const uint64_t rr = static_cast<uint64_t>(r) + n;
+        if (rr < static_cast<uint64_t>(h)) {
+            r = static_cast<int64_t>(rr);
+        } else {
+            c += static_cast<int64_t>(rr / static_cast<uint64_t>(h));
+            r = static_cast<int64_t>(rr % static_cast<uint64_t>(h));
+        }
+    }
+};
+
+// Column-wise decode into any strides: a fill per run and column piece.
+template <class T>
+Status decode_columns(const T* counts, int64_t n, View2D<uint8_t> out) noexcept {
+    const int64_t h = out.rows;
+    if (out.row_stride == 1 && out.col_stride == h) {  // one contiguous block
+        uint8_t* p = out.data;
+        uint8_t v = 0;
+        for (int64_t k = 0; k < n; ++k, v ^= 1) {
+            std::memset(p, v, static_cast<size_t>(counts[k]));
+            p += counts[k];
+        }
+        return Status::ok;
+    }
+    Cursor at(h);
+    uint8_t v = 0;
+    for (int64_t k = 0; k < n; ++k, v ^= 1) {
+        uint64_t left = counts[k];
+        while (left) {
+            const int64_t piece = static_cast<int64_t>(std::min<uint64_t>(left, static_cast<uint64_t>(h - at.r)));
+            uint8_t* p = out.at(at.r, at.c);
+            if (out.row_stride == 1) {
+                std::memset(p, v, static_cast<size_t>(piece));
+            } else {
+                for (int64_t i = 0; i < piece; ++i) p[i * out.row_stride] = v;
+            }
+            at.advance(static_cast<uint64_t>(piece));
+            left -= static_cast<uint64_t>(piece);
+        }
+    }
+    return Status::ok;
+}
+
+// Calls f(r, c, v) at every (row, column) where the flattening changes value
+// (and at (0, 0)), in order: that is where a run of value v starts. Empty runs
+// never start anything, so non-canonical runs give the same calls.
+template <class T, class F>
+void for_each_change(const T* counts, int64_t n, int64_t h, F&& f) noexcept {
+    Cursor at(h);
+    uint8_t v = 0, last = 2;  // 2: nothing reported yet, so (0, 0) always is
+    for (int64_t k = 0; k < n; ++k, v ^= 1) {
+        if (!counts[k]) continue;
+        if (v != last) f(at.r, at.c, v);
+        last = v;
+        at.advance(counts[k]);
+    }
+}
+
+// Row-wise decode into a row-contiguous view (see rle.hpp, DECODE).
+template <class T>
+Status decode_rows(const T* counts, int64_t n, View2D<uint8_t> out) noexcept {
+    const int64_t h = out.rows, w = out.cols;
+    std::unique_ptr<uint8_t[]> row(new (std::nothrow) uint8_t[w]);
+    std::unique_ptr<int64_t[]> row_start(new (std::nothrow) int64_t[h + 1]());
+    if (!row || !row_start) return Status::bad_alloc;
+    // Pass 1: row 0 (every column starts with the value in force at its top), and how
+    // many changes fall in each later row.
+    int64_t toggles = 0;
+    int64_t filled = 0;  // columns of row 0 written so far
+    uint8_t cur = 0;
+    for_each_change(counts, n, h, [&](int64_t r, int64_t c, uint8_t v) {
+        const int64_t upto = std::min(r == 0 ? c : c + 1, w);  // columns whose top precedes this change
+        if (upto > filled) std::memset(row.get() + filled, cur, static_cast<size_t>(upto - filled));
+        filled = std::max(filled, upto);
+        if (r == 0) {
+            row[c] = v;
+            filled = c + 1;
+        } else {
+            ++row_start[r + 1];
+            ++toggles;
+        }
+        cur = v;
+    });
+    if (filled < w) std::memset(row.get() + filled, cur, static_cast<size_t>(w - filled));
+    for (int64_t r = 0; r < h; ++r) row_start[r + 1] += row_start[r];
+    // Pass 2: bucket the changes' columns by row.
+    std::unique_ptr<uint32_t[]> cols(new (std::nothrow) uint32_t[toggles ? toggles : 1]);
+    std::unique_ptr<int64_t[]> fill(new (std::nothrow) int64_t[h]);
+    if (!cols || !fill) return Status::bad_alloc;
+    std::memcpy(fill.get(), row_start.get(), static_cast<size_t>(h) * sizeof(int64_t));
+    for_each_change(counts, n, h, [&](int64_t r, int64_t c, uint8_t) {
+        if (r) cols[fill[r]++] = static_cast<uint32_t>(c);
+    });
+    // Pass 3: each row is the row above with its changes toggled; written once, in order.
+    for (int64_t r = 0; r < h; ++r) {
+        for (int64_t e = row_start[r]; e < row_start[r + 1]; ++e) row[cols[e]] ^= 1;
+        std::memcpy(out.data + r * out.row_stride, row.get(), static_cast<size_t>(w));
+    }
+    return Status::ok;
+}
+
+}  // namespace
+
+template <class T>
+Status encode(View2D<const uint8_t> m, bool strict, RunBuf<T>& out, ErrorInfo& err) noexcept {
+    // Strides of a length-1 axis do not matter; normalizing them lets a 1xN C-order
+    // row or an Nx1 column take the one-block column scan.
+    if (m.rows <= 1) m.row_stride = 1;
+    if (m.cols <= 1) m.col_stride = m.rows;
+    const uint64_t total = static_cast<uint64_t>(m.rows) * static_cast<uint64_t>(m.cols);
+    CountSink<T> sink{out};
+    uint8_t acc = 0;
+    Status s = Status::ok;
+    if (total == 0) {
+        // nothing to scan: counts are [0]
+    } else if (m.row_stride == 1) {
+        s = encode_columns(m, sink, acc);
+    } else if (m.col_stride == 1 && m.rows < (int64_t{1} << 32) && m.cols < (int64_t{1} << 32)) {
+        s = encode_rows(m, sink, acc);
+    } else {
+        s = encode_strided(m, sink, acc);
+    }
+    if (s != Status::ok) return s;
+    if (strict && acc > 1) {
+        find_non_binary(m, err);
+        return Status::invalid_value;
+    }
+    return sink.finish(total);
+}
+
+template <class T>
+Status decode(const T* counts, int64_t n, View2D<uint8_t> out) noexcept {
+    ErrorInfo err;
+    const Status s = check_counts(counts, n, static_cast<uint64_t>(out.rows) * static_cast<uint64_t>(out.cols), err);
+    if (s != Status::ok) return s;
+    if (out.rows == 0 || out.cols == 0) return Status::ok;
+    if (out.rows <= 1) out.row_stride = 1;
+    if (out.cols <= 1) out.col_stride = out.rows;
+    if (out.col_stride == 1 && out.row_stride != 1 && out.cols < (int64_t{1} << 32))
+        return decode_rows(counts, n, out);
+    return decode_columns(counts, n, out);
+}
+
+template <class T>
+Status check_counts(const T* counts, int64_t n, uint64_t total, ErrorInfo& err) noexcept {
+    uint64_t sum = 0;
+    for (int64_t k = 0; k < n; ++k) {
+        if (counts[k] > total - sum) {
+            err.index = k;
+            err.value = static_cast<int64_t>(sum);
+            return Status::corrupt_rle;
+        }
+        sum += counts[k];
+    }
+    if (sum != total) {
+        err.index = n;
+        err.value = static_cast<int64_t>(sum);
+        return Status::corrupt_rle;
+    }
+    return Status::ok;
+}
+
+template <class T>
+uint64_t area(const T* counts, int64_t n) noexcept {
+    uint64_t a = 0;
+    for (int64_t k = 1; k < n; k += 2) a += counts[k];
+    return a;
+}
+
+template <class T>
+void bbox(const T* counts, int64_t n, int64_t h, int64_t w, int64_t out[4]) noexcept {
+    out[0] = out[1] = out[2] = out[3] = 0;
+    if (h <= 0 || w <= 0) return;
+    int64_t x0 = INT64_MAX, x1 = -1, y0 = INT64_MAX, y1 = -1;
+    Cursor at(h);
+    for (int64_t k = 0; k < n; ++k) {
+        const uint64_t len = counts[k];
+        if ((k & 1) && len) {
+            const int64_t r0 = at.r, c0 = at.c;
+            at.advance(len - 1);  // the run's last pixel
+            x0 = std::min(x0, c0);
+            x1 = std::max(x1, at.c);
+            if (at.c != c0) {  // it wraps through a column end: rows h-1 and 0 are both set
+                y0 = 0;
+                y1 = h - 1;
+            } else {
+                y0 = std::min(y0, r0);
+                y1 = std::max(y1, at.r);
+            }
+            at.advance(1);
+        } else {
+            at.advance(len);
+        }
+    }
+    if (x1 < 0) return;
+    out[0] = x0;
+    out[1] = y0;
+    out[2] = x1 - x0 + 1;
+    out[3] = y1 - y0 + 1;
+}
+
+template <class T>
+uint64_t intersection(const T* a, int64_t na, const T* b, int64_t nb) noexcept {
+    // Walk run ends: ea/eb are the (exclusive) ends of the current runs.
+    int64_t ia = 0, ib = 0;
+    uint64_t ea = na ? a[0] : 0, eb = nb ? b[0] : 0, pos = 0, inter = 0;
+    while (ia < na && ib < nb) {
+        const uint64_t end = std::min(ea, eb);
+        if ((ia & 1) && (ib & 1)) inter += end - pos;
+        pos = end;
+        if (ea == end && ++ia < na) ea += a[ia];
+        if (eb == end && ++ib < nb) eb += b[ib];
+    }
+    return inter;
+}
+
+template <class T>
+Status combine(const T* a, int64_t na, const T* b, int64_t nb, Op op, RunBuf<T>& out) noexcept {
+    int64_t ia = 0, ib = 0;
+    uint64_t ea = na ? a[0] : 0, eb = nb ? b[0] : 0, pos = 0, run_start = 0;
+    uint8_t cur = 0;  // value of the output run being built
+    if (!out.reserve_more(na + nb + 2)) return Status::bad_alloc;
+    while (ia < na && ib < nb) {
+        const uint64_t end = std::min(ea, eb);
+        if (end > pos) {
+            const uint8_t va = ia & 1, vb = ib & 1;
+            uint8_t v = 0;
+            switch (op) {
+                case Op::and_: v = va & vb; break;
+                case Op::or_: v = va | vb; break;
+                case Op::xor_: v = va ^ vb; break;
+                case Op::andnot: v = va & !vb; break;
+            }
+            if (v != cur) {
+                out.push_unchecked(static_cast<T>(pos - run_start));
+                run_start = pos;
+                cur = v;
+            }
+            pos = end;
+        }
+        if (ea == end && ++ia < na) ea += a[ia];
+        if (eb == end && ++ib < nb) eb += b[ib];
+    }
+    out.push_unchecked(static_cast<T>(pos - run_start));
+    return Status::ok;
+}
+
+template <class T>
+Status to_string(const T* counts, int64_t n, RunBuf<char>& out) noexcept {
+    // A 64-bit value takes at most 13 groups of 5 bits.
+    if (n > (INT64_MAX - 1) / 13 || !out.reserve_more(n * 13 + 1)) return Status::bad_alloc;
+    for (int64_t i = 0; i < n; ++i) {
+        int64_t x = static_cast<int64_t>(counts[i]);
+        if (i > 2) x -= static_cast<int64_t>(counts[i - 2]);
+        for (bool more = true; more;) {
+            int c = static_cast<int>(x & 0x1f);
+            x >>= 5;  // arithmetic: negative deltas end on -1 with the sign bit (0x10) set
+            more = (c & 0x10) ? x != -1 : x != 0;
+            if (more) c |= 0x20;
+            out.push_unchecked(static_cast<char>(c + 48));
+        }
+    }
+    return Status::ok;
+}
+
+template <class T>
+Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, ErrorInfo& err) noexcept {
+    uint64_t sum = 0;
+    int64_t p = 0;
+    while (p < len) {
+        const int64_t start = p;
+        uint64_t x = 0;
+        int shift = 0;
+        bool more = true;
+        while (more) {
+            if (p >= len) {  // the last group still says "more follows"
+                err.index = start;
+                err.value = -1;
+                return Status::corrupt_rle;
+            }
+            const int c = static_cast<unsigned char>(s[p]) - 48;
+            if (c < 0 || c > 63 || shift > 63) {
+                err.index = p;
+                err.value = static_cast<unsigned char>(s[p]);
+                return Status::corrupt_rle;
+            }
+            x |= static_cast<uint64_t>(c & 0x1f) << shift;
+            more = c & 0x20;
+            ++p;
+            shift += 5;
+            if (!more && (c & 0x10) && shift < 64) x |= ~uint64_t{0} << shift;  // sign-extend
+        }
+        int64_t v = static_cast<int64_t>(x);
+        if (out.size > 2) {
+            const int64_t prev = static_cast<int64_t>(out.data[out.size - 2]);
+            if ((v < 0 && prev < INT64_MIN - v) || (v > 0 && prev > INT64_MAX - v)) v = -1;
+            else v += prev;
+        }
+        if (v < 0 || static_cast<uint64_t>(v) > total - sum) {
+            err.index = start;
+            err.value = v;
+            return Status::corrupt_rle;
+        }
+        sum += static_cast<uint64_t>(v);
+        if (!out.push(static_cast<T>(v))) return Status::bad_alloc;
+    }
+    if (sum != total) {
+        err.index = len;
+        err.value = static_cast<int64_t>(sum);
+        return Status::corrupt_rle;
+    }
+    return Status::ok;
+}
+
+#define MC_INSTANTIATE(T)                                                                              \
+    template Status encode<T>(View2D<const uint8_t>, bool, RunBuf<T>&, ErrorInfo&) noexcept;           \
+    template Status decode<T>(const T*, int64_t, View2D<uint8_t>) noexcept;                            \
+    template Status check_counts<T>(const T*, int64_t, uint64_t, ErrorInfo&) noexcept;                 \
+    template uint64_t area<T>(const T*, int64_t) noexcept;                                             \
+    template void bbox<T>(const T*, int64_t, int64_t, int64_t, int64_t[4]) noexcept;                   \
+    template uint64_t intersection<T>(const T*, int64_t, const T*, int64_t) noexcept;                  \
+    template Status combine<T>(const T*, int64_t, const T*, int64_t, Op, RunBuf<T>&) noexcept;         \
+    template Status to_string<T>(const T*, int64_t, RunBuf<char>&) noexcept;                           \
+    template Status from_string<T>(const char*, int64_t, uint64_t, RunBuf<T>&, ErrorInfo&) noexcept;
+MC_INSTANTIATE(uint32_t)
+MC_INSTANTIATE(uint64_t)
+#undef MC_INSTANTIATE
+
+}  // namespace maskcore::rle

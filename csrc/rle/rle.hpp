@@ -1,0 +1,106 @@
+// csrc/rle/rle.hpp — COCO run-length encoding.
+//
+// FORMAT. A binary mask of h rows and w columns is flattened in column-major
+// (Fortran) order: pixel (r, c) has linear index c*h + r. Its RLE is the list of
+// run lengths of that flattening, alternating 0-runs and 1-runs and always starting
+// with a 0-run, which is empty when pixel (0, 0) is set:
+//
+//     mask (h=3, w=2)      flattening      counts
+//     0 1                  0 0 1 1 1 0     [2, 3, 1]
+//     0 1
+//     1 0
+//
+// INVARIANTS. sum(counts) == h*w (checked by check_counts before any other
+// function reads the runs). Runs produced here are canonical: no empty run except
+// the first, and the 0x0 mask is [0]. Runs read here may be non-canonical (COCO
+// files carry a few empty runs); every reader treats an empty run as "no pixels".
+//
+// LIMITS. h, w and h*w are int64 and h*w < 2^63 (the Python layer checks before any
+// allocation). Counts are uint32 when h*w < 2^32 and uint64 otherwise (template T).
+//
+// ENCODE. A transition is a pixel whose truth differs from its predecessor in the
+// flattening (the predecessor of pixel 0 is 0). Counts are the gaps between
+// transitions. Two scans find them:
+//   - column scan: columns are contiguous (Fortran order): one linear pass, a
+//     transition is a[i] != a[i-1]; the SIMD kernel turns 32/64 bytes into a bit mask
+//     and XORs it with itself shifted by one.
+//   - row scan: rows are contiguous (C order): a pixel's predecessor is the pixel
+//     above it, so XOR each row with the row above (row 0 with the last row shifted
+//     right by one column: the end of the previous column). Transitions arrive in
+//     row order and are bucket-sorted by column (counting sort) into column order.
+//   Anything else (neither axis contiguous) takes a scalar strided scan.
+// The SIMD part is find_transitions (transitions.inl), instantiated per ISA.
+//
+// DECODE. Into a column-contiguous view: one memset per run (per column piece).
+// Into a row-contiguous view: row 0 is read off the runs; every later row is the
+// row above it with the runs' boundaries in that row toggled (a prefix XOR down the
+// columns), so the output is written once, in order, never column-wise.
+//
+// SET OPERATIONS, AREA, BBOX, IOU walk the runs (never a dense mask) and are scalar:
+// they are bound by the number of runs, not pixels.
+//
+// STRING CODEC. COCO's compressed counts: each count (from index 3 on, as the
+// difference to the count two places back) is written as a little-endian sequence
+// of 5-bit groups in a signed LEB128 style, each char = 48 + group (+32 when more
+// groups follow). The reader rejects any char outside 48..111, a value that runs
+// past 64 bits or past the end of the string, and counts that do not sum to h*w.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "../common/common.hpp"
+#include "../common/runbuf.hpp"
+
+namespace maskcore::rle {
+
+// ---- the per-ISA kernel ---------------------------------------------------------
+// Writes to idx[0..k) the indices i in [0, n) where nz(a[i]) != nz(prev(i)), with
+// prev(i) = b[i] when b is given (row scan), else a[i-1] and, for i == 0, `carry`
+// (column scan). ORs every byte of a[0..n) into *or_acc (for the 0/1 check).
+// Returns k. Requires n <= 2^32 and room for n indices in idx.
+using FindTransitionsFn = int64_t (*)(const uint8_t* a, const uint8_t* b, int64_t n, uint8_t carry,
+                                      uint32_t* idx, uint8_t* or_acc);
+namespace scalar { int64_t find_transitions(const uint8_t*, const uint8_t*, int64_t, uint8_t, uint32_t*, uint8_t*); }
+#if defined(MC_X86_64)
+namespace avx2 { int64_t find_transitions(const uint8_t*, const uint8_t*, int64_t, uint8_t, uint32_t*, uint8_t*); }
+namespace avx512 { int64_t find_transitions(const uint8_t*, const uint8_t*, int64_t, uint8_t, uint32_t*, uint8_t*); }
+#endif
+
+// ---- encode / decode ------------------------------------------------------------
+// strict: bytes other than 0 and 1 are an error (invalid_value, err = first one in
+// column-major order); otherwise any nonzero byte is foreground.
+template <class T>
+Status encode(View2D<const uint8_t> mask, bool strict, RunBuf<T>& out, ErrorInfo& err) noexcept;
+
+// Writes 0/1 bytes into every pixel of `out` (any strides). counts must be checked.
+template <class T>
+Status decode(const T* counts, int64_t n, View2D<uint8_t> out) noexcept;
+
+// ---- run algebra ---------------------------------------------------------------
+// sum(counts) == total, without overflow; err.index = the count where it went wrong.
+template <class T>
+Status check_counts(const T* counts, int64_t n, uint64_t total, ErrorInfo& err) noexcept;
+
+template <class T>
+uint64_t area(const T* counts, int64_t n) noexcept;
+
+// COCO [x, y, w, h] of the foreground; zeros when empty.
+template <class T>
+void bbox(const T* counts, int64_t n, int64_t h, int64_t w, int64_t out[4]) noexcept;
+
+// Pixels set in both, walking the two run lists together.
+template <class T>
+uint64_t intersection(const T* a, int64_t na, const T* b, int64_t nb) noexcept;
+
+enum class Op : int { and_ = 0, or_ = 1, xor_ = 2, andnot = 3 };
+// Canonical runs of (a op b); both must cover the same total.
+template <class T>
+Status combine(const T* a, int64_t na, const T* b, int64_t nb, Op op, RunBuf<T>& out) noexcept;
+
+// ---- string codec ---------------------------------------------------------------
+template <class T>
+Status to_string(const T* counts, int64_t n, RunBuf<char>& out) noexcept;
+template <class T>
+Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, ErrorInfo& err) noexcept;
+
+}  // namespace maskcore::rle

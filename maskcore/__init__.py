@@ -1,0 +1,104 @@
+"""maskcore: exact, fast kernels for image segmentation masks.
+
+The native core (C++17, SIMD chosen at run time, GIL released) sits under this
+thin API. Modules:
+
+- :mod:`maskcore.rle` — COCO run-length encoding: :class:`RLE`, :class:`RLEBatch`,
+  :func:`encode`, :func:`decode`, :func:`area`, :func:`bbox`, :func:`iou`,
+  :func:`merge`, and the Kaggle / row-run dialects.
+- :mod:`maskcore.coco` — a drop-in replacement for ``pycocotools.mask``.
+
+Instruction sets: the widest the CPU supports is used; ``MASKCORE_ISA=scalar``
+(or ``avx2``, ``avx512``) in the environment, :func:`set_isa` or the
+:func:`use_isa` context manager choose another. Every ISA gives identical results.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import sys
+import warnings
+
+from . import _core
+from . import _validate as _v
+from .rle import RLE, RLEBatch, area, bbox, decode, encode, iou, merge
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "RLE",
+    "RLEBatch",
+    "encode",
+    "decode",
+    "area",
+    "bbox",
+    "iou",
+    "merge",
+    "available_isas",
+    "get_isa",
+    "set_isa",
+    "use_isa",
+    "show_config",
+    "__version__",
+]
+
+
+def available_isas() -> list[str]:
+    """Instruction sets this CPU (and OS) can run, narrowest first, e.g. ``['scalar', 'avx2', 'avx512']``."""
+    return list(_core.available_isas())
+
+
+def get_isa() -> str:
+    """The instruction set kernels dispatch to now."""
+    return _core.get_isa()
+
+
+def set_isa(name: str) -> None:
+    """Make every kernel use ``name`` ("scalar", "avx2" or "avx512") from now on, process-wide.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown or the CPU does not support it.
+    """
+    _core.set_isa(_v.isa_name(name))
+
+
+@contextlib.contextmanager
+def use_isa(name: str):
+    """Context manager: run the block with ``set_isa(name)``, then restore the previous ISA."""
+    previous = get_isa()
+    set_isa(name)
+    try:
+        yield
+    finally:
+        set_isa(previous)
+
+
+def show_config(file=None) -> None:
+    """Print the version, compiler, instruction set in use and those available."""
+    lines = [
+        f"maskcore {__version__}",
+        f"python    {platform.python_version()} ({sys.platform}, {platform.machine()})",
+        f"compiler  {_core.compiler()}",
+        f"isa       {get_isa()} (best: {_core.best_isa()}; available: {', '.join(available_isas())})",
+        f"threads   {os.cpu_count()} (default for threads=None)",
+    ]
+    if _core.sanitize:
+        lines.append(f"sanitize  {_core.sanitize}")
+    print("\n".join(lines), file=file)
+
+
+def _check_env_isa() -> None:
+    wanted = os.environ.get("MASKCORE_ISA", "").strip().lower()
+    if wanted and wanted != get_isa():
+        warnings.warn(
+            f"MASKCORE_ISA={wanted!r} is unknown or unsupported here; using {get_isa()!r} "
+            f"(available: {', '.join(available_isas())})",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
+_check_env_isa()

@@ -1,0 +1,128 @@
+"""The one place where user input is checked and canonicalized.
+
+Every public function hands its arguments to these helpers before anything
+reaches the native core, so the messages are uniform: they name the parameter,
+say what was expected and show what came. Nothing here copies pixel data unless
+the docstring of the helper says so.
+"""
+from __future__ import annotations
+
+import numbers
+import operator
+import os
+
+import numpy as np
+
+_INT64_MAX = 2**63 - 1
+
+
+def _describe(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def threads(value, name: str = "threads") -> int:
+    """Resolve ``threads=`` (None means every core) to an int >= 1."""
+    if value is None:
+        return os.cpu_count() or 1
+    n = integer(value, name)
+    if n < 1:
+        raise ValueError(f"{name}: expected an int >= 1 or None, got {n}")
+    return n
+
+
+def integer(value, name: str) -> int:
+    """An integral value (Python or numpy int, not bool, not float) as int."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__} {_describe(value)}")
+    return operator.index(value)
+
+
+def size(height, width, name: str = "size") -> tuple[int, int]:
+    """(height, width) as non-negative ints whose product fits in int64."""
+    h = integer(height, f"{name} height")
+    w = integer(width, f"{name} width")
+    if h < 0 or w < 0:
+        raise ValueError(f"{name}: height and width must be >= 0, got {h}x{w}")
+    if h * w > _INT64_MAX:
+        raise OverflowError(f"{name}: {h}x{w} = {h * w} pixels does not fit in int64")
+    return h, w
+
+
+def mask_array(mask, name: str = "mask", ndims=(2,)) -> np.ndarray:
+    """A binary mask as a uint8 array of the same layout (bool is viewed, not copied).
+
+    Accepts bool and uint8 arrays in any memory layout; the 0/1 check happens in
+    the kernel, in the same pass that encodes.
+    """
+    if not isinstance(mask, np.ndarray):
+        if isinstance(mask, (list, tuple)):
+            mask = np.asarray(mask)
+        else:
+            raise TypeError(f"{name}: expected a numpy array, got {type(mask).__name__}")
+    if mask.ndim not in ndims:
+        want = " or ".join(f"{d}D" for d in ndims)
+        raise ValueError(f"{name}: expected a {want} array, got {mask.ndim}D with shape {mask.shape}")
+    if mask.dtype == np.bool_:
+        return mask.view(np.uint8)
+    if mask.dtype == np.uint8:
+        return mask
+    hint = " (use mask != 0 or mask.astype(bool))" if mask.dtype.kind in "iuf" else ""
+    raise TypeError(f"{name}: expected a bool or uint8 array, got dtype {mask.dtype}{hint}")
+
+
+def out_array(out, shape: tuple[int, ...], name: str = "out") -> np.ndarray:
+    """A writable uint8 (or bool, viewed) array of exactly ``shape``, any layout."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name}: expected a numpy array, got {type(out).__name__}")
+    if out.shape != tuple(shape):
+        raise ValueError(f"{name}: expected shape {tuple(shape)}, got {out.shape}")
+    if out.dtype == np.bool_:
+        out = out.view(np.uint8)
+    elif out.dtype != np.uint8:
+        raise TypeError(f"{name}: expected a uint8 or bool array, got dtype {out.dtype}")
+    if not out.flags.writeable:
+        raise ValueError(f"{name}: array is read-only")
+    return out
+
+
+def counts_array(counts, total: int, name: str = "counts") -> np.ndarray:
+    """Run lengths as a contiguous uint32 array (uint64 when total >= 2**32).
+
+    Rejects non-integers, negatives and values past uint64; the sum is checked by
+    the caller (natively, without overflow).
+    """
+    dtype = np.uint32 if total < 2**32 else np.uint64
+    if isinstance(counts, np.ndarray):
+        arr = counts
+    else:
+        try:
+            arr = np.asarray(counts)
+        except (OverflowError, ValueError) as exc:
+            raise ValueError(f"{name}: expected a sequence of non-negative ints ({exc})") from None
+    if arr.ndim != 1:
+        arr = arr.reshape(-1) if arr.ndim == 0 or arr.size == 0 else arr
+        if arr.ndim != 1:
+            raise ValueError(f"{name}: expected a 1D sequence, got shape {arr.shape}")
+    if arr.size == 0:
+        return np.zeros(0, dtype)
+    if arr.dtype.kind == "O":
+        if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in arr):
+            raise TypeError(f"{name}: expected ints")
+        if min(arr) < 0 or max(arr) > total:
+            bad = min(arr) if min(arr) < 0 else max(arr)
+            raise ValueError(f"{name}: run length {bad} is outside [0, {total}]")
+        return np.asarray([int(v) for v in arr], dtype)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name}: expected integer run lengths, got dtype {arr.dtype}")
+    if arr.dtype.kind == "i" and arr.min() < 0:
+        raise ValueError(f"{name}: run lengths must be >= 0, got {arr.min()}")
+    if arr.max() > total:
+        raise ValueError(f"{name}: run length {arr.max()} exceeds height*width = {total}")
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def isa_name(name) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"isa: expected a str, got {type(name).__name__}")
+    return name.strip().lower()

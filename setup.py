@@ -1,0 +1,46 @@
+"""Builds maskcore._core from csrc/.
+
+The default build targets the baseline ISA of the platform: AVX2 and AVX-512
+kernels are compiled through target pragmas in their own files and picked at run
+time (csrc/dispatch), so a wheel built here runs on any x86-64.
+
+Environment switches (documented in README.md):
+  MASKCORE_SANITIZE=address,undefined   build with those sanitizers (-O1, frame pointers)
+  MASKCORE_NATIVE=1                     opt-in -march=native for a local build
+  MASKCORE_DEBUG=1                      -O0 -g
+"""
+import os
+from glob import glob
+
+from pybind11.setup_helpers import ParallelCompile, Pybind11Extension, build_ext
+from setuptools import setup
+
+ParallelCompile("MASKCORE_BUILD_JOBS", default=0).install()
+
+sources = sorted(glob("csrc/**/*.cpp", recursive=True))
+compile_args = ["-O3", "-fvisibility=hidden", "-ffp-contract=off", "-Wall", "-Wextra"]
+link_args = []
+macros = []
+
+sanitize = os.environ.get("MASKCORE_SANITIZE", "").strip()
+if sanitize:
+    compile_args = ["-O1", "-g", "-fno-omit-frame-pointer", f"-fsanitize={sanitize}",
+                    "-fno-sanitize-recover=undefined", "-fvisibility=hidden", "-Wall"]
+    link_args += [f"-fsanitize={sanitize}"]
+    macros.append(("MASKCORE_SANITIZE", f'"{sanitize}"'))
+if os.environ.get("MASKCORE_DEBUG"):
+    compile_args = [a for a in compile_args if not a.startswith("-O")] + ["-O0", "-g"]
+if os.environ.get("MASKCORE_NATIVE"):
+    compile_args.append("-march=native")
+
+ext = Pybind11Extension(
+    "maskcore._core",
+    sources,
+    include_dirs=["csrc"],
+    cxx_std=17,
+    extra_compile_args=compile_args,
+    extra_link_args=link_args,
+    define_macros=macros,
+)
+
+setup(ext_modules=[ext], cmdclass={"build_ext": build_ext})
