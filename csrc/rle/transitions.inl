@@ -11,17 +11,31 @@
 // tail of every vector loop, so the variants cannot drift apart.
 
 // Scalar reference over [i, n); prev is nz of the byte before i (column scan).
+// Words of 8 bytes in which nothing can change are skipped: equal to the row above
+// (row scan), or all 0 / all 1 continuing the current value (column scan).
 static inline int64_t scalar_range(const uint8_t* MC_RESTRICT a, const uint8_t* MC_RESTRICT b, int64_t i,
                                    int64_t n, uint8_t prev, uint32_t* MC_RESTRICT idx, int64_t k,
                                    uint8_t& acc) noexcept {
-    for (; i < n; ++i) {
-        const uint8_t v = a[i];
-        acc |= v;
-        const uint8_t cur = v != 0;
-        const uint8_t before = b ? static_cast<uint8_t>(b[i] != 0) : prev;
-        if (cur != before) idx[k++] = static_cast<uint32_t>(i);
-        prev = cur;
+    constexpr uint64_t kOnes = 0x0101010101010101ull;
+    uint64_t wacc = 0;
+    while (i < n) {
+        for (; i + 8 <= n; i += 8) {
+            uint64_t x, y = prev ? kOnes : 0;
+            std::memcpy(&x, a + i, 8);
+            if (b) std::memcpy(&y, b + i, 8);
+            if (x != y) break;
+            wacc |= x;
+        }
+        for (const int64_t stop = i + 8 < n ? i + 8 : n; i < stop; ++i) {
+            const uint8_t v = a[i];
+            acc |= v;
+            const uint8_t cur = v != 0;
+            const uint8_t before = b ? static_cast<uint8_t>(b[i] != 0) : prev;
+            if (cur != before) idx[k++] = static_cast<uint32_t>(i);
+            prev = cur;
+        }
     }
+    for (int s = 0; s < 64; s += 8) acc |= static_cast<uint8_t>(wacc >> s);
     return k;
 }
 

@@ -1,5 +1,6 @@
 // AVX2 variant of find_transitions: 32 bytes per step (see transitions.inl).
 #include <cstdint>
+#include <cstring>
 
 #include "rle.hpp"
 

@@ -1,5 +1,6 @@
 // AVX-512 (F+BW+VL) variant of find_transitions: 64 bytes per step (see transitions.inl).
 #include <cstdint>
+#include <cstring>
 
 #include "rle.hpp"
 

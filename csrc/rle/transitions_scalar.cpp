@@ -1,5 +1,6 @@
 // Baseline variant of find_transitions: the scalar reference (see transitions.inl).
 #include <cstdint>
+#include <cstring>
 
 #include "rle.hpp"
 
