@@ -256,16 +256,12 @@ class RLEBatch:
     __slots__ = ("_counts", "_offsets", "_sizes")
 
     def __init__(self, rles: Iterable[RLE] = ()):
-        rles = list(rles)
+        rles = rles if isinstance(rles, list) else list(rles)
         for i, r in enumerate(rles):
             if not isinstance(r, RLE):
                 raise TypeError(f"rles[{i}]: expected an RLE, got {type(r).__name__}")
-        dtype = np.uint64 if any(r._counts.dtype == np.uint64 for r in rles) else np.uint32
-        lengths = np.fromiter((r._counts.size for r in rles), dtype=np.int64, count=len(rles))
-        offsets = np.zeros(len(rles) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        flat = np.concatenate([r._counts for r in rles]).astype(dtype, copy=False) if rles else np.zeros(0, dtype)
-        sizes = np.array([(r._h, r._w) for r in rles], dtype=np.int64).reshape(-1, 2)
+        flat, offsets = _core.rle_concat([r._counts for r in rles])
+        sizes = np.array([r.shape for r in rles], dtype=np.int64).reshape(-1, 2)
         self._set(flat, offsets, sizes)
 
     def _set(self, flat, offsets, sizes):

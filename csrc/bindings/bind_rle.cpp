@@ -263,24 +263,34 @@ py::array_t<double> iou(const py::array& aflat, const py::array& aoff, const py:
         double* o = out.mutable_data();
         std::vector<int64_t> abox(static_cast<size_t>(4 * a.n)), bbox(static_cast<size_t>(4 * b.n));
         std::vector<uint64_t> aarea(static_cast<size_t>(a.n)), barea(static_cast<size_t>(b.n));
+        std::vector<RunBuf<uint64_t>> aiv(static_cast<size_t>(a.n)), biv(static_cast<size_t>(b.n));
+        std::vector<Status> status(static_cast<size_t>(a.n + b.n), Status::ok);
         py::gil_scoped_release nogil;
-        parallel_for(a.n, threads, [&](int64_t i) {
-            rle::bbox<T>(a.counts(i), a.len(i), a.h(i), a.w(i), &abox[4 * i]);
-            aarea[i] = rle::area<T>(a.counts(i), a.len(i));
+        parallel_for(a.n + b.n, threads, [&](int64_t k) {
+            const bool in_a = k < a.n;
+            const Batch<T>& x = in_a ? a : b;
+            const int64_t i = in_a ? k : k - a.n;
+            rle::bbox<T>(x.counts(i), x.len(i), x.h(i), x.w(i), in_a ? &abox[4 * i] : &bbox[4 * i]);
+            (in_a ? aarea : barea)[i] = rle::area<T>(x.counts(i), x.len(i));
+            status[k] = rle::foreground_intervals<T>(x.counts(i), x.len(i), (in_a ? aiv : biv)[i]);
         });
-        parallel_for(b.n, threads, [&](int64_t j) {
-            rle::bbox<T>(b.counts(j), b.len(j), b.h(j), b.w(j), &bbox[4 * j]);
-            barea[j] = rle::area<T>(b.counts(j), b.len(j));
-        });
+        for (const Status s : status)
+            if (s != Status::ok) {
+                py::gil_scoped_acquire gil;
+                raise(s, "iou failed");
+            }
         parallel_for(a.n, threads, [&](int64_t i) {
             const int64_t* p = &abox[4 * i];
+            const uint64_t h = static_cast<uint64_t>(a.h(i));
             for (int64_t j = 0; j < b.n; ++j) {
                 const int64_t* q = &bbox[4 * j];
                 double v = 0.0;
-                const bool overlap = std::max(p[0], q[0]) < std::min(p[0] + p[2], q[0] + q[2]) &&
-                                     std::max(p[1], q[1]) < std::min(p[1] + p[3], q[1] + q[3]);
+                const int64_t x0 = std::max(p[0], q[0]), x1 = std::min(p[0] + p[2], q[0] + q[2]);
+                const bool overlap = x0 < x1 && std::max(p[1], q[1]) < std::min(p[1] + p[3], q[1] + q[3]);
                 if (overlap) {
-                    const uint64_t inter = rle::intersection<T>(a.counts(i), a.len(i), b.counts(j), b.len(j));
+                    const uint64_t inter = rle::intervals_intersection(aiv[i].data, aiv[i].size / 2, biv[j].data,
+                                                                       biv[j].size / 2, static_cast<uint64_t>(x0) * h,
+                                                                       static_cast<uint64_t>(x1) * h);
                     if (inter) {
                         const uint64_t uni = cr.data[j] ? aarea[i] : aarea[i] + barea[j] - inter;
                         v = static_cast<double>(inter) / static_cast<double>(uni);
@@ -470,9 +480,46 @@ py::tuple from_string_batch(const py::list& strings, const py::array& sizes, int
     return wide ? run(uint64_t{}) : run(uint32_t{});
 }
 
+// Many counts arrays (a Python list) -> (flat, offsets): the fast way to a batch.
+// The flat dtype is uint64 if any input is, else uint32.
+py::tuple concat(const py::list& arrays) {
+    const size_t n = arrays.size();
+    std::vector<py::array> arr;
+    arr.reserve(n);
+    bool wide = false;
+    for (size_t i = 0; i < n; ++i) {
+        py::array a = py::reinterpret_borrow<py::array>(arrays[i]);
+        require(py::isinstance<py::array>(arrays[i]) && a.ndim() == 1 && (a.flags() & py::array::c_style) &&
+                    (a.dtype().is(py::dtype::of<uint32_t>()) || a.dtype().is(py::dtype::of<uint64_t>())),
+                "rles[" + std::to_string(i) + "]: counts must be a contiguous uint32/uint64 array");
+        wide = wide || a.dtype().is(py::dtype::of<uint64_t>());
+        arr.push_back(std::move(a));
+    }
+    auto run = [&](auto t) -> py::tuple {
+        using T = decltype(t);
+        py::array_t<int64_t> offsets(static_cast<py::ssize_t>(n + 1));
+        int64_t* o = offsets.mutable_data();
+        o[0] = 0;
+        for (size_t i = 0; i < n; ++i) o[i + 1] = o[i] + arr[i].shape(0);
+        py::array_t<T> flat(o[n]);
+        T* f = flat.mutable_data();
+        for (size_t i = 0; i < n; ++i) {
+            if (arr[i].dtype().is(py::dtype::of<T>())) {
+                std::memcpy(f + o[i], arr[i].data(), static_cast<size_t>(arr[i].shape(0)) * sizeof(T));
+            } else {  // uint32 into a uint64 batch
+                const auto* src = static_cast<const uint32_t*>(arr[i].data());
+                for (int64_t k = 0; k < arr[i].shape(0); ++k) f[o[i] + k] = src[k];
+            }
+        }
+        return py::make_tuple(flat, offsets);
+    };
+    return wide ? run(uint64_t{}) : run(uint32_t{});
+}
+
 }  // namespace
 
 void bind_rle(py::module_& m) {
+    m.def("rle_concat", &concat, py::arg("arrays"));
     m.def("rle_encode", &encode, py::arg("mask"), py::arg("strict"));
     m.def("rle_encode_batch", &encode_batch, py::arg("masks"), py::arg("strict"), py::arg("threads"));
     m.def("rle_decode", &decode, py::arg("counts"), py::arg("out"));

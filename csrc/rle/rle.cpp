@@ -21,9 +21,11 @@ FindTransitionsFn find_transitions_fn() noexcept {
     return pick(table);
 }
 
-// Bytes handed to find_transitions at a time: its index scratch (4 B per byte)
-// then stays in L2 (256 KiB) while the counts are formed from it.
-constexpr int64_t kChunk = 1 << 16;
+// Bytes handed to find_transitions at a time. Its index scratch (4 B per byte,
+// 64 KiB) stays in L2 while the counts are formed from it, and stays under glibc's
+// mmap threshold (128 KiB), so that threads encoding a batch do not serialize on
+// mmap/munmap and page faults.
+constexpr int64_t kChunk = 1 << 14;
 
 template <class T>
 using Buf = RunBuf<T>;
@@ -138,24 +140,22 @@ Status encode_rows(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc) no
     return Status::ok;
 }
 
-// Any strides: the scalar reference walk.
+// Neither axis contiguous: gather the mask, in the order its memory favours, into
+// a contiguous scratch copy (h*w bytes) and scan that.
 template <class T>
 Status encode_strided(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc) noexcept {
-    uint8_t prev = 0;
-    uint64_t pos = 0;
-    for (int64_t c = 0; c < m.cols; ++c)
-        for (int64_t r = 0; r < m.rows; ++r, ++pos) {
-            const uint8_t v = *m.at(r, c);
-            acc |= v;
-            const uint8_t cur = v != 0;
-            if (cur != prev) {
-                sink.reserve(1);
-                if (!sink.ok) return Status::bad_alloc;
-                sink.at(pos);
-                prev = cur;
-            }
-        }
-    return Status::ok;
+    const int64_t h = m.rows, w = m.cols;
+    std::unique_ptr<uint8_t[]> tmp(new (std::nothrow) uint8_t[h * w]);
+    if (!tmp) return Status::bad_alloc;
+    const bool by_rows = (m.col_stride < 0 ? -m.col_stride : m.col_stride) <= (m.row_stride < 0 ? -m.row_stride : m.row_stride);
+    if (by_rows && h < (int64_t{1} << 32) && w < (int64_t{1} << 32)) {
+        for (int64_t r = 0; r < h; ++r)
+            for (int64_t c = 0; c < w; ++c) tmp[r * w + c] = *m.at(r, c);
+        return encode_rows(View2D<const uint8_t>{tmp.get(), h, w, w, 1}, sink, acc);
+    }
+    for (int64_t c = 0; c < w; ++c)
+        for (int64_t r = 0; r < h; ++r) tmp[c * h + r] = *m.at(r, c);
+    return encode_columns(View2D<const uint8_t>{tmp.get(), h, w, 1, h}, sink, acc);
 }
 
 // Walks the column-major flattening as (row, column) without a division per run.
@@ -163,9 +163,12 @@ struct Cursor {
     int64_t h, r = 0, c = 0;
     explicit Cursor(int64_t rows) : h(rows) {}
     void advance(uint64_t n) noexcept {
-        const uint64_t rr = static_cast<uint64_t>(r) + n;
-        if (rr < static_cast<uint64_t>(h)) {
+        const uint64_t rr = static_cast<uint64_t>(r) + n, uh = static_cast<uint64_t>(h);
+        if (rr < uh) {
             r = static_cast<int64_t>(rr);
+        } else if (rr < 2 * uh) {  // into the next column: the common case, no division
+            r = static_cast<int64_t>(rr - uh);
+            ++c;
         } else {
             c += static_cast<int64_t>(rr / static_cast<uint64_t>(h));
             r = static_cast<int64_t>(rr % static_cast<uint64_t>(h));
@@ -379,6 +382,46 @@ uint64_t intersection(const T* a, int64_t na, const T* b, int64_t nb) noexcept {
 }
 
 template <class T>
+Status foreground_intervals(const T* counts, int64_t n, RunBuf<uint64_t>& out) noexcept {
+    if (!out.reserve_more(n + 1)) return Status::bad_alloc;
+    uint64_t pos = 0;
+    for (int64_t k = 0; k < n; ++k) {
+        const uint64_t end = pos + counts[k];
+        if ((k & 1) && end > pos) {
+            out.push_unchecked(pos);
+            out.push_unchecked(end);
+        }
+        pos = end;
+    }
+    return Status::ok;
+}
+
+uint64_t intervals_intersection(const uint64_t* a, int64_t ka, const uint64_t* b, int64_t kb, uint64_t lo,
+                                uint64_t hi) noexcept {
+    // Skip the intervals that end at or before lo (binary search on the ends).
+    auto first_after = [lo](const uint64_t* v, int64_t k) {
+        int64_t l = 0, r = k;
+        while (l < r) {
+            const int64_t mid = (l + r) / 2;
+            if (v[2 * mid + 1] <= lo) l = mid + 1;
+            else r = mid;
+        }
+        return l;
+    };
+    int64_t i = first_after(a, ka), j = first_after(b, kb);
+    uint64_t inter = 0;
+    while (i < ka && j < kb) {
+        const uint64_t as = a[2 * i], ae = a[2 * i + 1], bs = b[2 * j], be = b[2 * j + 1];
+        if (as >= hi || bs >= hi) break;
+        const uint64_t s = as > bs ? as : bs, e = ae < be ? ae : be;
+        inter += e > s ? e - s : 0;
+        i += ae <= be;
+        j += be <= ae;
+    }
+    return inter;
+}
+
+template <class T>
 Status combine(const T* a, int64_t na, const T* b, int64_t nb, Op op, RunBuf<T>& out) noexcept {
     int64_t ia = 0, ib = 0;
     uint64_t ea = na ? a[0] : 0, eb = nb ? b[0] : 0, pos = 0, run_start = 0;
@@ -484,6 +527,7 @@ Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, E
     template void bbox<T>(const T*, int64_t, int64_t, int64_t, int64_t[4]) noexcept;                   \
     template uint64_t intersection<T>(const T*, int64_t, const T*, int64_t) noexcept;                  \
     template Status combine<T>(const T*, int64_t, const T*, int64_t, Op, RunBuf<T>&) noexcept;         \
+    template Status foreground_intervals<T>(const T*, int64_t, RunBuf<uint64_t>&) noexcept;            \
     template Status to_string<T>(const T*, int64_t, RunBuf<char>&) noexcept;                           \
     template Status from_string<T>(const char*, int64_t, uint64_t, RunBuf<T>&, ErrorInfo&) noexcept;
 MC_INSTANTIATE(uint32_t)

@@ -92,6 +92,16 @@ void bbox(const T* counts, int64_t n, int64_t h, int64_t w, int64_t out[4]) noex
 template <class T>
 uint64_t intersection(const T* a, int64_t na, const T* b, int64_t nb) noexcept;
 
+// The foreground as sorted, disjoint intervals [start, end) of the flattening,
+// stored as start0, end0, start1, end1, ...
+template <class T>
+Status foreground_intervals(const T* counts, int64_t n, RunBuf<uint64_t>& out) noexcept;
+// Pixels in both interval lists within the flattening window [lo, hi) (every pixel
+// they share must lie in it, e.g. the columns where two boxes overlap). Starts at the
+// window by binary search, so disjoint parts of two masks cost nothing.
+uint64_t intervals_intersection(const uint64_t* a, int64_t ka, const uint64_t* b, int64_t kb, uint64_t lo,
+                                uint64_t hi) noexcept;
+
 enum class Op : int { and_ = 0, or_ = 1, xor_ = 2, andnot = 3 };
 // Canonical runs of (a op b); both must cover the same total.
 template <class T>
