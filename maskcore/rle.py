@@ -390,6 +390,12 @@ def _as_batch(x, name: str) -> tuple[RLEBatch, bool]:
     raise TypeError(f"{name}: expected an RLE, an RLEBatch or a list of RLEs, got {type(x).__name__}")
 
 
+def _planes_contiguous(stack: np.ndarray) -> bool:
+    """True when each (H, W) plane of an (H, W, N) stack has unit stride on some axis."""
+    h, w = stack.shape[:2]
+    return h <= 1 or w <= 1 or stack.strides[0] == 1 or stack.strides[1] == 1
+
+
 def _same_dtype(a: RLEBatch, b: RLEBatch) -> tuple[np.ndarray, np.ndarray]:
     if a._counts.dtype == b._counts.dtype:
         return a._counts, b._counts
@@ -406,7 +412,9 @@ def encode(mask, *, threads=None) -> Union[RLE, RLEBatch]:
     mask : ndarray of bool or uint8
         ``(H, W)`` for one mask, or ``(H, W, N)`` for N masks (pycocotools'
         layout). Any memory layout is read in place: C or Fortran order, strided
-        views, negative strides, read-only arrays. uint8 values must be 0 or 1.
+        views, negative strides, read-only arrays (a stack whose planes have no
+        unit-stride axis, such as a C-ordered ``(H, W, N)``, is first transposed
+        into one scratch copy). uint8 values must be 0 or 1.
     threads : int, optional
         Threads for a stack (default: every core). The result does not depend on it.
 
@@ -429,6 +437,11 @@ def encode(mask, *, threads=None) -> Union[RLE, RLEBatch]:
         return RLE._wrap(_core.rle_encode(m, True), *m.shape)
     h, w, n = m.shape
     _v.size(h, w, "mask")
+    if not _planes_contiguous(m):
+        # Pixels of one mask interleaved with the others (a C-ordered (H, W, N) stack):
+        # one transposing copy makes every plane C-contiguous, far cheaper than
+        # N strided gathers over the whole stack.
+        m = np.ascontiguousarray(m.transpose(2, 0, 1)).transpose(1, 2, 0)
     flat, offsets = _core.rle_encode_batch(m, True, _v.threads(threads))
     return RLEBatch._wrap(flat, offsets, np.tile(np.array([h, w], np.int64), (n, 1)))
 
@@ -442,6 +455,14 @@ def decode(x, out=None, *, threads=None) -> np.ndarray:
     out : ndarray, optional
         uint8 or bool array to write into, in any layout: ``(H, W)`` for one RLE,
         ``(H, W, N)`` for many. Written in place and returned.
+
+    Notes
+    -----
+    A single mask is written straight into any layout. A stack whose planes have
+    no unit-stride axis (the default C-ordered ``(H, W, N)``, where each mask's
+    pixels are interleaved with the others') is decoded plane by plane into a
+    scratch ``(N, H, W)`` array and copied across once; pass a Fortran-ordered
+    ``out`` (pycocotools' layout) to avoid that copy.
     threads : int, optional
         Threads for many RLEs (default: every core).
 
@@ -464,9 +485,14 @@ def decode(x, out=None, *, threads=None) -> np.ndarray:
     if not len(sizes) and out is None:
         raise ValueError("x: an empty list has no size to decode to")
     h, w = (int(v) for v in sizes[0]) if len(sizes) else out.shape[:2]
-    dst = np.empty((h, w, len(batch)), np.uint8) if out is None else out
-    _core.rle_decode_batch(batch._counts, batch._offsets, sizes, _v.out_array(dst, (h, w, len(batch))), _v.threads(threads))
-    return dst
+    dst = np.empty((h, w, len(batch)), np.uint8) if out is None else _v.out_array(out, (h, w, len(batch)))
+    # Planes that are not contiguous along an axis (the C-ordered (H, W, N) default)
+    # are decoded into C-ordered planes first, then copied across in one transpose.
+    planes = dst if _planes_contiguous(dst) else np.empty((len(batch), h, w), np.uint8).transpose(1, 2, 0)
+    _core.rle_decode_batch(batch._counts, batch._offsets, sizes, planes, _v.threads(threads))
+    if planes is not dst:
+        np.copyto(dst, planes)
+    return dst if out is None else out
 
 
 def area(x, *, threads=None):
