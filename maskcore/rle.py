@@ -544,7 +544,7 @@ def iou(a, b, iscrowd=None, *, threads=None):
         crowd = np.asarray(iscrowd)
         if crowd.ndim != 1 or crowd.size != len(bb):
             raise ValueError(f"iscrowd: expected {len(bb)} flags (one per RLE in b), got shape {crowd.shape}")
-        if crowd.dtype.kind not in "biu":
+        if crowd.dtype.kind not in "biu" and crowd.size:
             raise TypeError(f"iscrowd: expected bools or ints, got dtype {crowd.dtype}")
         crowd = np.ascontiguousarray(crowd != 0, dtype=np.uint8)
     ca, cb = _same_dtype(ba, bb)

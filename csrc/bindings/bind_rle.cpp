@@ -391,14 +391,17 @@ py::list to_string_batch(const py::array& flat, const py::array& offsets, const 
     });
 }
 
-std::string string_error(const char* name, const char* s, int64_t len, const ErrorInfo& e) {
-    const std::string where = std::string(name) + ": invalid compressed RLE string";
-    if (e.index >= len) return where + ": counts sum to " + std::to_string(e.value) + ", not height*width";
-    if (e.value == -1 && e.index < len) return where + ": truncated (the value at offset " + std::to_string(e.index) + " never ends)";
-    const unsigned char ch = static_cast<unsigned char>(s[e.index]);
-    if (ch < 48 || ch > 111) return where + ": character " + std::to_string(ch) + " at offset " + std::to_string(e.index) + " is outside '0'..'o'";
-    return where + ": value " + std::to_string(e.value) + " at offset " + std::to_string(e.index) +
-           " is negative, too long, or runs past height*width";
+std::string string_error(const char* name, uint64_t total, const ErrorInfo& e) {
+    const std::string where = std::string(name) + ": invalid compressed RLE string: ";
+    const std::string at = " at offset " + std::to_string(e.index);
+    switch (e.kind) {
+        case rle::bad_char: return where + "character " + std::to_string(e.value) + at + " is outside '0'..'o'";
+        case rle::truncated: return where + "truncated (the value" + at + " runs past the end)";
+        case rle::too_long: return where + "the value" + at + " is longer than 64 bits";
+        case rle::bad_count:
+            return where + "count " + std::to_string(e.value) + at + " is negative or runs past height*width = " + std::to_string(total);
+        default: return where + "counts sum to " + std::to_string(e.value) + ", expected height*width = " + std::to_string(total);
+    }
 }
 
 template <class T>
@@ -420,7 +423,7 @@ py::array from_string(const py::bytes& data, int64_t h, int64_t w, const char* n
             py::gil_scoped_release nogil;
             st = parse<T>(s, len, total, out, err);
         }
-        if (st != Status::ok) raise(st, string_error(name, s, len, err));
+        if (st != Status::ok) raise(st, string_error(name, total, err));
         return adopt(out);
     };
     return fits_u32(total) ? run(uint32_t{}) : run(uint64_t{});
@@ -462,7 +465,7 @@ py::tuple from_string_batch(const py::list& strings, const py::array& sizes, int
         for (int64_t i = 0; i < n; ++i) {
             if (status[i] != Status::ok) {
                 const std::string name = "rles[" + std::to_string(i) + "]";
-                raise(status[i], string_error(name.c_str(), ptr[i], len[i], errs[i]));
+                raise(status[i], string_error(name.c_str(), static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]), errs[i]));
             }
             total_len += runs[i].size;
         }

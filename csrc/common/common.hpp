@@ -47,6 +47,7 @@ struct View2D {
 struct ErrorInfo {
     int64_t index = -1;   // where (an element or byte index), -1 if none
     int64_t value = 0;    // the offending value
+    int kind = 0;         // which check failed, when a kernel has several (its header lists them)
 };
 
 }  // namespace maskcore

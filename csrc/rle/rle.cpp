@@ -481,14 +481,16 @@ Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, E
         bool more = true;
         while (more) {
             if (p >= len) {  // the last group still says "more follows"
-                err.index = start;
-                err.value = -1;
+                err = {start, 0, truncated};
                 return Status::corrupt_rle;
             }
             const int c = static_cast<unsigned char>(s[p]) - 48;
-            if (c < 0 || c > 63 || shift > 63) {
-                err.index = p;
-                err.value = static_cast<unsigned char>(s[p]);
+            if (c < 0 || c > 63) {
+                err = {p, static_cast<unsigned char>(s[p]), bad_char};
+                return Status::corrupt_rle;
+            }
+            if (shift > 63) {  // a 14th group: more than 64 bits
+                err = {start, 0, too_long};
                 return Status::corrupt_rle;
             }
             x |= static_cast<uint64_t>(c & 0x1f) << shift;
@@ -504,16 +506,14 @@ Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, E
             else v += prev;
         }
         if (v < 0 || static_cast<uint64_t>(v) > total - sum) {
-            err.index = start;
-            err.value = v;
+            err = {start, v, bad_count};
             return Status::corrupt_rle;
         }
         sum += static_cast<uint64_t>(v);
         if (!out.push(static_cast<T>(v))) return Status::bad_alloc;
     }
     if (sum != total) {
-        err.index = len;
-        err.value = static_cast<int64_t>(sum);
+        err = {len, static_cast<int64_t>(sum), bad_sum};
         return Status::corrupt_rle;
     }
     return Status::ok;

@@ -110,6 +110,8 @@ Status combine(const T* a, int64_t na, const T* b, int64_t nb, Op op, RunBuf<T>&
 // ---- string codec ---------------------------------------------------------------
 template <class T>
 Status to_string(const T* counts, int64_t n, RunBuf<char>& out) noexcept;
+// Errors (corrupt_rle) set err.kind to one of StringError, err.index to the offset.
+enum StringError : int { bad_char = 1, truncated = 2, too_long = 3, bad_count = 4, bad_sum = 5 };
 template <class T>
 Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, ErrorInfo& err) noexcept;
 

@@ -1,0 +1,1 @@
+"""Short, obviously-correct pure-numpy oracles that maskcore's kernels are tested against."""
