@@ -296,19 +296,20 @@ class RLEBatch:
     @classmethod
     def from_coco(cls, objs: Sequence[dict], *, threads=None) -> "RLEBatch":
         """Read many COCO RLE dicts; compressed strings are parsed in parallel."""
-        objs = list(objs)
-        fields = [_coco_fields(o, f"rles[{i}]") for i, o in enumerate(objs)]
-        if all(isinstance(c, (str, bytes)) for _, _, c in fields):
-            sizes = np.array([(h, w) for h, w, _ in fields], dtype=np.int64).reshape(-1, 2)
-            strings = [_ascii(c, f"rles[{i}]['counts']") for i, (_, _, c) in enumerate(fields)]
+        objs = objs if isinstance(objs, list) else list(objs)
+        fast = _coco_columns(objs)
+        if fast is not None:
+            sizes, strings = fast
             flat, offsets = _core.rle_from_string_batch(strings, sizes, _v.threads(threads))
             return cls._wrap(flat, offsets, sizes)
-        return cls(RLE.from_coco(o) for o in objs)
+        # Mixed, uncompressed or malformed input: one at a time, with exact messages.
+        return cls([RLE.from_coco(o) if isinstance(o, dict) else _coco_fields(o, f"rles[{i}]")
+                    for i, o in enumerate(objs)])
 
     def to_coco(self, *, threads=None) -> list:
         """COCO dicts with ``str`` counts, one per RLE (strings built in parallel)."""
         strings = _core.rle_to_string_batch(self._counts, self._offsets, self._sizes, _v.threads(threads))
-        return [{"size": [h, w], "counts": s.decode("ascii")} for (h, w), s in zip(self._sizes.tolist(), strings)]
+        return [{"size": size, "counts": s} for size, s in zip(self._sizes.tolist(), strings)]
 
     @property
     def counts(self) -> np.ndarray:
@@ -358,6 +359,26 @@ def _ascii(counts, name: str) -> bytes:
         except UnicodeEncodeError:
             raise ValueError(f"{name}: compressed counts must be ASCII, got {counts[:40]!r}") from None
     return bytes(counts)
+
+
+def _coco_columns(objs: list):
+    """(sizes, strings) when every item is a well-formed dict with compressed counts,
+    checked column-wise (fast); None otherwise, so the caller takes the item-by-item
+    path that names the offending item."""
+    try:
+        sizes = np.array([o["size"] for o in objs], dtype=np.int64).reshape(len(objs), 2)
+        counts = [o["counts"] for o in objs]
+    except (TypeError, KeyError, ValueError, OverflowError):
+        return None
+    if sizes.size and (sizes.min() < 0 or (sizes[:, 0].astype(float) * sizes[:, 1]).max() > 2.0**62):
+        return None
+    try:
+        strings = [c.encode("ascii") if type(c) is str else c for c in counts]
+    except (AttributeError, UnicodeEncodeError):
+        return None
+    if not all(type(c) is bytes for c in strings):
+        return None
+    return sizes, strings
 
 
 def _coco_fields(obj, name: str):

@@ -12,6 +12,14 @@
 
 namespace maskcore {
 
+// How many threads `work` units are worth: one more per `grain` units, at most
+// `threads`. Starting a thread costs tens of microseconds, so a batch kernel passes
+// a grain worth about a millisecond of its own work (the bindings say which unit).
+inline int worth(int threads, uint64_t work, uint64_t grain) noexcept {
+    const uint64_t n = work / (grain ? grain : 1);
+    return n < 1 ? 1 : (n < static_cast<uint64_t>(threads) ? static_cast<int>(n) : threads);
+}
+
 template <class F>
 void parallel_for(int64_t n, int threads, F&& f) noexcept {
     if (threads <= 1 || n <= 1) {

@@ -472,6 +472,7 @@ Status to_string(const T* counts, int64_t n, RunBuf<char>& out) noexcept {
 
 template <class T>
 Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, ErrorInfo& err) noexcept {
+    if (!out.reserve_more(len + 1)) return Status::bad_alloc;  // at most one count per character
     uint64_t sum = 0;
     int64_t p = 0;
     while (p < len) {
@@ -510,7 +511,7 @@ Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, E
             return Status::corrupt_rle;
         }
         sum += static_cast<uint64_t>(v);
-        if (!out.push(static_cast<T>(v))) return Status::bad_alloc;
+        out.push_unchecked(static_cast<T>(v));
     }
     if (sum != total) {
         err = {len, static_cast<int64_t>(sum), bad_sum};
