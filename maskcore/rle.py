@@ -581,13 +581,28 @@ def merge(rles, intersect: bool = False) -> RLE:
     ValueError
         For an empty list, or RLEs of different sizes.
     """
-    batch, single = _as_batch(rles, "rles")
-    if single:
-        return rles if isinstance(rles, RLE) else batch[0]
-    if len(batch) == 0:
+    if isinstance(rles, RLE):
+        return rles
+    items = list(rles) if isinstance(rles, RLEBatch) else [
+        r if isinstance(r, RLE) else RLE.from_coco(r) if isinstance(r, dict) else _not_rle(r, i)
+        for i, r in enumerate(_sequence(rles, "rles"))]
+    if not items:
         raise ValueError("rles: expected at least one RLE, got an empty list")
-    h, w = (int(v) for v in batch._sizes[0])
-    return RLE._wrap(_core.rle_merge(batch._counts, batch._offsets, batch._sizes, _AND if intersect else _OR), h, w)
+    h, w = items[0].shape
+    for i, r in enumerate(items):
+        if r.shape != (h, w):
+            raise ValueError(f"rles: rles[{i}] is {r._h}x{r._w} but rles[0] is {h}x{w}")
+    return RLE._wrap(_core.rle_merge([r._counts for r in items], _AND if intersect else _OR), h, w)
+
+
+def _sequence(x, name):
+    if not isinstance(x, (list, tuple)):
+        raise TypeError(f"{name}: expected an RLE, an RLEBatch or a list of RLEs, got {type(x).__name__}")
+    return x
+
+
+def _not_rle(x, i):
+    raise TypeError(f"rles[{i}]: expected an RLE, got {type(x).__name__}")
 
 
 from ._dialects import from_kaggle, from_row_runs, to_kaggle, to_row_runs  # noqa: E402  (they use the names above)

@@ -41,14 +41,14 @@ template <class T>
 Batch<T> batch(const py::array& flat, const py::array& offsets, const py::array& sizes, const char* name) {
     Batch<T> b{span<T>(flat, name), span<int64_t>(offsets, "offsets"), nullptr, 0};
     b.n = b.offsets.size - 1;
-    require(b.n >= 0, std::string(name) + ": offsets must have n + 1 entries");
-    require(sizes.dtype().is(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == b.n &&
+    MC_REQUIRE(b.n >= 0, std::string(name) + ": offsets must have n + 1 entries");
+    MC_REQUIRE(sizes.dtype().is(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == b.n &&
                 sizes.shape(1) == 2 && (sizes.flags() & py::array::c_style),
             std::string(name) + ": sizes must be a contiguous int64 (n, 2) array");
     b.sizes = static_cast<const int64_t*>(sizes.data());
-    require(b.offsets.data[0] == 0 && b.offsets.data[b.n] <= b.flat.size, std::string(name) + ": offsets out of range");
+    MC_REQUIRE(b.offsets.data[0] == 0 && b.offsets.data[b.n] <= b.flat.size, std::string(name) + ": offsets out of range");
     for (int64_t i = 0; i < b.n; ++i)
-        require(b.offsets.data[i] <= b.offsets.data[i + 1] && b.h(i) >= 0 && b.w(i) >= 0,
+        MC_REQUIRE(b.offsets.data[i] <= b.offsets.data[i + 1] && b.h(i) >= 0 && b.w(i) >= 0,
                 std::string(name) + ": offsets must be increasing and sizes non-negative");
     return b;
 }
@@ -127,7 +127,7 @@ py::tuple encode_batch_t(const py::array& masks, bool strict, int threads) {
 }
 
 py::tuple encode_batch(const py::array& masks, bool strict, int threads) {
-    require(masks.dtype().is(py::dtype::of<uint8_t>()) && masks.ndim() == 3, "mask: expected a uint8 (H, W, N) array");
+    MC_REQUIRE(masks.dtype().is(py::dtype::of<uint8_t>()) && masks.ndim() == 3, "mask: expected a uint8 (H, W, N) array");
     if (fits_u32(static_cast<uint64_t>(masks.shape(0)) * static_cast<uint64_t>(masks.shape(1))))
         return encode_batch_t<uint32_t>(masks, strict, threads);
     return encode_batch_t<uint64_t>(masks, strict, threads);
@@ -152,14 +152,14 @@ void decode(const py::array& counts, py::array& out) {
 
 // Batch -> (H, W, N) out, one plane per RLE, in parallel. All RLEs have out's (H, W).
 void decode_batch(const py::array& flat, const py::array& offsets, const py::array& sizes, py::array& out, int threads) {
-    require(out.dtype().is(py::dtype::of<uint8_t>()) && out.ndim() == 3 && out.writeable(),
+    MC_REQUIRE(out.dtype().is(py::dtype::of<uint8_t>()) && out.ndim() == 3 && out.writeable(),
             "out: expected a writable uint8 (H, W, N) array");
     with_count_type(flat, [&](auto t) {
         using T = decltype(t);
         const Batch<T> b = batch<T>(flat, offsets, sizes, "rles");
-        require(b.n == out.shape(2), "out: expected one plane per RLE");
+        MC_REQUIRE(b.n == out.shape(2), "out: expected one plane per RLE");
         for (int64_t i = 0; i < b.n; ++i)
-            require(b.h(i) == out.shape(0) && b.w(i) == out.shape(1), "rles: all RLEs must have the output's size");
+            MC_REQUIRE(b.h(i) == out.shape(0) && b.w(i) == out.shape(1), "rles: all RLEs must have the output's size");
         auto* base = static_cast<uint8_t*>(out.mutable_data());
         const int64_t s0 = out.strides(0), s1 = out.strides(1), s2 = out.strides(2);
         std::vector<Status> status(static_cast<size_t>(b.n), Status::ok);
@@ -247,12 +247,12 @@ py::array_t<int64_t> bbox_batch(const py::array& flat, const py::array& offsets,
 // Pairs whose boxes do not overlap are 0 without walking the runs.
 py::array_t<double> iou(const py::array& aflat, const py::array& aoff, const py::array& asizes, const py::array& bflat,
                         const py::array& boff, const py::array& bsizes, const py::array& crowd, int threads) {
-    require(aflat.dtype().is(bflat.dtype()), "iou: both operands must have the same counts dtype");
+    MC_REQUIRE(aflat.dtype().is(bflat.dtype()), "iou: both operands must have the same counts dtype");
     return with_count_type(aflat, [&](auto t) {
         using T = decltype(t);
         const Batch<T> a = batch<T>(aflat, aoff, asizes, "a"), b = batch<T>(bflat, boff, bsizes, "b");
         const Span<uint8_t> cr = span<uint8_t>(crowd, "iscrowd");
-        require(cr.size == b.n, "iscrowd: expected one flag per ground-truth RLE");
+        MC_REQUIRE(cr.size == b.n, "iscrowd: expected one flag per ground-truth RLE");
         for (int64_t i = 0; i < a.n; ++i)
             for (int64_t j = 0; j < b.n; ++j)
                 if (a.h(i) != b.h(j) || a.w(i) != b.w(j)) {
@@ -310,8 +310,8 @@ py::array_t<double> iou(const py::array& aflat, const py::array& aoff, const py:
 // ---- set operations ---------------------------------------------------------------
 
 py::array combine(const py::array& a, const py::array& b, int op) {
-    require(a.dtype().is(b.dtype()), "combine: both operands must have the same counts dtype");
-    require(op >= 0 && op <= 3, "op: expected 0..3");
+    MC_REQUIRE(a.dtype().is(b.dtype()), "combine: both operands must have the same counts dtype");
+    MC_REQUIRE(op >= 0 && op <= 3, "op: expected 0..3");
     return with_count_type(a, [&](auto t) -> py::array {
         using T = decltype(t);
         const Span<T> x = span<T>(a, "a"), y = span<T>(b, "b");
@@ -326,35 +326,48 @@ py::array combine(const py::array& a, const py::array& b, int op) {
     });
 }
 
-// Folds op over a batch (all of one size, checked by the caller): merge(rles, intersect).
-py::array merge(const py::array& flat, const py::array& offsets, const py::array& sizes, int op) {
-    require(op >= 0 && op <= 3, "op: expected 0..3");
-    return with_count_type(flat, [&](auto t) -> py::array {
+// Reduces op over many counts arrays (one size, one dtype: checked by the caller)
+// as a balanced tree: log2(n) rounds of pairwise merges instead of n - 1 merges
+// into an ever longer accumulator.
+py::array merge(const py::list& arrays, int op) {
+    MC_REQUIRE(op >= 0 && op <= 3, "op: expected 0..3");
+    MC_REQUIRE(arrays.size() >= 1, "rles: expected at least one RLE");
+    const py::array first = py::reinterpret_borrow<py::array>(arrays[0]);
+    return with_count_type(first, [&](auto t) -> py::array {
         using T = decltype(t);
-        const Batch<T> b = batch<T>(flat, offsets, sizes, "rles");
-        require(b.n >= 1, "rles: expected at least one RLE");
-        for (int64_t i = 1; i < b.n; ++i)
-            if (b.h(i) != b.h(0) || b.w(i) != b.w(0))
-                raise(Status::size_mismatch, "rles: rles[" + std::to_string(i) + "] is " + std::to_string(b.h(i)) + "x" +
-                                                 std::to_string(b.w(i)) + " but rles[0] is " + std::to_string(b.h(0)) +
-                                                 "x" + std::to_string(b.w(0)));
-        RunBuf<T> acc;
+        std::vector<Span<T>> in;
+        for (size_t i = 0; i < arrays.size(); ++i) in.push_back(span<T>(py::reinterpret_borrow<py::array>(arrays[i]), "rles"));
+        std::vector<RunBuf<T>> level;
         Status s = Status::ok;
         {
             py::gil_scoped_release nogil;
-            if (!acc.reserve_more(b.len(0))) s = Status::bad_alloc;
-            else {
-                std::memcpy(acc.data, b.counts(0), static_cast<size_t>(b.len(0)) * sizeof(T));
-                acc.size = b.len(0);
+            // Round 1 reads the inputs; later rounds read the previous round.
+            for (size_t i = 0; i < in.size() && s == Status::ok; i += 2) {
+                level.emplace_back();
+                if (i + 1 < in.size()) {
+                    s = rle::combine<T>(in[i].data, in[i].size, in[i + 1].data, in[i + 1].size, static_cast<Op>(op), level.back());
+                } else if (!level.back().reserve_more(in[i].size)) {
+                    s = Status::bad_alloc;
+                } else {
+                    std::memcpy(level.back().data, in[i].data, static_cast<size_t>(in[i].size) * sizeof(T));
+                    level.back().size = in[i].size;
+                }
             }
-            for (int64_t i = 1; i < b.n && s == Status::ok; ++i) {
-                RunBuf<T> next;
-                s = rle::combine<T>(acc.data, acc.size, b.counts(i), b.len(i), static_cast<Op>(op), next);
-                acc = std::move(next);
+            while (level.size() > 1 && s == Status::ok) {
+                std::vector<RunBuf<T>> next;
+                for (size_t i = 0; i < level.size() && s == Status::ok; i += 2) {
+                    if (i + 1 == level.size()) {
+                        next.push_back(std::move(level[i]));
+                        break;
+                    }
+                    next.emplace_back();
+                    s = rle::combine<T>(level[i].data, level[i].size, level[i + 1].data, level[i + 1].size, static_cast<Op>(op), next.back());
+                }
+                level = std::move(next);
             }
         }
         if (s != Status::ok) raise(s, "merge failed");
-        return adopt(acc);
+        return adopt(level[0]);
     });
 }
 
@@ -435,7 +448,7 @@ py::array from_string(const py::bytes& data, int64_t h, int64_t w, const char* n
 // Many strings (bytes) of the given sizes -> (flat, offsets); counts dtype from the largest size.
 py::tuple from_string_batch(const py::list& strings, const py::array& sizes, int threads) {
     const int64_t n = static_cast<int64_t>(strings.size());
-    require(sizes.dtype().is(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == n &&
+    MC_REQUIRE(sizes.dtype().is(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == n &&
                 sizes.shape(1) == 2 && (sizes.flags() & py::array::c_style),
             "sizes: expected a contiguous int64 (n, 2) array");
     const int64_t* sz = static_cast<const int64_t*>(sizes.data());
@@ -452,7 +465,7 @@ py::tuple from_string_batch(const py::list& strings, const py::array& sizes, int
         ptr[i] = s;
         len[i] = l;
         bytes += static_cast<uint64_t>(l);
-        require(sz[2 * i] >= 0 && sz[2 * i + 1] >= 0, "sizes: expected non-negative sizes");
+        MC_REQUIRE(sz[2 * i] >= 0 && sz[2 * i + 1] >= 0, "sizes: expected non-negative sizes");
         wide = wide || !fits_u32(static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]));
     }
     auto run = [&](auto t) -> py::tuple {
@@ -497,7 +510,7 @@ py::tuple concat(const py::list& arrays) {
     bool wide = false;
     for (size_t i = 0; i < n; ++i) {
         py::array a = py::reinterpret_borrow<py::array>(arrays[i]);
-        require(py::isinstance<py::array>(arrays[i]) && a.ndim() == 1 && (a.flags() & py::array::c_style) &&
+        MC_REQUIRE(py::isinstance<py::array>(arrays[i]) && a.ndim() == 1 && (a.flags() & py::array::c_style) &&
                     (a.dtype().is(py::dtype::of<uint32_t>()) || a.dtype().is(py::dtype::of<uint64_t>())),
                 "rles[" + std::to_string(i) + "]: counts must be a contiguous uint32/uint64 array");
         wide = wide || a.dtype().is(py::dtype::of<uint64_t>());
@@ -540,7 +553,7 @@ void bind_rle(py::module_& m) {
     m.def("rle_iou", &iou, py::arg("aflat"), py::arg("aoffsets"), py::arg("asizes"), py::arg("bflat"),
           py::arg("boffsets"), py::arg("bsizes"), py::arg("iscrowd"), py::arg("threads"));
     m.def("rle_combine", &combine, py::arg("a"), py::arg("b"), py::arg("op"));
-    m.def("rle_merge", &merge, py::arg("flat"), py::arg("offsets"), py::arg("sizes"), py::arg("op"));
+    m.def("rle_merge", &merge, py::arg("arrays"), py::arg("op"));
     m.def("rle_to_string", &to_string, py::arg("counts"));
     m.def("rle_to_string_batch", &to_string_batch, py::arg("flat"), py::arg("offsets"), py::arg("sizes"),
           py::arg("threads"));

@@ -29,21 +29,24 @@ namespace py = pybind11;
     }
 }
 
-inline void require(bool ok, const std::string& what) {
-    if (!ok) throw py::value_error(what);
-}
+// Checks a precondition; the message expression is evaluated only on failure (it
+// may format dtypes, which costs more than the kernels it guards on small inputs).
+#define MC_REQUIRE(ok, what)                                \
+    do {                                                    \
+        if (!(ok)) throw ::pybind11::value_error(what);     \
+    } while (0)
 
 // A 2D (or one plane of a 3D) uint8 array as a view. Strides are in bytes = elements.
 inline View2D<const uint8_t> const_view(const py::array& a, const char* name) {
-    require(a.dtype().is(py::dtype::of<uint8_t>()), std::string(name) + ": expected a uint8 array");
-    require(a.ndim() == 2, std::string(name) + ": expected a 2D array");
+    MC_REQUIRE(a.dtype().is(py::dtype::of<uint8_t>()), std::string(name) + ": expected a uint8 array");
+    MC_REQUIRE(a.ndim() == 2, std::string(name) + ": expected a 2D array");
     return {static_cast<const uint8_t*>(a.data()), a.shape(0), a.shape(1), a.strides(0), a.strides(1)};
 }
 
 inline View2D<uint8_t> mutable_view(py::array& a, const char* name) {
-    require(a.dtype().is(py::dtype::of<uint8_t>()), std::string(name) + ": expected a uint8 array");
-    require(a.ndim() == 2, std::string(name) + ": expected a 2D array");
-    require(a.writeable(), std::string(name) + ": array is read-only");
+    MC_REQUIRE(a.dtype().is(py::dtype::of<uint8_t>()), std::string(name) + ": expected a uint8 array");
+    MC_REQUIRE(a.ndim() == 2, std::string(name) + ": expected a 2D array");
+    MC_REQUIRE(a.writeable(), std::string(name) + ": array is read-only");
     return {static_cast<uint8_t*>(a.mutable_data()), a.shape(0), a.shape(1), a.strides(0), a.strides(1)};
 }
 
@@ -68,8 +71,8 @@ struct Span {
 
 template <class T>
 Span<T> span(const py::array& a, const char* name) {
-    require(a.dtype().is(py::dtype::of<T>()), std::string(name) + ": wrong dtype " + std::string(py::str(a.dtype())));
-    require(a.ndim() == 1 && (a.flags() & py::array::c_style), std::string(name) + ": expected a contiguous 1D array");
+    MC_REQUIRE(a.dtype().is(py::dtype::of<T>()), std::string(name) + ": wrong dtype " + std::string(py::str(a.dtype())));
+    MC_REQUIRE(a.ndim() == 1 && (a.flags() & py::array::c_style), std::string(name) + ": expected a contiguous 1D array");
     return {static_cast<const T*>(a.data()), a.shape(0)};
 }
 

@@ -423,32 +423,39 @@ uint64_t intervals_intersection(const uint64_t* a, int64_t ka, const uint64_t* b
 
 template <class T>
 Status combine(const T* a, int64_t na, const T* b, int64_t nb, Op op, RunBuf<T>& out) noexcept {
-    int64_t ia = 0, ib = 0;
-    uint64_t ea = na ? a[0] : 0, eb = nb ? b[0] : 0, pos = 0, run_start = 0;
-    uint8_t cur = 0;  // value of the output run being built
+    // Truth table of op, indexed by (value of a) | (value of b) << 1.
+    static constexpr unsigned kTruth[4] = {0b1000, 0b1110, 0b0110, 0b0010};  // and, or, xor, andnot
+    const unsigned truth = kTruth[static_cast<int>(op)];
     if (!out.reserve_more(na + nb + 2)) return Status::bad_alloc;
-    while (ia < na && ib < nb) {
-        const uint64_t end = std::min(ea, eb);
-        if (end > pos) {
-            const uint8_t va = ia & 1, vb = ib & 1;
-            uint8_t v = 0;
-            switch (op) {
-                case Op::and_: v = va & vb; break;
-                case Op::or_: v = va | vb; break;
-                case Op::xor_: v = va ^ vb; break;
-                case Op::andnot: v = va & !vb; break;
-            }
-            if (v != cur) {
-                out.push_unchecked(static_cast<T>(pos - run_start));
-                run_start = pos;
-                cur = v;
-            }
+    T* o = out.data + out.size;
+    int64_t k = 0;
+    if (na && nb) {
+        // Walk the segments between consecutive run ends of a and b. The body is
+        // branch-free: the output slot is written every step and kept only when the
+        // value flips, which is what makes the walk fast on unpredictable runs.
+        int64_t ia = 0, ib = 0;
+        uint64_t ea = a[0], eb = b[0], pos = 0, run_start = 0;
+        unsigned cur = 0;  // value of the output run being built
+        while (ia < na && ib < nb) {
+            const uint64_t end = ea < eb ? ea : eb;
+            const unsigned v = end > pos ? (truth >> ((ia & 1) | ((ib & 1) << 1))) & 1 : cur;
+            o[k] = static_cast<T>(pos - run_start);
+            const bool flip = v != cur;
+            k += flip;
+            run_start = flip ? pos : run_start;
+            cur = v;
             pos = end;
+            const bool step_a = ea == end, step_b = eb == end;
+            ia += step_a;
+            ib += step_b;
+            ea += step_a ? a[ia < na ? ia : na - 1] : 0;  // past the end: the loop stops anyway
+            eb += step_b ? b[ib < nb ? ib : nb - 1] : 0;
         }
-        if (ea == end && ++ia < na) ea += a[ia];
-        if (eb == end && ++ib < nb) eb += b[ib];
+        o[k++] = static_cast<T>(pos - run_start);
+    } else {
+        o[k++] = 0;  // only the 0-pixel mask has no runs
     }
-    out.push_unchecked(static_cast<T>(pos - run_start));
+    out.size += k;
     return Status::ok;
 }
 
