@@ -83,7 +83,7 @@ def show_config(file=None) -> None:
         f"python    {platform.python_version()} ({sys.platform}, {platform.machine()})",
         f"compiler  {_core.compiler()}",
         f"isa       {get_isa()} (best: {_core.best_isa()}; available: {', '.join(available_isas())})",
-        f"threads   {os.cpu_count()} (default for threads=None)",
+        f"threads   {_v.CORES} (default for threads=None)",
     ]
     if _core.sanitize:
         lines.append(f"sanitize  {_core.sanitize}")

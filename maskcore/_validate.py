@@ -21,10 +21,21 @@ def _describe(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def threads(value, name: str = "threads") -> int:
-    """Resolve ``threads=`` (None means every core) to an int >= 1."""
-    if value is None:
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1  # the cores this process may run on
+    except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+# Read once: asking the OS costs microseconds, more than a small batch kernel.
+CORES = _usable_cores()
+
+
+def threads(value, name: str = "threads") -> int:
+    """Resolve ``threads=`` (None means every usable core) to an int >= 1."""
+    if value is None:
+        return CORES
     n = integer(value, name)
     if n < 1:
         raise ValueError(f"{name}: expected an int >= 1 or None, got {n}")
