@@ -266,8 +266,11 @@ py::array_t<double> iou(const py::array& aflat, const py::array& aoff, const py:
         std::vector<uint64_t> aarea(static_cast<size_t>(a.n)), barea(static_cast<size_t>(b.n));
         std::vector<RunBuf<uint64_t>> aiv(static_cast<size_t>(a.n)), biv(static_cast<size_t>(b.n));
         std::vector<Status> status(static_cast<size_t>(a.n + b.n), Status::ok);
+        // Units: run pairs walked, at most (runs of a) * len(b) + (runs of b) * len(a).
+        const uint64_t pair_work = static_cast<uint64_t>(a.flat.size) * static_cast<uint64_t>(b.n) + static_cast<uint64_t>(b.flat.size) * static_cast<uint64_t>(a.n);
+        const int nthreads = worth(threads, pair_work, 1 << 19);
         py::gil_scoped_release nogil;
-        parallel_for(a.n + b.n, worth(threads, static_cast<uint64_t>(a.flat.size + b.flat.size), 1 << 18), [&](int64_t k) {
+        parallel_for(a.n + b.n, nthreads, [&](int64_t k) {
             const bool in_a = k < a.n;
             const Batch<T>& x = in_a ? a : b;
             const int64_t i = in_a ? k : k - a.n;
@@ -280,9 +283,7 @@ py::array_t<double> iou(const py::array& aflat, const py::array& aoff, const py:
                 py::gil_scoped_acquire gil;
                 raise(s, "iou failed");
             }
-        // Units: run pairs walked, at most (runs of a) * len(b) + (runs of b) * len(a).
-        const uint64_t pair_work = static_cast<uint64_t>(a.flat.size) * static_cast<uint64_t>(b.n) + static_cast<uint64_t>(b.flat.size) * static_cast<uint64_t>(a.n);
-        parallel_for(a.n, worth(threads, pair_work, 1 << 19), [&](int64_t i) {
+        parallel_for(a.n, nthreads, [&](int64_t i) {
             const int64_t* p = &abox[4 * i];
             const uint64_t h = static_cast<uint64_t>(a.h(i));
             for (int64_t j = 0; j < b.n; ++j) {
@@ -373,21 +374,32 @@ py::array merge(const py::list& arrays, int op) {
 
 // ---- string codec -----------------------------------------------------------------
 
+// Strings are formatted into a scratch buffer kept per thread (no page faults on
+// the hot path after the first call), then copied into the bytes / str object.
+template <class T>
+RunBuf<char>& format(const T* counts, int64_t n, Status& s) {
+    thread_local RunBuf<char> scratch;
+    scratch.size = 0;
+    s = rle::to_string<T>(counts, n, scratch);
+    return scratch;
+}
+
 py::bytes to_string(const py::array& counts) {
     return with_count_type(counts, [&](auto t) {
         using T = decltype(t);
         const Span<T> c = span<T>(counts, "counts");
-        RunBuf<char> out;
         Status s;
+        RunBuf<char>* buf;
         {
             py::gil_scoped_release nogil;
-            s = rle::to_string<T>(c.data, c.size, out);
+            buf = &format<T>(c.data, c.size, s);
         }
         if (s != Status::ok) raise(s, "to_string failed");
-        return py::bytes(out.data ? out.data : "", static_cast<size_t>(out.size));
+        return py::bytes(buf->data, static_cast<size_t>(buf->size));
     });
 }
 
+// str (ASCII), as JSON wants it: formatted in parallel, then made into objects.
 py::list to_string_batch(const py::array& flat, const py::array& offsets, const py::array& sizes, int threads) {
     return with_count_type(flat, [&](auto t) {
         using T = decltype(t);
@@ -396,12 +408,15 @@ py::list to_string_batch(const py::array& flat, const py::array& offsets, const 
         std::vector<Status> status(static_cast<size_t>(b.n));
         {
             py::gil_scoped_release nogil;
-            parallel_for(b.n, worth(threads, static_cast<uint64_t>(b.flat.size), 1 << 18), [&](int64_t i) { status[i] = rle::to_string<T>(b.counts(i), b.len(i), strs[i]); });
+            parallel_for(b.n, worth(threads, static_cast<uint64_t>(b.flat.size), 1 << 18),
+                         [&](int64_t i) { status[i] = rle::to_string<T>(b.counts(i), b.len(i), strs[i]); });
         }
         py::list out(b.n);
-        for (int64_t i = 0; i < b.n; ++i) {  // str (ASCII), as JSON wants it
+        for (int64_t i = 0; i < b.n; ++i) {
             if (status[i] != Status::ok) raise(status[i], "to_string failed");
-            out[i] = py::reinterpret_steal<py::object>(PyUnicode_FromStringAndSize(strs[i].data ? strs[i].data : "", strs[i].size));
+            PyObject* str = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, strs[i].data ? strs[i].data : "", strs[i].size);
+            if (!str) throw py::error_already_set();
+            PyList_SET_ITEM(out.ptr(), i, str);  // steals the reference
         }
         return out;
     });
@@ -415,7 +430,8 @@ std::string string_error(const char* name, uint64_t total, const ErrorInfo& e) {
         case rle::truncated: return where + "truncated (the value" + at + " runs past the end)";
         case rle::too_long: return where + "the value" + at + " is longer than 64 bits";
         case rle::bad_count:
-            return where + "count " + std::to_string(e.value) + at + " is negative or runs past height*width = " + std::to_string(total);
+            return where + "counts[" + std::to_string(e.index) + "] (stored as " + std::to_string(e.value) +
+                   ") is negative or runs past height*width = " + std::to_string(total);
         default: return where + "counts sum to " + std::to_string(e.value) + ", expected height*width = " + std::to_string(total);
     }
 }

@@ -1,51 +1,48 @@
-// csrc/common/parallel.hpp — a minimal fork-join loop for batch kernels.
-// Items are independent and written to distinct outputs, so the result does not
-// depend on the thread count or on scheduling. Threads are started per call: the
-// batch kernels that use this run for milliseconds, the start-up for microseconds.
-// If a thread cannot be started the caller's thread does the remaining work.
+// csrc/common/parallel.hpp — fork-join loops for batch kernels on a persistent pool.
+//
+// Items are independent and written to distinct outputs, so results never depend
+// on the thread count or on scheduling. Worker threads are started once, on first
+// use, and then wait for work: waking one costs microseconds where starting one
+// costs tens of them, which matters for kernels that run for a millisecond.
+//
+// One job at a time uses the pool. A caller that finds it busy (another Python
+// thread in a kernel: the GIL is released) runs its loop inline instead of
+// waiting, so concurrent callers never deadlock or oversubscribe the cores. After
+// fork() the child starts a fresh pool (the parent's threads do not exist there).
+// If threads cannot be started, loops run inline.
 #pragma once
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include <thread>
-#include <vector>
 
 namespace maskcore {
 
 // How many threads `work` units are worth: one more per `grain` units, at most
-// `threads`. Starting a thread costs tens of microseconds, so a batch kernel passes
-// a grain worth about a millisecond of its own work (the bindings say which unit).
+// `threads`. A batch kernel passes a grain worth roughly 100 us of its own work
+// (its binding says which unit), so that the pool's wake-up cost stays small.
 inline int worth(int threads, uint64_t work, uint64_t grain) noexcept {
     const uint64_t n = work / (grain ? grain : 1);
     return n < 1 ? 1 : (n < static_cast<uint64_t>(threads) ? static_cast<int>(n) : threads);
 }
 
+namespace detail {
+// Runs body(ctx, lo, hi) over blocks of [0, n) on up to `threads` threads (the
+// caller's included). Returns false if the pool was busy or unavailable (nothing ran).
+bool pool_run(int64_t n, int threads, int64_t block, void (*body)(void*, int64_t, int64_t), void* ctx) noexcept;
+}  // namespace detail
+
 template <class F>
 void parallel_for(int64_t n, int threads, F&& f) noexcept {
-    if (threads <= 1 || n <= 1) {
-        for (int64_t i = 0; i < n; ++i) f(i);
-        return;
+    if (threads > 1 && n > 1) {
+        const int64_t workers = std::min<int64_t>(threads, n);
+        const int64_t block = std::max<int64_t>(1, n / (workers * 32));  // 32 blocks per worker: balance
+        auto body = [](void* ctx, int64_t lo, int64_t hi) {
+            F& fn = *static_cast<F*>(ctx);
+            for (int64_t i = lo; i < hi; ++i) fn(i);
+        };
+        if (detail::pool_run(n, static_cast<int>(workers), block, body, &f)) return;
     }
-    const int64_t workers = std::min<int64_t>(threads, n);
-    const int64_t block = std::max<int64_t>(1, n / (workers * 8));  // 8 blocks per worker: balance
-    std::atomic<int64_t> next{0};
-    auto work = [&]() noexcept {
-        for (;;) {
-            const int64_t lo = next.fetch_add(block, std::memory_order_relaxed);
-            if (lo >= n) return;
-            const int64_t hi = std::min(n, lo + block);
-            for (int64_t i = lo; i < hi; ++i) f(i);
-        }
-    };
-    std::vector<std::thread> pool;
-    try {
-        pool.reserve(static_cast<size_t>(workers - 1));
-        for (int64_t t = 1; t < workers; ++t) pool.emplace_back(work);
-    } catch (...) {
-        // fewer threads (or none): the loop below still finishes every item
-    }
-    work();
-    for (auto& t : pool) t.join();
+    for (int64_t i = 0; i < n; ++i) f(i);
 }
 
 }  // namespace maskcore

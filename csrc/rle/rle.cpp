@@ -11,14 +11,23 @@
 namespace maskcore::rle {
 namespace {
 
-FindTransitionsFn find_transitions_fn() noexcept {
+// The kernels of one ISA; codec_encode is overloaded on the count type.
+template <class T>
+struct Kernels {
+    int64_t (*find_transitions)(const uint8_t*, const uint8_t*, int64_t, uint8_t, uint32_t*, uint8_t*);
+    int64_t (*codec_encode)(const T*, int64_t, char*);
+};
+
+template <class T = uint32_t>
+const Kernels<T>& kernels() noexcept {
+#define MC_KERNELS(ns) Kernels<T>{ns::find_transitions, ns::codec_encode}
 #if defined(MC_X86_64)
-    static constexpr FindTransitionsFn table[kIsaCount] = {scalar::find_transitions, avx2::find_transitions,
-                                                          avx512::find_transitions};
+    static const Kernels<T> table[kIsaCount] = {MC_KERNELS(scalar), MC_KERNELS(avx2), MC_KERNELS(avx512)};
 #else
-    static constexpr FindTransitionsFn table[kIsaCount] = {scalar::find_transitions, nullptr, nullptr};
+    static const Kernels<T> table[kIsaCount] = {MC_KERNELS(scalar), MC_KERNELS(scalar), MC_KERNELS(scalar)};
 #endif
-    return pick(table);
+#undef MC_KERNELS
+    return table[static_cast<int>(current_isa())];
 }
 
 // Bytes handed to find_transitions at a time. Its index scratch (4 B per byte,
@@ -43,19 +52,33 @@ void find_non_binary(View2D<const uint8_t> m, ErrorInfo& err) noexcept {
         }
 }
 
-// Turns increasing transition positions into counts.
+// Turns increasing transition positions into counts. Emission goes through a
+// local cursor (begin/end) so the hot loops keep it in a register: a store to the
+// buffer's size per count would also be false sharing between threads encoding
+// neighbouring masks of a batch.
 template <class T>
 struct CountSink {
     Buf<T>& out;
     uint64_t last = 0;
-    bool ok = true;
-    void reserve(int64_t k) noexcept { ok = ok && out.reserve_more(k + 1); }
-    void at(uint64_t pos) noexcept {  // call after reserve()
-        out.push_unchecked(static_cast<T>(pos - last));
-        last = pos;
+    struct Cursor {
+        T* p;
+        uint64_t last;
+        void at(uint64_t pos) noexcept {
+            *p++ = static_cast<T>(pos - last);
+            last = pos;
+        }
+    };
+    // Room for k more counts (+1 for the final run); nullopt-like {nullptr} on failure.
+    Cursor begin(int64_t k) noexcept {
+        if (!out.reserve_more(k + 1)) return {nullptr, last};
+        return {out.data + out.size, last};
+    }
+    void end(const Cursor& c) noexcept {
+        out.size = c.p - out.data;
+        last = c.last;
     }
     Status finish(uint64_t total) noexcept {
-        if (!ok || !out.push(static_cast<T>(total - last))) return Status::bad_alloc;
+        if (!out.push(static_cast<T>(total - last))) return Status::bad_alloc;
         return Status::ok;
     }
 };
@@ -64,7 +87,7 @@ struct CountSink {
 // image is one contiguous block.
 template <class T>
 Status encode_columns(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc) noexcept {
-    const FindTransitionsFn find = find_transitions_fn();
+    const auto find = kernels<>().find_transitions;
     std::unique_ptr<uint32_t[]> idx(new (std::nothrow) uint32_t[kChunk]);
     if (!idx) return Status::bad_alloc;
     const bool one_block = m.col_stride == m.rows;
@@ -77,9 +100,10 @@ Status encode_columns(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc)
         for (int64_t i = 0; i < len; i += kChunk) {
             const int64_t n = std::min(kChunk, len - i);
             const int64_t k = find(col + i, nullptr, n, carry, idx.get(), &acc);
-            sink.reserve(k);
-            if (!sink.ok) return Status::bad_alloc;
-            for (int64_t j = 0; j < k; ++j) sink.at(base + static_cast<uint64_t>(i + idx[j]));
+            auto cur = sink.begin(k);
+            if (!cur.p) return Status::bad_alloc;
+            for (int64_t j = 0; j < k; ++j) cur.at(base + static_cast<uint64_t>(i + idx[j]));
+            sink.end(cur);
             carry = col[i + n - 1];
         }
     }
@@ -90,7 +114,7 @@ Status encode_columns(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc)
 // transitions by column. Needs rows, cols < 2^32 (checked by the caller).
 template <class T>
 Status encode_rows(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc) noexcept {
-    const FindTransitionsFn find = find_transitions_fn();
+    const auto find = kernels<>().find_transitions;
     const int64_t h = m.rows, w = m.cols;
     std::unique_ptr<uint32_t[]> idx(new (std::nothrow) uint32_t[std::min(kChunk, w)]);
     std::unique_ptr<uint8_t[]> first_prev(new (std::nothrow) uint8_t[w]);
@@ -131,12 +155,13 @@ Status encode_rows(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc) no
         for (int64_t r = 0; r < h; ++r)
             for (int64_t e = row_start[r]; e < row_start[r + 1]; ++e) rows_by_col[fill[cols.data[e]]++] = static_cast<uint32_t>(r);
     }
-    sink.reserve(cols.size);
-    if (!sink.ok) return Status::bad_alloc;
+    auto cur = sink.begin(cols.size);
+    if (!cur.p) return Status::bad_alloc;
     for (int64_t c = 0; c < w; ++c) {
         const uint64_t base = static_cast<uint64_t>(c) * static_cast<uint64_t>(h);
-        for (int64_t e = col_start[c]; e < col_start[c + 1]; ++e) sink.at(base + rows_by_col[e]);
+        for (int64_t e = col_start[c]; e < col_start[c + 1]; ++e) cur.at(base + rows_by_col[e]);
     }
+    sink.end(cur);
     return Status::ok;
 }
 
@@ -266,6 +291,61 @@ Status decode_rows(const T* counts, int64_t n, View2D<uint8_t> out) noexcept {
     return Status::ok;
 }
 
+// The value starting at s[p]. Sets p past it, or returns
+// false with err set for a char outside '0'..'o', a value that never ends or one
+// past 64 bits.
+bool get_value(const char* s, int64_t len, int64_t& p, int64_t& value, ErrorInfo& err) noexcept {
+    const int64_t start = p;
+    uint64_t v = 0;
+    int shift = 0, c;
+    do {
+        if (p >= len) {  // the last char still says "more follows"
+            err = {start, 0, truncated};
+            return false;
+        }
+        if (shift > 63) {  // a 14th group: more than 64 bits
+            err = {start, 0, too_long};
+            return false;
+        }
+        c = static_cast<unsigned char>(s[p]) - 48;
+        if (static_cast<unsigned>(c) > 63) {
+            err = {p, static_cast<unsigned char>(s[p]), bad_char};
+            return false;
+        }
+        ++p;
+        v |= static_cast<uint64_t>(c & 0x1f) << shift;
+        shift += 5;
+    } while (c & 0x20);
+    // Sign-extend without a branch: deltas are negative about half the time.
+    const uint64_t sign = (static_cast<uint64_t>(c) >> 4) & 1;
+    v |= shift < 64 ? (0 - sign) << shift : 0;
+    value = static_cast<int64_t>(v);
+    return true;
+}
+
+template <class T>
+int64_t decode_string(const char* s, int64_t len, T* out, uint64_t total, ErrorInfo& err) noexcept {
+    int64_t k = 0, p = 0, value;
+    uint64_t sum = 0;
+    while (p < len) {
+        if (!get_value(s, len, p, value, err)) return -1;
+        int64_t v = value;
+        if (k > 2 && __builtin_add_overflow(v, static_cast<int64_t>(out[k - 2]), &v)) v = -1;
+        if (v < 0 || static_cast<uint64_t>(v) > total - sum) {
+            err = {k, value, bad_count};
+            return -1;
+        }
+        sum += static_cast<uint64_t>(v);
+        out[k++] = static_cast<T>(v);
+    }
+    if (sum != total) {
+        err = {len, static_cast<int64_t>(sum), bad_sum};
+        return -1;
+    }
+    return k;
+}
+
+
 }  // namespace
 
 template <class T>
@@ -384,15 +464,17 @@ uint64_t intersection(const T* a, int64_t na, const T* b, int64_t nb) noexcept {
 template <class T>
 Status foreground_intervals(const T* counts, int64_t n, RunBuf<uint64_t>& out) noexcept {
     if (!out.reserve_more(n + 1)) return Status::bad_alloc;
+    uint64_t* o = out.data + out.size;  // a local cursor: see CountSink
     uint64_t pos = 0;
     for (int64_t k = 0; k < n; ++k) {
         const uint64_t end = pos + counts[k];
         if ((k & 1) && end > pos) {
-            out.push_unchecked(pos);
-            out.push_unchecked(end);
+            *o++ = pos;
+            *o++ = end;
         }
         pos = end;
     }
+    out.size = o - out.data;
     return Status::ok;
 }
 
@@ -461,69 +543,17 @@ Status combine(const T* a, int64_t na, const T* b, int64_t nb, Op op, RunBuf<T>&
 
 template <class T>
 Status to_string(const T* counts, int64_t n, RunBuf<char>& out) noexcept {
-    // A 64-bit value takes at most 13 groups of 5 bits.
-    if (n > (INT64_MAX - 1) / 13 || !out.reserve_more(n * 13 + 1)) return Status::bad_alloc;
-    for (int64_t i = 0; i < n; ++i) {
-        int64_t x = static_cast<int64_t>(counts[i]);
-        if (i > 2) x -= static_cast<int64_t>(counts[i - 2]);
-        for (bool more = true; more;) {
-            int c = static_cast<int>(x & 0x1f);
-            x >>= 5;  // arithmetic: negative deltas end on -1 with the sign bit (0x10) set
-            more = (c & 0x10) ? x != -1 : x != 0;
-            if (more) c |= 0x20;
-            out.push_unchecked(static_cast<char>(c + 48));
-        }
-    }
+    if (n > (INT64_MAX - 16) / 13 || !out.reserve_more(13 * n + 8)) return Status::bad_alloc;  // 13 groups: 64 bits
+    out.size += kernels<T>().codec_encode(counts, n, out.data + out.size);
     return Status::ok;
 }
 
 template <class T>
 Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, ErrorInfo& err) noexcept {
-    if (!out.reserve_more(len + 1)) return Status::bad_alloc;  // at most one count per character
-    uint64_t sum = 0;
-    int64_t p = 0;
-    while (p < len) {
-        const int64_t start = p;
-        uint64_t x = 0;
-        int shift = 0;
-        bool more = true;
-        while (more) {
-            if (p >= len) {  // the last group still says "more follows"
-                err = {start, 0, truncated};
-                return Status::corrupt_rle;
-            }
-            const int c = static_cast<unsigned char>(s[p]) - 48;
-            if (c < 0 || c > 63) {
-                err = {p, static_cast<unsigned char>(s[p]), bad_char};
-                return Status::corrupt_rle;
-            }
-            if (shift > 63) {  // a 14th group: more than 64 bits
-                err = {start, 0, too_long};
-                return Status::corrupt_rle;
-            }
-            x |= static_cast<uint64_t>(c & 0x1f) << shift;
-            more = c & 0x20;
-            ++p;
-            shift += 5;
-            if (!more && (c & 0x10) && shift < 64) x |= ~uint64_t{0} << shift;  // sign-extend
-        }
-        int64_t v = static_cast<int64_t>(x);
-        if (out.size > 2) {
-            const int64_t prev = static_cast<int64_t>(out.data[out.size - 2]);
-            if ((v < 0 && prev < INT64_MIN - v) || (v > 0 && prev > INT64_MAX - v)) v = -1;
-            else v += prev;
-        }
-        if (v < 0 || static_cast<uint64_t>(v) > total - sum) {
-            err = {start, v, bad_count};
-            return Status::corrupt_rle;
-        }
-        sum += static_cast<uint64_t>(v);
-        out.push_unchecked(static_cast<T>(v));
-    }
-    if (sum != total) {
-        err = {len, static_cast<int64_t>(sum), bad_sum};
-        return Status::corrupt_rle;
-    }
+    if (!out.reserve_more(len + 1)) return Status::bad_alloc;  // at most one count per char
+    const int64_t n = decode_string(s, len, out.data + out.size, total, err);
+    if (n < 0) return Status::corrupt_rle;
+    out.size += n;
     return Status::ok;
 }
 

@@ -53,18 +53,29 @@
 
 namespace maskcore::rle {
 
-// ---- the per-ISA kernel ---------------------------------------------------------
-// Writes to idx[0..k) the indices i in [0, n) where nz(a[i]) != nz(prev(i)), with
-// prev(i) = b[i] when b is given (row scan), else a[i-1] and, for i == 0, `carry`
-// (column scan). ORs every byte of a[0..n) into *or_acc (for the 0/1 check).
-// Returns k. Requires n <= 2^32 and room for n indices in idx.
-using FindTransitionsFn = int64_t (*)(const uint8_t* a, const uint8_t* b, int64_t n, uint8_t carry,
-                                      uint32_t* idx, uint8_t* or_acc);
-namespace scalar { int64_t find_transitions(const uint8_t*, const uint8_t*, int64_t, uint8_t, uint32_t*, uint8_t*); }
+// ---- the per-ISA kernels ------------------------------------------------------
+// Each ISA namespace (scalar, avx2, avx512) defines these with the same
+// signature, from one body (transitions.inl, codec.inl); rle.cpp dispatches.
+//
+// find_transitions: writes to idx[0..k) the indices i in [0, n) where
+// nz(a[i]) != nz(prev(i)), with prev(i) = b[i] when b is given (row scan), else
+// a[i-1] and, for i == 0, `carry` (column scan). ORs every byte of a[0..n) into
+// *or_acc (for the 0/1 check). Returns k. Requires n <= 2^32 and room for n indices.
+//
+// codec_encode: the string of counts c[0..n) into out, which has room for
+// 13 * n + 8 chars (8-byte stores run past the end); returns the chars written.
+enum StringError : int { bad_char = 1, truncated = 2, too_long = 3, bad_count = 4, bad_sum = 5 };
+#define MC_RLE_KERNELS                                                                                   \
+    int64_t find_transitions(const uint8_t* a, const uint8_t* b, int64_t n, uint8_t carry, uint32_t* idx, \
+                             uint8_t* or_acc);                                                            \
+    int64_t codec_encode(const uint32_t* c, int64_t n, char* out);                                        \
+    int64_t codec_encode(const uint64_t* c, int64_t n, char* out);
+namespace scalar { MC_RLE_KERNELS }
 #if defined(MC_X86_64)
-namespace avx2 { int64_t find_transitions(const uint8_t*, const uint8_t*, int64_t, uint8_t, uint32_t*, uint8_t*); }
-namespace avx512 { int64_t find_transitions(const uint8_t*, const uint8_t*, int64_t, uint8_t, uint32_t*, uint8_t*); }
+namespace avx2 { MC_RLE_KERNELS }
+namespace avx512 { MC_RLE_KERNELS }
 #endif
+#undef MC_RLE_KERNELS
 
 // ---- encode / decode ------------------------------------------------------------
 // strict: bytes other than 0 and 1 are an error (invalid_value, err = first one in
@@ -110,8 +121,9 @@ Status combine(const T* a, int64_t na, const T* b, int64_t nb, Op op, RunBuf<T>&
 // ---- string codec ---------------------------------------------------------------
 template <class T>
 Status to_string(const T* counts, int64_t n, RunBuf<char>& out) noexcept;
-// Errors (corrupt_rle) set err.kind to one of StringError, err.index to the offset.
-enum StringError : int { bad_char = 1, truncated = 2, too_long = 3, bad_count = 4, bad_sum = 5 };
+// Checks every char, that each count is >= 0 and that they sum to total. Errors
+// (corrupt_rle) set err.kind to one of StringError and err.index (the offset, or
+// for bad_count which count).
 template <class T>
 Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, ErrorInfo& err) noexcept;
 

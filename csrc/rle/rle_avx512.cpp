@@ -1,4 +1,4 @@
-// AVX-512 (F+BW+VL) variant of find_transitions: 64 bytes per step (see transitions.inl).
+// AVX-512 (F+BW+VL) variants of the RLE kernels: find_transitions at 64 bytes per step (transitions.inl), the string encoder with BMI2 PDEP (codec.inl).
 #include <cstdint>
 #include <cstring>
 
@@ -29,7 +29,10 @@ struct V {
     }
 };
 #define MC_VEC 1
+#define MC_BMI2 1
 #include "transitions.inl"
+#include "codec.inl"
+#undef MC_BMI2
 #undef MC_VEC
 
 }  // namespace maskcore::rle::avx512

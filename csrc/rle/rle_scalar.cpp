@@ -1,4 +1,4 @@
-// Baseline variant of find_transitions: the scalar reference (see transitions.inl).
+// Baseline variants of the RLE kernels: the scalar references (transitions.inl, codec.inl).
 #include <cstdint>
 #include <cstring>
 
@@ -6,4 +6,5 @@
 
 namespace maskcore::rle::scalar {
 #include "transitions.inl"
+#include "codec.inl"
 }  // namespace maskcore::rle::scalar

@@ -1,4 +1,4 @@
-// AVX2 variant of find_transitions: 32 bytes per step (see transitions.inl).
+// AVX2 variants of the RLE kernels: find_transitions at 32 bytes per step (transitions.inl), the string encoder with BMI2 PDEP (codec.inl).
 #include <cstdint>
 #include <cstring>
 
@@ -30,7 +30,10 @@ struct V {
     }
 };
 #define MC_VEC 1
+#define MC_BMI2 1
 #include "transitions.inl"
+#include "codec.inl"
+#undef MC_BMI2
 #undef MC_VEC
 
 }  // namespace maskcore::rle::avx2
