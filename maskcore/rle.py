@@ -592,7 +592,7 @@ def merge(rles, intersect: bool = False) -> RLE:
     for i, r in enumerate(items):
         if r.shape != (h, w):
             raise ValueError(f"rles: rles[{i}] is {r._h}x{r._w} but rles[0] is {h}x{w}")
-    return RLE._wrap(_core.rle_merge([r._counts for r in items], _AND if intersect else _OR), h, w)
+    return RLE._wrap(_core.rle_merge([r._counts for r in items], _AND if intersect else _OR, h * w), h, w)
 
 
 def _sequence(x, name):

@@ -327,48 +327,42 @@ py::array combine(const py::array& a, const py::array& b, int op) {
     });
 }
 
-// Reduces op over many counts arrays (one size, one dtype: checked by the caller)
-// as a balanced tree: log2(n) rounds of pairwise merges instead of n - 1 merges
-// into an ever longer accumulator.
-py::array merge(const py::list& arrays, int op) {
-    MC_REQUIRE(op >= 0 && op <= 3, "op: expected 0..3");
+// Union (op 1) or intersection (op 0) of many counts arrays (one size, one dtype:
+// checked by the caller). Works on foreground intervals, reduced as a balanced
+// tree: log2(n) rounds over all intervals instead of n - 1 merges into an ever
+// longer accumulator, and interval lists are half as long as counts.
+py::array merge(const py::list& arrays, int op, uint64_t total) {
+    MC_REQUIRE(op == 0 || op == 1, "op: expected 0 (intersection) or 1 (union)");
     MC_REQUIRE(arrays.size() >= 1, "rles: expected at least one RLE");
     const py::array first = py::reinterpret_borrow<py::array>(arrays[0]);
     return with_count_type(first, [&](auto t) -> py::array {
         using T = decltype(t);
         std::vector<Span<T>> in;
         for (size_t i = 0; i < arrays.size(); ++i) in.push_back(span<T>(py::reinterpret_borrow<py::array>(arrays[i]), "rles"));
-        std::vector<RunBuf<T>> level;
+        RunBuf<T> counts;
         Status s = Status::ok;
         {
             py::gil_scoped_release nogil;
-            // Round 1 reads the inputs; later rounds read the previous round.
-            for (size_t i = 0; i < in.size() && s == Status::ok; i += 2) {
-                level.emplace_back();
-                if (i + 1 < in.size()) {
-                    s = rle::combine<T>(in[i].data, in[i].size, in[i + 1].data, in[i + 1].size, static_cast<Op>(op), level.back());
-                } else if (!level.back().reserve_more(in[i].size)) {
-                    s = Status::bad_alloc;
-                } else {
-                    std::memcpy(level.back().data, in[i].data, static_cast<size_t>(in[i].size) * sizeof(T));
-                    level.back().size = in[i].size;
-                }
-            }
+            std::vector<RunBuf<uint64_t>> level(in.size());
+            for (size_t i = 0; i < in.size() && s == Status::ok; ++i) s = rle::foreground_intervals<T>(in[i].data, in[i].size, level[i]);
             while (level.size() > 1 && s == Status::ok) {
-                std::vector<RunBuf<T>> next;
-                for (size_t i = 0; i < level.size() && s == Status::ok; i += 2) {
-                    if (i + 1 == level.size()) {
-                        next.push_back(std::move(level[i]));
+                std::vector<RunBuf<uint64_t>> next((level.size() + 1) / 2);
+                for (size_t i = 0; i + 1 < level.size(); i += 2) {
+                    RunBuf<uint64_t>& o = next[i / 2];
+                    if (!o.reserve_more(level[i].size + level[i + 1].size)) {
+                        s = Status::bad_alloc;
                         break;
                     }
-                    next.emplace_back();
-                    s = rle::combine<T>(level[i].data, level[i].size, level[i + 1].data, level[i + 1].size, static_cast<Op>(op), next.back());
+                    if (op == 1) rle::intervals_union(level[i].data, level[i].size / 2, level[i + 1].data, level[i + 1].size / 2, o);
+                    else rle::intervals_intersect(level[i].data, level[i].size / 2, level[i + 1].data, level[i + 1].size / 2, o);
                 }
+                if (level.size() % 2) next.back() = std::move(level.back());
                 level = std::move(next);
             }
+            if (s == Status::ok) s = rle::intervals_to_counts<T>(level[0].data, level[0].size / 2, total, counts);
         }
         if (s != Status::ok) raise(s, "merge failed");
-        return adopt(level[0]);
+        return adopt(counts);
     });
 }
 
@@ -569,7 +563,7 @@ void bind_rle(py::module_& m) {
     m.def("rle_iou", &iou, py::arg("aflat"), py::arg("aoffsets"), py::arg("asizes"), py::arg("bflat"),
           py::arg("boffsets"), py::arg("bsizes"), py::arg("iscrowd"), py::arg("threads"));
     m.def("rle_combine", &combine, py::arg("a"), py::arg("b"), py::arg("op"));
-    m.def("rle_merge", &merge, py::arg("arrays"), py::arg("op"));
+    m.def("rle_merge", &merge, py::arg("arrays"), py::arg("op"), py::arg("total"));
     m.def("rle_to_string", &to_string, py::arg("counts"));
     m.def("rle_to_string_batch", &to_string_batch, py::arg("flat"), py::arg("offsets"), py::arg("sizes"),
           py::arg("threads"));

@@ -18,10 +18,6 @@
 // scalar loop here (its per-value bookkeeping outweighed the per-char branches,
 // which predict well because most values have the same length), so it was removed.
 
-static inline int groups_of(int64_t x) noexcept {
-    const uint64_t u = static_cast<uint64_t>(x < 0 ? ~x : x) | 1;  // | 1: 0 and 1 both take 1 group
-    return (64 - __builtin_clzll(u)) / 5 + 1;
-}
 
 static inline char* put_value_scalar(int64_t x, char* o) noexcept {
     for (bool more = true; more;) {
@@ -41,7 +37,9 @@ constexpr uint64_t kGroupBits = 0x1F1F1F1F1F1F1F1Full;
 // chars ('0' on every byte, + 32 on all but the last).
 struct GroupLayout {
     uint64_t deposit[9], chars[9];
-    constexpr GroupLayout() : deposit(), chars() {
+    uint8_t groups[64];  // L by the leading zeros of (|x| - (x < 0)) | 1: (64 - zeros) / 5 + 1
+    constexpr GroupLayout() : deposit(), chars(), groups() {
+        for (int z = 0; z < 64; ++z) groups[z] = static_cast<uint8_t>((64 - z) / 5 + 1);
         for (int L = 1; L <= 8; ++L) {
             deposit[L] = kGroupBits & low_bytes(L);
             chars[L] = (0x3030303030303030ull & low_bytes(L)) + (0x2020202020202020ull & low_bytes(L - 1));
@@ -55,19 +53,24 @@ static constexpr GroupLayout kLayout{};
 template <class T>
 int64_t codec_encode_t(const T* counts, int64_t n, char* out) noexcept {
     char* o = out;
-    for (int64_t i = 0; i < n; ++i) {
-        const int64_t x = static_cast<int64_t>(counts[i]) - (i > 2 ? static_cast<int64_t>(counts[i - 2]) : 0);
+    int64_t i = 0;
+    // The first three counts are written as they are, the rest as deltas.
+    for (; i < n && i < 3; ++i) o = put_value_scalar(static_cast<int64_t>(counts[i]), o);
 #if defined(MC_BMI2)
-        const int L = groups_of(x);
-        if (L <= 8) {
-            const uint64_t word = _pdep_u64(static_cast<uint64_t>(x), kLayout.deposit[L]) + kLayout.chars[L];
-            std::memcpy(o, &word, 8);  // the bytes past L are overwritten next (the caller leaves 8 of slack)
-            o += L;
+    for (; i < n; ++i) {
+        const int64_t x = static_cast<int64_t>(counts[i]) - static_cast<int64_t>(counts[i - 2]);
+        const uint64_t u = static_cast<uint64_t>(x ^ (x >> 63)) | 1;  // |x| - (x < 0); | 1: 0 takes 1 group
+        const int L = kLayout.groups[__builtin_clzll(u)];
+        if (MC_UNLIKELY(L > 8)) {
+            o = put_value_scalar(x, o);
             continue;
         }
-#endif
-        o = put_value_scalar(x, o);
+        const uint64_t word = _pdep_u64(static_cast<uint64_t>(x), kLayout.deposit[L]) + kLayout.chars[L];
+        std::memcpy(o, &word, 8);  // the bytes past L are overwritten next (the caller leaves 8 of slack)
+        o += L;
     }
+#endif
+    for (; i < n; ++i) o = put_value_scalar(static_cast<int64_t>(counts[i]) - static_cast<int64_t>(counts[i - 2]), o);
     return o - out;
 }
 

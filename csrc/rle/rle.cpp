@@ -503,6 +503,60 @@ uint64_t intervals_intersection(const uint64_t* a, int64_t ka, const uint64_t* b
     return inter;
 }
 
+// Both outputs have at most ka + kb intervals; callers reserve that (the
+// functions below write through out.data without checking).
+void intervals_union(const uint64_t* a, int64_t ka, const uint64_t* b, int64_t kb, RunBuf<uint64_t>& out) noexcept {
+    // A branch-free merge by start, coalescing overlapping or touching intervals:
+    // the next interval either extends the open one or closes it and opens itself.
+    uint64_t* o = out.data + out.size;
+    int64_t i = 0, j = 0, k = -1;  // o[2k], o[2k+1]: the open interval
+    while (i < ka || j < kb) {
+        const bool take_a = j >= kb || (i < ka && a[2 * i] <= b[2 * j]);
+        const uint64_t* next = take_a ? a + 2 * i : b + 2 * j;
+        i += take_a;
+        j += !take_a;
+        const uint64_t s = next[0], e = next[1];
+        if (k >= 0 && s <= o[2 * k + 1]) {
+            o[2 * k + 1] = e > o[2 * k + 1] ? e : o[2 * k + 1];
+        } else {
+            ++k;
+            o[2 * k] = s;
+            o[2 * k + 1] = e;
+        }
+    }
+    out.size += 2 * (k + 1);
+}
+
+void intervals_intersect(const uint64_t* a, int64_t ka, const uint64_t* b, int64_t kb, RunBuf<uint64_t>& out) noexcept {
+    uint64_t* o = out.data + out.size;
+    int64_t i = 0, j = 0, k = 0;
+    while (i < ka && j < kb) {
+        const uint64_t as = a[2 * i], ae = a[2 * i + 1], bs = b[2 * j], be = b[2 * j + 1];
+        const uint64_t s = as > bs ? as : bs, e = ae < be ? ae : be;
+        o[2 * k] = s;
+        o[2 * k + 1] = e;
+        k += s < e;  // kept only when not empty; inputs are disjoint, so outputs never touch
+        i += ae <= be;
+        j += be <= ae;
+    }
+    out.size += 2 * k;
+}
+
+template <class T>
+Status intervals_to_counts(const uint64_t* iv, int64_t k, uint64_t total, RunBuf<T>& out) noexcept {
+    if (!out.reserve_more(2 * k + 1)) return Status::bad_alloc;
+    T* o = out.data + out.size;
+    uint64_t pos = 0;
+    for (int64_t i = 0; i < k; ++i) {
+        *o++ = static_cast<T>(iv[2 * i] - pos);
+        *o++ = static_cast<T>(iv[2 * i + 1] - iv[2 * i]);
+        pos = iv[2 * i + 1];
+    }
+    if (pos < total || k == 0) *o++ = static_cast<T>(total - pos);
+    out.size = o - out.data;
+    return Status::ok;
+}
+
 template <class T>
 Status combine(const T* a, int64_t na, const T* b, int64_t nb, Op op, RunBuf<T>& out) noexcept {
     // Truth table of op, indexed by (value of a) | (value of b) << 1.
@@ -566,6 +620,7 @@ Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, E
     template uint64_t intersection<T>(const T*, int64_t, const T*, int64_t) noexcept;                  \
     template Status combine<T>(const T*, int64_t, const T*, int64_t, Op, RunBuf<T>&) noexcept;         \
     template Status foreground_intervals<T>(const T*, int64_t, RunBuf<uint64_t>&) noexcept;            \
+    template Status intervals_to_counts<T>(const uint64_t*, int64_t, uint64_t, RunBuf<T>&) noexcept;   \
     template Status to_string<T>(const T*, int64_t, RunBuf<char>&) noexcept;                           \
     template Status from_string<T>(const char*, int64_t, uint64_t, RunBuf<T>&, ErrorInfo&) noexcept;
 MC_INSTANTIATE(uint32_t)

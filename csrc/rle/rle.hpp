@@ -113,6 +113,15 @@ Status foreground_intervals(const T* counts, int64_t n, RunBuf<uint64_t>& out) n
 uint64_t intervals_intersection(const uint64_t* a, int64_t ka, const uint64_t* b, int64_t kb, uint64_t lo,
                                 uint64_t hi) noexcept;
 
+// Union or intersection of two interval lists (as foreground_intervals makes
+// them) into out: sorted, disjoint, non-touching, so it converts back to
+// canonical counts with intervals_to_counts.
+void intervals_union(const uint64_t* a, int64_t ka, const uint64_t* b, int64_t kb, RunBuf<uint64_t>& out) noexcept;
+void intervals_intersect(const uint64_t* a, int64_t ka, const uint64_t* b, int64_t kb, RunBuf<uint64_t>& out) noexcept;
+// Canonical counts of k intervals over a mask of `total` pixels.
+template <class T>
+Status intervals_to_counts(const uint64_t* iv, int64_t k, uint64_t total, RunBuf<T>& out) noexcept;
+
 enum class Op : int { and_ = 0, or_ = 1, xor_ = 2, andnot = 3 };
 // Canonical runs of (a op b); both must cover the same total.
 template <class T>
