@@ -202,6 +202,29 @@ def test_iou_matrix_with_crowd(isa, data):
         np.testing.assert_allclose(maskcore.iou(rd, rg), expected, rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize("height", [1, 63, 64, 65, 130])
+def test_iou_matrix_bit_and_interval_paths_agree(isa, height):
+    """Large matrices count intersections on bit columns, small ones by walking
+    intervals (see csrc/rle/iou.cpp); both must equal the dense reference. Heights
+    around 64 put boxes across one, two and three words per column."""
+    rng = np.random.default_rng(height)
+    w = 37
+    masks = []
+    for k in range(24):
+        m = np.zeros((height, w), np.uint8)
+        y0, x0 = rng.integers(0, height), rng.integers(0, w)
+        m[y0:y0 + rng.integers(1, height + 1), x0:x0 + rng.integers(1, w + 1)] = 1
+        m &= (rng.random((height, w)) < (0.6 if k % 3 else 1.0)).astype(np.uint8)  # holes, and full boxes
+        masks.append(m)
+    dts, gts = masks[:12], masks[12:]
+    crowd = [j % 4 == 0 for j in range(12)]
+    rd, rg = [maskcore.encode(m) for m in dts], [maskcore.encode(m) for m in gts]
+    expected = ref.iou_matrix(dts, gts, crowd)
+    np.testing.assert_allclose(maskcore.iou(rd, rg, crowd), expected, rtol=1e-12, atol=0)  # 144 pairs: bits
+    for i in range(12):  # 1 x 12 rows: intervals
+        np.testing.assert_allclose(maskcore.iou(rd[i:i + 1], rg, crowd), expected[i:i + 1], rtol=1e-12, atol=0)
+
+
 def test_iou_with_no_ground_truth(isa):
     # An image without ground truth: pycocotools users pass iscrowd=[] (a float64 array
     # once numpy sees it empty), which must be accepted like None.

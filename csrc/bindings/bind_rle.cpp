@@ -35,6 +35,7 @@ struct Batch {
     int64_t len(int64_t i) const { return offsets.data[i + 1] - offsets.data[i]; }
     int64_t h(int64_t i) const { return sizes[2 * i]; }
     int64_t w(int64_t i) const { return sizes[2 * i + 1]; }
+    rle::RleSet<T> set() const { return {flat.data, offsets.data, sizes, n}; }
 };
 
 template <class T>
@@ -237,7 +238,9 @@ py::array_t<int64_t> bbox_batch(const py::array& flat, const py::array& offsets,
         int64_t* o = out.mutable_data();
         {
             py::gil_scoped_release nogil;
-            parallel_for(b.n, worth(threads, static_cast<uint64_t>(b.flat.size), 1 << 18), [&](int64_t i) { rle::bbox<T>(b.counts(i), b.len(i), b.h(i), b.w(i), o + 4 * i); });
+            parallel_for(b.n, worth(threads, static_cast<uint64_t>(b.flat.size), 1 << 18), [&](int64_t i) {
+                rle::scan_foreground<T>(b.counts(i), b.len(i), b.h(i), b.w(i), o + 4 * i, nullptr);
+            });
         }
         return out;
     });
@@ -253,57 +256,27 @@ py::array_t<double> iou(const py::array& aflat, const py::array& aoff, const py:
         const Batch<T> a = batch<T>(aflat, aoff, asizes, "a"), b = batch<T>(bflat, boff, bsizes, "b");
         const Span<uint8_t> cr = span<uint8_t>(crowd, "iscrowd");
         MC_REQUIRE(cr.size == b.n, "iscrowd: expected one flag per ground-truth RLE");
-        for (int64_t i = 0; i < a.n; ++i)
-            for (int64_t j = 0; j < b.n; ++j)
-                if (a.h(i) != b.h(j) || a.w(i) != b.w(j)) {
-                    raise(Status::size_mismatch, "iou: a[" + std::to_string(i) + "] is " + std::to_string(a.h(i)) + "x" +
-                                                     std::to_string(a.w(i)) + " but b[" + std::to_string(j) + "] is " +
-                                                     std::to_string(b.h(j)) + "x" + std::to_string(b.w(j)));
-                }
+        // Every pair must match, so all sizes must equal one: find a mismatch in O(n).
+        if (a.n && b.n) {
+            int64_t i = 0, j = 0;
+            while (i < a.n && a.h(i) == b.h(0) && a.w(i) == b.w(0)) ++i;
+            if (i == a.n) {
+                i = 0;
+                while (j < b.n && b.h(j) == a.h(0) && b.w(j) == a.w(0)) ++j;
+            }
+            if (i < a.n && j < b.n)
+                raise(Status::size_mismatch, "iou: a[" + std::to_string(i) + "] is " + std::to_string(a.h(i)) + "x" +
+                                                 std::to_string(a.w(i)) + " but b[" + std::to_string(j) + "] is " +
+                                                 std::to_string(b.h(j)) + "x" + std::to_string(b.w(j)));
+        }
         py::array_t<double> out({a.n, b.n});
         double* o = out.mutable_data();
-        std::vector<int64_t> abox(static_cast<size_t>(4 * a.n)), bbox(static_cast<size_t>(4 * b.n));
-        std::vector<uint64_t> aarea(static_cast<size_t>(a.n)), barea(static_cast<size_t>(b.n));
-        std::vector<RunBuf<uint64_t>> aiv(static_cast<size_t>(a.n)), biv(static_cast<size_t>(b.n));
-        std::vector<Status> status(static_cast<size_t>(a.n + b.n), Status::ok);
-        // Units: run pairs walked, at most (runs of a) * len(b) + (runs of b) * len(a).
-        const uint64_t pair_work = static_cast<uint64_t>(a.flat.size) * static_cast<uint64_t>(b.n) + static_cast<uint64_t>(b.flat.size) * static_cast<uint64_t>(a.n);
-        const int nthreads = worth(threads, pair_work, 1 << 19);
-        py::gil_scoped_release nogil;
-        parallel_for(a.n + b.n, nthreads, [&](int64_t k) {
-            const bool in_a = k < a.n;
-            const Batch<T>& x = in_a ? a : b;
-            const int64_t i = in_a ? k : k - a.n;
-            rle::bbox<T>(x.counts(i), x.len(i), x.h(i), x.w(i), in_a ? &abox[4 * i] : &bbox[4 * i]);
-            (in_a ? aarea : barea)[i] = rle::area<T>(x.counts(i), x.len(i));
-            status[k] = rle::foreground_intervals<T>(x.counts(i), x.len(i), (in_a ? aiv : biv)[i]);
-        });
-        for (const Status s : status)
-            if (s != Status::ok) {
-                py::gil_scoped_acquire gil;
-                raise(s, "iou failed");
-            }
-        parallel_for(a.n, nthreads, [&](int64_t i) {
-            const int64_t* p = &abox[4 * i];
-            const uint64_t h = static_cast<uint64_t>(a.h(i));
-            for (int64_t j = 0; j < b.n; ++j) {
-                const int64_t* q = &bbox[4 * j];
-                double v = 0.0;
-                const int64_t x0 = std::max(p[0], q[0]), x1 = std::min(p[0] + p[2], q[0] + q[2]);
-                const bool overlap = x0 < x1 && std::max(p[1], q[1]) < std::min(p[1] + p[3], q[1] + q[3]);
-                if (overlap) {
-                    const uint64_t inter = rle::intervals_intersection(aiv[i].data, aiv[i].size / 2, biv[j].data,
-                                                                       biv[j].size / 2, static_cast<uint64_t>(x0) * h,
-                                                                       static_cast<uint64_t>(x1) * h);
-                    if (inter) {
-                        const uint64_t uni = cr.data[j] ? aarea[i] : aarea[i] + barea[j] - inter;
-                        v = static_cast<double>(inter) / static_cast<double>(uni);
-                    }
-                }
-                o[i * b.n + j] = v;
-            }
-        });
-        py::gil_scoped_acquire gil;
+        Status s;
+        {
+            py::gil_scoped_release nogil;
+            s = rle::iou_matrix<T>(a.set(), b.set(), cr.data, threads, o);
+        }
+        if (s != Status::ok) raise(s, "iou failed");
         return out;
     });
 }

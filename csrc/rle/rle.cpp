@@ -11,25 +11,6 @@
 namespace maskcore::rle {
 namespace {
 
-// The kernels of one ISA; codec_encode is overloaded on the count type.
-template <class T>
-struct Kernels {
-    int64_t (*find_transitions)(const uint8_t*, const uint8_t*, int64_t, uint8_t, uint32_t*, uint8_t*);
-    int64_t (*codec_encode)(const T*, int64_t, char*);
-};
-
-template <class T = uint32_t>
-const Kernels<T>& kernels() noexcept {
-#define MC_KERNELS(ns) Kernels<T>{ns::find_transitions, ns::codec_encode}
-#if defined(MC_X86_64)
-    static const Kernels<T> table[kIsaCount] = {MC_KERNELS(scalar), MC_KERNELS(avx2), MC_KERNELS(avx512)};
-#else
-    static const Kernels<T> table[kIsaCount] = {MC_KERNELS(scalar), MC_KERNELS(scalar), MC_KERNELS(scalar)};
-#endif
-#undef MC_KERNELS
-    return table[static_cast<int>(current_isa())];
-}
-
 // Bytes handed to find_transitions at a time. Its index scratch (4 B per byte,
 // 64 KiB) stays in L2 while the counts are formed from it, and stays under glibc's
 // mmap threshold (128 KiB), so that threads encoding a batch do not serialize on
@@ -60,7 +41,7 @@ template <class T>
 struct CountSink {
     Buf<T>& out;
     uint64_t last = 0;
-    struct Cursor {
+    struct Writer {
         T* p;
         uint64_t last;
         void at(uint64_t pos) noexcept {
@@ -69,11 +50,11 @@ struct CountSink {
         }
     };
     // Room for k more counts (+1 for the final run); nullopt-like {nullptr} on failure.
-    Cursor begin(int64_t k) noexcept {
+    Writer begin(int64_t k) noexcept {
         if (!out.reserve_more(k + 1)) return {nullptr, last};
         return {out.data + out.size, last};
     }
-    void end(const Cursor& c) noexcept {
+    void end(const Writer& c) noexcept {
         out.size = c.p - out.data;
         last = c.last;
     }
@@ -183,23 +164,6 @@ Status encode_strided(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc)
     return encode_columns(View2D<const uint8_t>{tmp.get(), h, w, 1, h}, sink, acc);
 }
 
-// Walks the column-major flattening as (row, column) without a division per run.
-struct Cursor {
-    int64_t h, r = 0, c = 0;
-    explicit Cursor(int64_t rows) : h(rows) {}
-    void advance(uint64_t n) noexcept {
-        const uint64_t rr = static_cast<uint64_t>(r) + n, uh = static_cast<uint64_t>(h);
-        if (rr < uh) {
-            r = static_cast<int64_t>(rr);
-        } else if (rr < 2 * uh) {  // into the next column: the common case, no division
-            r = static_cast<int64_t>(rr - uh);
-            ++c;
-        } else {
-            c += static_cast<int64_t>(rr / static_cast<uint64_t>(h));
-            r = static_cast<int64_t>(rr % static_cast<uint64_t>(h));
-        }
-    }
-};
 
 // Column-wise decode into any strides: a fill per run and column piece.
 template <class T>
@@ -415,18 +379,20 @@ uint64_t area(const T* counts, int64_t n) noexcept {
 }
 
 template <class T>
-void bbox(const T* counts, int64_t n, int64_t h, int64_t w, int64_t out[4]) noexcept {
-    out[0] = out[1] = out[2] = out[3] = 0;
-    if (h <= 0 || w <= 0) return;
-    int64_t x0 = INT64_MAX, x1 = -1, y0 = INT64_MAX, y1 = -1;
+Foreground scan_foreground(const T* counts, int64_t n, int64_t h, int64_t w, int64_t box[4], uint64_t* iv) noexcept {
+    box[0] = box[1] = box[2] = box[3] = 0;
+    if (h <= 0 || w <= 0) return {0, 0};
+    const uint64_t* const iv_begin = iv;
+    int64_t x0 = -1, x1 = -1, y0 = INT64_MAX, y1 = -1;
+    uint64_t pos = 0, area = 0;
     Cursor at(h);
     for (int64_t k = 0; k < n; ++k) {
         const uint64_t len = counts[k];
         if ((k & 1) && len) {
             const int64_t r0 = at.r, c0 = at.c;
             at.advance(len - 1);  // the run's last pixel
-            x0 = std::min(x0, c0);
-            x1 = std::max(x1, at.c);
+            if (x0 < 0) x0 = c0;  // runs come in column order: the first and last set the x extent
+            x1 = at.c;
             if (at.c != c0) {  // it wraps through a column end: rows h-1 and 0 are both set
                 y0 = 0;
                 y1 = h - 1;
@@ -435,15 +401,22 @@ void bbox(const T* counts, int64_t n, int64_t h, int64_t w, int64_t out[4]) noex
                 y1 = std::max(y1, at.r);
             }
             at.advance(1);
+            if (iv) {
+                *iv++ = pos;
+                *iv++ = pos + len;
+            }
+            area += len;
         } else {
             at.advance(len);
         }
+        pos += len;
     }
-    if (x1 < 0) return;
-    out[0] = x0;
-    out[1] = y0;
-    out[2] = x1 - x0 + 1;
-    out[3] = y1 - y0 + 1;
+    if (x1 < 0) return {0, 0};
+    box[0] = x0;
+    box[1] = y0;
+    box[2] = x1 - x0 + 1;
+    box[3] = y1 - y0 + 1;
+    return {area, iv ? (iv - iv_begin) / 2 : 0};
 }
 
 template <class T>
@@ -616,7 +589,7 @@ Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, E
     template Status decode<T>(const T*, int64_t, View2D<uint8_t>) noexcept;                            \
     template Status check_counts<T>(const T*, int64_t, uint64_t, ErrorInfo&) noexcept;                 \
     template uint64_t area<T>(const T*, int64_t) noexcept;                                             \
-    template void bbox<T>(const T*, int64_t, int64_t, int64_t, int64_t[4]) noexcept;                   \
+    template Foreground scan_foreground<T>(const T*, int64_t, int64_t, int64_t, int64_t[4], uint64_t*) noexcept; \
     template uint64_t intersection<T>(const T*, int64_t, const T*, int64_t) noexcept;                  \
     template Status combine<T>(const T*, int64_t, const T*, int64_t, Op, RunBuf<T>&) noexcept;         \
     template Status foreground_intervals<T>(const T*, int64_t, RunBuf<uint64_t>&) noexcept;            \

@@ -50,6 +50,7 @@
 
 #include "../common/common.hpp"
 #include "../common/runbuf.hpp"
+#include "../dispatch/dispatch.hpp"
 
 namespace maskcore::rle {
 
@@ -62,6 +63,9 @@ namespace maskcore::rle {
 // a[i-1] and, for i == 0, `carry` (column scan). ORs every byte of a[0..n) into
 // *or_acc (for the 0/1 check). Returns k. Requires n <= 2^32 and room for n indices.
 //
+// and_popcount: the number of bits set in both a and b over `cols` columns of
+// `words` 64-bit words each (column j of a starts at a + j * a_stride).
+//
 // codec_encode: the string of counts c[0..n) into out, which has room for
 // 13 * n + 8 chars (8-byte stores run past the end); returns the chars written.
 enum StringError : int { bad_char = 1, truncated = 2, too_long = 3, bad_count = 4, bad_sum = 5 };
@@ -69,13 +73,55 @@ enum StringError : int { bad_char = 1, truncated = 2, too_long = 3, bad_count = 
     int64_t find_transitions(const uint8_t* a, const uint8_t* b, int64_t n, uint8_t carry, uint32_t* idx, \
                              uint8_t* or_acc);                                                            \
     int64_t codec_encode(const uint32_t* c, int64_t n, char* out);                                        \
-    int64_t codec_encode(const uint64_t* c, int64_t n, char* out);
+    int64_t codec_encode(const uint64_t* c, int64_t n, char* out);                                        \
+    uint64_t and_popcount(const uint64_t* a, int64_t a_stride, const uint64_t* b, int64_t b_stride,       \
+                          int64_t cols, int64_t words);
 namespace scalar { MC_RLE_KERNELS }
 #if defined(MC_X86_64)
 namespace avx2 { MC_RLE_KERNELS }
 namespace avx512 { MC_RLE_KERNELS }
 #endif
 #undef MC_RLE_KERNELS
+
+// The kernels of one ISA; codec_encode is overloaded on the count type.
+template <class T>
+struct Kernels {
+    int64_t (*find_transitions)(const uint8_t*, const uint8_t*, int64_t, uint8_t, uint32_t*, uint8_t*);
+    int64_t (*codec_encode)(const T*, int64_t, char*);
+    uint64_t (*and_popcount)(const uint64_t*, int64_t, const uint64_t*, int64_t, int64_t, int64_t);
+};
+
+template <class T = uint32_t>
+inline const Kernels<T>& kernels() noexcept {
+#define MC_KERNELS(ns) Kernels<T>{ns::find_transitions, ns::codec_encode, ns::and_popcount}
+#if defined(MC_X86_64)
+    static const Kernels<T> table[kIsaCount] = {MC_KERNELS(scalar), MC_KERNELS(avx2), MC_KERNELS(avx512)};
+#else
+    static const Kernels<T> table[kIsaCount] = {MC_KERNELS(scalar), MC_KERNELS(scalar), MC_KERNELS(scalar)};
+#endif
+#undef MC_KERNELS
+    return table[static_cast<int>(current_isa())];
+}
+
+
+// Walks the column-major flattening as (row, column) without a division per run
+// (a division only when a step crosses more than one column end).
+struct Cursor {
+    int64_t h, r = 0, c = 0;
+    explicit Cursor(int64_t rows) : h(rows) {}
+    void advance(uint64_t n) noexcept {
+        const uint64_t rr = static_cast<uint64_t>(r) + n, uh = static_cast<uint64_t>(h);
+        if (rr < uh) {
+            r = static_cast<int64_t>(rr);
+        } else if (rr < 2 * uh) {  // into the next column: the common case, no division
+            r = static_cast<int64_t>(rr - uh);
+            ++c;
+        } else {
+            c += static_cast<int64_t>(rr / static_cast<uint64_t>(h));
+            r = static_cast<int64_t>(rr % static_cast<uint64_t>(h));
+        }
+    }
+};
 
 // ---- encode / decode ------------------------------------------------------------
 // strict: bytes other than 0 and 1 are an error (invalid_value, err = first one in
@@ -95,9 +141,34 @@ Status check_counts(const T* counts, int64_t n, uint64_t total, ErrorInfo& err) 
 template <class T>
 uint64_t area(const T* counts, int64_t n) noexcept;
 
-// COCO [x, y, w, h] of the foreground; zeros when empty.
+// One pass over the runs: the area, the COCO box [x, y, w, h] of the foreground
+// (zeros when empty) and, when iv is given (room for n + 1), its intervals as
+// foreground_intervals writes them.
+struct Foreground {
+    uint64_t area;
+    int64_t intervals;  // how many were written to iv
+};
 template <class T>
-void bbox(const T* counts, int64_t n, int64_t h, int64_t w, int64_t out[4]) noexcept;
+Foreground scan_foreground(const T* counts, int64_t n, int64_t h, int64_t w, int64_t box[4], uint64_t* iv) noexcept;
+
+// Many RLEs of one count type, as the bindings pass them (see bind_rle.cpp).
+template <class T>
+struct RleSet {
+    const T* counts;
+    const int64_t* offsets;  // n + 1
+    const int64_t* sizes;    // n x (height, width)
+    int64_t n;
+    const T* runs(int64_t i) const noexcept { return counts + offsets[i]; }
+    int64_t len(int64_t i) const noexcept { return offsets[i + 1] - offsets[i]; }
+    int64_t h(int64_t i) const noexcept { return sizes[2 * i]; }
+    int64_t w(int64_t i) const noexcept { return sizes[2 * i + 1]; }
+};
+
+// out[i * b.n + j] = IoU of a[i] and b[j]; when crowd[j], the union is area(a[i]).
+// An empty union gives 0. All RLEs must have one size (checked by the caller).
+// See iou.cpp for the algorithm.
+template <class T>
+Status iou_matrix(const RleSet<T>& a, const RleSet<T>& b, const uint8_t* crowd, int threads, double* out) noexcept;
 
 // Pixels set in both, walking the two run lists together.
 template <class T>

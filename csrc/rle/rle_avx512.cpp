@@ -32,6 +32,7 @@ struct V {
 #define MC_BMI2 1
 #include "transitions.inl"
 #include "codec.inl"
+#include "popcount.inl"
 #undef MC_BMI2
 #undef MC_VEC
 

@@ -7,4 +7,5 @@
 namespace maskcore::rle::scalar {
 #include "transitions.inl"
 #include "codec.inl"
+#include "popcount.inl"
 }  // namespace maskcore::rle::scalar

@@ -1,0 +1,163 @@
+// IoU matrices of RLEs (rle.hpp: iou_matrix).
+//
+// ALGORITHM. Each RLE is summarized once (scan_foreground: area, box, and
+// intervals); a pair whose boxes do not overlap has IoU 0 without more work, as in
+// pycocotools. For the pairs that overlap, the intersection is counted on bit
+// columns: every mask is also stored as bits over its box, one 64-bit word per 64
+// rows of each column it spans, at absolute word positions (row / 64), so two
+// masks line up without shifting and the intersection over the boxes' common
+// columns and words is an AND and a POPCNT per word:
+//
+//     column c of a:  [ w0 | w1 ]          words of a's box rows
+//     column c of b:       [ w1 | w2 ]     words of b's box rows
+//                          ^^^^ counted: popcount(a.w1 & b.w1)
+//
+// A walk over the two interval lists costs a dependent load per interval (about
+// 8 cycles); a word holds 64 rows, so for objects taller than a few rows the bits
+// are several times faster (4x on the 100x100 benchmark). Bit columns cost
+// columns x words of memory per mask; a mask whose words exceed its share of
+// kBitBudget (giant masks on giant images), and every mask of a call with few
+// pairs, keeps to the interval walk, which needs no extra memory. Both count
+// exactly, so the path never changes a result.
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "../common/parallel.hpp"
+#include "rle.hpp"
+
+namespace maskcore::rle {
+namespace {
+
+constexpr int64_t kBitBudget = int64_t{1} << 24;  // words (128 MiB) of bit columns per call
+
+struct Summary {
+    uint64_t area = 0;
+    int64_t box[4] = {0, 0, 0, 0};
+    RunBuf<uint64_t> intervals;
+    // Bit columns over the box: column x0 + j, word w0 + k at bits[j * nw + k].
+    int64_t x0 = 0, nc = 0, w0 = 0, nw = 0;
+    std::unique_ptr<uint64_t[]> bits;
+};
+
+int64_t bit_words(const int64_t box[4]) noexcept {
+    if (box[2] == 0) return 0;
+    return box[2] * (((box[1] + box[3] - 1) >> 6) - (box[1] >> 6) + 1);
+}
+
+// Sets rows [r0, r1) of one column (words from w0 on).
+void set_rows(uint64_t* col, int64_t w0, int64_t r0, int64_t r1) noexcept {
+    const int64_t wa = r0 >> 6, wb = (r1 - 1) >> 6;
+    const uint64_t first = ~uint64_t{0} << (r0 & 63), last = ~uint64_t{0} >> (63 - ((r1 - 1) & 63));
+    if (wa == wb) {
+        col[wa - w0] |= first & last;
+        return;
+    }
+    col[wa - w0] |= first;
+    for (int64_t w = wa + 1; w < wb; ++w) col[w - w0] = ~uint64_t{0};
+    col[wb - w0] |= last;
+}
+
+// Fills s.bits from s.intervals and s.box (see the ALGORITHM note).
+Status build_bits(int64_t h, Summary& s) noexcept {
+    if (s.area == 0) return Status::ok;
+    s.x0 = s.box[0];
+    s.nc = s.box[2];
+    s.w0 = s.box[1] >> 6;
+    s.nw = ((s.box[1] + s.box[3] - 1) >> 6) - s.w0 + 1;
+    s.bits.reset(new (std::nothrow) uint64_t[s.nc * s.nw]());
+    if (!s.bits) return Status::bad_alloc;
+    Cursor at(h);  // (row, column) of pos, without a division per interval
+    uint64_t pos = 0;
+    for (int64_t k = 0; k < s.intervals.size / 2; ++k) {
+        at.advance(s.intervals.data[2 * k] - pos);
+        pos = s.intervals.data[2 * k];
+        const uint64_t end = s.intervals.data[2 * k + 1];
+        while (pos < end) {  // split the interval at column ends
+            const int64_t r1 = std::min<int64_t>(h, at.r + static_cast<int64_t>(end - pos));
+            const uint64_t piece = static_cast<uint64_t>(r1 - at.r);
+            set_rows(s.bits.get() + (at.c - s.x0) * s.nw, s.w0, at.r, r1);
+            at.advance(piece);
+            pos += piece;
+        }
+    }
+    return Status::ok;
+}
+
+uint64_t intersect_bits(const Summary& a, const Summary& b, int64_t x0, int64_t x1) noexcept {
+    const int64_t w0 = std::max(a.w0, b.w0), w1 = std::min(a.w0 + a.nw, b.w0 + b.nw);
+    if (w0 >= w1) return 0;
+    return kernels<uint64_t>().and_popcount(a.bits.get() + (x0 - a.x0) * a.nw + (w0 - a.w0), a.nw,
+                                            b.bits.get() + (x0 - b.x0) * b.nw + (w0 - b.w0), b.nw, x1 - x0, w1 - w0);
+}
+
+}  // namespace
+
+template <class T>
+Status iou_matrix(const RleSet<T>& a, const RleSet<T>& b, const uint8_t* crowd, int threads, double* out) noexcept {
+    const int64_t na = a.n, nb = b.n;
+    if (na == 0 || nb == 0) return Status::ok;
+    std::vector<Summary> sa, sb;
+    std::vector<Status> status;
+    try {
+        sa.resize(static_cast<size_t>(na));
+        sb.resize(static_cast<size_t>(nb));
+        status.assign(static_cast<size_t>(na + nb), Status::ok);
+    } catch (...) {
+        return Status::bad_alloc;
+    }
+    // Work in about nanoseconds (measured on the 100x100 benchmark): ~3 per run
+    // summarized, ~4 per pair checked; the thread count follows from it.
+    const uint64_t work = 3 * static_cast<uint64_t>(a.offsets[na] + b.offsets[nb]) + 4 * static_cast<uint64_t>(na * nb);
+    const int nthreads = worth(threads, work, 50000);
+    auto each = [&](auto&& f) {  // f(summary, height) over a then b, in parallel
+        parallel_for(na + nb, nthreads, [&](int64_t k) {
+            if (k < na) status[k] = f(sa[k], a.h(k), a, k);
+            else status[k] = f(sb[k - na], b.h(k - na), b, k - na);
+        });
+        for (const Status s : status)
+            if (s != Status::ok) return s;
+        return Status::ok;
+    };
+    // Bit columns pay for their set-up once a mask meets several others: a mask gets
+    // them when the call has at least kBitPairs pairs and its words fit its share
+    // of kBitBudget; a pair uses them when both masks have them.
+    constexpr int64_t kBitPairs = 64;
+    const bool want_bits = na * nb >= kBitPairs;
+    const int64_t share = kBitBudget / (na + nb);
+    const Status st = each([&](Summary& s, int64_t h, const RleSet<T>& x, int64_t i) {
+        if (!s.intervals.reserve_more(x.len(i) + 1)) return Status::bad_alloc;
+        const Foreground f = scan_foreground<T>(x.runs(i), x.len(i), h, x.w(i), s.box, s.intervals.data);
+        s.area = f.area;
+        s.intervals.size = 2 * f.intervals;
+        return want_bits && bit_words(s.box) <= share ? build_bits(h, s) : Status::ok;
+    });
+    if (st != Status::ok) return st;
+    parallel_for(na, nthreads, [&](int64_t i) {
+        const Summary& p = sa[i];
+        const uint64_t h = static_cast<uint64_t>(a.h(i));
+        for (int64_t j = 0; j < nb; ++j) {
+            const Summary& q = sb[j];
+            const int64_t x0 = std::max(p.box[0], q.box[0]), x1 = std::min(p.box[0] + p.box[2], q.box[0] + q.box[2]);
+            double v = 0.0;
+            if (x0 < x1 && std::max(p.box[1], q.box[1]) < std::min(p.box[1] + p.box[3], q.box[1] + q.box[3])) {
+                const uint64_t inter =
+                    p.bits && q.bits ? intersect_bits(p, q, x0, x1)
+                              : intervals_intersection(p.intervals.data, p.intervals.size / 2, q.intervals.data,
+                                                       q.intervals.size / 2, static_cast<uint64_t>(x0) * h,
+                                                       static_cast<uint64_t>(x1) * h);
+                if (inter) {
+                    const uint64_t uni = crowd[j] ? p.area : p.area + q.area - inter;
+                    v = static_cast<double>(inter) / static_cast<double>(uni);
+                }
+            }
+            out[i * nb + j] = v;
+        }
+    });
+    return Status::ok;
+}
+
+template Status iou_matrix<uint32_t>(const RleSet<uint32_t>&, const RleSet<uint32_t>&, const uint8_t*, int, double*) noexcept;
+template Status iou_matrix<uint64_t>(const RleSet<uint64_t>&, const RleSet<uint64_t>&, const uint8_t*, int, double*) noexcept;
+
+}  // namespace maskcore::rle
