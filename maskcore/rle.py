@@ -333,8 +333,8 @@ class RLEBatch:
             if not -n <= i < n:
                 raise IndexError(f"index {i} is out of range for a batch of {n}")
             i %= n
-            lo, hi = int(self._offsets[i]), int(self._offsets[i + 1])
-            h, w = (int(v) for v in self._sizes[i])
+            lo, hi = self._offsets[i:i + 2].tolist()
+            h, w = self._sizes[i].tolist()
             return RLE._wrap(self._counts[lo:hi], h, w)
         idx = np.arange(n)[index]  # slices, int arrays and boolean masks, checked by numpy
         if idx.ndim != 1:
@@ -343,8 +343,9 @@ class RLEBatch:
             np.zeros(0, self._counts.dtype), np.zeros(1, np.int64), np.zeros((0, 2), np.int64))
 
     def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
+        offsets, counts = self._offsets.tolist(), self._counts
+        for i, (h, w) in enumerate(self._sizes.tolist()):
+            yield RLE._wrap(counts[offsets[i]:offsets[i + 1]], h, w)
 
     def __repr__(self):
         return f"RLEBatch(n={len(self)}, runs={self._counts.size}, dtype={self._counts.dtype})"
@@ -583,15 +584,16 @@ def merge(rles, intersect: bool = False) -> RLE:
     """
     if isinstance(rles, RLE):
         return rles
-    items = list(rles) if isinstance(rles, RLEBatch) else [
-        r if isinstance(r, RLE) else RLE.from_coco(r) if isinstance(r, dict) else _not_rle(r, i)
-        for i, r in enumerate(_sequence(rles, "rles"))]
+    items = list(rles) if isinstance(rles, RLEBatch) else _sequence(rles, "rles")
+    if not all(type(r) is RLE for r in items):
+        items = [r if isinstance(r, RLE) else RLE.from_coco(r) if isinstance(r, dict) else _not_rle(r, i)
+                 for i, r in enumerate(items)]
     if not items:
         raise ValueError("rles: expected at least one RLE, got an empty list")
     h, w = items[0].shape
-    for i, r in enumerate(items):
-        if r.shape != (h, w):
-            raise ValueError(f"rles: rles[{i}] is {r._h}x{r._w} but rles[0] is {h}x{w}")
+    if any(r._h != h or r._w != w for r in items):
+        i = next(i for i, r in enumerate(items) if r.shape != (h, w))
+        raise ValueError(f"rles: rles[{i}] is {items[i]._h}x{items[i]._w} but rles[0] is {h}x{w}")
     return RLE._wrap(_core.rle_merge([r._counts for r in items], _AND if intersect else _OR, h * w), h, w)
 
 
