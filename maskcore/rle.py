@@ -33,6 +33,7 @@ Dialects
 """
 from __future__ import annotations
 
+import itertools
 from typing import Iterable, Sequence, Union
 
 import numpy as np
@@ -180,10 +181,7 @@ class RLE:
             never ends, a negative or overlong value) or counts that do not sum to
             ``h * w``.
         """
-        h, w, counts = _coco_fields(obj, "rle")
-        if isinstance(counts, (str, bytes)):
-            return cls._wrap(_core.rle_from_string(_ascii(counts, "rle['counts']"), h, w, "rle['counts']"), h, w)
-        return cls(counts, h, w)
+        return _from_coco(obj, "rle")
 
     @classmethod
     def from_mask(cls, mask) -> "RLE":
@@ -303,8 +301,7 @@ class RLEBatch:
             flat, offsets = _core.rle_from_string_batch(strings, sizes, _v.threads(threads))
             return cls._wrap(flat, offsets, sizes)
         # Mixed, uncompressed or malformed input: one at a time, with exact messages.
-        return cls([RLE.from_coco(o) if isinstance(o, dict) else _coco_fields(o, f"rles[{i}]")
-                    for i, o in enumerate(objs)])
+        return cls([_from_coco(o, f"rles[{i}]") for i, o in enumerate(objs)])
 
     def to_coco(self, *, threads=None) -> list:
         """COCO dicts with ``str`` counts, one per RLE (strings built in parallel)."""
@@ -367,8 +364,12 @@ def _coco_columns(objs: list):
     checked column-wise (fast); None otherwise, so the caller takes the item-by-item
     path that names the offending item."""
     try:
-        sizes = np.array([o["size"] for o in objs], dtype=np.int64).reshape(len(objs), 2)
+        size_lists = [o["size"] for o in objs]
         counts = [o["counts"] for o in objs]
+        if any(len(z) != 2 for z in size_lists) or {type(x) for z in size_lists for x in z} - {int}:
+            return None  # not plain [int, int]: the item-by-item path names the culprit
+        sizes = np.fromiter(itertools.chain.from_iterable(size_lists), dtype=np.int64, count=2 * len(objs))
+        sizes = sizes.reshape(len(objs), 2)
     except (TypeError, KeyError, ValueError, OverflowError):
         return None
     if sizes.size and (sizes.min() < 0 or (sizes[:, 0].astype(float) * sizes[:, 1]).max() > 2.0**62):
@@ -380,6 +381,14 @@ def _coco_columns(objs: list):
     if not all(type(c) is bytes for c in strings):
         return None
     return sizes, strings
+
+
+def _from_coco(obj, name: str) -> RLE:
+    h, w, counts = _coco_fields(obj, name)
+    if isinstance(counts, (str, bytes)):
+        where = f"{name}['counts']"
+        return RLE._wrap(_core.rle_from_string(_ascii(counts, where), h, w, where), h, w)
+    return RLE(counts, h, w)
 
 
 def _coco_fields(obj, name: str):
