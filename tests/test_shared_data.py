@@ -145,3 +145,36 @@ def test_predictions_vs_gt_crowd():
         assert got.flags.f_contiguous and got.shape == (len(d), len(g))
         pairs += got.size
     assert pairs > 0
+
+
+def _boxes_by_image():
+    """{(file, image_id): (h, w, float64 (n, 4) COCO boxes)} for every annotation box under
+    ../shared/data whose image size is known (ground truth and detection results alike)."""
+    sizes, boxes = {}, defaultdict(list)
+    docs = {str(p.relative_to(SHARED)): json.loads(p.read_text()) for p in sorted(SHARED.rglob("*.json"))}
+    for doc in docs.values():
+        if isinstance(doc, dict):
+            for im in doc.get("images", []) or []:
+                if isinstance(im, dict) and {"id", "height", "width"} <= im.keys():
+                    sizes[im["id"]] = (im["height"], im["width"])
+    for name, doc in docs.items():
+        items = doc.get("annotations", []) if isinstance(doc, dict) else doc
+        for a in items if isinstance(items, list) else []:
+            if isinstance(a, dict) and isinstance(a.get("bbox"), list) and len(a["bbox"]) == 4 and a.get("image_id") in sizes:
+                boxes[(name, a["image_id"])].append(a["bbox"])
+    return {k: (*sizes[k[1]], np.array(v, dtype=np.float64)) for k, v in boxes.items()}
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"../shared/data is absent: the real COCO data is expected at {SHARED}")
+def test_every_real_box_rasterizes_and_overlaps_like_pycocotools():
+    """Every annotation and detection box in ../shared/data: frPyObjects (pycocotools
+    rasterizes a box through its x5 polygon path) gives the same bytes, and per image the
+    box IoU matrix (plain and crowd) and the RLE IoU of the rasterized boxes are equal."""
+    per_image = _boxes_by_image()
+    assert sum(len(b) for *_, b in per_image.values()) > 1000  # the COCO files hold thousands
+    for (name, image_id), (h, w, b) in per_image.items():
+        mine, ref = C.frPyObjects(b, h, w), M.frPyObjects(b, h, w)
+        assert [r["counts"] for r in mine] == [r["counts"] for r in ref], (name, image_id)
+        crowd = [i % 2 for i in range(len(b))]
+        np.testing.assert_array_equal(C.iou(b, b, crowd), M.iou(b, b, crowd))
+        np.testing.assert_array_equal(C.iou(mine, mine, crowd), M.iou(ref, ref, crowd))
