@@ -18,6 +18,8 @@ constexpr int kSpins = 2000;
 inline void relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
 #else
     std::this_thread::yield();
 #endif
