@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MASKCORE_SANITIZE=address,undefined python setup.py -q build_ext --inplace --force
 status=0
+export LD_PRELOAD="$(g++ -print-file-name=libasan.so) $(g++ -print-file-name=libubsan.so)"
+python -c "import maskcore, sys; maskcore.show_config(); sys.exit(0 if maskcore._core.sanitize else 'not a sanitizer build')"
 LD_PRELOAD="$(g++ -print-file-name=libasan.so) $(g++ -print-file-name=libubsan.so)" \
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_init_order=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

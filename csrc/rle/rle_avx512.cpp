@@ -17,15 +17,15 @@ struct V {
     static Vec zero() { return _mm512_setzero_si512(); }
     static Vec bit_or(Vec a, Vec b) { return _mm512_or_si512(a, b); }
     static uint64_t nonzero_bits(Vec v) { return _mm512_test_epi8_mask(v, v); }
-    static uint8_t reduce_or(Vec v) {
-        // Any byte > 1 is what the caller looks for; fold 64 bytes to one by ORs.
-        __m256i y = _mm256_or_si256(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
-        __m128i x = _mm_or_si128(_mm256_castsi256_si128(y), _mm256_extracti128_si256(y, 1));
-        x = _mm_or_si128(x, _mm_srli_si128(x, 8));
-        x = _mm_or_si128(x, _mm_srli_si128(x, 4));
-        x = _mm_or_si128(x, _mm_srli_si128(x, 2));
-        x = _mm_or_si128(x, _mm_srli_si128(x, 1));
-        return static_cast<uint8_t>(_mm_cvtsi128_si32(x));
+    static uint8_t reduce_or(Vec v) {  // once per call: a store keeps it simple (and GCC 12 warning-free)
+        alignas(64) uint64_t lanes[8];
+        _mm512_store_si512(lanes, v);
+        uint64_t x = 0;
+        for (uint64_t lane : lanes) x |= lane;
+        x |= x >> 32;
+        x |= x >> 16;
+        x |= x >> 8;
+        return static_cast<uint8_t>(x);
     }
 };
 #define MC_VEC 1
