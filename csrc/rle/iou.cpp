@@ -15,10 +15,10 @@
 // A walk over the two interval lists costs a dependent load per interval (about
 // 8 cycles); a word holds 64 rows, so for objects taller than a few rows the bits
 // are several times faster (4x on the 100x100 benchmark). Bit columns cost
-// columns x words of memory per mask; a mask whose words exceed its share of
-// kBitBudget (giant masks on giant images), and every mask of a call with few
-// pairs, keeps to the interval walk, which needs no extra memory. Both count
-// exactly, so the path never changes a result.
+// columns x words of memory per mask; a call whose masks need more than
+// kBitBudget words (giant masks on giant images), or that has few pairs, keeps
+// to the interval walk, which needs no extra memory. Both count exactly, so the
+// path never changes a result.
 #include <algorithm>
 #include <memory>
 #include <vector>
@@ -31,13 +31,18 @@ namespace {
 
 constexpr int64_t kBitBudget = int64_t{1} << 24;  // words (128 MiB) of bit columns per call
 
+// What the pair loop needs of one mask. The intervals and bit columns live in
+// two buffers shared by the whole call (no allocation per mask: with threads,
+// per-mask mallocs and their frees on the caller's thread cost more than the
+// work they hold).
 struct Summary {
     uint64_t area = 0;
     int64_t box[4] = {0, 0, 0, 0};
-    RunBuf<uint64_t> intervals;
+    uint64_t* intervals = nullptr;  // start, end pairs
+    int64_t n_intervals = 0;
     // Bit columns over the box: column x0 + j, word w0 + k at bits[j * nw + k].
     int64_t x0 = 0, nc = 0, w0 = 0, nw = 0;
-    std::unique_ptr<uint64_t[]> bits;
+    uint64_t* bits = nullptr;
 };
 
 int64_t bit_words(const int64_t box[4]) noexcept {
@@ -58,37 +63,39 @@ void set_rows(uint64_t* col, int64_t w0, int64_t r0, int64_t r1) noexcept {
     col[wb - w0] |= last;
 }
 
-// Fills s.bits from s.intervals and s.box (see the ALGORITHM note).
-Status build_bits(int64_t h, Summary& s) noexcept {
-    if (s.area == 0) return Status::ok;
+// Sets s's bit-column layout from its box; returns its words (0 when empty).
+int64_t layout_bits(Summary& s) noexcept {
+    if (s.area == 0) return 0;
     s.x0 = s.box[0];
     s.nc = s.box[2];
     s.w0 = s.box[1] >> 6;
     s.nw = ((s.box[1] + s.box[3] - 1) >> 6) - s.w0 + 1;
-    s.bits.reset(new (std::nothrow) uint64_t[s.nc * s.nw]());
-    if (!s.bits) return Status::bad_alloc;
+    return s.nc * s.nw;
+}
+
+// Fills s.bits (zeroed, laid out by layout_bits) from s.intervals.
+void fill_bits(int64_t h, Summary& s) noexcept {
     Cursor at(h);  // (row, column) of pos, without a division per interval
     uint64_t pos = 0;
-    for (int64_t k = 0; k < s.intervals.size / 2; ++k) {
-        at.advance(s.intervals.data[2 * k] - pos);
-        pos = s.intervals.data[2 * k];
-        const uint64_t end = s.intervals.data[2 * k + 1];
+    for (int64_t k = 0; k < s.n_intervals; ++k) {
+        at.advance(s.intervals[2 * k] - pos);
+        pos = s.intervals[2 * k];
+        const uint64_t end = s.intervals[2 * k + 1];
         while (pos < end) {  // split the interval at column ends
             const int64_t r1 = std::min<int64_t>(h, at.r + static_cast<int64_t>(end - pos));
             const uint64_t piece = static_cast<uint64_t>(r1 - at.r);
-            set_rows(s.bits.get() + (at.c - s.x0) * s.nw, s.w0, at.r, r1);
+            set_rows(s.bits + (at.c - s.x0) * s.nw, s.w0, at.r, r1);
             at.advance(piece);
             pos += piece;
         }
     }
-    return Status::ok;
 }
 
 uint64_t intersect_bits(const Summary& a, const Summary& b, int64_t x0, int64_t x1) noexcept {
     const int64_t w0 = std::max(a.w0, b.w0), w1 = std::min(a.w0 + a.nw, b.w0 + b.nw);
     if (w0 >= w1) return 0;
-    return kernels<uint64_t>().and_popcount(a.bits.get() + (x0 - a.x0) * a.nw + (w0 - a.w0), a.nw,
-                                            b.bits.get() + (x0 - b.x0) * b.nw + (w0 - b.w0), b.nw, x1 - x0, w1 - w0);
+    return kernels<uint64_t>().and_popcount(a.bits + (x0 - a.x0) * a.nw + (w0 - a.w0), a.nw,
+                                            b.bits + (x0 - b.x0) * b.nw + (w0 - b.w0), b.nw, x1 - x0, w1 - w0);
 }
 
 }  // namespace
@@ -98,41 +105,55 @@ Status iou_matrix(const RleSet<T>& a, const RleSet<T>& b, const uint8_t* crowd, 
     const int64_t na = a.n, nb = b.n;
     if (na == 0 || nb == 0) return Status::ok;
     std::vector<Summary> sa, sb;
-    std::vector<Status> status;
     try {
         sa.resize(static_cast<size_t>(na));
         sb.resize(static_cast<size_t>(nb));
-        status.assign(static_cast<size_t>(na + nb), Status::ok);
     } catch (...) {
         return Status::bad_alloc;
     }
     // Work in about nanoseconds (measured on the 100x100 benchmark): ~3 per run
     // summarized, ~4 per pair checked; the thread count follows from it.
-    const uint64_t work = 3 * static_cast<uint64_t>(a.offsets[na] + b.offsets[nb]) + 4 * static_cast<uint64_t>(na * nb);
-    const int nthreads = worth(threads, work, 50000);
-    auto each = [&](auto&& f) {  // f(summary, height) over a then b, in parallel
-        parallel_for(na + nb, nthreads, [&](int64_t k) {
-            if (k < na) status[k] = f(sa[k], a.h(k), a, k);
-            else status[k] = f(sb[k - na], b.h(k - na), b, k - na);
-        });
-        for (const Status s : status)
-            if (s != Status::ok) return s;
-        return Status::ok;
-    };
-    // Bit columns pay for their set-up once a mask meets several others: a mask gets
-    // them when the call has at least kBitPairs pairs and its words fit its share
-    // of kBitBudget; a pair uses them when both masks have them.
-    constexpr int64_t kBitPairs = 64;
-    const bool want_bits = na * nb >= kBitPairs;
-    const int64_t share = kBitBudget / (na + nb);
-    const Status st = each([&](Summary& s, int64_t h, const RleSet<T>& x, int64_t i) {
-        if (!s.intervals.reserve_more(x.len(i) + 1)) return Status::bad_alloc;
-        const Foreground f = scan_foreground<T>(x.runs(i), x.len(i), h, x.w(i), s.box, s.intervals.data);
+    const uint64_t runs = static_cast<uint64_t>(a.offsets[na] + b.offsets[nb]);
+    const int nthreads = worth(threads, 3 * runs + 4 * static_cast<uint64_t>(na * nb), 50000);
+    auto mask = [&](int64_t k) -> Summary& { return k < na ? sa[k] : sb[k - na]; };
+    auto height = [&](int64_t k) { return k < na ? a.h(k) : b.h(k - na); };
+
+    // Pass 1: area, box and intervals (mask k's slots start at offsets[k] + k: a mask
+    // has at most len + 1 interval ends).
+    std::unique_ptr<uint64_t[]> iv(new (std::nothrow) uint64_t[runs + static_cast<uint64_t>(na + nb)]);
+    if (!iv) return Status::bad_alloc;
+    parallel_for(na + nb, nthreads, [&](int64_t k) {
+        const RleSet<T>& x = k < na ? a : b;
+        const int64_t i = k < na ? k : k - na;
+        Summary& s = mask(k);
+        s.intervals = iv.get() + (k < na ? a.offsets[i] + i : a.offsets[na] + na + b.offsets[i] + i);
+        const Foreground f = scan_foreground<T>(x.runs(i), x.len(i), x.h(i), x.w(i), s.box, s.intervals);
         s.area = f.area;
-        s.intervals.size = 2 * f.intervals;
-        return want_bits && bit_words(s.box) <= share ? build_bits(h, s) : Status::ok;
+        s.n_intervals = f.intervals;
     });
-    if (st != Status::ok) return st;
+
+    // Pass 2, when bit columns pay for their set-up (a mask meets several others:
+    // at least kBitPairs pairs) and fit kBitBudget: lay them out, then fill them.
+    // Otherwise (or for a mask without bits) pairs walk the intervals.
+    constexpr int64_t kBitPairs = 64;
+    std::unique_ptr<uint64_t[]> bits;
+    if (na * nb >= kBitPairs) {
+        int64_t words = 0;
+        for (int64_t k = 0; k < na + nb; ++k) words += layout_bits(mask(k));
+        if (words <= kBitBudget) bits.reset(new (std::nothrow) uint64_t[words > 0 ? words : 1]());
+        if (bits) {
+            uint64_t* next = bits.get();
+            for (int64_t k = 0; k < na + nb; ++k) {
+                Summary& s = mask(k);
+                if (s.area) s.bits = next;
+                next += s.nc * s.nw;
+            }
+            parallel_for(na + nb, nthreads, [&](int64_t k) {
+                if (mask(k).bits) fill_bits(height(k), mask(k));
+            });
+        }
+    }
+
     parallel_for(na, nthreads, [&](int64_t i) {
         const Summary& p = sa[i];
         const uint64_t h = static_cast<uint64_t>(a.h(i));
@@ -143,8 +164,8 @@ Status iou_matrix(const RleSet<T>& a, const RleSet<T>& b, const uint8_t* crowd, 
             if (x0 < x1 && std::max(p.box[1], q.box[1]) < std::min(p.box[1] + p.box[3], q.box[1] + q.box[3])) {
                 const uint64_t inter =
                     p.bits && q.bits ? intersect_bits(p, q, x0, x1)
-                              : intervals_intersection(p.intervals.data, p.intervals.size / 2, q.intervals.data,
-                                                       q.intervals.size / 2, static_cast<uint64_t>(x0) * h,
+                              : intervals_intersection(p.intervals, p.n_intervals, q.intervals, q.n_intervals,
+                                                       static_cast<uint64_t>(x0) * h,
                                                        static_cast<uint64_t>(x1) * h);
                 if (inter) {
                     const uint64_t uni = crowd[j] ? p.area : p.area + q.area - inter;
