@@ -45,11 +45,6 @@ struct Summary {
     uint64_t* bits = nullptr;
 };
 
-int64_t bit_words(const int64_t box[4]) noexcept {
-    if (box[2] == 0) return 0;
-    return box[2] * (((box[1] + box[3] - 1) >> 6) - (box[1] >> 6) + 1);
-}
-
 // Sets rows [r0, r1) of one column (words from w0 on).
 void set_rows(uint64_t* col, int64_t w0, int64_t r0, int64_t r1) noexcept {
     const int64_t wa = r0 >> 6, wb = (r1 - 1) >> 6;
