@@ -20,6 +20,14 @@ constexpr int64_t kChunk = 1 << 14;
 template <class T>
 using Buf = RunBuf<T>;
 
+// find_transitions' index scratch, one per thread for its lifetime: a batch
+// encodes many masks per thread, and an allocation per mask costs more than a
+// small mask's scan.
+uint32_t* scratch_indices() noexcept {
+    thread_local std::unique_ptr<uint32_t[]> idx(new (std::nothrow) uint32_t[kChunk]);
+    return idx.get();
+}
+
 // Where the first byte other than 0 and 1 is, in column-major order (error path).
 void find_non_binary(View2D<const uint8_t> m, ErrorInfo& err) noexcept {
     for (int64_t c = 0; c < m.cols; ++c)
@@ -69,7 +77,7 @@ struct CountSink {
 template <class T>
 Status encode_columns(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc) noexcept {
     const auto find = kernels<>().find_transitions;
-    std::unique_ptr<uint32_t[]> idx(new (std::nothrow) uint32_t[kChunk]);
+    uint32_t* idx = scratch_indices();
     if (!idx) return Status::bad_alloc;
     const bool one_block = m.col_stride == m.rows;
     const int64_t ncol = one_block ? 1 : m.cols;
@@ -80,7 +88,7 @@ Status encode_columns(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc)
         const uint64_t base = static_cast<uint64_t>(c) * static_cast<uint64_t>(m.rows);
         for (int64_t i = 0; i < len; i += kChunk) {
             const int64_t n = std::min(kChunk, len - i);
-            const int64_t k = find(col + i, nullptr, n, carry, idx.get(), &acc);
+            const int64_t k = find(col + i, nullptr, n, carry, idx, &acc);
             auto cur = sink.begin(k);
             if (!cur.p) return Status::bad_alloc;
             for (int64_t j = 0; j < k; ++j) cur.at(base + static_cast<uint64_t>(i + idx[j]));
@@ -97,7 +105,7 @@ template <class T>
 Status encode_rows(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc) noexcept {
     const auto find = kernels<>().find_transitions;
     const int64_t h = m.rows, w = m.cols;
-    std::unique_ptr<uint32_t[]> idx(new (std::nothrow) uint32_t[std::min(kChunk, w)]);
+    uint32_t* idx = scratch_indices();
     std::unique_ptr<uint8_t[]> first_prev(new (std::nothrow) uint8_t[w]);
     std::unique_ptr<int64_t[]> row_start(new (std::nothrow) int64_t[h + 1]);
     std::unique_ptr<int64_t[]> col_start(new (std::nothrow) int64_t[w + 1]());
@@ -114,7 +122,7 @@ Status encode_rows(View2D<const uint8_t> m, CountSink<T>& sink, uint8_t& acc) no
         const uint8_t* above = r ? row - m.row_stride : first_prev.get();
         for (int64_t i = 0; i < w; i += kChunk) {
             const int64_t n = std::min(kChunk, w - i);
-            const int64_t k = find(row + i, above + i, n, 0, idx.get(), &acc);
+            const int64_t k = find(row + i, above + i, n, 0, idx, &acc);
             if (!cols.reserve_more(k)) return Status::bad_alloc;
             for (int64_t j = 0; j < k; ++j) {
                 const uint32_t c = static_cast<uint32_t>(i + idx[j]);
