@@ -86,6 +86,32 @@ void fill_bits(int64_t h, Summary& s) noexcept {
     }
 }
 
+// The two buffers of a call, kept per thread between calls (their page faults
+// would otherwise be paid on every call) unless they grew past kKeep words.
+class Scratch {
+   public:
+    uint64_t* intervals(int64_t n) noexcept { return get(store().intervals, n); }
+    uint64_t* bits(int64_t n) noexcept { return get(store().bits, n); }
+    ~Scratch() {
+        for (RunBuf<uint64_t>* b : {&store().intervals, &store().bits})
+            if (b->cap > kKeep) *b = RunBuf<uint64_t>();
+    }
+
+   private:
+    static constexpr int64_t kKeep = int64_t{1} << 20;  // 8 MiB
+    struct Store {
+        RunBuf<uint64_t> intervals, bits;
+    };
+    static Store& store() noexcept {
+        thread_local Store s;
+        return s;
+    }
+    static uint64_t* get(RunBuf<uint64_t>& b, int64_t n) noexcept {
+        b.size = 0;
+        return b.reserve_more(n > 0 ? n : 1) ? b.data : nullptr;
+    }
+};
+
 uint64_t intersect_bits(const Summary& a, const Summary& b, int64_t x0, int64_t x1) noexcept {
     const int64_t w0 = std::max(a.w0, b.w0), w1 = std::min(a.w0 + a.nw, b.w0 + b.nw);
     if (w0 >= w1) return 0;
@@ -115,13 +141,14 @@ Status iou_matrix(const RleSet<T>& a, const RleSet<T>& b, const uint8_t* crowd, 
 
     // Pass 1: area, box and intervals (mask k's slots start at offsets[k] + k: a mask
     // has at most len + 1 interval ends).
-    std::unique_ptr<uint64_t[]> iv(new (std::nothrow) uint64_t[runs + static_cast<uint64_t>(na + nb)]);
+    Scratch scratch;
+    uint64_t* iv = scratch.intervals(static_cast<int64_t>(runs) + na + nb);
     if (!iv) return Status::bad_alloc;
     parallel_for(na + nb, nthreads, [&](int64_t k) {
         const RleSet<T>& x = k < na ? a : b;
         const int64_t i = k < na ? k : k - na;
         Summary& s = mask(k);
-        s.intervals = iv.get() + (k < na ? a.offsets[i] + i : a.offsets[na] + na + b.offsets[i] + i);
+        s.intervals = iv + (k < na ? a.offsets[i] + i : a.offsets[na] + na + b.offsets[i] + i);
         const Foreground f = scan_foreground<T>(x.runs(i), x.len(i), x.h(i), x.w(i), s.box, s.intervals);
         s.area = f.area;
         s.n_intervals = f.intervals;
@@ -131,20 +158,21 @@ Status iou_matrix(const RleSet<T>& a, const RleSet<T>& b, const uint8_t* crowd, 
     // at least kBitPairs pairs) and fit kBitBudget: lay them out, then fill them.
     // Otherwise (or for a mask without bits) pairs walk the intervals.
     constexpr int64_t kBitPairs = 64;
-    std::unique_ptr<uint64_t[]> bits;
     if (na * nb >= kBitPairs) {
         int64_t words = 0;
         for (int64_t k = 0; k < na + nb; ++k) words += layout_bits(mask(k));
-        if (words <= kBitBudget) bits.reset(new (std::nothrow) uint64_t[words > 0 ? words : 1]());
+        uint64_t* bits = words <= kBitBudget ? scratch.bits(words) : nullptr;
         if (bits) {
-            uint64_t* next = bits.get();
             for (int64_t k = 0; k < na + nb; ++k) {
                 Summary& s = mask(k);
-                if (s.area) s.bits = next;
-                next += s.nc * s.nw;
+                if (s.area) s.bits = bits;
+                bits += s.nc * s.nw;
             }
             parallel_for(na + nb, nthreads, [&](int64_t k) {
-                if (mask(k).bits) fill_bits(height(k), mask(k));
+                Summary& s = mask(k);
+                if (!s.bits) return;
+                std::fill(s.bits, s.bits + s.nc * s.nw, uint64_t{0});
+                fill_bits(height(k), s);
             });
         }
     }
