@@ -301,38 +301,25 @@ py::array combine(const py::array& a, const py::array& b, int op) {
 }
 
 // Union (op 1) or intersection (op 0) of many counts arrays (one size, one dtype:
-// checked by the caller). Works on foreground intervals, reduced as a balanced
-// tree: log2(n) rounds over all intervals instead of n - 1 merges into an ever
-// longer accumulator, and interval lists are half as long as counts.
+// checked by the caller): rle::merge_runs.
 py::array merge(const py::list& arrays, int op, uint64_t total) {
     MC_REQUIRE(op == 0 || op == 1, "op: expected 0 (intersection) or 1 (union)");
     MC_REQUIRE(arrays.size() >= 1, "rles: expected at least one RLE");
     const py::array first = py::reinterpret_borrow<py::array>(arrays[0]);
     return with_count_type(first, [&](auto t) -> py::array {
         using T = decltype(t);
-        std::vector<Span<T>> in;
-        for (size_t i = 0; i < arrays.size(); ++i) in.push_back(span<T>(py::reinterpret_borrow<py::array>(arrays[i]), "rles"));
+        std::vector<const T*> runs;
+        std::vector<int64_t> lens;
+        for (size_t i = 0; i < arrays.size(); ++i) {
+            const Span<T> c = span<T>(py::reinterpret_borrow<py::array>(arrays[i]), "rles");
+            runs.push_back(c.data);
+            lens.push_back(c.size);
+        }
         RunBuf<T> counts;
-        Status s = Status::ok;
+        Status s;
         {
             py::gil_scoped_release nogil;
-            std::vector<RunBuf<uint64_t>> level(in.size());
-            for (size_t i = 0; i < in.size() && s == Status::ok; ++i) s = rle::foreground_intervals<T>(in[i].data, in[i].size, level[i]);
-            while (level.size() > 1 && s == Status::ok) {
-                std::vector<RunBuf<uint64_t>> next((level.size() + 1) / 2);
-                for (size_t i = 0; i + 1 < level.size(); i += 2) {
-                    RunBuf<uint64_t>& o = next[i / 2];
-                    if (!o.reserve_more(level[i].size + level[i + 1].size)) {
-                        s = Status::bad_alloc;
-                        break;
-                    }
-                    if (op == 1) rle::intervals_union(level[i].data, level[i].size / 2, level[i + 1].data, level[i + 1].size / 2, o);
-                    else rle::intervals_intersect(level[i].data, level[i].size / 2, level[i + 1].data, level[i + 1].size / 2, o);
-                }
-                if (level.size() % 2) next.back() = std::move(level.back());
-                level = std::move(next);
-            }
-            if (s == Status::ok) s = rle::intervals_to_counts<T>(level[0].data, level[0].size / 2, total, counts);
+            s = rle::merge_runs<T>(runs.data(), lens.data(), static_cast<int64_t>(runs.size()), op == 0, total, counts);
         }
         if (s != Status::ok) raise(s, "merge failed");
         return adopt(counts);

@@ -186,12 +186,20 @@ uint64_t intervals_intersection(const uint64_t* a, int64_t ka, const uint64_t* b
 
 // Union or intersection of two interval lists (as foreground_intervals makes
 // them) into out: sorted, disjoint, non-touching, so it converts back to
-// canonical counts with intervals_to_counts.
+// canonical counts with intervals_to_counts. out needs room for ka + kb intervals.
 void intervals_union(const uint64_t* a, int64_t ka, const uint64_t* b, int64_t kb, RunBuf<uint64_t>& out) noexcept;
 void intervals_intersect(const uint64_t* a, int64_t ka, const uint64_t* b, int64_t kb, RunBuf<uint64_t>& out) noexcept;
 // Canonical counts of k intervals over a mask of `total` pixels.
 template <class T>
 Status intervals_to_counts(const uint64_t* iv, int64_t k, uint64_t total, RunBuf<T>& out) noexcept;
+
+// Union (or intersection) of n RLEs of `total` pixels, as canonical counts: their
+// foreground intervals reduced pairwise as a balanced tree (log2(n) rounds over all
+// intervals instead of n - 1 merges into an ever longer accumulator; interval
+// lists are half as long as counts), in two scratch buffers kept per thread.
+template <class T>
+Status merge_runs(const T* const* runs, const int64_t* lens, int64_t n, bool intersect, uint64_t total,
+                  RunBuf<T>& out) noexcept;
 
 enum class Op : int { and_ = 0, or_ = 1, xor_ = 2, andnot = 3 };
 // Canonical runs of (a op b); both must cover the same total.
