@@ -18,10 +18,11 @@ Row runs (CVAT)
     followed by ``left, top, right, bottom``.
 """
 
-import operator
 import re
 
 import numpy as np
+
+from . import _validate as _v
 
 __all__ = ["to_kaggle", "from_kaggle", "to_row_runs", "from_row_runs"]
 
@@ -63,25 +64,7 @@ def _as_rle(x, name="x"):
 
 
 def _check_shape(shape):
-    try:
-        h, w = shape
-    except (TypeError, ValueError):
-        raise ValueError(f"shape must be a pair (height, width), got {shape!r}") from None
-    dims = []
-    for name, v in (("height", h), ("width", w)):
-        if isinstance(v, (bool, np.bool_)):
-            raise TypeError(f"shape: {name} must be an integer, got {v!r}")
-        try:
-            v = operator.index(v)
-        except TypeError:
-            raise TypeError(f"shape: {name} must be an integer, got {v!r}") from None
-        if v < 0:
-            raise ValueError(f"shape: {name} must be >= 0, got {v}")
-        dims.append(v)
-    if dims[0] * dims[1] >= 2**63:
-        raise OverflowError(f"shape: height * width = {dims[0] * dims[1]} does not fit in int64 "
-                            f"(shape {tuple(dims)})")
-    return dims[0], dims[1]
+    return _v.shape_pair(shape, "shape")
 
 
 def _counts_from_foreground(starts, lengths, total):
@@ -333,48 +316,8 @@ def to_row_runs(x, *, box=False):
 
 
 def _as_runs(runs):
-    if isinstance(runs, (str, bytes)):
-        raise TypeError(f"runs must be a sequence of integers, got {type(runs).__name__}")
-    arr = np.asarray(runs)
-    if arr.ndim != 1:
-        raise ValueError(f"runs must be 1-D, got ndim={arr.ndim} (shape {arr.shape})")
-    if arr.size == 0:
-        return np.zeros(0, np.int64)
-    if arr.dtype == object:
-        out = np.empty(arr.size, np.int64)
-        for i, v in enumerate(arr):
-            if isinstance(v, (bool, np.bool_)):
-                raise TypeError(f"runs[{i}] must be an integer, got {v!r}")
-            try:
-                v = operator.index(v)
-            except TypeError:
-                raise TypeError(f"runs[{i}] must be an integer, got {v!r}") from None
-            if v < 0:
-                raise ValueError(f"runs[{i}] must be >= 0, got {v}")
-            if v >= 2**63:
-                raise OverflowError(f"runs[{i}] = {v} does not fit in int64")
-            out[i] = v
-        return out
-    if arr.dtype.kind == "f":
-        # whole-valued floats appear in JSON round trips (CVAT serialises points as floats)
-        bad = np.flatnonzero(~np.isfinite(arr) | (arr != np.floor(arr)))
-        if bad.size:
-            i = int(bad[0])
-            raise TypeError(f"runs[{i}] must be an integer, got {arr[i]!r}")
-        if np.any(arr >= 2.0**63):
-            i = int(np.flatnonzero(arr >= 2.0**63)[0])
-            raise OverflowError(f"runs[{i}] = {arr[i]!r} does not fit in int64")
-    elif arr.dtype.kind not in "iu":
-        raise TypeError(f"runs must hold integers, got dtype {arr.dtype}")
-    if arr.dtype.kind == "u" and arr.dtype.itemsize == 8 and np.any(arr >= 2**63):
-        i = int(np.flatnonzero(arr >= 2**63)[0])
-        raise OverflowError(f"runs[{i}] = {arr[i]} does not fit in int64")
-    if arr.dtype.kind in "if":
-        neg = np.flatnonzero(arr < 0)
-        if neg.size:
-            i = int(neg[0])
-            raise ValueError(f"runs[{i}] must be >= 0, got {arr[i]!r}")
-    return arr.astype(np.int64)
+    # whole-valued floats appear in JSON round trips (CVAT serialises points as floats)
+    return _v.int_array(runs, "runs", whole_floats=True)
 
 
 def _check_box(box, h, w):
@@ -386,15 +329,9 @@ def _check_box(box, h, w):
         raise ValueError(f"box must have 4 values (x0, y0, x1, y1), got {len(vals)}: {box!r}")
     out = []
     for name, v in zip(("x0", "y0", "x1", "y1"), vals):
-        if isinstance(v, (bool, np.bool_)):
-            raise TypeError(f"box: {name} must be an integer, got {v!r}")
         if isinstance(v, (float, np.floating)) and float(v).is_integer():
             v = int(v)                       # CVAT serialises points as floats
-        try:
-            v = operator.index(v)
-        except TypeError:
-            raise TypeError(f"box: {name} must be an integer, got {v!r}") from None
-        out.append(v)
+        out.append(_v.integer(v, f"box: {name}"))
     x0, y0, x1, y1 = out
     if not (0 <= x0 <= x1 < w and 0 <= y0 <= y1 < h):
         raise ValueError(f"box (x0, y0, x1, y1) = {tuple(out)} must satisfy "

@@ -60,6 +60,59 @@ def size(height, width, name: str = "size") -> tuple[int, int]:
     return h, w
 
 
+def shape_pair(shape, name: str = "shape") -> tuple[int, int]:
+    """A ``(height, width)`` pair, checked as :func:`size`."""
+    try:
+        h, w = shape
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a pair (height, width), got {_describe(shape)}") from None
+    return size(h, w, name)
+
+
+def int_array(values, name: str, *, whole_floats: bool = False) -> np.ndarray:
+    """A 1D sequence of non-negative integers that fit in int64, as an int64 array.
+
+    ``whole_floats`` also accepts floats with integral values (JSON round trips,
+    e.g. CVAT stores its points as floats). Messages name the offending item as
+    ``name[i]``.
+    """
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name}: expected a sequence of integers, got {type(values).__name__}")
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D sequence, got shape {arr.shape}")
+    if arr.size == 0:
+        return np.zeros(0, np.int64)
+    if arr.dtype.kind == "O":
+        out = np.empty(arr.size, np.int64)
+        for i, v in enumerate(arr):
+            if whole_floats and isinstance(v, (float, np.floating)) and float(v).is_integer():
+                v = int(v)
+            v = integer(v, f"{name}[{i}]")
+            if v < 0:
+                raise ValueError(f"{name}[{i}]: expected >= 0, got {v}")
+            if v > _INT64_MAX:
+                raise OverflowError(f"{name}[{i}]: {v} does not fit in int64")
+            out[i] = v
+        return out
+    if arr.dtype.kind == "f" and whole_floats:
+        bad = np.flatnonzero(~np.isfinite(arr) | (arr != np.floor(arr)))
+        if bad.size:
+            i = int(bad[0])
+            raise TypeError(f"{name}[{i}]: expected an integer, got {arr[i]!r}")
+    elif arr.dtype.kind not in "iu":
+        raise TypeError(f"{name}: expected integers, got dtype {arr.dtype}")
+    neg = np.flatnonzero(arr < 0) if arr.dtype.kind != "u" else np.zeros(0, np.int64)
+    if neg.size:
+        i = int(neg[0])
+        raise ValueError(f"{name}[{i}]: expected >= 0, got {arr[i]!r}")
+    big = np.flatnonzero(arr >= (2.0**63 if arr.dtype.kind == "f" else np.uint64(2**63)))
+    if big.size:
+        i = int(big[0])
+        raise OverflowError(f"{name}[{i}]: {arr[i]!r} does not fit in int64")
+    return arr.astype(np.int64)
+
+
 def mask_array(mask, name: str = "mask", ndims=(2,)) -> np.ndarray:
     """A binary mask as a uint8 array of the same layout (bool is viewed, not copied).
 
