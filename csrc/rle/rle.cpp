@@ -428,21 +428,6 @@ Foreground scan_foreground(const T* counts, int64_t n, int64_t h, int64_t w, int
 }
 
 template <class T>
-uint64_t intersection(const T* a, int64_t na, const T* b, int64_t nb) noexcept {
-    // Walk run ends: ea/eb are the (exclusive) ends of the current runs.
-    int64_t ia = 0, ib = 0;
-    uint64_t ea = na ? a[0] : 0, eb = nb ? b[0] : 0, pos = 0, inter = 0;
-    while (ia < na && ib < nb) {
-        const uint64_t end = std::min(ea, eb);
-        if ((ia & 1) && (ib & 1)) inter += end - pos;
-        pos = end;
-        if (ea == end && ++ia < na) ea += a[ia];
-        if (eb == end && ++ib < nb) eb += b[ib];
-    }
-    return inter;
-}
-
-template <class T>
 Status foreground_intervals(const T* counts, int64_t n, RunBuf<uint64_t>& out) noexcept {
     if (!out.reserve_more(n + 1)) return Status::bad_alloc;
     uint64_t* o = out.data + out.size;  // a local cursor: see CountSink
@@ -650,7 +635,6 @@ Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, E
     template Status check_counts<T>(const T*, int64_t, uint64_t, ErrorInfo&) noexcept;                 \
     template uint64_t area<T>(const T*, int64_t) noexcept;                                             \
     template Foreground scan_foreground<T>(const T*, int64_t, int64_t, int64_t, int64_t[4], uint64_t*) noexcept; \
-    template uint64_t intersection<T>(const T*, int64_t, const T*, int64_t) noexcept;                  \
     template Status combine<T>(const T*, int64_t, const T*, int64_t, Op, RunBuf<T>&) noexcept;         \
     template Status foreground_intervals<T>(const T*, int64_t, RunBuf<uint64_t>&) noexcept;            \
     template Status intervals_to_counts<T>(const uint64_t*, int64_t, uint64_t, RunBuf<T>&) noexcept;   \

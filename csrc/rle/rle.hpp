@@ -170,10 +170,6 @@ struct RleSet {
 template <class T>
 Status iou_matrix(const RleSet<T>& a, const RleSet<T>& b, const uint8_t* crowd, int threads, double* out) noexcept;
 
-// Pixels set in both, walking the two run lists together.
-template <class T>
-uint64_t intersection(const T* a, int64_t na, const T* b, int64_t nb) noexcept;
-
 // The foreground as sorted, disjoint intervals [start, end) of the flattening,
 // stored as start0, end0, start1, end1, ...
 template <class T>
