@@ -28,7 +28,8 @@
 //     above it, so XOR each row with the row above (row 0 with the last row shifted
 //     right by one column: the end of the previous column). Transitions arrive in
 //     row order and are bucket-sorted by column (counting sort) into column order.
-//   Anything else (neither axis contiguous) takes a scalar strided scan.
+//   Anything else (neither axis contiguous) is gathered, in the order its memory
+//   favours, into a contiguous scratch copy that one of the two scans reads.
 // The SIMD part is find_transitions (transitions.inl), instantiated per ISA.
 //
 // DECODE. Into a column-contiguous view: one memset per run (per column piece).
@@ -36,14 +37,17 @@
 // row above it with the runs' boundaries in that row toggled (a prefix XOR down the
 // columns), so the output is written once, in order, never column-wise.
 //
-// SET OPERATIONS, AREA, BBOX, IOU walk the runs (never a dense mask) and are scalar:
-// they are bound by the number of runs, not pixels.
+// SET OPERATIONS, AREA, BBOX, MERGE walk the runs (never a dense mask): they are
+// bound by the number of runs, not pixels. Merge and IoU work on the foreground's
+// intervals; IoU matrices also on bit columns over each mask's box (iou.cpp), where
+// a 64-row AND + POPCNT (and_popcount, popcount.inl, per ISA) replaces a walk.
 //
 // STRING CODEC. COCO's compressed counts: each count (from index 3 on, as the
 // difference to the count two places back) is written as a little-endian sequence
 // of 5-bit groups in a signed LEB128 style, each char = 48 + group (+32 when more
 // groups follow). The reader rejects any char outside 48..111, a value that runs
 // past 64 bits or past the end of the string, and counts that do not sum to h*w.
+// The writer is codec_encode (codec.inl, per ISA: BMI2 PDEP); the reader is scalar.
 #pragma once
 #include <cstddef>
 #include <cstdint>
