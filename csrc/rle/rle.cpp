@@ -477,22 +477,27 @@ void intervals_union(const uint64_t* a, int64_t ka, const uint64_t* b, int64_t k
     // different columns), which the predictor follows; a branch-free version
     // measured 25% slower, bound by its load -> compare -> index chain.
     uint64_t* o = out.data + out.size;
-    int64_t i = 0, j = 0, k = -1;  // o[2k], o[2k+1]: the open interval
-    while (i < ka || j < kb) {
+    if (ka + kb == 0) return;
+    int64_t i = 0, j = 0;
+    // The open interval (cs, ce) stays in registers; it is stored when a gap closes it.
+    uint64_t cs = ka && (!kb || a[0] <= b[0]) ? a[0] : b[0], ce = cs;
+    for (int64_t step = 0; step < ka + kb; ++step) {
         const bool take_a = j >= kb || (i < ka && a[2 * i] <= b[2 * j]);
         const uint64_t* next = take_a ? a + 2 * i : b + 2 * j;
         i += take_a;
         j += !take_a;
         const uint64_t s = next[0], e = next[1];
-        if (k >= 0 && s <= o[2 * k + 1]) {
-            o[2 * k + 1] = e > o[2 * k + 1] ? e : o[2 * k + 1];
-        } else {
-            ++k;
-            o[2 * k] = s;
-            o[2 * k + 1] = e;
+        if (s > ce) {
+            o[0] = cs;
+            o[1] = ce;
+            o += 2;
+            cs = s;
         }
+        ce = e > ce ? e : ce;
     }
-    out.size += 2 * (k + 1);
+    o[0] = cs;
+    o[1] = ce;
+    out.size = o + 2 - out.data;
 }
 
 void intervals_intersect(const uint64_t* a, int64_t ka, const uint64_t* b, int64_t kb, RunBuf<uint64_t>& out) noexcept {
