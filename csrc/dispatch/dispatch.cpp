@@ -21,6 +21,7 @@ uint64_t read_xcr0() noexcept {
 Isa detect() noexcept {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return Isa::scalar;
+    const unsigned c1 = c;  // leaf 1 feature bits
     const bool osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
     if (!osxsave || !avx) return Isa::scalar;
     const uint64_t xcr0 = read_xcr0();
@@ -30,7 +31,10 @@ Isa detect() noexcept {
     __cpuid_count(7, 0, a, b, c, d);
     const bool avx2 = (b >> 5) & 1, bmi1 = (b >> 3) & 1, bmi2 = (b >> 8) & 1;
     const bool avx512f = (b >> 16) & 1, avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
-    if (!(ymm_enabled && avx2 && bmi1 && bmi2)) return Isa::scalar;
+    const bool popcnt = (c1 >> 23) & 1;
+    bool lzcnt = false;
+    if (__get_cpuid(0x80000001, &a, &b, &c, &d)) lzcnt = (c >> 5) & 1;  // ABM / LZCNT
+    if (!(ymm_enabled && avx2 && bmi1 && bmi2 && lzcnt && popcnt)) return Isa::scalar;
     if (zmm_enabled && avx512f && avx512bw && avx512vl) return Isa::avx512;
     return Isa::avx2;
 }

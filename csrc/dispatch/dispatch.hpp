@@ -8,6 +8,8 @@
 // (read at import) or with set_isa() (the test hook behind maskcore.set_isa).
 //
 // Levels are ordered: a machine that runs avx512 kernels also runs avx2 ones.
+// "avx2" means AVX2 + BMI1/2 + LZCNT + POPCNT (every AVX2 CPU has them); "avx512"
+// adds AVX-512 F/BW/VL.
 #pragma once
 #include "../common/common.hpp"
 
