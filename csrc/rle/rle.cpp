@@ -627,8 +627,10 @@ Status to_string(const T* counts, int64_t n, RunBuf<char>& out) noexcept {
 
 template <class T>
 Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, ErrorInfo& err) noexcept {
-    if (!out.reserve_more(len + 1)) return Status::bad_alloc;  // at most one count per char
-    const int64_t n = decode_string(s, len, out.data + out.size, total, err);
+    if (!out.reserve_more(len + 32)) return Status::bad_alloc;  // at most one count per char, + the vector slack
+    const auto fast = kernels<T>().codec_decode;
+    int64_t n = fast ? fast(s, len, out.data + out.size, total) : -1;
+    if (n < 0) n = decode_string(s, len, out.data + out.size, total, err);
     if (n < 0) return Status::corrupt_rle;
     out.size += n;
     return Status::ok;

@@ -47,7 +47,9 @@
 // of 5-bit groups in a signed LEB128 style, each char = 48 + group (+32 when more
 // groups follow). The reader rejects any char outside 48..111, a value that runs
 // past 64 bits or past the end of the string, and counts that do not sum to h*w.
-// The writer is codec_encode (codec.inl, per ISA: BMI2 PDEP); the reader is scalar.
+// The writer is codec_encode (codec.inl, per ISA: BMI2 PDEP); the reader is
+// codec_decode (codec_decode.inl: 8 chars per step through PSHUFB tables) with the
+// scalar reference (rle.cpp) behind it for what it does not take.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -80,11 +82,18 @@ enum StringError : int { bad_char = 1, truncated = 2, too_long = 3, bad_count = 
     int64_t codec_encode(const uint64_t* c, int64_t n, char* out);                                        \
     uint64_t and_popcount(const uint64_t* a, int64_t a_stride, const uint64_t* b, int64_t b_stride,       \
                           int64_t cols, int64_t words);
+// codec_decode (vector ISAs only; null for scalar): the counts of s[0..len) into out
+// (room: len + 32), or -1 when invalid or outside its fast path (from_string then
+// runs the scalar reference, which also explains a bad string).
+#define MC_RLE_VECTOR_KERNELS                                                                  \
+    int64_t codec_decode(const char* s, int64_t len, uint32_t* out, uint64_t total);          \
+    int64_t codec_decode(const char* s, int64_t len, uint64_t* out, uint64_t total);
 namespace scalar { MC_RLE_KERNELS }
 #if defined(MC_X86_64)
-namespace avx2 { MC_RLE_KERNELS }
-namespace avx512 { MC_RLE_KERNELS }
+namespace avx2 { MC_RLE_KERNELS MC_RLE_VECTOR_KERNELS }
+namespace avx512 { MC_RLE_KERNELS MC_RLE_VECTOR_KERNELS }
 #endif
+#undef MC_RLE_VECTOR_KERNELS
 #undef MC_RLE_KERNELS
 
 // The kernels of one ISA; codec_encode is overloaded on the count type.
@@ -93,15 +102,18 @@ struct Kernels {
     int64_t (*find_transitions)(const uint8_t*, const uint8_t*, int64_t, uint8_t, uint32_t*, uint8_t*);
     int64_t (*codec_encode)(const T*, int64_t, char*);
     uint64_t (*and_popcount)(const uint64_t*, int64_t, const uint64_t*, int64_t, int64_t, int64_t);
+    int64_t (*codec_decode)(const char*, int64_t, T*, uint64_t);  // null: scalar only
 };
 
 template <class T = uint32_t>
 inline const Kernels<T>& kernels() noexcept {
-#define MC_KERNELS(ns) Kernels<T>{ns::find_transitions, ns::codec_encode, ns::and_popcount}
+#define MC_KERNELS(ns, decode) Kernels<T>{ns::find_transitions, ns::codec_encode, ns::and_popcount, decode}
 #if defined(MC_X86_64)
-    static const Kernels<T> table[kIsaCount] = {MC_KERNELS(scalar), MC_KERNELS(avx2), MC_KERNELS(avx512)};
+    static const Kernels<T> table[kIsaCount] = {MC_KERNELS(scalar, nullptr), MC_KERNELS(avx2, avx2::codec_decode),
+                                               MC_KERNELS(avx512, avx512::codec_decode)};
 #else
-    static const Kernels<T> table[kIsaCount] = {MC_KERNELS(scalar), MC_KERNELS(scalar), MC_KERNELS(scalar)};
+    static const Kernels<T> table[kIsaCount] = {MC_KERNELS(scalar, nullptr), MC_KERNELS(scalar, nullptr),
+                                               MC_KERNELS(scalar, nullptr)};
 #endif
 #undef MC_KERNELS
     return table[static_cast<int>(current_isa())];

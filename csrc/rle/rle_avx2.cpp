@@ -1,4 +1,4 @@
-// AVX2 variants of the RLE kernels: find_transitions at 32 bytes per step (transitions.inl), the string encoder with BMI2 PDEP (codec.inl).
+// AVX2 variants of the RLE kernels: find_transitions at 32 bytes per step (transitions.inl), the string encoder with BMI2 PDEP (codec.inl), the string decoder with PSHUFB tables (codec_decode.inl).
 #include <cstdint>
 #include <cstring>
 
@@ -34,6 +34,7 @@ struct V {
 #include "transitions.inl"
 #include "codec.inl"
 #include "popcount.inl"
+#include "codec_decode.inl"
 #undef MC_BMI2
 #undef MC_VEC
 
