@@ -508,3 +508,31 @@ def test_pickle(isa):
     back = pickle.loads(pickle.dumps(r))
     assert back == r and back.shape == r.shape
     assert np.asarray(back.counts).tolist() == np.asarray(r.counts).tolist()
+
+
+@fixture_settings()
+@given(
+    counts=st.lists(st.one_of(st.integers(0, 40), st.sampled_from([0, 1, 31, 32, 1023, 1024, 70000, 2**20, 2**29])),
+                    min_size=1, max_size=400),
+    mutation=st.one_of(st.none(), st.tuples(st.integers(0, 10**6), st.integers(0, 255))),
+    total_delta=st.sampled_from([0, 0, 0, -1, 1]),
+)
+def test_string_decoder_agrees_with_scalar_reference(isa, counts, mutation, total_delta):
+    """The vectorized string decoder (csrc/rle/codec_decode.inl) reads valid strings
+    like the scalar reference and rejects invalid ones with the reference's message:
+    strings long enough for its 64-char blocks, mutated bytes, wrong totals."""
+    total = sum(counts)
+    s = bytearray(maskcore.RLE(np.array(counts, np.uint64), 1, total).to_string())
+    if mutation is not None:
+        s[mutation[0] % len(s)] = mutation[1]
+    d = {"size": [1, max(total + total_delta, 0)], "counts": bytes(s)}
+
+    def read():
+        try:
+            return maskcore.RLE.from_coco(d).counts.tolist()
+        except ValueError as e:
+            return str(e)
+
+    got = read()
+    with maskcore.use_isa("scalar"):
+        assert read() == got
