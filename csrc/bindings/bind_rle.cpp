@@ -335,28 +335,23 @@ py::array merge(const py::list& arrays, int op, uint64_t total) {
 
 // ---- string codec -----------------------------------------------------------------
 
-// Strings are formatted into a scratch buffer kept per thread (no page faults on
-// the hot path after the first call), then copied into the bytes / str object.
-template <class T>
-RunBuf<char>& format(const T* counts, int64_t n, Status& s) {
-    thread_local RunBuf<char> scratch;
-    scratch.size = 0;
-    s = rle::to_string<T>(counts, n, scratch);
-    return scratch;
-}
-
+// Written straight into a bytes object sized for the worst case, then shrunk in
+// place (_PyBytes_Resize: allowed on a bytes object nobody else has seen yet).
 py::bytes to_string(const py::array& counts) {
     return with_count_type(counts, [&](auto t) {
         using T = decltype(t);
         const Span<T> c = span<T>(counts, "counts");
-        Status s;
-        RunBuf<char>* buf;
+        const int64_t room = rle::string_room<T>(c.size);
+        if (room < 0) throw std::bad_alloc();
+        PyObject* obj = PyBytes_FromStringAndSize(nullptr, room);
+        if (!obj) throw py::error_already_set();
+        int64_t len;
         {
             py::gil_scoped_release nogil;
-            buf = &format<T>(c.data, c.size, s);
+            len = rle::write_string<T>(c.data, c.size, PyBytes_AS_STRING(obj));
         }
-        if (s != Status::ok) raise(s, "to_string failed");
-        return py::bytes(buf->data, static_cast<size_t>(buf->size));
+        if (_PyBytes_Resize(&obj, len) < 0) throw py::error_already_set();  // frees obj on failure
+        return py::reinterpret_steal<py::bytes>(obj);
     });
 }
 

@@ -619,9 +619,23 @@ Status combine(const T* a, int64_t na, const T* b, int64_t nb, Op op, RunBuf<T>&
 }
 
 template <class T>
+int64_t string_room(int64_t n) noexcept {
+    // A delta of two uint32 counts needs 34 bits with its sign: 7 groups; of two
+    // uint64 counts (each < 2^63) 64 bits: 13 groups. + 8 for the kernel's word stores.
+    const int64_t groups = sizeof(T) == 4 ? 7 : 13;
+    return n > (INT64_MAX - 16) / groups ? -1 : groups * n + 8;
+}
+
+template <class T>
+int64_t write_string(const T* counts, int64_t n, char* out) noexcept {
+    return kernels<T>().codec_encode(counts, n, out);
+}
+
+template <class T>
 Status to_string(const T* counts, int64_t n, RunBuf<char>& out) noexcept {
-    if (n > (INT64_MAX - 16) / 13 || !out.reserve_more(13 * n + 8)) return Status::bad_alloc;  // 13 groups: 64 bits
-    out.size += kernels<T>().codec_encode(counts, n, out.data + out.size);
+    const int64_t room = string_room<T>(n);
+    if (room < 0 || !out.reserve_more(room)) return Status::bad_alloc;
+    out.size += write_string(counts, n, out.data + out.size);
     return Status::ok;
 }
 
@@ -647,6 +661,8 @@ Status from_string(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, E
     template Status intervals_to_counts<T>(const uint64_t*, int64_t, uint64_t, RunBuf<T>&) noexcept;   \
     template Status merge_runs<T>(const T* const*, const int64_t*, int64_t, bool, uint64_t, RunBuf<T>&) noexcept; \
     template Status to_string<T>(const T*, int64_t, RunBuf<char>&) noexcept;                           \
+    template int64_t string_room<T>(int64_t) noexcept;                                                 \
+    template int64_t write_string<T>(const T*, int64_t, char*) noexcept;                               \
     template Status from_string<T>(const char*, int64_t, uint64_t, RunBuf<T>&, ErrorInfo&) noexcept;
 MC_INSTANTIATE(uint32_t)
 MC_INSTANTIATE(uint64_t)

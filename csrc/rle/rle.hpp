@@ -221,6 +221,12 @@ Status combine(const T* a, int64_t na, const T* b, int64_t nb, Op op, RunBuf<T>&
 // ---- string codec ---------------------------------------------------------------
 template <class T>
 Status to_string(const T* counts, int64_t n, RunBuf<char>& out) noexcept;
+// The same into caller memory: string_room(n) chars (-1 if that overflows), of
+// which write_string uses the returned count.
+template <class T>
+int64_t string_room(int64_t n) noexcept;
+template <class T>
+int64_t write_string(const T* counts, int64_t n, char* out) noexcept;
 // Checks every char, that each count is >= 0 and that they sum to total. Errors
 // (corrupt_rle) set err.kind to one of StringError and err.index (the offset, or
 // for bad_count which count).
