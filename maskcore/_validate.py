@@ -190,3 +190,54 @@ def isa_name(name) -> str:
     if not isinstance(name, str):
         raise TypeError(f"isa: expected a str, got {type(name).__name__}")
     return name.strip().lower()
+
+
+def _polygon_error(value, name: str) -> TypeError:
+    return TypeError(f"{name}: expected a polygon, a flat sequence of numbers x0, y0, x1, y1, ... "
+                     f"or an (N, 2) array of (x, y) rows, got {type(value).__name__} {_describe(value)}")
+
+
+def coco_polygons(polys, name: str = "polygons", nested: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Polygons as one flat, C-contiguous float64 array of x0, y0, x1, y1, ... and
+    int64 offsets (n + 1; polygon i is ``flat[offsets[i]:offsets[i + 1]]``).
+
+    ``polys`` is a list of polygons; each is a flat sequence of numbers (list, tuple,
+    1-D array; anything ``np.asarray(p, float64)`` reads, as pycocotools does) of even
+    length, or an ``(N, 2)`` array / nested list of (x, y) rows. Polygons may have any
+    number of points, 0 included. Messages name polygon i ``name[i]``, or ``name``
+    when ``nested`` is false (one polygon that the caller got on its own).
+
+    The coordinates are copied once (not for a single contiguous float64 array).
+    Their values (finite, within the rasterizer's range) are checked by the kernel
+    in the pass that reads them, as the 0/1 check of masks is.
+    """
+    arrs = []
+    for i, p in enumerate(polys):
+        where = f"{name}[{i}]" if nested else name
+        if isinstance(p, (str, bytes, dict)) or not hasattr(p, "__len__"):
+            raise _polygon_error(p, where)
+        try:
+            a = np.ascontiguousarray(p, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise _polygon_error(p, where) from None
+        if not isinstance(p, np.ndarray) and np.isnan(a).any():  # numpy reads None as NaN
+            if any(v is None for v in np.asarray(p, dtype=object).reshape(-1)):
+                raise _polygon_error(p, where)
+        if a.ndim != 1:
+            if a.ndim == 2 and a.shape[1] == 2:
+                a = a.reshape(-1)
+            elif a.size == 0:
+                a = a.reshape(0)
+            else:
+                raise ValueError(f"{where}: expected a flat sequence x0, y0, x1, y1, ... or an (N, 2) "
+                                 f"array of (x, y) rows, got shape {a.shape}")
+        if a.shape[0] % 2:
+            raise ValueError(f"{where}: expected an even number of coordinates (x, y pairs), "
+                             f"got {a.shape[0]}")
+        arrs.append(a)
+    if len(arrs) == 1:
+        return arrs[0], np.array((0, arrs[0].shape[0]), np.int64)
+    offsets = np.zeros(len(arrs) + 1, np.int64)
+    np.cumsum([a.shape[0] for a in arrs], out=offsets[1:])
+    flat = np.concatenate(arrs) if arrs else np.zeros(0, np.float64)
+    return flat, offsets

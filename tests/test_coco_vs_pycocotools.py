@@ -363,12 +363,6 @@ def test_frpyobjects_compressed_passthrough():
     assert C.frPyObjects([], 4, 4) == []
 
 
-def test_frpyobjects_polygons_not_yet():
-    for poly in ([[0, 0, 2, 0, 2, 2]], [0, 0, 2, 0, 2, 2.0], [[0, 0, 1, 1], [0, 0, 2, 0, 2, 2]]):
-        with pytest.raises(TypeError, match="polygon rasterizer"):
-            C.frPyObjects(poly, 3, 4)
-
-
 # ---- invalid RLEs and big sizes ---------------------------------------------------------
 
 BAD = [{"size": [3, 4], "counts": b"3"}, {"size": [3, 4], "counts": b"c0"},

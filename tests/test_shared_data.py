@@ -5,8 +5,8 @@ model predictions and panoptic segments (compressed RLE).
 For each file: frPyObjects, decode, encode, area, toBbox and merge must give the same
 bytes / arrays as pycocotools, and per image the IoU matrices (predictions against GT
 crowd regions, and each image's RLEs against each other, plain and crowd) must be equal.
-Polygons are not tested here (they need the polygon rasterizer). Skips with a reason
-when ../shared/data is absent.
+Polygons are tested in test_coco_polygons.py. Skips with a reason when ../shared/data
+is absent.
 """
 import json
 from collections import defaultdict

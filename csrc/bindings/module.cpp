@@ -14,6 +14,7 @@ namespace py = pybind11;
 
 namespace maskcore::py_bind {
 void bind_rle(py::module_& m);
+void bind_raster(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -41,4 +42,5 @@ PYBIND11_MODULE(_core, m) {
     m.attr("sanitize") = "";
 #endif
     py_bind::bind_rle(m);
+    py_bind::bind_raster(m);
 }
