@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <new>
@@ -12,8 +13,12 @@
 namespace maskcore::detail {
 namespace {
 
-// About 50 us of spinning (a pause is ~10-40 ns on current x86 cores).
-constexpr int kSpins = 2000;
+// How long a thread spins before it sleeps, waiting for work or for the helpers to
+// finish: longer than the gaps between the parallel loops of one kernel call and
+// between calls from a Python loop, shorter than anything a user would notice on
+// an idle core. Timed, not counted: a pause instruction lasts 2 ns on some cores
+// and 40 on others.
+constexpr std::chrono::microseconds kSpin{200};
 
 inline void relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
@@ -31,6 +36,22 @@ struct Job {
     void* ctx = nullptr;
     std::atomic<int64_t> next{0};
 };
+
+// Spins until done() or kSpin has passed; returns done().
+template <class F>
+bool spin_until(F&& done) noexcept {
+    const auto start = std::chrono::steady_clock::now();
+    for (;;) {
+        for (int i = 0; i < 64; ++i) {
+            if (done()) return true;
+            relax();
+        }
+        if (std::chrono::steady_clock::now() - start > kSpin) return done();
+        // Let a thread that shares this core run: the scheduler sometimes puts the
+        // caller and a helper on one core, where a pure spin would starve the caller.
+        std::this_thread::yield();
+    }
+}
 
 class Pool {
    public:
@@ -56,13 +77,18 @@ class Pool {
             job_.ctx = ctx;
             job_.next.store(0, std::memory_order_relaxed);
             wanted_.store(helpers, std::memory_order_relaxed);
-            running_ = helpers;
+            running_.store(helpers, std::memory_order_relaxed);
             generation_.fetch_add(1, std::memory_order_release);  // publishes the job to spinning workers
         }
         wake_.notify_all();
         work();
-        std::unique_lock<std::mutex> lock(m_);
-        done_.wait(lock, [&] { return running_ == 0; });
+        // The helpers usually finish within microseconds of the caller: spin before
+        // sleeping, as they do (a futex wake-up costs tens of microseconds here).
+        spin_until([&] { return running_.load(std::memory_order_acquire) == 0; });
+        if (running_.load(std::memory_order_acquire) != 0) {
+            std::unique_lock<std::mutex> lock(m_);
+            done_.wait(lock, [&] { return running_.load(std::memory_order_acquire) == 0; });
+        }
         return true;
     }
 
@@ -100,19 +126,14 @@ class Pool {
         for (;;) {
             // Spin a little before sleeping: kernels often run several parallel
             // loops back to back, and a futex wake-up costs more than a short loop.
-            bool go = false;
-            for (int spin = 0; spin < kSpins && !go; ++spin) {
-                go = ready(id, seen);
-                if (!go) relax();
-            }
-            if (!go) {
+            if (!spin_until([&] { return ready(id, seen); })) {
                 std::unique_lock<std::mutex> lock(m_);
                 wake_.wait(lock, [&] { return ready(id, seen); });
             }
             seen = generation_.load(std::memory_order_acquire);
             work();
             std::lock_guard<std::mutex> lock(m_);
-            if (--running_ == 0) done_.notify_one();
+            if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) done_.notify_one();
         }
     }
 
@@ -123,7 +144,7 @@ class Pool {
     std::vector<int> threads_;   // ids of started workers (detached)
     Job job_;
     std::atomic<int> wanted_{0};
-    int running_ = 0;
+    std::atomic<int> running_{0};
     std::atomic<uint64_t> generation_{0};
 };
 

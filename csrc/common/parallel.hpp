@@ -35,7 +35,7 @@ template <class F>
 void parallel_for(int64_t n, int threads, F&& f) noexcept {
     if (threads > 1 && n > 1) {
         const int64_t workers = std::min<int64_t>(threads, n);
-        const int64_t block = std::max<int64_t>(1, n / (workers * 32));  // 32 blocks per worker: balance
+        const int64_t block = std::max<int64_t>(1, n / (workers * 8));  // 8 blocks per worker: balance
         auto body = [](void* ctx, int64_t lo, int64_t hi) {
             F& fn = *static_cast<F*>(ctx);
             for (int64_t i = lo; i < hi; ++i) fn(i);
