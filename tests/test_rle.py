@@ -536,3 +536,19 @@ def test_string_decoder_agrees_with_scalar_reference(isa, counts, mutation, tota
     got = read()
     with maskcore.use_isa("scalar"):
         assert read() == got
+
+
+@pytest.mark.parametrize("density", [0.5, 0.05, 0.001])
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "reversed"])
+def test_encode_large_masks_every_path(isa, density, layout):
+    """Masks tall enough (>= 256 rows) for the row scan to probe its density: noise
+    hands a C-order mask to the tiled transpose, sparse masks stay on the row scan;
+    strided views always transpose (csrc/rle/rle.cpp)."""
+    rng = np.random.default_rng(int(density * 1000))
+    m = (rng.random((300, 97)) < density).astype(np.uint8)
+    view = {"C": m, "F": np.asfortranarray(m), "strided": np.repeat(m, 2, axis=1)[:, ::2],
+            "reversed": m[::-1, ::-1].copy()[::-1, ::-1]}[layout]
+    assert np.array_equal(view, m)
+    got = maskcore.encode(view)
+    np.testing.assert_array_equal(got.counts, ref.encode(m))
+    np.testing.assert_array_equal(maskcore.decode(got), m)

@@ -28,8 +28,10 @@
 //     above it, so XOR each row with the row above (row 0 with the last row shifted
 //     right by one column: the end of the previous column). Transitions arrive in
 //     row order and are bucket-sorted by column (counting sort) into column order.
-//   Anything else (neither axis contiguous) is gathered, in the order its memory
-//   favours, into a contiguous scratch copy that one of the two scans reads.
+//   Anything else (neither axis contiguous), and row-contiguous masks whose first
+//   64 rows show dense transitions (noise: the bucket sort would cost more), is
+//   transposed through 64 x 64 tiles into a column-major scratch copy (h*w bytes)
+//   for the column scan.
 // The SIMD part is find_transitions (transitions.inl), instantiated per ISA.
 //
 // DECODE. Into a column-contiguous view: one memset per run (per column piece).
