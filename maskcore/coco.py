@@ -136,7 +136,7 @@ import numbers
 import numpy as np
 
 from . import _core, _validate
-from .rle import RLE, RLEBatch
+from .rle import RLE, RLEBatch, _batch_from_dicts
 from .rle import area as _area
 from .rle import bbox as _bbox
 from .rle import decode as _decode
@@ -167,7 +167,10 @@ def _one(obj, name: str) -> RLE:
 def _many(objs, name: str) -> RLEBatch:
     if isinstance(objs, RLEBatch):
         return objs
-    objs = list(objs)
+    objs = objs if isinstance(objs, list) else list(objs)
+    batch = _batch_from_dicts(objs, _validate.CORES)  # the common case: compressed dicts
+    if batch is not None:
+        return batch
     for i, o in enumerate(objs):
         if not isinstance(o, (dict, RLE)):
             raise TypeError(f"{name}[{i}]: expected an RLE dict, got {type(o).__name__}")
@@ -252,6 +255,10 @@ def _iou_operand(objs, name: str):
     if isinstance(objs, (list, tuple)):
         if len(objs) == 0:
             return "empty", None
+        if type(objs[0]) is dict:
+            batch = _batch_from_dicts(objs if isinstance(objs, list) else list(objs), _validate.CORES)
+            if batch is not None:
+                return "rle", batch
         if all(isinstance(o, (dict, RLE)) for o in objs):
             return "rle", _many(objs, name)
         if any(isinstance(o, (dict, RLE)) for o in objs):

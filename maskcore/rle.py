@@ -33,7 +33,6 @@ Dialects
 """
 from __future__ import annotations
 
-import itertools
 from typing import Iterable, Sequence, Union
 
 import numpy as np
@@ -295,11 +294,9 @@ class RLEBatch:
     def from_coco(cls, objs: Sequence[dict], *, threads=None) -> "RLEBatch":
         """Read many COCO RLE dicts; compressed strings are parsed in parallel."""
         objs = objs if isinstance(objs, list) else list(objs)
-        fast = _coco_columns(objs)
-        if fast is not None:
-            sizes, strings = fast
-            flat, offsets = _core.rle_from_string_batch(strings, sizes, _v.threads(threads))
-            return cls._wrap(flat, offsets, sizes)
+        batch = _batch_from_dicts(objs, _v.threads(threads))
+        if batch is not None:
+            return batch
         # Mixed, uncompressed or malformed input: one at a time, with exact messages.
         return cls([_from_coco(o, f"rles[{i}]") for i, o in enumerate(objs)])
 
@@ -359,28 +356,29 @@ def _ascii(counts, name: str) -> bytes:
     return bytes(counts)
 
 
-def _coco_columns(objs: list):
-    """(sizes, strings) when every item is a well-formed dict with compressed counts,
-    checked column-wise (fast); None otherwise, so the caller takes the item-by-item
-    path that names the offending item."""
+def _batch_from_dicts(objs: list, threads: int):
+    """An RLEBatch when every item is a dict with [int, int] size and compressed
+    counts, checked column-wise with few passes (this is the hot path of
+    maskcore.coco); None otherwise, so the caller takes the item-by-item path that
+    names the offending item. Bad strings raise from the native parser."""
     try:
-        size_lists = [o["size"] for o in objs]
+        flat = [x for o in objs for x in o["size"]]
         counts = [o["counts"] for o in objs]
-        if any(len(z) != 2 for z in size_lists) or {type(x) for z in size_lists for x in z} - {int}:
-            return None  # not plain [int, int]: the item-by-item path names the culprit
-        sizes = np.fromiter(itertools.chain.from_iterable(size_lists), dtype=np.int64, count=2 * len(objs))
-        sizes = sizes.reshape(len(objs), 2)
-    except (TypeError, KeyError, ValueError, OverflowError):
+    except (TypeError, KeyError):
         return None
-    if sizes.size and (sizes.min() < 0 or (sizes[:, 0].astype(float) * sizes[:, 1]).max() > 2.0**62):
+    if len(flat) != 2 * len(objs) or any(type(x) is not int for x in flat):
+        return None  # a size that is not plain [int, int]
+    if flat and (min(flat) < 0 or (max(flat) >= 2**31 and any(
+            h * w > 2**62 for h, w in zip(flat[::2], flat[1::2])))):
         return None
     try:
         strings = [c.encode("ascii") if type(c) is str else c for c in counts]
     except (AttributeError, UnicodeEncodeError):
         return None
-    if not all(type(c) is bytes for c in strings):
+    if any(type(c) is not bytes for c in strings):
         return None
-    return sizes, strings
+    sizes = np.array(flat, dtype=np.int64).reshape(len(objs), 2)
+    return RLEBatch._wrap(*_core.rle_from_string_batch(strings, sizes, threads), sizes)
 
 
 def _from_coco(obj, name: str) -> RLE:
