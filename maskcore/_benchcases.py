@@ -36,6 +36,7 @@ fourth on) as 5-bit little-endian groups with a continuation bit, offset into pr
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import math
 import os
@@ -81,36 +82,28 @@ class Case:
         return f"{self.group} | {self.name}"
 
 
-def _maskcore():
+def _module(name: str, what: str):
+    """The module ``name``, or NotInstalled saying ``what`` is missing."""
     try:
-        import maskcore
+        return importlib.import_module(name)
     except ImportError as exc:
-        raise NotInstalled(f"maskcore is not importable ({exc})") from None
-    return maskcore
+        raise NotInstalled(f"{what} ({exc})") from None
+
+
+def _maskcore():
+    return _module("maskcore", "maskcore is not importable")
 
 
 def _maskcore_coco():
-    _maskcore()
-    try:
-        import maskcore.coco as mcoco
-    except ImportError as exc:
-        raise NotInstalled(f"maskcore.coco is not importable ({exc})") from None
-    return mcoco
+    return _module("maskcore.coco", "maskcore.coco is not importable")
 
 
 def _pycoco():
-    try:
-        import pycocotools.mask as pmask
-    except ImportError as exc:
-        raise NotInstalled(f"pycocotools is not installed ({exc})") from None
-    return pmask
+    return _module("pycocotools.mask", "pycocotools is not installed")
 
 
 def _pycoco_private():
-    _pycoco()
-    import pycocotools._mask as _pm
-
-    return _pm
+    return _module("pycocotools._mask", "pycocotools is not installed")
 
 
 def _have(loader) -> bool:
