@@ -201,7 +201,7 @@ void check(const py::array& counts, int64_t h, int64_t w, const char* name) {
     });
 }
 
-// Returns the index of the first invalid RLE and raises with its message.
+// Checks every RLE's sum; raises for the first bad one, naming it.
 void check_batch(const py::array& flat, const py::array& offsets, const py::array& sizes, int threads) {
     with_count_type(flat, [&](auto t) {
         using T = decltype(t);
@@ -253,8 +253,8 @@ py::array_t<int64_t> bbox_batch(const py::array& flat, const py::array& offsets,
     });
 }
 
-// IoU of every a[i] with every b[j]; crowd[j] != 0 makes the union area(a[i]).
-// Pairs whose boxes do not overlap are 0 without walking the runs.
+// IoU of every a[i] with every b[j] (rle::iou_matrix); crowd[j] != 0 makes the
+// union area(a[i]).
 py::array_t<double> iou(const py::array& aflat, const py::array& aoff, const py::array& asizes, const py::array& bflat,
                         const py::array& boff, const py::array& bsizes, const py::array& crowd, int threads) {
     MC_REQUIRE(aflat.dtype().is(bflat.dtype()), "iou: both operands must have the same counts dtype");
@@ -392,11 +392,6 @@ std::string string_error(const char* name, uint64_t total, const ErrorInfo& e) {
     }
 }
 
-template <class T>
-Status parse(const char* s, int64_t len, uint64_t total, RunBuf<T>& out, ErrorInfo& err) {
-    return rle::from_string<T>(s, len, total, out, err);
-}
-
 py::array from_string(const py::bytes& data, int64_t h, int64_t w, const char* name) {
     char* s = nullptr;
     py::ssize_t len = 0;
@@ -409,7 +404,7 @@ py::array from_string(const py::bytes& data, int64_t h, int64_t w, const char* n
         Status st;
         {
             py::gil_scoped_release nogil;
-            st = parse<T>(s, len, total, out, err);
+            st = rle::from_string<T>(s, len, total, out, err);
         }
         if (st != Status::ok) raise(st, string_error(name, total, err));
         return adopt(out);
@@ -448,7 +443,7 @@ py::tuple from_string_batch(const py::list& strings, const py::array& sizes, int
         {
             py::gil_scoped_release nogil;
             parallel_for(n, worth(threads, bytes, 1 << 18), [&](int64_t i) {
-                status[i] = parse<T>(ptr[i], len[i], static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]), runs[i], errs[i]);
+                status[i] = rle::from_string<T>(ptr[i], len[i], static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]), runs[i], errs[i]);
             });
         }
         for (int64_t i = 0; i < n; ++i)
