@@ -106,6 +106,14 @@ def _pycoco_private():
     return _module("pycocotools._mask", "pycocotools is not installed")
 
 
+def _pycoco_codec(name: str):
+    """pycocotools' private string codec helper ``name`` (see the codec cases below)."""
+    pm = _pycoco_private()
+    if not hasattr(pm, name):
+        raise NotInstalled(f"pycocotools._mask.{name} is gone in this pycocotools version")
+    return getattr(pm, name)
+
+
 def _have(loader) -> bool:
     try:
         loader()
@@ -814,12 +822,6 @@ def _codec_single_cases(h, w) -> Iterator[Case]:
         # the input dict has str counts, as json.load gives them
         return {"size": [h, w], "counts": want_bytes().decode("ascii")}
 
-    def private(name):
-        pm = _pycoco_private()
-        if not hasattr(pm, name):
-            raise NotInstalled(f"pycocotools._mask.{name} is gone in this pycocotools version")
-        return getattr(pm, name)
-
     g = f"to_string blob {_res(h, w)} (1 RLE)"
 
     def mc_to():
@@ -827,7 +829,7 @@ def _codec_single_cases(h, w) -> Iterator[Case]:
         return rle.to_string
 
     def pc_to():
-        to_string, rles = private("_toString"), private("_frString")([coco_dict()])
+        to_string, rles = _pycoco_codec("_toString"), _pycoco_codec("_frString")([coco_dict()])
         return lambda: to_string(rles)
 
     def py_to():
@@ -847,7 +849,7 @@ def _codec_single_cases(h, w) -> Iterator[Case]:
         return lambda: from_coco(d)
 
     def pc_from():
-        fr, d = private("_frString"), coco_dict()
+        fr, d = _pycoco_codec("_frString"), coco_dict()
         return lambda: fr([d])
 
     def py_from():
@@ -883,19 +885,13 @@ def _codec_batch_cases(n, h, w) -> Iterator[Case]:
         assert np.array_equal(np.asarray(result.counts), np.concatenate(want))
         assert np.array_equal(np.asarray(result.offsets), np.concatenate(([0], np.cumsum([len(c) for c in want]))))
 
-    def private(name):
-        pm = _pycoco_private()
-        if not hasattr(pm, name):
-            raise NotInstalled(f"pycocotools._mask.{name} is gone in this pycocotools version")
-        return getattr(pm, name)
-
     g = f"to_coco {n} RLEs {_res(h, w)}"
 
     def mc_to():
         return mc_batch(key, (h, w)).to_coco
 
     def pc_to():
-        to_string, rles = private("_toString"), private("_frString")(dicts_str())
+        to_string, rles = _pycoco_codec("_toString"), _pycoco_codec("_frString")(dicts_str())
         return lambda: to_string(rles)
 
     yield Case(g, "maskcore RLEBatch.to_coco()", mc_to, check_dicts)
@@ -909,7 +905,7 @@ def _codec_batch_cases(n, h, w) -> Iterator[Case]:
         return lambda: from_coco(ds)
 
     def pc_from():
-        fr, ds = private("_frString"), dicts_str()
+        fr, ds = _pycoco_codec("_frString"), dicts_str()
         return lambda: fr(ds)
 
     yield Case(g, "maskcore RLEBatch.from_coco()", mc_from, check_batch)
