@@ -15,9 +15,20 @@ from glob import glob
 from pybind11.setup_helpers import ParallelCompile, Pybind11Extension, build_ext
 from setuptools import setup
 
-ParallelCompile("MASKCORE_BUILD_JOBS", default=0).install()
-
 sources = sorted(glob("csrc/**/*.cpp", recursive=True))
+headers = sorted(glob("csrc/**/*.hpp", recursive=True) + glob("csrc/**/*.inl", recursive=True))
+
+
+def needs_recompile(obj: str, src: str) -> bool:
+    """Recompile an object older than its source or than any header (a rebuild after editing one
+    .cpp compiles that file only; editing a header still recompiles everything)."""
+    if not os.path.exists(obj):
+        return True
+    t = os.path.getmtime(obj)
+    return any(os.path.getmtime(f) > t for f in [src, *headers])
+
+
+ParallelCompile("MASKCORE_BUILD_JOBS", default=0, needs_recompile=needs_recompile).install()
 compile_args = ["-O3", "-fvisibility=hidden", "-ffp-contract=off", "-Wall", "-Wextra"]
 link_args = []
 macros = []
@@ -41,6 +52,7 @@ ext = Pybind11Extension(
     extra_compile_args=compile_args,
     extra_link_args=link_args,
     define_macros=macros,
+    depends=headers,
 )
 
 setup(ext_modules=[ext], cmdclass={"build_ext": build_ext})

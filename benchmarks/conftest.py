@@ -3,6 +3,9 @@
 * Collects ``bench_*.py`` files even when the project's ``python_files`` setting only names
   ``test_*.py`` (files already matched by ``python_files`` or given on the command line are left to
   pytest, so nothing is collected twice).
+* Parametrizes ``case`` in each ``bench_<family>.py`` over the cases of ``maskcore._bench.<family>``
+  (the module names its family in ``FAMILY``); the ``run_case`` fixture times one case and checks
+  its result, so ``--benchmark-disable`` turns every row of every table into a test.
 * ``--bench-quick`` runs the smaller inputs of ``maskcore bench --quick``.
 * Real-data cases read ``<repo>/../shared/data``; they skip, saying which file is missing, when it
   is absent. ``MASKCORE_BENCH_DATA`` points elsewhere.
@@ -16,7 +19,7 @@ import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
-# maskcore._benchcases resolves the data directory relative to its own file, which is wrong when
+# maskcore._bench resolves the data directory relative to its own file, which is wrong when
 # maskcore is installed in site-packages; pin it to the checkout's ../shared/data here.
 os.environ.setdefault("MASKCORE_BENCH_DATA", str(SHARED_DATA))
 
@@ -45,3 +48,32 @@ def pytest_collect_file(file_path, parent):
     if any(fnmatch.fnmatch(file_path.name, p) for p in patterns):
         return None  # python_files already covers bench_*.py
     return pytest.Module.from_parent(parent, path=file_path)
+
+
+def pytest_generate_tests(metafunc):
+    if "case" in metafunc.fixturenames:
+        from maskcore import _bench
+
+        quick = metafunc.config.getoption("bench_quick", default=False)
+        cases = _bench.cases(quick=quick, family=metafunc.module.FAMILY)
+        metafunc.parametrize("case", cases, ids=[c.id for c in cases])
+
+
+@pytest.fixture
+def run_case(benchmark):
+    """``run_case(case)``: time ``case`` in its group, then check the result of the timed call."""
+    from maskcore import _bench
+
+    def run(case):
+        benchmark.group = case.group
+        benchmark.extra_info["case"] = case.name
+        benchmark.extra_info["kind"] = case.kind
+        try:
+            fn = case.setup()
+        except _bench.Unavailable as exc:
+            pytest.skip(f"{exc.label}: {exc}")
+        result = benchmark(fn)
+        if case.check is not None:
+            case.check(result)
+
+    return run

@@ -3,7 +3,7 @@
 ``maskcore info``
     Print the version, compiler and instruction sets (``maskcore.show_config()``).
 ``maskcore bench [--quick] [--group SUBSTR] [--list]``
-    Time the benchmark cases of :mod:`maskcore._benchcases` (the same cases
+    Time the benchmark cases of :mod:`maskcore._bench` (the same cases
     ``pytest benchmarks`` runs) with a small built-in timer and print one table per group.
 
 The timer calls each case once (untimed: warm-up and the correctness check), then takes samples
@@ -13,9 +13,9 @@ inside one sample so ``perf_counter``'s own cost stays below ~1 %. The garbage c
 while timing, as in ``timeit``.
 
 Columns: ``median`` time per call; ``x ref``, the time over the group's reference row (the
-memory-bandwidth reference where the group has one, else pycocotools, else numpy: 1.00 is the
-reference, 2.00 twice as slow); ``pycocotools/x``, how many times faster than pycocotools (> 1 is
-faster). Peers that are not importable show as "not installed"; a row whose result disagrees
+memory-bandwidth reference where the group has one, else the fastest peer, else numpy: 1.00 is
+the reference, 2.00 twice as slow); ``peer/x``, the fastest peer's time (pycocotools, OpenCV,
+scikit-image, ...) over this row's (> 1 is faster than every peer). Peers that are not importable show as "not installed"; a row whose result disagrees
 with the numpy oracle shows "WRONG" and makes the exit code 1.
 """
 
@@ -97,13 +97,15 @@ def _header(quick: bool) -> None:
         lines[0] += f", ISA {maskcore.get_isa()} (available: {', '.join(maskcore.available_isas())})"
     except Exception as exc:  # the bench must still run if the ISA API misbehaves
         lines[0] += f", ISA unknown ({exc!r})"
-    peers = [f"numpy {np.__version__}"]
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-        peers.append(f"pycocotools {version('pycocotools')}")
-    except Exception:
-        peers.append("pycocotools not installed")
+    peers = [f"numpy {np.__version__}"]
+    for dist in ("pycocotools", "opencv-python-headless", "opencv-contrib-python-headless",
+                 "scikit-image", "scipy", "connected-components-3d", "pillow", "fast-slic"):
+        try:
+            peers.append(f"{dist} {version(dist)}")
+        except PackageNotFoundError:
+            pass
     lines.append(", ".join(peers) + f", Python {platform.python_version()}")
     lines.append(_machine())
     lines.append("sizes: " + ("--quick (smaller inputs, fewer rounds)" if quick else "full")
@@ -112,7 +114,7 @@ def _header(quick: bool) -> None:
 
 
 def _run_group(name: str, group: list, timing: dict, check: bool) -> "tuple[list, bool]":
-    from maskcore._benchcases import Unavailable
+    from maskcore._bench import Unavailable
 
     rows, ok = [], True
     for case in group:
@@ -138,33 +140,40 @@ def _run_group(name: str, group: list, timing: dict, check: bool) -> "tuple[list
     return rows, ok
 
 
+_PEER_KINDS = ("pycocotools", "peer")
+
+
+def _fastest(rows: list, kinds: tuple) -> Optional[dict]:
+    timed = [r for r in rows if r["case"].kind in kinds and r["median"]]
+    return min(timed, key=lambda r: r["median"]) if timed else None
+
+
 def _reference(rows: list) -> Optional[dict]:
-    for kind in ("ref", "pycocotools", "numpy"):
-        for r in rows:
-            if r["case"].kind == kind and r["median"]:
-                return r
+    for kinds in (("ref",), _PEER_KINDS, ("numpy",)):
+        if (r := _fastest(rows, kinds)) is not None:
+            return r
     return None
 
 
 def _print_group(name: str, rows: list) -> None:
     ref = _reference(rows)
-    pyc = next((r for r in rows if r["case"].kind == "pycocotools" and r["median"]), None)
+    peer = _fastest(rows, _PEER_KINDS)
     width = max(44, *(len(r["case"].name) + 2 for r in rows))
     print(f"\n{name}")
-    print(f"  {'':{width}} {'median':>11} {'x ref':>8} {'pycocotools/x':>14}")
+    print(f"  {'':{width}} {'median':>11} {'x ref':>8} {'peer/x':>8}")
     for r in rows:
         label = r["case"].name + (" *" if r is ref else "")
         if r["median"] is None:
             print(f"  {label:{width}} {r['note']}")
             continue
         ratio = f"{r['median'] / ref['median']:7.2f}x" if ref else ""
-        speed = f"{pyc['median'] / r['median']:13.2f}x" if pyc else ""
-        print(f"  {label:{width}} {_fmt_time(r['median']):>11} {ratio:>8} {speed:>14}"
+        speed = f"{peer['median'] / r['median']:7.2f}x" if peer else ""
+        print(f"  {label:{width}} {_fmt_time(r['median']):>11} {ratio:>8} {speed:>8}"
               + (f"  {r['note']}" if r["note"] else ""))
 
 
 def _bench(args) -> int:
-    from maskcore import _benchcases as bc
+    from maskcore import _bench as bc
 
     case_list = bc.cases(quick=args.quick)
     if args.group:
@@ -216,8 +225,8 @@ def _parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="print version, compiler and instruction sets in use")
     info.set_defaults(func=_info)
     bench = sub.add_parser(
-        "bench", help="time maskcore against its peers (the cases of benchmarks/bench_rle.py)",
-        description="Time maskcore, maskcore forced to scalar, pycocotools, plain numpy and a "
+        "bench", help="time maskcore against its peers (the cases of benchmarks/bench_*.py)",
+        description="Time maskcore, maskcore forced to scalar, its peers, plain numpy and a "
                     "memory-bandwidth reference on deterministic inputs; one table per group.")
     bench.add_argument("--quick", action="store_true", help="smaller inputs and fewer rounds")
     bench.add_argument("--group", metavar="SUBSTR", action="append",

@@ -1,31 +1,5 @@
-"""Benchmark cases: the one source of truth for ``benchmarks/bench_rle.py`` and ``maskcore bench``.
-
-A case is ``Case(group, name, setup, check, kind)``. ``setup()`` builds (or fetches from a cache)
-everything the operation needs and returns a zero-argument callable that runs *one* timed
-operation and returns its result; ``check(result)`` raises ``AssertionError`` when that result is
-wrong, so a smoke run (``pytest benchmarks --benchmark-disable``) also proves that every row of a
-table computes the same thing. ``setup()`` raises :class:`NotInstalled` for a peer that is not
-importable and :class:`NoData` for a real-data case whose files are absent; runners show or skip
-those rows instead of failing.
-
-Every group puts side by side:
-
-* ``maskcore`` (the ISA chosen at import, or ``MASKCORE_ISA``) and ``maskcore [scalar]``
-  (the same call inside ``maskcore.use_isa("scalar")``: the reference kernel the SIMD variants
-  are checked against), plus ``threads=`` variants where the API has them;
-* ``maskcore.coco`` (the pycocotools drop-in) where the operation has a pycocotools signature;
-* ``pycocotools`` (``pycocotools.mask``), the behaviour maskcore matches;
-* ``numpy``: a short, obviously-correct plain-numpy implementation (the naive baseline a user
-  would write; the same functions double as the oracle for ``check``);
-* ``ref: ...``: for one-pass kernels, a numpy operation that touches the same memory once
-  (``np.count_nonzero`` to read a mask, ``np.repeat`` / ``np.copyto`` to write one, ``.sum()`` to
-  read a counts buffer). Nothing that reads or writes those bytes can beat it by much, so
-  ``time / ref`` says how far a kernel is from the memory-bandwidth limit.
-
-Inputs are deterministic (fixed seeds), built on first use and cached for the process, so a
-pytest session or a ``maskcore bench`` run builds each array once. Sizes are written as image
-resolutions, ``width x height`` (``1920x1080`` is a (1080, 1920) array). ``cases(quick=True)``
-uses smaller inputs for ``maskcore bench --quick``.
+"""COCO RLE cases: encode, decode, batch encode, area, bbox, IoU, merge, the string codec and the
+real COCO evaluation data, against pycocotools, plain numpy and memory-bandwidth references.
 
 COCO RLE in one paragraph (see ``pycocotools/mask.py``): the mask is flattened in column-major
 (Fortran) order and stored as alternating run lengths starting with a (possibly empty) run of
@@ -36,111 +10,16 @@ fourth on) as 5-bit little-endian groups with a continuation bit, offset into pr
 from __future__ import annotations
 
 import functools
-import importlib
 import json
 import math
-import os
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import numpy as np
 
-__all__ = ["Case", "Unavailable", "NotInstalled", "NoData", "cases", "groups", "data_dir"]
-
-SEED = 20_240_607  # any fixed value; changing it changes every input
-
-
-# --------------------------------------------------------------------------------------------
-# Case type and availability
-
-
-class Unavailable(Exception):
-    """A case cannot run here (its ``str`` says why); runners skip it or print the reason."""
-
-    label = "unavailable"
-
-
-class NotInstalled(Unavailable):
-    label = "not installed"
-
-
-class NoData(Unavailable):
-    label = "no data"
-
-
-@dataclass(frozen=True)
-class Case:
-    group: str
-    name: str
-    setup: Callable[[], Callable[[], Any]]
-    check: Optional[Callable[[Any], None]] = None
-    kind: str = "maskcore"  # "maskcore" | "maskcore.coco" | "pycocotools" | "numpy" | "ref"
-
-    @property
-    def id(self) -> str:
-        return f"{self.group} | {self.name}"
-
-
-def _module(name: str, what: str):
-    """The module ``name``, or NotInstalled saying ``what`` is missing."""
-    try:
-        return importlib.import_module(name)
-    except ImportError as exc:
-        raise NotInstalled(f"{what} ({exc})") from None
-
-
-def _maskcore():
-    return _module("maskcore", "maskcore is not importable")
-
-
-def _maskcore_coco():
-    return _module("maskcore.coco", "maskcore.coco is not importable")
-
-
-def _pycoco():
-    return _module("pycocotools.mask", "pycocotools is not installed")
-
-
-def _pycoco_private():
-    return _module("pycocotools._mask", "pycocotools is not installed")
-
-
-def _pycoco_codec(name: str):
-    """pycocotools' private string codec helper ``name`` (see the codec cases below)."""
-    pm = _pycoco_private()
-    if not hasattr(pm, name):
-        raise NotInstalled(f"pycocotools._mask.{name} is gone in this pycocotools version")
-    return getattr(pm, name)
-
-
-def _have(loader) -> bool:
-    try:
-        loader()
-    except Unavailable:
-        return False
-    return True
-
-
-def _scalar(fn: Callable[[], Any]) -> Callable[[], Any]:
-    """Run ``fn`` with the scalar kernels forced (and the previous ISA restored afterwards)."""
-    mc = _maskcore()
-    if "scalar" not in mc.available_isas():  # the spec promises it; say so clearly if not
-        raise NotInstalled(f"maskcore.available_isas() has no 'scalar': {mc.available_isas()}")
-
-    def run():
-        with mc.use_isa("scalar"):
-            return fn()
-
-    return run
-
-
-def data_dir() -> Path:
-    """Where real-data cases look: ``$MASKCORE_BENCH_DATA`` or ``<repo>/../shared/data``."""
-    env = os.environ.get("MASKCORE_BENCH_DATA")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "shared" / "data"
+from . import (Case, NoData, NotInstalled, SEED, Unavailable, data_dir, _maskcore, _maskcore_coco,
+               _pycoco, _pycoco_codec, _pycoco_private)
+from . import have as _have, rng as _rng, scalar as _scalar
 
 
 # --------------------------------------------------------------------------------------------
@@ -260,16 +139,6 @@ def py_from_string(s) -> np.ndarray:
 
 # --------------------------------------------------------------------------------------------
 # Deterministic inputs (cached)
-
-
-def _rng(*key) -> np.random.Generator:
-    return np.random.default_rng([SEED, *[hash_str(k) for k in key]])
-
-
-def hash_str(k) -> int:
-    if isinstance(k, int):
-        return k
-    return int.from_bytes(str(k).encode(), "little") % (2**63)
 
 
 def _fill_ellipse(mask, cy, cx, a, b, theta):
@@ -1025,9 +894,3 @@ def cases(quick: bool = False) -> list:
     out += _real_cases()
     return out
 
-
-def groups(case_list) -> "dict[str, list]":
-    out: dict = {}
-    for c in case_list:
-        out.setdefault(c.group, []).append(c)
-    return out
