@@ -1,7 +1,8 @@
 // csrc/metrics/kernels.inl — the body of the per-ISA metric kernels, written once
 // and included by metrics_<isa>.cpp inside its ISA namespace with a traits struct
-// V: kWidth bytes per block and `uniform(g, p, g0, p0)` = all kWidth pixels of the
-// block equal the pair (g0, p0). The scalar build's V works on 64-bit words.
+// V: kWidth pixels per block and `changes(g, p)` = a bit j set for each pixel j of
+// the block whose pair (g[j], p[j]) differs from (g[j-1], p[j-1]) (it reads g[-1]
+// and p[-1]). The scalar build's V works on 64-bit words (SWAR).
 
 void count_pair(const uint8_t* a, const uint8_t* b, int64_t n, uint64_t out[3], uint8_t* or_acc) {
     uint8_t orr = 0;
@@ -27,32 +28,49 @@ void count_pair(const uint8_t* a, const uint8_t* b, int64_t n, uint64_t out[3], 
 void hist_u8(const uint8_t* g, const uint8_t* p, int64_t n, uint32_t* bins, Run& run) {
     uint64_t key = run.key, len = run.len;
     int64_t i = 0;
-    while (i < n) {
-        if (n - i >= V::kWidth) {
-            const uint64_t k = static_cast<uint64_t>(g[i]) << 8 | p[i];
-            if (V::uniform(g + i, p + i, g[i], p[i])) {  // the common case in label maps
-                if (k != key) {
-                    bins[key] += static_cast<uint32_t>(len);
-                    key = k;
-                    len = 0;
-                }
-                len += V::kWidth;
-                i += V::kWidth;
-                continue;
-            }
+    // Pixel by pixel: the first one (its predecessor is the run's pair, from the
+    // previous call) and the tail.
+    auto one = [&](int64_t j) {
+        const uint64_t k = static_cast<uint64_t>(g[j]) << 8 | p[j];
+        if (k == key) {
+            ++len;
+        } else {
+            bins[key] += static_cast<uint32_t>(len);
+            key = k;
+            len = 1;
         }
-        const int64_t end = n - i >= V::kWidth ? i + V::kWidth : n;
-        for (; i < end; ++i) {
-            const uint64_t k = static_cast<uint64_t>(g[i]) << 8 | p[i];
-            if (k == key) {
-                ++len;
-            } else {
-                bins[key] += static_cast<uint32_t>(len);
-                key = k;
-                len = 1;
-            }
+    };
+    if (n > 0) one(i++);
+    // Blocks of kWidth: a bit per pixel whose pair differs from its left neighbour's;
+    // the run grows by the gaps between those bits and is flushed at each one.
+    for (; n - i >= V::kWidth; i += V::kWidth) {
+        uint64_t bits = V::changes(g + i, p + i);
+        if (!bits) {  // the common case in label maps
+            len += V::kWidth;
+            continue;
         }
+        if (__builtin_popcountll(bits) > V::kWidth / 4) {
+            // Many changes (noise-like maps): a plain increment per pixel costs less
+            // than a flush per change, and consecutive pixels rarely share a bin.
+            bins[key] += static_cast<uint32_t>(len);
+            for (int64_t j = 0; j < V::kWidth; ++j) ++bins[static_cast<uint32_t>(g[i + j]) << 8 | p[i + j]];
+            key = static_cast<uint64_t>(g[i + V::kWidth - 1]) << 8 | p[i + V::kWidth - 1];
+            len = 0;
+            continue;
+        }
+        int64_t last = 0;
+        do {
+            const int64_t j = __builtin_ctzll(bits);
+            bits &= bits - 1;
+            len += static_cast<uint64_t>(j - last);
+            bins[key] += static_cast<uint32_t>(len);
+            key = static_cast<uint64_t>(g[i + j]) << 8 | p[i + j];
+            len = 0;
+            last = j;
+        } while (bits);
+        len += static_cast<uint64_t>(V::kWidth - last);
     }
+    for (; i < n; ++i) one(i);
     run.key = key;
     run.len = len;
 }

@@ -1,4 +1,4 @@
-// AVX2 variants of the metric kernels (kernels.inl): 32 pixels per uniformity test.
+// AVX2 variants of the metric kernels (kernels.inl): 32 pixels per step.
 #include <cstdint>
 #include <cstring>
 
@@ -11,12 +11,10 @@
 namespace maskcore::metrics::avx2 {
 struct V {
     static constexpr int64_t kWidth = 32;
-    static bool uniform(const uint8_t* g, const uint8_t* p, uint8_t g0, uint8_t p0) {
-        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g));
-        const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-        const __m256i e = _mm256_and_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8(static_cast<char>(g0))),
-                                           _mm256_cmpeq_epi8(y, _mm256_set1_epi8(static_cast<char>(p0))));
-        return _mm256_movemask_epi8(e) == -1;
+    static __m256i load(const uint8_t* q) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)); }
+    static uint64_t changes(const uint8_t* g, const uint8_t* p) {
+        const __m256i e = _mm256_and_si256(_mm256_cmpeq_epi8(load(g), load(g - 1)), _mm256_cmpeq_epi8(load(p), load(p - 1)));
+        return ~static_cast<uint32_t>(_mm256_movemask_epi8(e));
     }
 };
 #include "kernels.inl"
