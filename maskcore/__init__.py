@@ -30,6 +30,8 @@ from .rle import RLE, RLEBatch, area, bbox, decode, encode, iou, merge
 from . import coco, rle  # noqa: E402,F401  (maskcore.coco and maskcore.rle as attributes)
 from .metrics import (iou, dice, boundary, boundary_iou, confusion_matrix, semantic_scores, ConfusionAccumulator,  # noqa: E402,F811
                       panoptic_quality, rgb_to_id, match_instances, annotator_agreement)
+from .qa import validate, validate_batch, validate_coco  # noqa: E402
+from . import metrics, qa  # noqa: E402,F401
 
 __version__ = "0.1.0"
 
@@ -52,6 +54,9 @@ __all__ = [
     "rgb_to_id",
     "match_instances",
     "annotator_agreement",
+    "validate",
+    "validate_batch",
+    "validate_coco",
     "available_isas",
     "get_isa",
     "set_isa",
