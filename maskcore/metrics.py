@@ -582,67 +582,61 @@ def _pq_image(gt, pred, gt_segs, pred_segs, cats, stats, image):
     g, p = _id_map(gt, "gt"), _id_map(pred, "pred")
     if g.shape != p.shape:
         raise ValueError(f"image {image}: gt and pred shapes differ, {g.shape} and {p.shape}")
+    for name, m in (("gt", g), ("pred", p)):
+        if m.size and m.max() > 0xFFFFFFFF:
+            raise ValueError(f"image {image}: {name} segment ids must fit in uint32")
     gseg = {int(s["id"]): s for s in gt_segs}
     pseg = {int(s["id"]): s for s in pred_segs}
-    # Index maps: 0 = void (id 0), 1 = any other id not in the segments (gt only; such
-    # pixels match nothing and are not void), then the segments in id order.
-    gids = np.array(sorted(gseg), np.int64)
-    pids = np.array(sorted(pseg), np.int64)
-
-    def index(m, ids, what):
-        pos = np.searchsorted(ids, m) if ids.size else np.zeros(m.shape, np.int64)
-        found = ids.size > 0
-        hit = (ids[np.minimum(pos, ids.size - 1)] == m) if found else np.zeros(m.shape, bool)
-        idx = np.where(hit, pos + 2, np.where(m == 0, 0, 1))
-        if what == "pred" and (idx == 1).any():
-            bad = int(m[idx == 1][0])
-            raise ValueError(f"image {image}: pred segment id {bad} is in the PNG but not in segments_info")
-        return idx.astype(np.uint32 if ids.size + 2 > 65535 else np.uint16)
-
-    gi, pi = index(g, gids, "gt"), index(p, pids, "pred")
-    k = max(len(gids), len(pids)) + 2
-    cm = confusion_matrix(gi, pi, k, threads=1)
-    g_area = cm.sum(axis=1)
-    p_area = cm.sum(axis=0)
-    for j, pid in enumerate(pids):
-        if p_area[j + 2] == 0:
+    # The sparse contingency table of the two id maps, keys (gt id, pred id) ascending: the
+    # order of panopticapi's np.unique over gt * 2^24 + pred, so IoU sums add up alike.
+    keys, cnt = _core.metrics_pair_table(g.astype(np.uint32, copy=False), p.astype(np.uint32, copy=False))
+    gk, pk = (keys >> np.uint64(32)).astype(np.int64), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    cnt = cnt.astype(np.int64)
+    gu, gi = np.unique(gk, return_inverse=True)
+    pu, pi = np.unique(pk, return_inverse=True)
+    g_area = dict(zip(gu.tolist(), np.bincount(gi, weights=cnt).astype(np.int64).tolist()))
+    p_area = dict(zip(pu.tolist(), np.bincount(pi, weights=cnt).astype(np.int64).tolist()))
+    for pid in pu.tolist():
+        if pid != 0 and pid not in pseg:
+            raise ValueError(f"image {image}: pred segment id {pid} is in the PNG but not in segments_info")
+    for pid, s in pseg.items():
+        if pid not in p_area:
             raise ValueError(f"image {image}: pred segment {pid} is in segments_info but not in the PNG")
-        if int(pseg[pid]["category_id"]) not in cats:
-            raise ValueError(f"image {image}: pred segment {pid} has unknown category_id {pseg[pid]['category_id']}")
-    gcat = [int(gseg[i]["category_id"]) for i in gids]
-    gcrowd = [int(gseg[i].get("iscrowd", 0)) == 1 for i in gids]
-    pcat = [int(pseg[i]["category_id"]) for i in pids]
+        if int(s["category_id"]) not in cats:
+            raise ValueError(f"image {image}: pred segment {pid} has unknown category_id {s['category_id']}")
+    void = {b: n for a, b, n in zip(gk.tolist(), pk.tolist(), cnt.tolist()) if a == 0}
+    inter = {}
     g_matched, p_matched = set(), set()
-    rows, cols = np.nonzero(cm[2:, 2:])
-    for a, b in zip(rows.tolist(), cols.tolist()):  # (gt id, pred id) order, as np.unique gives
-        if gcrowd[a] or gcat[a] != pcat[b]:
+    for a, b, n in zip(gk.tolist(), pk.tolist(), cnt.tolist()):
+        inter[(a, b)] = n
+        if a not in gseg or b not in pseg:
             continue
-        inter = int(cm[a + 2, b + 2])
-        union = int(p_area[b + 2]) + int(g_area[a + 2]) - inter - int(cm[0, b + 2])
-        v = inter / union
+        ga = gseg[a]
+        if int(ga.get("iscrowd", 0)) == 1 or int(ga["category_id"]) != int(pseg[b]["category_id"]):
+            continue
+        v = n / (p_area[b] + g_area[a] - n - void.get(b, 0))
         if v > 0.5:
-            st = stats.setdefault(gcat[a], [0, 0, 0, 0.0])
+            st = stats.setdefault(int(ga["category_id"]), [0, 0, 0, 0.0])
             st[0] += 1
             st[3] += v
             g_matched.add(a)
             p_matched.add(b)
     crowd_of = {}
-    for a in range(len(gids)):
+    for a, s in gseg.items():  # segments_info order, as panopticapi iterates its dict
         if a in g_matched:
             continue
-        if gcrowd[a]:
-            crowd_of[gcat[a]] = a  # the last crowd segment of a category, as panopticapi keeps
+        if int(s.get("iscrowd", 0)) == 1:
+            crowd_of[int(s["category_id"])] = a  # the last crowd segment of a category wins, as there
             continue
-        stats.setdefault(gcat[a], [0, 0, 0, 0.0])[2] += 1
-    for b in range(len(pids)):
+        stats.setdefault(int(s["category_id"]), [0, 0, 0, 0.0])[2] += 1
+    for b, s in pseg.items():
         if b in p_matched:
             continue
-        inter = int(cm[0, b + 2])
-        if pcat[b] in crowd_of:
-            inter += int(cm[crowd_of[pcat[b]] + 2, b + 2])
-        if inter / int(p_area[b + 2]) > 0.5:
+        c = int(s["category_id"])
+        n = void.get(b, 0) + (inter.get((crowd_of[c], b), 0) if c in crowd_of else 0)
+        if n / p_area[b] > 0.5:
             continue
-        stats.setdefault(pcat[b], [0, 0, 0, 0.0])[1] += 1
+        stats.setdefault(c, [0, 0, 0, 0.0])[1] += 1
 
 
 def panoptic_quality(gt, pred, categories, *, gt_segments, pred_segments) -> PanopticResult:
@@ -677,7 +671,8 @@ def panoptic_quality(gt, pred, categories, *, gt_segments, pred_segments) -> Pan
     NaN when none). Differences: areas come from the pixels for gt too (panopticapi
     reads the gt JSON's ``area``, equal for valid files); a gt id in the PNG without a
     segment is ignored (as there), a pred one raises ValueError (a KeyError there).
-    Intersections come from :func:`confusion_matrix` on segment indices.
+    Intersections come from one native pass over both id maps that merges runs of
+    equal (gt, pred) pairs and sorts the runs (no 64-bit key per pixel, no np.unique).
     """
     cats = _categories(categories)
     many = isinstance(gt, (list, tuple))

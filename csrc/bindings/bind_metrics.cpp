@@ -60,6 +60,28 @@ py::array_t<int64_t> confusion(const py::array& gt, const py::array& pred, int64
     throw py::type_error("gt: expected uint8, uint16 or uint32, got " + std::string(py::str(gt.dtype())));
 }
 
+template <class T>
+py::tuple pair_table_t(const py::array& a, const py::array& b) {
+    const View2D<const T> x = view_of<T>(a, "a"), y = view_of<T>(b, "b");
+    MC_REQUIRE(x.rows == y.rows && x.cols == y.cols, "a and b: shapes differ");
+    RunBuf<uint64_t> keys, counts;
+    Status s;
+    {
+        py::gil_scoped_release nogil;
+        s = metrics::pair_table<T>(x, y, keys, counts);
+    }
+    if (s != Status::ok) raise(s, "pair_table failed");
+    return py::make_tuple(adopt(keys), adopt(counts));
+}
+
+py::tuple pair_table(const py::array& a, const py::array& b) {
+    MC_REQUIRE(a.dtype().is(b.dtype()), "a and b: dtypes differ");
+    if (a.dtype().is(py::dtype::of<uint8_t>())) return pair_table_t<uint8_t>(a, b);
+    if (a.dtype().is(py::dtype::of<uint16_t>())) return pair_table_t<uint16_t>(a, b);
+    if (a.dtype().is(py::dtype::of<uint32_t>())) return pair_table_t<uint32_t>(a, b);
+    throw py::type_error("a: expected uint8, uint16 or uint32, got " + std::string(py::str(a.dtype())));
+}
+
 // Boundaries of a batch of RLEs (counts checked by the caller), as (flat, offsets).
 template <class T>
 py::tuple boundary_t(const py::array& flat, const py::array& offsets, const py::array& sizes, int64_t d, int threads) {
@@ -109,6 +131,7 @@ void bind_metrics(py::module_& m) {
     m.def("metrics_count_pair", &count_pair, py::arg("a"), py::arg("b"));
     m.def("metrics_confusion", &confusion, py::arg("gt"), py::arg("pred"), py::arg("num_classes"), py::arg("ignore"),
           py::arg("threads"));
+    m.def("metrics_pair_table", &pair_table, py::arg("a"), py::arg("b"));
     m.def("metrics_boundary", &boundary, py::arg("flat"), py::arg("offsets"), py::arg("sizes"), py::arg("d"),
           py::arg("threads"));
 }

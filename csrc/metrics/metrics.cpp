@@ -216,6 +216,115 @@ template Status confusion<uint16_t>(View2D<const uint16_t>, View2D<const uint16_
 template Status confusion<uint32_t>(View2D<const uint32_t>, View2D<const uint32_t>, int64_t, int64_t, int, int64_t*,
                                     ErrorInfo&) noexcept;
 
+// ---- sparse contingency table ---------------------------------------------------------
+
+namespace {
+
+// Counts per 64-bit key in an open-addressing table (linear probing, power-of-two
+// capacity, at most half full). Label maps hold few distinct pairs (hundreds), so
+// adding a run is a hash and usually one probe; sorting every run instead cost
+// ~1 ms per 640x480 panoptic map.
+class KeyCounts {
+   public:
+    bool init() noexcept { return grow(1024); }
+    bool add(uint64_t key, uint64_t n) noexcept {
+        uint64_t i = hash(key) & mask_;
+        while (used_.data[i]) {
+            if (keys_.data[i] == key) {
+                counts_.data[i] += n;
+                return true;
+            }
+            i = (i + 1) & mask_;
+        }
+        used_.data[i] = 1;
+        keys_.data[i] = key;
+        counts_.data[i] = n;
+        if (++size_ * 2 > cap_) return grow(cap_ * 2);
+        return true;
+    }
+    // Distinct keys ascending with their counts.
+    bool take(RunBuf<uint64_t>& keys, RunBuf<uint64_t>& counts) noexcept {
+        keys.size = counts.size = 0;
+        if (!keys.reserve_more(size_) || !counts.reserve_more(size_)) return false;
+        for (int64_t i = 0; i < cap_; ++i)
+            if (used_.data[i]) keys.push_unchecked(keys_.data[i]);
+        std::sort(keys.data, keys.data + keys.size);
+        for (int64_t i = 0; i < keys.size; ++i) counts.push_unchecked(counts_.data[find(keys.data[i])]);
+        return true;
+    }
+
+   private:
+    static uint64_t hash(uint64_t k) noexcept {  // a 64-bit mix (splitmix64's finalizer)
+        k ^= k >> 31;
+        k *= 0x7fb5d329728ea185ull;
+        k ^= k >> 27;
+        k *= 0x81dadef4bc2dd44dull;
+        return k ^ (k >> 33);
+    }
+    int64_t find(uint64_t key) const noexcept {
+        uint64_t i = hash(key) & mask_;
+        while (keys_.data[i] != key || !used_.data[i]) i = (i + 1) & mask_;
+        return static_cast<int64_t>(i);
+    }
+    bool grow(int64_t cap) noexcept {
+        RunBuf<uint64_t> k, c;
+        RunBuf<uint8_t> u;
+        if (!k.reserve_more(cap) || !c.reserve_more(cap) || !u.reserve_more(cap)) return false;
+        std::memset(u.data, 0, static_cast<size_t>(cap));
+        std::swap(k, keys_);
+        std::swap(c, counts_);
+        std::swap(u, used_);
+        const int64_t old = cap_;
+        cap_ = cap;
+        mask_ = static_cast<uint64_t>(cap - 1);
+        size_ = 0;
+        for (int64_t i = 0; i < old; ++i)
+            if (u.data[i] && !add(k.data[i], c.data[i])) return false;
+        return true;
+    }
+    RunBuf<uint64_t> keys_, counts_;
+    RunBuf<uint8_t> used_;
+    int64_t cap_ = 0, size_ = 0;
+    uint64_t mask_ = 0;
+};
+
+}  // namespace
+
+template <class T>
+Status pair_table(View2D<const T> a, View2D<const T> b, RunBuf<uint64_t>& keys, RunBuf<uint64_t>& counts) noexcept {
+    if (a.rows != b.rows || a.cols != b.cols) return Status::size_mismatch;
+    KeyCounts table;
+    if (!table.init()) return Status::bad_alloc;
+    if (a.rows && a.cols) {
+        row_contiguous(a, b);  // either order: a table does not depend on pixel order
+        uint64_t key = static_cast<uint64_t>(*a.at(0, 0)) << 32 | *b.at(0, 0), len = 0;
+        for (int64_t r = 0; r < a.rows; ++r) {
+            const T* x = a.at(r, 0);
+            const T* y = b.at(r, 0);
+            const int64_t xs = a.col_stride, ys = b.col_stride;
+            for (int64_t c = 0; c < a.cols; ++c) {
+                const uint64_t k = static_cast<uint64_t>(x[c * xs]) << 32 | y[c * ys];
+                if (k == key) {
+                    ++len;
+                } else {
+                    if (!table.add(key, len)) return Status::bad_alloc;
+                    key = k;
+                    len = 1;
+                }
+            }
+        }
+        if (!table.add(key, len)) return Status::bad_alloc;
+    }
+    return table.take(keys, counts) ? Status::ok : Status::bad_alloc;
+}
+
+template Status pair_table<uint8_t>(View2D<const uint8_t>, View2D<const uint8_t>, RunBuf<uint64_t>&,
+                                    RunBuf<uint64_t>&) noexcept;
+template Status pair_table<uint16_t>(View2D<const uint16_t>, View2D<const uint16_t>, RunBuf<uint64_t>&,
+                                     RunBuf<uint64_t>&) noexcept;
+template Status pair_table<uint32_t>(View2D<const uint32_t>, View2D<const uint32_t>, RunBuf<uint64_t>&,
+                                     RunBuf<uint64_t>&) noexcept;
+
 // ---- boundary ----------------------------------------------------------------------
 
 namespace {

@@ -111,6 +111,15 @@ template <class T>
 Status confusion(View2D<const T> gt, View2D<const T> pred, int64_t k, int64_t ignore, int threads, int64_t* out,
                  ErrorInfo& err) noexcept;
 
+// The non-zero entries of the contingency table of two label maps of one shape
+// (any strides, values up to 2^32 - 1): keys[i] = a << 32 | b, counts[i] = pixels
+// with that pair, keys ascending. Runs of equal pairs along rows are merged first,
+// then the runs are added into a hash table of pair counts and the distinct pairs
+// sorted: cost ~ pixels + runs, for label maps with ids too large for a dense
+// K x K table (panoptic segment ids).
+template <class T>
+Status pair_table(View2D<const T> a, View2D<const T> b, RunBuf<uint64_t>& keys, RunBuf<uint64_t>& counts) noexcept;
+
 // Boundary of one RLE mask of h x w pixels, erosion radius d >= 0 (see above), as
 // canonical counts.
 template <class T>
