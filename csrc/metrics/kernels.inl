@@ -74,3 +74,19 @@ void hist_u8(const uint8_t* g, const uint8_t* p, int64_t n, uint32_t* bins, Run&
     run.key = key;
     run.len = len;
 }
+
+void boundary_column(const uint8_t* v, const uint8_t* m, int32_t* lz, int64_t n, int32_t c, int32_t limit,
+                     uint8_t* b) {
+    if (v) {
+        for (int64_t r = 0; r < n; ++r) {
+            const int32_t z = v[r] ? lz[r] : c;
+            lz[r] = z;
+            b[r] = static_cast<uint8_t>(m[r] & static_cast<uint8_t>(z >= limit));
+        }
+    } else {
+        for (int64_t r = 0; r < n; ++r) {
+            lz[r] = c;
+            b[r] = static_cast<uint8_t>(m[r] & static_cast<uint8_t>(c >= limit));
+        }
+    }
+}

@@ -361,30 +361,44 @@ Status boundary(const T* counts, int64_t n, int64_t h, int64_t w, int64_t d, Run
     if (f.area == 0) return rle::intervals_to_counts<T>(nullptr, 0, total, out);
     if (Status s = rle::foreground_intervals<T>(counts, n, iv); s != Status::ok) return s;
     const int64_t niv = iv.size / 2;
-    const int64_t x0 = box[0], x1 = box[0] + box[2], y0 = box[1], y1 = box[1] + box[3], bh = y1 - y0;
-    // Scratch: V column, M column, B column (bytes) and lz (int64) per row.
+    const int64_t x0 = box[0], x1 = box[0] + box[2], y0 = box[1], y1 = box[1] + box[3], bh = y1 - y0, bw = x1 - x0;
+    // A radius past the box's width and height erodes everything, as any larger one:
+    // clamping keeps the column numbers (relative to x0 - 1) in int32.
+    d = std::min(d, bw + bh);
+    if (bw + 2 * d + 2 > INT32_MAX) return Status::overflow;
+    // Scratch: V column, M column, B column (bytes, 8 spare for word reads) and lz
+    // (int32, columns counted from x0 - 1) per row.
     RunBuf<uint8_t> cols;
-    RunBuf<int64_t> lz;
-    if (!cols.reserve_more(3 * bh) || !lz.reserve_more(bh) || !res.reserve_more(2 * niv + 2)) return Status::bad_alloc;
+    RunBuf<int32_t> lz;
+    if (!cols.reserve_more(3 * bh + 8) || !lz.reserve_more(bh) || !res.reserve_more(2 * niv + 2))
+        return Status::bad_alloc;
     uint8_t *vcol = cols.data, *mcol = cols.data + bh, *bcol = cols.data + 2 * bh;
-    int64_t* last_zero = lz.data;
-    for (int64_t r = 0; r < bh; ++r) last_zero[r] = x0 - 1;
+    std::memset(bcol + bh, 0, 8);
+    int32_t* last_zero = lz.data;
+    for (int64_t r = 0; r < bh; ++r) last_zero[r] = 0;
+    const Kernels& k = kernels();
     ColumnReader lead{iv.data, niv, 0, static_cast<uint64_t>(h)}, lag{iv.data, niv, 0, static_cast<uint64_t>(h)};
     for (int64_t c = x0; c < x1 + d; ++c) {
-        if (c < x1) {
-            lead.fill(c, y0, y1, d, vcol);
-            for (int64_t r = 0; r < bh; ++r) last_zero[r] = vcol[r] ? last_zero[r] : c;
-        } else {
-            for (int64_t r = 0; r < bh; ++r) last_zero[r] = c;
-        }
+        const int32_t rel = static_cast<int32_t>(c - x0 + 1);
         const int64_t cc = c - d;
-        if (cc < x0) continue;
+        if (cc < x0) {  // the window has not reached the first output column: lz only
+            lead.fill(c, y0, y1, d, vcol);
+            for (int64_t r = 0; r < bh; ++r) last_zero[r] = vcol[r] ? last_zero[r] : rel;
+            continue;
+        }
+        if (c < x1) lead.fill(c, y0, y1, d, vcol);
         lag.fill(cc, y0, y1, 0, mcol);
-        const int64_t limit = c - 2 * d;  // eroded iff last_zero < limit
-        for (int64_t r = 0; r < bh; ++r) bcol[r] = static_cast<uint8_t>(mcol[r] & (last_zero[r] >= limit));
-        // Emit the column's boundary rows as intervals, joining one that touches the last.
+        k.boundary_column(c < x1 ? vcol : nullptr, mcol, last_zero, bh, rel, rel - static_cast<int32_t>(2 * d), bcol);
+        // Emit the column's boundary rows as intervals (skipping zero bytes 8 at a time),
+        // joining one that touches the last.
         const uint64_t base = static_cast<uint64_t>(cc) * static_cast<uint64_t>(h) + static_cast<uint64_t>(y0);
         for (int64_t r = 0; r < bh;) {
+            uint64_t word;
+            std::memcpy(&word, bcol + r, 8);
+            if (word == 0) {
+                r += 8;
+                continue;
+            }
             if (!bcol[r]) {
                 ++r;
                 continue;

@@ -47,8 +47,9 @@
 // Boundary IoU of two masks is then the IoU of their boundary RLEs (rle iou).
 //
 // LIMITS. Sizes are int64; dense masks have < 2^63 pixels; K * K <= 2^31.
-// Variants: scalar (SWAR, the reference), avx2, avx512 for count_pair and
-// hist_u8; the rest is scalar C++ the compiler vectorizes.
+// Variants: scalar (SWAR, the reference), avx2, avx512 for count_pair, hist_u8
+// and boundary_column (the per-row column step, vectorized by the compiler in each
+// ISA region); the rest is plain C++.
 #pragma once
 #include <cstdint>
 
@@ -70,9 +71,14 @@ struct Run {
 // out[2] += sum(b); *or_acc |= every byte of a and b (for the 0/1 check).
 // hist_u8: adds the pairs (g[i] << 8 | p[i]) for i < n to bins (65536 uint32),
 // merging runs through `run` (flush: bins[run.key] += run.len).
+// boundary_column: one column step of the boundary scan (see BOUNDARY): for each of
+// n rows, lz[r] = c where v[r] == 0 (every row when v is null), then
+// b[r] = m[r] & (lz[r] >= limit).
 #define MC_METRICS_KERNELS                                                                             \
     void count_pair(const uint8_t* a, const uint8_t* b, int64_t n, uint64_t out[3], uint8_t* or_acc); \
-    void hist_u8(const uint8_t* g, const uint8_t* p, int64_t n, uint32_t* bins, Run& run);
+    void hist_u8(const uint8_t* g, const uint8_t* p, int64_t n, uint32_t* bins, Run& run);            \
+    void boundary_column(const uint8_t* v, const uint8_t* m, int32_t* lz, int64_t n, int32_t c, int32_t limit, \
+                         uint8_t* b);
 namespace scalar { MC_METRICS_KERNELS }
 #if defined(MC_X86_64)
 namespace avx2 { MC_METRICS_KERNELS }
@@ -83,17 +89,18 @@ namespace avx512 { MC_METRICS_KERNELS }
 struct Kernels {
     void (*count_pair)(const uint8_t*, const uint8_t*, int64_t, uint64_t*, uint8_t*);
     void (*hist_u8)(const uint8_t*, const uint8_t*, int64_t, uint32_t*, Run&);
+    void (*boundary_column)(const uint8_t*, const uint8_t*, int32_t*, int64_t, int32_t, int32_t, uint8_t*);
 };
 
 inline const Kernels& kernels() noexcept {
 #if defined(MC_X86_64)
-    static const Kernels table[kIsaCount] = {{scalar::count_pair, scalar::hist_u8},
-                                             {avx2::count_pair, avx2::hist_u8},
-                                             {avx512::count_pair, avx512::hist_u8}};
+    static const Kernels table[kIsaCount] = {{scalar::count_pair, scalar::hist_u8, scalar::boundary_column},
+                                             {avx2::count_pair, avx2::hist_u8, avx2::boundary_column},
+                                             {avx512::count_pair, avx512::hist_u8, avx512::boundary_column}};
 #else
-    static const Kernels table[kIsaCount] = {{scalar::count_pair, scalar::hist_u8},
-                                             {scalar::count_pair, scalar::hist_u8},
-                                             {scalar::count_pair, scalar::hist_u8}};
+    static const Kernels table[kIsaCount] = {{scalar::count_pair, scalar::hist_u8, scalar::boundary_column},
+                                             {scalar::count_pair, scalar::hist_u8, scalar::boundary_column},
+                                             {scalar::count_pair, scalar::hist_u8, scalar::boundary_column}};
 #endif
     return table[static_cast<int>(current_isa())];
 }
