@@ -26,9 +26,8 @@ matrices over many images.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
-from typing import Optional
+
 
 import numpy as np
 
@@ -81,12 +80,6 @@ def _masks(x, name: str, threads: int) -> tuple[RLEBatch, bool]:
                 raise TypeError(f"{name}[{i}]: expected a mask array or an RLE, got {type(e).__name__}")
         return RLEBatch.from_list(items), False
     return _rle._as_batch(x, name)
-
-
-def _empty_value(empty) -> float:
-    if isinstance(empty, (bool, np.bool_)) or not isinstance(empty, numbers.Real):
-        raise TypeError(f"empty: expected a float (e.g. 0.0, 1.0 or nan), got {type(empty).__name__}")
-    return float(empty)
 
 
 def _dense_pair(a, b) -> tuple[int, int, int]:
@@ -169,7 +162,7 @@ def iou(a, b, iscrowd=None, *, empty=0.0, threads=None):
     >>> round(maskcore.iou(a, b), 6)   # 9 / 23
     0.391304
     """
-    empty = _empty_value(empty)
+    empty = _v.real(empty, "empty")
     th = _v.threads(threads)
     if iscrowd is None and _is_dense(a) and _is_dense(b) and a.ndim == 2 and b.ndim == 2:
         inter, na, nb = _dense_pair(a, b)
@@ -216,7 +209,7 @@ def dice(a, b, *, empty=0.0, threads=None):
     >>> maskcore.dice(gt, pred) == 10 / 11
     True
     """
-    empty = _empty_value(empty)
+    empty = _v.real(empty, "empty")
     th = _v.threads(threads)
     if _is_dense(a) and _is_dense(b) and a.ndim == 2 and b.ndim == 2:
         inter, na, nb = _dense_pair(a, b)
@@ -231,9 +224,7 @@ def dice(a, b, *, empty=0.0, threads=None):
 # ---- boundary IoU ----------------------------------------------------------------------------
 
 def _dilation(h: int, w: int, dilation_ratio) -> int:
-    if isinstance(dilation_ratio, (bool, np.bool_)) or not isinstance(dilation_ratio, numbers.Real):
-        raise TypeError(f"dilation_ratio: expected a float, got {type(dilation_ratio).__name__}")
-    r = float(dilation_ratio)
+    r = _v.real(dilation_ratio, "dilation_ratio")
     if not (r >= 0.0 and math.isfinite(r)):
         raise ValueError(f"dilation_ratio: expected a finite float >= 0, got {dilation_ratio!r}")
     # As the reference: int(round(ratio * diagonal)), at least 1 (Python's round: half to even).
@@ -302,7 +293,7 @@ def boundary_iou(a, b, dilation_ratio=0.02, *, empty=0.0, threads=None):
     ``(box width + d) x box height``; the boundaries are RLEs and their IoU is the RLE
     IoU matrix. A dense mask is encoded to RLE first.
     """
-    empty = _empty_value(empty)
+    empty = _v.real(empty, "empty")
     th = _v.threads(threads)
     ba, sa = _masks(a, "a", th)
     bb, sb = _masks(b, "b", th)
@@ -313,30 +304,6 @@ def boundary_iou(a, b, dilation_ratio=0.02, *, empty=0.0, threads=None):
 
 
 # ---- semantic maps ---------------------------------------------------------------------------
-
-_LABEL_DTYPES = (np.uint8, np.uint16, np.uint32)
-
-
-def _label_map(x, name: str) -> np.ndarray:
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"{name}: expected a numpy array, got {type(x).__name__}")
-    if x.dtype == np.bool_:
-        x = x.view(np.uint8)
-    if x.dtype.kind not in "iu":
-        raise TypeError(f"{name}: expected an integer label map (uint8, uint16, uint32), got dtype {x.dtype}")
-    if x.ndim != 2:
-        if x.ndim < 1:
-            raise ValueError(f"{name}: expected a 2D label map, got a {x.ndim}D array")
-        x = x.reshape(1, -1) if x.ndim == 1 else x.reshape(-1, x.shape[-1])
-    if x.dtype.type not in _LABEL_DTYPES:
-        if x.size and x.min() < 0:
-            pos = tuple(int(v) for v in np.argwhere(x < 0)[0])
-            raise ValueError(f"{name}: labels must be >= 0, found {int(x[pos])} at {pos}")
-        if x.size and x.max() > np.iinfo(np.uint32).max:
-            raise ValueError(f"{name}: labels must fit in uint32, found {int(x.max())}")
-        x = x.astype(np.uint32)
-    return x
-
 
 def _common_dtype(g: np.ndarray, p: np.ndarray):
     if g.dtype == p.dtype:
@@ -376,7 +343,7 @@ def confusion_matrix(gt, pred, num_classes, ignore_index=None, *, threads=None) 
         values are an error rather than skipped: a prediction with a class the matrix
         cannot hold is a bug to see, and ``ignore_index`` covers the void label.
     """
-    g, p = _label_map(gt, "gt"), _label_map(pred, "pred")
+    g, p = _v.label_map(gt, "gt"), _v.label_map(pred, "pred")
     if g.shape != p.shape:
         raise ValueError(f"gt and pred: shapes differ, {np.shape(gt)} and {np.shape(pred)}")
     k = _v.integer(num_classes, "num_classes")
@@ -773,7 +740,7 @@ def match_instances(gt, pred, iou_threshold=0.5, *, threads=None) -> Matching:
     -------
     Matching
     """
-    thr = float(iou_threshold)
+    thr = _v.real(iou_threshold, "iou_threshold")
     if not 0.0 <= thr <= 1.0 or thr != thr:
         raise ValueError(f"iou_threshold: expected a value in [0, 1], got {iou_threshold!r}")
     th = _v.threads(threads)

@@ -29,7 +29,6 @@ COCO files: ``polygon_too_few_points``, ``polygon_odd_length``, ``rle_size_misma
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 

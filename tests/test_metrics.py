@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import maskcore
 from reference import metrics_ref as ref
-from strategies import LAYOUT_NAMES, fixture_settings, layout, mask_lists, mask_pairs, masks, shapes
+from strategies import LAYOUT_NAMES, fixture_settings, layout, mask_lists, mask_pairs, shapes
 
 
 def rect(h, w, r0, c0, r1, c1):
