@@ -253,3 +253,21 @@ def test_boundary_iou_real_masks(shared_data):
         for ratio in (0.02, 0.005):
             assert abs(maskcore.boundary_iou(r0, r1, ratio) - ref.boundary_iou(a, b, ratio)) <= 1e-9
             assert maskcore.boundary_iou(a, a, ratio) == (1.0 if a.any() else 0.0)
+
+
+# ---- sparse contingency table (panoptic ids) -----------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32])
+@pytest.mark.parametrize("distinct", [3, 5000])
+def test_pair_table_matches_unique(dtype, distinct):
+    from maskcore import _core
+    rng = np.random.default_rng(distinct)
+    hi = min(distinct, np.iinfo(dtype).max)
+    a = rng.integers(0, hi, (97, 131)).astype(dtype)
+    b = rng.integers(0, hi, (97, 131)).astype(dtype)
+    if dtype == np.uint32:
+        a[0, 0], b[0, 0] = 2**32 - 1, 2**32 - 2  # the top of the range
+    keys, counts = _core.metrics_pair_table(np.asfortranarray(a), b[:, ::-1].copy()[:, ::-1])
+    u, c = np.unique(a.astype(np.uint64) << np.uint64(32) | b.astype(np.uint64), return_counts=True)
+    np.testing.assert_array_equal(keys, u)
+    np.testing.assert_array_equal(counts, c)
