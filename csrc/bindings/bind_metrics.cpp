@@ -46,6 +46,7 @@ py::array_t<int64_t> confusion_t(const py::array& gt, const py::array& pred, int
         py::gil_scoped_release nogil;
         s = metrics::confusion<T>(g, p, k, ignore, threads, o, err);
     }
+    if (s == Status::overflow) raise(s, "gt: rows of 2^31 or more pixels are not supported (reshape the maps)");
     if (s != Status::ok)
         raise(s, std::string(err.kind == 0 ? "gt" : "pred") + ": value " + std::to_string(err.value) +
                      " is >= num_classes = " + std::to_string(k));

@@ -151,6 +151,7 @@ Status confusion(View2D<const T> gt, View2D<const T> pred, int64_t k, int64_t ig
     if (gt.rows == 0 || gt.cols == 0) return Status::ok;
     const bool fast = row_contiguous(gt, pred);
     const int64_t rows = gt.rows, cols = gt.cols;
+    if (cols >= (int64_t{1} << 31)) return Status::overflow;  // a strip (>= 1 row) must fit uint32 bins
     const uint64_t pixels = static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols);
     // Strips: one per thread (grain: ~2^20 pixels, about 0.5 ms), and enough that
     // each holds < 2^31 pixels (uint32 bins; a run length is below that too).
