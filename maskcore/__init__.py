@@ -7,6 +7,10 @@ thin API. Modules:
   :func:`encode`, :func:`decode`, :func:`area`, :func:`bbox`, :func:`iou`,
   :func:`merge`, and the Kaggle / row-run dialects.
 - :mod:`maskcore.coco` — a drop-in replacement for ``pycocotools.mask``.
+- :mod:`maskcore.metrics` — :func:`iou` and :func:`dice` of dense masks or RLEs,
+  :func:`boundary_iou`, :func:`confusion_matrix` / :func:`semantic_scores`,
+  :func:`panoptic_quality`, :func:`match_instances`; :mod:`maskcore.qa` —
+  :func:`validate` and :func:`validate_coco` for label maps and COCO files.
 
 Instruction sets: the widest the CPU supports is used; ``MASKCORE_ISA=scalar``
 (or ``avx2``, ``avx512``) in the environment, :func:`set_isa` or the
@@ -24,6 +28,10 @@ from . import _core
 from . import _validate as _v
 from .rle import RLE, RLEBatch, area, bbox, decode, encode, iou, merge
 from . import coco, rle  # noqa: E402,F401  (maskcore.coco and maskcore.rle as attributes)
+from .metrics import (iou, dice, boundary, boundary_iou, confusion_matrix, semantic_scores, ConfusionAccumulator,  # noqa: E402,F811
+                      panoptic_quality, rgb_to_id, match_instances, annotator_agreement)
+from .qa import validate, validate_batch, validate_coco  # noqa: E402
+from . import metrics, qa  # noqa: E402,F401
 
 __version__ = "0.1.0"
 
@@ -36,6 +44,19 @@ __all__ = [
     "bbox",
     "iou",
     "merge",
+    "dice",
+    "boundary",
+    "boundary_iou",
+    "confusion_matrix",
+    "semantic_scores",
+    "ConfusionAccumulator",
+    "panoptic_quality",
+    "rgb_to_id",
+    "match_instances",
+    "annotator_agreement",
+    "validate",
+    "validate_batch",
+    "validate_coco",
     "available_isas",
     "get_isa",
     "set_isa",

@@ -241,3 +241,42 @@ def coco_polygons(polys, name: str = "polygons", nested: bool = True) -> tuple[n
     np.cumsum([a.shape[0] for a in arrs], out=offsets[1:])
     flat = np.concatenate(arrs) if arrs else np.zeros(0, np.float64)
     return flat, offsets
+
+
+# ---- metrics
+
+_LABEL_DTYPES = (np.uint8, np.uint16, np.uint32)
+
+
+def real(value, name: str) -> float:
+    """A real number (int or float, not bool) as float; NaN and infinities pass."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a float, got {type(value).__name__} {_describe(value)}")
+    return float(value)
+
+
+def label_map(x, name: str) -> np.ndarray:
+    """A label map as a 2D uint8 / uint16 / uint32 array (any layout, viewed when possible).
+
+    bool is viewed as uint8; other integer dtypes are converted (a copy) after checking
+    that the values are >= 0 and fit in uint32; 1D arrays become one row and other ranks
+    (H, ..., W) are reshaped to (-1, W) (a copy when not contiguous).
+    """
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name}: expected a numpy array, got {type(x).__name__}")
+    if x.dtype == np.bool_:
+        x = x.view(np.uint8)
+    if x.dtype.kind not in "iu":
+        raise TypeError(f"{name}: expected an integer label map (uint8, uint16, uint32), got dtype {x.dtype}")
+    if x.ndim != 2:
+        if x.ndim < 1:
+            raise ValueError(f"{name}: expected a 2D label map, got a {x.ndim}D array")
+        x = x.reshape(1, -1) if x.ndim == 1 else x.reshape(-1, x.shape[-1])
+    if x.dtype.type not in _LABEL_DTYPES:
+        if x.size and x.min() < 0:
+            pos = tuple(int(v) for v in np.argwhere(x < 0)[0])
+            raise ValueError(f"{name}: labels must be >= 0, found {int(x[pos])} at {pos}")
+        if x.size and x.max() > np.iinfo(np.uint32).max:
+            raise ValueError(f"{name}: labels must fit in uint32, found {int(x.max())}")
+        x = x.astype(np.uint32)
+    return x

@@ -1,0 +1,8 @@
+"""Metric benchmarks (confusion matrix, boundary IoU, IoU matrices, panoptic quality) with their
+peers and references; cases in maskcore._bench.metrics."""
+
+FAMILY = "metrics"
+
+
+def test_metrics(run_case, case):
+    run_case(case)
