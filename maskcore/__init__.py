@@ -7,6 +7,9 @@ thin API. Modules:
   :func:`encode`, :func:`decode`, :func:`area`, :func:`bbox`, :func:`iou`,
   :func:`merge`, and the Kaggle / row-run dialects.
 - :mod:`maskcore.coco` — a drop-in replacement for ``pycocotools.mask``.
+- :mod:`maskcore.contours` — masks and label maps to polygons with holes
+  (:func:`find_polygons`, exact crack mode that rasterizes back losslessly,
+  topology-preserving simplification) and COCO / YOLO export.
 
 Instruction sets: the widest the CPU supports is used; ``MASKCORE_ISA=scalar``
 (or ``avx2``, ``avx512``) in the environment, :func:`set_isa` or the
@@ -23,6 +26,7 @@ import warnings
 from . import _core
 from . import _validate as _v
 from .rle import RLE, RLEBatch, area, bbox, decode, encode, iou, merge
+from .contours import Polygon, find_polygons, find_polygons_labels, to_coco_segmentation, to_yolo
 from . import coco, rle  # noqa: E402,F401  (maskcore.coco and maskcore.rle as attributes)
 
 __version__ = "0.1.0"
@@ -36,6 +40,11 @@ __all__ = [
     "bbox",
     "iou",
     "merge",
+    "Polygon",
+    "find_polygons",
+    "find_polygons_labels",
+    "to_coco_segmentation",
+    "to_yolo",
     "available_isas",
     "get_isa",
     "set_isa",
