@@ -13,8 +13,9 @@
 //           Suzuki & Abe's border following visits, compressed to the points where
 //           the chain direction changes (OpenCV's CHAIN_APPROX_SIMPLE).
 //
-// ALGORITHM. The image is copied once into a buffer with a one-pixel frame of 0
-// (so the walk never tests bounds). A crack edge separates two 4-adjacent pixels
+// ALGORITHM. Pixels outside the image count as 0 (the walk tests bounds; rows are
+// read in place when columns are contiguous, else from one C-ordered copy). A
+// crack edge separates two 4-adjacent pixels
 // of which one is in the label L and the other is not; it is directed so that the
 // L pixel lies on its left in the (x right, y down) frame read as a plain
 // Cartesian frame, i.e. at +90 degrees from the direction:
@@ -56,9 +57,11 @@
 // The centre chain is read off the same crack walk: the L pixel beside each crack,
 // consecutive repeats dropped. At a convex corner the pixel repeats, along a side
 // it steps 4-adjacent, at a concave corner (a=1 b=1) it jumps diagonally: exactly
-// the 8-connected chain of border following. It starts where OpenCV's does (the
-// component's first pixel, or the L pixel left of the hole's first pixel), and
-// keeps the start plus every point where the chain direction changes.
+// the 8-connected chain of border following. It keeps the points where the chain
+// direction changes, cyclically, which is the set CHAIN_APPROX_SIMPLE keeps (it
+// too drops its start point where the chain runs straight through it), so the
+// vertex set does not depend on where a walk starts. Our rings run the other way
+// round from OpenCV's (see the orientation above).
 //
 // INVARIANTS. Rings are not closed (no repeated first vertex). Exact rings have >= 4
 // vertices, alternately horizontal and vertical edges; with connectivity 8 an outer
@@ -68,12 +71,13 @@
 // LIMITS. (h + 2) (w + 2) must be < 2^31 (ring ids and vertex coordinates are int32
 // internally) -> overflow. Binary input must be 0/1 (invalid_value, err.index =
 // r * w + c of the first other value in row-major order, err.value = the value).
-// Memory: the framed copy (h + 2)(w + 2) T plus one uint32 crack mark per framed
-// pixel (two for label maps), calloc'd: only pages holding boundaries are touched.
+// Memory: one uint32 crack mark per framed pixel (two for label maps), kept per
+// thread between calls (up to 64 MiB) and zero between calls, plus an h x w copy
+// when the columns are strided (Fortran order, views).
 //
 // VARIANTS. One template over the pixel type (uint8 binary and label maps of
-// uint8 / uint16 / int32 / int64); no SIMD: the scan is dominated by the walk on
-// real masks. Single-threaded; output does not depend on the ISA.
+// uint8 / uint16 / int32 / int64). The run-end scan compares 32 bytes at a time
+// with SSE2 (baseline x86-64: the same code under every ISA). Single-threaded.
 #pragma once
 #include <cstdint>
 

@@ -204,8 +204,10 @@ struct Walker {
         return exact || emit_chain();
     }
 
-    // The centre chain, cyclic repeats dropped, compressed to its start and the
-    // points where the direction (a framed index difference) changes.
+    // The centre chain, cyclic repeats dropped, compressed to the points where the
+    // direction (a framed index difference) changes, cyclically (OpenCV's
+    // CHAIN_APPROX_SIMPLE: it keeps its start point only where the chain turns, so
+    // the kept set does not depend on where the walk starts).
     bool emit_chain() noexcept {
         const int64_t* s = chain.data;
         int64_t n = chain.size;
@@ -215,10 +217,13 @@ struct Walker {
             out.xy.push_unchecked(static_cast<double>(p % stride) - 0.5);
             out.xy.push_unchecked(static_cast<double>(p / stride) - 0.5);
         };
-        put(s[0]);
-        for (int64_t i = 1; i < n; ++i) {
-            const int64_t next = i + 1 < n ? s[i + 1] : s[0];
-            if (s[i] - s[i - 1] != next - s[i]) put(s[i]);
+        if (n == 1) {
+            put(s[0]);
+            return true;
+        }
+        for (int64_t i = 0; i < n; ++i) {
+            const int64_t prev = s[i == 0 ? n - 1 : i - 1], next = s[i + 1 < n ? i + 1 : 0];
+            if (s[i] - prev != next - s[i]) put(s[i]);
         }
         return true;
     }
@@ -333,48 +338,48 @@ Status trace(View2D<const T> img, bool binary, const Options& opt, Traced& out, 
     int64_t y0 = 0;
     auto crack = [&](T u, T v, int64_t x) -> Status {
         const int64_t idx = (y0 + 1) * stride + (x + 1);
-                if (u != 0) {  // u ends: L = u on the west of the crack
-                    uint32_t r = ms[idx];
-                    auto* s = state.get(u);
-                    if (!s) return Status::bad_alloc;
-                    if (r == 0) {  // a new hole of the component of u's run that ends here
-                        if (s->row != y0) return Status::invalid_argument;  // unreachable: u's run started on this row
-                        const int64_t comp = out.ring_comp.data[s->ring];
-                        const int64_t ring = out.ring_comp.size;
-                        if (!new_ring(comp, ring)) return Status::bad_alloc;
-                        int64_t area2 = 0;
-                        if (!walker.walk(u, idx, S, static_cast<uint32_t>(ring + 1), area2) ||
-                            !out.ring_end.push(out.xy.size / 2))
-                            return Status::bad_alloc;
-                        out.comp_area.data[comp] += area2 / 2;
-                        r = static_cast<uint32_t>(ring + 1);
-                    }
-                    ms[idx] = 0;  // (after the walk, which marks its own first crack)
-                    s->row = y0;
-                    s->ring = static_cast<int64_t>(r) - 1;
-                }
-                if (v != 0) {  // v starts: L = v on the east
-                    uint32_t r = mn[idx];
-                    auto* s = state.get(v);
-                    if (!s) return Status::bad_alloc;
-                    if (r == 0) {  // a new component, in the region right of v's last crack on this row
-                        const int64_t region = s->row == y0 ? ring_region.data[s->ring] : -1;
-                        const int64_t comp = out.comp_outer.size;
-                        const int64_t ring = out.ring_comp.size;
-                        if (!new_ring(comp, region) || !out.comp_outer.push(ring) || !out.comp_hole_ring.push(region) ||
-                            !out.comp_label.push(static_cast<int64_t>(v)) || !out.comp_area.push(0))
-                            return Status::bad_alloc;
-                        int64_t area2 = 0;
-                        if (!walker.walk(v, idx, E, static_cast<uint32_t>(ring + 1), area2) ||
-                            !out.ring_end.push(out.xy.size / 2))
-                            return Status::bad_alloc;
-                        out.comp_area.data[comp] += area2 / 2;
-                        r = static_cast<uint32_t>(ring + 1);
-                    }
-                    mn[idx] = 0;
-                    s->row = y0;
-                    s->ring = static_cast<int64_t>(r) - 1;
-                }
+        if (u != 0) {  // u ends: L = u on the west of the crack
+            uint32_t r = ms[idx];
+            auto* s = state.get(u);
+            if (!s) return Status::bad_alloc;
+            if (r == 0) {  // a new hole of the component of u's run that ends here
+                if (s->row != y0) return Status::invalid_argument;  // unreachable: u's run started on this row
+                const int64_t comp = out.ring_comp.data[s->ring];
+                const int64_t ring = out.ring_comp.size;
+                if (!new_ring(comp, ring)) return Status::bad_alloc;
+                int64_t area2 = 0;
+                if (!walker.walk(u, idx, S, static_cast<uint32_t>(ring + 1), area2) ||
+                    !out.ring_end.push(out.xy.size / 2))
+                    return Status::bad_alloc;
+                out.comp_area.data[comp] += area2 / 2;
+                r = static_cast<uint32_t>(ring + 1);
+            }
+            ms[idx] = 0;  // (after the walk, which marks its own first crack)
+            s->row = y0;
+            s->ring = static_cast<int64_t>(r) - 1;
+        }
+        if (v != 0) {  // v starts: L = v on the east
+            uint32_t r = mn[idx];
+            auto* s = state.get(v);
+            if (!s) return Status::bad_alloc;
+            if (r == 0) {  // a new component, in the region right of v's last crack on this row
+                const int64_t region = s->row == y0 ? ring_region.data[s->ring] : -1;
+                const int64_t comp = out.comp_outer.size;
+                const int64_t ring = out.ring_comp.size;
+                if (!new_ring(comp, region) || !out.comp_outer.push(ring) || !out.comp_hole_ring.push(region) ||
+                    !out.comp_label.push(static_cast<int64_t>(v)) || !out.comp_area.push(0))
+                    return Status::bad_alloc;
+                int64_t area2 = 0;
+                if (!walker.walk(v, idx, E, static_cast<uint32_t>(ring + 1), area2) ||
+                    !out.ring_end.push(out.xy.size / 2))
+                    return Status::bad_alloc;
+                out.comp_area.data[comp] += area2 / 2;
+                r = static_cast<uint32_t>(ring + 1);
+            }
+            mn[idx] = 0;
+            s->row = y0;
+            s->ring = static_cast<int64_t>(r) - 1;
+        }
         return Status::ok;
     };
     for (; y0 < h; ++y0) {
