@@ -10,7 +10,9 @@
 // a shared end point, and put back the farthest dropped vertex of each such
 // segment; repeat until nothing meets. A segment with no dropped vertex is an
 // original edge, which only meets others where the original rings did, so the loop
-// ends, at worst with the original rings. Coordinates are integers or halves, so
+// ends, at worst with the original rings. Crossing-free rings can still nest
+// wrongly (a shortcut passing beyond a whole hole); such rings get vertices back
+// the same way (fix_nesting). Coordinates are integers or halves, so
 // the orientation tests below are exact in doubles.
 #include <algorithm>
 #include <cmath>
@@ -104,6 +106,66 @@ bool dp(const Ring& r, int64_t a, int64_t b, double eps2, std::vector<std::pair<
     return true;
 }
 
+// Where is p against the kept ring g: -1 outside, 0 on its boundary, 1 inside (even-odd).
+int locate(const Ring& g, P p) noexcept {
+    bool in = false;
+    int64_t first = -1, prev = -1;
+    auto edge = [&](P a, P b) -> bool {  // false: p is on ab
+        if (sgn(cross(a, b, p)) == 0 && within(a, b, p)) return false;
+        if ((a.y > p.y) != (b.y > p.y) && p.x < a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y)) in = !in;
+        return true;
+    };
+    for (int64_t i = 0; i < g.n; ++i) {
+        if (!g.keep[i]) continue;
+        if (prev >= 0 && !edge(g.pts[prev], g.pts[i])) return 0;
+        if (first < 0) first = i;
+        prev = i;
+    }
+    if (first >= 0 && !edge(g.pts[prev], g.pts[first])) return 0;
+    return in ? 1 : -1;
+}
+
+// Crossing-free rings can still nest wrongly: a shortcut of the outer ring (ring 0)
+// may pass beyond a whole hole, or one hole swallow another. Each hole must stay
+// inside ring 0 and outside the other holes (as in the input). Where not, put back
+// the farthest dropped vertex of every kept segment of the offending ring whose
+// dropped chain's bounding box holds the misplaced vertex. Returns true when it did.
+bool fix_nesting(std::vector<Ring>& rings) {
+    bool any = false;
+    const int64_t nr = static_cast<int64_t>(rings.size());
+    for (int64_t j = 1; j < nr; ++j) {
+        const Ring& h = rings[j];
+        for (int64_t i = 0; i < nr; ++i) {
+            if (i == j) continue;
+            const Ring& g = rings[i];
+            int where = 0;
+            P v{0, 0};
+            for (int64_t k = 0; k < h.n && where == 0; ++k)
+                if (h.keep[k]) { v = h.pts[k]; where = locate(g, v); }
+            if (where == 0 || (where > 0) == (i == 0)) continue;
+            int64_t prev = -1, first = -1;
+            auto split = [&](int64_t s, int64_t e) {  // kept s < e (e may be >= n)
+                double x0 = v.x + 1, x1 = v.x - 1, y0 = v.y + 1, y1 = v.y - 1;
+                for (int64_t t = s; t <= e; ++t) {
+                    const P q = g.at(t);
+                    x0 = std::min(x0, q.x); x1 = std::max(x1, q.x); y0 = std::min(y0, q.y); y1 = std::max(y1, q.y);
+                }
+                if (e - s < 2 || v.x < x0 || v.x > x1 || v.y < y0 || v.y > y1) return;
+                const int64_t f = g.farthest(s, e, nullptr);
+                if (f >= 0 && !g.keep[f % g.n]) { g.keep[f % g.n] = 1; any = true; }
+            };
+            for (int64_t k = 0; k < g.n; ++k) {
+                if (!g.keep[k]) continue;
+                if (prev >= 0) split(prev, k);
+                else first = k;
+                prev = k;
+            }
+            if (first >= 0) split(prev, first + g.n);
+        }
+    }
+    return any;
+}
+
 struct Seg {
     P a, b;
     int64_t ring, s, e;  // ring index in the object and its kept positions s < e (e may be n)
@@ -187,6 +249,7 @@ Status simplify(const double* xy, const int64_t* ring_end, int64_t n_rings, cons
                     const int64_t f = g.farthest(segs[i].s, segs[i].e, nullptr);
                     if (f >= 0 && !g.keep[f % g.n]) { g.keep[f % g.n] = 1; any = true; }
                 }
+                if (!any) any = fix_nesting(rings);
                 if (!any) break;
             }
             r0 = r1;
