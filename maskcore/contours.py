@@ -23,7 +23,6 @@ single pixels have no orientation).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Iterable, List, Optional
 
@@ -72,13 +71,6 @@ class Polygon:
     def __repr__(self) -> str:
         return (f"Polygon(outer={len(self.outer)} points, holes={len(self.holes)}, parent={self.parent}, "
                 f"parent_hole={self.parent_hole}, area={self.area}, label={self.label})")
-
-
-def _connectivity(value) -> int:
-    c = _v.integer(value, "connectivity")
-    if c not in (4, 8):
-        raise ValueError(f"connectivity: expected 4 or 8, got {c}")
-    return c
 
 
 def _build(traced, min_area: int) -> tuple:
@@ -190,9 +182,9 @@ def find_polygons(mask, *, connectivity: int = 8, exact: bool = False, simplify:
     ([[1.0, 1.0], [4.0, 1.0], [4.0, 4.0], [1.0, 4.0]], [[2.0, 2.0], [2.0, 3.0], [3.0, 3.0], [3.0, 2.0]])
     """
     m = _v.mask_array(mask, "mask")
-    conn = _connectivity(connectivity)
-    eps = _simplify_eps(simplify)
-    min_area = _min_area(min_area)
+    conn = _v.connectivity(connectivity)
+    eps = _v.tolerance(simplify, "simplify")
+    min_area = _v.non_negative(min_area, "min_area")
     traced = _core.contour_trace(m, True, conn, bool(exact))
     polys, rings_of = _build(traced, min_area)
     if eps > 0 and polys:
@@ -227,10 +219,10 @@ def find_polygons_labels(labels, *, connectivity: int = 8, exact: bool = False, 
         list polygons are in raster order of their first pixel, and ``parent`` /
         ``parent_hole`` index the same list.
     """
-    lab = _label_array(labels)
-    conn = _connectivity(connectivity)
-    eps = _simplify_eps(simplify)
-    min_area = _min_area(min_area)
+    lab = _v.label_map(labels)
+    conn = _v.connectivity(connectivity)
+    eps = _v.tolerance(simplify, "simplify")
+    min_area = _v.non_negative(min_area, "min_area")
     xy, ring_end, ring_comp, comp_outer, comp_hole_ring, comp_area, comp_label = _core.contour_trace(
         lab, False, conn, bool(exact))
     out: dict = {}
@@ -257,45 +249,6 @@ def find_polygons_labels(labels, *, connectivity: int = 8, exact: bool = False, 
         if polys:
             out[int(value)] = polys
     return out
-
-
-def _label_array(labels) -> np.ndarray:
-    if not isinstance(labels, np.ndarray):
-        if isinstance(labels, (list, tuple)):
-            labels = np.asarray(labels)
-        else:
-            raise TypeError(f"labels: expected a numpy array, got {type(labels).__name__}")
-    if labels.ndim != 2:
-        raise ValueError(f"labels: expected a 2D array, got {labels.ndim}D with shape {labels.shape}")
-    dt = labels.dtype
-    if dt == np.bool_:
-        return labels.view(np.uint8)
-    if dt in (np.uint8, np.uint16, np.int32, np.int64):
-        return labels
-    if dt.kind == "i":
-        return labels.astype(np.int32) if dt.itemsize < 4 else labels.astype(np.int64)
-    if dt.kind == "u":
-        if dt.itemsize == 8 and labels.size and labels.max() >= 2**63:
-            raise OverflowError(f"labels: value {labels.max()} does not fit in int64")
-        return labels.astype(np.int64)
-    raise TypeError(f"labels: expected an integer array, got dtype {dt}")
-
-
-def _simplify_eps(value) -> float:
-    try:
-        eps = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"simplify: expected a number of pixels, got {type(value).__name__} {value!r}") from None
-    if not np.isfinite(eps) or eps < 0:
-        raise ValueError(f"simplify: expected a finite tolerance >= 0, got {value!r}")
-    return eps
-
-
-def _min_area(value) -> int:
-    a = _v.integer(value, "min_area")
-    if a < 0:
-        raise ValueError(f"min_area: expected an int >= 0, got {a}")
-    return a
 
 
 def _flat(polys):
@@ -422,7 +375,7 @@ def to_yolo(items, height: int, width: int, *, decimals: int = 6) -> List[str]:
     h, w = _v.size(height, width)
     if h == 0 or w == 0:
         raise ValueError(f"size: expected a non-empty image, got {h}x{w}")
-    d = _v.integer(decimals, "decimals")
+    d = _v.non_negative(decimals, "decimals")
     pairs = items.items() if isinstance(items, dict) else items
     lines = []
     scale = np.array([1.0 / w, 1.0 / h])

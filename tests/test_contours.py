@@ -16,7 +16,7 @@ import maskcore
 from maskcore import Polygon, find_polygons, find_polygons_labels
 
 from reference.contours_ref import rasterize_center_evenodd, signed_area
-from strategies import fixture_settings, layout, layout_names, masks
+from strategies import fixture_settings, label_maps, layout, layout_names, masks
 
 STRUCT = {4: None, 8: np.ones((3, 3), bool)}
 
@@ -236,23 +236,6 @@ def test_min_area_reparents():
 
 
 # ---- label maps
-
-
-@st.composite
-def label_maps(draw):
-    h = draw(st.integers(0, 40))
-    w = draw(st.integers(0, 40))
-    k = draw(st.integers(1, 6))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    lab = rng.integers(0, k + 1, (h, w))
-    if draw(st.booleans()) and h and w:  # blocky: upsampled
-        small = rng.integers(0, k + 1, ((h + 3) // 4, (w + 3) // 4))
-        lab = np.kron(small, np.ones((4, 4), np.int64))[:h, :w]
-    dtype = draw(st.sampled_from((np.uint8, np.uint16, np.int32, np.int64, np.int16, np.uint32)))
-    values = draw(st.sampled_from(("small", "big")))
-    if values == "big" and np.dtype(dtype).itemsize >= 4:
-        lab = lab * 1_000_003
-    return lab.astype(dtype)
 
 
 @fixture_settings()
