@@ -124,7 +124,8 @@ def test_empty_and_degenerate_shapes():
         assert find_polygons(np.zeros(shape, bool)) == []
         assert find_polygons(np.zeros(shape, bool), exact=True) == []
         assert find_polygons_labels(np.zeros(shape, np.int32)) == {}
-    assert find_polygons(np.zeros((0, 0), bool), return_iou=True) == ([], 1.0)
+    assert find_polygons(np.zeros((0, 0), bool), return_iou=True) == ([], 0.0)
+    assert find_polygons(np.zeros((3, 3), bool), exact=True, return_iou=True) == ([], 0.0)
 
 
 def test_single_pixel():

@@ -72,7 +72,7 @@ def fill_objects(polygons, h, w):
 def iou(a, b):
     a, b = np.asarray(a, bool), np.asarray(b, bool)
     union = np.logical_or(a, b).sum()
-    return 1.0 if union == 0 else np.logical_and(a, b).sum() / union
+    return 0.0 if union == 0 else np.logical_and(a, b).sum() / union  # pycocotools' convention
 
 
 def signed_area(ring):
