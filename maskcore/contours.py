@@ -23,6 +23,7 @@ single pixels have no orientation).
 """
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import Iterable, List, Optional
 
@@ -34,7 +35,7 @@ from . import _validate as _v
 __all__ = ["Polygon", "find_polygons", "find_polygons_labels", "to_coco_segmentation", "to_yolo"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Polygon:
     """One connected component as a polygon with holes.
 
@@ -73,48 +74,65 @@ class Polygon:
                 f"parent_hole={self.parent_hole}, area={self.area}, label={self.label})")
 
 
-def _build(traced, min_area: int) -> tuple:
-    """Polygons from the kernel's flat arrays, and the ring / object layout for simplify:
-    returns (polygons, ring_index_lists) where ring_index_lists[i] are polygon i's rings."""
+def _build(traced, min_area: int) -> list:
+    """Polygons from the kernel's flat arrays (rings are views of one (V, 2) array).
+
+    The cyclic garbage collector is paused meanwhile: the objects made here hold no
+    cycles, and its passes triggered by thousands of new containers cost more than the
+    building itself (4000 objects at 3840x2160: 7 ms -> 2.6 ms)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_objects(traced, min_area)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_objects(traced, min_area: int) -> list:
     xy, ring_end, ring_comp, comp_outer, comp_hole_ring, comp_area, comp_label = traced
     n_comp = len(comp_outer)
     if n_comp == 0:
-        return [], []
-    starts = np.concatenate(([0], ring_end[:-1]))
-    ring_list = [xy[s:e] for s, e in zip(starts.tolist(), ring_end.tolist())]
-    holes_of: List[List[int]] = [[] for _ in range(n_comp)]
-    hole_slot = np.full(len(ring_end), -1, np.int64)
+        return []
+    ends = ring_end.tolist()
+    rings = [xy[s:e] for s, e in zip([0] + ends[:-1], ends)]
     outer = comp_outer.tolist()
-    for r, c in enumerate(ring_comp.tolist()):
+    comp_of_ring = ring_comp.tolist()
+    holes_of: List[List[int]] = [[] for _ in range(n_comp)]
+    hole_slot = [-1] * len(ends)
+    for r, c in enumerate(comp_of_ring):
         if outer[c] != r:
             hole_slot[r] = len(holes_of[c])
             holes_of[c].append(r)
     areas = comp_area.tolist()
     hole_ring = comp_hole_ring.tolist()
     labels = comp_label.tolist()
-    comp_of_ring = ring_comp.tolist()
-    # min_area: drop small components; their children move up to the hole that held
-    # the dropped one (it contains the children too).
-    keep = [a >= min_area for a in areas]
-    new_index = [-1] * n_comp
-    k = 0
+    # min_area: drop small components; their children move up to the hole that held the
+    # dropped one (it contains the children too).
+    new_index = list(range(n_comp))
+    if min_area > 0:
+        k = 0
+        for c in range(n_comp):
+            if areas[c] >= min_area:
+                new_index[c] = k
+                k += 1
+            else:
+                new_index[c] = -1
+    polys = []
     for c in range(n_comp):
-        if keep[c]:
-            new_index[c] = k
-            k += 1
-    polys, rings_of = [], []
-    for c in range(n_comp):
-        if not keep[c]:
+        if new_index[c] < 0:
             continue
         h = hole_ring[c]
-        while h >= 0 and not keep[comp_of_ring[h]]:
+        while h >= 0 and new_index[comp_of_ring[h]] < 0:
             h = hole_ring[comp_of_ring[h]]
-        parent = new_index[comp_of_ring[h]] if h >= 0 else None
-        parent_hole = int(hole_slot[h]) if h >= 0 else None
-        rings_of.append([outer[c], *holes_of[c]])
-        polys.append(Polygon(ring_list[outer[c]], [ring_list[r] for r in holes_of[c]], parent, parent_hole,
-                             areas[c], labels[c]))
-    return polys, rings_of
+        hs = holes_of[c]
+        if h >= 0:
+            polys.append(Polygon(rings[outer[c]], [rings[r] for r in hs] if hs else [], new_index[comp_of_ring[h]],
+                                 hole_slot[h], areas[c], labels[c]))
+        else:
+            polys.append(Polygon(rings[outer[c]], [rings[r] for r in hs] if hs else [], None, None, areas[c],
+                                 labels[c]))
+    return polys
 
 
 def find_polygons(mask, *, connectivity: int = 8, exact: bool = False, simplify: float = 0.0,
@@ -193,7 +211,7 @@ def find_polygons(mask, *, connectivity: int = 8, exact: bool = False, simplify:
     eps = _v.tolerance(simplify, "simplify")
     min_area = _v.non_negative(min_area, "min_area")
     traced = _core.contour_trace(m, True, conn, bool(exact))
-    polys, rings_of = _build(traced, min_area)
+    polys = _build(traced, min_area)
     if eps > 0 and polys:
         polys = _simplify(polys, eps)
     if return_iou:
@@ -250,7 +268,7 @@ def find_polygons_labels(labels, *, connectivity: int = 8, exact: bool = False, 
         sub = (xy[idx], np.cumsum(lens), remap[ring_comp[rings]], ring_remap[comp_outer[comps]],
                np.where(comp_hole_ring[comps] >= 0, ring_remap[comp_hole_ring[comps]], -1),
                comp_area[comps], comp_label[comps])
-        polys, _ = _build(sub, min_area)
+        polys = _build(sub, min_area)
         if eps > 0 and polys:
             polys = _simplify(polys, eps)
         if polys:
