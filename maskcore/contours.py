@@ -74,8 +74,9 @@ class Polygon:
                 f"parent_hole={self.parent_hole}, area={self.area}, label={self.label})")
 
 
-def _build(traced, min_area: int) -> list:
-    """Polygons from the kernel's flat arrays (rings are views of one (V, 2) array).
+def _build(traced, min_area: int) -> dict:
+    """{label: [Polygon, ...]} from the kernel's flat arrays, labels in increasing order
+    (rings are views of one (V, 2) array; parent indices count within each label's list).
 
     The cyclic garbage collector is paused meanwhile: the objects made here hold no
     cycles, and its passes triggered by thousands of new containers cost more than the
@@ -89,11 +90,11 @@ def _build(traced, min_area: int) -> list:
             gc.enable()
 
 
-def _build_objects(traced, min_area: int) -> list:
+def _build_objects(traced, min_area: int) -> dict:
     xy, ring_end, ring_comp, comp_outer, comp_hole_ring, comp_area, comp_label = traced
     n_comp = len(comp_outer)
     if n_comp == 0:
-        return []
+        return {}
     ends = ring_end.tolist()
     rings = [xy[s:e] for s, e in zip([0] + ends[:-1], ends)]
     outer = comp_outer.tolist()
@@ -107,32 +108,27 @@ def _build_objects(traced, min_area: int) -> list:
     areas = comp_area.tolist()
     hole_ring = comp_hole_ring.tolist()
     labels = comp_label.tolist()
-    # min_area: drop small components; their children move up to the hole that held the
+    out: dict = {v: [] for v in sorted(set(labels))}
+    # A component comes after the one whose hole holds it, so parents are placed first.
+    # min_area drops small components; their children move up to the hole that held the
     # dropped one (it contains the children too).
-    new_index = list(range(n_comp))
-    if min_area > 0:
-        k = 0
-        for c in range(n_comp):
-            if areas[c] >= min_area:
-                new_index[c] = k
-                k += 1
-            else:
-                new_index[c] = -1
-    polys = []
+    new_index = [-1] * n_comp
     for c in range(n_comp):
-        if new_index[c] < 0:
+        if areas[c] < min_area:
             continue
+        lst = out[labels[c]]
+        new_index[c] = len(lst)
         h = hole_ring[c]
         while h >= 0 and new_index[comp_of_ring[h]] < 0:
             h = hole_ring[comp_of_ring[h]]
         hs = holes_of[c]
+        hole_rings = [rings[r] for r in hs] if hs else []
         if h >= 0:
-            polys.append(Polygon(rings[outer[c]], [rings[r] for r in hs] if hs else [], new_index[comp_of_ring[h]],
-                                 hole_slot[h], areas[c], labels[c]))
+            lst.append(Polygon(rings[outer[c]], hole_rings, new_index[comp_of_ring[h]], hole_slot[h], areas[c],
+                               labels[c]))
         else:
-            polys.append(Polygon(rings[outer[c]], [rings[r] for r in hs] if hs else [], None, None, areas[c],
-                                 labels[c]))
-    return polys
+            lst.append(Polygon(rings[outer[c]], hole_rings, None, None, areas[c], labels[c]))
+    return {v: lst for v, lst in out.items() if lst}
 
 
 def find_polygons(mask, *, connectivity: int = 8, exact: bool = False, simplify: float = 0.0,
@@ -211,7 +207,7 @@ def find_polygons(mask, *, connectivity: int = 8, exact: bool = False, simplify:
     eps = _v.tolerance(simplify, "simplify")
     min_area = _v.non_negative(min_area, "min_area")
     traced = _core.contour_trace(m, True, conn, bool(exact))
-    polys = _build(traced, min_area)
+    polys = _build(traced, min_area).get(1, [])
     if eps > 0 and polys:
         polys = _simplify(polys, eps)
     if return_iou:
@@ -248,31 +244,9 @@ def find_polygons_labels(labels, *, connectivity: int = 8, exact: bool = False, 
     conn = _v.connectivity(connectivity)
     eps = _v.tolerance(simplify, "simplify")
     min_area = _v.non_negative(min_area, "min_area")
-    xy, ring_end, ring_comp, comp_outer, comp_hole_ring, comp_area, comp_label = _core.contour_trace(
-        lab, False, conn, bool(exact))
-    out: dict = {}
-    if len(comp_outer) == 0:
-        return out
-    # Split the flat result per label (component ids are global; rings follow their component).
-    for value in np.unique(comp_label).tolist():
-        comps = np.flatnonzero(comp_label == value)
-        remap = np.full(len(comp_outer), -1, np.int64)
-        remap[comps] = np.arange(len(comps))
-        rings = np.flatnonzero(remap[ring_comp] >= 0)
-        ring_remap = np.full(len(ring_end), -1, np.int64)
-        ring_remap[rings] = np.arange(len(rings))
-        starts = np.concatenate(([0], ring_end[:-1]))[rings]
-        ends = ring_end[rings]
-        lens = ends - starts
-        idx = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens) + np.arange(lens.sum())
-        sub = (xy[idx], np.cumsum(lens), remap[ring_comp[rings]], ring_remap[comp_outer[comps]],
-               np.where(comp_hole_ring[comps] >= 0, ring_remap[comp_hole_ring[comps]], -1),
-               comp_area[comps], comp_label[comps])
-        polys = _build(sub, min_area)
-        if eps > 0 and polys:
-            polys = _simplify(polys, eps)
-        if polys:
-            out[int(value)] = polys
+    out = _build(_core.contour_trace(lab, False, conn, bool(exact)), min_area)
+    if eps > 0:
+        out = {v: _simplify(polys, eps) for v, polys in out.items()}
     return out
 
 
