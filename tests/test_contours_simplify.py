@@ -10,10 +10,9 @@ import json
 import numpy as np
 from maskcore import coco as pcm
 import pytest
-import shapely
 from hypothesis import given
 from hypothesis import strategies as st
-from shapely.geometry import LinearRing, LineString, Point
+from shapely.geometry import LinearRing
 from shapely.geometry import Polygon as ShapelyPolygon
 
 import maskcore
