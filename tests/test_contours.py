@@ -297,3 +297,13 @@ def test_bad_input():
         find_polygons_labels(np.full((2, 2), 2**64 - 1, np.uint64))
     with pytest.raises(ValueError, match="mask: expected a uint8 array"):
         maskcore._core.contour_trace(np.zeros((2, 2), np.int32), True, 8, True)
+
+
+def test_size_limit_and_broadcast_views():
+    huge = np.broadcast_to(np.zeros(1, bool), (50000, 50000))  # no memory behind it
+    with pytest.raises(OverflowError, match=r"mask: 50000x50000 is too large"):
+        find_polygons(huge)
+    with pytest.raises(OverflowError, match=r"labels: 50000x50000 is too large"):
+        find_polygons_labels(np.broadcast_to(np.zeros(1, np.int32), (50000, 50000)))
+    p, = find_polygons(np.broadcast_to(np.ones(1, bool), (3, 5)), exact=True)
+    assert p.outer.tolist() == [[0, 0], [5, 0], [5, 3], [0, 3]]
