@@ -240,8 +240,10 @@ inline int64_t next_change(const T* row, int64_t x, int64_t end) noexcept {
         const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + x));
         const __m128i p1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + x - 1 + lanes));
         const __m128i q1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + x + lanes));
-        const __m128i d = _mm_or_si128(_mm_xor_si128(p0, q0), _mm_xor_si128(p1, q1));
-        if (_mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128())) != 0xFFFF) break;
+        const unsigned same = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(p0, q0))) |
+                              static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(p1, q1))) << 16;
+        if (same != 0xFFFFFFFFu)  // the first differing byte belongs to the first differing element
+            return x + __builtin_ctz(~same) / static_cast<int>(sizeof(T));
         x += 2 * lanes;
     }
 #else
