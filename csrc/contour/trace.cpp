@@ -168,6 +168,12 @@ struct Walker {
         static constexpr int br[4] = {-1, -1, -2, -2}, bc[4] = {-1, -2, -2, -1};
         int64_t idx = start;
         int64_t x = start % stride, y = start / stride;
+        // po: offset of the source pixel south-east of the corner (framed (y, x) = source
+        // (y - 1, x - 1)); away from the border the four pixels round the corner are at
+        // po - rs - 1 .. po. (An offset, not a pointer: on the border it points outside.)
+        int64_t po = (y - 1) * rs + (x - 1);
+        const int64_t pstep[4] = {1, rs, -1, -rs};
+        const int64_t pa[4] = {-rs, 0, -1, -rs - 1}, pb[4] = {0, -1, -rs - 1, -rs};
         int d = d0;
         int64_t a2 = 0;
         int64_t last = -1;
@@ -190,8 +196,16 @@ struct Walker {
             idx += step[d];
             x += dx[d];
             y += dy[d];
-            const bool a = in(L, y + ar[d], x + ac[d]);
-            const bool b = in(L, y + br[d], x + bc[d]);
+            po += pstep[d];
+            bool a, b;
+            if (static_cast<uint64_t>(x - 2) < static_cast<uint64_t>(w - 1) &&
+                static_cast<uint64_t>(y - 2) < static_cast<uint64_t>(h - 1)) {  // all four pixels inside
+                a = base[po + pa[d]] == L;
+                b = base[po + pb[d]] == L;
+            } else {
+                a = in(L, y + ar[d], x + ac[d]);
+                b = in(L, y + br[d], x + bc[d]);
+            }
             int nd;
             if (conn8) nd = a ? d + 3 : (b ? d : d + 1);
             else nd = !b ? d + 1 : (a ? d + 3 : d);
