@@ -11,6 +11,9 @@ thin API. Modules:
   :func:`boundary_iou`, :func:`confusion_matrix` / :func:`semantic_scores`,
   :func:`panoptic_quality`, :func:`match_instances`; :mod:`maskcore.qa` —
   :func:`validate` and :func:`validate_coco` for label maps and COCO files.
+- :mod:`maskcore.contours` — masks and label maps to polygons with holes
+  (:func:`find_polygons`, exact crack mode that rasterizes back losslessly,
+  topology-preserving simplification) and COCO / YOLO export.
 
 Instruction sets: the widest the CPU supports is used; ``MASKCORE_ISA=scalar``
 (or ``avx2``, ``avx512``) in the environment, :func:`set_isa` or the
@@ -27,6 +30,7 @@ import warnings
 from . import _core
 from . import _validate as _v
 from .rle import RLE, RLEBatch, area, bbox, decode, encode, iou, merge
+from .contours import Polygon, find_polygons, find_polygons_labels, to_coco_segmentation, to_yolo
 from . import coco, rle  # noqa: E402,F401  (maskcore.coco and maskcore.rle as attributes)
 from .metrics import (iou, dice, boundary, boundary_iou, confusion_matrix, semantic_scores, ConfusionAccumulator,  # noqa: E402,F811
                       panoptic_quality, rgb_to_id, match_instances, annotator_agreement)
@@ -57,6 +61,11 @@ __all__ = [
     "validate",
     "validate_batch",
     "validate_coco",
+    "Polygon",
+    "find_polygons",
+    "find_polygons_labels",
+    "to_coco_segmentation",
+    "to_yolo",
     "available_isas",
     "get_isa",
     "set_isa",

@@ -255,7 +255,7 @@ def real(value, name: str) -> float:
     return float(value)
 
 
-def label_map(x, name: str) -> np.ndarray:
+def class_map(x, name: str) -> np.ndarray:
     """A label map as a 2D uint8 / uint16 / uint32 array (any layout, viewed when possible).
 
     bool is viewed as uint8; other integer dtypes are converted (a copy) after checking
@@ -280,3 +280,56 @@ def label_map(x, name: str) -> np.ndarray:
             raise ValueError(f"{name}: labels must fit in uint32, found {int(x.max())}")
         x = x.astype(np.uint32)
     return x
+
+
+# ---- contours
+
+
+def connectivity(value, name: str = "connectivity") -> int:
+    """4 or 8 (pixels sharing a side, or also a corner)."""
+    c = integer(value, name)
+    if c not in (4, 8):
+        raise ValueError(f"{name}: expected 4 or 8, got {c}")
+    return c
+
+
+def label_map(labels, name: str = "labels") -> np.ndarray:
+    """A 2-D integer label map as uint8, uint16, int32 or int64 (copied only for other integer
+    dtypes: int8 / int16 -> int32, uint32 / uint64 -> int64; bool is viewed as uint8)."""
+    if not isinstance(labels, np.ndarray):
+        if isinstance(labels, (list, tuple)):
+            labels = np.asarray(labels)
+        else:
+            raise TypeError(f"{name}: expected a numpy array, got {type(labels).__name__}")
+    if labels.ndim != 2:
+        raise ValueError(f"{name}: expected a 2D array, got {labels.ndim}D with shape {labels.shape}")
+    dt = labels.dtype
+    if dt == np.bool_:
+        return labels.view(np.uint8)
+    if dt in (np.uint8, np.uint16, np.int32, np.int64):
+        return labels
+    if dt.kind == "i":
+        return labels.astype(np.int32) if dt.itemsize < 4 else labels.astype(np.int64)
+    if dt.kind == "u":
+        if dt.itemsize == 8 and labels.size and labels.max() >= 2**63:
+            raise OverflowError(f"{name}: value {labels.max()} does not fit in int64")
+        return labels.astype(np.int64)
+    raise TypeError(f"{name}: expected an integer array, got dtype {dt}")
+
+
+def tolerance(value, name: str) -> float:
+    """A finite float >= 0 (a distance in pixels)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a number of pixels, got {type(value).__name__} {_describe(value)}")
+    v = float(value)
+    if not np.isfinite(v) or v < 0:
+        raise ValueError(f"{name}: expected a finite tolerance >= 0, got {value!r}")
+    return v
+
+
+def non_negative(value, name: str) -> int:
+    """An int >= 0."""
+    v = integer(value, name)
+    if v < 0:
+        raise ValueError(f"{name}: expected an int >= 0, got {v}")
+    return v

@@ -342,7 +342,7 @@ def confusion_matrix(gt, pred, num_classes, ignore_index=None, *, threads=None) 
         values are an error rather than skipped: a prediction with a class the matrix
         cannot hold is a bug to see, and ``ignore_index`` covers the void label.
     """
-    g, p = _v.label_map(gt, "gt"), _v.label_map(pred, "pred")
+    g, p = _v.class_map(gt, "gt"), _v.class_map(pred, "pred")
     if g.shape != p.shape:
         raise ValueError(f"gt and pred: shapes differ, {np.shape(gt)} and {np.shape(pred)}")
     k = _v.integer(num_classes, "num_classes")

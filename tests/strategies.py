@@ -196,3 +196,25 @@ def fixture_settings(**kwargs):
     if HealthCheck.function_scoped_fixture not in suppressed:
         suppressed.append(HealthCheck.function_scoped_fixture)
     return settings(suppress_health_check=suppressed, **kwargs)
+
+
+# ---- contours
+
+
+@st.composite
+def label_maps(draw):
+    """A 2-D label map (0 = background) of up to 6 labels in any integer dtype: random
+    pixels or 4x4 blocks, small values or large ones (x 1,000,003 for 32/64-bit types)."""
+    h = draw(st.integers(0, 40))
+    w = draw(st.integers(0, 40))
+    k = draw(st.integers(1, 6))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    lab = rng.integers(0, k + 1, (h, w))
+    if draw(st.booleans()) and h and w:  # blocky: upsampled
+        small = rng.integers(0, k + 1, ((h + 3) // 4, (w + 3) // 4))
+        lab = np.kron(small, np.ones((4, 4), np.int64))[:h, :w]
+    dtype = draw(st.sampled_from((np.uint8, np.uint16, np.int32, np.int64, np.int16, np.uint32)))
+    values = draw(st.sampled_from(("small", "big")))
+    if values == "big" and np.dtype(dtype).itemsize >= 4:
+        lab = lab * 1_000_003
+    return lab.astype(dtype)

@@ -16,6 +16,7 @@ namespace maskcore::py_bind {
 void bind_rle(py::module_& m);
 void bind_raster(py::module_& m);
 void bind_metrics(py::module_& m);
+void bind_contour(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -45,4 +46,5 @@ PYBIND11_MODULE(_core, m) {
     py_bind::bind_rle(m);
     py_bind::bind_raster(m);
     py_bind::bind_metrics(m);
+    py_bind::bind_contour(m);
 }
