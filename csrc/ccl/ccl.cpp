@@ -1,0 +1,331 @@
+// Connected-component labeling: strips, union-find over runs, numbering, painting
+// and statistics (see ccl.hpp for the algorithm). ISA-independent; the run finder
+// comes from the dispatch table.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "../common/parallel.hpp"
+#include "ccl.hpp"
+
+namespace maskcore::ccl {
+namespace {
+
+template <class T>
+using FindRuns = int64_t (*)(const T*, int64_t, int64_t, T, bool, Run*) noexcept;
+
+template <class Idx>
+using Paint = void (*)(const Run*, const Idx*, int64_t, int64_t, Idx*) noexcept;
+
+template <class Idx>
+Paint<Idx> pick_paint() noexcept {
+#if defined(MC_X86_64)
+    static const Paint<Idx> table[kIsaCount] = {scalar::paint, avx2::paint, avx512::paint};
+#else
+    static const Paint<Idx> table[kIsaCount] = {scalar::paint, scalar::paint, scalar::paint};
+#endif
+    return pick(table);
+}
+
+template <class T>
+FindRuns<T> pick_find_runs() noexcept {
+#if defined(MC_X86_64)
+    static const FindRuns<T> table[kIsaCount] = {scalar::find_runs, avx2::find_runs, avx512::find_runs};
+#else
+    static const FindRuns<T> table[kIsaCount] = {scalar::find_runs, scalar::find_runs, scalar::find_runs};
+#endif
+    return pick(table);
+}
+
+struct Free {
+    void operator()(void* p) const noexcept { std::free(p); }
+};
+template <class U>
+using Buf = std::unique_ptr<U[], Free>;
+template <class U>
+Buf<U> alloc(int64_t n) noexcept {
+    return Buf<U>(static_cast<U*>(std::malloc(static_cast<size_t>(n > 0 ? n : 1) * sizeof(U))));
+}
+
+struct Neighbour {
+    int dz, dy, diag;
+};
+
+// The earlier lines a line's runs join with (ccl.hpp draws them); 0 when unsupported.
+int neighbours(int connectivity, bool is3d, Neighbour* nb) noexcept {
+    if (!is3d) {
+        if (connectivity != 4 && connectivity != 8) return 0;
+        nb[0] = {0, -1, connectivity == 8};
+        return 1;
+    }
+    switch (connectivity) {
+        case 6: nb[0] = {0, -1, 0}; nb[1] = {-1, 0, 0}; return 2;
+        case 18: nb[0] = {0, -1, 1}; nb[1] = {-1, -1, 0}; nb[2] = {-1, 0, 1}; nb[3] = {-1, 1, 0}; return 4;
+        case 26: nb[0] = {0, -1, 1}; nb[1] = {-1, -1, 1}; nb[2] = {-1, 0, 1}; nb[3] = {-1, 1, 1}; return 4;
+        default: return 0;
+    }
+}
+
+template <class T, class Idx>
+struct Labeler {
+    Volume<T> v;
+    bool binary;
+    T bg;
+    Neighbour nb[4];
+    int nnb;
+    FindRuns<T> find_runs;
+    Run* runs;        // run i of the line that holds it
+    Idx* parent;      // union-find forest, then (after number()) the final label of each run
+    int64_t* lb;      // runs of line L: [lb[L], le[L])
+    int64_t* le;
+
+    const T* row(int64_t L) const noexcept {
+        const int64_t z = L / v.Y, y = L - z * v.Y;
+        return v.data + z * v.sz + y * v.sy;
+    }
+    // Line index of neighbour k of line L, or -1 outside the volume.
+    int64_t neighbour_line(int64_t L, int k) const noexcept {
+        const int64_t z = L / v.Y, y = L - z * v.Y;
+        const int64_t zz = z + nb[k].dz, yy = y + nb[k].dy;
+        if (zz < 0 || yy < 0 || yy >= v.Y) return -1;
+        return zz * v.Y + yy;
+    }
+
+    Idx find(Idx i) noexcept {
+        while (parent[i] != i) {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        return i;
+    }
+    // Joins run i with run j < i (j's line comes first in raster order).
+    void join(Idx i, Idx j) noexcept {
+        Idx rj = find(j);
+        Idx ri = parent[i] == i ? i : find(i);
+        if (ri > rj) parent[ri] = rj;
+        else if (rj > ri) parent[rj] = ri;
+    }
+
+    // Joins the runs of line L with the overlapping runs of line N (earlier).
+    void join_lines(int64_t L, int64_t N, int diag) noexcept {
+        const int64_t a1 = le[L], b1 = le[N];
+        int64_t j = lb[N];
+        if (j == b1) return;
+        const T* ra = binary ? nullptr : row(L);
+        const T* rb = binary ? nullptr : row(N);
+        for (int64_t i = lb[L]; i < a1; ++i) {
+            const int32_t s = runs[i].s - diag, e = runs[i].e + diag;
+            while (j < b1 && runs[j].e <= s) ++j;
+            if (j == b1) break;
+            for (int64_t k = j; k < b1 && runs[k].s < e; ++k) {
+                if (!binary && ra[runs[i].s * v.sx] != rb[runs[k].s * v.sx]) continue;
+                join(static_cast<Idx>(i), static_cast<Idx>(k));
+            }
+        }
+    }
+
+    // Finds the runs of lines [L0, L1) into indices from `base` and joins them with
+    // the neighbour lines that are >= L0 (the strip's own).
+    void scan_strip(int64_t L0, int64_t L1, int64_t base) noexcept {
+        int64_t at = base;
+        for (int64_t L = L0; L < L1; ++L) {
+            const int64_t k = find_runs(row(L), v.X, v.sx, bg, binary, runs + at);
+            lb[L] = at;
+            le[L] = at + k;
+            for (int64_t i = at; i < at + k; ++i) parent[i] = static_cast<Idx>(i);
+            at += k;
+            for (int q = 0; q < nnb; ++q) {
+                const int64_t N = neighbour_line(L, q);
+                if (N >= L0) join_lines(L, N, nb[q].diag);
+            }
+        }
+    }
+};
+
+// Lines of strip k of `strips` over NL lines.
+inline int64_t strip_start(int64_t NL, int strips, int k) { return NL * k / strips; }
+
+}  // namespace
+
+template <class T, class Idx>
+Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n_out, Stats* stats) noexcept {
+    Labeler<T, Idx> lab;
+    lab.v = in;
+    lab.binary = opt.binary;
+    lab.bg = static_cast<T>(opt.background);
+    lab.nnb = neighbours(opt.connectivity, opt.is3d, lab.nb);
+    if (lab.nnb == 0) return Status::invalid_argument;
+    if (in.X > INT32_MAX - 2) return Status::overflow;
+    lab.find_runs = pick_find_runs<T>();
+    *n_out = 0;
+    const int64_t X = in.X, NL = in.Z * in.Y;
+    if (NL == 0 || X == 0) return Status::ok;
+
+    // Strips: each at least `reach` lines (the farthest neighbour line back), so a
+    // seam line's earlier neighbours are all in the strip just before... or further:
+    // the seam pass joins through global indices either way.
+    const int64_t reach = opt.is3d ? in.Y + 1 : 1;
+    int strips = worth(opt.threads, static_cast<uint64_t>(NL * X), 1u << 18);
+    strips = static_cast<int>(std::min<int64_t>(strips, std::max<int64_t>(1, NL / std::max<int64_t>(reach, 16))));
+    const int64_t per_line = opt.binary ? (X + 1) / 2 : X;  // most runs a line can hold
+    std::vector<int64_t> base(static_cast<size_t>(strips) + 1);
+    for (int k = 0; k <= strips; ++k) base[k] = strip_start(NL, strips, k) * per_line;
+    const int64_t cap = base[strips];
+    Buf<Run> runs = alloc<Run>(cap);
+    Buf<Idx> parent = alloc<Idx>(cap);
+    Buf<int64_t> lb = alloc<int64_t>(NL), le = alloc<int64_t>(NL);
+    if (!runs || !parent || !lb || !le) return Status::bad_alloc;
+    lab.runs = runs.get();
+    lab.parent = parent.get();
+    lab.lb = lb.get();
+    lab.le = le.get();
+
+    parallel_for(strips, strips, [&](int64_t k) {
+        auto& l = lab;  // a copy of the scalars is not needed: strips write disjoint ranges
+        l.scan_strip(strip_start(NL, strips, static_cast<int>(k)), strip_start(NL, strips, static_cast<int>(k) + 1), base[k]);
+    });
+    for (int k = 1; k < strips; ++k) {  // seams, in strip order
+        const int64_t L0 = strip_start(NL, strips, k), L1 = std::min(strip_start(NL, strips, k + 1), L0 + reach);
+        for (int64_t L = L0; L < L1; ++L)
+            for (int q = 0; q < lab.nnb; ++q) {
+                const int64_t N = lab.neighbour_line(L, q);
+                if (N >= 0 && N < L0) lab.join_lines(L, N, lab.nb[q].diag);
+            }
+    }
+    // Numbering: roots in increasing index order get 1, 2, ...; every other run the
+    // final label of its parent (a smaller index, already numbered).
+    Idx n = 0;
+    Idx* par = parent.get();
+    for (int k = 0; k < strips; ++k) {
+        const int64_t L0 = strip_start(NL, strips, k), L1 = strip_start(NL, strips, k + 1);
+        if (L1 == L0) continue;
+        const int64_t end = le[L1 - 1];
+        for (int64_t i = base[k]; i < end; ++i) {
+            const Idx p = par[i];
+            par[i] = p == static_cast<Idx>(i) ? ++n : par[p];
+        }
+    }
+    *n_out = static_cast<int64_t>(n);
+    const Paint<Idx> paint = pick_paint<Idx>();
+
+    parallel_for(strips, strips, [&](int64_t k) {
+        const int64_t L0 = strip_start(NL, strips, static_cast<int>(k)), L1 = strip_start(NL, strips, static_cast<int>(k) + 1);
+        for (int64_t L = L0; L < L1; ++L) paint(runs.get() + lb[L], par + lb[L], le[L] - lb[L], X, out + L * X);
+    });
+
+    if (stats) {
+        const int64_t m = *n_out;
+        if (!stats->area.reserve_more(m) || !stats->bbox.reserve_more(6 * m) || !stats->centroid.reserve_more(3 * m) ||
+            !stats->value.reserve_more(m))
+            return Status::bad_alloc;
+        Buf<int64_t> sums = alloc<int64_t>(3 * m);
+        if (!sums) return Status::bad_alloc;
+        int64_t* area = stats->area.data;
+        int64_t* bb = stats->bbox.data;
+        int64_t* sm = sums.get();
+        uint64_t* value = stats->value.data;
+        std::memset(area, 0, static_cast<size_t>(m) * sizeof(int64_t));
+        std::memset(sm, 0, static_cast<size_t>(3 * m) * sizeof(int64_t));
+        const Run* r = runs.get();
+        for (int64_t L = 0; L < NL; ++L) {
+            const int64_t z = L / in.Y, y = L - z * in.Y;
+            const T* src = lab.row(L);
+            for (int64_t i = lb[L]; i < le[L]; ++i) {
+                const int64_t c = static_cast<int64_t>(par[i]) - 1;
+                const int64_t s = r[i].s, e = r[i].e, len = e - s;
+                int64_t* b = bb + 6 * c;
+                if (area[c] == 0) {  // the component's first run, in raster order
+                    value[c] = static_cast<uint64_t>(src[s * in.sx]);
+                    b[0] = z; b[1] = y; b[2] = s; b[3] = z + 1; b[4] = y + 1; b[5] = e;
+                } else {
+                    b[1] = std::min(b[1], y);  // z and y only grow in raster order: b[0] stays
+                    b[2] = std::min(b[2], s);
+                    b[3] = z + 1;
+                    b[4] = std::max(b[4], y + 1);
+                    b[5] = std::max(b[5], e);
+                }
+                area[c] += len;
+                sm[3 * c] += z * len;
+                sm[3 * c + 1] += y * len;
+                sm[3 * c + 2] += (s + e - 1) * len / 2;
+            }
+        }
+        for (int64_t c = 0; c < m; ++c)
+            for (int d = 0; d < 3; ++d)
+                stats->centroid.data[3 * c + d] = static_cast<double>(sm[3 * c + d]) / static_cast<double>(area[c]);
+        stats->area.size = m;
+        stats->bbox.size = 6 * m;
+        stats->centroid.size = 3 * m;
+        stats->value.size = m;
+    }
+    return Status::ok;
+}
+
+template <class T>
+Status component_stats(const Volume<T>& in, int64_t n, Stats* stats, ErrorInfo& err) noexcept {
+    const int64_t X = in.X, NL = in.Z * in.Y, m = n;
+    if (in.X > INT32_MAX - 2) return Status::overflow;
+    if (!stats->area.reserve_more(m) || !stats->bbox.reserve_more(6 * m) || !stats->centroid.reserve_more(3 * m))
+        return Status::bad_alloc;
+    Buf<int64_t> sums = alloc<int64_t>(3 * m);
+    Buf<Run> runs = alloc<Run>(X);
+    if (!sums || !runs) return Status::bad_alloc;
+    int64_t* area = stats->area.data;
+    int64_t* bb = stats->bbox.data;
+    int64_t* sm = sums.get();
+    std::memset(area, 0, static_cast<size_t>(m) * sizeof(int64_t));
+    std::memset(sm, 0, static_cast<size_t>(3 * m) * sizeof(int64_t));
+    std::memset(bb, 0, static_cast<size_t>(6 * m) * sizeof(int64_t));
+    const FindRuns<T> find_runs = pick_find_runs<T>();
+    for (int64_t L = 0; L < NL; ++L) {
+        const int64_t z = L / in.Y, y = L - z * in.Y;
+        const T* src = in.data + z * in.sz + y * in.sy;
+        const int64_t k = find_runs(src, X, in.sx, T{0}, false, runs.get());
+        for (int64_t i = 0; i < k; ++i) {
+            const int64_t s = runs[i].s, e = runs[i].e, len = e - s;
+            const uint64_t lv = static_cast<uint64_t>(src[s * in.sx]);
+            if (lv > static_cast<uint64_t>(n)) {
+                err.index = L * X + s;
+                err.value = static_cast<int64_t>(lv);
+                return Status::invalid_value;
+            }
+            const int64_t c = static_cast<int64_t>(lv) - 1;
+            int64_t* b = bb + 6 * c;
+            if (area[c] == 0) {
+                b[0] = z; b[1] = y; b[2] = s; b[3] = z + 1; b[4] = y + 1; b[5] = e;
+            } else {
+                b[1] = std::min(b[1], y);
+                b[2] = std::min(b[2], s);
+                b[3] = z + 1;
+                b[4] = std::max(b[4], y + 1);
+                b[5] = std::max(b[5], e);
+            }
+            area[c] += len;
+            sm[3 * c] += z * len;
+            sm[3 * c + 1] += y * len;
+            sm[3 * c + 2] += (s + e - 1) * len / 2;
+        }
+    }
+    for (int64_t c = 0; c < m; ++c)
+        for (int d = 0; d < 3; ++d)
+            stats->centroid.data[3 * c + d] =
+                area[c] ? static_cast<double>(sm[3 * c + d]) / static_cast<double>(area[c]) : __builtin_nan("");
+    stats->area.size = m;
+    stats->bbox.size = 6 * m;
+    stats->centroid.size = 3 * m;
+    return Status::ok;
+}
+
+#define MC_CCL_INSTANTIATE(T)                                                                                   \
+    template Status label<T, uint32_t>(const Volume<T>&, const Options&, uint32_t*, int64_t*, Stats*) noexcept; \
+    template Status label<T, uint64_t>(const Volume<T>&, const Options&, uint64_t*, int64_t*, Stats*) noexcept; \
+    template Status component_stats<T>(const Volume<T>&, int64_t, Stats*, ErrorInfo&) noexcept;
+MC_CCL_INSTANTIATE(uint8_t)
+MC_CCL_INSTANTIATE(uint16_t)
+MC_CCL_INSTANTIATE(uint32_t)
+MC_CCL_INSTANTIATE(uint64_t)
+#undef MC_CCL_INSTANTIATE
+
+}  // namespace maskcore::ccl
