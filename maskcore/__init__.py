@@ -6,6 +6,9 @@ thin API. Modules:
 - :mod:`maskcore.rle` — COCO run-length encoding: :class:`RLE`, :class:`RLEBatch`,
   :func:`encode`, :func:`decode`, :func:`area`, :func:`bbox`, :func:`iou`,
   :func:`merge`, and the Kaggle / row-run dialects.
+- :mod:`maskcore.components` — connected components in 2D and 3D: :func:`label`,
+  :func:`component_stats`, :func:`split_instances`, :func:`remove_small`,
+  :func:`largest_components`, :func:`fill_holes`, :func:`disconnected_instances`.
 - :mod:`maskcore.coco` — a drop-in replacement for ``pycocotools.mask``.
 
 Instruction sets: the widest the CPU supports is used; ``MASKCORE_ISA=scalar``
@@ -23,6 +26,8 @@ import warnings
 from . import _core
 from . import _validate as _v
 from .rle import RLE, RLEBatch, area, bbox, decode, encode, iou, merge
+from .components import (component_stats, disconnected_instances, fill_holes, label, largest_components,
+                         remove_small, split_instances)
 from . import coco, rle  # noqa: E402,F401  (maskcore.coco and maskcore.rle as attributes)
 
 __version__ = "0.1.0"
@@ -36,6 +41,13 @@ __all__ = [
     "bbox",
     "iou",
     "merge",
+    "label",
+    "component_stats",
+    "split_instances",
+    "remove_small",
+    "largest_components",
+    "fill_holes",
+    "disconnected_instances",
     "available_isas",
     "get_isa",
     "set_isa",
