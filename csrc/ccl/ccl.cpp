@@ -127,19 +127,53 @@ struct Labeler {
     }
 
     // Finds the runs of lines [L0, L1) into indices from `base` and joins them with
-    // the neighbour lines that are >= L0 (the strip's own).
+    // the neighbour lines that are >= L0 (the strip's own). A new run is a root, and
+    // only joins touch its set while it is processed, so its root is kept in a
+    // register (ri) and every overlapping run's root is linked under the smaller.
     void scan_strip(int64_t L0, int64_t L1, int64_t base) noexcept {
         int64_t at = base;
+        int64_t j[4], b1[4], diag[4];
+        const T* rb[4];
         for (int64_t L = L0; L < L1; ++L) {
-            const int64_t k = find_runs(row(L), v.X, v.sx, bg, binary, runs + at);
+            const T* ra = row(L);
+            const int64_t k = find_runs(ra, v.X, v.sx, bg, binary, runs + at);
             lb[L] = at;
             le[L] = at + k;
-            for (int64_t i = at; i < at + k; ++i) parent[i] = static_cast<Idx>(i);
-            at += k;
+            int m = 0;
             for (int q = 0; q < nnb; ++q) {
                 const int64_t N = neighbour_line(L, q);
-                if (N >= L0) join_lines(L, N, nb[q].diag);
+                if (N < L0 || lb[N] == le[N]) continue;
+                j[m] = lb[N];
+                b1[m] = le[N];
+                diag[m] = nb[q].diag;
+                rb[m] = binary ? nullptr : row(N);
+                ++m;
             }
+            for (int64_t i = at; i < at + k; ++i) {
+                Idx ri = static_cast<Idx>(i);
+                parent[i] = ri;
+                const T vi = binary ? T{0} : ra[runs[i].s * v.sx];
+                for (int q = 0; q < m; ++q) {
+                    const int32_t s = runs[i].s - static_cast<int32_t>(diag[q]), e = runs[i].e + static_cast<int32_t>(diag[q]);
+                    int64_t jj = j[q];
+                    while (jj < b1[q] && runs[jj].e <= s) ++jj;
+                    j[q] = jj;
+                    for (; jj < b1[q] && runs[jj].s < e; ++jj) {
+                        if (!binary && rb[q][runs[jj].s * v.sx] != vi) continue;
+                        Idx rk = parent[jj];
+                        if (rk == ri) continue;
+                        rk = find(rk);
+                        if (rk < ri) {
+                            parent[ri] = rk;
+                            ri = rk;
+                        } else if (rk > ri) {
+                            parent[rk] = ri;
+                        }
+                    }
+                }
+                parent[i] = ri;
+            }
+            at += k;
         }
     }
 };
