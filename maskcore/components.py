@@ -37,21 +37,15 @@ __all__ = ["label", "component_stats", "split_instances", "remove_small", "large
 _U32_MAX = 2**32 - 1
 
 
-def _stats_array(area, bbox6, centroid3, value, ndim: int, value_dtype=None) -> np.ndarray:
+def _stats_array(area, bbox, centroid, value, ndim: int, value_dtype=None) -> np.ndarray:
     n = area.shape[0]
     fields = [("area", np.int64), ("bbox", np.int64, (2 * ndim,)), ("centroid", np.float64, (ndim,))]
     if value is not None:
         fields.append(("value", value_dtype))
     out = np.empty(n, fields)
     out["area"] = area
-    bbox6 = bbox6.reshape(n, 6)
-    centroid3 = centroid3.reshape(n, 3)
-    if ndim == 2:
-        out["bbox"] = bbox6[:, [1, 2, 4, 5]]
-        out["centroid"] = centroid3[:, 1:]
-    else:
-        out["bbox"] = bbox6
-        out["centroid"] = centroid3
+    out["bbox"] = bbox.reshape(n, 2 * ndim)
+    out["centroid"] = centroid.reshape(n, ndim)
     if value is not None:
         unsigned = np.dtype(f"u{value_dtype.itemsize}")
         out["value"] = value.astype(unsigned).view(value_dtype)

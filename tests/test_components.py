@@ -129,6 +129,8 @@ def test_threads_never_change_the_result(case):
             np.testing.assert_array_equal(labels, base)
             assert m == n
             assert st.tobytes() == st1.tobytes()
+        fortran, m = maskcore.label(np.asfortranarray(image), connectivity=conn, threads=threads)
+        np.testing.assert_array_equal(fortran, base)
 
 
 def test_skimage_numbering_quirk_on_a_singleton_last_axis():

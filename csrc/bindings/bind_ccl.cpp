@@ -49,7 +49,7 @@ py::tuple label_t(const py::array& image, int connectivity, bool binary, uint64_
                      std::to_string(image.ndim()) + "D image");
     if (s == Status::overflow) raise(s, "image: rows longer than 2^31 - 3 elements are not supported");
     if (s != Status::ok) raise(s, "image: labeling failed");
-    return py::make_tuple(out, n, want_stats ? stats_tuple(st, true) : py::none());
+    return py::make_tuple(out, n, want_stats ? stats_tuple(st, !binary) : py::none());
 }
 
 template <class Idx>
@@ -73,7 +73,7 @@ py::object stats_t(const py::array& labels, int64_t n) {
     Status s;
     {
         py::gil_scoped_release nogil;
-        s = ccl::component_stats<T>(v, n, &st, err);
+        s = ccl::component_stats<T>(v, n, labels.ndim() == 3, &st, err);
     }
     if (s == Status::invalid_value)
         raise(s, "labels: value " + std::to_string(static_cast<uint64_t>(err.value)) + " at flat index " +

@@ -103,12 +103,12 @@ struct Options {
     int threads;
 };
 
-// Per-label statistics, rows 0..n-1 for labels 1..n.
+// Per-label statistics, rows 0..n-1 for labels 1..n; d = 3 for 3D input, 2 for 2D.
 struct Stats {
     RunBuf<int64_t> area;      // n
-    RunBuf<int64_t> bbox;      // 6n: min z, y, x, max z, y, x (exclusive)
-    RunBuf<double> centroid;   // 3n: z, y, x
-    RunBuf<uint64_t> value;    // n: source value of the first pixel (label() only)
+    RunBuf<int64_t> bbox;      // 2d per label: minima of (z,) y, x, then exclusive maxima
+    RunBuf<double> centroid;   // d per label: (z,) y, x; NaN for a label without pixels
+    RunBuf<uint64_t> value;    // n: source value of the first pixel (label() of multi-label input only)
 };
 
 // Labels `in` into out (C order, Z*Y*X). n receives the count. stats may be null.
@@ -119,6 +119,6 @@ Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n, Stat
 // Statistics of a label image for labels 1..n. A label > n is invalid_value
 // (err.index: its linear C-order position, err.value: the label).
 template <class T>
-Status component_stats(const Volume<T>& in, int64_t n, Stats* stats, ErrorInfo& err) noexcept;
+Status component_stats(const Volume<T>& in, int64_t n, bool is3d, Stats* stats, ErrorInfo& err) noexcept;
 
 }  // namespace maskcore::ccl
