@@ -250,7 +250,8 @@ def label_image(image, name: str = "image") -> tuple[np.ndarray, np.dtype]:
     """A 2D or 3D bool or integer image for labeling, viewed (not copied) as the unsigned
     integer type of the same width; returns (view, the image's dtype in native order).
 
-    Non-native byte order is converted (a copy). Floats are refused with a hint:
+    Non-native byte order, and strides that are not a multiple of the item size (a
+    field of a packed structured array), are converted (a copy). Floats are refused with a hint:
     labeling joins equal values, which floats rarely are by intent.
     """
     if not isinstance(image, np.ndarray):
@@ -272,6 +273,8 @@ def label_image(image, name: str = "image") -> tuple[np.ndarray, np.dtype]:
         raise TypeError(f"{name}: expected a bool or integer array, got dtype {image.dtype}{hint}")
     if not image.dtype.isnative:
         image = image.astype(image.dtype.newbyteorder("="))
+    if any(s % image.dtype.itemsize for s in image.strides):
+        image = np.ascontiguousarray(image)
     return image.view(f"u{image.dtype.itemsize}"), image.dtype
 
 

@@ -183,6 +183,14 @@ def test_out_dtype():
     assert maskcore.label(checker[:4, :4], connectivity=4, out_dtype=np.uint8)[0].dtype == np.uint8
 
 
+def test_broadcast_and_packed_fields():
+    b = np.broadcast_to(np.array([1, 0, 1, 1]), (5, 4))  # zero row stride
+    np.testing.assert_array_equal(maskcore.label(b)[0], sk_label(b, connectivity=2))
+    packed = np.zeros((6, 7), dtype=[("a", "u1"), ("b", "<u2")])  # strides of 3 bytes
+    packed["b"][1:3, 2:5] = 9
+    np.testing.assert_array_equal(maskcore.label(packed["b"])[0], sk_label(packed["b"], connectivity=2))
+
+
 def test_byte_order_and_readonly():
     img = np.array([[1, 1, 0], [0, 258, 258]], ">u2")
     labels, n, stats = maskcore.label(img, return_stats=True)
