@@ -31,7 +31,11 @@
 //      first pixel. One pass over the runs in index order numbers each root
 //      1, 2, ... and gives every other run the (already final) number of its
 //      parent, which has a smaller index: the raster-order numbering, in place.
-//   4. paint: each line of the C-ordered output is written once from its runs.
+//   4. paint: each line of the C-ordered output is written once from its runs
+//      (per-ISA kernel: whole-vector stores, the next segment overwrites overshoot).
+// Lines that are not contiguous (Fortran order, strided views) are gathered 64 at
+// a time into a row-major tile first, so the run finder always reads contiguous
+// memory (2D F order: 2x faster than a strided scan; still ~2.5x a C-order label).
 // THREADS. Lines are split into strips; strip k's run indices live in a range
 // above strip k-1's (each strip reserves the most runs its lines can hold, in
 // untouched virtual memory), so union by min over global indices keeps the
@@ -40,15 +44,21 @@
 // thread; numbering is one serial pass over the runs; painting is parallel. The
 // partition and the numbering never depend on the thread count.
 //
-// STATISTICS (optional, from the same runs): per label the area, the bounding box
-// (min z, y, x, then max z, y, x exclusive) and the centroid (exact integer sums
-// of coordinates divided by the area: the same float64 as the mean of the
-// coordinates while the sums stay below 2^53), and the source value of the
-// component's first pixel. component_stats() computes the same from a label image
+// STATISTICS (optional, one pass over the runs after numbering): per label the
+// area, the bounding box ((z,) y, x minima, then exclusive maxima) and the centroid
+// (coordinate sums, exact in float64 below 2^53, divided by the area: the float64
+// mean scikit-image's regionprops gives), and for multi-label input the source
+// value of the component's first pixel. Written straight into the outputs. component_stats() computes the same from a label image
 // (each run of equal nonzero labels counts for that label).
 //
-// INVARIANTS. Inputs are read through element strides (any layout; contiguous rows
-// take the SIMD run finder). The output is C-ordered, Z*Y*X elements of Idx.
+// INVARIANTS. Inputs are read through element strides (any layout). The output is
+// C-ordered, Z*Y*X elements of Idx. parent[i] <= i for every run at all times.
+// SCRATCH. Per run: 8 bytes (columns) + sizeof(Idx) (forest, then labels) +
+// sizeof(T) in multi-label mode. Blocks >= 4 MB are requested as huge pages.
+// PERFORMANCE NOTE. Work is per run and per overlap: long runs (blobs, real label
+// maps and atlases) are cheap; short multi-label runs in 3D with 26-connectivity
+// (mean run ~5 voxels, four neighbour lines with diagonals) cost ~12 overlap
+// checks per run, where a per-voxel decision tree (cc3d) is faster.
 // LIMITS. X < 2^31 (run columns are int32). Idx is uint32 when Z*Y*X < 2^32 (then
 // every run index and label fits), else uint64. All sizes are checked in int64.
 // VARIANTS. find_runs and paint per ISA: scalar (the reference, also every SIMD tail), avx2,
