@@ -305,9 +305,9 @@ Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n_out, 
     const int64_t X = in.X, NL = in.Z * in.Y;
     if (NL == 0 || X == 0) return Status::ok;
 
-    // Strips: each at least `reach` lines (the farthest neighbour line back), so a
-    // seam line's earlier neighbours are all in the strip just before... or further:
-    // the seam pass joins through global indices either way.
+    // Strips: one more per 2^18 pixels (~200 us of work), at most `threads`, and at
+    // least max(reach, 16) lines each, where reach is how far back a neighbour line
+    // lies (1 in 2D, Y + 1 in 3D): the first `reach` lines of a strip are its seam.
     const int64_t reach = opt.is3d ? in.Y + 1 : 1;
     int strips = worth(opt.threads, static_cast<uint64_t>(NL * X), 1u << 18);
     strips = static_cast<int>(std::min<int64_t>(strips, std::max<int64_t>(1, NL / std::max<int64_t>(reach, 16))));
@@ -326,9 +326,10 @@ Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n_out, 
     lab.lb = lb.get();
     lab.le = le.get();
 
+    // Strips write disjoint ranges of runs, parent, value, lb and le.
     parallel_for(strips, strips, [&](int64_t k) {
-        auto& l = lab;  // a copy of the scalars is not needed: strips write disjoint ranges
-        l.scan_strip(strip_start(NL, strips, static_cast<int>(k)), strip_start(NL, strips, static_cast<int>(k) + 1), base[k]);
+        const int kk = static_cast<int>(k);
+        lab.scan_strip(strip_start(NL, strips, kk), strip_start(NL, strips, kk + 1), base[k]);
     });
     for (int k = 1; k < strips; ++k) {  // seams, in strip order
         const int64_t L0 = strip_start(NL, strips, k), L1 = std::min(strip_start(NL, strips, k + 1), L0 + reach);
