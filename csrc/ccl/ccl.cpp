@@ -245,6 +245,7 @@ struct StatsWriter {
         area = st->area.data;
         bbox = st->bbox.data;
         cen = st->centroid.data;
+        if (m == 0) return true;  // no buffers (null data) and nothing to clear
         std::memset(area, 0, static_cast<size_t>(m) * sizeof(int64_t));
         std::memset(bbox, 0, static_cast<size_t>(2 * ND * m) * sizeof(int64_t));
         std::memset(cen, 0, static_cast<size_t>(ND * m) * sizeof(double));  // all-zero bits are 0.0
