@@ -231,8 +231,9 @@ struct Labeler {
 // area; bbox as the minima then exclusive maxima of (z,) y, x; the centroid array
 // first holds the coordinate sums, exact in float64 while they stay below 2^53
 // (an image of 2^32 pixels with coordinates below 2^21 cannot reach it), and is
-// divided by the area at the end. Runs arrive in raster order, so the minimum z
-// is the first run's and the maximum z the last run's. ND is 2 or 3.
+// divided by the area at the end. Bounds start empty (min = INT64_MAX, max =
+// INT64_MIN) so every run widens them without a first-run test; runs arrive in
+// raster order, so the last run's z is the maximum. ND is 2 or 3.
 template <int ND>
 struct StatsWriter {
     int64_t* area;
@@ -247,8 +248,11 @@ struct StatsWriter {
         cen = st->centroid.data;
         if (m == 0) return true;  // no buffers (null data) and nothing to clear
         std::memset(area, 0, static_cast<size_t>(m) * sizeof(int64_t));
-        std::memset(bbox, 0, static_cast<size_t>(2 * ND * m) * sizeof(int64_t));
         std::memset(cen, 0, static_cast<size_t>(ND * m) * sizeof(double));  // all-zero bits are 0.0
+        for (int64_t c = 0; c < m; ++c) {  // empty bounds: every run widens them, no first-run branch
+            std::fill(bbox + 2 * ND * c, bbox + 2 * ND * c + ND, INT64_MAX);
+            std::fill(bbox + 2 * ND * c + ND, bbox + 2 * ND * (c + 1), INT64_MIN);
+        }
         st->area.size = m;
         st->bbox.size = 2 * ND * m;
         st->centroid.size = ND * m;
@@ -260,19 +264,12 @@ struct StatsWriter {
         int64_t* hi = lo + ND;
         double* sum = cen + ND * c;
         constexpr int Y = ND - 2, X = ND - 1;  // indices of y and x
-        if (area[c] == 0) {
-            if (ND == 3) lo[0] = z;
-            lo[Y] = y;
-            lo[X] = s;
-            hi[Y] = y + 1;
-            hi[X] = e;
-        } else {
-            lo[Y] = std::min(lo[Y], y);
-            lo[X] = std::min(lo[X], s);
-            hi[Y] = std::max(hi[Y], y + 1);
-            hi[X] = std::max(hi[X], e);
-        }
+        lo[Y] = std::min(lo[Y], y);
+        lo[X] = std::min(lo[X], s);
+        hi[Y] = std::max(hi[Y], y + 1);
+        hi[X] = std::max(hi[X], e);
         if (ND == 3) {
+            lo[0] = std::min(lo[0], z);
             hi[0] = z + 1;
             sum[0] += static_cast<double>(z * len);
         }
@@ -281,9 +278,11 @@ struct StatsWriter {
         sum[X] += static_cast<double>((s + e - 1) * len / 2);  // s + (s+1) + ... + (e-1)
     }
     void close(int64_t m) noexcept {
-        for (int64_t c = 0; c < m; ++c)
+        for (int64_t c = 0; c < m; ++c) {
+            if (area[c] == 0) std::fill(bbox + 2 * ND * c, bbox + 2 * ND * (c + 1), int64_t{0});
             for (int d = 0; d < ND; ++d)
                 cen[ND * c + d] = area[c] ? cen[ND * c + d] / static_cast<double>(area[c]) : __builtin_nan("");
+        }
     }
 };
 
@@ -348,9 +347,22 @@ Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n_out, 
         const int64_t L0 = strip_start(NL, strips, k), L1 = strip_start(NL, strips, k + 1);
         if (L1 == L0) continue;
         const int64_t end = le[L1 - 1];
-        for (int64_t i = base[k]; i < end; ++i) {
-            const Idx p = par[i];
-            par[i] = p == static_cast<Idx>(i) ? ++n : par[p];
+        if (opt.binary) {
+            for (int64_t i = base[k]; i < end; ++i) {
+                const Idx p = par[i];
+                par[i] = p == static_cast<Idx>(i) ? ++n : par[p];
+            }
+        } else {  // also moves each label's value to value[label - 1] (<= i: already read)
+            T* val = value.get();
+            for (int64_t i = base[k]; i < end; ++i) {
+                const Idx p = par[i];
+                if (p == static_cast<Idx>(i)) {
+                    val[n] = val[i];
+                    par[i] = ++n;
+                } else {
+                    par[i] = par[p];
+                }
+            }
         }
     }
     *n_out = static_cast<int64_t>(n);
@@ -363,23 +375,17 @@ Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n_out, 
 
     if (stats) {
         const int64_t m = *n_out;
-        uint64_t* value = nullptr;  // the source value of each label: multi-label only
-        if (!opt.binary) {
+        if (!opt.binary) {  // the source value of each label: multi-label only
             if (!stats->value.reserve_more(m)) return Status::bad_alloc;
             stats->value.size = m;
-            value = stats->value.data;
+            for (int64_t c = 0; c < m; ++c) stats->value.data[c] = static_cast<uint64_t>(value[c]);
         }
         const Run* r = runs.get();
         auto collect = [&](auto w) {
             if (!w.open(stats, m)) return false;
             for (int64_t L = 0; L < NL; ++L) {
                 const int64_t z = L / in.Y, y = L - z * in.Y;
-                const T* src = lab.row(L);
-                for (int64_t i = lb[L]; i < le[L]; ++i) {
-                    const int64_t c = static_cast<int64_t>(par[i]) - 1;
-                    if (value && w.area[c] == 0) value[c] = static_cast<uint64_t>(src[r[i].s * in.sx]);  // first run
-                    w.add(c, z, y, r[i].s, r[i].e);
-                }
+                for (int64_t i = lb[L]; i < le[L]; ++i) w.add(static_cast<int64_t>(par[i]) - 1, z, y, r[i].s, r[i].e);
             }
             w.close(m);
             return true;
