@@ -6,6 +6,9 @@ thin API. Modules:
 - :mod:`maskcore.rle` — COCO run-length encoding: :class:`RLE`, :class:`RLEBatch`,
   :func:`encode`, :func:`decode`, :func:`area`, :func:`bbox`, :func:`iou`,
   :func:`merge`, and the Kaggle / row-run dialects.
+- :mod:`maskcore.components` — connected components in 2D and 3D: :func:`label`,
+  :func:`component_stats`, :func:`split_instances`, :func:`remove_small`,
+  :func:`largest_components`, :func:`fill_holes`, :func:`disconnected_instances`.
 - :mod:`maskcore.coco` — a drop-in replacement for ``pycocotools.mask``.
 - :mod:`maskcore.metrics` — :func:`iou` and :func:`dice` of dense masks or RLEs,
   :func:`boundary_iou`, :func:`confusion_matrix` / :func:`semantic_scores`,
@@ -31,6 +34,8 @@ from . import _core
 from . import _validate as _v
 from .rle import RLE, RLEBatch, area, bbox, decode, encode, iou, merge
 from .contours import Polygon, find_polygons, find_polygons_labels, to_coco_segmentation, to_yolo
+from .components import (component_stats, disconnected_instances, fill_holes, label, largest_components,
+                         remove_small, split_instances)
 from . import coco, rle  # noqa: E402,F401  (maskcore.coco and maskcore.rle as attributes)
 from .metrics import (iou, dice, boundary, boundary_iou, confusion_matrix, semantic_scores, ConfusionAccumulator,  # noqa: E402,F811
                       panoptic_quality, rgb_to_id, match_instances, annotator_agreement)
@@ -66,6 +71,13 @@ __all__ = [
     "find_polygons_labels",
     "to_coco_segmentation",
     "to_yolo",
+    "label",
+    "component_stats",
+    "split_instances",
+    "remove_small",
+    "largest_components",
+    "fill_holes",
+    "disconnected_instances",
     "available_isas",
     "get_isa",
     "set_isa",

@@ -285,14 +285,6 @@ def class_map(x, name: str) -> np.ndarray:
 # ---- contours
 
 
-def connectivity(value, name: str = "connectivity") -> int:
-    """4 or 8 (pixels sharing a side, or also a corner)."""
-    c = integer(value, name)
-    if c not in (4, 8):
-        raise ValueError(f"{name}: expected 4 or 8, got {c}")
-    return c
-
-
 def label_map(labels, name: str = "labels") -> np.ndarray:
     """A 2-D integer label map as uint8, uint16, int32 or int64 (copied only for other integer
     dtypes: int8 / int16 -> int32, uint32 / uint64 -> int64; bool is viewed as uint8)."""
@@ -333,3 +325,57 @@ def non_negative(value, name: str) -> int:
     if v < 0:
         raise ValueError(f"{name}: expected an int >= 0, got {v}")
     return v
+
+
+# ---- components
+
+
+def label_image(image, name: str = "image") -> tuple[np.ndarray, np.dtype]:
+    """A 2D or 3D bool or integer image for labeling, viewed (not copied) as the unsigned
+    integer type of the same width; returns (view, the image's dtype in native order).
+
+    Non-native byte order, and strides that are not a multiple of the item size (a
+    field of a packed structured array), are converted (a copy). Floats are refused with a hint:
+    labeling joins equal values, which floats rarely are by intent.
+    """
+    if not isinstance(image, np.ndarray):
+        if isinstance(image, (list, tuple)):
+            image = np.asarray(image)
+        else:
+            raise TypeError(f"{name}: expected a numpy array, got {type(image).__name__}")
+    if image.ndim not in (2, 3):
+        raise ValueError(f"{name}: expected a 2D (H, W) or 3D (Z, Y, X) array, got {image.ndim}D "
+                         f"with shape {image.shape}")
+    kind = image.dtype.kind
+    if kind == "b":
+        return image.view(np.uint8), image.dtype
+    if kind not in "iu":
+        hint = ""
+        if kind == "f":
+            hint = (" (labels join equal values: threshold a probability map first, e.g. image > 0.5, "
+                    "or cast a label map that was stored as float, e.g. image.astype(np.int32))")
+        raise TypeError(f"{name}: expected a bool or integer array, got dtype {image.dtype}{hint}")
+    if not image.dtype.isnative:
+        image = image.astype(image.dtype.newbyteorder("="))
+    if any(s % image.dtype.itemsize for s in image.strides):
+        image = np.ascontiguousarray(image)
+    return image.view(f"u{image.dtype.itemsize}"), image.dtype
+
+
+def connectivity(value, ndim: int, default: str = "full", name: str = "connectivity") -> int:
+    """Connectivity as the number of neighbours: 4 or 8 in 2D, 6, 18 or 26 in 3D.
+
+    ``None`` is the full neighbourhood (8 / 26) or, with ``default="minimal"``, the
+    face neighbours only (4 / 6). scikit-image's numbering (1 .. ndim: how many
+    coordinates may differ at once) is accepted too: 1 -> 4 / 6, 2 -> 8 / 18, 3 -> 26.
+    """
+    allowed = (4, 8) if ndim == 2 else (6, 18, 26)
+    if value is None:
+        return allowed[-1] if default == "full" else allowed[0]
+    c = integer(value, name)
+    if 1 <= c <= ndim:
+        return allowed[c - 1]
+    if c not in allowed:
+        raise ValueError(f"{name}: expected one of {', '.join(map(str, allowed))} for a {ndim}D image "
+                         f"(or 1..{ndim} as in scikit-image), got {c}")
+    return c

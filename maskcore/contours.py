@@ -203,7 +203,7 @@ def find_polygons(mask, *, connectivity: int = 8, exact: bool = False, simplify:
     ([[1.0, 1.0], [4.0, 1.0], [4.0, 4.0], [1.0, 4.0]], [[2.0, 2.0], [2.0, 3.0], [3.0, 3.0], [3.0, 2.0]])
     """
     m = _v.mask_array(mask, "mask")
-    conn = _v.connectivity(connectivity)
+    conn = _v.connectivity(connectivity, 2, default="full")
     eps = _v.tolerance(simplify, "simplify")
     min_area = _v.non_negative(min_area, "min_area")
     traced = _core.contour_trace(m, True, conn, bool(exact))
@@ -241,7 +241,7 @@ def find_polygons_labels(labels, *, connectivity: int = 8, exact: bool = False, 
         ``parent_hole`` index the same list.
     """
     lab = _v.label_map(labels)
-    conn = _v.connectivity(connectivity)
+    conn = _v.connectivity(connectivity, 2, default="full")
     eps = _v.tolerance(simplify, "simplify")
     min_area = _v.non_negative(min_area, "min_area")
     out = _build(_core.contour_trace(lab, False, conn, bool(exact)), min_area)

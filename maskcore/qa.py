@@ -37,6 +37,7 @@ import numpy as np
 from . import _validate as _v
 from . import coco as _coco
 from . import rle as _rle
+from .components import label
 from .rle import RLE
 
 __all__ = ["Problem", "Report", "BatchReport", "validate", "validate_batch", "validate_coco"]
@@ -110,14 +111,11 @@ class BatchReport:
 
 # ---- helpers ---------------------------------------------------------------------------------
 
-def _components(mask_bool: np.ndarray, connectivity: int):
-    """Connected components of a boolean mask: (int labels 1..n, n)."""
-    # TODO(lead): switch to maskcore.label when components lands
-    from scipy import ndimage  # native-free fallback until then (a test dependency)
-
-    structure = np.ones((3, 3), bool) if connectivity == 8 else None
-    labels, n = ndimage.label(mask_bool, structure=structure)
-    return labels, int(n)
+def _components(image: np.ndarray, connectivity: int, background=0):
+    """Connected components (:func:`maskcore.label`, equal values join) of a bool mask or a label
+    map: (labels 1..n in raster order, n, stats with ``area``, ``bbox`` and ``value`` per component)."""
+    labels, n, stats = label(image, connectivity=connectivity, background=background, return_stats=True)
+    return labels, n, stats
 
 
 def _bbox(sel: np.ndarray) -> tuple:
@@ -126,22 +124,6 @@ def _bbox(sel: np.ndarray) -> tuple:
     if rows.size == 0:
         return (0, 0, 0, 0)
     return (int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
-
-
-def _component_boxes(labels: np.ndarray, n: int):
-    """Per component 1..n: pixel count and bbox."""
-    from scipy import ndimage  # only with _components' fallback (find_objects on its labels)
-
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
-    boxes = [(s[0].start, s[1].start, s[0].stop, s[1].stop) for s in ndimage.find_objects(labels, n)]
-    return sizes, boxes
-
-
-def _connectivity(c) -> int:
-    c = _v.integer(c, "connectivity")
-    if c not in (4, 8):
-        raise ValueError(f"connectivity: expected 4 or 8, got {c}")
-    return c
 
 
 def _window_minmax(x: np.ndarray, valid: np.ndarray, radius: int):
@@ -179,7 +161,7 @@ def _stray_values(keys: np.ndarray, channels: np.ndarray, allowed: np.ndarray, w
     if edge.any():
         # A band of blends can be wider than the window: a connected group of bad pixels
         # that is mostly blend is a blended edge as a whole.
-        lab, n = _components(bad, 8)
+        lab, n, _ = _components(bad, 8)
         share = np.bincount(lab[edge], minlength=n + 1) / np.maximum(np.bincount(lab.ravel(), minlength=n + 1), 1)
         edge = bad & (share >= 0.5)[lab]
     if edge.any():
@@ -310,7 +292,7 @@ def validate(mask, *, labels=None, palette=None, instances=None, annotations=Non
     Report
         ``problems`` and the class pixel ``histogram``; ``report.ok`` when none.
     """
-    conn = _connectivity(connectivity)
+    conn = _v.connectivity(connectivity, 2)
     min_size = _v.integer(min_size, "min_size")
     a = np.asarray(mask)
     problems: list = []
@@ -354,16 +336,12 @@ def validate(mask, *, labels=None, palette=None, instances=None, annotations=Non
     if a.size == 0 or not (label_map != bg).any():
         problems.append(Problem("empty", "the mask has no foreground (only background)", count=0))
     if min_size > 0:
-        for v in np.unique(label_map).tolist():
-            if v == bg or v < 0:
-                continue
-            lab, n = _components(label_map == v, conn)
-            sizes, boxes = _component_boxes(lab, n)
-            for s, b in zip(sizes.tolist(), boxes):
-                if s < min_size:
-                    show = _show_rgb(int(pal_keys[v])) if a.ndim == 3 else v
-                    problems.append(Problem("small_component", f"a component of class {show} has {s} pixels "
-                                            f"(< min_size = {min_size})", bbox=b, count=s, value=show))
+        _, _, stats = _components(label_map, conn, background=bg)
+        for v, s, b in zip(stats["value"].tolist(), stats["area"].tolist(), stats["bbox"].tolist()):
+            if s < min_size and v >= 0:  # -1: values outside the allowed labels, reported above
+                show = _show_rgb(int(pal_keys[v])) if a.ndim == 3 else v
+                problems.append(Problem("small_component", f"a component of class {show} has {s} pixels "
+                                        f"(< min_size = {min_size})", bbox=tuple(b), count=s, value=show))
     if instances is not None:
         inst, is_map = _instance_masks(instances, shape)
         by_id = {}
@@ -380,9 +358,9 @@ def validate(mask, *, labels=None, palette=None, instances=None, annotations=Non
             if area == 0:
                 problems.append(Problem("empty", f"instance {iid} has no pixels", count=0, instance=iid))
             else:
-                lab, n = _components(sel, conn)
+                _, n, stats = _components(sel, conn)
                 if n > 1:
-                    sizes, boxes = _component_boxes(lab, n)
+                    sizes, boxes = stats["area"], [tuple(b) for b in stats["bbox"].tolist()]
                     problems.append(Problem("split_instance", f"instance {iid} has {n} connected components "
                                             f"(sizes {sorted(sizes.tolist(), reverse=True)[:8]})",
                                             bbox=_bbox(sel), count=n, instance=iid))

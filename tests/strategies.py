@@ -218,3 +218,96 @@ def label_maps(draw):
     if values == "big" and np.dtype(dtype).itemsize >= 4:
         lab = lab * 1_000_003
     return lab.astype(dtype)
+
+
+# ---- components
+
+_INT_DTYPES = (np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32, np.uint64, np.int64)
+CCL_PATTERNS = ("mask", "diagonal", "spiral", "multi", "multi_noise")
+
+
+def _spiral(h, w):
+    """A one-pixel-wide square spiral walked inwards from (0, 0) with a one-pixel gap
+    between turns: one long, winding 4-connected component."""
+    m = np.zeros((h, w), np.uint8)
+    if h == 0 or w == 0:
+        return m
+    steps = ((0, 1), (1, 0), (0, -1), (-1, 0))
+
+    def free(r, c):
+        return 0 <= r < h and 0 <= c < w and not m[r, c]
+
+    r = c = d = 0
+    m[0, 0] = 1
+    turns = 0
+    while turns < 2:
+        dr, dc = steps[d]
+        ahead = (r + 2 * dr, c + 2 * dc)
+        if free(r + dr, c + dc) and not (0 <= ahead[0] < h and 0 <= ahead[1] < w and m[ahead]):
+            r, c = r + dr, c + dc
+            m[r, c] = 1
+            turns = 0
+        else:
+            d = (d + 1) % 4
+            turns += 1
+    return m
+
+
+@st.composite
+def label_images(draw, max_area=4096):
+    """(image, multi): a 2D image for labeling. Binary masks (every mask pattern),
+    diagonal chains (4- and 8-connectivity differ on every pixel), spirals, and
+    multi-label maps (blocky regions, or noise) in a drawn integer dtype."""
+    shape = draw(shapes(max_area=max_area))
+    h, w = shape
+    pattern = draw(st.sampled_from(CCL_PATTERNS))
+    if pattern == "mask":
+        return draw(masks(shape=shape, dtype=np.bool_)), False
+    if pattern == "diagonal":
+        k = draw(st.integers(2, 5))
+        anti = draw(st.booleans())
+        r, c = np.indices(shape)
+        return (((r + c) if anti else (r - c)) % k == 0), False
+    if pattern == "spiral":
+        return _spiral(h, w).astype(bool), False
+    dtype = draw(st.sampled_from(_INT_DTYPES))
+    info = np.iinfo(dtype)
+    values = np.array(sorted({0, int(info.min), int(info.max), 1, 2, 3}), dtype=dtype)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    if pattern == "multi_noise":
+        return values[rng.integers(0, len(values), shape)], True
+    cell = draw(st.integers(1, 8))
+    small = rng.integers(0, len(values), (h // cell + 1, w // cell + 1))
+    img = values[np.repeat(np.repeat(small, cell, 0), cell, 1)[:h, :w]]
+    return img, True
+
+
+@st.composite
+def label_volumes(draw):
+    """(volume, multi): a small 3D binary or multi-label volume."""
+    z = draw(st.sampled_from((0, 1, 2, 3, 5, 8)))
+    y = draw(st.sampled_from((0, 1, 2, 4, 7, 9)))
+    x = draw(st.sampled_from((1, 3, 8, 15, 17, 33, 65)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    if draw(st.booleans()):
+        density = draw(st.sampled_from((0.1, 0.3, 0.5, 0.8, 1.0, 0.0)))
+        return rng.random((z, y, x)) < density, False
+    dtype = draw(st.sampled_from(_INT_DTYPES))
+    k = draw(st.integers(2, 4))
+    return rng.integers(0, k, (z, y, x)).astype(dtype), True
+
+
+def layout_nd(image, name):
+    """One view of a 2D or 3D array in layout ``name``: "C", "F", "strided" or "negative"."""
+    a = np.asarray(image)
+    if name == "F":
+        return np.asfortranarray(a)
+    if name == "strided":
+        big = np.zeros(tuple(2 * s + 1 for s in a.shape), a.dtype)
+        view = big[tuple(slice(1, None, 2) for _ in a.shape)]
+        view[...] = a
+        return view
+    if name == "negative":
+        flip = tuple(slice(None, None, -1) for _ in a.shape)
+        return np.ascontiguousarray(a[flip])[flip]
+    return np.ascontiguousarray(a)

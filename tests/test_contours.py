@@ -281,7 +281,7 @@ def test_bad_input():
         find_polygons(np.zeros((2, 2)))
     with pytest.raises(TypeError, match="mask: expected a numpy array"):
         find_polygons("mask")
-    with pytest.raises(ValueError, match="connectivity: expected 4 or 8, got 6"):
+    with pytest.raises(ValueError, match="connectivity: expected one of 4, 8 for a 2D image .*got 6"):
         find_polygons(np.zeros((2, 2), bool), connectivity=6)
     with pytest.raises(TypeError, match="connectivity: expected an int"):
         find_polygons(np.zeros((2, 2), bool), connectivity=8.0)

@@ -28,7 +28,7 @@ def load(root, rel):
 def smallest_component(a):
     sizes = []
     for v in np.unique(a).tolist():
-        lab, n = qa._components(a == v, 8)
+        lab, n = maskcore.label(a == v, connectivity=8)
         sizes.append(np.bincount(lab.ravel())[1:].min())
     return int(min(sizes))
 
@@ -103,7 +103,7 @@ def test_rgb_palette_clean_and_defects(shared_data):
 
 
 def instances_from(sem, cls):
-    lab, n = qa._components(sem == cls, 8)
+    lab, n = maskcore.label(sem == cls, connectivity=8)
     return [lab == k for k in range(1, n + 1)]
 
 
@@ -117,7 +117,7 @@ def pixel_annotations(masks):
 
 def test_instances_clean_and_defects(shared_data):
     sem = load(shared_data, SEMANTIC[2])  # potsdam: instances = components of class 4 (cars)
-    cls = max(np.unique(sem).tolist(), key=lambda v: qa._components(sem == v, 8)[1])
+    cls = max(np.unique(sem).tolist(), key=lambda v: maskcore.label(sem == v, connectivity=8)[1])
     inst = instances_from(sem, cls)
     anns = pixel_annotations(inst)
     assert len(inst) > 3

@@ -17,6 +17,7 @@ void bind_rle(py::module_& m);
 void bind_raster(py::module_& m);
 void bind_metrics(py::module_& m);
 void bind_contour(py::module_& m);
+void bind_ccl(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -47,4 +48,5 @@ PYBIND11_MODULE(_core, m) {
     py_bind::bind_raster(m);
     py_bind::bind_metrics(m);
     py_bind::bind_contour(m);
+    py_bind::bind_ccl(m);
 }

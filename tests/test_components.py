@@ -1,0 +1,241 @@
+"""maskcore.label and maskcore.component_stats: exact equality (numbering included) with
+the flood-fill reference (tests/reference/components_ref.py), scikit-image's
+measure.label / regionprops and scipy.ndimage.label (explicit structure), in every
+layout, every ISA and every thread count; bad input."""
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+from hypothesis import given
+from hypothesis import strategies as st
+from skimage.measure import label as sk_label
+from skimage.measure import regionprops
+
+import maskcore
+from reference import components_ref as ref
+from strategies import fixture_settings, label_images, label_volumes, layout_nd
+
+CONN_2D = {4: 1, 8: 2}
+CONN_3D = {6: 1, 18: 2, 26: 3}
+
+
+def sk(image, rank, multi):
+    """scikit-image's labels of image (multi-label for integers, binary for bool)."""
+    img = image if multi else np.asarray(image, bool)
+    return sk_label(img, connectivity=rank, background=0)
+
+
+def sk3(image, rank, multi):
+    """scikit-image's 3D labels, except where its numbering leaves raster order: with a
+    last axis of length 1 it numbers (2, 2, 1) [[[2], [1]], [[1], [0]]] as 1, 3, 2 (the
+    partition is right). There the flood-fill reference is the oracle."""
+    if image.ndim == 3 and image.shape[-1] == 1:
+        return ref.label(image, rank)[0]
+    return sk(image, rank, multi)
+
+
+def check_stats(labels, n, stats):
+    """stats equal regionprops' area, bbox and centroid, exactly."""
+    assert stats.shape == (n,)
+    if labels.size == 0:
+        return
+    props = regionprops(labels.astype(np.int64))
+    assert len(props) == n
+    for p in props:
+        row = stats[p.label - 1]
+        assert row["area"] == p.area
+        assert tuple(row["bbox"]) == tuple(p.bbox)
+        assert tuple(row["centroid"]) == tuple(p.centroid)
+
+
+@fixture_settings()
+@given(label_images(), st.sampled_from((4, 8)), st.sampled_from(("C", "F", "strided", "negative")))
+def test_label_2d_equals_skimage(isa, data, conn, layout):
+    image, multi = data
+    labels, n = maskcore.label(layout_nd(image, layout), connectivity=conn)
+    expect = sk(image, CONN_2D[conn], multi)
+    assert labels.dtype == np.uint32 and labels.flags.c_contiguous
+    np.testing.assert_array_equal(labels, expect)
+    assert n == expect.max(initial=0)
+    if not multi:  # scipy labels nonzero pixels: binary only
+        sp, m = ndi.label(image, structure=ndi.generate_binary_structure(2, CONN_2D[conn]))
+        np.testing.assert_array_equal(labels, sp)
+        assert n == m
+
+
+@fixture_settings(max_examples=30)
+@given(label_images(max_area=600), st.sampled_from((4, 8)))
+def test_label_equals_reference_with_stats(data, conn):
+    image, multi = data
+    labels, n, stats = maskcore.label(image, connectivity=conn, return_stats=True)
+    expect, m = ref.label(image, CONN_2D[conn])
+    np.testing.assert_array_equal(labels, expect)
+    assert n == m
+    for row, (area, bbox, centroid) in zip(stats, ref.stats(expect, m)):
+        assert row["area"] == area and tuple(row["bbox"]) == bbox and tuple(row["centroid"]) == centroid
+    if multi:  # the value of each component is its pixels' value
+        firsts = [tuple(np.argwhere(expect == k)[0]) for k in range(1, m + 1)]
+        assert stats["value"].dtype == image.dtype
+        assert stats["value"].tolist() == [image[p] for p in firsts]
+    else:
+        assert "value" not in stats.dtype.names
+
+
+@fixture_settings()
+@given(label_volumes(), st.sampled_from((6, 18, 26)), st.sampled_from(("C", "F", "strided", "negative")))
+def test_label_3d_equals_skimage(isa, data, conn, layout):
+    image, multi = data
+    labels, n, stats = maskcore.label(layout_nd(image, layout), connectivity=conn, return_stats=True)
+    expect = sk3(image, CONN_3D[conn], multi)
+    np.testing.assert_array_equal(labels, expect)
+    assert n == expect.max(initial=0)
+    check_stats(labels, n, stats)
+    if not multi:
+        sp, m = ndi.label(image, structure=ndi.generate_binary_structure(3, CONN_3D[conn]))
+        np.testing.assert_array_equal(labels, sp)
+
+
+@fixture_settings(max_examples=40)
+@given(label_images())
+def test_stats_equal_regionprops(isa, data):
+    image, multi = data
+    labels, n, stats = maskcore.label(image, return_stats=True)
+    check_stats(labels, n, stats)
+    again = maskcore.component_stats(labels, n)
+    for name in ("area", "bbox", "centroid"):
+        np.testing.assert_array_equal(again[name], stats[name])
+
+
+def _big_inputs():
+    rng = np.random.default_rng(7)
+    yield rng.random((1031, 600)) < 0.5, 8
+    yield rng.random((1031, 600)) < 0.55, 4
+    yield ndi.gaussian_filter(rng.random((900, 700)), 3) > 0.5, 8
+    yield rng.integers(0, 3, (900, 650)).astype(np.int16), 8
+    yield rng.random((40, 67, 250)) < 0.3, 26
+    yield rng.random((40, 67, 250)) < 0.3, 6
+    yield rng.integers(0, 3, (45, 60, 210)).astype(np.uint8), 18
+
+
+@pytest.mark.parametrize("case", range(7))
+def test_threads_never_change_the_result(case):
+    image, conn = list(_big_inputs())[case]
+    base, n, st1 = maskcore.label(image, connectivity=conn, threads=1, return_stats=True)
+    rank = (CONN_2D if image.ndim == 2 else CONN_3D)[conn]
+    np.testing.assert_array_equal(base, sk(image, rank, image.dtype != bool))
+    for threads in (2, 3, 8):
+        for isa in maskcore.available_isas():
+            with maskcore.use_isa(isa):
+                labels, m, st = maskcore.label(image, connectivity=conn, threads=threads, return_stats=True)
+            np.testing.assert_array_equal(labels, base)
+            assert m == n
+            assert st.tobytes() == st1.tobytes()
+        fortran, m = maskcore.label(np.asfortranarray(image), connectivity=conn, threads=threads)
+        np.testing.assert_array_equal(fortran, base)
+
+
+def test_skimage_numbering_quirk_on_a_singleton_last_axis():
+    vol = np.array([[[2], [1]], [[1], [0]]], np.uint8)
+    assert maskcore.label(vol, connectivity=6)[0].ravel().tolist() == [1, 2, 3, 0]  # raster order
+    assert sk_label(vol, connectivity=1).ravel().tolist() == [1, 3, 2, 0]  # scikit-image 0.26
+
+
+def test_connectivity_default_and_skimage_numbering():
+    checker = np.indices((5, 6)).sum(0) % 2 == 0
+    assert maskcore.label(checker)[1] == 1  # default: full (8)
+    assert maskcore.label(checker, connectivity=8)[1] == maskcore.label(checker, connectivity=2)[1] == 1
+    assert maskcore.label(checker, connectivity=4)[1] == maskcore.label(checker, connectivity=1)[1] == 15
+    vol = np.zeros((2, 2, 2), bool)
+    vol[0, 0, 0] = vol[1, 1, 1] = True
+    assert maskcore.label(vol)[1] == 1
+    assert maskcore.label(vol, connectivity=18)[1] == maskcore.label(vol, connectivity=6)[1] == 2
+    assert maskcore.label(vol, connectivity=3)[1] == 1
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (0, 5), (5, 0), (0, 3, 3), (2, 0, 3), (2, 3, 0)])
+def test_empty(shape):
+    labels, n, stats = maskcore.label(np.zeros(shape, np.int32), return_stats=True)
+    assert labels.shape == shape and labels.dtype == np.uint32 and n == 0 and stats.shape == (0,)
+    assert maskcore.component_stats(np.zeros(shape, np.uint8)).shape == (0,)
+
+
+def test_background_and_binary():
+    rng = np.random.default_rng(3)
+    img = rng.integers(-2, 3, (40, 50)).astype(np.int8)
+    for bg in (-2, 0, 2):
+        labels, n = maskcore.label(img, background=bg)
+        np.testing.assert_array_equal(labels, sk_label(img, background=bg, connectivity=2))
+        labels, n = maskcore.label(img, background=bg, binary=True)
+        np.testing.assert_array_equal(labels, sk_label(img != bg, connectivity=2))
+    m = rng.random((30, 30)) < 0.5
+    np.testing.assert_array_equal(maskcore.label(m, background=True)[0], sk_label(~m, connectivity=2))
+
+
+def test_out_dtype():
+    checker = np.indices((40, 40)).sum(0) % 2 == 0  # 800 components with 4-connectivity
+    labels, n = maskcore.label(checker, connectivity=4)
+    for dt in (np.uint16, np.int16, np.int32, np.uint32, np.int64, np.uint64):
+        out, m = maskcore.label(checker, connectivity=4, out_dtype=dt)
+        assert out.dtype == dt and m == n and out.flags.c_contiguous
+        np.testing.assert_array_equal(out, labels)
+    for dt in (np.uint8, np.int8):
+        with pytest.raises(OverflowError, match="800 components"):
+            maskcore.label(checker, connectivity=4, out_dtype=dt)
+    assert maskcore.label(checker[:4, :4], connectivity=4, out_dtype=np.uint8)[0].dtype == np.uint8
+
+
+def test_broadcast_and_packed_fields():
+    b = np.broadcast_to(np.array([1, 0, 1, 1]), (5, 4))  # zero row stride
+    np.testing.assert_array_equal(maskcore.label(b)[0], sk_label(b, connectivity=2))
+    packed = np.zeros((6, 7), dtype=[("a", "u1"), ("b", "<u2")])  # strides of 3 bytes
+    packed["b"][1:3, 2:5] = 9
+    np.testing.assert_array_equal(maskcore.label(packed["b"])[0], sk_label(packed["b"], connectivity=2))
+
+
+def test_byte_order_and_readonly():
+    img = np.array([[1, 1, 0], [0, 258, 258]], ">u2")
+    labels, n, stats = maskcore.label(img, return_stats=True)
+    assert n == 2 and stats["value"].tolist() == [1, 258]
+    ro = np.arange(12).reshape(3, 4) % 3
+    ro.flags.writeable = False
+    np.testing.assert_array_equal(maskcore.label(ro)[0], sk_label(ro, connectivity=2))
+
+
+def test_component_stats_of_any_label_image():
+    labels = np.array([[3, 0, 3], [0, 1, 0], [5, 5, 0]], np.int32)
+    s = maskcore.component_stats(labels)
+    assert s.shape == (5,)
+    assert s["area"].tolist() == [1, 0, 2, 0, 2]
+    assert s["bbox"][2].tolist() == [0, 0, 1, 3] and s["bbox"][1].tolist() == [0, 0, 0, 0]
+    assert np.isnan(s["centroid"][1]).all() and s["centroid"][2].tolist() == [0.0, 1.0]
+    assert maskcore.component_stats(labels, n=7).shape == (7,)
+    with pytest.raises(ValueError, match="value 5 .* exceeds n = 4"):
+        maskcore.component_stats(labels, n=4)
+    with pytest.raises(ValueError, match="non-negative"):
+        maskcore.component_stats(-labels)
+    with pytest.raises(TypeError, match="float"):
+        maskcore.component_stats(labels.astype(float))
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="2D .* or 3D"):
+        maskcore.label(np.zeros(5, bool))
+    with pytest.raises(ValueError, match="4D"):
+        maskcore.label(np.zeros((2, 2, 2, 2), bool))
+    with pytest.raises(TypeError, match="float64.*threshold"):
+        maskcore.label(np.zeros((3, 3)))
+    with pytest.raises(TypeError, match="numpy array"):
+        maskcore.label("abc")
+    with pytest.raises(ValueError, match="connectivity: expected one of 4, 8 for a 2D image"):
+        maskcore.label(np.zeros((3, 3), bool), connectivity=6)
+    with pytest.raises(ValueError, match="connectivity: expected one of 6, 18, 26 for a 3D image"):
+        maskcore.label(np.zeros((3, 3, 3), bool), connectivity=8)
+    with pytest.raises(TypeError, match="connectivity"):
+        maskcore.label(np.zeros((3, 3), bool), connectivity=4.0)
+    with pytest.raises(ValueError, match="background: 300 is outside"):
+        maskcore.label(np.zeros((3, 3), np.uint8), background=300)
+    with pytest.raises(TypeError, match="out_dtype"):
+        maskcore.label(np.zeros((3, 3), bool), out_dtype=np.float32)
+    with pytest.raises(ValueError, match="threads"):
+        maskcore.label(np.zeros((3, 3), bool), threads=0)
+    with pytest.raises(ValueError):  # the binding re-checks what would be unsafe
+        maskcore._core.ccl_label(np.zeros((3, 3), np.uint8), 6, True, 0, 1, False, False)
