@@ -165,6 +165,61 @@ def test_confusion_matches_bincount(isa, dtype):
     check()
 
 
+def _alternating(pairs, n):
+    """n pixels cycling through `pairs` (every pixel a new pair: the noise path)."""
+    idx = np.arange(n) % len(pairs)
+    arr = np.array(pairs, np.uint8)
+    return arr[idx, 0], arr[idx, 1]
+
+
+@pytest.mark.parametrize("repeats", [65534, 65535, 65536, 65537, 2 * 65535, 2 * 65535 + 1, 3 * 65536])
+def test_confusion_sub_counter_flush(isa, repeats):
+    # Noise blocks count single pixels in uint16 sub-tables flushed every <= 65535
+    # increments each. Two alternating pairs put every increment of one pair in one
+    # sub-table (pixel j -> sub-table j % 2): counts around 2^16 cross a flush.
+    for pairs in ([(3, 4), (5, 6)], [(3, 4), (3, 4), (5, 6), (7, 7)], [(1, 2), (2, 1), (1, 2), (2, 1), (0, 0)]):
+        g, p = _alternating(pairs, repeats * len(pairs))
+        for k, ignore in ((8, None), (150, None), (8, 5), (8, 255), (256, 7), (300, None)):
+            got = maskcore.confusion_matrix(g.reshape(1, -1), p.reshape(1, -1), k, ignore, threads=1)
+            np.testing.assert_array_equal(got, ref.confusion(g, p, k, ignore))
+
+
+@pytest.mark.parametrize("k", [1, 2, 150, 253, 254, 255, 256, 257, 1000])
+def test_confusion_table_layouts(isa, k):
+    # K <= 254: compact (K + 2) x (K + 1) table; K >= 255: 256 x 256; uint16 maps: K x K.
+    rng = np.random.default_rng(k)
+    hi = min(k, 256)
+    g = rng.integers(0, hi, (37, 129)).astype(np.uint8)
+    p = rng.integers(0, hi, (37, 129)).astype(np.uint8)
+    g[:5] = p[:5] = hi - 1  # a run of the last class
+    for ignore in (None, 0, hi - 1, 254, 255, 1000):
+        want = ref.confusion(g, p, k, ignore)
+        np.testing.assert_array_equal(maskcore.confusion_matrix(g, p, k, ignore), want)
+        np.testing.assert_array_equal(
+            maskcore.confusion_matrix(g.astype(np.uint16), p.astype(np.uint16), k, ignore), want)
+    # K = 65536 (every uint16 value) would need K * K > 2^31 bins: refused up front.
+    g16 = np.zeros((4, 4), np.uint16)
+    with pytest.raises(ValueError, match="num_classes"):
+        maskcore.confusion_matrix(g16, g16, 65536)
+
+
+@pytest.mark.parametrize("bad", ["gt", "pred"])
+def test_confusion_out_of_range_in_noise_blocks(isa, bad):
+    # Out-of-range values inside noise-like blocks land in the table's error row /
+    # column (compact layout) or outside K x K (full layout).
+    rng = np.random.default_rng(7)
+    for k in (5, 150, 255):
+        g = rng.integers(0, k, (50, 200)).astype(np.uint8)
+        p = rng.integers(0, k, (50, 200)).astype(np.uint8)
+        (g if bad == "gt" else p)[31, 77] = min(k + 3, 255) if k < 255 else 255
+        v = int((g if bad == "gt" else p)[31, 77])
+        with pytest.raises(ValueError, match=rf"{bad}: value {v} at \(31, 77\) is >= num_classes={k}"):
+            maskcore.confusion_matrix(g, p, k)
+        if bad == "gt":  # the same value as ignore_index: no error, pixel skipped
+            want = ref.confusion(g, p, k, v)
+            np.testing.assert_array_equal(maskcore.confusion_matrix(g, p, k, ignore_index=v), want)
+
+
 def test_confusion_mixed_layouts_and_dtypes():
     rng = np.random.default_rng(3)
     g = rng.integers(0, 20, (65, 33)).astype(np.uint8)
