@@ -297,6 +297,38 @@ def test_boundary_iou_matrix(isa, ms):
     np.testing.assert_array_equal(got, ref.iou_matrix(ms, ms, lambda x, y, e: ref.boundary_iou(x, y, 0.05, e), 1.0))
 
 
+@fixture_settings(max_examples=30)
+@given(mask_lists(max_size=4), st.sampled_from(LAYOUT_NAMES), st.sampled_from((np.uint8, np.bool_)),
+       st.sampled_from((0.0, 0.05, 0.3)))
+def test_boundary_of_dense_lists_equals_rle_path(isa, ms, lay, dtype, ratio):
+    # Dense masks of one shape take the fused native path (encode + boundary per
+    # task); RLEs take encode, then boundaries of the batch. Both must agree exactly.
+    dense = [layout(m, lay, dtype) for m in ms]
+    rles = [maskcore.encode(np.asarray(m, np.uint8)) for m in ms]
+    if ms:
+        got, want = maskcore.boundary(dense, dilation_ratio=ratio), maskcore.boundary(rles, dilation_ratio=ratio)
+        assert [list(r.counts) for r in got] == [list(r.counts) for r in want]
+        assert list(maskcore.boundary(dense[0], dilation_ratio=ratio).counts) == list(want[0].counts)
+        for threads in (1, 3):
+            np.testing.assert_array_equal(maskcore.boundary_iou(dense, dense[::-1], ratio, threads=threads),
+                                          maskcore.boundary_iou(rles, rles[::-1], ratio, threads=threads))
+
+
+def test_boundary_dense_bad_values_and_shapes():
+    a = np.zeros((6, 7), np.uint8)
+    b = a.copy()
+    b[2, 3] = 2
+    with pytest.raises(ValueError, match="0 and 1"):
+        maskcore.boundary_iou([a, b], [a], 0.1)
+    with pytest.raises(ValueError, match="0 and 1"):
+        maskcore.boundary(b)
+    # masks of different shapes in one list: the general path's message
+    with pytest.raises(ValueError, match="one size"):
+        maskcore.boundary([a, np.zeros((7, 6), np.uint8)])
+    # an empty (0 x n) mask
+    assert maskcore.boundary(np.zeros((0, 5), np.uint8)).shape == (0, 5)
+
+
 def test_boundary_iou_real_masks(shared_data):
     import json
     res = json.loads((shared_data / "coco_val2014_first100" / "instances_val2014_fakesegm_results.json").read_text())
