@@ -28,17 +28,19 @@
 // compact layout ((K + 2) x (K + 1) bins for K <= 254, rows/columns past K catching
 // ignored and out-of-range values without a per-pixel branch) keeps a sub-table in
 // L1 (45 KB for K = 150). Measured on two 4000 x 4000 uniform-noise maps, K = 150
-// (Zen 5, loaded machine, best of 7): the former 256 x 256 uint32 table 14-17 ms,
-// this path ~8-10 ms; a bare `++bins[idx[i]]` loop over precomputed indices into a
-// 1024-bin table (the floor of any scatter histogram) 7.6-9.6 ms, 0.48-0.6 ns per
-// increment; reading both maps once (np.count_nonzero) 1.1-2.3 ms. One increment
-// per pixel is ~4x a read of the pixel, so "within 2x of one read" is out of reach
-// for noise; region maps (1.2 ms) meet it through run merging. Values >= K other
-// than the ignored ground truth show up as non-empty bins outside the K x K part
-// (invalid_value); uint16 / uint32 maps check values at each run flush. Threads
-// take horizontal strips, each into
-// its own uint32 table (a strip has < 2^32 pixels), summed in strip order into
-// int64: the result does not depend on the thread count.
+// (Zen 5, machine shared with other jobs, best of 15-25): the former 256 x 256
+// uint32 table 14-17 ms; this path 6.6-7.2 ms, the same as a bare
+// `++bins[idx[i]]` loop over precomputed indices in one process (6.7 ms, ~0.42 ns
+// per increment: the floor of any scatter histogram; 1, 2 or 4 sub-tables, uint16
+// or uint32 counters and batching the indices of several blocks all measured within
+// noise of it); reading both maps once (np.count_nonzero) 1.1-1.3 ms. One
+// increment per pixel is ~5x a read of the pixel, so "within 2x of one read" is out
+// of reach for noise; region maps (1.2 ms) meet it through run merging. Values >= K
+// other than the ignored ground truth show up as non-empty bins outside the K x K
+// part (invalid_value); uint16 / uint32 maps check values at each run flush. Threads
+// take horizontal strips, each into its own tables (a strip has < 2^31 pixels:
+// uint32 totals), summed in strip order into int64: the result does not depend on
+// the thread count.
 //
 // BOUNDARY (boundary). Cheng et al., "Boundary IoU: Improving Object-Centric Image
 // Segmentation Evaluation", CVPR 2021. Their reference (mask_to_boundary) pads the
@@ -63,7 +65,8 @@
 // LIMITS. Sizes are int64; dense masks have < 2^63 pixels; K * K <= 2^31; a row
 // of a confusion scan has < 2^31 pixels (overflow otherwise).
 // Variants: scalar (SWAR, the reference), avx2, avx512 for count_pair, hist_u8
-// and boundary_column (the per-row column step, vectorized by the compiler in each
+// (change masks and the 16-bit bin indices of noise blocks), flush_sub and
+// boundary_column (the per-row column step, vectorized by the compiler in each
 // ISA region); the rest is plain C++.
 #pragma once
 #include <cstdint>
