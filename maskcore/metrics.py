@@ -241,6 +241,31 @@ def _boundaries(batch: RLEBatch, dilation_ratio, threads: int) -> RLEBatch:
     return RLEBatch._wrap(flat, offsets, sizes)
 
 
+def _boundary_batch(x, name: str, dilation_ratio, threads: int) -> tuple[RLEBatch, bool]:
+    """(boundaries, single) of a mask, a list of masks or RLEs, as ``_boundaries(_masks(x))``.
+
+    A dense mask or a list of dense masks of one shape takes one native call that
+    encodes each mask and takes its boundary in the same task (no intermediate batch
+    of full RLEs, no per-mask Python work); anything else goes through ``_masks``.
+    """
+    dense = None
+    if isinstance(x, np.ndarray) and x.ndim == 2:
+        dense, single = [_v.mask_array(x, name)], True
+    elif isinstance(x, (list, tuple)) and x and all(isinstance(e, np.ndarray) for e in x):
+        dense, single = [_v.mask_array(e, f"{name}[{i}]") for i, e in enumerate(x)], False
+    if dense is not None and all(m.shape == dense[0].shape for m in dense):
+        h, w = dense[0].shape
+        d = _dilation(h, w, dilation_ratio)
+        try:
+            flat, offsets = _core.metrics_boundary_dense(dense, d, threads)
+        except ValueError:
+            pass  # a value other than 0/1: the general path raises the encoder's message
+        else:
+            return RLEBatch._wrap(flat, offsets, np.tile(np.array([h, w], np.int64), (len(dense), 1))), single
+    batch, single = _masks(x, name, threads)
+    return _boundaries(batch, dilation_ratio, threads), single
+
+
 def boundary(mask, *, dilation_ratio=0.02, threads=None):
     """The inner boundary band of a mask as Boundary IoU defines it (Cheng et al., CVPR 2021).
 
@@ -261,8 +286,7 @@ def boundary(mask, *, dilation_ratio=0.02, threads=None):
     RLE or RLEBatch
     """
     th = _v.threads(threads)
-    batch, single = _masks(mask, "mask", th)
-    out = _boundaries(batch, dilation_ratio, th)
+    out, single = _boundary_batch(mask, "mask", dilation_ratio, th)
     return out[0] if single else out
 
 
@@ -290,15 +314,15 @@ def boundary_iou(a, b, dilation_ratio=0.02, *, empty=0.0, threads=None):
     separable into a vertical pass (each column run shrinks by ``d`` at both ends) and
     a horizontal pass (one "last zero column" per row), so each mask costs
     ``(box width + d) x box height``; the boundaries are RLEs and their IoU is the RLE
-    IoU matrix. A dense mask is encoded to RLE first.
+    IoU matrix. A dense mask is encoded to RLE first (in the same native task as its
+    boundary, for a list of dense masks of one shape).
     """
     empty = _v.real(empty, "empty")
     th = _v.threads(threads)
-    ba, sa = _masks(a, "a", th)
-    bb, sb = _masks(b, "b", th)
-    if len(ba) and len(bb) and tuple(ba._sizes[0]) != tuple(bb._sizes[0]):
-        raise ValueError(f"a and b: sizes differ, {tuple(ba._sizes[0])} and {tuple(bb._sizes[0])}")
-    ga, gb = _boundaries(ba, dilation_ratio, th), _boundaries(bb, dilation_ratio, th)
+    ga, sa = _boundary_batch(a, "a", dilation_ratio, th)
+    gb, sb = _boundary_batch(b, "b", dilation_ratio, th)
+    if len(ga) and len(gb) and tuple(ga._sizes[0]) != tuple(gb._sizes[0]):
+        raise ValueError(f"a and b: sizes differ, {tuple(ga._sizes[0])} and {tuple(gb._sizes[0])}")
     return iou(ga[0] if sa else ga, gb[0] if sb else gb, empty=empty, threads=th)
 
 

@@ -165,6 +165,61 @@ def test_confusion_matches_bincount(isa, dtype):
     check()
 
 
+def _alternating(pairs, n):
+    """n pixels cycling through `pairs` (every pixel a new pair: the noise path)."""
+    idx = np.arange(n) % len(pairs)
+    arr = np.array(pairs, np.uint8)
+    return arr[idx, 0], arr[idx, 1]
+
+
+@pytest.mark.parametrize("repeats", [65534, 65535, 65536, 65537, 2 * 65535, 2 * 65535 + 1, 3 * 65536])
+def test_confusion_sub_counter_flush(isa, repeats):
+    # Noise blocks count single pixels in uint16 sub-tables flushed every <= 65535
+    # increments each. Two alternating pairs put every increment of one pair in one
+    # sub-table (pixel j -> sub-table j % 2): counts around 2^16 cross a flush.
+    for pairs in ([(3, 4), (5, 6)], [(3, 4), (3, 4), (5, 6), (7, 7)], [(1, 2), (2, 1), (1, 2), (2, 1), (0, 0)]):
+        g, p = _alternating(pairs, repeats * len(pairs))
+        for k, ignore in ((8, None), (150, None), (8, 5), (8, 255), (256, 7), (300, None)):
+            got = maskcore.confusion_matrix(g.reshape(1, -1), p.reshape(1, -1), k, ignore, threads=1)
+            np.testing.assert_array_equal(got, ref.confusion(g, p, k, ignore))
+
+
+@pytest.mark.parametrize("k", [1, 2, 150, 253, 254, 255, 256, 257, 1000])
+def test_confusion_table_layouts(isa, k):
+    # K <= 254: compact (K + 2) x (K + 1) table; K >= 255: 256 x 256; uint16 maps: K x K.
+    rng = np.random.default_rng(k)
+    hi = min(k, 256)
+    g = rng.integers(0, hi, (37, 129)).astype(np.uint8)
+    p = rng.integers(0, hi, (37, 129)).astype(np.uint8)
+    g[:5] = p[:5] = hi - 1  # a run of the last class
+    for ignore in (None, 0, hi - 1, 254, 255, 1000):
+        want = ref.confusion(g, p, k, ignore)
+        np.testing.assert_array_equal(maskcore.confusion_matrix(g, p, k, ignore), want)
+        np.testing.assert_array_equal(
+            maskcore.confusion_matrix(g.astype(np.uint16), p.astype(np.uint16), k, ignore), want)
+    # K = 65536 (every uint16 value) would need K * K > 2^31 bins: refused up front.
+    g16 = np.zeros((4, 4), np.uint16)
+    with pytest.raises(ValueError, match="num_classes"):
+        maskcore.confusion_matrix(g16, g16, 65536)
+
+
+@pytest.mark.parametrize("bad", ["gt", "pred"])
+def test_confusion_out_of_range_in_noise_blocks(isa, bad):
+    # Out-of-range values inside noise-like blocks land in the table's error row /
+    # column (compact layout) or outside K x K (full layout).
+    rng = np.random.default_rng(7)
+    for k in (5, 150, 255):
+        g = rng.integers(0, k, (50, 200)).astype(np.uint8)
+        p = rng.integers(0, k, (50, 200)).astype(np.uint8)
+        (g if bad == "gt" else p)[31, 77] = min(k + 3, 255) if k < 255 else 255
+        v = int((g if bad == "gt" else p)[31, 77])
+        with pytest.raises(ValueError, match=rf"{bad}: value {v} at \(31, 77\) is >= num_classes={k}"):
+            maskcore.confusion_matrix(g, p, k)
+        if bad == "gt":  # the same value as ignore_index: no error, pixel skipped
+            want = ref.confusion(g, p, k, v)
+            np.testing.assert_array_equal(maskcore.confusion_matrix(g, p, k, ignore_index=v), want)
+
+
 def test_confusion_mixed_layouts_and_dtypes():
     rng = np.random.default_rng(3)
     g = rng.integers(0, 20, (65, 33)).astype(np.uint8)
@@ -240,6 +295,38 @@ def test_boundary_iou_matches_reference(isa, pair, ratio):
 def test_boundary_iou_matrix(isa, ms):
     got = maskcore.boundary_iou(ms, [maskcore.encode(m) for m in ms], 0.05, empty=1.0)
     np.testing.assert_array_equal(got, ref.iou_matrix(ms, ms, lambda x, y, e: ref.boundary_iou(x, y, 0.05, e), 1.0))
+
+
+@fixture_settings(max_examples=30)
+@given(mask_lists(max_size=4), st.sampled_from(LAYOUT_NAMES), st.sampled_from((np.uint8, np.bool_)),
+       st.sampled_from((0.0, 0.05, 0.3)))
+def test_boundary_of_dense_lists_equals_rle_path(isa, ms, lay, dtype, ratio):
+    # Dense masks of one shape take the fused native path (encode + boundary per
+    # task); RLEs take encode, then boundaries of the batch. Both must agree exactly.
+    dense = [layout(m, lay, dtype) for m in ms]
+    rles = [maskcore.encode(np.asarray(m, np.uint8)) for m in ms]
+    if ms:
+        got, want = maskcore.boundary(dense, dilation_ratio=ratio), maskcore.boundary(rles, dilation_ratio=ratio)
+        assert [list(r.counts) for r in got] == [list(r.counts) for r in want]
+        assert list(maskcore.boundary(dense[0], dilation_ratio=ratio).counts) == list(want[0].counts)
+        for threads in (1, 3):
+            np.testing.assert_array_equal(maskcore.boundary_iou(dense, dense[::-1], ratio, threads=threads),
+                                          maskcore.boundary_iou(rles, rles[::-1], ratio, threads=threads))
+
+
+def test_boundary_dense_bad_values_and_shapes():
+    a = np.zeros((6, 7), np.uint8)
+    b = a.copy()
+    b[2, 3] = 2
+    with pytest.raises(ValueError, match="0 and 1"):
+        maskcore.boundary_iou([a, b], [a], 0.1)
+    with pytest.raises(ValueError, match="0 and 1"):
+        maskcore.boundary(b)
+    # masks of different shapes in one list: the general path's message
+    with pytest.raises(ValueError, match="one size"):
+        maskcore.boundary([a, np.zeros((7, 6), np.uint8)])
+    # an empty (0 x n) mask
+    assert maskcore.boundary(np.zeros((0, 5), np.uint8)).shape == (0, 5)
 
 
 def test_boundary_iou_real_masks(shared_data):

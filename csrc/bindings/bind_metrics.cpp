@@ -1,5 +1,6 @@
 // Bindings of the metrics family: buffers in, GIL released, kernel, status out.
 // RLE batches travel as in bind_rle.cpp (flat counts, int64 offsets, int64 sizes).
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,58 @@ py::tuple boundary(const py::array& flat, const py::array& offsets, const py::ar
     throw py::type_error("counts: expected uint32 or uint64");
 }
 
+// Boundaries of dense masks (a list of 2D uint8 arrays of one shape, 0/1 checked
+// by the encoder): each mask is encoded and its boundary taken in the same task, so
+// a list of dense masks costs one native call, one read of each mask and no
+// intermediate batch of full RLEs. Returns (flat, offsets) as boundary_t; a mask
+// with a value other than 0/1 raises ValueError naming its index.
+template <class T>
+py::tuple boundary_dense_t(const std::vector<View2D<const uint8_t>>& views, int64_t h, int64_t w, int64_t d,
+                           int threads) {
+    const auto n = static_cast<int64_t>(views.size());
+    std::vector<RunBuf<T>> outs(static_cast<size_t>(n));
+    std::vector<Status> st(static_cast<size_t>(n), Status::ok);
+    std::vector<ErrorInfo> errs(static_cast<size_t>(n));
+    py::array_t<int64_t> out_off(n + 1);
+    int64_t* oo = out_off.mutable_data();
+    {
+        py::gil_scoped_release nogil;
+        // Units: pixels (the encode reads every one; ~0.1 ns each).
+        parallel_for(n, worth(threads, static_cast<uint64_t>(h * w) * static_cast<uint64_t>(n), 1 << 21),
+                     [&](int64_t i) {
+                         RunBuf<T> full;
+                         st[i] = rle::encode<T>(views[i], true, full, errs[i]);
+                         if (st[i] == Status::ok) st[i] = metrics::boundary<T>(full.data, full.size, h, w, d, outs[i]);
+                     });
+    }
+    oo[0] = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        if (st[i] == Status::invalid_value)
+            raise(st[i], "masks[" + std::to_string(i) + "]: expected only 0 and 1 (or bool), found " +
+                             std::to_string(errs[i].value));
+        if (st[i] != Status::ok) raise(st[i], "boundary failed");
+        oo[i + 1] = oo[i] + outs[i].size;
+    }
+    py::array_t<T> out_flat(oo[n]);
+    T* of = out_flat.mutable_data();
+    for (int64_t i = 0; i < n; ++i)
+        if (outs[i].size) std::memcpy(of + oo[i], outs[i].data, static_cast<size_t>(outs[i].size) * sizeof(T));
+    return py::make_tuple(out_flat, out_off);
+}
+
+py::tuple boundary_dense(const py::list& masks, int64_t d, int threads) {
+    MC_REQUIRE(d >= 0, "d must be >= 0");
+    std::vector<View2D<const uint8_t>> views;
+    views.reserve(masks.size());
+    for (const py::handle& m : masks) views.push_back(const_view(py::cast<py::array>(m), "masks[i]"));
+    MC_REQUIRE(!views.empty(), "masks: expected at least one mask");
+    const int64_t h = views[0].rows, w = views[0].cols;
+    for (const auto& v : views) MC_REQUIRE(v.rows == h && v.cols == w, "masks: expected one shape");
+    if (static_cast<uint64_t>(h) * static_cast<uint64_t>(w) < (uint64_t{1} << 32))  // uint32 counts, as rle_encode
+        return boundary_dense_t<uint32_t>(views, h, w, d, threads);
+    return boundary_dense_t<uint64_t>(views, h, w, d, threads);
+}
+
 }  // namespace
 
 void bind_metrics(py::module_& m) {
@@ -133,6 +186,7 @@ void bind_metrics(py::module_& m) {
     m.def("metrics_confusion", &confusion, py::arg("gt"), py::arg("pred"), py::arg("num_classes"), py::arg("ignore"),
           py::arg("threads"));
     m.def("metrics_pair_table", &pair_table, py::arg("a"), py::arg("b"));
+    m.def("metrics_boundary_dense", &boundary_dense, py::arg("masks"), py::arg("d"), py::arg("threads"));
     m.def("metrics_boundary", &boundary, py::arg("flat"), py::arg("offsets"), py::arg("sizes"), py::arg("d"),
           py::arg("threads"));
 }

@@ -2,7 +2,9 @@
 // and included by metrics_<isa>.cpp inside its ISA namespace with a traits struct
 // V: kWidth pixels per block and `changes(g, p)` = a bit j set for each pixel j of
 // the block whose pair (g[j], p[j]) differs from (g[j-1], p[j-1]) (it reads g[-1]
-// and p[-1]). The scalar build's V works on 64-bit words (SWAR).
+// and p[-1]); `index(g, p, h, out)` = out[j] = h.index(g[j], p[j]) for the block
+// (16-bit lanes: every index is < 2^16). The scalar build's V works on 64-bit words
+// (SWAR) and computes indices one by one.
 
 void count_pair(const uint8_t* a, const uint8_t* b, int64_t n, uint64_t out[3], uint8_t* or_acc) {
     uint8_t orr = 0;
@@ -25,8 +27,20 @@ void count_pair(const uint8_t* a, const uint8_t* b, int64_t n, uint64_t out[3], 
     *or_acc |= orr;
 }
 
-void hist_u8(const uint8_t* g, const uint8_t* p, int64_t n, uint32_t* bins, Run& run) {
+void flush_sub(HistU8& h) {
+    for (int t = 0; t < HistU8::kSub; ++t) {
+        uint16_t* MC_RESTRICT s = h.sub + t * h.size;
+        uint32_t* MC_RESTRICT b = h.bins;
+        for (int64_t i = 0; i < h.size; ++i) b[i] += s[i];
+        std::memset(s, 0, static_cast<size_t>(h.size) * sizeof(uint16_t));
+    }
+    h.pending = 0;
+}
+
+void hist_u8(const uint8_t* g, const uint8_t* p, int64_t n, HistU8& h, Run& run) {
     uint64_t key = run.key, len = run.len;
+    uint32_t* const bins = h.bins;
+    auto add_run = [&] { bins[h.index(static_cast<uint32_t>(key >> 8), static_cast<uint32_t>(key & 255))] += static_cast<uint32_t>(len); };
     int64_t i = 0;
     // Pixel by pixel: the first one (its predecessor is the run's pair, from the
     // previous call) and the tail.
@@ -35,12 +49,13 @@ void hist_u8(const uint8_t* g, const uint8_t* p, int64_t n, uint32_t* bins, Run&
         if (k == key) {
             ++len;
         } else {
-            bins[key] += static_cast<uint32_t>(len);
+            add_run();
             key = k;
             len = 1;
         }
     };
     if (n > 0) one(i++);
+    alignas(64) uint16_t idx[V::kWidth];
     // Blocks of kWidth: a bit per pixel whose pair differs from its left neighbour's;
     // the run grows by the gaps between those bits and is flushed at each one.
     for (; n - i >= V::kWidth; i += V::kWidth) {
@@ -51,9 +66,16 @@ void hist_u8(const uint8_t* g, const uint8_t* p, int64_t n, uint32_t* bins, Run&
         }
         if (__builtin_popcountll(bits) > V::kWidth / 4) {
             // Many changes (noise-like maps): a plain increment per pixel costs less
-            // than a flush per change, and consecutive pixels rarely share a bin.
-            bins[key] += static_cast<uint32_t>(len);
-            for (int64_t j = 0; j < V::kWidth; ++j) ++bins[static_cast<uint32_t>(g[i + j]) << 8 | p[i + j]];
+            // than a flush per change. The block's bin indices are computed in vector
+            // lanes, then pixel j is counted in sub-table j % kSub.
+            add_run();
+            static_assert(V::kWidth % HistU8::kSub == 0, "blocks split evenly over the sub-tables");
+            if (h.pending + V::kWidth / HistU8::kSub > HistU8::kFlushAt) flush_sub(h);
+            h.pending += V::kWidth / HistU8::kSub;
+            V::index(g + i, p + i, h, idx);
+            uint16_t* const s = h.sub;
+            for (int64_t j = 0; j < V::kWidth; j += HistU8::kSub)
+                for (int t = 0; t < HistU8::kSub; ++t) ++s[t * h.size + idx[j + t]];
             key = static_cast<uint64_t>(g[i + V::kWidth - 1]) << 8 | p[i + V::kWidth - 1];
             len = 0;
             continue;
@@ -63,7 +85,7 @@ void hist_u8(const uint8_t* g, const uint8_t* p, int64_t n, uint32_t* bins, Run&
             const int64_t j = __builtin_ctzll(bits);
             bits &= bits - 1;
             len += static_cast<uint64_t>(j - last);
-            bins[key] += static_cast<uint32_t>(len);
+            add_run();
             key = static_cast<uint64_t>(g[i + j]) << 8 | p[i + j];
             len = 0;
             last = j;

@@ -68,12 +68,14 @@ Status count_pair(View2D<const uint8_t> a, View2D<const uint8_t> b, uint64_t out
 
 namespace {
 
-// A strip's table: uint8 maps use 256 x 256 bins, wider maps K x K.
+// A strip's table: uint8 maps count into a HistU8 (metrics.hpp), wider maps into
+// K x K uint32 bins.
 template <class T>
 struct Table {
     static constexpr bool kByte = sizeof(T) == 1;
     int64_t k = 0, ignore = -1;
     uint32_t* bins = nullptr;
+    HistU8 h;
     Status status = Status::ok;
     ErrorInfo err;
 
@@ -94,16 +96,37 @@ struct Table {
     }
 };
 
+// The uint8 table's layout for K classes and an ignored ground truth (see HistU8).
+HistU8 hist_layout(int64_t k, int64_t ignore) noexcept {
+    HistU8 h;
+    h.ign = ignore >= 0 && ignore < 256 ? static_cast<uint32_t>(ignore) : 256;
+    if (k <= 254) {
+        const auto kk = static_cast<uint32_t>(k);
+        h.stride = kk + 1;
+        h.drop = kk;
+        h.rmax = kk + 1;
+        h.cmax = kk;
+        h.size = (k + 2) * (k + 1);
+    } else {
+        h.stride = 256;
+        h.drop = h.ign;  // the identity: the ignored row is its own row, dropped at the end
+        h.rmax = h.cmax = 255;
+        h.size = 65536;
+    }
+    return h;
+}
+
 template <class T>
 void scan_strip(View2D<const T> gt, View2D<const T> pred, bool fast, int64_t r0, int64_t r1, Table<T>& t) noexcept {
     if constexpr (sizeof(T) == 1) {
         Run run;
+        HistU8& h = t.h;
+        const auto& k = kernels();
         if (fast) {
-            const auto& k = kernels();
             if (gt.row_stride == gt.cols && pred.row_stride == pred.cols) {
-                k.hist_u8(gt.at(r0, 0), pred.at(r0, 0), (r1 - r0) * gt.cols, t.bins, run);
+                k.hist_u8(gt.at(r0, 0), pred.at(r0, 0), (r1 - r0) * gt.cols, h, run);
             } else {
-                for (int64_t r = r0; r < r1; ++r) k.hist_u8(gt.at(r, 0), pred.at(r, 0), gt.cols, t.bins, run);
+                for (int64_t r = r0; r < r1; ++r) k.hist_u8(gt.at(r, 0), pred.at(r, 0), gt.cols, h, run);
             }
         } else {
             for (int64_t r = r0; r < r1; ++r)
@@ -112,13 +135,15 @@ void scan_strip(View2D<const T> gt, View2D<const T> pred, bool fast, int64_t r0,
                     if (key == run.key) {
                         ++run.len;
                     } else {
-                        t.bins[run.key] += static_cast<uint32_t>(run.len);
+                        h.bins[h.index(static_cast<uint32_t>(run.key >> 8), run.key & 255)] +=
+                            static_cast<uint32_t>(run.len);
                         run.key = key;
                         run.len = 1;
                     }
                 }
         }
-        t.bins[run.key] += static_cast<uint32_t>(run.len);
+        h.bins[h.index(static_cast<uint32_t>(run.key >> 8), run.key & 255)] += static_cast<uint32_t>(run.len);
+        k.flush_sub(h);
     } else {
         uint64_t key = 0, len = 0;
         for (int64_t r = r0; r < r1; ++r) {
@@ -140,6 +165,23 @@ void scan_strip(View2D<const T> gt, View2D<const T> pred, bool fast, int64_t r0,
     }
 }
 
+// The first pixel (row-major) with a value >= k: a ground truth other than the
+// ignored one, or a prediction where the ground truth is not ignored. Only on the
+// error path, after the table showed that one exists.
+template <class T>
+void find_invalid(View2D<const T> gt, View2D<const T> pred, int64_t k, int64_t ignore, ErrorInfo& err) noexcept {
+    for (int64_t r = 0; r < gt.rows; ++r)
+        for (int64_t c = 0; c < gt.cols; ++c) {
+            const int64_t g = *gt.at(r, c), p = *pred.at(r, c);
+            if (g == ignore) continue;
+            if (g >= k || p >= k) {
+                err.kind = g >= k ? 0 : 1;
+                err.value = g >= k ? g : p;
+                return;
+            }
+        }
+}
+
 }  // namespace
 
 template <class T>
@@ -159,37 +201,46 @@ Status confusion(View2D<const T> gt, View2D<const T> pred, int64_t k, int64_t ig
     const int64_t rows_per_strip_max = std::max<int64_t>(1, (int64_t{1} << 31) / cols);
     int64_t strips = std::max<int64_t>(nthreads, (rows + rows_per_strip_max - 1) / rows_per_strip_max);
     strips = std::min(strips, rows);
-    const int64_t tsize = sizeof(T) == 1 ? 65536 : k * k;
-    uint32_t* bins = static_cast<uint32_t*>(std::calloc(static_cast<size_t>(strips * tsize), sizeof(uint32_t)));
+    const HistU8 layout = hist_layout(k, ignore);
+    const int64_t tsize = sizeof(T) == 1 ? layout.size : k * k;
+    // uint8: per strip `tsize` uint32 totals, then kSub * tsize uint16 sub-counters
+    // (as uint32 words: tsize is even in both layouts).
+    const int64_t words = sizeof(T) == 1 ? tsize + HistU8::kSub * tsize / 2 : tsize;
+    uint32_t* bins = static_cast<uint32_t*>(std::calloc(static_cast<size_t>(strips * words), sizeof(uint32_t)));
     if (!bins) return Status::bad_alloc;
     std::vector<Table<T>> tables;
     try {
         Table<T> proto;
         proto.k = k;
         proto.ignore = ignore;
-        proto.bins = nullptr;
+        proto.h = layout;
         tables.assign(static_cast<size_t>(strips), proto);
     } catch (...) {
         std::free(bins);
         return Status::bad_alloc;
     }
-    for (int64_t s = 0; s < strips; ++s) tables[s].bins = bins + s * tsize;
+    for (int64_t s = 0; s < strips; ++s) {
+        tables[s].bins = tables[s].h.bins = bins + s * words;
+        tables[s].h.sub = reinterpret_cast<uint16_t*>(bins + s * words + tsize);
+    }
     parallel_for(strips, nthreads, [&](int64_t s) {
         const int64_t r0 = rows * s / strips, r1 = rows * (s + 1) / strips;
         scan_strip<T>(gt, pred, fast, r0, r1, tables[s]);
     });
     Status st = Status::ok;
     if constexpr (sizeof(T) == 1) {
-        for (int64_t g = 0; g < 256 && st == Status::ok; ++g) {
-            if (g == ignore) continue;
-            for (int64_t p = 0; p < 256; ++p) {
+        // Rows of the table: the matrix's, the dropped (ignored) one, and out-of-range
+        // values (rows >= K or columns >= K): invalid_value if any is non-empty.
+        const int64_t nrows = layout.size / layout.stride, stride = layout.stride;
+        for (int64_t g = 0; g < nrows && st == Status::ok; ++g) {
+            if (g == layout.drop) continue;
+            for (int64_t p = 0; p < stride; ++p) {
                 uint64_t v = 0;
-                for (int64_t s = 0; s < strips; ++s) v += tables[s].bins[g << 8 | p];
+                for (int64_t s = 0; s < strips; ++s) v += tables[s].bins[g * stride + p];
                 if (!v) continue;
                 if (g >= k || p >= k) {
                     st = Status::invalid_value;
-                    err.kind = g >= k ? 0 : 1;
-                    err.value = g >= k ? g : p;
+                    find_invalid<T>(gt, pred, k, ignore, err);
                     break;
                 }
                 out[g * k + p] = static_cast<int64_t>(v);

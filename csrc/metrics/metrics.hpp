@@ -22,16 +22,25 @@
 // with ctz), so the cost follows the number of changes, not of pixels. (A
 // "whole block is one pair" test was slower: with 80-pixel regions most 32-pixel
 // blocks hold a change.) A block with more than W/4 changes (noise-like maps) is
-// counted with a plain increment per pixel instead: consecutive pixels then rarely
-// share a bin, and the cost is the L2-resident table's (measured: 13 ms for two
-// 4000 x 4000 uniform-noise maps, where a bare `bins[g << 8 | p]++` loop takes
-// 22-25 ms and one read of both maps 1.2 ms; regions: 1.3 ms). uint8 pairs are
-// counted into a full 256 x 256 table and folded to K x K after the scan (values
-// >= K show up as non-zero bins outside it: invalid_value, no check per pixel);
-// uint16 / uint32 maps check values at each run flush. ignore_index drops the
-// pixels whose ground truth equals it. Threads take horizontal strips, each into
-// its own uint32 table (a strip has < 2^32 pixels), summed in strip order into
-// int64: the result does not depend on the thread count.
+// counted with a plain increment per pixel instead: its bin indices are computed in
+// 16-bit vector lanes (row * stride + col, HistU8) and pixel j is added to uint16
+// sub-table j % 2, flushed into the uint32 totals every <= 65535 increments. The
+// compact layout ((K + 2) x (K + 1) bins for K <= 254, rows/columns past K catching
+// ignored and out-of-range values without a per-pixel branch) keeps a sub-table in
+// L1 (45 KB for K = 150). Measured on two 4000 x 4000 uniform-noise maps, K = 150
+// (Zen 5, machine shared with other jobs, best of 15-25): the former 256 x 256
+// uint32 table 14-17 ms; this path 6.6-7.2 ms, the same as a bare
+// `++bins[idx[i]]` loop over precomputed indices in one process (6.7 ms, ~0.42 ns
+// per increment: the floor of any scatter histogram; 1, 2 or 4 sub-tables, uint16
+// or uint32 counters and batching the indices of several blocks all measured within
+// noise of it); reading both maps once (np.count_nonzero) 1.1-1.3 ms. One
+// increment per pixel is ~5x a read of the pixel, so "within 2x of one read" is out
+// of reach for noise; region maps (1.2 ms) meet it through run merging. Values >= K
+// other than the ignored ground truth show up as non-empty bins outside the K x K
+// part (invalid_value); uint16 / uint32 maps check values at each run flush. Threads
+// take horizontal strips, each into its own tables (a strip has < 2^31 pixels:
+// uint32 totals), summed in strip order into int64: the result does not depend on
+// the thread count.
 //
 // BOUNDARY (boundary). Cheng et al., "Boundary IoU: Improving Object-Centric Image
 // Segmentation Evaluation", CVPR 2021. Their reference (mask_to_boundary) pads the
@@ -56,7 +65,8 @@
 // LIMITS. Sizes are int64; dense masks have < 2^63 pixels; K * K <= 2^31; a row
 // of a confusion scan has < 2^31 pixels (overflow otherwise).
 // Variants: scalar (SWAR, the reference), avx2, avx512 for count_pair, hist_u8
-// and boundary_column (the per-row column step, vectorized by the compiler in each
+// (change masks and the 16-bit bin indices of noise blocks), flush_sub and
+// boundary_column (the per-row column step, vectorized by the compiler in each
 // ISA region); the rest is plain C++.
 #pragma once
 #include <cstdint>
@@ -74,17 +84,47 @@ struct Run {
     uint64_t len = 0;
 };
 
+// The pair table of a uint8 confusion scan (one per strip). A pair (g, p) goes to
+// bin index(g, p) = row(g) * stride + col(p) with
+//   row(g) = drop        if g == ign (the ignored ground truth: a row dropped at the end)
+//          = min(g, rmax) otherwise,   col(p) = min(p, cmax).
+// Compact layout (K <= 254): stride K + 1, drop = K, rmax = K + 1, cmax = K: rows
+// 0..K-1 are the matrix, row K the ignored pixels, row K + 1 and column K collect
+// out-of-range values (invalid_value when non-empty), (K + 2)(K + 1) bins (22,952 for
+// K = 150: 45 KB of uint16). Full layout (K >= 255): the identity, 256 x 256. Every
+// index fits in 16 bits, so vector code computes them with 16-bit lanes.
+// Merged runs are added to `bins` (uint32 totals); single pixels of noise-like blocks
+// are counted in kSub interleaved uint16 sub-tables (`sub`, kSub * size), so that two
+// nearby increments of one bin do not wait for each other, and the table is small
+// enough for L1/L2. A sub-table takes at most kFlushAt increments between flushes
+// into `bins` (`pending` counts them): a uint16 counter cannot wrap.
+struct HistU8 {
+    static constexpr int kSub = 2;
+    static constexpr int64_t kFlushAt = 65535;
+    uint32_t* bins = nullptr;
+    uint16_t* sub = nullptr;
+    int64_t size = 0;     // bins per table (rows * stride)
+    int64_t pending = 0;  // increments into each sub-table since the last flush
+    uint32_t stride = 256, drop = 256, rmax = 255, cmax = 255, ign = 256;  // ign = 256: none
+    uint32_t index(uint32_t g, uint32_t p) const noexcept {
+        return (g == ign ? drop : (g < rmax ? g : rmax)) * stride + (p < cmax ? p : cmax);
+    }
+};
+
 // ---- per-ISA kernels (kernels.inl) ------------------------------------------------
 // count_pair: over n bytes of a and b: out[0] += sum(a & b), out[1] += sum(a),
 // out[2] += sum(b); *or_acc |= every byte of a and b (for the 0/1 check).
-// hist_u8: adds the pairs (g[i] << 8 | p[i]) for i < n to bins (65536 uint32),
-// merging runs through `run` (flush: bins[run.key] += run.len).
+// hist_u8: counts the pairs (g[i], p[i]) for i < n into h, merging runs through
+// `run` (key g << 8 | p; flush: h.bins[h.index(g, p)] += run.len). The caller adds
+// the last run and h's sub-tables (flush_sub) after the last call.
+// flush_sub: h.bins += every sub-table, sub-tables zeroed, pending = 0.
 // boundary_column: one column step of the boundary scan (see BOUNDARY): for each of
 // n rows, lz[r] = c where v[r] == 0 (every row when v is null), then
 // b[r] = m[r] & (lz[r] >= limit).
 #define MC_METRICS_KERNELS                                                                             \
     void count_pair(const uint8_t* a, const uint8_t* b, int64_t n, uint64_t out[3], uint8_t* or_acc); \
-    void hist_u8(const uint8_t* g, const uint8_t* p, int64_t n, uint32_t* bins, Run& run);            \
+    void hist_u8(const uint8_t* g, const uint8_t* p, int64_t n, HistU8& h, Run& run);                 \
+    void flush_sub(HistU8& h);                                                                        \
     void boundary_column(const uint8_t* v, const uint8_t* m, int32_t* lz, int64_t n, int32_t c, int32_t limit, \
                          uint8_t* b);
 namespace scalar { MC_METRICS_KERNELS }
@@ -96,19 +136,20 @@ namespace avx512 { MC_METRICS_KERNELS }
 
 struct Kernels {
     void (*count_pair)(const uint8_t*, const uint8_t*, int64_t, uint64_t*, uint8_t*);
-    void (*hist_u8)(const uint8_t*, const uint8_t*, int64_t, uint32_t*, Run&);
+    void (*hist_u8)(const uint8_t*, const uint8_t*, int64_t, HistU8&, Run&);
+    void (*flush_sub)(HistU8&);
     void (*boundary_column)(const uint8_t*, const uint8_t*, int32_t*, int64_t, int32_t, int32_t, uint8_t*);
 };
 
 inline const Kernels& kernels() noexcept {
 #if defined(MC_X86_64)
-    static const Kernels table[kIsaCount] = {{scalar::count_pair, scalar::hist_u8, scalar::boundary_column},
-                                             {avx2::count_pair, avx2::hist_u8, avx2::boundary_column},
-                                             {avx512::count_pair, avx512::hist_u8, avx512::boundary_column}};
+    static const Kernels table[kIsaCount] = {{scalar::count_pair, scalar::hist_u8, scalar::flush_sub, scalar::boundary_column},
+                                             {avx2::count_pair, avx2::hist_u8, avx2::flush_sub, avx2::boundary_column},
+                                             {avx512::count_pair, avx512::hist_u8, avx512::flush_sub, avx512::boundary_column}};
 #else
-    static const Kernels table[kIsaCount] = {{scalar::count_pair, scalar::hist_u8, scalar::boundary_column},
-                                             {scalar::count_pair, scalar::hist_u8, scalar::boundary_column},
-                                             {scalar::count_pair, scalar::hist_u8, scalar::boundary_column}};
+    static const Kernels table[kIsaCount] = {{scalar::count_pair, scalar::hist_u8, scalar::flush_sub, scalar::boundary_column},
+                                             {scalar::count_pair, scalar::hist_u8, scalar::flush_sub, scalar::boundary_column},
+                                             {scalar::count_pair, scalar::hist_u8, scalar::flush_sub, scalar::boundary_column}};
 #endif
     return table[static_cast<int>(current_isa())];
 }

@@ -20,6 +20,9 @@ struct V {
         const uint64_t t = (x | ((x & lo) + lo)) & hi;
         return ((t >> 7) * 0x0102040810204080ull) >> 56;
     }
+    static void index(const uint8_t* g, const uint8_t* p, const HistU8& h, uint16_t* out) {
+        for (int64_t j = 0; j < kWidth; ++j) out[j] = static_cast<uint16_t>(h.index(g[j], p[j]));
+    }
 };
 #include "kernels.inl"
 }  // namespace maskcore::metrics::scalar
