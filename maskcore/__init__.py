@@ -7,6 +7,9 @@ thin API. Modules:
   :func:`encode`, :func:`decode`, :func:`area`, :func:`bbox`, :func:`iou`,
   :func:`merge`, and the Kaggle / row-run dialects.
 - :mod:`maskcore.coco` — a drop-in replacement for ``pycocotools.mask``.
+- :mod:`maskcore.raster` — polygon rasterization with a declared rule (center, coco,
+  inclusive, touched): :func:`rasterize`, :func:`rasterize_rle`, :func:`paint`,
+  :func:`paint_many`, :func:`paint_mask`, :func:`stroke`, :func:`draw_rgb`.
 
 Instruction sets: the widest the CPU supports is used; ``MASKCORE_ISA=scalar``
 (or ``avx2``, ``avx512``) in the environment, :func:`set_isa` or the
@@ -23,6 +26,7 @@ import warnings
 from . import _core
 from . import _validate as _v
 from .rle import RLE, RLEBatch, area, bbox, decode, encode, iou, merge
+from .raster import draw_rgb, paint, paint_many, paint_mask, rasterize, rasterize_rle, stroke
 from . import coco, rle  # noqa: E402,F401  (maskcore.coco and maskcore.rle as attributes)
 
 __version__ = "0.1.0"
@@ -36,6 +40,13 @@ __all__ = [
     "bbox",
     "iou",
     "merge",
+    "rasterize",
+    "rasterize_rle",
+    "paint",
+    "paint_many",
+    "paint_mask",
+    "stroke",
+    "draw_rgb",
     "available_isas",
     "get_isa",
     "set_isa",

@@ -241,3 +241,107 @@ def coco_polygons(polys, name: str = "polygons", nested: bool = True) -> tuple[n
     np.cumsum([a.shape[0] for a in arrs], out=offsets[1:])
     flat = np.concatenate(arrs) if arrs else np.zeros(0, np.float64)
     return flat, offsets
+
+
+# ---- raster
+RASTER_RULES = ("center", "coco", "inclusive", "touched")
+_RULE_CODES = {"center": 0, "touched": 1, "inclusive": 2, "coco": -1}
+_FILL_CODES = {"evenodd": 0, "nonzero": 1}
+RASTER_MAX_COORDINATE = 2.0**40
+
+
+def choice(value, options, name: str):
+    """``value`` if it is one of ``options`` (strings), else ValueError naming them."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name}: expected one of {', '.join(repr(o) for o in options)}, got {_describe(value)}")
+    return value
+
+
+def raster_rule(rule) -> int:
+    """``rule=`` as the kernel's code (-1 for "coco")."""
+    return _RULE_CODES[choice(rule, RASTER_RULES, "rule")]
+
+
+def fill_rule(value) -> int:
+    return _FILL_CODES[choice(value, tuple(_FILL_CODES), "fill_rule")]
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+
+def raster_polygons(polygons, name: str = "polygons") -> tuple[np.ndarray, np.ndarray]:
+    """The parts of one object as (flat float64 x0, y0, ..., int64 part offsets).
+
+    Accepts a COCO flat list ``[x0, y0, x1, y1, ...]`` (one part), an ``(N, 2)`` or
+    flat 1-D array (one part), or a list of those (parts; a list of lists is always
+    read as parts, COCO's segmentation convention). Empty input gives no parts.
+    Raises TypeError for non-numbers, ValueError for odd lengths, ragged rows, NaN,
+    inf or ``|v| > 2**40``.
+    """
+    if isinstance(polygons, np.ndarray):
+        return _finite(*coco_polygons([polygons], name, nested=False), name)
+    if not isinstance(polygons, (list, tuple)):
+        raise TypeError(f"{name}: expected a flat list x0, y0, x1, y1, ..., an (N, 2) array or a list of "
+                        f"those, got {type(polygons).__name__}")
+    if len(polygons) and _is_number(polygons[0]):
+        return _finite(*coco_polygons([polygons], name, nested=False), name)
+    packed = _core_pack(polygons) if isinstance(polygons, list) else None
+    if packed is None:
+        packed = coco_polygons(polygons, name, nested=True)
+    return _finite(*packed, name)
+
+
+def _core_pack(parts):
+    from . import _core
+    return _core.coco_poly_pack(parts)
+
+
+def _finite(flat: np.ndarray, offsets: np.ndarray, name: str):
+    bad = ~(np.abs(flat) <= RASTER_MAX_COORDINATE)
+    if bad.any():
+        i = int(np.argmax(bad))
+        part = int(np.searchsorted(offsets, i, side="right")) - 1
+        j = i - int(offsets[part])
+        raise ValueError(f"{name}: part {part} point {j // 2} has {'xy'[j % 2]} = {flat[i]!r}; "
+                         f"expected a finite coordinate with |v| <= 2**40")
+    return flat, offsets
+
+
+def label_map(arr, name: str = "label_map") -> np.ndarray:
+    """A writable 2D unsigned-integer array (uint8/16/32/64), any layout."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"{name}: expected a numpy array, got {type(arr).__name__}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name}: expected a 2D array, got shape {arr.shape}")
+    if arr.dtype.kind != "u":
+        raise TypeError(f"{name}: expected a uint8, uint16, uint32 or uint64 array, got dtype {arr.dtype}")
+    if not arr.flags.writeable:
+        raise ValueError(f"{name}: array is read-only")
+    return arr
+
+
+def label_value(value, dtype, name: str = "label") -> int:
+    """An int that ``dtype`` (integer or bool) holds, as its unsigned bit pattern."""
+    v = integer(value, name) if not isinstance(value, (bool, np.bool_)) else int(value)
+    dtype = np.dtype(dtype)
+    lo, hi = (0, 1) if dtype == np.bool_ else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+    if not lo <= v <= hi:
+        raise OverflowError(f"{name}: {v} does not fit {dtype} ([{lo}, {hi}])")
+    return v % (1 << (8 * dtype.itemsize))
+
+
+def locked_labels(locked, dtype, name: str = "locked") -> np.ndarray:
+    """``locked=`` (None or an iterable of ints) as a sorted uint64 array of values ``dtype`` holds."""
+    if locked is None:
+        return np.zeros(0, np.uint64)
+    if isinstance(locked, (str, bytes)) or not hasattr(locked, "__iter__"):
+        raise TypeError(f"{name}: expected an iterable of labels, got {_describe(locked)}")
+    hi = np.iinfo(dtype).max
+    vals = sorted({integer(v, f"{name} value") for v in (locked.ravel().tolist() if isinstance(locked, np.ndarray) else locked)})
+    return np.array([v for v in vals if 0 <= v <= hi], np.uint64)
+
+
+def paint_mode(mode) -> bool:
+    """``mode=`` ("over" or "under") as the kernel's flag: True for "over"."""
+    return choice(mode, ("over", "under"), "mode") == "over"

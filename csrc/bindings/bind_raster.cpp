@@ -6,14 +6,17 @@
 // are re-checked here (O(n)), the coordinates by the kernel.
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../raster/coco_poly.hpp"
+#include "../raster/scan.hpp"
 #include "../rle/rle.hpp"
 #include "buffers.hpp"
 
 namespace maskcore::py_bind {
 namespace {
+using raster::Parts;
 
 struct Polygons {
     Span<double> xy;
@@ -162,9 +165,195 @@ py::object coco_poly_pack(const py::handle& polys) {
     return py::make_tuple(xy, offsets);
 }
 
+
+// ---- scanline rules (scan.hpp) ------------------------------------------------------------
+// Any 2D integer array as a View2D of the unsigned type of its width; f(view) runs it.
+template <class F>
+auto with_view(py::array& a, const char* name, F&& f) {
+    MC_REQUIRE(a.ndim() == 2, std::string(name) + ": expected a 2D array");
+    MC_REQUIRE(a.writeable(), std::string(name) + ": array is read-only");
+    const char kind = a.dtype().kind();
+    MC_REQUIRE(kind == 'u' || kind == 'i' || kind == 'b', std::string(name) + ": expected an integer array");
+    const int64_t isz = a.itemsize();
+    MC_REQUIRE(a.strides(0) % isz == 0 && a.strides(1) % isz == 0, std::string(name) + ": unaligned strides");
+    auto view = [&](auto t) {
+        using T = decltype(t);
+        return View2D<T>{static_cast<T*>(a.mutable_data()), a.shape(0), a.shape(1), a.strides(0) / isz,
+                         a.strides(1) / isz};
+    };
+    switch (isz) {
+        case 1: return f(view(uint8_t{}));
+        case 2: return f(view(uint16_t{}));
+        case 4: return f(view(uint32_t{}));
+        default: MC_REQUIRE(isz == 8, std::string(name) + ": unsupported item size"); return f(view(uint64_t{}));
+    }
+}
+
+Parts parts_of(const Polygons& p) { return raster::Parts{p.xy.data, p.offsets.data, p.n}; }
+
+[[noreturn]] void raise_scan(Status s, const std::string& what) {
+    if (s == Status::invalid_value)
+        raise(s, what + ": expected finite coordinates with |v| <= 2**40");
+    if (s == Status::overflow) raise(s, what + ": image too large (height and width must be < 2**31)");
+    raise(s, what + ": rasterization failed");
+}
+
+// Paints the parts into img (lock rule, scan.hpp) under `rule` / `fill`.
+void raster_paint(const py::array& xy, const py::array& offsets, py::array& img, int rule, int fill, uint64_t value,
+                  bool over, const py::array& locked) {
+    const Polygons p = polygons(xy, offsets, 0, 0);
+    const Span<uint64_t> lk = span<uint64_t>(locked, "locked");
+    MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
+    with_view(img, "label_map", [&](auto v) {
+        using T = std::remove_pointer_t<decltype(v.data)>;
+        raster::PaintRows<T> sink(v, static_cast<T>(value), over, lk.data, lk.size);
+        ErrorInfo err;
+        Status s;
+        {
+            py::gil_scoped_release nogil;
+            s = raster::polygon_rows(parts_of(p), v.rows, v.cols, static_cast<raster::Rule>(rule),
+                                     static_cast<raster::FillRule>(fill), sink, err);
+        }
+        if (s != Status::ok) raise_scan(s, "polygons");
+        return 0;
+    });
+}
+
+// Many objects in one call: object j is parts [item_parts[j], item_parts[j + 1]) with
+// label labels[j]; objects are painted in the sequence `order`.
+void raster_paint_many(const py::array& xy, const py::array& offsets, const py::array& item_parts,
+                       const py::array& labels, const py::array& order, py::array& img, int rule, int fill, bool over,
+                       const py::array& locked) {
+    const Polygons p = polygons(xy, offsets, 0, 0);
+    const Span<int64_t> ip = span<int64_t>(item_parts, "item_parts");
+    const Span<uint64_t> lab = span<uint64_t>(labels, "labels");
+    const Span<int64_t> ord = span<int64_t>(order, "order");
+    const Span<uint64_t> lk = span<uint64_t>(locked, "locked");
+    const int64_t m = lab.size;
+    MC_REQUIRE(ip.size == m + 1 && ip.data[0] == 0 && ip.data[m] == p.n, "item_parts: expected m + 1 part offsets");
+    for (int64_t j = 0; j < m; ++j) MC_REQUIRE(ip.data[j] <= ip.data[j + 1], "item_parts: expected non-decreasing");
+    for (int64_t j = 0; j < ord.size; ++j) MC_REQUIRE(ord.data[j] >= 0 && ord.data[j] < m, "order: out of range");
+    MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
+    with_view(img, "label_map", [&](auto v) {
+        using T = std::remove_pointer_t<decltype(v.data)>;
+        ErrorInfo err;
+        Status s = Status::ok;
+        int64_t j = 0;
+        {
+            py::gil_scoped_release nogil;
+            for (; j < ord.size; ++j) {
+                const int64_t it = ord.data[j];
+                raster::PaintRows<T> sink(v, static_cast<T>(lab.data[it]), over, lk.data, lk.size);
+                raster::Parts parts{p.xy.data, p.offsets.data + ip.data[it], ip.data[it + 1] - ip.data[it]};
+                s = raster::polygon_rows(parts, v.rows, v.cols, static_cast<raster::Rule>(rule),
+                                         static_cast<raster::FillRule>(fill), sink, err);
+                if (s != Status::ok) break;
+            }
+        }
+        if (s != Status::ok) raise_scan(s, "items[" + std::to_string(ord.data[j]) + "]");
+        return 0;
+    });
+}
+
+// COCO counts of the parts (one object) under `rule` / `fill`.
+py::array raster_rle(const py::array& xy, const py::array& offsets, int64_t h, int64_t w, int rule, int fill) {
+    const Polygons p = polygons(xy, offsets, h, w);
+    MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
+    auto run = [&](auto t) -> py::array {
+        using T = decltype(t);
+        raster::RleRows<T> sink(h, w);
+        RunBuf<T> counts;
+        ErrorInfo err;
+        Status s;
+        {
+            py::gil_scoped_release nogil;
+            s = raster::polygon_rows(parts_of(p), h, w, static_cast<raster::Rule>(rule),
+                                     static_cast<raster::FillRule>(fill), sink, err);
+            if (s == Status::ok) s = sink.finish(counts);
+        }
+        if (s != Status::ok) raise_scan(s, "polygons");
+        return adopt(counts);
+    };
+    return fits_u32(h, w) ? run(uint32_t{}) : run(uint64_t{});
+}
+
+// A thick polyline (xy: 2n values) of diameter `width`, lock rule.
+void stroke_paint(const py::array& xy, py::array& img, double width, uint64_t value, bool over,
+                  const py::array& locked) {
+    const Span<double> pts = span<double>(xy, "points");
+    MC_REQUIRE(pts.size % 2 == 0, "points: expected x, y pairs");
+    const Span<uint64_t> lk = span<uint64_t>(locked, "locked");
+    with_view(img, "label_map", [&](auto v) {
+        using T = std::remove_pointer_t<decltype(v.data)>;
+        raster::PaintRows<T> sink(v, static_cast<T>(value), over, lk.data, lk.size);
+        ErrorInfo err;
+        Status s;
+        {
+            py::gil_scoped_release nogil;
+            s = raster::stroke_rows(pts.data, pts.size / 2, width, v.rows, v.cols, sink, err);
+        }
+        if (s == Status::invalid_argument) raise(s, "width: expected a finite width >= 0");
+        if (s != Status::ok) raise_scan(s, "points");
+        return 0;
+    });
+}
+
+// Writes `color` into the (h, w, channels) image where the parts are.
+void raster_color(const py::array& xy, const py::array& offsets, py::array& img, const py::array& color, int rule,
+                  int fill) {
+    const Polygons p = polygons(xy, offsets, 0, 0);
+    MC_REQUIRE(img.ndim() == 3 && img.writeable(), "image: expected a writeable (H, W, C) array");
+    MC_REQUIRE(color.ndim() == 1 && color.shape(0) == img.shape(2) && color.dtype().is(img.dtype()) &&
+                   (color.flags() & py::array::c_style),
+               "color: expected one value per channel, in the image's dtype");
+    MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
+    const int64_t isz = img.itemsize();
+    for (int d = 0; d < 3; ++d) MC_REQUIRE(img.strides(d) % isz == 0, "image: unaligned strides");
+    auto run = [&](auto t) {
+        using T = decltype(t);
+        raster::ColorRows<T> sink(static_cast<T*>(img.mutable_data()), img.strides(0) / isz, img.strides(1) / isz,
+                                  img.strides(2) / isz, img.shape(2), static_cast<const T*>(color.data()));
+        ErrorInfo err;
+        Status s;
+        {
+            py::gil_scoped_release nogil;
+            s = raster::polygon_rows(parts_of(p), img.shape(0), img.shape(1), static_cast<raster::Rule>(rule),
+                                     static_cast<raster::FillRule>(fill), sink, err);
+        }
+        if (s != Status::ok) raise_scan(s, "polygons");
+    };
+    switch (isz) {
+        case 1: run(uint8_t{}); break;
+        case 2: run(uint16_t{}); break;
+        case 4: run(uint32_t{}); break;
+        case 8: run(uint64_t{}); break;
+        default: MC_REQUIRE(false, "image: unsupported item size");
+    }
+}
+
+// The lock rule for the pixels where `mask` (uint8 view, same shape) is non-zero.
+void paint_mask_(py::array& img, const py::array& mask, uint64_t value, bool over, const py::array& locked) {
+    const View2D<const uint8_t> m = const_view(mask, "mask");
+    const Span<uint64_t> lk = span<uint64_t>(locked, "locked");
+    with_view(img, "label_map", [&](auto v) {
+        using T = std::remove_pointer_t<decltype(v.data)>;
+        MC_REQUIRE(m.rows == v.rows && m.cols == v.cols, "mask: expected the label map's shape");
+        py::gil_scoped_release nogil;
+        raster::paint_mask<T>(v, m, static_cast<T>(value), over, lk.data, lk.size);
+        return 0;
+    });
+}
+
 }  // namespace
 
 void bind_raster(py::module_& m) {
+    m.attr("raster_max_coordinate") = raster::kMaxCoordinate;
+    m.def("raster_paint", &raster_paint);
+    m.def("raster_paint_many", &raster_paint_many);
+    m.def("raster_rle", &raster_rle);
+    m.def("raster_color", &raster_color);
+    m.def("stroke_paint", &stroke_paint);
+    m.def("paint_mask", &paint_mask_);
     m.attr("coco_poly_max_coordinate") = raster::kCocoMaxCoordinate;
     m.def("coco_poly_strings", &coco_poly_strings, py::arg("xy"), py::arg("offsets"), py::arg("height"),
           py::arg("width"), py::arg("name"), py::arg("nested"));
