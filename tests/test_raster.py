@@ -96,9 +96,12 @@ def test_touched_matches_shapely():
 def test_inclusive_matches_cv2_fillpoly():
     cv2 = pytest.importorskip("cv2")
     rng = np.random.default_rng(1)
-    for t in range(800):
+    for t in range(900):
         h, w = rng.integers(1, 40, 2)
-        parts = [np.stack([rng.integers(0, w, k), rng.integers(0, h, k)], 1)
+        spread = (0, 1, 10, 1000)[t % 4]  # inside the image, then far outside (clipped edges)
+        parts = [np.stack([rng.integers(-spread * w, (spread + 1) * w, k),
+                           rng.integers(-spread * h, (spread + 1) * h, k)], 1) if spread else
+                 np.stack([rng.integers(0, w, k), rng.integers(0, h, k)], 1)
                  for k in rng.integers(1, 9, rng.integers(1, 3))]
         m = np.zeros((h, w), np.uint8)
         cv2.fillPoly(m, [p.astype(np.int32) for p in parts], 1, lineType=8)

@@ -252,11 +252,10 @@ bool cv_clip_line(int64_t width, int64_t height, int64_t& x1, int64_t& y1, int64
     return (c1 | c2) == 0;
 }
 
-// Pixels of OpenCV's 8-connected line (x1, y1) -> (x2, y2), as row << 32 | column keys.
-bool cv_line(int64_t x1, int64_t y1, int64_t x2, int64_t y2, int64_t h, int64_t w, RunBuf<uint64_t>& out) noexcept {
-    const bool outside = x1 < 0 || x1 >= w || x2 < 0 || x2 >= w || y1 < 0 || y1 >= h || y2 < 0 || y2 >= h;
-    if (outside && !cv_clip_line(w, h, x1, y1, x2, y2)) return true;
-    if (x2 < x1) {  // walked from the left end
+// Pixels of OpenCV's 8-connected line between two points inside the image (already
+// clipped), walked from the left end, as row << 32 | column keys.
+bool cv_line(int64_t x1, int64_t y1, int64_t x2, int64_t y2, RunBuf<uint64_t>& out) noexcept {
+    if (x2 < x1) {
         std::swap(x1, x2);
         std::swap(y1, y2);
     }
@@ -266,7 +265,7 @@ bool cv_line(int64_t x1, int64_t y1, int64_t x2, int64_t y2, int64_t h, int64_t 
     auto put = [&](int64_t x, int64_t y) {
         out.push_unchecked((static_cast<uint64_t>(y) << 32) | static_cast<uint64_t>(x));
     };
-    if (ady > dx) {
+    if (ady > dx) {  // y-major: x = x1 + ceil(j dx / ady - 1/2)
         for (int64_t j = 0; j <= ady; ++j)
             put(x1 + static_cast<int64_t>(ceil_div(static_cast<i128>(2) * j * dx - ady, 2 * ady)), y1 + sy * j);
     } else if (dx == 0) {
@@ -407,18 +406,29 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 const int64_t y0 = static_cast<int64_t>(std::nearbyint(xy[2 * i0 + 1]));
                 const int64_t x1 = static_cast<int64_t>(std::nearbyint(xy[2 * i1]));
                 const int64_t y1 = static_cast<int64_t>(std::nearbyint(xy[2 * i1 + 1]));
-                if (!cv_line(x0, y0, x1, y1, h, w, scan.pixels)) return Status::bad_alloc;
+                // The outline: clipLine, then the walk (OpenCV ignores clipLine's verdict for
+                // the fill edge below but draws nothing when it says "outside").
+                int64_t tx0 = x0, ty0 = y0, tx1 = x1, ty1 = y1;
+                const bool outside = tx0 < 0 || tx0 >= w || tx1 < 0 || tx1 >= w || ty0 < 0 || ty0 >= h ||
+                                     ty1 < 0 || ty1 >= h;
+                const bool visible = !outside || cv_clip_line(w, h, tx0, ty0, tx1, ty1);
+                if (visible && !cv_line(tx0, ty0, tx1, ty1, scan.pixels)) return Status::bad_alloc;
                 if (y0 == y1) continue;
+                // The fill edge runs through the clipped end points (OpenCV >= 4.8, PR #23076),
+                // extended to the original rows: x(r) = cx0 + (r - cy0) dx.
+                const int64_t cy0 = outside && ty0 != ty1 ? ty0 : y0, cy1 = outside && ty0 != ty1 ? ty1 : y1;
+                const int64_t cx0 = tx0 * 65536, cx1 = tx1 * 65536;
                 const bool down = y1 > y0;
-                const int64_t yu = down ? y0 : y1, yl = down ? y1 : y0, xu = down ? x0 : x1;
+                const int64_t yu = down ? y0 : y1, yl = down ? y1 : y0;
                 const int64_t rb = std::max<int64_t>(yu, 0), re = std::min<int64_t>(yl, h);
                 if (rb >= re) continue;
                 IEdge e;
                 e.r_begin = rb;
                 e.r_end = re;
                 e.dir = down ? 1 : -1;
-                e.dx = (x1 - x0) * 65536 / (y1 - y0);
-                e.x = static_cast<int64_t>(static_cast<i128>(xu) * 65536 + static_cast<i128>(rb - yu) * e.dx);
+                e.dx = static_cast<int64_t>(static_cast<i128>(cx1 - cx0) / (cy1 - cy0));
+                const int64_t ax = down ? cx0 : cx1, ay = down ? cy0 : cy1;
+                e.x = static_cast<int64_t>(static_cast<i128>(ax) + static_cast<i128>(rb - ay) * e.dx);
                 if (!scan.edges.push(e)) return Status::bad_alloc;
             }
         }

@@ -20,12 +20,14 @@
 //              closed filled region or any edge: the centre spans of the fill rule,
 //              united with every square each closed edge segment touches (a square
 //              with no edge point is wholly in or out, and its centre says which).
-//   inclusive  cv2.fillPoly(img, pts, lineType=8) for integer vertices, which are
-//              pixel centres here: the 8-connected line of every edge (OpenCV's
-//              LineIterator: clipped to the image by clipLine's integer arithmetic,
-//              walked from the left end, the minor coordinate ceil(j d/D - 1/2)) and
-//              OpenCV's FillEdgeCollection spans (x in 16.16 fixed point, step
-//              trunc((dx << 16) / dy), rows y0 <= y < y1, span [ceil(xa), floor(xb)]).
+//   inclusive  cv2.fillPoly(img, pts, lineType=8) (OpenCV >= 4.8) for integer vertices,
+//              which are pixel centres here: the 8-connected line of every edge
+//              (OpenCV's LineIterator: an edge with an end outside the image is first cut
+//              by clipLine's integer arithmetic, then walked from its left end with the
+//              minor coordinate ceil(j d / D - 1/2)) and OpenCV's FillEdgeCollection
+//              spans: x in 16.16 fixed point along the line through the CLIPPED end
+//              points (PR #23076), step trunc((dx << 16) / dy), rows y0 <= y < y1 of the
+//              original edge, span [ceil(xa), floor(xb)] between consecutive crossings.
 //              Non-integer vertices are first rounded to the nearest integer (ties to
 //              even). Non-zero winding uses the same crossings, spans from where the
 //              winding leaves 0 to where it returns.
