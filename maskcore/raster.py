@@ -52,6 +52,8 @@ from .rle import RLE, _OR
 __all__ = ["rasterize", "rasterize_rle", "paint", "paint_many", "paint_mask", "stroke", "draw_rgb"]
 
 _NO_LOCKS = np.zeros(0, np.uint64)
+_RLE_RULES = {"center": 0, "touched": 1, "inclusive": 2, "coco": 3}
+_FILLS = {"evenodd": 0, "nonzero": 1}
 
 
 def _coco_rle(flat, offsets, h, w) -> RLE:
@@ -148,12 +150,18 @@ def rasterize_rle(polygons, height, width, *, rule="center", fill_rule="evenodd"
     >>> maskcore.rasterize_rle([1, 1, 4, 1, 4, 4, 1, 4], 6, 6).counts.tolist()
     [7, 3, 3, 3, 3, 3, 14]
     """
+    # Fast path: COCO JSON lists and plain sizes go to the kernel in one call.
+    code, fill = _RLE_RULES.get(rule) if isinstance(rule, str) else None, _FILLS.get(fill_rule) if isinstance(
+        fill_rule, str) else None
+    if code is not None and fill is not None and type(height) is int and type(width) is int and height >= 0 \
+            and width >= 0 and type(polygons) is list:
+        counts = _core.raster_rle_lists(polygons, height, width, code, fill)
+        if counts is not None:
+            return RLE._wrap(counts, height, width)
     h, w = _v.size(height, width)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)
-    if code < 0:
-        return _coco_rle(flat, offsets, h, w)
-    return RLE._wrap(_core.raster_rle(flat, offsets, h, w, code, fill), h, w)
+    return RLE._wrap(_core.raster_rle(flat, offsets, h, w, 3 if code < 0 else code, fill), h, w)
 
 
 def paint(label_map, polygons, label, *, rule="center", fill_rule="evenodd", mode="over", locked=None):

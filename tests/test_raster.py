@@ -131,7 +131,10 @@ def test_rle_equals_encode_of_dense(case, rule, fill):
     if rule == "coco":
         parts = [[min(max(v, -1e6), 1e6) for v in p] for p in parts]  # pycocotools' range
     dense = rasterize(parts, h, w, rule=rule, fill_rule=fill)
-    assert rasterize_rle(parts, h, w, rule=rule, fill_rule=fill) == maskcore.encode(dense)
+    want = maskcore.encode(dense)
+    assert rasterize_rle(parts, h, w, rule=rule, fill_rule=fill) == want  # lists: the one-call path
+    arrays = [np.asarray(p, np.float64) for p in parts]
+    assert rasterize_rle(arrays, h, w, rule=rule, fill_rule=fill) == want  # the validating path
 
 
 @given(small_case(max_side=16), st.sampled_from(["center", "inclusive", "touched"]))

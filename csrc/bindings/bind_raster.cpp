@@ -255,26 +255,150 @@ void raster_paint_many(const py::array& xy, const py::array& offsets, const py::
     });
 }
 
-// COCO counts of the parts (one object) under `rule` / `fill`.
-py::array raster_rle(const py::array& xy, const py::array& offsets, int64_t h, int64_t w, int rule, int fill) {
-    const Polygons p = polygons(xy, offsets, h, w);
-    MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
+// COCO counts of the parts (one object): rule 0..2 (scan.hpp; center and touched by
+// the column scan, inclusive by row toggles) or 3 (coco: each part by coco_poly.hpp,
+// unioned). T: uint32 when h * w < 2^32.
+template <class T>
+Status rle_counts(Parts p, int64_t h, int64_t w, int rule, int fill, RunBuf<T>& counts, ErrorInfo& err) noexcept {
+    if (rule == 3) {
+        if (p.n <= 1) {
+            if (p.n == 0) return counts.push(static_cast<T>(static_cast<uint64_t>(h) * static_cast<uint64_t>(w)))
+                                     ? Status::ok : Status::bad_alloc;
+            return raster::coco_polygon<T>(p.xy, p.offsets[1] / 2, h, w, counts, err);
+        }
+        thread_local RunBuf<T> parts_tl;
+        thread_local RunBuf<int64_t> ends_tl;
+        RunBuf<T>& parts = parts_tl;
+        RunBuf<int64_t>& ends = ends_tl;
+        parts.size = ends.size = 0;
+        for (int64_t i = 0; i < p.n; ++i) {
+            Status s = raster::coco_polygon<T>(p.xy + p.offsets[i], (p.offsets[i + 1] - p.offsets[i]) / 2, h, w,
+                                               parts, err);
+            if (s != Status::ok) {
+                err.index += p.offsets[i];
+                return s;
+            }
+            if (!ends.push(parts.size)) return Status::bad_alloc;
+        }
+        std::vector<const T*> ptrs(static_cast<size_t>(p.n));
+        std::vector<int64_t> lens(static_cast<size_t>(p.n));
+        for (int64_t i = 0; i < p.n; ++i) {
+            const int64_t b = i ? ends.data[i - 1] : 0;
+            ptrs[i] = parts.data + b;
+            lens[i] = ends.data[i] - b;
+        }
+        return rle::merge_runs<T>(ptrs.data(), lens.data(), p.n, false,
+                                  static_cast<uint64_t>(h) * static_cast<uint64_t>(w), counts);
+    }
+    if (rule == 2) {
+        raster::RleRows<T> sink(h, w);
+        Status s = raster::polygon_rows(p, h, w, raster::Rule::inclusive, static_cast<raster::FillRule>(fill), sink,
+                                        err);
+        return s == Status::ok ? sink.finish(counts) : s;
+    }
+    raster::RleCols<T> sink(h, w, counts);
+    Status s = raster::polygon_rows(p, h, w, static_cast<raster::Rule>(rule), static_cast<raster::FillRule>(fill),
+                                    sink, err, true);
+    return s == Status::ok ? sink.finish() : s;
+}
+
+[[noreturn]] void raise_rle(Status s, const Parts& p, int rule, const ErrorInfo& err, int64_t h, int64_t w) {
+    if (s == Status::invalid_value && err.index >= 0) {
+        int64_t part = 0;
+        while (part + 1 < p.n && p.offsets[part + 1] <= err.index) ++part;
+        const int64_t j = err.index - p.offsets[part];
+        raise(s, "polygons: part " + std::to_string(part) + " point " + std::to_string(j / 2) + " has " +
+                     (j % 2 ? "y" : "x") + " = " + std::string(py::str(py::float_(p.xy[err.index]))) +
+                     "; expected a finite coordinate with |v| <= " + (rule == 3 ? "2e8" : "2**40"));
+    }
+    if (s == Status::overflow)
+        raise(s, "size: " + std::to_string(h) + "x" + std::to_string(w) +
+                     (rule == 3 ? " pixels does not fit in int64" : ": height and width must be < 2**31"));
+    raise(s, "polygons: rasterization failed");
+}
+
+// Counts as a read-only numpy array (what maskcore.RLE holds), without a copy.
+template <class T>
+py::array readonly_counts(RunBuf<T>& counts) {
+    py::array a = adopt(counts);
+    py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+    return a;
+}
+
+py::array rle_of(Parts p, int64_t h, int64_t w, int rule, int fill) {
+    MC_REQUIRE(rule >= 0 && rule <= 3 && (fill == 0 || fill == 1), "rule: unknown");
+    MC_REQUIRE(h >= 0 && w >= 0, "size: expected non-negative height and width");
+    // Typical annotations (a few hundred coordinates) take about a microsecond: the GIL
+    // round trip would cost a sizeable part of that, so only larger inputs release it.
+    const bool release = p.n > 0 && p.offsets[p.n] > 512;
     auto run = [&](auto t) -> py::array {
         using T = decltype(t);
-        raster::RleRows<T> sink(h, w);
         RunBuf<T> counts;
         ErrorInfo err;
         Status s;
-        {
+        if (release) {
             py::gil_scoped_release nogil;
-            s = raster::polygon_rows(parts_of(p), h, w, static_cast<raster::Rule>(rule),
-                                     static_cast<raster::FillRule>(fill), sink, err);
-            if (s == Status::ok) s = sink.finish(counts);
+            s = rle_counts<T>(p, h, w, rule, fill, counts, err);
+        } else {
+            s = rle_counts<T>(p, h, w, rule, fill, counts, err);
         }
-        if (s != Status::ok) raise_scan(s, "polygons");
-        return adopt(counts);
+        if (s != Status::ok) raise_rle(s, p, rule, err, h, w);
+        return readonly_counts(counts);
     };
     return fits_u32(h, w) ? run(uint32_t{}) : run(uint64_t{});
+}
+
+py::array raster_rle(const py::array& xy, const py::array& offsets, int64_t h, int64_t w, int rule, int fill) {
+    const Polygons p = polygons(xy, offsets, h, w);
+    return rle_of(parts_of(p), h, w, rule, fill);
+}
+
+// Python lists straight to flat coordinates and part offsets, without numpy: a flat
+// list of float / int (one part) or a list of such lists (parts). Declines (false) on
+// anything else, odd lengths and ints beyond a double included; the caller then takes
+// the validating path, which explains what is wrong.
+bool parse_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs) {
+    xy.size = offs.size = 0;
+    if (!PyList_Check(obj) || !offs.push(0)) return false;
+    const Py_ssize_t n = PyList_GET_SIZE(obj);
+    auto number = [](PyObject* v, double& out) {
+        if (PyFloat_CheckExact(v)) {
+            out = PyFloat_AS_DOUBLE(v);
+            return true;
+        }
+        if (!PyLong_CheckExact(v)) return false;
+        out = PyLong_AsDouble(v);
+        if (out == -1.0 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return false;
+        }
+        return true;
+    };
+    auto flat = [&](PyObject* list) {
+        const Py_ssize_t k = PyList_GET_SIZE(list);
+        if (k % 2 || !xy.reserve_more(k)) return false;
+        for (Py_ssize_t j = 0; j < k; ++j)
+            if (!number(PyList_GET_ITEM(list, j), xy.data[xy.size++])) return false;
+        return offs.push(xy.size);
+    };
+    if (n == 0) return true;
+    PyObject* first = PyList_GET_ITEM(obj, 0);
+    if (PyFloat_CheckExact(first) || PyLong_CheckExact(first)) return flat(obj);
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        PyObject* part = PyList_GET_ITEM(obj, i);
+        if (!PyList_Check(part) || !flat(part)) return false;
+    }
+    return true;
+}
+
+// rasterize_rle's fast path: one call from the caller's lists to counts; None to decline.
+py::object raster_rle_lists(const py::handle& polys, int64_t h, int64_t w, int rule, int fill) {
+    thread_local RunBuf<double> xy_tl;
+    thread_local RunBuf<int64_t> offs_tl;
+    RunBuf<double>& xy = xy_tl;
+    RunBuf<int64_t>& offs = offs_tl;
+    if (!parse_parts(polys.ptr(), xy, offs)) return py::none();
+    return rle_of(Parts{xy.data, offs.data, offs.size - 1}, h, w, rule, fill);
 }
 
 // A thick polyline (xy: 2n values) of diameter `width`, lock rule.
@@ -351,6 +475,7 @@ void bind_raster(py::module_& m) {
     m.def("raster_paint", &raster_paint);
     m.def("raster_paint_many", &raster_paint_many);
     m.def("raster_rle", &raster_rle);
+    m.def("raster_rle_lists", &raster_rle_lists);
     m.def("raster_color", &raster_color);
     m.def("stroke_paint", &stroke_paint);
     m.def("paint_mask", &paint_mask_);

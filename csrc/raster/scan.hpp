@@ -46,16 +46,23 @@
 // crossing column with an insertion sort (nearly sorted from the previous row), the
 // fill rule applied while walking it. Cost O(edges log edges + rows x active + pixels).
 //
-// RLE. rle_from_rows turns row spans into COCO (column-major) counts without a dense
-// buffer: the columns where row r differs from row r - 1 (the symmetric difference of
+// RLE. center and touched scan the columns instead (x and y swapped): the spans of
+// column c are its runs, so the counts come out in order with no sort and no buffer
+// beyond one column's spans. Seen from the columns, the perturbation (eps, eps^2) puts
+// the scanline at x + eps and the centre at y + eps^2: an edge crosses column c iff
+// x0 <= c + .5 < x1, and a centre exactly on the crossing counts as below it iff the
+// edge's y does not grow with x (dy/dx <= 0; exact integer test on the snapped
+// coordinates). Both scans implement one point-in-polygon predicate, so
+// rasterize_rle == encode(rasterize) (tested for every rule).
+// inclusive is not symmetric in x and y; RleRows turns its row spans into counts:
+// the columns where row r differs from row r - 1 (the symmetric difference of
 // two sorted span lists: merge their end points) each give a toggle at linear index
 // c * h + r; toggles are sorted by column (counting sort when the column range is
 // small, else std::sort; stable in r), reduced mod 2 and differenced into counts.
 // Memory O(edges + toggles + one row's spans): toggles = 2 x column runs.
 //
 // LIMITS. |coordinate| <= kMaxCoordinate = 2^40 and finite (invalid_value otherwise,
-// err.index = the value's index); h, w < 2^31 for dense sinks and < 2^32 for RLE
-// (overflow otherwise).
+// err.index = the value's index); h, w < 2^31 (overflow otherwise).
 //
 // STROKES. stroke_rows: the pixels whose centre is within distance <= width / 2 of a
 // polyline (round caps and joins; one point is a disc), evaluated in double precision:
@@ -92,9 +99,13 @@ struct RowSink {
     virtual ~RowSink() = default;
 };
 
-// Rasterizes `parts` under `rule` and `fill` over an h x w image, row by row.
-Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill, RowSink& sink,
-                    ErrorInfo& err) noexcept;
+// Rasterizes `parts` under `rule` and `fill` over an h x w image, row by row; with
+// `transposed` (center and touched only), column by column instead: sink.row(c, ...)
+// receives the row spans of column c (the COCO order). The centre rule's ties then
+// follow the same perturbation seen from the columns (scan.hpp, RLE), so both scans
+// select the same pixels.
+Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill, RowSink& sink, ErrorInfo& err,
+                    bool transposed = false) noexcept;
 
 // Paints a thick polyline (xy: n points) of the given width (diameter), row by row.
 Status stroke_rows(const double* xy, int64_t n, double width, int64_t h, int64_t w, RowSink& sink,
@@ -115,6 +126,18 @@ struct RleRows final : RowSink {
 
   private:
     void diff(int64_t r, const int64_t* spans, int64_t n) noexcept;
+};
+
+// COCO counts straight from a transposed (column) scan: spans of column c are runs.
+template <class T>
+struct RleCols final : RowSink {
+    int64_t h, w;  // of the image (the scan sees w rows of h)
+    RunBuf<T>& counts;
+    uint64_t pos = 0, s = 0, e = 0;
+    bool pending = false, ok = true;
+    RleCols(int64_t h_, int64_t w_, RunBuf<T>& out) : h(h_), w(w_), counts(out) {}
+    void row(int64_t c, const int64_t* spans, int64_t n) noexcept override;
+    Status finish() noexcept;
 };
 
 // Dense writers. The lock rule shared by every painting function: a selected pixel
