@@ -247,7 +247,6 @@ def coco_polygons(polys, name: str = "polygons", nested: bool = True) -> tuple[n
 RASTER_RULES = ("center", "coco", "inclusive", "touched")
 _RULE_CODES = {"center": 0, "touched": 1, "inclusive": 2, "coco": -1}
 _FILL_CODES = {"evenodd": 0, "nonzero": 1}
-RASTER_MAX_COORDINATE = 2.0**40
 
 
 def choice(value, options, name: str):
@@ -276,36 +275,57 @@ def raster_polygons(polygons, name: str = "polygons") -> tuple[np.ndarray, np.nd
     Accepts a COCO flat list ``[x0, y0, x1, y1, ...]`` (one part), an ``(N, 2)`` or
     flat 1-D array (one part), or a list of those (parts; a list of lists is always
     read as parts, COCO's segmentation convention). Empty input gives no parts.
-    Raises TypeError for non-numbers, ValueError for odd lengths, ragged rows, NaN,
-    inf or ``|v| > 2**40``.
+    Raises TypeError for non-numbers, ValueError for odd lengths and ragged rows; the
+    values (finite, ``|v| <= 2**40``) are checked by the kernel in the pass that reads
+    them, and its message names the part and the point.
     """
     if isinstance(polygons, np.ndarray):
-        return _finite(*coco_polygons([polygons], name, nested=False), name)
+        if polygons.dtype is _F64 and polygons.strides == (16, 8) and polygons.shape[1] == 2:
+            return polygons.reshape(-1), one_part(2 * polygons.shape[0])  # C-contiguous (N, 2): no copy
+        return coco_polygons([polygons], name, nested=False)
     if not isinstance(polygons, (list, tuple)):
         raise TypeError(f"{name}: expected a flat list x0, y0, x1, y1, ..., an (N, 2) array or a list of "
                         f"those, got {type(polygons).__name__}")
     if len(polygons) and _is_number(polygons[0]):
-        return _finite(*coco_polygons([polygons], name, nested=False), name)
+        return coco_polygons([polygons], name, nested=False)
     packed = _core_pack(polygons) if isinstance(polygons, list) else None
-    if packed is None:
-        packed = coco_polygons(polygons, name, nested=True)
-    return _finite(*packed, name)
+    return packed if packed is not None else coco_polygons(polygons, name, nested=True)
+
+
+_ONE_PART: dict = {}
+_F64 = np.dtype(np.float64)
+
+
+def one_part(n: int) -> np.ndarray:
+    """The offsets ``[0, n]`` of one part (read-only, cached: an array costs more than a small kernel)."""
+    a = _ONE_PART.get(n)
+    if a is None:
+        if len(_ONE_PART) > 4096:
+            _ONE_PART.clear()
+        a = _ONE_PART[n] = np.array((0, n), np.int64)
+        a.flags.writeable = False
+    return a
+
+
+_LABEL_RANGE: dict = {}
+
+
+def label_value(value, dtype, name: str = "label") -> int:
+    """An int that ``dtype`` (integer or bool) holds, as its unsigned bit pattern."""
+    r = _LABEL_RANGE.get(dtype)
+    if r is None:
+        dt = np.dtype(dtype)
+        lo, hi = (0, 1) if dt == np.bool_ else (int(np.iinfo(dt).min), int(np.iinfo(dt).max))
+        r = _LABEL_RANGE[dtype] = (lo, hi, 1 << (8 * dt.itemsize))
+    v = value if type(value) is int else (integer(value, name) if not isinstance(value, (bool, np.bool_)) else int(value))
+    if not r[0] <= v <= r[1]:
+        raise OverflowError(f"{name}: {v} does not fit {np.dtype(dtype)} ([{r[0]}, {r[1]}])")
+    return v % r[2]
 
 
 def _core_pack(parts):
     from . import _core
     return _core.coco_poly_pack(parts)
-
-
-def _finite(flat: np.ndarray, offsets: np.ndarray, name: str):
-    bad = ~(np.abs(flat) <= RASTER_MAX_COORDINATE)
-    if bad.any():
-        i = int(np.argmax(bad))
-        part = int(np.searchsorted(offsets, i, side="right")) - 1
-        j = i - int(offsets[part])
-        raise ValueError(f"{name}: part {part} point {j // 2} has {'xy'[j % 2]} = {flat[i]!r}; "
-                         f"expected a finite coordinate with |v| <= 2**40")
-    return flat, offsets
 
 
 def label_map(arr, name: str = "label_map") -> np.ndarray:
@@ -319,16 +339,6 @@ def label_map(arr, name: str = "label_map") -> np.ndarray:
     if not arr.flags.writeable:
         raise ValueError(f"{name}: array is read-only")
     return arr
-
-
-def label_value(value, dtype, name: str = "label") -> int:
-    """An int that ``dtype`` (integer or bool) holds, as its unsigned bit pattern."""
-    v = integer(value, name) if not isinstance(value, (bool, np.bool_)) else int(value)
-    dtype = np.dtype(dtype)
-    lo, hi = (0, 1) if dtype == np.bool_ else (np.iinfo(dtype).min, np.iinfo(dtype).max)
-    if not lo <= v <= hi:
-        raise OverflowError(f"{name}: {v} does not fit {dtype} ([{lo}, {hi}])")
-    return v % (1 << (8 * dtype.itemsize))
 
 
 def locked_labels(locked, dtype, name: str = "locked") -> np.ndarray:

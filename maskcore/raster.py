@@ -53,6 +53,7 @@ __all__ = ["rasterize", "rasterize_rle", "paint", "paint_many", "paint_mask", "s
 
 _NO_LOCKS = np.zeros(0, np.uint64)
 _RLE_RULES = {"center": 0, "touched": 1, "inclusive": 2, "coco": 3}
+_RULES = {"center": 0, "touched": 1, "inclusive": 2, "coco": -1}
 _FILLS = {"evenodd": 0, "nonzero": 1}
 
 
@@ -108,20 +109,26 @@ def rasterize(polygons, height, width, *, rule="center", fill_rule="evenodd", va
     >>> [int(maskcore.rasterize(sq, 6, 6, rule=r).sum()) for r in ("center", "inclusive", "touched")]
     [9, 16, 25]
     """
-    h, w = _v.size(height, width)
-    code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
-    flat, offsets = _v.raster_polygons(polygons)
-    if out is None:
-        out = np.zeros((h, w), np.uint8)
+    if type(height) is int and type(width) is int and 0 <= height and 0 <= width:
+        h, w = height, width  # the kernel checks h, w < 2**31
     else:
-        out = _out(out, h, w)
-        out[...] = 0
+        h, w = _v.size(height, width)
+    code = _RULES.get(rule) if type(rule) is str else None
+    if code is None:
+        code = _v.raster_rule(rule)
+    fill = _FILLS.get(fill_rule) if type(fill_rule) is str else None
+    if fill is None:
+        fill = _v.fill_rule(fill_rule)
+    flat, offsets = _v.raster_polygons(polygons)
+    out = np.empty((h, w), np.uint8) if out is None else _out(out, h, w)
     bits = _v.label_value(value, out.dtype, "value")
     target = out.view(np.uint8) if out.dtype == np.bool_ else out
     if code < 0:
-        target[_coco_mask(flat, offsets, h, w)] = bits
+        mask = _coco_mask(flat, offsets, h, w)
+        target[...] = 0
+        target[mask] = bits
     else:
-        _core.raster_paint(flat, offsets, target, code, fill, bits, True, _NO_LOCKS)
+        _core.raster_fill(flat, offsets, target, code, fill, bits)  # every pixel written once
     return out
 
 

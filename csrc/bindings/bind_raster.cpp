@@ -191,6 +191,21 @@ auto with_view(py::array& a, const char* name, F&& f) {
 
 Parts parts_of(const Polygons& p) { return raster::Parts{p.xy.data, p.offsets.data, p.n}; }
 
+[[noreturn]] void raise_rle(Status s, const Parts& p, int rule, const ErrorInfo& err, int64_t h, int64_t w) {
+    if (s == Status::invalid_value && err.index >= 0) {
+        int64_t part = 0;
+        while (part + 1 < p.n && p.offsets[part + 1] <= err.index) ++part;
+        const int64_t j = err.index - p.offsets[part];
+        raise(s, "polygons: part " + std::to_string(part) + " point " + std::to_string(j / 2) + " has " +
+                     (j % 2 ? "y" : "x") + " = " + std::string(py::str(py::float_(p.xy[err.index]))) +
+                     "; expected a finite coordinate with |v| <= " + (rule == 3 ? "2e8" : "2**40"));
+    }
+    if (s == Status::overflow)
+        raise(s, "size: " + std::to_string(h) + "x" + std::to_string(w) +
+                     (rule == 3 ? " pixels does not fit in int64" : ": height and width must be < 2**31"));
+    raise(s, "polygons: rasterization failed");
+}
+
 [[noreturn]] void raise_scan(Status s, const std::string& what) {
     if (s == Status::invalid_value)
         raise(s, what + ": expected finite coordinates with |v| <= 2**40");
@@ -214,7 +229,27 @@ void raster_paint(const py::array& xy, const py::array& offsets, py::array& img,
             s = raster::polygon_rows(parts_of(p), v.rows, v.cols, static_cast<raster::Rule>(rule),
                                      static_cast<raster::FillRule>(fill), sink, err);
         }
-        if (s != Status::ok) raise_scan(s, "polygons");
+        if (s != Status::ok) raise_rle(s, parts_of(p), rule, err, v.rows, v.cols);
+        return 0;
+    });
+}
+
+// rasterize: value inside, 0 everywhere else, each pixel written once.
+void raster_fill(const py::array& xy, const py::array& offsets, py::array& img, int rule, int fill, uint64_t value) {
+    const Polygons p = polygons(xy, offsets, 0, 0);
+    MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
+    with_view(img, "out", [&](auto v) {
+        using T = std::remove_pointer_t<decltype(v.data)>;
+        raster::FillRows<T> sink(v, static_cast<T>(value));
+        ErrorInfo err;
+        Status s;
+        {
+            py::gil_scoped_release nogil;
+            s = raster::polygon_rows(parts_of(p), v.rows, v.cols, static_cast<raster::Rule>(rule),
+                                     static_cast<raster::FillRule>(fill), sink, err);
+            if (s == Status::ok) sink.finish();
+        }
+        if (s != Status::ok) raise_rle(s, parts_of(p), rule, err, v.rows, v.cols);
         return 0;
     });
 }
@@ -250,7 +285,11 @@ void raster_paint_many(const py::array& xy, const py::array& offsets, const py::
                 if (s != Status::ok) break;
             }
         }
-        if (s != Status::ok) raise_scan(s, "items[" + std::to_string(ord.data[j]) + "]");
+        if (s != Status::ok) {
+            const int64_t it = ord.data[j];
+            raster::Parts parts{p.xy.data, p.offsets.data + ip.data[it], ip.data[it + 1] - ip.data[it]};
+            raise_rle(s, parts, rule, err, v.rows, v.cols);
+        }
         return 0;
     });
 }
@@ -300,21 +339,6 @@ Status rle_counts(Parts p, int64_t h, int64_t w, int rule, int fill, RunBuf<T>& 
     Status s = raster::polygon_rows(p, h, w, static_cast<raster::Rule>(rule), static_cast<raster::FillRule>(fill),
                                     sink, err, true);
     return s == Status::ok ? sink.finish() : s;
-}
-
-[[noreturn]] void raise_rle(Status s, const Parts& p, int rule, const ErrorInfo& err, int64_t h, int64_t w) {
-    if (s == Status::invalid_value && err.index >= 0) {
-        int64_t part = 0;
-        while (part + 1 < p.n && p.offsets[part + 1] <= err.index) ++part;
-        const int64_t j = err.index - p.offsets[part];
-        raise(s, "polygons: part " + std::to_string(part) + " point " + std::to_string(j / 2) + " has " +
-                     (j % 2 ? "y" : "x") + " = " + std::string(py::str(py::float_(p.xy[err.index]))) +
-                     "; expected a finite coordinate with |v| <= " + (rule == 3 ? "2e8" : "2**40"));
-    }
-    if (s == Status::overflow)
-        raise(s, "size: " + std::to_string(h) + "x" + std::to_string(w) +
-                     (rule == 3 ? " pixels does not fit in int64" : ": height and width must be < 2**31"));
-    raise(s, "polygons: rasterization failed");
 }
 
 // Counts as a read-only numpy array (what maskcore.RLE holds), without a copy.
@@ -444,7 +468,7 @@ void raster_color(const py::array& xy, const py::array& offsets, py::array& img,
             s = raster::polygon_rows(parts_of(p), img.shape(0), img.shape(1), static_cast<raster::Rule>(rule),
                                      static_cast<raster::FillRule>(fill), sink, err);
         }
-        if (s != Status::ok) raise_scan(s, "polygons");
+        if (s != Status::ok) raise_rle(s, parts_of(p), rule, err, img.shape(0), img.shape(1));
     };
     switch (isz) {
         case 1: run(uint8_t{}); break;
@@ -473,6 +497,7 @@ void paint_mask_(py::array& img, const py::array& mask, uint64_t value, bool ove
 void bind_raster(py::module_& m) {
     m.attr("raster_max_coordinate") = raster::kMaxCoordinate;
     m.def("raster_paint", &raster_paint);
+    m.def("raster_fill", &raster_fill);
     m.def("raster_paint_many", &raster_paint_many);
     m.def("raster_rle", &raster_rle);
     m.def("raster_rle_lists", &raster_rle_lists);

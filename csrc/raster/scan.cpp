@@ -479,8 +479,11 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
     if (h < 0 || w < 0 || parts.n < 0) return Status::invalid_argument;
     if (h >= (int64_t{1} << 31) || w >= (int64_t{1} << 31)) return Status::overflow;
     const double* xy = parts.xy;
-    const int64_t total = parts.n ? parts.offsets[parts.n] : 0;
-    if (Status s = check_coordinates(xy, total, err); s != Status::ok) return s;
+    const int64_t first = parts.n ? parts.offsets[0] : 0, end = parts.n ? parts.offsets[parts.n] : 0;
+    if (Status s = check_coordinates(xy + first, end - first, err); s != Status::ok) {
+        err.index += first;  // an index into xy
+        return s;
+    }
     if (h == 0 || w == 0) return Status::ok;
     Scratch& sc = scratch();
 
@@ -736,6 +739,33 @@ void PaintRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
 }
 
 template <class T>
+void FillRows<T>::fill(T* p, int64_t n, T v) noexcept {
+    if (img.col_stride == 1) {
+        std::fill(p, p + n, v);
+    } else {
+        for (int64_t i = 0; i < n; ++i, p += img.col_stride) *p = v;
+    }
+}
+
+template <class T>
+void FillRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
+    for (; next < r; ++next) fill(img.at(next, 0), img.cols, T{0});
+    int64_t c = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        fill(img.at(r, c), spans[2 * i] - c, T{0});
+        fill(img.at(r, spans[2 * i]), spans[2 * i + 1] - spans[2 * i], value);
+        c = spans[2 * i + 1];
+    }
+    fill(img.at(r, c), img.cols - c, T{0});
+    next = r + 1;
+}
+
+template <class T>
+void FillRows<T>::finish() noexcept {
+    for (; next < img.rows; ++next) fill(img.at(next, 0), img.cols, T{0});
+}
+
+template <class T>
 void ColorRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
     for (int64_t i = 0; i < n; ++i) {
         T* p = data + r * rstride + spans[2 * i] * cstride;
@@ -768,6 +798,10 @@ template struct PaintRows<uint8_t>;
 template struct PaintRows<uint16_t>;
 template struct PaintRows<uint32_t>;
 template struct PaintRows<uint64_t>;
+template struct FillRows<uint8_t>;
+template struct FillRows<uint16_t>;
+template struct FillRows<uint32_t>;
+template struct FillRows<uint64_t>;
 template struct ColorRows<uint8_t>;
 template struct ColorRows<uint16_t>;
 template struct ColorRows<uint32_t>;

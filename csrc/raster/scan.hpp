@@ -155,6 +155,21 @@ struct PaintRows final : RowSink {
     void row(int64_t r, const int64_t* spans, int64_t n) noexcept override;
 };
 
+// rasterize's writer: every pixel of every row is written once, `value` inside the
+// spans and 0 elsewhere (no separate clearing pass). Call finish() at the end.
+template <class T>
+struct FillRows final : RowSink {
+    View2D<T> img;
+    T value;
+    int64_t next = 0;  // rows before this one are written
+    FillRows(View2D<T> img_, T value_) : img(img_), value(value_) {}
+    void row(int64_t r, const int64_t* spans, int64_t n) noexcept override;
+    void finish() noexcept;
+
+  private:
+    void fill(T* p, int64_t n, T v) noexcept;
+};
+
 // Writes `color` (channels values, element stride cstride) into every selected pixel of
 // an (h, w, channels) image.
 template <class T>
