@@ -252,6 +252,10 @@ def paint_many(label_map, items, *, order="later_wins", priority=None, rule="cen
     locks = _v.locked_labels(locked, lm.dtype)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     _v.choice(order, ("later_wins", "priority"), "order")
+    if order == "later_wins" and priority is None and code >= 0 and type(items) is list:
+        # Fast path: lists of (polygons, int) pairs are parsed and painted in one native call.
+        if _core.raster_paint_many_lists(items, lm, code, fill, over, locks) is not None:
+            return label_map
     flats, offs, item_parts, labels = [], [], [0], []
     total = 0
     for i, item in enumerate(items):

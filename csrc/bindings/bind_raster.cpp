@@ -240,14 +240,24 @@ void raster_fill(const py::array& xy, const py::array& offsets, py::array& img, 
     MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
     with_view(img, "out", [&](auto v) {
         using T = std::remove_pointer_t<decltype(v.data)>;
-        raster::FillRows<T> sink(v, static_cast<T>(value));
         ErrorInfo err;
         Status s;
         {
             py::gil_scoped_release nogil;
-            s = raster::polygon_rows(parts_of(p), v.rows, v.cols, static_cast<raster::Rule>(rule),
-                                     static_cast<raster::FillRule>(fill), sink, err);
-            if (s == Status::ok) sink.finish();
+            if (v.col_stride == 1 && v.row_stride == v.cols) {
+                // Contiguous: one clearing pass, then the spans. Measured faster than writing
+                // each pixel once (FillRows) on large images: one long fill streams at full
+                // speed, thousands of short ones do not (3840x2160: 190 vs 256 us).
+                std::fill(v.data, v.data + v.rows * v.cols, T{0});
+                raster::PaintRows<T> sink(v, static_cast<T>(value), true, nullptr, 0);
+                s = raster::polygon_rows(parts_of(p), v.rows, v.cols, static_cast<raster::Rule>(rule),
+                                         static_cast<raster::FillRule>(fill), sink, err);
+            } else {
+                raster::FillRows<T> sink(v, static_cast<T>(value));
+                s = raster::polygon_rows(parts_of(p), v.rows, v.cols, static_cast<raster::Rule>(rule),
+                                         static_cast<raster::FillRule>(fill), sink, err);
+                if (s == Status::ok) sink.finish();
+            }
         }
         if (s != Status::ok) raise_rle(s, parts_of(p), rule, err, v.rows, v.cols);
         return 0;
@@ -381,9 +391,27 @@ py::array raster_rle(const py::array& xy, const py::array& offsets, int64_t h, i
 // list of float / int (one part) or a list of such lists (parts). Declines (false) on
 // anything else, odd lengths and ints beyond a double included; the caller then takes
 // the validating path, which explains what is wrong.
+bool append_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs);
+
 bool parse_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs) {
     xy.size = offs.size = 0;
-    if (!PyList_Check(obj) || !offs.push(0)) return false;
+    return offs.push(0) && append_parts(obj, xy, offs);
+}
+
+// Appends the parts of one object (a list as above, or a C-contiguous float64 (N, 2) or
+// flat array) to xy, and their end offsets to offs.
+bool append_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs) {
+    if (!PyList_Check(obj)) {
+        if (!py::isinstance<py::array>(obj)) return false;
+        auto a = py::reinterpret_borrow<py::array>(obj);
+        if (!a.dtype().is(py::dtype::of<double>()) || !(a.flags() & py::array::c_style)) return false;
+        if (!((a.ndim() == 2 && a.shape(1) == 2) || (a.ndim() == 1 && a.shape(0) % 2 == 0))) return false;
+        const int64_t k = a.size();
+        if (!xy.reserve_more(k)) return false;
+        std::memcpy(xy.data + xy.size, a.data(), static_cast<size_t>(k) * sizeof(double));
+        xy.size += k;
+        return offs.push(xy.size);
+    }
     const Py_ssize_t n = PyList_GET_SIZE(obj);
     auto number = [](PyObject* v, double& out) {
         if (PyFloat_CheckExact(v)) {
@@ -413,6 +441,61 @@ bool parse_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs) {
         if (!PyList_Check(part) || !flat(part)) return false;
     }
     return true;
+}
+
+// paint_many's fast path (order="later_wins"): items = a list of (polygons, int label)
+// pairs, parsed here; None declines (the validating path then explains what is wrong).
+py::object raster_paint_many_lists(const py::handle& items, py::array& img, int rule, int fill, bool over,
+                                   const py::array& locked) {
+    if (!PyList_Check(items.ptr())) return py::none();
+    MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
+    const Span<uint64_t> lk = span<uint64_t>(locked, "locked");
+    thread_local RunBuf<double> xy_tl;
+    thread_local RunBuf<int64_t> offs_tl, item_tl;
+    thread_local RunBuf<uint64_t> labels_tl;
+    RunBuf<double>& xy = xy_tl;
+    RunBuf<int64_t>& offs = offs_tl;
+    RunBuf<int64_t>& item_parts = item_tl;
+    RunBuf<uint64_t>& labels = labels_tl;
+    xy.size = offs.size = item_parts.size = labels.size = 0;
+    const uint64_t maxv = img.itemsize() >= 8 ? UINT64_MAX : (uint64_t{1} << (8 * img.itemsize())) - 1;
+    if (!offs.push(0) || !item_parts.push(0)) throw std::bad_alloc();
+    const Py_ssize_t m = PyList_GET_SIZE(items.ptr());
+    for (Py_ssize_t i = 0; i < m; ++i) {
+        PyObject* it = PyList_GET_ITEM(items.ptr(), i);
+        if (!PyTuple_Check(it) || PyTuple_GET_SIZE(it) != 2) return py::none();
+        PyObject* lab = PyTuple_GET_ITEM(it, 1);
+        if (!PyLong_CheckExact(lab)) return py::none();
+        const unsigned long long v = PyLong_AsUnsignedLongLong(lab);
+        if (PyErr_Occurred()) {
+            PyErr_Clear();
+            return py::none();
+        }
+        if (v > maxv || !append_parts(PyTuple_GET_ITEM(it, 0), xy, offs)) return py::none();
+        if (!labels.push(v) || !item_parts.push(offs.size - 1)) throw std::bad_alloc();
+    }
+    with_view(img, "label_map", [&](auto v) {
+        using T = std::remove_pointer_t<decltype(v.data)>;
+        ErrorInfo err;
+        Status s = Status::ok;
+        int64_t j = 0;
+        {
+            py::gil_scoped_release nogil;
+            for (; j < m; ++j) {
+                raster::PaintRows<T> sink(v, static_cast<T>(labels.data[j]), over, lk.data, lk.size);
+                raster::Parts parts{xy.data, offs.data + item_parts.data[j], item_parts.data[j + 1] - item_parts.data[j]};
+                s = raster::polygon_rows(parts, v.rows, v.cols, static_cast<raster::Rule>(rule),
+                                         static_cast<raster::FillRule>(fill), sink, err);
+                if (s != Status::ok) break;
+            }
+        }
+        if (s != Status::ok) {
+            raster::Parts parts{xy.data, offs.data + item_parts.data[j], item_parts.data[j + 1] - item_parts.data[j]};
+            raise_rle(s, parts, rule, err, v.rows, v.cols);
+        }
+        return 0;
+    });
+    return py::bool_(true);
 }
 
 // rasterize_rle's fast path: one call from the caller's lists to counts; None to decline.
@@ -501,6 +584,7 @@ void bind_raster(py::module_& m) {
     m.def("raster_paint_many", &raster_paint_many);
     m.def("raster_rle", &raster_rle);
     m.def("raster_rle_lists", &raster_rle_lists);
+    m.def("raster_paint_many_lists", &raster_paint_many_lists);
     m.def("raster_color", &raster_color);
     m.def("stroke_paint", &stroke_paint);
     m.def("paint_mask", &paint_mask_);

@@ -82,7 +82,14 @@ struct CEdge {
     }
 };
 
-inline int64_t snap(double v) noexcept { return static_cast<int64_t>(std::nearbyint(v * 256.0)); }
+// Round to nearest, ties to even, without a libm call: adding and subtracting 1.5 * 2^52
+// leaves the integer part in a double's mantissa (exact for |256 v| <= 2^48 < 2^51; the
+// default rounding mode; no contraction, setup.py: -ffp-contract=off).
+inline int64_t round_even(double v) noexcept {  // |v| <= 2^51
+    constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
+    return static_cast<int64_t>((v + kMagic) - kMagic);  // not reassociated without -ffast-math
+}
+inline int64_t snap(double v) noexcept { return round_even(v * 256.0); }
 
 // Edge (X0, Y0) -> (X1, Y1) in 1/256 pixel units; appended when it crosses a row centre.
 // tie_by_slope: the transposed scan (scan.hpp, RLE), where a centre on the edge is in
@@ -110,8 +117,21 @@ bool center_edge(int64_t X0, int64_t Y0, int64_t X1, int64_t Y1, int64_t h, bool
     e.dir = dir;
     e.D = 256 * dY;
     // N'(r) = (X0 - 128) dY + (256 r + 128 - Y0) dX + D - 1; column = floor(N' / D).
-    const i128 n0 = static_cast<i128>(X0 - 128) * dY + static_cast<i128>(256 * rb + 128 - Y0) * dX + (e.D - 1) +
-                    (tie_by_slope && dX > 0 ? 1 : 0);
+    const int64_t bias = (e.D - 1) + (tie_by_slope && dX > 0 ? 1 : 0);
+    const int64_t lim = int64_t{1} << 30;  // then every product below fits int64: one idiv, no int128
+    if (X0 > -lim && X0 < lim && X1 > -lim && X1 < lim && Y0 > -lim && Y0 < lim && Y1 > -lim && Y1 < lim &&
+        rb < lim / 256) {
+        const int64_t n0 = (X0 - 128) * dY + (256 * rb + 128 - Y0) * dX + bias;
+        const int64_t q0 = n0 / e.D - (n0 % e.D != 0 && n0 < 0 ? 1 : 0);
+        e.q = q0;
+        e.rem = n0 - q0 * e.D;
+        const int64_t st = 256 * dX;
+        const int64_t sq = st / e.D - (st % e.D != 0 && st < 0 ? 1 : 0);
+        e.sq = sq;
+        e.sr = st - sq * e.D;
+        return out.push(e);
+    }
+    const i128 n0 = static_cast<i128>(X0 - 128) * dY + static_cast<i128>(256 * rb + 128 - Y0) * dX + bias;
     const i128 q0 = floor_div(n0, e.D);
     e.q = static_cast<int64_t>(q0);
     e.rem = static_cast<int64_t>(n0 - q0 * e.D);
@@ -122,9 +142,11 @@ bool center_edge(int64_t X0, int64_t Y0, int64_t X1, int64_t Y1, int64_t h, bool
     return out.push(e);
 }
 
-// The active-edge walk shared by the center rule (and the fill part of touched).
+// The active-edge walk shared by the center rule (and the fill part of touched). The
+// active list holds indices (4 bytes move in the insertion sort, not 64).
 struct CenterScan {
-    RunBuf<CEdge> edges, active;
+    RunBuf<CEdge> edges;
+    RunBuf<uint32_t> active;
     int64_t next = 0;
     FillRule fill = FillRule::evenodd;
 
@@ -140,32 +162,43 @@ struct CenterScan {
     }
     // Appends the spans of row r (rows must come in increasing order) and steps.
     bool row(int64_t r, int64_t w, RunBuf<int64_t>& out) noexcept {
+        CEdge* E = edges.data;
         int64_t m = 0;
         for (int64_t i = 0; i < active.size; ++i)
-            if (active.data[i].r_end > r) active.data[m++] = active.data[i];
+            if (E[active.data[i]].r_end > r) active.data[m++] = active.data[i];
         active.size = m;
-        while (next < edges.size && edges.data[next].r_begin <= r) {
-            if (!active.push(edges.data[next])) return false;
+        while (next < edges.size && E[next].r_begin <= r) {
+            if (!active.push(static_cast<uint32_t>(next))) return false;
             ++next;
         }
-        CEdge* a = active.data;
+        uint32_t* a = active.data;
         const int64_t n = active.size;
         for (int64_t i = 1; i < n; ++i) {  // nearly sorted from the previous row
-            if (a[i - 1].q <= a[i].q) continue;
-            const CEdge v = a[i];
+            const uint32_t v = a[i];
+            const int64_t qv = E[v].q;
+            if (E[a[i - 1]].q <= qv) continue;
             int64_t j = i;
-            for (; j > 0 && a[j - 1].q > v.q; --j) a[j] = a[j - 1];
+            for (; j > 0 && E[a[j - 1]].q > qv; --j) a[j] = a[j - 1];
             a[j] = v;
         }
+        if (!out.reserve_more(n)) return false;
         int wind = 0;
         int64_t start = 0;
+        const bool evenodd = fill == FillRule::evenodd;
         for (int64_t i = 0; i < n; ++i) {
-            const bool was = fill == FillRule::evenodd ? (wind & 1) : wind != 0;
-            wind += fill == FillRule::evenodd ? 1 : a[i].dir;
-            const bool is = fill == FillRule::evenodd ? (wind & 1) : wind != 0;
-            if (!was && is) start = a[i].q;
-            if (was && !is && !push_span(out, start, a[i].q, w)) return false;
-            a[i].step();
+            CEdge& e = E[a[i]];
+            const bool was = evenodd ? (wind & 1) : wind != 0;
+            wind += evenodd ? 1 : e.dir;
+            const bool is = evenodd ? (wind & 1) : wind != 0;
+            if (!was && is) start = e.q;
+            if (was && !is) {
+                const int64_t lo = start < 0 ? 0 : start, hi = e.q > w ? w : e.q;
+                if (lo < hi) {
+                    out.push_unchecked(lo);
+                    out.push_unchecked(hi);
+                }
+            }
+            e.step();
         }
         return true;
     }
@@ -257,48 +290,72 @@ bool cv_clip_line(int64_t width, int64_t height, int64_t& x1, int64_t& y1, int64
     return (c1 | c2) == 0;
 }
 
-// Pixels of OpenCV's 8-connected line between two points inside the image (already
-// clipped), walked from the left end, as row << 32 | column keys.
-bool cv_line(int64_t x1, int64_t y1, int64_t x2, int64_t y2, RunBuf<uint64_t>& out) noexcept {
+// Values there are within an image (< 2^31), so the products fit int64.
+inline int64_t floor_div64(int64_t a, int64_t b) noexcept {  // b > 0
+    const int64_t q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+// OpenCV's 8-connected line between two points inside the image (already clipped),
+// walked from its left end: the pixel of step j has minor coordinate
+// m_j = ceil((2 j d - D) / (2 D)) (D = major length, d = minor length; a tie goes back
+// towards the start). Every row holds a contiguous run of it, so a line is a span
+// source like an edge: for row offset k, x-major lines cover the steps
+// floor(D (2k - 1) / 2d) < j <= floor(D (2k + 1) / 2d), y-major lines one pixel.
+struct LEdge {
+    int64_t x1, y1, dx, ady, sy;  // start (left end), |dx|, |dy|, y direction
+    int64_t r_begin, r_end;
+    void span(int64_t r, int64_t& a, int64_t& b) const noexcept {
+        const int64_t k = (r - y1) * sy;
+        if (ady > dx) {  // one pixel per row
+            a = x1 + floor_div64(2 * k * dx - ady + 2 * ady - 1, 2 * ady);  // ceil
+            b = a + 1;
+        } else if (ady == 0) {
+            a = x1;
+            b = x1 + dx + 1;
+        } else {
+            const int64_t jl = std::max<int64_t>(0, floor_div64(dx * (2 * k - 1), 2 * ady) + 1);
+            const int64_t jh = std::min<int64_t>(dx, floor_div64(dx * (2 * k + 1), 2 * ady));
+            a = x1 + jl;
+            b = x1 + jh + 1;
+        }
+    }
+};
+
+bool cv_line(int64_t x1, int64_t y1, int64_t x2, int64_t y2, RunBuf<LEdge>& out) noexcept {
     if (x2 < x1) {
         std::swap(x1, x2);
         std::swap(y1, y2);
     }
-    const int64_t dx = x2 - x1, ady = y2 > y1 ? y2 - y1 : y1 - y2, sy = y2 < y1 ? -1 : 1;
-    const int64_t n = std::max(dx, ady) + 1;
-    if (!out.reserve_more(n)) return false;
-    auto put = [&](int64_t x, int64_t y) {
-        out.push_unchecked((static_cast<uint64_t>(y) << 32) | static_cast<uint64_t>(x));
-    };
-    if (ady > dx) {  // y-major: x = x1 + ceil(j dx / ady - 1/2)
-        for (int64_t j = 0; j <= ady; ++j)
-            put(x1 + static_cast<int64_t>(ceil_div(static_cast<i128>(2) * j * dx - ady, 2 * ady)), y1 + sy * j);
-    } else if (dx == 0) {
-        put(x1, y1);
-    } else {
-        for (int64_t j = 0; j <= dx; ++j)
-            put(x1 + j, y1 + sy * static_cast<int64_t>(ceil_div(static_cast<i128>(2) * j * ady - dx, 2 * dx)));
-    }
-    return true;
+    LEdge e;
+    e.x1 = x1;
+    e.y1 = y1;
+    e.dx = x2 - x1;
+    e.ady = y2 > y1 ? y2 - y1 : y1 - y2;
+    e.sy = y2 < y1 ? -1 : 1;
+    e.r_begin = std::min(y1, y2);
+    e.r_end = std::max(y1, y2) + 1;
+    return out.push(e);
 }
 
 struct InclusiveScan {
     RunBuf<IEdge> edges, active;
-    RunBuf<uint64_t> pixels;  // line pixels, sorted
-    int64_t next = 0, next_pixel = 0;
+    RunBuf<LEdge> lines, active_lines;
+    int64_t next = 0, next_line = 0;
     FillRule fill = FillRule::evenodd;
 
     void start() noexcept {
         std::sort(edges.data, edges.data + edges.size,
                   [](const IEdge& a, const IEdge& b) { return a.r_begin < b.r_begin; });
-        std::sort(pixels.data, pixels.data + pixels.size);
-        next = next_pixel = 0;
-        active.size = 0;
+        std::sort(lines.data, lines.data + lines.size,
+                  [](const LEdge& a, const LEdge& b) { return a.r_begin < b.r_begin; });
+        next = next_line = 0;
+        active.size = active_lines.size = 0;
     }
     int64_t next_row() const noexcept {
-        if (active.size) return -1;
+        if (active.size || active_lines.size) return -1;
         int64_t r = next < edges.size ? edges.data[next].r_begin : INT64_MAX;
-        if (next_pixel < pixels.size) r = std::min<int64_t>(r, static_cast<int64_t>(pixels.data[next_pixel] >> 32));
+        if (next_line < lines.size) r = std::min(r, lines.data[next_line].r_begin);
         return r;
     }
     bool row(int64_t r, int64_t w, RunBuf<int64_t>& out) noexcept {
@@ -330,10 +387,18 @@ struct InclusiveScan {
             if (was && !is && !push_span(out, start, (a[i].x >> 16) + 1, w)) return false;
             a[i].x += a[i].dx;
         }
-        while (next_pixel < pixels.size && static_cast<int64_t>(pixels.data[next_pixel] >> 32) == r) {
-            const int64_t c = static_cast<int64_t>(pixels.data[next_pixel] & 0xffffffffu);
-            if (!push_span(out, c, c + 1, w)) return false;
-            ++next_pixel;
+        m = 0;
+        for (int64_t i = 0; i < active_lines.size; ++i)
+            if (active_lines.data[i].r_end > r) active_lines.data[m++] = active_lines.data[i];
+        active_lines.size = m;
+        while (next_line < lines.size && lines.data[next_line].r_begin <= r) {
+            if (!active_lines.push(lines.data[next_line])) return false;
+            ++next_line;
+        }
+        for (int64_t i = 0; i < active_lines.size; ++i) {
+            int64_t lo, hi;
+            active_lines.data[i].span(r, lo, hi);
+            if (!push_span(out, lo, hi, w)) return false;
         }
         return true;
     }
@@ -489,23 +554,23 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
 
     if (rule == Rule::inclusive) {
         InclusiveScan& scan = sc.inclusive;
-        scan.edges.size = scan.pixels.size = 0;
+        scan.edges.size = scan.lines.size = 0;
         scan.fill = fill;
         for (int64_t p = 0; p < parts.n; ++p) {
             const int64_t b = parts.offsets[p] / 2, k = parts.offsets[p + 1] / 2 - b;
             for (int64_t j = 0; j < k; ++j) {
                 const int64_t i0 = b + (j == 0 ? k - 1 : j - 1), i1 = b + j;  // OpenCV's order
-                const int64_t x0 = static_cast<int64_t>(std::nearbyint(xy[2 * i0]));
-                const int64_t y0 = static_cast<int64_t>(std::nearbyint(xy[2 * i0 + 1]));
-                const int64_t x1 = static_cast<int64_t>(std::nearbyint(xy[2 * i1]));
-                const int64_t y1 = static_cast<int64_t>(std::nearbyint(xy[2 * i1 + 1]));
+                const int64_t x0 = round_even(xy[2 * i0]);
+                const int64_t y0 = round_even(xy[2 * i0 + 1]);
+                const int64_t x1 = round_even(xy[2 * i1]);
+                const int64_t y1 = round_even(xy[2 * i1 + 1]);
                 // The outline: clipLine, then the walk (OpenCV ignores clipLine's verdict for
                 // the fill edge below but draws nothing when it says "outside").
                 int64_t tx0 = x0, ty0 = y0, tx1 = x1, ty1 = y1;
                 const bool outside = tx0 < 0 || tx0 >= w || tx1 < 0 || tx1 >= w || ty0 < 0 || ty0 >= h ||
                                      ty1 < 0 || ty1 >= h;
                 const bool visible = !outside || cv_clip_line(w, h, tx0, ty0, tx1, ty1);
-                if (visible && !cv_line(tx0, ty0, tx1, ty1, scan.pixels)) return Status::bad_alloc;
+                if (visible && !cv_line(tx0, ty0, tx1, ty1, scan.lines)) return Status::bad_alloc;
                 if (y0 == y1) continue;
                 // The fill edge runs through the clipped end points (OpenCV >= 4.8, PR #23076),
                 // extended to the original rows: x(r) = cx0 + (r - cy0) dx.
@@ -546,6 +611,7 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
             if (touched && !touch_edge(X0, Y0, X1, Y1, h, scan.edges)) return Status::bad_alloc;
         }
     }
+    if (center.edges.size > int64_t{UINT32_MAX}) return Status::overflow;  // active lists hold uint32 indices
     if (touched) {
         scan.start();
         return drive(scan, h, w, true, sc.spans, sink);
@@ -749,6 +815,20 @@ void FillRows<T>::fill(T* p, int64_t n, T v) noexcept {
 
 template <class T>
 void FillRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
+    if (img.col_stride == 1 && img.row_stride == img.cols) {
+        // Contiguous rows: the zeros between the previous span (or row) and this one are
+        // one run of memory, whatever rows lie between: one fill per span and gap.
+        T* base = img.data;
+        int64_t i0 = next;  // linear index written up to
+        for (int64_t i = 0; i < n; ++i) {
+            const int64_t a = r * img.cols + spans[2 * i], b = r * img.cols + spans[2 * i + 1];
+            std::fill(base + i0, base + a, T{0});
+            std::fill(base + a, base + b, value);
+            i0 = b;
+        }
+        next = i0;
+        return;
+    }
     for (; next < r; ++next) fill(img.at(next, 0), img.cols, T{0});
     int64_t c = 0;
     for (int64_t i = 0; i < n; ++i) {
@@ -762,6 +842,10 @@ void FillRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
 
 template <class T>
 void FillRows<T>::finish() noexcept {
+    if (img.col_stride == 1 && img.row_stride == img.cols) {  // `next` is a linear index
+        std::fill(img.data + next, img.data + img.rows * img.cols, T{0});
+        return;
+    }
     for (; next < img.rows; ++next) fill(img.at(next, 0), img.cols, T{0});
 }
 

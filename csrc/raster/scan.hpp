@@ -161,7 +161,7 @@ template <class T>
 struct FillRows final : RowSink {
     View2D<T> img;
     T value;
-    int64_t next = 0;  // rows before this one are written
+    int64_t next = 0;  // rows before this one are written (contiguous images: pixels)
     FillRows(View2D<T> img_, T value_) : img(img_), value(value_) {}
     void row(int64_t r, const int64_t* spans, int64_t n) noexcept override;
     void finish() noexcept;

@@ -28,10 +28,13 @@ QUICK_HUGE = (540, 960, 300)
 
 def star(n: int, h: int, w: int, cover: float, seed) -> np.ndarray:
     """An (n, 2) star-shaped (simple) polygon centred in an h x w image whose area is about
-    ``cover`` of the image: sorted angles, radii jittered by 10%."""
+    ``cover`` of the image, shaped like an annotation outline: the radius varies smoothly
+    (two low harmonics, +-20%) plus 0.3 pixel of noise per vertex."""
     g = rng("raster star", n, h, w, seed)
     ang = np.sort(g.uniform(0, 2 * np.pi, n))
-    r = np.sqrt(cover * h * w / np.pi) * (1 + 0.1 * g.uniform(-1, 1, n))
+    p1, p2 = g.uniform(0, 2 * np.pi, 2)
+    r0 = np.sqrt(cover * h * w / np.pi)
+    r = r0 * (1 + 0.12 * np.sin(3 * ang + p1) + 0.08 * np.sin(7 * ang + p2)) + g.uniform(-0.3, 0.3, n)
     return np.stack([w / 2 + r * np.cos(ang), h / 2 + r * np.sin(ang)], 1)
 
 
