@@ -287,3 +287,17 @@ def test_every_shared_polygon_transposed(annotations):
     for _, seg, h, w in annotations[::3]:
         swapped = [[p[i ^ 1] for i in range(len(p))] for p in seg]
         check(swapped, w, h)
+
+
+def test_every_shared_polygon_rasterize_rle(annotations, isa):
+    """maskcore.rasterize_rle(rule="coco") (one object: parts unioned) == pycocotools'
+    merge(frPyObjects) on every real annotation; and the other rules' RLE == encode(dense)."""
+    import maskcore
+    for i, (_, seg, h, w) in enumerate(annotations):
+        want = M.merge(M.frPyObjects(seg, h, w))
+        got = maskcore.rasterize_rle(seg, h, w, rule="coco")
+        assert got.to_string() == want["counts"], i
+        if i % 10 == 0:
+            for rule in ("center", "touched", "inclusive"):
+                assert maskcore.rasterize_rle(seg, h, w, rule=rule) == maskcore.encode(
+                    maskcore.rasterize(seg, h, w, rule=rule)), (i, rule)
