@@ -8,7 +8,8 @@ thin API. Modules:
   :func:`merge`, and the Kaggle / row-run dialects.
 - :mod:`maskcore.coco` — a drop-in replacement for ``pycocotools.mask``.
 - :mod:`maskcore.raster` — polygon rasterization with a declared rule (center, coco,
-  inclusive, touched): :func:`rasterize`, :func:`rasterize_rle`, :func:`paint`,
+  inclusive, touched): :func:`rasterize`, :func:`rasterize_rle`, :func:`rasterize_rle_batch`,
+  :func:`paint`,
   :func:`paint_many`, :func:`paint_mask`, :func:`stroke`, :func:`draw_rgb`.
 
 Instruction sets: the widest the CPU supports is used; ``MASKCORE_ISA=scalar``
@@ -26,7 +27,8 @@ import warnings
 from . import _core
 from . import _validate as _v
 from .rle import RLE, RLEBatch, area, bbox, decode, encode, iou, merge
-from .raster import draw_rgb, paint, paint_many, paint_mask, rasterize, rasterize_rle, stroke
+from .raster import (draw_rgb, paint, paint_many, paint_mask, rasterize, rasterize_rle, rasterize_rle_batch,
+                     stroke)
 from . import coco, rle  # noqa: E402,F401  (maskcore.coco and maskcore.rle as attributes)
 
 __version__ = "0.1.0"
@@ -42,6 +44,7 @@ __all__ = [
     "merge",
     "rasterize",
     "rasterize_rle",
+    "rasterize_rle_batch",
     "paint",
     "paint_many",
     "paint_mask",

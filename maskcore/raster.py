@@ -47,9 +47,9 @@ import numpy as np
 
 from . import _core
 from . import _validate as _v
-from .rle import RLE, _OR
+from .rle import RLE, RLEBatch, _OR
 
-__all__ = ["rasterize", "rasterize_rle", "paint", "paint_many", "paint_mask", "stroke", "draw_rgb"]
+__all__ = ["rasterize", "rasterize_rle", "rasterize_rle_batch", "paint", "paint_many", "paint_mask", "stroke", "draw_rgb"]
 
 _NO_LOCKS = np.zeros(0, np.uint64)
 _RLE_RULES = {"center": 0, "touched": 1, "inclusive": 2, "coco": 3}
@@ -169,6 +169,70 @@ def rasterize_rle(polygons, height, width, *, rule="center", fill_rule="evenodd"
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)
     return RLE._wrap(_core.raster_rle(flat, offsets, h, w, 3 if code < 0 else code, fill), h, w)
+
+
+def rasterize_rle_batch(objects, height, width, *, rule="center", fill_rule="evenodd") -> RLEBatch:
+    """:func:`rasterize_rle` of many objects in one native call, as an :class:`~maskcore.RLEBatch`.
+
+    Per-call overhead is fixed, so a dataset's annotations (thousands of small polygons)
+    are best converted in one batch: this is the fast way from COCO ``segmentation``
+    lists to RLE.
+
+    Parameters
+    ----------
+    objects : list
+        One entry per object, each as :func:`rasterize_rle` takes it (a COCO flat list,
+        a list of parts, an (N, 2) array).
+    height, width : int or sequence of int
+        One size for every object, or one per object (e.g. each annotation's image).
+    rule, fill_rule
+        As in :func:`rasterize`.
+
+    Returns
+    -------
+    RLEBatch
+        ``batch[i] == rasterize_rle(objects[i], height[i], width[i], ...)``.
+
+    Examples
+    --------
+    >>> import maskcore
+    >>> b = maskcore.rasterize_rle_batch([[1, 1, 4, 1, 4, 4, 1, 4], [[0, 0, 2, 0, 0, 2]]], 6, 6)
+    >>> [r.area for r in b]
+    [9, 1]
+    """
+    code, fill = _RLE_RULES.get(rule) if isinstance(rule, str) else None, _FILLS.get(fill_rule) if isinstance(
+        fill_rule, str) else None
+    if code is None:
+        _v.raster_rule(rule)
+    if fill is None:
+        _v.fill_rule(fill_rule)
+    objs = objects if isinstance(objects, list) else list(objects)
+    n = len(objs)
+    hs, ws = _sizes(height, n, "height"), _sizes(width, n, "width")
+    sizes = np.stack([hs, ws], 1) if n else np.zeros((0, 2), np.int64)
+    got = _core.raster_rle_batch(objs, hs, ws, code, fill)
+    if got is not None:
+        return RLEBatch._wrap(got[0], got[1], sizes)
+    rles = []
+    for i, o in enumerate(objs):  # the validating path: messages name the object
+        try:
+            rles.append(rasterize_rle(o, int(hs[i]), int(ws[i]), rule=rule, fill_rule=fill_rule))
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"objects[{i}]: {e}") from None
+    return RLEBatch(rles)
+
+
+def _sizes(v, n: int, name: str) -> np.ndarray:
+    """``height=`` / ``width=`` of rasterize_rle_batch: an int or one int per object, as int64."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        a = np.full(n, int(v), np.int64)
+    else:
+        a = _v.int_array(v, name)
+        if a.shape[0] != n:
+            raise ValueError(f"{name}: expected an int or {n} ints (one per object), got {a.shape[0]}")
+    if (a < 0).any() or (a >= 2**31).any():
+        raise ValueError(f"{name}: expected values in [0, 2**31), got {int(a.min())}..{int(a.max())}")
+    return np.ascontiguousarray(a, np.int64)
 
 
 def paint(label_map, polygons, label, *, rule="center", fill_rule="evenodd", mode="over", locked=None):

@@ -293,11 +293,16 @@ def test_every_shared_polygon_rasterize_rle(annotations, isa):
     """maskcore.rasterize_rle(rule="coco") (one object: parts unioned) == pycocotools'
     merge(frPyObjects) on every real annotation; and the other rules' RLE == encode(dense)."""
     import maskcore
+    wants = []
     for i, (_, seg, h, w) in enumerate(annotations):
         want = M.merge(M.frPyObjects(seg, h, w))
         got = maskcore.rasterize_rle(seg, h, w, rule="coco")
         assert got.to_string() == want["counts"], i
+        wants.append(want["counts"])
         if i % 10 == 0:
             for rule in ("center", "touched", "inclusive"):
                 assert maskcore.rasterize_rle(seg, h, w, rule=rule) == maskcore.encode(
                     maskcore.rasterize(seg, h, w, rule=rule)), (i, rule)
+    batch = maskcore.rasterize_rle_batch([s for _, s, _, _ in annotations], [h for _, _, h, _ in annotations],
+                                         [w for _, _, _, w in annotations], rule="coco")
+    assert [r.to_string() for r in batch] == wants

@@ -300,3 +300,38 @@ def test_bad_options():
         rasterize(p, -1, 5)
     with pytest.raises(TypeError):
         rasterize(p, 5.0, 5)
+
+
+# ---- batches ----------------------------------------------------------------------------
+
+@given(st.lists(small_case(max_side=14), max_size=5), st.sampled_from(RULES), st.sampled_from(["evenodd", "nonzero"]))
+def test_rasterize_rle_batch_equals_one_by_one(cases, rule, fill):
+    if rule == "coco":
+        cases = [(h, w, [[min(max(v, -1e6), 1e6) for v in p] for p in parts]) for h, w, parts in cases]
+    objs = [parts for _, _, parts in cases]
+    hs, ws = [h for h, _, _ in cases], [w for _, w, _ in cases]
+    b = maskcore.rasterize_rle_batch(objs, hs, ws, rule=rule, fill_rule=fill)
+    assert len(b) == len(cases)
+    for i, (h, w, parts) in enumerate(cases):
+        assert b[i] == rasterize_rle(parts, h, w, rule=rule, fill_rule=fill)
+    # arrays and tuples take the validating path
+    b2 = maskcore.rasterize_rle_batch([[np.asarray(p, float) for p in o] for o in objs], hs, ws, rule=rule,
+                                      fill_rule=fill)
+    assert [r for r in b2] == [r for r in b]
+
+
+def test_rasterize_rle_batch_sizes_and_errors():
+    tri = [0.5, 0.5, 5.5, 0.5, 0.5, 5.5]
+    b = maskcore.rasterize_rle_batch([tri, [tri]], 6, 7)
+    assert [r.shape for r in b] == [(6, 7), (6, 7)] and b[0] == b[1]
+    assert len(maskcore.rasterize_rle_batch([], 3, 3)) == 0
+    with pytest.raises(ValueError, match="objects\\[1\\].*finite"):
+        maskcore.rasterize_rle_batch([tri, [0, 0, 1, float("nan"), 2, 2]], 6, 7)
+    with pytest.raises(ValueError, match="objects\\[0\\].*even"):
+        maskcore.rasterize_rle_batch([[0, 0, 1]], 6, 7)
+    with pytest.raises(ValueError, match="height"):
+        maskcore.rasterize_rle_batch([tri, tri], [6], 7)
+    with pytest.raises(ValueError, match="width"):
+        maskcore.rasterize_rle_batch([tri], 6, -1)
+    with pytest.raises(ValueError, match="rule"):
+        maskcore.rasterize_rle_batch([tri], 6, 6, rule="any")

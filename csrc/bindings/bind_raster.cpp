@@ -313,7 +313,10 @@ Status rle_counts(Parts p, int64_t h, int64_t w, int rule, int fill, RunBuf<T>& 
         if (p.n <= 1) {
             if (p.n == 0) return counts.push(static_cast<T>(static_cast<uint64_t>(h) * static_cast<uint64_t>(w)))
                                      ? Status::ok : Status::bad_alloc;
-            return raster::coco_polygon<T>(p.xy, p.offsets[1] / 2, h, w, counts, err);
+            Status s = raster::coco_polygon<T>(p.xy + p.offsets[0], (p.offsets[1] - p.offsets[0]) / 2, h, w, counts,
+                                               err);
+            if (s == Status::invalid_value) err.index += p.offsets[0];  // an index into xy
+            return s;
         }
         thread_local RunBuf<T> parts_tl;
         thread_local RunBuf<int64_t> ends_tl;
@@ -441,6 +444,56 @@ bool append_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs) {
         if (!PyList_Check(part) || !flat(part)) return false;
     }
     return true;
+}
+
+// Many objects to one batch of counts (flat, offsets): object i is objects[i] (parsed as
+// in append_parts) over heights[i] x widths[i]. None declines.
+py::object raster_rle_batch(const py::handle& objects, const py::array& heights, const py::array& widths, int rule,
+                            int fill) {
+    if (!PyList_Check(objects.ptr())) return py::none();
+    MC_REQUIRE(rule >= 0 && rule <= 3 && (fill == 0 || fill == 1), "rule: unknown");
+    const Span<int64_t> hs = span<int64_t>(heights, "heights"), ws = span<int64_t>(widths, "widths");
+    const Py_ssize_t m = PyList_GET_SIZE(objects.ptr());
+    MC_REQUIRE(hs.size == m && ws.size == m, "heights, widths: expected one per object");
+    RunBuf<double> xy;
+    RunBuf<int64_t> offs, obj_parts;
+    if (!offs.push(0) || !obj_parts.push(0)) throw std::bad_alloc();
+    bool big = false;
+    for (Py_ssize_t i = 0; i < m; ++i) {
+        MC_REQUIRE(hs.data[i] >= 0 && ws.data[i] >= 0, "size: expected non-negative height and width");
+        big = big || !fits_u32(hs.data[i], ws.data[i]);
+        if (!append_parts(PyList_GET_ITEM(objects.ptr(), i), xy, offs)) return py::none();
+        if (!obj_parts.push(offs.size - 1)) throw std::bad_alloc();
+    }
+    auto run = [&](auto t) -> py::object {
+        using T = decltype(t);
+        RunBuf<T> counts;
+        py::array_t<int64_t> ends(m + 1);
+        int64_t* e = ends.mutable_data();
+        e[0] = 0;
+        ErrorInfo err;
+        Status s = Status::ok;
+        Py_ssize_t i = 0;
+        {
+            py::gil_scoped_release nogil;
+            for (; i < m; ++i) {
+                const Parts p{xy.data, offs.data + obj_parts.data[i], obj_parts.data[i + 1] - obj_parts.data[i]};
+                s = rle_counts<T>(p, hs.data[i], ws.data[i], rule, fill, counts, err);
+                if (s != Status::ok) break;
+                e[i + 1] = counts.size;
+            }
+        }
+        if (s != Status::ok) {
+            const Parts p{xy.data, offs.data + obj_parts.data[i], obj_parts.data[i + 1] - obj_parts.data[i]};
+            try {
+                raise_rle(s, p, rule, err, hs.data[i], ws.data[i]);
+            } catch (py::value_error& ex) {
+                throw py::value_error("objects[" + std::to_string(i) + "]: " + ex.what());
+            }
+        }
+        return py::make_tuple(readonly_counts(counts), ends);
+    };
+    return big ? run(uint64_t{}) : run(uint32_t{});
 }
 
 // paint_many's fast path (order="later_wins"): items = a list of (polygons, int label)
@@ -584,6 +637,7 @@ void bind_raster(py::module_& m) {
     m.def("raster_paint_many", &raster_paint_many);
     m.def("raster_rle", &raster_rle);
     m.def("raster_rle_lists", &raster_rle_lists);
+    m.def("raster_rle_batch", &raster_rle_batch);
     m.def("raster_paint_many_lists", &raster_paint_many_lists);
     m.def("raster_color", &raster_color);
     m.def("stroke_paint", &stroke_paint);

@@ -233,9 +233,18 @@ def _real_cases() -> Iterator[Case]:
             return lambda: [fr(s, h, w) for s, h, w in anns]
         return setup
 
+    def mc_batch(rule):
+        def setup():
+            f, anns = _maskcore().rasterize_rle_batch, real_polygons()
+            segs, hs, ws = [s for s, _, _ in anns], [h for _, h, _ in anns], [w for _, _, w in anns]
+            return lambda: f(segs, hs, ws, rule=rule)
+        return setup
+
+    yield Case(g, "maskcore rasterize_rle_batch(rule='coco') (one call)", mc_batch("coco"), check_rles)
     yield Case(g, "maskcore rasterize_rle(rule='coco')", mc("coco"), check_rles)
     yield Case(g, "maskcore [scalar] rasterize_rle(rule='coco')", lambda: scalar(mc("coco")()), check_rles)
     yield Case(g, "maskcore rasterize_rle(rule='center')", mc("center"), None)
+    yield Case(g, "maskcore rasterize_rle_batch(rule='center') (one call)", mc_batch("center"), None)
     yield Case(g, "maskcore.coco merge(frPyObjects)", mcoco, check_dicts, kind="maskcore.coco")
     yield Case(g, "pycocotools frPyObjects", pc(False), None, kind="pycocotools")
     yield Case(g, "pycocotools merge(frPyObjects)", pc(True), check_dicts, kind="pycocotools")
