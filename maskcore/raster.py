@@ -35,6 +35,12 @@ the pixel of one point); "touched" paints the squares the segment or point meets
 Zero-area and self-intersecting polygons follow the same rules (self-intersection
 by the fill rule).
 
+Functions: :func:`rasterize` (dense mask), :func:`rasterize_rle` and
+:func:`rasterize_rle_batch` (COCO RLE straight from the edges, no dense buffer; the batch
+form converts a whole dataset in one native call), :func:`paint`, :func:`paint_many`,
+:func:`paint_mask` and :func:`stroke` (label maps, one lock rule), :func:`draw_rgb`
+(colour images).
+
 Exactness: "center" and "touched" snap coordinates to 1/256 pixel (round to
 nearest, ties to even) and decide every comparison exactly in integers
 (csrc/raster/scan.hpp); a scan by rows and the column-major RLE agree exactly.
