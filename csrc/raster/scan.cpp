@@ -302,22 +302,56 @@ inline int64_t floor_div64(int64_t a, int64_t b) noexcept {  // b > 0
 // towards the start). Every row holds a contiguous run of it, so a line is a span
 // source like an edge: for row offset k, x-major lines cover the steps
 // floor(D (2k - 1) / 2d) < j <= floor(D (2k + 1) / 2d), y-major lines one pixel.
+// floor(num / D) for num stepping by a constant: quotient and remainder in [0, D).
+struct Dda {
+    int64_t q, rem, sq, sr, D;
+    void init(int64_t num, int64_t d, int64_t step) noexcept {
+        D = d;
+        q = floor_div64(num, d);
+        rem = num - q * d;
+        sq = floor_div64(step, d);
+        sr = step - sq * d;
+    }
+    void next() noexcept {
+        q += sq;
+        rem += sr;
+        if (rem >= D) {
+            rem -= D;
+            ++q;
+        }
+    }
+};
+
 struct LEdge {
     int64_t x1, y1, dx, ady, sy;  // start (left end), |dx|, |dy|, y direction
     int64_t r_begin, r_end;
-    void span(int64_t r, int64_t& a, int64_t& b) const noexcept {
-        const int64_t k = (r - y1) * sy;
-        if (ady > dx) {  // one pixel per row
-            a = x1 + floor_div64(2 * k * dx - ady + 2 * ady - 1, 2 * ady);  // ceil
-            b = a + 1;
-        } else if (ady == 0) {
+    Dda lo, hi;  // the run's bounds, stepped row by row (rows come in order from r_begin)
+    bool started = false;
+    void span(int64_t r, int64_t& a, int64_t& b) noexcept {
+        if (ady == 0) {  // horizontal: its one row
             a = x1;
             b = x1 + dx + 1;
+            return;
+        }
+        if (!started) {
+            const int64_t k = (r - y1) * sy;
+            if (ady > dx) {  // x = x1 + ceil((2 k dx - ady) / 2 ady) = x1 + floor((2 k dx + ady - 1) / 2 ady)
+                lo.init(2 * k * dx + ady - 1, 2 * ady, 2 * dx * sy);
+            } else {  // steps floor(dx (2k - 1) / 2 ady) < j <= floor(dx (2k + 1) / 2 ady)
+                lo.init(dx * (2 * k - 1), 2 * ady, 2 * dx * sy);
+                hi.init(dx * (2 * k + 1), 2 * ady, 2 * dx * sy);
+            }
+            started = true;
         } else {
-            const int64_t jl = std::max<int64_t>(0, floor_div64(dx * (2 * k - 1), 2 * ady) + 1);
-            const int64_t jh = std::min<int64_t>(dx, floor_div64(dx * (2 * k + 1), 2 * ady));
-            a = x1 + jl;
-            b = x1 + jh + 1;
+            lo.next();
+            if (ady <= dx) hi.next();
+        }
+        if (ady > dx) {
+            a = x1 + lo.q;
+            b = a + 1;
+        } else {
+            a = x1 + std::max<int64_t>(0, lo.q + 1);
+            b = x1 + std::min<int64_t>(dx, hi.q) + 1;
         }
     }
 };
@@ -341,21 +375,28 @@ bool cv_line(int64_t x1, int64_t y1, int64_t x2, int64_t y2, RunBuf<LEdge>& out)
 struct InclusiveScan {
     RunBuf<IEdge> edges, active;
     RunBuf<LEdge> lines, active_lines;
+    RunBuf<uint32_t> order;  // lines by first row
     int64_t next = 0, next_line = 0;
     FillRule fill = FillRule::evenodd;
 
-    void start() noexcept {
+    bool start() noexcept {
         std::sort(edges.data, edges.data + edges.size,
                   [](const IEdge& a, const IEdge& b) { return a.r_begin < b.r_begin; });
-        std::sort(lines.data, lines.data + lines.size,
-                  [](const LEdge& a, const LEdge& b) { return a.r_begin < b.r_begin; });
+        // Lines are large (their stepping state): sort 4-byte indices, not the structs.
+        order.size = 0;
+        if (lines.size > int64_t{UINT32_MAX} || !order.reserve_more(lines.size)) return false;
+        for (int64_t i = 0; i < lines.size; ++i) order.push_unchecked(static_cast<uint32_t>(i));
+        const LEdge* L = lines.data;
+        std::sort(order.data, order.data + order.size,
+                  [L](uint32_t a, uint32_t b) { return L[a].r_begin < L[b].r_begin; });
         next = next_line = 0;
         active.size = active_lines.size = 0;
+        return true;
     }
     int64_t next_row() const noexcept {
         if (active.size || active_lines.size) return -1;
         int64_t r = next < edges.size ? edges.data[next].r_begin : INT64_MAX;
-        if (next_line < lines.size) r = std::min(r, lines.data[next_line].r_begin);
+        if (next_line < order.size) r = std::min(r, lines.data[order.data[next_line]].r_begin);
         return r;
     }
     bool row(int64_t r, int64_t w, RunBuf<int64_t>& out) noexcept {
@@ -391,8 +432,8 @@ struct InclusiveScan {
         for (int64_t i = 0; i < active_lines.size; ++i)
             if (active_lines.data[i].r_end > r) active_lines.data[m++] = active_lines.data[i];
         active_lines.size = m;
-        while (next_line < lines.size && lines.data[next_line].r_begin <= r) {
-            if (!active_lines.push(lines.data[next_line])) return false;
+        while (next_line < order.size && lines.data[order.data[next_line]].r_begin <= r) {
+            if (!active_lines.push(lines.data[order.data[next_line]])) return false;
             ++next_line;
         }
         for (int64_t i = 0; i < active_lines.size; ++i) {
@@ -407,6 +448,7 @@ struct InclusiveScan {
 // Feeds rows from the first to the last row any producer has, normalized, to the sink.
 template <class Producer>
 Status drive(Producer& p, int64_t h, int64_t w, bool merge, RunBuf<int64_t>& spans, RowSink& sink) noexcept {
+    merge = merge && sink.wants_disjoint();
     int64_t r = p.next_row();
     while (r < h) {
         spans.size = 0;
@@ -590,7 +632,7 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 if (!scan.edges.push(e)) return Status::bad_alloc;
             }
         }
-        scan.start();
+        if (!scan.start()) return Status::bad_alloc;
         return drive(scan, h, w, true, sc.spans, sink);
     }
 

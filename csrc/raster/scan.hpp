@@ -104,9 +104,12 @@ struct Parts {
 };
 
 // Receives row spans: spans[0..2n) = a0, b0, a1, b1, ... sorted, disjoint, non-empty,
-// within [0, w). Rows come in increasing order; rows without spans may be skipped.
+// within [0, w) (only non-empty and within [0, w) when wants_disjoint() is false). Rows come in increasing order; rows without spans may be skipped.
 struct RowSink {
     virtual void row(int64_t r, const int64_t* spans, int64_t n) noexcept = 0;
+    // false: the sink is idempotent per pixel (painting), so the rules that can emit
+    // overlapping spans (touched, inclusive) may skip sorting and merging them.
+    virtual bool wants_disjoint() const noexcept { return true; }
     virtual ~RowSink() = default;
 };
 
@@ -164,6 +167,7 @@ struct PaintRows final : RowSink {
     PaintRows(View2D<T> img_, T value_, bool over_, const uint64_t* locked_, int64_t n_locked_)
         : img(img_), value(value_), over(over_), locked(locked_), n_locked(n_locked_) {}
     void row(int64_t r, const int64_t* spans, int64_t n) noexcept override;
+    bool wants_disjoint() const noexcept override { return false; }  // the lock rule is idempotent
 };
 
 // rasterize's writer: every pixel of every row is written once, `value` inside the
@@ -191,6 +195,7 @@ struct ColorRows final : RowSink {
     ColorRows(T* d, int64_t rs, int64_t cs, int64_t chs, int64_t ch, const T* col)
         : data(d), rstride(rs), cstride(cs), chstride(chs), channels(ch), color(col) {}
     void row(int64_t r, const int64_t* spans, int64_t n) noexcept override;
+    bool wants_disjoint() const noexcept override { return false; }
 };
 
 // paint_mask: the lock rule for the pixels where mask (same shape) is non-zero.
