@@ -127,8 +127,9 @@ def rasterize(polygons, height, width, *, rule="center", fill_rule="evenodd", va
         fill = _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)
     out = np.empty((h, w), np.uint8) if out is None else _out(out, h, w)
-    bits = _v.label_value(value, out.dtype, "value")
-    target = out.view(np.uint8) if out.dtype == np.bool_ else out
+    dt = out.dtype
+    bits = _v.label_value(value, dt, "value")
+    target = out.view(np.uint8) if dt.kind == "b" else out
     if code < 0:
         mask = _coco_mask(flat, offsets, h, w)
         target[...] = 0
