@@ -9,8 +9,7 @@ thin API. Modules:
 - :mod:`maskcore.coco` — a drop-in replacement for ``pycocotools.mask``.
 - :mod:`maskcore.raster` — polygon rasterization with a declared rule (center, coco,
   inclusive, touched): :func:`rasterize`, :func:`rasterize_rle`, :func:`rasterize_rle_batch`,
-  :func:`paint`,
-  :func:`paint_many`, :func:`paint_mask`, :func:`stroke`, :func:`draw_rgb`.
+  :func:`paint`, :func:`paint_many`, :func:`paint_mask`, :func:`stroke`, :func:`draw_rgb`.
 
 Instruction sets: the widest the CPU supports is used; ``MASKCORE_ISA=scalar``
 (or ``avx2``, ``avx512``) in the environment, :func:`set_isa` or the
