@@ -496,6 +496,72 @@ py::object raster_rle_batch(const py::handle& objects, const py::array& heights,
     return big ? run(uint64_t{}) : run(uint32_t{});
 }
 
+// maskcore.coco's frPyObjects for COCO lists in one call: a list of polygons (flat
+// lists of float / int) to [{"size": [h, w], "counts": bytes}, ...], parsed, rasterized
+// and encoded here (no numpy arrays in between). None declines (anything else, odd
+// lengths): the caller then takes the validating path. For maskcore/coco.py's
+// _polygon_dicts (not wired in: coco.py is not the raster family's file).
+py::object coco_poly_dicts(const py::handle& polys, int64_t h, int64_t w) {
+    PyObject* outer = polys.ptr();
+    if (!PyList_Check(outer) || h < 0 || w < 0) return py::none();
+    thread_local RunBuf<double> xy_tl;
+    thread_local RunBuf<int64_t> offs_tl;
+    RunBuf<double>& xy = xy_tl;
+    RunBuf<int64_t>& offs = offs_tl;
+    xy.size = offs.size = 0;
+    if (!offs.push(0)) throw std::bad_alloc();
+    const Py_ssize_t n = PyList_GET_SIZE(outer);
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        PyObject* p = PyList_GET_ITEM(outer, i);
+        if (!PyList_Check(p)) return py::none();
+        if (PyList_GET_SIZE(p) == 0) {  // an empty polygon: its own (empty) RLE
+            if (!offs.push(xy.size)) throw std::bad_alloc();
+            continue;
+        }
+        PyObject* first = PyList_GET_ITEM(p, 0);
+        if (!(PyFloat_CheckExact(first) || PyLong_CheckExact(first))) return py::none();
+        if (!append_parts(p, xy, offs)) return py::none();
+    }
+    const Polygons p{Span<double>{xy.data, xy.size}, Span<int64_t>{offs.data, offs.size}, offs.size - 1};
+    auto run = [&](auto t) -> py::object {
+        using T = decltype(t);
+        thread_local RunBuf<T> counts_tl;
+        thread_local RunBuf<char> chars_tl;
+        RunBuf<T>& counts = counts_tl;
+        RunBuf<char>& chars = chars_tl;
+        std::vector<int64_t> ends(static_cast<size_t>(p.n));
+        ErrorInfo err;
+        Status s = Status::ok;
+        int64_t i = 0;
+        chars.size = 0;
+        for (; i < p.n; ++i) {
+            counts.size = 0;
+            s = raster::coco_polygon<T>(p.points(i), p.k(i), h, w, counts, err);
+            if (s == Status::ok) s = rle::to_string<T>(counts.data, counts.size, chars);
+            if (s != Status::ok) break;
+            ends[i] = chars.size;
+        }
+        if (s != Status::ok) raise_polygon(s, p, i, err, h, w, "pyobj", true);
+        py::list out(p.n);
+        const py::int_ ph(h), pw(w);
+        int64_t begin = 0;
+        for (int64_t j = 0; j < p.n; ++j) {
+            py::dict d;
+            py::list size(2);  // one list per dict, as pycocotools
+            size[0] = ph;
+            size[1] = pw;
+            d["size"] = size;
+            PyObject* b = PyBytes_FromStringAndSize(chars.data + begin, ends[j] - begin);
+            if (!b) throw py::error_already_set();
+            d["counts"] = py::reinterpret_steal<py::object>(b);
+            PyList_SET_ITEM(out.ptr(), j, d.release().ptr());
+            begin = ends[j];
+        }
+        return out;
+    };
+    return fits_u32(h, w) ? run(uint32_t{}) : run(uint64_t{});
+}
+
 // paint_many's fast path (order="later_wins"): items = a list of (polygons, int label)
 // pairs, parsed here; None declines (the validating path then explains what is wrong).
 py::object raster_paint_many_lists(const py::handle& items, py::array& img, int rule, int fill, bool over,
@@ -638,6 +704,7 @@ void bind_raster(py::module_& m) {
     m.def("raster_rle", &raster_rle);
     m.def("raster_rle_lists", &raster_rle_lists);
     m.def("raster_rle_batch", &raster_rle_batch);
+    m.def("coco_poly_dicts", &coco_poly_dicts);
     m.def("raster_paint_many_lists", &raster_paint_many_lists);
     m.def("raster_color", &raster_color);
     m.def("stroke_paint", &stroke_paint);
