@@ -17,6 +17,9 @@ thin API. Modules:
 - :mod:`maskcore.contours` — masks and label maps to polygons with holes
   (:func:`find_polygons`, exact crack mode that rasterizes back losslessly,
   topology-preserving simplification) and COCO / YOLO export.
+- :mod:`maskcore.raster` — polygon rasterization with a declared rule (center, coco,
+  inclusive, touched): :func:`rasterize`, :func:`rasterize_rle`, :func:`rasterize_rle_batch`,
+  :func:`paint`, :func:`paint_many`, :func:`paint_mask`, :func:`stroke`, :func:`draw_rgb`.
 
 Instruction sets: the widest the CPU supports is used; ``MASKCORE_ISA=scalar``
 (or ``avx2``, ``avx512``) in the environment, :func:`set_isa` or the
@@ -36,6 +39,8 @@ from .rle import RLE, RLEBatch, area, bbox, decode, encode, iou, merge
 from .contours import Polygon, find_polygons, find_polygons_labels, to_coco_segmentation, to_yolo
 from .components import (component_stats, disconnected_instances, fill_holes, label, largest_components,
                          remove_small, split_instances)
+from .raster import (draw_rgb, paint, paint_many, paint_mask, rasterize, rasterize_rle, rasterize_rle_batch,
+                     stroke)
 from . import coco, rle  # noqa: E402,F401  (maskcore.coco and maskcore.rle as attributes)
 from .metrics import (iou, dice, boundary, boundary_iou, confusion_matrix, semantic_scores, ConfusionAccumulator,  # noqa: E402,F811
                       panoptic_quality, rgb_to_id, match_instances, annotator_agreement)
@@ -78,6 +83,14 @@ __all__ = [
     "largest_components",
     "fill_holes",
     "disconnected_instances",
+    "rasterize",
+    "rasterize_rle",
+    "rasterize_rle_batch",
+    "paint",
+    "paint_many",
+    "paint_mask",
+    "stroke",
+    "draw_rgb",
     "available_isas",
     "get_isa",
     "set_isa",

@@ -379,3 +379,117 @@ def connectivity(value, ndim: int, default: str = "full", name: str = "connectiv
         raise ValueError(f"{name}: expected one of {', '.join(map(str, allowed))} for a {ndim}D image "
                          f"(or 1..{ndim} as in scikit-image), got {c}")
     return c
+
+
+# ---- raster
+RASTER_RULES = ("center", "coco", "inclusive", "touched")
+_RULE_CODES = {"center": 0, "touched": 1, "inclusive": 2, "coco": -1}
+_FILL_CODES = {"evenodd": 0, "nonzero": 1}
+
+
+def choice(value, options, name: str):
+    """``value`` if it is one of ``options`` (strings), else ValueError naming them."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name}: expected one of {', '.join(repr(o) for o in options)}, got {_describe(value)}")
+    return value
+
+
+def raster_rule(rule) -> int:
+    """``rule=`` as the kernel's code (-1 for "coco")."""
+    return _RULE_CODES[choice(rule, RASTER_RULES, "rule")]
+
+
+def fill_rule(value) -> int:
+    return _FILL_CODES[choice(value, tuple(_FILL_CODES), "fill_rule")]
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+
+def raster_polygons(polygons, name: str = "polygons") -> tuple[np.ndarray, np.ndarray]:
+    """The parts of one object as (flat float64 x0, y0, ..., int64 part offsets).
+
+    Accepts a COCO flat list ``[x0, y0, x1, y1, ...]`` (one part), an ``(N, 2)`` or
+    flat 1-D array (one part), or a list of those (parts; a list of lists is always
+    read as parts, COCO's segmentation convention). Empty input gives no parts.
+    Raises TypeError for non-numbers, ValueError for odd lengths and ragged rows; the
+    values (finite, ``|v| <= 2**40``) are checked by the kernel in the pass that reads
+    them, and its message names the part and the point.
+    """
+    if isinstance(polygons, np.ndarray):
+        if polygons.dtype is _F64 and polygons.strides == (16, 8) and polygons.shape[1] == 2:
+            return polygons.reshape(-1), one_part(2 * polygons.shape[0])  # C-contiguous (N, 2): no copy
+        return coco_polygons([polygons], name, nested=False)
+    if not isinstance(polygons, (list, tuple)):
+        raise TypeError(f"{name}: expected a flat list x0, y0, x1, y1, ..., an (N, 2) array or a list of "
+                        f"those, got {type(polygons).__name__}")
+    if len(polygons) and _is_number(polygons[0]):
+        return coco_polygons([polygons], name, nested=False)
+    packed = _core_pack(polygons) if isinstance(polygons, list) else None
+    return packed if packed is not None else coco_polygons(polygons, name, nested=True)
+
+
+_ONE_PART: dict = {}
+_F64 = np.dtype(np.float64)
+
+
+def one_part(n: int) -> np.ndarray:
+    """The offsets ``[0, n]`` of one part (read-only, cached: an array costs more than a small kernel)."""
+    a = _ONE_PART.get(n)
+    if a is None:
+        if len(_ONE_PART) > 4096:
+            _ONE_PART.clear()
+        a = _ONE_PART[n] = np.array((0, n), np.int64)
+        a.flags.writeable = False
+    return a
+
+
+_LABEL_RANGE: dict = {}
+
+
+def label_value(value, dtype, name: str = "label") -> int:
+    """An int that ``dtype`` (integer or bool) holds, as its unsigned bit pattern."""
+    r = _LABEL_RANGE.get(dtype)
+    if r is None:
+        dt = np.dtype(dtype)
+        lo, hi = (0, 1) if dt == np.bool_ else (int(np.iinfo(dt).min), int(np.iinfo(dt).max))
+        r = _LABEL_RANGE[dtype] = (lo, hi, 1 << (8 * dt.itemsize))
+    v = value if type(value) is int else (integer(value, name) if not isinstance(value, (bool, np.bool_)) else int(value))
+    if not r[0] <= v <= r[1]:
+        raise OverflowError(f"{name}: {v} does not fit {np.dtype(dtype)} ([{r[0]}, {r[1]}])")
+    return v % r[2]
+
+
+def _core_pack(parts):
+    from . import _core
+    return _core.coco_poly_pack(parts)
+
+
+def paint_target(arr, name: str = "label_map") -> np.ndarray:
+    """A label map to paint into: a writable 2D unsigned-integer array (uint8/16/32/64), any layout."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"{name}: expected a numpy array, got {type(arr).__name__}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name}: expected a 2D array, got shape {arr.shape}")
+    if arr.dtype.kind != "u":
+        raise TypeError(f"{name}: expected a uint8, uint16, uint32 or uint64 array, got dtype {arr.dtype}")
+    if not arr.flags.writeable:
+        raise ValueError(f"{name}: array is read-only")
+    return arr
+
+
+def locked_labels(locked, dtype, name: str = "locked") -> np.ndarray:
+    """``locked=`` (None or an iterable of ints) as a sorted uint64 array of values ``dtype`` holds."""
+    if locked is None:
+        return np.zeros(0, np.uint64)
+    if isinstance(locked, (str, bytes)) or not hasattr(locked, "__iter__"):
+        raise TypeError(f"{name}: expected an iterable of labels, got {_describe(locked)}")
+    hi = np.iinfo(dtype).max
+    vals = sorted({integer(v, f"{name} value") for v in (locked.ravel().tolist() if isinstance(locked, np.ndarray) else locked)})
+    return np.array([v for v in vals if 0 <= v <= hi], np.uint64)
+
+
+def paint_mode(mode) -> bool:
+    """``mode=`` ("over" or "under") as the kernel's flag: True for "over"."""
+    return choice(mode, ("over", "under"), "mode") == "over"

@@ -311,3 +311,30 @@ def layout_nd(image, name):
         flip = tuple(slice(None, None, -1) for _ in a.shape)
         return np.ascontiguousarray(a[flip])[flip]
     return np.ascontiguousarray(a)
+
+
+# ---- raster
+def _coordinate(hi):
+    """Coordinates that hit the rules' ties: integers (pixel edges), halves (centres),
+    1/256 steps, plain floats, a little outside the image, and far away."""
+    return st.one_of(
+        st.integers(-3, hi + 3).map(float),
+        st.integers(-6, 2 * hi + 6).map(lambda v: v / 2),
+        st.integers(-3 * 256, (hi + 3) * 256).map(lambda v: v / 256),
+        st.floats(-3, hi + 3, allow_nan=False),
+        st.sampled_from([-1e12, 1e12, -1e6, 1e6]),
+    )
+
+
+@st.composite
+def raster_polygons(draw, h, w, max_parts=2, max_points=7, min_points=0):
+    """A list of parts, each a flat [x0, y0, ...] list, for an h x w image."""
+    n = draw(st.integers(1, max_parts))
+    parts = []
+    for _ in range(n):
+        k = draw(st.integers(min_points, max_points))
+        part = []
+        for _ in range(k):
+            part += [draw(_coordinate(w)), draw(_coordinate(h))]
+        parts.append(part)
+    return parts

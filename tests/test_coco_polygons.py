@@ -287,3 +287,36 @@ def test_every_shared_polygon_transposed(annotations):
     for _, seg, h, w in annotations[::3]:
         swapped = [[p[i ^ 1] for i in range(len(p))] for p in seg]
         check(swapped, w, h)
+
+
+def test_every_shared_polygon_rasterize_rle(annotations, isa):
+    """maskcore.rasterize_rle(rule="coco") (one object: parts unioned) == pycocotools'
+    merge(frPyObjects) on every real annotation; and the other rules' RLE == encode(dense)."""
+    import maskcore
+    wants = []
+    for i, (_, seg, h, w) in enumerate(annotations):
+        want = M.merge(M.frPyObjects(seg, h, w))
+        got = maskcore.rasterize_rle(seg, h, w, rule="coco")
+        assert got.to_string() == want["counts"], i
+        wants.append(want["counts"])
+        if i % 10 == 0:
+            for rule in ("center", "touched", "inclusive"):
+                assert maskcore.rasterize_rle(seg, h, w, rule=rule) == maskcore.encode(
+                    maskcore.rasterize(seg, h, w, rule=rule)), (i, rule)
+    batch = maskcore.rasterize_rle_batch([s for _, s, _, _ in annotations], [h for _, _, h, _ in annotations],
+                                         [w for _, _, _, w in annotations], rule="coco")
+    assert [r.to_string() for r in batch] == wants
+
+
+def test_every_shared_polygon_fused_dicts(annotations):
+    """_core.coco_poly_dicts (the one-call path offered to maskcore.coco.frPyObjects) gives
+    pycocotools' dicts on every real annotation, and declines what it does not parse."""
+    from maskcore import _core
+    for _, seg, h, w in annotations:
+        assert _core.coco_poly_dicts(seg, h, w) == M.frPyObjects(seg, h, w)
+    assert _core.coco_poly_dicts([[1.0, 2.0, 3.0]], 5, 5) is None  # odd length
+    assert _core.coco_poly_dicts([np.zeros(6)], 5, 5) is None
+    assert _core.coco_poly_dicts([[1, 2, 3, 4, 5, True]], 5, 5) is None
+    assert _core.coco_poly_dicts([[], [0, 0, 4, 0, 0, 4]], 5, 5) == C.frPyObjects([[], [0, 0, 4, 0, 0, 4]], 5, 5)
+    with pytest.raises(ValueError, match="pyobj\\[0\\]"):
+        _core.coco_poly_dicts([[0, 0, 1, float("nan"), 2, 2]], 5, 5)

@@ -1,0 +1,940 @@
+// csrc/raster/scan.cpp — scanline rules, row sinks and strokes; see scan.hpp.
+#include "scan.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace maskcore::raster {
+namespace {
+
+using i128 = __int128;
+
+inline i128 floor_div(i128 a, i128 b) noexcept {  // b > 0
+    i128 q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+inline i128 ceil_div(i128 a, i128 b) noexcept { return -floor_div(-a, b); }
+inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi) noexcept { return v < lo ? lo : (v > hi ? hi : v); }
+
+Status check_coordinates(const double* xy, int64_t n, ErrorInfo& err) noexcept {
+    for (int64_t i = 0; i < n; ++i) {
+        if (!(std::fabs(xy[i]) <= kMaxCoordinate)) {  // also NaN
+            err.index = i;
+            return Status::invalid_value;
+        }
+    }
+    return Status::ok;
+}
+
+// Sorts [a, b) pairs by a and merges overlapping or touching ones, in place; returns
+// the number of pairs left.
+int64_t normalize(int64_t* s, int64_t n) noexcept {
+    if (n <= 1) return n;
+    struct P { int64_t a, b; };
+    P* p = reinterpret_cast<P*>(s);
+    if (n <= 16) {
+        for (int64_t i = 1; i < n; ++i) {
+            const P v = p[i];
+            int64_t j = i;
+            for (; j > 0 && p[j - 1].a > v.a; --j) p[j] = p[j - 1];
+            p[j] = v;
+        }
+    } else {
+        std::sort(p, p + n, [](const P& x, const P& y) { return x.a < y.a; });
+    }
+    int64_t m = 0;
+    for (int64_t i = 1; i < n; ++i) {
+        if (p[i].a <= p[m].b) {
+            p[m].b = std::max(p[m].b, p[i].b);
+        } else {
+            p[++m] = p[i];
+        }
+    }
+    return m + 1;
+}
+
+// Appends [a, b) clipped to [0, w) when non-empty.
+inline bool push_span(RunBuf<int64_t>& out, int64_t a, int64_t b, int64_t w) noexcept {
+    a = a < 0 ? 0 : a;
+    b = b > w ? w : b;
+    if (a >= b) return true;
+    if (!out.reserve_more(2)) return false;
+    out.push_unchecked(a);
+    out.push_unchecked(b);
+    return true;
+}
+
+// ---- center: crossings stepped by an exact integer DDA ------------------------------
+struct CEdge {
+    int64_t r_begin, r_end;  // rows [r_begin, r_end) within [0, h)
+    int64_t q, rem;          // column ceil(N / D) of the current row, N - (q - 1) D - ... see step()
+    int64_t sq, sr, D;       // per-row step of N: sq D + sr, 0 <= sr < D
+    int dir;                 // +1 when the edge goes down (y grows), -1 up
+    void step() noexcept {
+        q += sq;
+        rem += sr;
+        if (rem >= D) {
+            rem -= D;
+            ++q;
+        }
+    }
+};
+
+// Round to nearest, ties to even, without a libm call: adding and subtracting 1.5 * 2^52
+// leaves the integer part in a double's mantissa (exact for |256 v| <= 2^48 < 2^51; the
+// default rounding mode; no contraction, setup.py: -ffp-contract=off).
+inline int64_t round_even(double v) noexcept {  // |v| <= 2^51
+    constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
+    return static_cast<int64_t>((v + kMagic) - kMagic);  // not reassociated without -ffast-math
+}
+inline int64_t snap(double v) noexcept { return round_even(v * 256.0); }
+
+// Edge (X0, Y0) -> (X1, Y1) in 1/256 pixel units; appended when it crosses a row centre.
+// tie_by_slope: the transposed scan (scan.hpp, RLE), where a centre on the edge is in
+// only when the edge leans left (X1 <= X0 going down): column floor(N / D) + 1 instead
+// of ceil(N / D) when dX > 0.
+bool center_edge(int64_t X0, int64_t Y0, int64_t X1, int64_t Y1, int64_t h, bool tie_by_slope,
+                 RunBuf<CEdge>& out) noexcept {
+    if (Y0 == Y1) return true;
+    int dir = 1;
+    if (Y0 > Y1) {
+        std::swap(X0, X1);
+        std::swap(Y0, Y1);
+        dir = -1;
+    }
+    // Rows r with Y0 <= 256 r + 128 < Y1.
+    int64_t rb = static_cast<int64_t>(ceil_div(Y0 - 128, 256));
+    int64_t re = static_cast<int64_t>(ceil_div(Y1 - 128, 256));
+    rb = rb < 0 ? 0 : rb;
+    re = re > h ? h : re;
+    if (rb >= re) return true;
+    const int64_t dY = Y1 - Y0, dX = X1 - X0;
+    CEdge e;
+    e.r_begin = rb;
+    e.r_end = re;
+    e.dir = dir;
+    e.D = 256 * dY;
+    // N'(r) = (X0 - 128) dY + (256 r + 128 - Y0) dX + D - 1; column = floor(N' / D).
+    const int64_t bias = (e.D - 1) + (tie_by_slope && dX > 0 ? 1 : 0);
+    const int64_t lim = int64_t{1} << 30;  // then every product below fits int64: one idiv, no int128
+    if (X0 > -lim && X0 < lim && X1 > -lim && X1 < lim && Y0 > -lim && Y0 < lim && Y1 > -lim && Y1 < lim &&
+        rb < lim / 256) {
+        const int64_t n0 = (X0 - 128) * dY + (256 * rb + 128 - Y0) * dX + bias;
+        const int64_t q0 = n0 / e.D - (n0 % e.D != 0 && n0 < 0 ? 1 : 0);
+        e.q = q0;
+        e.rem = n0 - q0 * e.D;
+        const int64_t st = 256 * dX;
+        const int64_t sq = st / e.D - (st % e.D != 0 && st < 0 ? 1 : 0);
+        e.sq = sq;
+        e.sr = st - sq * e.D;
+        return out.push(e);
+    }
+    const i128 n0 = static_cast<i128>(X0 - 128) * dY + static_cast<i128>(256 * rb + 128 - Y0) * dX + bias;
+    const i128 q0 = floor_div(n0, e.D);
+    e.q = static_cast<int64_t>(q0);
+    e.rem = static_cast<int64_t>(n0 - q0 * e.D);
+    const i128 st = static_cast<i128>(256) * dX;
+    const i128 sq = floor_div(st, e.D);
+    e.sq = static_cast<int64_t>(sq);
+    e.sr = static_cast<int64_t>(st - sq * e.D);
+    return out.push(e);
+}
+
+// The active-edge walk shared by the center rule (and the fill part of touched). The
+// active list holds indices (4 bytes move in the insertion sort, not 64).
+struct CenterScan {
+    RunBuf<CEdge> edges;
+    RunBuf<uint32_t> active;
+    int64_t next = 0;
+    FillRule fill = FillRule::evenodd;
+
+    void start() noexcept {
+        std::sort(edges.data, edges.data + edges.size,
+                  [](const CEdge& a, const CEdge& b) { return a.r_begin < b.r_begin; });
+        next = 0;
+        active.size = 0;
+    }
+    int64_t next_row() const noexcept {
+        if (active.size) return -1;  // busy: the caller's current row
+        return next < edges.size ? edges.data[next].r_begin : INT64_MAX;
+    }
+    // Appends the spans of row r (rows must come in increasing order) and steps.
+    bool row(int64_t r, int64_t w, RunBuf<int64_t>& out) noexcept {
+        CEdge* E = edges.data;
+        int64_t m = 0;
+        for (int64_t i = 0; i < active.size; ++i)
+            if (E[active.data[i]].r_end > r) active.data[m++] = active.data[i];
+        active.size = m;
+        while (next < edges.size && E[next].r_begin <= r) {
+            if (!active.push(static_cast<uint32_t>(next))) return false;
+            ++next;
+        }
+        uint32_t* a = active.data;
+        const int64_t n = active.size;
+        for (int64_t i = 1; i < n; ++i) {  // nearly sorted from the previous row
+            const uint32_t v = a[i];
+            const int64_t qv = E[v].q;
+            if (E[a[i - 1]].q <= qv) continue;
+            int64_t j = i;
+            for (; j > 0 && E[a[j - 1]].q > qv; --j) a[j] = a[j - 1];
+            a[j] = v;
+        }
+        if (!out.reserve_more(n)) return false;
+        int wind = 0;
+        int64_t start = 0;
+        const bool evenodd = fill == FillRule::evenodd;
+        for (int64_t i = 0; i < n; ++i) {
+            CEdge& e = E[a[i]];
+            const bool was = evenodd ? (wind & 1) : wind != 0;
+            wind += evenodd ? 1 : e.dir;
+            const bool is = evenodd ? (wind & 1) : wind != 0;
+            if (!was && is) start = e.q;
+            if (was && !is) {
+                const int64_t lo = start < 0 ? 0 : start, hi = e.q > w ? w : e.q;
+                if (lo < hi) {
+                    out.push_unchecked(lo);
+                    out.push_unchecked(hi);
+                }
+            }
+            e.step();
+        }
+        return true;
+    }
+};
+
+// ---- touched: squares met by closed edge segments --------------------------------------
+struct TEdge {
+    int64_t X0, Y0, X1, Y1;  // Y0 <= Y1
+    int64_t r_begin, r_end;
+};
+
+bool touch_edge(int64_t X0, int64_t Y0, int64_t X1, int64_t Y1, int64_t h, RunBuf<TEdge>& out) noexcept {
+    if (Y0 > Y1) {
+        std::swap(X0, X1);
+        std::swap(Y0, Y1);
+    }
+    // Rows whose closed band [256 r, 256 r + 256] meets [Y0, Y1].
+    int64_t rb = static_cast<int64_t>(ceil_div(Y0, 256)) - 1;
+    int64_t re = static_cast<int64_t>(floor_div(Y1, 256)) + 1;
+    rb = rb < 0 ? 0 : rb;
+    re = re > h ? h : re;
+    if (rb >= re) return true;
+    return out.push(TEdge{X0, Y0, X1, Y1, rb, re});
+}
+
+bool touch_span(const TEdge& e, int64_t r, int64_t w, RunBuf<int64_t>& out) noexcept {
+    i128 lo, hi, den;
+    if (e.Y0 == e.Y1) {
+        lo = std::min(e.X0, e.X1);
+        hi = std::max(e.X0, e.X1);
+        den = 1;
+    } else {
+        const int64_t dY = e.Y1 - e.Y0, dX = e.X1 - e.X0;
+        const int64_t ya = std::max<int64_t>(256 * r, e.Y0), yb = std::min<int64_t>(256 * r + 256, e.Y1);
+        const i128 na = static_cast<i128>(e.X0) * dY + static_cast<i128>(ya - e.Y0) * dX;
+        const i128 nb = static_cast<i128>(e.X0) * dY + static_cast<i128>(yb - e.Y0) * dX;
+        lo = na < nb ? na : nb;
+        hi = na < nb ? nb : na;
+        den = dY;
+    }
+    // Columns c with 256 c <= hi / den and 256 c + 256 >= lo / den.
+    const i128 c0 = ceil_div(lo, den * 256) - 1, c1 = floor_div(hi, den * 256);
+    const int64_t a = c0 < 0 ? 0 : (c0 > w ? w : static_cast<int64_t>(c0));
+    const int64_t b = c1 + 1 < 0 ? 0 : (c1 + 1 > w ? w : static_cast<int64_t>(c1 + 1));
+    return push_span(out, a, b, w);
+}
+
+// ---- inclusive: OpenCV's fixed-point fill and 8-connected lines ------------------------
+struct IEdge {
+    int64_t r_begin, r_end;
+    int64_t x, dx;  // 16.16 fixed point at the current row, step per row
+    int dir;
+};
+
+// OpenCV's clipLine on a width x height image, with exact (int128) products.
+bool cv_clip_line(int64_t width, int64_t height, int64_t& x1, int64_t& y1, int64_t& x2, int64_t& y2) noexcept {
+    const int64_t right = width - 1, bottom = height - 1;
+    if (width <= 0 || height <= 0) return false;
+    auto code = [&](int64_t x, int64_t y) { return (x < 0) + (x > right) * 2 + (y < 0) * 4 + (y > bottom) * 8; };
+    int c1 = code(x1, y1), c2 = code(x2, y2);
+    if ((c1 & c2) == 0 && (c1 | c2) != 0) {
+        if (c1 & 12) {
+            const int64_t a = c1 < 8 ? 0 : bottom;
+            x1 += static_cast<int64_t>(static_cast<i128>(a - y1) * (x2 - x1) / (y2 - y1));
+            y1 = a;
+            c1 = (x1 < 0) + (x1 > right) * 2;
+        }
+        if (c2 & 12) {
+            const int64_t a = c2 < 8 ? 0 : bottom;
+            x2 += static_cast<int64_t>(static_cast<i128>(a - y2) * (x2 - x1) / (y2 - y1));
+            y2 = a;
+            c2 = (x2 < 0) + (x2 > right) * 2;
+        }
+        if ((c1 & c2) == 0 && (c1 | c2) != 0) {
+            if (c1) {
+                const int64_t a = c1 == 1 ? 0 : right;
+                y1 += static_cast<int64_t>(static_cast<i128>(a - x1) * (y2 - y1) / (x2 - x1));
+                x1 = a;
+                c1 = 0;
+            }
+            if (c2) {
+                const int64_t a = c2 == 1 ? 0 : right;
+                y2 += static_cast<int64_t>(static_cast<i128>(a - x2) * (y2 - y1) / (x2 - x1));
+                x2 = a;
+                c2 = 0;
+            }
+        }
+    }
+    return (c1 | c2) == 0;
+}
+
+// Values there are within an image (< 2^31), so the products fit int64.
+inline int64_t floor_div64(int64_t a, int64_t b) noexcept {  // b > 0
+    const int64_t q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+// OpenCV's 8-connected line between two points inside the image (already clipped),
+// walked from its left end: the pixel of step j has minor coordinate
+// m_j = ceil((2 j d - D) / (2 D)) (D = major length, d = minor length; a tie goes back
+// towards the start). Every row holds a contiguous run of it, so a line is a span
+// source like an edge: for row offset k, x-major lines cover the steps
+// floor(D (2k - 1) / 2d) < j <= floor(D (2k + 1) / 2d), y-major lines one pixel.
+// floor(num / D) for num stepping by a constant: quotient and remainder in [0, D).
+struct Dda {
+    int64_t q, rem, sq, sr, D;
+    void init(int64_t num, int64_t d, int64_t step) noexcept {
+        D = d;
+        q = floor_div64(num, d);
+        rem = num - q * d;
+        sq = floor_div64(step, d);
+        sr = step - sq * d;
+    }
+    void next() noexcept {
+        q += sq;
+        rem += sr;
+        if (rem >= D) {
+            rem -= D;
+            ++q;
+        }
+    }
+};
+
+struct LEdge {
+    int64_t x1, y1, dx, ady, sy;  // start (left end), |dx|, |dy|, y direction
+    int64_t r_begin, r_end;
+    Dda lo, hi;  // the run's bounds, stepped row by row (rows come in order from r_begin)
+    bool started = false;
+    void span(int64_t r, int64_t& a, int64_t& b) noexcept {
+        if (ady == 0) {  // horizontal: its one row
+            a = x1;
+            b = x1 + dx + 1;
+            return;
+        }
+        if (!started) {
+            const int64_t k = (r - y1) * sy;
+            if (ady > dx) {  // x = x1 + ceil((2 k dx - ady) / 2 ady) = x1 + floor((2 k dx + ady - 1) / 2 ady)
+                lo.init(2 * k * dx + ady - 1, 2 * ady, 2 * dx * sy);
+            } else {  // steps floor(dx (2k - 1) / 2 ady) < j <= floor(dx (2k + 1) / 2 ady)
+                lo.init(dx * (2 * k - 1), 2 * ady, 2 * dx * sy);
+                hi.init(dx * (2 * k + 1), 2 * ady, 2 * dx * sy);
+            }
+            started = true;
+        } else {
+            lo.next();
+            if (ady <= dx) hi.next();
+        }
+        if (ady > dx) {
+            a = x1 + lo.q;
+            b = a + 1;
+        } else {
+            a = x1 + std::max<int64_t>(0, lo.q + 1);
+            b = x1 + std::min<int64_t>(dx, hi.q) + 1;
+        }
+    }
+};
+
+bool cv_line(int64_t x1, int64_t y1, int64_t x2, int64_t y2, RunBuf<LEdge>& out) noexcept {
+    if (x2 < x1) {
+        std::swap(x1, x2);
+        std::swap(y1, y2);
+    }
+    LEdge e;
+    e.x1 = x1;
+    e.y1 = y1;
+    e.dx = x2 - x1;
+    e.ady = y2 > y1 ? y2 - y1 : y1 - y2;
+    e.sy = y2 < y1 ? -1 : 1;
+    e.r_begin = std::min(y1, y2);
+    e.r_end = std::max(y1, y2) + 1;
+    return out.push(e);
+}
+
+struct InclusiveScan {
+    RunBuf<IEdge> edges, active;
+    RunBuf<LEdge> lines, active_lines;
+    RunBuf<uint32_t> order;  // lines by first row
+    int64_t next = 0, next_line = 0;
+    FillRule fill = FillRule::evenodd;
+
+    bool start() noexcept {
+        std::sort(edges.data, edges.data + edges.size,
+                  [](const IEdge& a, const IEdge& b) { return a.r_begin < b.r_begin; });
+        // Lines are large (their stepping state): sort 4-byte indices, not the structs.
+        order.size = 0;
+        if (lines.size > int64_t{UINT32_MAX} || !order.reserve_more(lines.size)) return false;
+        for (int64_t i = 0; i < lines.size; ++i) order.push_unchecked(static_cast<uint32_t>(i));
+        const LEdge* L = lines.data;
+        std::sort(order.data, order.data + order.size,
+                  [L](uint32_t a, uint32_t b) { return L[a].r_begin < L[b].r_begin; });
+        next = next_line = 0;
+        active.size = active_lines.size = 0;
+        return true;
+    }
+    int64_t next_row() const noexcept {
+        if (active.size || active_lines.size) return -1;
+        int64_t r = next < edges.size ? edges.data[next].r_begin : INT64_MAX;
+        if (next_line < order.size) r = std::min(r, lines.data[order.data[next_line]].r_begin);
+        return r;
+    }
+    bool row(int64_t r, int64_t w, RunBuf<int64_t>& out) noexcept {
+        int64_t m = 0;
+        for (int64_t i = 0; i < active.size; ++i)
+            if (active.data[i].r_end > r) active.data[m++] = active.data[i];
+        active.size = m;
+        while (next < edges.size && edges.data[next].r_begin <= r) {
+            if (!active.push(edges.data[next])) return false;
+            ++next;
+        }
+        IEdge* a = active.data;
+        const int64_t n = active.size;
+        auto less = [](const IEdge& p, const IEdge& q) { return p.x < q.x || (p.x == q.x && p.dir < q.dir); };
+        for (int64_t i = 1; i < n; ++i) {
+            if (!less(a[i], a[i - 1])) continue;
+            const IEdge v = a[i];
+            int64_t j = i;
+            for (; j > 0 && less(v, a[j - 1]); --j) a[j] = a[j - 1];
+            a[j] = v;
+        }
+        int wind = 0;
+        int64_t start = 0;
+        for (int64_t i = 0; i < n; ++i) {
+            const bool was = fill == FillRule::evenodd ? (wind & 1) : wind != 0;
+            wind += fill == FillRule::evenodd ? 1 : a[i].dir;
+            const bool is = fill == FillRule::evenodd ? (wind & 1) : wind != 0;
+            if (!was && is) start = (a[i].x + 65535) >> 16;
+            if (was && !is && !push_span(out, start, (a[i].x >> 16) + 1, w)) return false;
+            a[i].x += a[i].dx;
+        }
+        m = 0;
+        for (int64_t i = 0; i < active_lines.size; ++i)
+            if (active_lines.data[i].r_end > r) active_lines.data[m++] = active_lines.data[i];
+        active_lines.size = m;
+        while (next_line < order.size && lines.data[order.data[next_line]].r_begin <= r) {
+            if (!active_lines.push(lines.data[order.data[next_line]])) return false;
+            ++next_line;
+        }
+        for (int64_t i = 0; i < active_lines.size; ++i) {
+            int64_t lo, hi;
+            active_lines.data[i].span(r, lo, hi);
+            if (!push_span(out, lo, hi, w)) return false;
+        }
+        return true;
+    }
+};
+
+// Feeds rows from the first to the last row any producer has, normalized, to the sink.
+template <class Producer>
+Status drive(Producer& p, int64_t h, int64_t w, bool merge, RunBuf<int64_t>& spans, RowSink& sink) noexcept {
+    merge = merge && sink.wants_disjoint();
+    int64_t r = p.next_row();
+    while (r < h) {
+        spans.size = 0;
+        if (!p.row(r, w, spans)) return Status::bad_alloc;
+        const int64_t n = merge ? normalize(spans.data, spans.size / 2) : spans.size / 2;
+        if (n) sink.row(r, spans.data, n);
+        const int64_t nr = p.next_row();
+        r = nr < 0 ? r + 1 : std::max(nr, r + 1);
+    }
+    return Status::ok;
+}
+
+// touched = center spans of the fill rule + squares met by the edges.
+struct TouchedScan {
+    CenterScan center;
+    RunBuf<TEdge> edges, active;
+    int64_t next = 0;
+    void start() noexcept {
+        center.start();
+        std::sort(edges.data, edges.data + edges.size,
+                  [](const TEdge& a, const TEdge& b) { return a.r_begin < b.r_begin; });
+        next = 0;
+        active.size = 0;
+    }
+    int64_t next_row() const noexcept {
+        const int64_t c = center.next_row();
+        if (c < 0 || active.size) return -1;
+        return std::min(c, next < edges.size ? edges.data[next].r_begin : INT64_MAX);
+    }
+    bool row(int64_t r, int64_t w, RunBuf<int64_t>& out) noexcept {
+        if (!center.row(r, w, out)) return false;
+        int64_t m = 0;
+        for (int64_t i = 0; i < active.size; ++i)
+            if (active.data[i].r_end > r) active.data[m++] = active.data[i];
+        active.size = m;
+        while (next < edges.size && edges.data[next].r_begin <= r) {
+            if (!active.push(edges.data[next])) return false;
+            ++next;
+        }
+        for (int64_t i = 0; i < active.size; ++i)
+            if (!touch_span(active.data[i], r, w, out)) return false;
+        return true;
+    }
+};
+
+// ---- strokes ---------------------------------------------------------------------------
+struct Seg {
+    double x0, y0, x1, y1;
+    int64_t r_begin, r_end;
+};
+
+// The x-interval of {q on the line y = yc : dist(q, segment) <= R}; false if empty.
+bool capsule_interval(const Seg& s, double yc, double R, double& lo, double& hi) noexcept {
+    lo = std::numeric_limits<double>::infinity();
+    hi = -lo;
+    auto disc = [&](double px, double py) {
+        const double dy = yc - py, t = R * R - dy * dy;
+        if (t >= 0) {
+            const double q = std::sqrt(t);
+            lo = std::min(lo, px - q);
+            hi = std::max(hi, px + q);
+        }
+    };
+    disc(s.x0, s.y0);
+    disc(s.x1, s.y1);
+    const double dx = s.x1 - s.x0, dy = s.y1 - s.y0, L = dx * dx + dy * dy;
+    if (L > 0) {
+        double a = -std::numeric_limits<double>::infinity(), b = -a;
+        auto clip = [&](double coef, double c, double vlo, double vhi) {  // vlo <= coef u + c <= vhi, u = x - x0
+            if (coef == 0) {
+                if (c < vlo || c > vhi) b = -std::numeric_limits<double>::infinity();
+                return;
+            }
+            double u0 = (vlo - c) / coef, u1 = (vhi - c) / coef;
+            if (u0 > u1) std::swap(u0, u1);
+            a = std::max(a, u0);
+            b = std::min(b, u1);
+        };
+        const double ey = yc - s.y0, RS = R * std::sqrt(L);
+        clip(dx, ey * dy, 0.0, L);       // 0 <= (q - p0).d <= |d|^2
+        clip(-dy, dx * ey, -RS, RS);     // |d x (q - p0)| <= R |d|
+        if (a <= b) {
+            lo = std::min(lo, s.x0 + a);
+            hi = std::max(hi, s.x0 + b);
+        }
+    }
+    return lo <= hi;
+}
+
+struct StrokeScan {
+    RunBuf<Seg> segs, active;
+    int64_t next = 0;
+    double R = 0;
+    int64_t next_row() const noexcept {
+        if (active.size) return -1;
+        return next < segs.size ? segs.data[next].r_begin : INT64_MAX;
+    }
+    bool row(int64_t r, int64_t w, RunBuf<int64_t>& out) noexcept {
+        int64_t m = 0;
+        for (int64_t i = 0; i < active.size; ++i)
+            if (active.data[i].r_end > r) active.data[m++] = active.data[i];
+        active.size = m;
+        while (next < segs.size && segs.data[next].r_begin <= r) {
+            if (!active.push(segs.data[next])) return false;
+            ++next;
+        }
+        const double yc = static_cast<double>(r) + 0.5;
+        for (int64_t i = 0; i < active.size; ++i) {
+            double lo, hi;
+            if (!capsule_interval(active.data[i], yc, R, lo, hi)) continue;
+            const double a = std::ceil(lo - 0.5), b = std::floor(hi - 0.5) + 1;  // |values| < 2^41
+            if (!push_span(out, static_cast<int64_t>(a), static_cast<int64_t>(b), w)) return false;
+        }
+        return true;
+    }
+};
+// Per-thread scratch, reached through one opaque call per kernel call: a thread_local
+// named in the loops costs a __tls_get_addr call per use in a shared library (measured:
+// 14% of a small polygon's time).
+struct Scratch {
+    InclusiveScan inclusive;
+    TouchedScan touched;
+    StrokeScan stroke;
+    RunBuf<int64_t> spans;
+};
+
+__attribute__((noinline)) Scratch& scratch() noexcept {
+    thread_local Scratch s;
+    return s;
+}
+}  // namespace
+
+Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill, RowSink& sink, ErrorInfo& err,
+                    bool transposed) noexcept {
+    if (h < 0 || w < 0 || parts.n < 0) return Status::invalid_argument;
+    if (h >= (int64_t{1} << 31) || w >= (int64_t{1} << 31)) return Status::overflow;
+    const double* xy = parts.xy;
+    const int64_t first = parts.n ? parts.offsets[0] : 0, end = parts.n ? parts.offsets[parts.n] : 0;
+    if (Status s = check_coordinates(xy + first, end - first, err); s != Status::ok) {
+        err.index += first;  // an index into xy
+        return s;
+    }
+    if (h == 0 || w == 0) return Status::ok;
+    Scratch& sc = scratch();
+
+    if (rule == Rule::inclusive) {
+        InclusiveScan& scan = sc.inclusive;
+        scan.edges.size = scan.lines.size = 0;
+        scan.fill = fill;
+        for (int64_t p = 0; p < parts.n; ++p) {
+            const int64_t b = parts.offsets[p] / 2, k = parts.offsets[p + 1] / 2 - b;
+            for (int64_t j = 0; j < k; ++j) {
+                const int64_t i0 = b + (j == 0 ? k - 1 : j - 1), i1 = b + j;  // OpenCV's order
+                const int64_t x0 = round_even(xy[2 * i0]);
+                const int64_t y0 = round_even(xy[2 * i0 + 1]);
+                const int64_t x1 = round_even(xy[2 * i1]);
+                const int64_t y1 = round_even(xy[2 * i1 + 1]);
+                // The outline: clipLine, then the walk (OpenCV ignores clipLine's verdict for
+                // the fill edge below but draws nothing when it says "outside").
+                int64_t tx0 = x0, ty0 = y0, tx1 = x1, ty1 = y1;
+                const bool outside = tx0 < 0 || tx0 >= w || tx1 < 0 || tx1 >= w || ty0 < 0 || ty0 >= h ||
+                                     ty1 < 0 || ty1 >= h;
+                const bool visible = !outside || cv_clip_line(w, h, tx0, ty0, tx1, ty1);
+                if (visible && !cv_line(tx0, ty0, tx1, ty1, scan.lines)) return Status::bad_alloc;
+                if (y0 == y1) continue;
+                // The fill edge runs through the clipped end points (OpenCV >= 4.8, PR #23076),
+                // extended to the original rows: x(r) = cx0 + (r - cy0) dx.
+                const int64_t cy0 = outside && ty0 != ty1 ? ty0 : y0, cy1 = outside && ty0 != ty1 ? ty1 : y1;
+                const int64_t cx0 = tx0 * 65536, cx1 = tx1 * 65536;
+                const bool down = y1 > y0;
+                const int64_t yu = down ? y0 : y1, yl = down ? y1 : y0;
+                const int64_t rb = std::max<int64_t>(yu, 0), re = std::min<int64_t>(yl, h);
+                if (rb >= re) continue;
+                IEdge e;
+                e.r_begin = rb;
+                e.r_end = re;
+                e.dir = down ? 1 : -1;
+                e.dx = static_cast<int64_t>(static_cast<i128>(cx1 - cx0) / (cy1 - cy0));
+                const int64_t ax = down ? cx0 : cx1, ay = down ? cy0 : cy1;
+                e.x = static_cast<int64_t>(static_cast<i128>(ax) + static_cast<i128>(rb - ay) * e.dx);
+                if (!scan.edges.push(e)) return Status::bad_alloc;
+            }
+        }
+        if (!scan.start()) return Status::bad_alloc;
+        return drive(scan, h, w, true, sc.spans, sink);
+    }
+
+    if (transposed) std::swap(h, w);  // scan the columns: x and y trade places below
+    const int tx = transposed ? 1 : 0;
+    TouchedScan& scan = sc.touched;
+    CenterScan& center = scan.center;
+    center.edges.size = scan.edges.size = 0;
+    center.fill = fill;
+    const bool touched = rule == Rule::touched;
+    for (int64_t p = 0; p < parts.n; ++p) {
+        const int64_t b = parts.offsets[p] / 2, k = parts.offsets[p + 1] / 2 - b;
+        for (int64_t j = 0; j < k; ++j) {
+            const int64_t i0 = b + j, i1 = b + (j + 1 == k ? 0 : j + 1);
+            const int64_t X0 = snap(xy[2 * i0 + tx]), Y0 = snap(xy[2 * i0 + 1 - tx]);
+            const int64_t X1 = snap(xy[2 * i1 + tx]), Y1 = snap(xy[2 * i1 + 1 - tx]);
+            if (!center_edge(X0, Y0, X1, Y1, h, transposed, center.edges)) return Status::bad_alloc;
+            if (touched && !touch_edge(X0, Y0, X1, Y1, h, scan.edges)) return Status::bad_alloc;
+        }
+    }
+    if (center.edges.size > int64_t{UINT32_MAX}) return Status::overflow;  // active lists hold uint32 indices
+    if (touched) {
+        scan.start();
+        return drive(scan, h, w, true, sc.spans, sink);
+    }
+    center.start();
+    return drive(center, h, w, false, sc.spans, sink);
+}
+
+Status stroke_rows(const double* xy, int64_t n, double width, int64_t h, int64_t w, RowSink& sink,
+                   ErrorInfo& err) noexcept {
+    if (h < 0 || w < 0 || n < 0) return Status::invalid_argument;
+    if (h >= (int64_t{1} << 31) || w >= (int64_t{1} << 31)) return Status::overflow;
+    if (Status s = check_coordinates(xy, 2 * n, err); s != Status::ok) return s;
+    if (!(width >= 0 && width <= kMaxCoordinate)) {
+        err.index = -1;
+        return Status::invalid_argument;
+    }
+    if (h == 0 || w == 0 || n == 0) return Status::ok;
+    Scratch& sc = scratch();
+    StrokeScan& scan = sc.stroke;
+    scan.segs.size = 0;
+    scan.active.size = 0;
+    scan.next = 0;
+    scan.R = width / 2;
+    const int64_t nseg = n == 1 ? 1 : n - 1;
+    for (int64_t i = 0; i < nseg; ++i) {
+        const int64_t j = n == 1 ? 0 : i + 1;
+        Seg s{xy[2 * i], xy[2 * i + 1], xy[2 * j], xy[2 * j + 1], 0, 0};
+        const double ylo = std::min(s.y0, s.y1) - scan.R, yhi = std::max(s.y0, s.y1) + scan.R;
+        s.r_begin = clamp64(static_cast<int64_t>(std::ceil(ylo - 0.5)), 0, h);
+        s.r_end = clamp64(static_cast<int64_t>(std::floor(yhi - 0.5)) + 1, 0, h);
+        if (s.r_begin < s.r_end && !scan.segs.push(s)) return Status::bad_alloc;
+    }
+    std::sort(scan.segs.data, scan.segs.data + scan.segs.size,
+              [](const Seg& a, const Seg& b) { return a.r_begin < b.r_begin; });
+    return drive(scan, h, w, true, sc.spans, sink);
+}
+
+// ---- sinks -------------------------------------------------------------------------------
+template <class T>
+void RleRows<T>::diff(int64_t r, const int64_t* spans, int64_t n) noexcept {
+    // Columns in (prev xor spans) toggle at row r: merge the two sorted end point lists.
+    merged.size = 0;
+    if (!merged.reserve_more(prev.size + 2 * n)) {
+        ok = false;
+        return;
+    }
+    std::merge(prev.data, prev.data + prev.size, spans, spans + 2 * n, merged.data);
+    merged.size = prev.size + 2 * n;
+    int64_t cnt = 0;
+    for (int64_t i = 0; i < merged.size; i += 2) cnt += merged.data[i + 1] - merged.data[i];
+    if (!toggles.reserve_more(cnt)) {
+        ok = false;
+        return;
+    }
+    for (int64_t i = 0; i < merged.size; i += 2)
+        for (int64_t c = merged.data[i]; c < merged.data[i + 1]; ++c)
+            toggles.push_unchecked((static_cast<uint64_t>(c) << 32) | static_cast<uint64_t>(r));
+    prev.size = 0;
+    if (!prev.reserve_more(2 * n)) {
+        ok = false;
+        return;
+    }
+    std::copy(spans, spans + 2 * n, prev.data);
+    prev.size = 2 * n;
+}
+
+template <class T>
+void RleRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
+    if (!ok) return;
+    if (prev.size && r > prev_row + 1) diff(prev_row + 1, nullptr, 0);  // an empty row between
+    diff(r, spans, n);
+    prev_row = r;
+}
+
+template <class T>
+Status RleRows<T>::finish(RunBuf<T>& counts) noexcept {
+    if (ok && prev.size) diff(prev_row + 1, nullptr, 0);
+    if (!ok) return Status::bad_alloc;
+    uint64_t* k = toggles.data;
+    const int64_t n = toggles.size;
+    // Sort by column, stable in row (rows were emitted in increasing order).
+    if (n > 1) {
+        uint64_t cmin = k[0] >> 32, cmax = cmin;
+        for (int64_t i = 1; i < n; ++i) {
+            const uint64_t c = k[i] >> 32;
+            cmin = c < cmin ? c : cmin;
+            cmax = c > cmax ? c : cmax;
+        }
+        const int64_t span = static_cast<int64_t>(cmax - cmin) + 1;
+        if (span <= 2 * n + 64) {
+            RunBuf<uint32_t> hist;
+            RunBuf<uint64_t> tmp;
+            if (!hist.reserve_more(span + 1) || !tmp.reserve_more(n)) return Status::bad_alloc;
+            std::fill(hist.data, hist.data + span + 1, 0u);
+            for (int64_t i = 0; i < n; ++i) ++hist.data[(k[i] >> 32) - cmin + 1];
+            for (int64_t c = 0; c < span; ++c) hist.data[c + 1] += hist.data[c];
+            for (int64_t i = 0; i < n; ++i) tmp.data[hist.data[(k[i] >> 32) - cmin]++] = k[i];
+            std::swap(toggles.data, tmp.data);
+            std::swap(toggles.cap, tmp.cap);
+            k = toggles.data;
+        } else {
+            std::sort(k, k + n);
+        }
+    }
+    const uint64_t total = static_cast<uint64_t>(h) * static_cast<uint64_t>(w);
+    if (!counts.reserve_more(n + 1)) return Status::bad_alloc;
+    uint64_t prev_index = 0;
+    const uint64_t hh = static_cast<uint64_t>(h);
+    for (int64_t i = 0; i < n;) {
+        const uint64_t p = (k[i] >> 32) * hh + (k[i] & 0xffffffffu);
+        int64_t j = i + 1;
+        while (j < n && (k[j] >> 32) * hh + (k[j] & 0xffffffffu) == p) ++j;
+        if (((j - i) & 1) && p < total) {
+            counts.push_unchecked(static_cast<T>(p - prev_index));
+            prev_index = p;
+        }
+        i = j;
+    }
+    counts.push_unchecked(static_cast<T>(total - prev_index));
+    return Status::ok;
+}
+
+template <class T>
+void RleCols<T>::row(int64_t c, const int64_t* spans, int64_t n) noexcept {
+    if (!ok) return;
+    const uint64_t base = static_cast<uint64_t>(c) * static_cast<uint64_t>(h);
+    if (!counts.reserve_more(2 * n + 2)) {
+        ok = false;
+        return;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+        const uint64_t st = base + static_cast<uint64_t>(spans[2 * i]), en = base + static_cast<uint64_t>(spans[2 * i + 1]);
+        if (pending && st == e) {  // continues across the column boundary
+            e = en;
+            continue;
+        }
+        if (pending) {
+            counts.push_unchecked(static_cast<T>(s - pos));
+            counts.push_unchecked(static_cast<T>(e - s));
+            pos = e;
+        }
+        s = st;
+        e = en;
+        pending = true;
+    }
+}
+
+template <class T>
+Status RleCols<T>::finish() noexcept {
+    if (!ok || !counts.reserve_more(3)) return Status::bad_alloc;
+    if (pending) {
+        counts.push_unchecked(static_cast<T>(s - pos));
+        counts.push_unchecked(static_cast<T>(e - s));
+        pos = e;
+    }
+    counts.push_unchecked(static_cast<T>(static_cast<uint64_t>(h) * static_cast<uint64_t>(w) - pos));
+    return Status::ok;
+}
+
+namespace {
+inline bool is_locked(uint64_t v, const uint64_t* locked, int64_t n) noexcept {
+    if (n <= 8) {
+        for (int64_t i = 0; i < n; ++i)
+            if (locked[i] == v) return true;
+        return false;
+    }
+    return std::binary_search(locked, locked + n, v);
+}
+}  // namespace
+
+template <class T>
+void PaintRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t a = spans[2 * i], b = spans[2 * i + 1];
+        T* p = img.at(r, a);
+        const int64_t cs = img.col_stride;
+        if (over && n_locked == 0) {
+            if (cs == 1) {
+                std::fill(p, p + (b - a), value);
+            } else {
+                for (int64_t c = a; c < b; ++c, p += cs) *p = value;
+            }
+            continue;
+        }
+        for (int64_t c = a; c < b; ++c, p += cs) {
+            const T v = *p;
+            if ((over || v == 0) && !is_locked(v, locked, n_locked)) *p = value;
+        }
+    }
+}
+
+template <class T>
+void FillRows<T>::fill(T* p, int64_t n, T v) noexcept {
+    if (img.col_stride == 1) {
+        std::fill(p, p + n, v);
+    } else {
+        for (int64_t i = 0; i < n; ++i, p += img.col_stride) *p = v;
+    }
+}
+
+template <class T>
+void FillRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
+    if (img.col_stride == 1 && img.row_stride == img.cols) {
+        // Contiguous rows: the zeros between the previous span (or row) and this one are
+        // one run of memory, whatever rows lie between: one fill per span and gap.
+        T* base = img.data;
+        int64_t i0 = next;  // linear index written up to
+        for (int64_t i = 0; i < n; ++i) {
+            const int64_t a = r * img.cols + spans[2 * i], b = r * img.cols + spans[2 * i + 1];
+            std::fill(base + i0, base + a, T{0});
+            std::fill(base + a, base + b, value);
+            i0 = b;
+        }
+        next = i0;
+        return;
+    }
+    for (; next < r; ++next) fill(img.at(next, 0), img.cols, T{0});
+    int64_t c = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        fill(img.at(r, c), spans[2 * i] - c, T{0});
+        fill(img.at(r, spans[2 * i]), spans[2 * i + 1] - spans[2 * i], value);
+        c = spans[2 * i + 1];
+    }
+    fill(img.at(r, c), img.cols - c, T{0});
+    next = r + 1;
+}
+
+template <class T>
+void FillRows<T>::finish() noexcept {
+    if (img.col_stride == 1 && img.row_stride == img.cols) {  // `next` is a linear index
+        std::fill(img.data + next, img.data + img.rows * img.cols, T{0});
+        return;
+    }
+    for (; next < img.rows; ++next) fill(img.at(next, 0), img.cols, T{0});
+}
+
+template <class T>
+void ColorRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
+    for (int64_t i = 0; i < n; ++i) {
+        T* p = data + r * rstride + spans[2 * i] * cstride;
+        for (int64_t c = spans[2 * i]; c < spans[2 * i + 1]; ++c, p += cstride)
+            for (int64_t k = 0; k < channels; ++k) p[k * chstride] = color[k];
+    }
+}
+
+template <class T>
+Status paint_mask(View2D<T> img, View2D<const uint8_t> mask, T value, bool over, const uint64_t* locked,
+                  int64_t n_locked) noexcept {
+    if (img.rows != mask.rows || img.cols != mask.cols) return Status::size_mismatch;
+    for (int64_t r = 0; r < img.rows; ++r) {
+        const uint8_t* m = mask.at(r, 0);
+        T* p = img.at(r, 0);
+        for (int64_t c = 0; c < img.cols; ++c, m += mask.col_stride, p += img.col_stride) {
+            if (!*m) continue;
+            const T v = *p;
+            if ((over || v == 0) && !is_locked(v, locked, n_locked)) *p = value;
+        }
+    }
+    return Status::ok;
+}
+
+template struct RleRows<uint32_t>;
+template struct RleRows<uint64_t>;
+template struct RleCols<uint32_t>;
+template struct RleCols<uint64_t>;
+template struct PaintRows<uint8_t>;
+template struct PaintRows<uint16_t>;
+template struct PaintRows<uint32_t>;
+template struct PaintRows<uint64_t>;
+template struct FillRows<uint8_t>;
+template struct FillRows<uint16_t>;
+template struct FillRows<uint32_t>;
+template struct FillRows<uint64_t>;
+template struct ColorRows<uint8_t>;
+template struct ColorRows<uint16_t>;
+template struct ColorRows<uint32_t>;
+template struct ColorRows<uint64_t>;
+template Status paint_mask<uint8_t>(View2D<uint8_t>, View2D<const uint8_t>, uint8_t, bool, const uint64_t*, int64_t) noexcept;
+template Status paint_mask<uint16_t>(View2D<uint16_t>, View2D<const uint8_t>, uint16_t, bool, const uint64_t*, int64_t) noexcept;
+template Status paint_mask<uint32_t>(View2D<uint32_t>, View2D<const uint8_t>, uint32_t, bool, const uint64_t*, int64_t) noexcept;
+template Status paint_mask<uint64_t>(View2D<uint64_t>, View2D<const uint8_t>, uint64_t, bool, const uint64_t*, int64_t) noexcept;
+
+}  // namespace maskcore::raster

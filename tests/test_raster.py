@@ -1,0 +1,337 @@
+"""maskcore.rasterize / rasterize_rle: every rule against its exact reference
+(tests/reference/raster_ref.py), the partition property, RLE == encode(dense)."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import maskcore
+from maskcore import rasterize, rasterize_rle
+from tests.reference import raster_ref as ref
+from tests.strategies import fixture_settings, layouts, raster_polygons
+
+RULES = ("center", "coco", "inclusive", "touched")
+
+
+def small_case(max_side=12, **kw):
+    return st.tuples(st.integers(0, max_side), st.integers(0, max_side)).flatmap(
+        lambda hw: st.tuples(st.just(hw[0]), st.just(hw[1]), raster_polygons(hw[0], hw[1], **kw)))
+
+
+# ---- worked examples ---------------------------------------------------------------------
+
+def test_square_per_rule():
+    sq = [1, 1, 4, 1, 4, 4, 1, 4]
+    got = {r: rasterize(sq, 6, 6, rule=r) for r in RULES}
+    assert {r: int(m.sum()) for r, m in got.items()} == {"center": 9, "coco": 9, "inclusive": 16, "touched": 25}
+    assert got["inclusive"][1:5, 1:5].all()  # rows and columns 1..4, as cv2.fillPoly
+    assert got["center"][1:4, 1:4].all()
+    assert got["touched"][0:5, 0:5].all()
+
+
+def test_top_left_rule_on_centres():
+    # A square whose edges run through pixel centres: left/top centres in, right/bottom out.
+    m = rasterize([1.5, 1.5, 4.5, 1.5, 4.5, 4.5, 1.5, 4.5], 6, 6)
+    assert m[1:4, 1:4].all() and m.sum() == 9
+
+
+def test_input_forms_agree():
+    tri = [[0.5, 0.5], [9.2, 1.0], [4.0, 8.7]]
+    flat = [v for p in tri for v in p]
+    ref_m = rasterize(flat, 10, 10)
+    for form in (np.array(tri), np.array(flat), [flat], [np.array(tri)], tuple(flat), [tuple(flat)]):
+        np.testing.assert_array_equal(rasterize(form, 10, 10), ref_m)
+
+
+def test_out_any_layout_and_dtype():
+    poly = [0.2, 0.3, 7.7, 1.1, 5.0, 6.9]
+    want = rasterize(poly, 8, 9) * 7
+    for dt in (np.uint8, np.uint16, np.int32, np.uint64, np.int8):
+        base = np.full((8, 9), 3, dt)
+        for out in layouts(base, dtypes=(dt,)).values():
+            if not out.flags.writeable:
+                continue
+            got = rasterize(poly, 8, 9, value=7, out=out)
+            assert got is out
+            np.testing.assert_array_equal(out, want.astype(dt))
+    b = np.zeros((8, 9), bool)
+    rasterize(poly, 8, 9, out=b)
+    np.testing.assert_array_equal(b, want > 0)
+
+
+# ---- the rules against their references ------------------------------------------------
+
+@given(small_case(), st.sampled_from(["evenodd", "nonzero"]))
+def test_center_matches_reference(case, fill):
+    h, w, parts = case
+    np.testing.assert_array_equal(rasterize(parts, h, w, fill_rule=fill), ref.center(parts, h, w, fill))
+
+
+@given(small_case(max_side=9, max_points=5), st.sampled_from(["evenodd", "nonzero"]))
+def test_touched_matches_reference(case, fill):
+    h, w, parts = case
+    np.testing.assert_array_equal(rasterize(parts, h, w, rule="touched", fill_rule=fill),
+                                  ref.touched(parts, h, w, fill))
+
+
+def test_touched_matches_shapely():
+    shapely = pytest.importorskip("shapely")
+    from shapely.geometry import Polygon, box
+    rng = np.random.default_rng(5)
+    for _ in range(60):
+        h, w = rng.integers(1, 14, 2)
+        k = rng.integers(3, 9)
+        ang = np.sort(rng.uniform(0, 2 * np.pi, k))  # star-shaped: simple
+        rad = rng.uniform(0.5, 6, k)
+        cx, cy = rng.uniform(-2, w + 2), rng.uniform(-2, h + 2)
+        pts = np.stack([cx + rad * np.cos(ang), cy + rad * np.sin(ang)], 1)
+        # The kernel snaps to 1/256 pixel: give shapely the same polygon.
+        pts = np.round(pts * 2) / 2 if rng.random() < 0.3 else np.round(pts * 256) / 256
+        poly = Polygon(pts)
+        if not poly.is_valid:
+            continue
+        want = np.array([[box(c, r, c + 1, r + 1).intersects(poly) for c in range(w)] for r in range(h)])
+        np.testing.assert_array_equal(rasterize(pts, h, w, rule="touched"), want.astype(np.uint8))
+
+
+def test_inclusive_matches_cv2_fillpoly():
+    cv2 = pytest.importorskip("cv2")
+    rng = np.random.default_rng(1)
+    for t in range(900):
+        h, w = rng.integers(1, 40, 2)
+        spread = (0, 1, 10, 1000)[t % 4]  # inside the image, then far outside (clipped edges)
+        parts = [np.stack([rng.integers(-spread * w, (spread + 1) * w, k),
+                           rng.integers(-spread * h, (spread + 1) * h, k)], 1) if spread else
+                 np.stack([rng.integers(0, w, k), rng.integers(0, h, k)], 1)
+                 for k in rng.integers(1, 9, rng.integers(1, 3))]
+        m = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(m, [p.astype(np.int32) for p in parts], 1, lineType=8)
+        np.testing.assert_array_equal(rasterize([p.astype(float) for p in parts], h, w, rule="inclusive"), m)
+
+
+def test_inclusive_rounds_non_integer_vertices():
+    pts = np.array([[1.4, 0.6], [7.5, 2.5], [3.2, 6.49]])
+    np.testing.assert_array_equal(rasterize(pts, 9, 9, rule="inclusive"),
+                                  rasterize(np.round(pts), 9, 9, rule="inclusive"))
+
+
+def test_coco_matches_pycocotools():
+    M = pytest.importorskip("pycocotools.mask")
+    rng = np.random.default_rng(2)
+    for t in range(300):
+        h, w = (int(v) for v in rng.integers(1, 50, 2))
+        parts = [rng.uniform(-5, 55, 2 * k).tolist() for k in rng.integers(3, 9, rng.integers(1, 3))]
+        want = maskcore.RLE.from_coco(M.merge(M.frPyObjects(parts, h, w))).decode()
+        np.testing.assert_array_equal(rasterize(parts, h, w, rule="coco"), want)
+        np.testing.assert_array_equal(rasterize_rle(parts, h, w, rule="coco").decode(), want)
+
+
+@given(small_case(max_side=20), st.sampled_from(RULES), st.sampled_from(["evenodd", "nonzero"]))
+def test_rle_equals_encode_of_dense(case, rule, fill):
+    h, w, parts = case
+    if rule == "coco":
+        parts = [[min(max(v, -1e6), 1e6) for v in p] for p in parts]  # pycocotools' range
+    dense = rasterize(parts, h, w, rule=rule, fill_rule=fill)
+    want = maskcore.encode(dense)
+    assert rasterize_rle(parts, h, w, rule=rule, fill_rule=fill) == want  # lists: the one-call path
+    arrays = [np.asarray(p, np.float64) for p in parts]
+    assert rasterize_rle(arrays, h, w, rule=rule, fill_rule=fill) == want  # the validating path
+
+
+@given(small_case(max_side=16), st.sampled_from(["center", "inclusive", "touched"]))
+@fixture_settings()
+def test_every_isa_identical(isa, case, rule):
+    h, w, parts = case
+    with maskcore.use_isa("scalar"):
+        want = rasterize(parts, h, w, rule=rule)
+    np.testing.assert_array_equal(rasterize(parts, h, w, rule=rule), want)
+
+
+# ---- partition --------------------------------------------------------------------------
+
+def _coverage(cells, h, w):
+    cover = np.zeros((h, w), np.int64)
+    for cell in cells:
+        cover += rasterize(cell, h, w)
+    return cover
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_partition_jittered_grid(seed):
+    rng = np.random.default_rng(seed)
+    h, w, n = 37, 41, 6
+    xs = np.linspace(-1, w + 1, n + 1)
+    ys = np.linspace(-1, h + 1, n + 1)
+    gx, gy = np.meshgrid(xs, ys)
+    jit = rng.uniform(-2.5, 2.5, gx.shape + (2,))
+    if seed % 2:
+        jit = np.round(jit * 2) / 2  # vertices on centres and edges: ties everywhere
+    jit[0, :] = jit[-1, :] = jit[:, 0] = jit[:, -1] = 0
+    px, py = gx + jit[..., 0], gy + jit[..., 1]
+    cells = [[px[i, j], py[i, j], px[i, j + 1], py[i, j + 1], px[i + 1, j + 1], py[i + 1, j + 1],
+              px[i + 1, j], py[i + 1, j]] for i in range(n) for j in range(n)]
+    assert (_coverage(cells, h, w) == 1).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_partition_triangle_fan(seed):
+    rng = np.random.default_rng(seed)
+    h, w = 29, 33
+    c = rng.integers(2, 60, 2) / 2  # centre on a pixel centre or edge
+    ring = [(-1, -1)] + [(x, -1) for x in np.sort(rng.uniform(-1, w + 1, 5))] + [(w + 1, -1)] + \
+           [(w + 1, y) for y in np.sort(rng.uniform(-1, h + 1, 5))] + [(w + 1, h + 1)] + \
+           [(x, h + 1) for x in np.sort(rng.uniform(-1, w + 1, 5))[::-1]] + [(-1, h + 1)] + \
+           [(-1, y) for y in np.sort(rng.uniform(-1, h + 1, 5))[::-1]]
+    ring = [tuple(np.round(np.array(p) * 2) / 2) if seed % 2 else p for p in ring]
+    cells = [[c[0], c[1], *ring[i], *ring[(i + 1) % len(ring)]] for i in range(len(ring))]
+    assert (_coverage(cells, h, w) == 1).all()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_partition_voronoi_cells(seed):
+    spatial = pytest.importorskip("scipy.spatial")
+    rng = np.random.default_rng(seed)
+    h, w = 31, 35
+    sites = rng.uniform(0, [w, h], (12, 2))
+    far = np.array([[-1e4, -1e4], [1e4, -1e4], [1e4, 1e4], [-1e4, 1e4]])
+    vor = spatial.Voronoi(np.vstack([sites, far]))
+    cells = []
+    for i in range(len(sites)):
+        reg = vor.regions[vor.point_region[i]]
+        assert -1 not in reg
+        cells.append(vor.vertices[reg])
+    assert (_coverage(cells, h, w) == 1).all()
+
+
+def test_shared_edges_with_paint_many():
+    # Two triangles split a square along its diagonal through pixel centres.
+    lm = np.zeros((10, 10), np.uint8)
+    a, b = [0.5, 0.5, 9.5, 0.5, 9.5, 9.5], [0.5, 0.5, 9.5, 9.5, 0.5, 9.5]
+    maskcore.paint_many(lm, [(a, 1), (b, 2)])
+    assert (rasterize(a, 10, 10) & rasterize(b, 10, 10)).sum() == 0
+    assert ((lm > 0) == rasterize([0.5, 0.5, 9.5, 0.5, 9.5, 9.5, 0.5, 9.5], 10, 10).astype(bool)).all()
+
+
+# ---- degenerate and far-away input ------------------------------------------------------
+
+def test_fewer_than_three_points():
+    for pts in ([], [3.5, 3.5], [1.0, 1.0, 6.0, 4.0]):
+        assert rasterize(pts, 8, 8).sum() == 0
+        assert rasterize(pts, 8, 8, rule="coco").sum() == 0
+    assert rasterize([2.0, 2.0], 8, 8, rule="touched").sum() == 4  # the point touches 4 squares
+    assert rasterize([2.5, 2.5], 8, 8, rule="touched").sum() == 1
+    assert rasterize([2.0, 2.0], 8, 8, rule="inclusive").sum() == 1  # cv2: one pixel
+    np.testing.assert_array_equal(rasterize([1.0, 1.0, 5.0, 3.0], 8, 8, rule="touched"),
+                                  ref.touched([[1.0, 1.0, 5.0, 3.0]], 8, 8))
+    line = rasterize([1.0, 1.0, 5.0, 3.0], 8, 8, rule="inclusive")
+    assert sorted(map(tuple, np.argwhere(line))) == [(1, 1), (1, 2), (2, 3), (2, 4), (3, 5)]
+
+
+def test_zero_area_repeated_and_collinear():
+    assert rasterize([1, 1, 5, 5, 9, 9], 10, 10).sum() == 0
+    assert rasterize([1, 1, 1, 1, 1, 1, 1, 1], 10, 10).sum() == 0
+    sq = [1, 1, 4, 1, 4, 1, 4, 4, 2.5, 4, 1, 4]  # repeated and collinear points
+    np.testing.assert_array_equal(rasterize(sq, 6, 6), rasterize([1, 1, 4, 1, 4, 4, 1, 4], 6, 6))
+
+
+def test_empty_input_and_sizes():
+    assert rasterize([], 5, 4).shape == (5, 4) and rasterize([], 5, 4).sum() == 0
+    assert rasterize([[]], 5, 4).sum() == 0
+    for rule in RULES:
+        assert rasterize([0, 0, 3, 0, 0, 3], 0, 4, rule=rule).shape == (0, 4)
+        assert rasterize_rle([0, 0, 3, 0, 0, 3], 4, 0, rule=rule).counts.tolist() == [0]
+
+
+def test_far_vertices():
+    big = [-1e12, -1e12, 1e12, -1e12, 0.0, 1e12]
+    for fill in ("evenodd", "nonzero"):
+        np.testing.assert_array_equal(rasterize(big, 7, 9, fill_rule=fill), ref.center([big], 7, 9, fill))
+    assert rasterize(big, 7, 9).all() and rasterize(big, 7, 9, rule="touched").all()
+    assert rasterize(big, 7, 9, rule="inclusive").all()
+    sliver = [-1e12, 3.5, 1e12, 3.5, 1e12, 3.5 + 2**-8]
+    np.testing.assert_array_equal(rasterize(sliver, 7, 9), ref.center([sliver], 7, 9))
+
+
+def test_huge_canvas_rle():
+    n = 100_000
+    tri = [0.0, 0.0, float(n), 0.0, 0.0, float(n)]
+    r = rasterize_rle(tri, n, n)
+    # Centres (c + .5, r + .5) with c + r + 1 < n, plus the tie c + r + 1 == n on the
+    # hypotenuse (a right edge: excluded).
+    assert r.area == n * (n - 1) // 2
+    t = rasterize_rle(tri, n, n, rule="touched")
+    assert t.area == n * (n + 1) // 2 + (n - 1)  # (closed squares meeting the closed triangle)
+
+
+# ---- bad input --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad, err, match", [
+    ([0, 0, 1, float("nan"), 2, 2], ValueError, "finite"),
+    ([0, 0, 1, float("inf"), 2, 2], ValueError, "finite"),
+    ([0, 0, 1, 2e12, 2, 2], ValueError, "2\\*\\*40"),
+    ([0, 0, 1, 1, 2], ValueError, "even"),
+    ([[0, 0, 1, 1, 2, 2], [0, 0, 1]], ValueError, "even"),
+    ([[0, 0, 1, 1], [0, [1], 2, 3]], TypeError, None),
+    (np.zeros((3, 3)), ValueError, "shape"),
+    ("0 0 1 1", TypeError, None),
+    (None, TypeError, None),
+    ([0, 0, 1, "a", 2, 2], TypeError, None),
+])
+def test_bad_polygons(bad, err, match):
+    for rule in ("center", "touched", "inclusive"):
+        with pytest.raises(err, match=match):
+            rasterize(bad, 5, 5, rule=rule)
+        with pytest.raises(err, match=match):
+            rasterize_rle(bad, 5, 5, rule=rule)
+
+
+def test_bad_options():
+    p = [0, 0, 4, 0, 0, 4]
+    with pytest.raises(ValueError, match="rule"):
+        rasterize(p, 5, 5, rule="centre")
+    with pytest.raises(ValueError, match="fill_rule"):
+        rasterize(p, 5, 5, fill_rule="winding")
+    with pytest.raises(ValueError, match="out"):
+        rasterize(p, 5, 5, out=np.zeros((5, 4), np.uint8))
+    with pytest.raises(TypeError, match="out"):
+        rasterize(p, 5, 5, out=np.zeros((5, 5), np.float32))
+    with pytest.raises(OverflowError, match="value"):
+        rasterize(p, 5, 5, value=256)
+    with pytest.raises(ValueError, match="size"):
+        rasterize(p, -1, 5)
+    with pytest.raises(TypeError):
+        rasterize(p, 5.0, 5)
+
+
+# ---- batches ----------------------------------------------------------------------------
+
+@given(st.lists(small_case(max_side=14), max_size=5), st.sampled_from(RULES), st.sampled_from(["evenodd", "nonzero"]))
+def test_rasterize_rle_batch_equals_one_by_one(cases, rule, fill):
+    if rule == "coco":
+        cases = [(h, w, [[min(max(v, -1e6), 1e6) for v in p] for p in parts]) for h, w, parts in cases]
+    objs = [parts for _, _, parts in cases]
+    hs, ws = [h for h, _, _ in cases], [w for _, w, _ in cases]
+    b = maskcore.rasterize_rle_batch(objs, hs, ws, rule=rule, fill_rule=fill)
+    assert len(b) == len(cases)
+    for i, (h, w, parts) in enumerate(cases):
+        assert b[i] == rasterize_rle(parts, h, w, rule=rule, fill_rule=fill)
+    # arrays and tuples take the validating path
+    b2 = maskcore.rasterize_rle_batch([[np.asarray(p, float) for p in o] for o in objs], hs, ws, rule=rule,
+                                      fill_rule=fill)
+    assert [r for r in b2] == [r for r in b]
+
+
+def test_rasterize_rle_batch_sizes_and_errors():
+    tri = [0.5, 0.5, 5.5, 0.5, 0.5, 5.5]
+    b = maskcore.rasterize_rle_batch([tri, [tri]], 6, 7)
+    assert [r.shape for r in b] == [(6, 7), (6, 7)] and b[0] == b[1]
+    assert len(maskcore.rasterize_rle_batch([], 3, 3)) == 0
+    with pytest.raises(ValueError, match="objects\\[1\\].*finite"):
+        maskcore.rasterize_rle_batch([tri, [0, 0, 1, float("nan"), 2, 2]], 6, 7)
+    with pytest.raises(ValueError, match="objects\\[0\\].*even"):
+        maskcore.rasterize_rle_batch([[0, 0, 1]], 6, 7)
+    with pytest.raises(ValueError, match="height"):
+        maskcore.rasterize_rle_batch([tri, tri], [6], 7)
+    with pytest.raises(ValueError, match="width"):
+        maskcore.rasterize_rle_batch([tri], 6, -1)
+    with pytest.raises(ValueError, match="rule"):
+        maskcore.rasterize_rle_batch([tri], 6, 6, rule="any")
