@@ -420,10 +420,12 @@ def _polygon_dicts(polys, h, w, nested: bool) -> list:
     """pycocotools' frPoly: one RLE dict per polygon (csrc/raster/coco_poly.hpp)."""
     if type(h) is not int or type(w) is not int or h < 0 or w < 0:
         h, w = _dim(h, "h"), _dim(w, "w")
-    # Lists of float / int lists (COCO JSON) are packed natively; the rest, and
-    # anything wrong, go through _validate.
-    packed = _core.coco_poly_pack(polys)
-    flat, offsets = packed if packed is not None else _validate.coco_polygons(polys, "pyobj", nested)
+    # Lists of float / int lists (COCO JSON) are parsed, rasterized and encoded in one native
+    # call; the rest, and anything wrong, go through _validate.
+    # (A single flat polygon takes the validating path, whose messages name it without an index.)
+    if nested and (dicts := _core.coco_poly_dicts(polys, h, w)) is not None:
+        return dicts
+    flat, offsets = _validate.coco_polygons(polys, "pyobj", nested)
     strings = _core.coco_poly_strings(flat, offsets, h, w, "pyobj", nested)
     return [{"size": [h, w], "counts": c} for c in strings]
 
