@@ -23,7 +23,9 @@ STRUCT = {4: None, 8: np.ones((3, 3), bool)}
 
 def rasterizers():
     """Every rasterizer the round trip must hold for: (name, rings, h, w) -> mask."""
-    return [("reference", rasterize_center_evenodd)]
+    return [("reference", rasterize_center_evenodd),
+            ("maskcore.rasterize", lambda rings, h, w: maskcore.rasterize(rings, h, w, rule="center",
+                                                                          fill_rule="evenodd"))]
 
 
 def check_exact(m, polys, connectivity):
