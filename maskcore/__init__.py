@@ -6,6 +6,8 @@ thin API. Modules:
 - :mod:`maskcore.rle` — COCO run-length encoding: :class:`RLE`, :class:`RLEBatch`,
   :func:`encode`, :func:`decode`, :func:`area`, :func:`bbox`, :func:`iou`,
   :func:`merge`, and the Kaggle / row-run dialects.
+- :mod:`maskcore.superpixels` — SLIC superpixels: :func:`slic`, :class:`Superpixels`,
+  :func:`select_superpixels`, :func:`paint_superpixels`.
 - :mod:`maskcore.coco` — a drop-in replacement for ``pycocotools.mask``.
 
 Instruction sets: the widest the CPU supports is used; ``MASKCORE_ISA=scalar``
@@ -23,6 +25,7 @@ import warnings
 from . import _core
 from . import _validate as _v
 from .rle import RLE, RLEBatch, area, bbox, decode, encode, iou, merge
+from .superpixels import Superpixels, paint_superpixels, select_superpixels, slic
 from . import coco, rle  # noqa: E402,F401  (maskcore.coco and maskcore.rle as attributes)
 
 __version__ = "0.1.0"
@@ -36,6 +39,10 @@ __all__ = [
     "bbox",
     "iou",
     "merge",
+    "slic",
+    "Superpixels",
+    "select_superpixels",
+    "paint_superpixels",
     "available_isas",
     "get_isa",
     "set_isa",

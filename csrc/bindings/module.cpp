@@ -15,6 +15,7 @@ namespace py = pybind11;
 namespace maskcore::py_bind {
 void bind_rle(py::module_& m);
 void bind_raster(py::module_& m);
+void bind_slic(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -43,4 +44,5 @@ PYBIND11_MODULE(_core, m) {
 #endif
     py_bind::bind_rle(m);
     py_bind::bind_raster(m);
+    py_bind::bind_slic(m);
 }

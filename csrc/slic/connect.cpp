@@ -1,0 +1,145 @@
+// SLIC step 4 (slic.hpp): connectivity enforcement and raster-order numbering.
+//
+// Works on runs (maximal horizontal stretches of one label in a row): components
+// are unions of runs that overlap a run of the row above with the same label
+// (4-connectivity: columns overlap). Union-find over run indices always links the
+// larger root under the smaller, so a root is its group's first run, and the
+// first run holds the group's first pixel in raster order.
+//
+//     row y-1:   [ a a a | b b | c c c c ]      run r overlaps the runs of row y-1
+//     row y  :       [ a a a a a a | d ]        that share a column with it
+//
+// Orphans (groups below min_size pixels) merge into the other group of their first
+// adjacency in raster order. Scanning runs in order, the adjacencies of run r come
+// in pixel order: the run to its left, then the overlapping runs of the row above
+// left to right (the pixel-by-pixel scan "left neighbour, upper neighbour" gives the
+// same sequence). All targets of a pass are found first, then merged at once;
+// passes repeat while some small group found a neighbour.
+#include <algorithm>
+#include <new>
+#include <vector>
+
+#include "slic.hpp"
+
+namespace maskcore::slic {
+namespace {
+
+struct Runs {
+    std::vector<int64_t> begin, end;  // columns [begin, end)
+    std::vector<int32_t> value;
+    std::vector<int64_t> row_start;   // runs of row y are [row_start[y], row_start[y + 1])
+    std::vector<int64_t> parent;
+
+    int64_t find(int64_t r) noexcept {
+        int64_t root = r;
+        while (parent[root] != root) root = parent[root];
+        while (parent[r] != root) { const int64_t n = parent[r]; parent[r] = root; r = n; }
+        return root;
+    }
+    void unite(int64_t a, int64_t b) noexcept {
+        a = find(a); b = find(b);
+        if (a == b) return;
+        if (a < b) parent[b] = a; else parent[a] = b;
+    }
+};
+
+}  // namespace
+
+Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int64_t* k_out) noexcept {
+    try {
+        if (!enforce) {
+            int32_t hi = -1;
+            for (int64_t i = 0; i < h * w; ++i) hi = std::max(hi, labels[i]);
+            std::vector<int32_t> id(static_cast<size_t>(hi) + 3, -1);  // index value + 2
+            int64_t next = 0;
+            for (int64_t i = 0; i < h * w; ++i) {
+                const int32_t v = labels[i];
+                if (v == -1) continue;
+                int32_t& d = id[static_cast<size_t>(v + 2)];
+                if (d < 0) d = static_cast<int32_t>(next++);
+                labels[i] = d;
+            }
+            *k_out = next;
+            return Status::ok;
+        }
+        Runs R;
+        R.row_start.resize(static_cast<size_t>(h) + 1);
+        for (int64_t y = 0; y < h; ++y) {
+            R.row_start[y] = static_cast<int64_t>(R.begin.size());
+            const int32_t* l = labels + y * w;
+            int64_t x = 0;
+            while (x < w) {
+                int64_t e = x + 1;
+                while (e < w && l[e] == l[x]) ++e;
+                R.begin.push_back(x); R.end.push_back(e); R.value.push_back(l[x]);
+                x = e;
+            }
+        }
+        const int64_t n = static_cast<int64_t>(R.begin.size());
+        R.row_start[h] = n;
+        R.parent.resize(n);
+        for (int64_t r = 0; r < n; ++r) R.parent[r] = r;
+        // For each run, visit the runs of the row above that share a column (in order).
+        auto for_up = [&](int64_t y, int64_t r, auto&& f) {
+            if (y == 0) return;
+            // first run of row y-1 ending after begin[r]: binary search
+            const int64_t* e = R.end.data();
+            int64_t q = std::upper_bound(e + R.row_start[y - 1], e + R.row_start[y], R.begin[r]) - e;
+            for (; q < R.row_start[y] && R.begin[q] < R.end[r]; ++q) f(q);
+        };
+        for (int64_t y = 1; y < h; ++y)
+            for (int64_t r = R.row_start[y]; r < R.row_start[y + 1]; ++r) {
+                if (R.value[r] == -1) continue;
+                for_up(y, r, [&](int64_t q) { if (R.value[q] == R.value[r]) R.unite(q, r); });
+            }
+        std::vector<int64_t> size(n, 0), target(n, -1);
+        for (;;) {
+            std::fill(size.begin(), size.end(), 0);
+            bool any_small = false;
+            for (int64_t r = 0; r < n; ++r)
+                if (R.value[r] != -1) size[R.find(r)] += R.end[r] - R.begin[r];
+            for (int64_t r = 0; r < n; ++r)
+                if (R.value[r] != -1 && R.parent[r] == r && static_cast<double>(size[r]) < min_size) any_small = true;
+            if (!any_small) break;
+            std::fill(target.begin(), target.end(), -1);
+            auto small = [&](int64_t g) { return static_cast<double>(size[g]) < min_size; };
+            auto pair = [&](int64_t g, int64_t o) {
+                if (g == o) return;
+                if (target[g] < 0 && small(g)) target[g] = o;
+                if (target[o] < 0 && small(o)) target[o] = g;
+            };
+            for (int64_t y = 0; y < h; ++y)
+                for (int64_t r = R.row_start[y]; r < R.row_start[y + 1]; ++r) {
+                    if (R.value[r] == -1) continue;
+                    const int64_t g = R.find(r);
+                    if (r > R.row_start[y] && R.value[r - 1] != -1) pair(g, R.find(r - 1));
+                    for_up(y, r, [&](int64_t q) { if (R.value[q] != -1) pair(g, R.find(q)); });
+                }
+            bool merged = false;
+            for (int64_t g = 0; g < n; ++g)
+                if (target[g] >= 0) { R.unite(g, target[g]); merged = true; }
+            if (!merged) break;
+        }
+        std::vector<int32_t> out(n);
+        int64_t next = 0;
+        for (int64_t r = 0; r < n; ++r) {
+            if (R.value[r] == -1) { out[r] = -1; continue; }
+            const int64_t g = R.find(r);
+            if (g == r) {
+                if (next > INT32_MAX) return Status::overflow;
+                out[r] = static_cast<int32_t>(next++);
+            } else {
+                out[r] = out[g];
+            }
+        }
+        for (int64_t y = 0; y < h; ++y)
+            for (int64_t r = R.row_start[y]; r < R.row_start[y + 1]; ++r)
+                std::fill(labels + y * w + R.begin[r], labels + y * w + R.end[r], out[r]);
+        *k_out = next;
+        return Status::ok;
+    } catch (const std::bad_alloc&) {
+        return Status::bad_alloc;
+    }
+}
+
+}  // namespace maskcore::slic

@@ -1,0 +1,309 @@
+// SLIC driver (slic.hpp): seeding, strip-parallel assignment, exact center updates,
+// and the fixed-point CIELAB conversion.
+#include "slic.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <new>
+#include <vector>
+
+#include "../common/parallel.hpp"
+
+namespace maskcore::slic {
+namespace {
+
+using AssignFn = void (*)(const Window&, int) noexcept;
+
+AssignFn pick_assign() noexcept {
+#if defined(MC_X86_64)
+    static const AssignFn table[kIsaCount] = {scalar::assign_window, avx2::assign_window, avx512::assign_window};
+#else
+    static const AssignFn table[kIsaCount] = {scalar::assign_window, scalar::assign_window, scalar::assign_window};
+#endif
+    return table[static_cast<int>(current_isa())];
+}
+
+// ---- CIELAB in fixed point --------------------------------------------------------
+// linear[v] = sRGB gamma expansion of v / 255 in Q16; the XYZ matrix (sRGB, D65,
+// divided by the white point) in Q14; t = X/Xn in Q15 (clamped to [0, 1]);
+// f[t] = the CIELAB companding function of t/2^15 in Q16. Every table entry is a
+// double rounded to an integer once, at first use; per pixel only integers.
+constexpr int kTBits = 15;
+struct LabTables {
+    int32_t linear[256];
+    int32_t m[9];
+    int32_t f[(1 << kTBits) + 1];
+    LabTables() noexcept {
+        for (int v = 0; v < 256; ++v) {
+            const double c = v / 255.0;
+            const double lin = c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+            linear[v] = static_cast<int32_t>(std::lround(lin * 65536.0));
+        }
+        static const double rgb2xyz[9] = {0.412453, 0.357580, 0.180423, 0.212671, 0.715160,
+                                          0.072169, 0.019334, 0.119193, 0.950227};
+        static const double white[3] = {0.95047, 1.0, 1.08883};
+        for (int i = 0; i < 9; ++i) m[i] = static_cast<int32_t>(std::lround(rgb2xyz[i] / white[i / 3] * 16384.0));
+        for (int t = 0; t <= (1 << kTBits); ++t) {
+            const double x = t / double(1 << kTBits);
+            const double v = x > 0.008856 ? std::cbrt(x) : 7.787 * x + 16.0 / 116.0;
+            f[t] = static_cast<int32_t>(std::lround(v * 65536.0));
+        }
+    }
+};
+
+const LabTables& lab_tables() noexcept {
+    static const LabTables t;
+    return t;
+}
+
+inline int32_t lab_t(const LabTables& T, int i, int64_t r, int64_t g, int64_t b) noexcept {
+    int64_t s = (T.m[3 * i] * r + T.m[3 * i + 1] * g + T.m[3 * i + 2] * b + (1 << 14)) >> 15;  // Q30 -> Q15
+    s = s < 0 ? 0 : (s > (1 << kTBits) ? (1 << kTBits) : s);
+    return T.f[s];
+}
+
+inline int16_t round_q16(int64_t v) noexcept { return static_cast<int16_t>((v + (1 << 15)) >> 16); }
+
+}  // namespace
+
+Status lab_from_rgb(const uint8_t* rgb, int64_t h, int64_t w, int64_t rs, int64_t cs, int64_t chs, int16_t* out,
+                    int threads) noexcept {
+    const LabTables& T = lab_tables();
+    const int64_t plane = h * w;
+    auto row = [&](int64_t y) {
+        const uint8_t* p = rgb + y * rs;
+        int16_t* L = out + y * w;
+        int16_t* A = L + plane;
+        int16_t* B = A + plane;
+        for (int64_t x = 0; x < w; ++x) {
+            const uint8_t* q = p + x * cs;
+            const int64_t r = T.linear[q[0]], g = T.linear[q[chs]], b = T.linear[q[2 * chs]];
+            const int64_t fx = lab_t(T, 0, r, g, b), fy = lab_t(T, 1, r, g, b), fz = lab_t(T, 2, r, g, b);
+            L[x] = round_q16(116 * kLabScale * fy - 16 * kLabScale * 65536);
+            A[x] = round_q16(500 * kLabScale * (fx - fy));
+            B[x] = round_q16(200 * kLabScale * (fy - fz));
+        }
+    };
+    const int n = worth(threads, static_cast<uint64_t>(plane), 1 << 16);
+    parallel_for(h, n, [&](int64_t y) { row(y); });
+    return Status::ok;
+}
+
+namespace {
+
+struct Centers {
+    std::vector<float> cy, cx, color, wc;  // color: K x nc
+};
+
+// The squared gradient of slic.hpp step 1 at (y, x), borders clamped.
+int64_t gradient(const int16_t* feat, int nc, int64_t h, int64_t w, int64_t y, int64_t x) noexcept {
+    const int64_t plane = h * w;
+    const int64_t xl = x > 0 ? x - 1 : x, xr = x + 1 < w ? x + 1 : x;
+    const int64_t yu = y > 0 ? y - 1 : y, yd = y + 1 < h ? y + 1 : y;
+    int64_t g = 0;
+    for (int c = 0; c < nc; ++c) {
+        const int16_t* f = feat + c * plane;
+        const int64_t dx = int64_t(f[y * w + xr]) - f[y * w + xl];
+        const int64_t dy = int64_t(f[yd * w + x]) - f[yu * w + x];
+        g += dx * dx + dy * dy;
+    }
+    return g;
+}
+
+inline int64_t round_pos(float v) noexcept { return static_cast<int64_t>(std::floor(static_cast<double>(v) + 0.5)); }
+
+}  // namespace
+
+Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mask, const Params& p, int32_t* labels,
+           int64_t* k_out) noexcept {
+    try {
+        if (h <= 0 || w <= 0 || nc < 1 || p.ny < 1 || p.nx < 1 || p.ny > h || p.nx > w) return Status::invalid_argument;
+        if (p.ny > INT32_MAX / p.nx) return Status::overflow;
+        const int64_t K = p.ny * p.nx;
+        const int64_t plane = h * w;
+        const bool slico = !(p.compactness > 0);
+        const int64_t R = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(p.step)));
+
+        // 1. seeds
+        Centers C;
+        C.cy.resize(K); C.cx.resize(K); C.color.resize(K * nc); C.wc.resize(K);
+        const float wc0 = slico ? static_cast<float>(1.0 / ((10.0 * p.scale) * (10.0 * p.scale))) : 1.0f;
+        const float ws = slico ? static_cast<float>(1.0 / (p.step * p.step))
+                               : static_cast<float>((p.compactness * p.scale / p.step) * (p.compactness * p.scale / p.step));
+        for (int64_t i = 0; i < p.ny; ++i) {
+            for (int64_t j = 0; j < p.nx; ++j) {
+                const int64_t k = i * p.nx + j;
+                int64_t y = static_cast<int64_t>((static_cast<unsigned __int128>(2 * i + 1) * h) / (2 * p.ny));
+                int64_t x = static_cast<int64_t>((static_cast<unsigned __int128>(2 * j + 1) * w) / (2 * p.nx));
+                int64_t by = y, bx = x, bg = gradient(feat, nc, h, w, y, x);
+                for (int64_t dy = -1; dy <= 1; ++dy)
+                    for (int64_t dx = -1; dx <= 1; ++dx) {
+                        const int64_t yy = y + dy, xx = x + dx;
+                        if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+                        const int64_t g = gradient(feat, nc, h, w, yy, xx);
+                        if (g < bg) { bg = g; by = yy; bx = xx; }
+                    }
+                C.cy[k] = static_cast<float>(by);
+                C.cx[k] = static_cast<float>(bx);
+                for (int c = 0; c < nc; ++c) C.color[k * nc + c] = static_cast<float>(feat[c * plane + by * w + bx]);
+                C.wc[k] = wc0;
+            }
+        }
+
+        // Strips of T rows; chunks of strips, one per thread.
+        const int64_t T = std::max<int64_t>(4, std::min<int64_t>(R, 64));
+        const int64_t nstrips = (h + T - 1) / T;
+        const int nchunks = static_cast<int>(std::min<int64_t>(std::max(1, p.threads), nstrips));
+        std::vector<int64_t> chunk_begin(nchunks + 1);
+        for (int t = 0; t <= nchunks; ++t) chunk_begin[t] = nstrips * t / nchunks;
+        std::vector<std::vector<float>> best(nchunks, std::vector<float>(static_cast<size_t>(T * w)));
+        std::vector<int64_t> list_off(nstrips + 1);
+        std::vector<int32_t> list;
+        std::vector<int64_t> ya(K), yb(K), xa(K), xb(K);
+        const int nacc = 3 + nc;
+        std::vector<std::vector<int64_t>> acc(nchunks);
+        std::vector<std::vector<float>> maxdc(nchunks);
+        std::vector<int64_t> kmin(nchunks), kmax(nchunks);
+        const AssignFn assign = pick_assign();
+        const float inf = std::numeric_limits<float>::infinity();
+
+        for (int it = 0; it < p.iterations; ++it) {
+            const bool update = it + 1 < p.iterations;
+            // windows and the strip lists (centers in index order)
+            std::fill(list_off.begin(), list_off.end(), 0);
+            for (int64_t k = 0; k < K; ++k) {
+                const int64_t ry = round_pos(C.cy[k]), rx = round_pos(C.cx[k]);
+                ya[k] = std::max<int64_t>(0, ry - R); yb[k] = std::min<int64_t>(h, ry + R + 1);
+                xa[k] = std::max<int64_t>(0, rx - R); xb[k] = std::min<int64_t>(w, rx + R + 1);
+                if (ya[k] >= yb[k] || xa[k] >= xb[k]) continue;
+                for (int64_t s = ya[k] / T; s <= (yb[k] - 1) / T; ++s) ++list_off[s + 1];
+            }
+            for (int64_t s = 0; s < nstrips; ++s) list_off[s + 1] += list_off[s];
+            list.resize(static_cast<size_t>(list_off[nstrips]));
+            {
+                std::vector<int64_t> fill(list_off.begin(), list_off.end() - 1);
+                for (int64_t k = 0; k < K; ++k) {
+                    if (ya[k] >= yb[k] || xa[k] >= xb[k]) continue;
+                    for (int64_t s = ya[k] / T; s <= (yb[k] - 1) / T; ++s) list[fill[s]++] = static_cast<int32_t>(k);
+                }
+            }
+            if (update) {
+                for (int t = 0; t < nchunks; ++t) {
+                    int64_t lo = K, hi = -1;
+                    for (int64_t i = list_off[chunk_begin[t]]; i < list_off[chunk_begin[t + 1]]; ++i) {
+                        lo = std::min<int64_t>(lo, list[i]); hi = std::max<int64_t>(hi, list[i]);
+                    }
+                    if (hi < lo) lo = hi = 0;
+                    kmin[t] = lo; kmax[t] = hi;
+                    acc[t].assign(static_cast<size_t>((hi - lo + 1) * nacc), 0);
+                    if (slico) maxdc[t].assign(static_cast<size_t>(hi - lo + 1), 0.0f);
+                }
+            }
+            parallel_for(nchunks, nchunks, [&](int64_t t) {
+                float* bst = best[t].data();
+                for (int64_t s = chunk_begin[t]; s < chunk_begin[t + 1]; ++s) {
+                    const int64_t y0 = s * T, y1 = std::min(h, y0 + T);
+                    for (int64_t y = y0; y < y1; ++y) {
+                        float* b = bst + (y - y0) * w;
+                        int32_t* l = labels + y * w;
+                        if (mask) {
+                            const uint8_t* m = mask + y * w;
+                            for (int64_t x = 0; x < w; ++x) { b[x] = m[x] ? inf : -1.0f; l[x] = m[x] ? -2 : -1; }
+                        } else {
+                            for (int64_t x = 0; x < w; ++x) { b[x] = inf; l[x] = -2; }
+                        }
+                    }
+                    for (int64_t i = list_off[s]; i < list_off[s + 1]; ++i) {
+                        const int32_t k = list[i];
+                        const int64_t r0 = std::max(ya[k], y0), r1 = std::min(yb[k], y1);
+                        Window win;
+                        win.feat = feat + r0 * w;
+                        win.plane = plane;
+                        win.stride = w;
+                        win.best = bst + (r0 - y0) * w;
+                        win.lab = labels + r0 * w;
+                        win.rows = r1 - r0;
+                        win.xa = xa[k];
+                        win.xb = xb[k];
+                        win.y = static_cast<float>(r0);
+                        win.cy = C.cy[k];
+                        win.cx = C.cx[k];
+                        win.wc = C.wc[k];
+                        win.ws = ws;
+                        win.color = C.color.data() + k * nc;
+                        win.k = k;
+                        assign(win, nc);
+                    }
+                    if (!update) continue;
+                    // 3. sums for the update, over runs of equal labels
+                    int64_t* a = acc[t].data();
+                    float* md = slico ? maxdc[t].data() : nullptr;
+                    const int64_t lo = kmin[t];
+                    for (int64_t y = y0; y < y1; ++y) {
+                        const int32_t* l = labels + y * w;
+                        int64_t x = 0;
+                        while (x < w) {
+                            const int32_t k = l[x];
+                            int64_t e = x + 1;
+                            while (e < w && l[e] == k) ++e;
+                            if (k >= 0) {
+                                int64_t* ak = a + (k - lo) * nacc;
+                                const int64_t n = e - x;
+                                ak[0] += n;
+                                ak[1] += y * n;
+                                ak[2] += (x + e - 1) * n / 2;
+                                for (int c = 0; c < nc; ++c) {
+                                    const int16_t* f = feat + c * plane + y * w;
+                                    int64_t sum = 0;
+                                    for (int64_t i = x; i < e; ++i) sum += f[i];
+                                    ak[3 + c] += sum;
+                                }
+                                if (md) {
+                                    const float* col = C.color.data() + k * nc;
+                                    float m = md[k - lo];
+                                    for (int64_t i = x; i < e; ++i) {
+                                        float dc = 0.0f;
+                                        for (int c = 0; c < nc; ++c) {
+                                            const float d = static_cast<float>(feat[c * plane + y * w + i]) - col[c];
+                                            dc = dc + d * d;
+                                        }
+                                        m = dc > m ? dc : m;
+                                    }
+                                    md[k - lo] = m;
+                                }
+                            }
+                            x = e;
+                        }
+                    }
+                }
+            });
+            if (!update) break;
+            // combine the chunks' exact sums, then move the centers
+            std::vector<int64_t> sum(static_cast<size_t>(K * nacc), 0);
+            std::vector<float> mdc(slico ? K : 0, 0.0f);
+            for (int t = 0; t < nchunks; ++t) {
+                if (kmax[t] < kmin[t] || acc[t].empty()) continue;
+                const int64_t* a = acc[t].data();
+                for (int64_t k = kmin[t]; k <= kmax[t]; ++k) {
+                    for (int j = 0; j < nacc; ++j) sum[k * nacc + j] += a[(k - kmin[t]) * nacc + j];
+                    if (slico) mdc[k] = std::max(mdc[k], maxdc[t][k - kmin[t]]);
+                }
+            }
+            for (int64_t k = 0; k < K; ++k) {
+                const int64_t* s = sum.data() + k * nacc;
+                if (s[0] <= 0) continue;
+                const double n = static_cast<double>(s[0]);
+                C.cy[k] = static_cast<float>(static_cast<double>(s[1]) / n);
+                C.cx[k] = static_cast<float>(static_cast<double>(s[2]) / n);
+                for (int c = 0; c < nc; ++c) C.color[k * nc + c] = static_cast<float>(static_cast<double>(s[3 + c]) / n);
+                if (slico) C.wc[k] = 1.0f / std::max(mdc[k], 1.0f);
+            }
+        }
+        return connect(labels, h, w, p.connectivity, p.min_size, k_out);
+    } catch (const std::bad_alloc&) {
+        return Status::bad_alloc;
+    }
+}
+
+}  // namespace maskcore::slic

@@ -1,0 +1,110 @@
+// csrc/slic/slic.hpp — SLIC superpixels (simple linear iterative clustering).
+//
+// WHAT. Cuts an image into about K compact, color-homogeneous segments. Labels are
+// int32 0..K-1 numbered in raster order of each segment's first pixel; pixels
+// outside `mask` are -1.
+//
+// ALGORITHM (Achanta, Shaji, Smith, Lucchi, Fua, Suesstrunk, "SLIC Superpixels
+// Compared to State-of-the-Art Superpixel Methods", IEEE TPAMI 34(11), 2012):
+//   1. Seeds on a regular grid of ny x nx cells (step S); seed (i, j) starts at the
+//      cell center ((2i+1)H / 2ny, (2j+1)W / 2nx) (integer division) and moves to
+//      the lowest gradient G = |I(y,x+1) - I(y,x-1)|^2 + |I(y+1,x) - I(y-1,x)|^2
+//      (borders clamped) of its 3x3 neighbourhood (first minimum, raster order).
+//   2. Assignment: every center k visits the window of rows and columns within
+//      R = ceil(S) of its rounded position and takes a pixel if
+//          D = dc * wc_k + ds * ws  <  the pixel's best D so far        (float32)
+//      dc = sum over channels (f - c_k)^2 (in channel order), ds = dx^2 + dy^2 with
+//      dy = float(y) - cy_k, dx = float(x) - cx_k; ds = dx*dx + dy*dy.
+//      SLIC: wc = 1, ws = (compactness * q / S)^2 (q = the feature quantization
+//      scale, so the distance is the paper's dc + (m/S)^2 ds in the input's units).
+//      SLICO (compactness="auto"): wc_k = 1 / max dc of cluster k in the previous
+//      iteration (initially 1 / (10 q)^2), ws = 1 / S^2.
+//      Centers are visited in index order; ties keep the earlier center.
+//   3. Update: each center moves to the mean position and color of its pixels
+//      (int64 sums, exact, so the summation order never matters; mean = sum / n in
+//      double, rounded to float32). A center without pixels stays.
+//   Steps 2-3 repeat `iterations` times (the last update is skipped: it cannot
+//   change the labels).
+//   4. Connectivity: 4-connected components of the assignment (pixels never reached
+//      by a window form components too). A component with fewer than
+//      min_size_factor * S^2 pixels is an orphan; each orphan merges into the other
+//      component of its first adjacency in raster order (scanning pixels in raster
+//      order, each pixel's left then upper neighbour; the adjacency counts for
+//      both sides). All merges of a pass happen at once (union-find); passes repeat
+//      until no group is small, or no small group has a neighbour. This step is
+//      self-contained here (csrc/slic/connect.cpp, a run-based union-find); it
+//      could switch to the connected-components family (maskcore.label) once that
+//      lands, keeping the orphan rule.
+//
+// FEATURES. Planar int16 (channel, row, column), C-contiguous. RGB uint8 goes
+// through a fixed-point CIELAB conversion (lab_from_rgb: LUTs for the sRGB
+// gamma and the cube root, integer matrix; Lab * 64, D65), so every ISA gives the
+// same bits. Other inputs are quantized by the Python layer with a power-of-two
+// scale q. All arithmetic that decides a label is float32 on exact integers, done
+// per pixel in a fixed order with -ffp-contract=off: the vector and scalar loops
+// compute the same bits. Determinism across thread counts: pixels are assigned in
+// row strips, each strip sees the centers in index order; the sums are integers.
+//
+// LIMITS. H, W, H*W int64; K = ny * nx <= 2^31 - 1; memory: labels (4 B/pixel) +
+// features (2 B/pixel/channel) + per-thread strip buffers + O(K) center state.
+//
+// VARIANTS. assign_window (the hot loop) per ISA: scalar, avx2, avx512 (one body,
+// slic_assign.inl, vectorized by the compiler over the pixels of a window row).
+#pragma once
+#include <cstdint>
+
+#include "../common/common.hpp"
+#include "../dispatch/dispatch.hpp"
+
+namespace maskcore::slic {
+
+constexpr int kLabScale = 64;  // Lab units -> int16 features
+
+// The hot loop: center k takes the pixels of rows [ya, yb) x cols [xa, xb) whose
+// D is below best. `feat` points at plane 0 of the strip origin; planes are
+// `plane` elements apart; rows `W` apart. `best`/`lab` are row-major with stride W,
+// indexed by (y - y0) for best (strip-local) and y for lab (global, pre-offset).
+struct Window {
+    const int16_t* feat;  // feature at (ya, 0) of plane 0
+    int64_t plane;        // elements between planes
+    int64_t stride;       // row stride of feat, best and lab
+    float* best;          // at (ya, 0)
+    int32_t* lab;         // at (ya, 0)
+    int64_t rows, xa, xb; // rows from ya, columns [xa, xb)
+    float y;              // float(ya)
+    float cy, cx, wc, ws;
+    const float* color;   // nc values
+    int32_t k;
+};
+
+#define MC_SLIC_KERNELS void assign_window(const Window& w, int nc) noexcept;
+namespace scalar { MC_SLIC_KERNELS }
+namespace avx2 { MC_SLIC_KERNELS }
+namespace avx512 { MC_SLIC_KERNELS }
+#undef MC_SLIC_KERNELS
+
+// RGB uint8 (any strides; channel stride cs) -> planar Lab*64 int16 (3 x h x w).
+Status lab_from_rgb(const uint8_t* rgb, int64_t h, int64_t w, int64_t rs, int64_t cs, int64_t chs, int16_t* out,
+                    int threads) noexcept;
+
+struct Params {
+    int64_t ny, nx;        // seed grid
+    double step;           // S
+    double compactness;    // m (in feature units / q), <= 0 means SLICO
+    double scale;          // q
+    int iterations;
+    bool connectivity;
+    double min_size;       // orphans have fewer pixels
+    int threads;
+};
+
+// feat: nc planes of h x w; mask: h x w C-contiguous bytes (nonzero = inside) or
+// null; labels: h x w C-contiguous output. *k_out = number of segments.
+Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mask, const Params& p, int32_t* labels,
+           int64_t* k_out) noexcept;
+
+// Connectivity and numbering (connect.cpp): relabels `labels` in place (values
+// < -1 are ordinary classes, -1 is outside) to 0..K-1 in raster order.
+Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int64_t* k_out) noexcept;
+
+}  // namespace maskcore::slic
