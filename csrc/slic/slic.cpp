@@ -13,14 +13,20 @@
 namespace maskcore::slic {
 namespace {
 
-using AssignFn = void (*)(const Window&, int) noexcept;
+struct Kernels {
+    void (*assign)(const Window&, int) noexcept;
+    void (*accumulate)(const int16_t*, int, int64_t, int64_t, const int32_t*, int64_t, int64_t, int64_t,
+                       int64_t*) noexcept;
+};
 
-AssignFn pick_assign() noexcept {
+const Kernels& kernels() noexcept {
+#define MC_K(ns) Kernels{ns::assign_window, ns::accumulate}
 #if defined(MC_X86_64)
-    static const AssignFn table[kIsaCount] = {scalar::assign_window, avx2::assign_window, avx512::assign_window};
+    static const Kernels table[kIsaCount] = {MC_K(scalar), MC_K(avx2), MC_K(avx512)};
 #else
-    static const AssignFn table[kIsaCount] = {scalar::assign_window, scalar::assign_window, scalar::assign_window};
+    static const Kernels table[kIsaCount] = {MC_K(scalar), MC_K(scalar), MC_K(scalar)};
 #endif
+#undef MC_K
     return table[static_cast<int>(current_isa())];
 }
 
@@ -152,7 +158,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
         }
 
         // Strips of T rows; chunks of strips, one per thread.
-        const int64_t T = std::max<int64_t>(4, std::min<int64_t>(R, 64));
+        const int64_t T = std::max<int64_t>(1, std::min<int64_t>(R, 8));
         const int64_t nstrips = (h + T - 1) / T;
         const int nchunks = static_cast<int>(std::min<int64_t>(std::max(1, p.threads), nstrips));
         std::vector<int64_t> chunk_begin(nchunks + 1);
@@ -165,7 +171,8 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
         std::vector<std::vector<int64_t>> acc(nchunks);
         std::vector<std::vector<float>> maxdc(nchunks);
         std::vector<int64_t> kmin(nchunks), kmax(nchunks);
-        const AssignFn assign = pick_assign();
+        const Kernels& kern = kernels();
+        std::vector<std::vector<float>> scratch(nchunks, std::vector<float>(static_cast<size_t>(w)));
         const float inf = std::numeric_limits<float>::infinity();
 
         for (int it = 0; it < p.iterations; ++it) {
@@ -226,55 +233,34 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                         win.rows = r1 - r0;
                         win.xa = xa[k];
                         win.xb = xb[k];
-                        win.y = static_cast<float>(r0);
+                        win.y = r0;
                         win.cy = C.cy[k];
                         win.cx = C.cx[k];
                         win.wc = C.wc[k];
                         win.ws = ws;
                         win.color = C.color.data() + k * nc;
+                        win.scratch = scratch[t].data();
                         win.k = k;
-                        assign(win, nc);
+                        kern.assign(win, nc);
                     }
                     if (!update) continue;
-                    // 3. sums for the update, over runs of equal labels
-                    int64_t* a = acc[t].data();
-                    float* md = slico ? maxdc[t].data() : nullptr;
-                    const int64_t lo = kmin[t];
-                    for (int64_t y = y0; y < y1; ++y) {
-                        const int32_t* l = labels + y * w;
-                        int64_t x = 0;
-                        while (x < w) {
-                            const int32_t k = l[x];
-                            int64_t e = x + 1;
-                            while (e < w && l[e] == k) ++e;
-                            if (k >= 0) {
-                                int64_t* ak = a + (k - lo) * nacc;
-                                const int64_t n = e - x;
-                                ak[0] += n;
-                                ak[1] += y * n;
-                                ak[2] += (x + e - 1) * n / 2;
+                    // 3. sums for the update
+                    kern.accumulate(feat, nc, plane, w, labels, y0, y1, kmin[t], acc[t].data());
+                    if (slico) {  // each cluster's largest color distance (a max: any order)
+                        float* md = maxdc[t].data();
+                        for (int64_t y = y0; y < y1; ++y)
+                            for (int64_t x = 0; x < w; ++x) {
+                                const int32_t k = labels[y * w + x];
+                                if (k < 0) continue;
+                                const float* col = C.color.data() + k * nc;
+                                float dc = 0.0f;
                                 for (int c = 0; c < nc; ++c) {
-                                    const int16_t* f = feat + c * plane + y * w;
-                                    int64_t sum = 0;
-                                    for (int64_t i = x; i < e; ++i) sum += f[i];
-                                    ak[3 + c] += sum;
+                                    const float d = static_cast<float>(feat[c * plane + y * w + x]) - col[c];
+                                    dc = dc + d * d;
                                 }
-                                if (md) {
-                                    const float* col = C.color.data() + k * nc;
-                                    float m = md[k - lo];
-                                    for (int64_t i = x; i < e; ++i) {
-                                        float dc = 0.0f;
-                                        for (int c = 0; c < nc; ++c) {
-                                            const float d = static_cast<float>(feat[c * plane + y * w + i]) - col[c];
-                                            dc = dc + d * d;
-                                        }
-                                        m = dc > m ? dc : m;
-                                    }
-                                    md[k - lo] = m;
-                                }
+                                float& m = md[k - kmin[t]];
+                                m = dc > m ? dc : m;
                             }
-                            x = e;
-                        }
                     }
                 }
             });

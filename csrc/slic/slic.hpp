@@ -13,8 +13,8 @@
 //   2. Assignment: every center k visits the window of rows and columns within
 //      R = ceil(S) of its rounded position and takes a pixel if
 //          D = dc * wc_k + ds * ws  <  the pixel's best D so far        (float32)
-//      dc = sum over channels (f - c_k)^2 (in channel order), ds = dx^2 + dy^2 with
-//      dy = float(y) - cy_k, dx = float(x) - cx_k; ds = dx*dx + dy*dy.
+//      dc = sum over channels (f - c_k)^2 (in channel order), ds = dx*dx + dy*dy with
+//      dy = float(y) - cy_k, dx = float(x) - cx_k.
 //      SLIC: wc = 1, ws = (compactness * q / S)^2 (q = the feature quantization
 //      scale, so the distance is the paper's dc + (m/S)^2 ds in the input's units).
 //      SLICO (compactness="auto"): wc_k = 1 / max dc of cluster k in the previous
@@ -48,8 +48,9 @@
 // LIMITS. H, W, H*W int64; K = ny * nx <= 2^31 - 1; memory: labels (4 B/pixel) +
 // features (2 B/pixel/channel) + per-thread strip buffers + O(K) center state.
 //
-// VARIANTS. assign_window (the hot loop) per ISA: scalar, avx2, avx512 (one body,
-// slic_assign.inl, vectorized by the compiler over the pixels of a window row).
+// VARIANTS. assign_window (the hot loop) and accumulate (the update's sums) per
+// ISA: scalar, avx2, avx512 (one body, slic_assign.inl, vectorized by the compiler
+// over the pixels of a window row).
 #pragma once
 #include <cstdint>
 
@@ -71,13 +72,17 @@ struct Window {
     float* best;          // at (ya, 0)
     int32_t* lab;         // at (ya, 0)
     int64_t rows, xa, xb; // rows from ya, columns [xa, xb)
-    float y;              // float(ya)
+    int64_t y;            // ya (the row of best[0] and lab[0])
     float cy, cx, wc, ws;
     const float* color;   // nc values
+    float* scratch;       // room for xb - xa floats
     int32_t k;
 };
 
-#define MC_SLIC_KERNELS void assign_window(const Window& w, int nc) noexcept;
+#define MC_SLIC_KERNELS                                                                                     \
+    void assign_window(const Window& w, int nc) noexcept;                                                   \
+    void accumulate(const int16_t* feat, int nc, int64_t plane, int64_t w, const int32_t* labels, int64_t y0, \
+                    int64_t y1, int64_t lo, int64_t* acc) noexcept;
 namespace scalar { MC_SLIC_KERNELS }
 namespace avx2 { MC_SLIC_KERNELS }
 namespace avx512 { MC_SLIC_KERNELS }

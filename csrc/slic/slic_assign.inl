@@ -2,46 +2,48 @@
 // translation unit includes it inside its namespace and target region, and the
 // compiler vectorizes the column loop. Per pixel the operations and their order
 // are fixed (float32 adds and multiplies, no contraction: -ffp-contract=off), so
-// every vector width computes the bits the scalar loop computes.
+// every vector width computes the bits the scalar loop computes. dx^2 depends on
+// the column only and is computed once per window (the same float products).
+// With wc == 1 (SLIC) the product dc * wc is dc exactly and is skipped.
 
-template <int NC>
+template <int NC, bool UNIT>
 static inline void assign_rows(const Window& w, int nc) noexcept {
     const int n = NC > 0 ? NC : nc;
-    float col[8];
-    for (int c = 0; c < n && c < 8; ++c) col[c] = w.color[c];
-    const float cx = w.cx, wc = w.wc, ws = w.ws;
-    const int32_t k = w.k;
     const int64_t len = w.xb - w.xa;
+    float* MC_RESTRICT dx2 = w.scratch;
+    for (int64_t i = 0; i < len; ++i) {
+        const float dx = static_cast<float>(w.xa + i) - w.cx;
+        dx2[i] = dx * dx;
+    }
+    const float wc = w.wc, ws = w.ws;
+    const int32_t k = w.k;
     for (int64_t r = 0; r < w.rows; ++r) {
-        const float dy = (w.y + static_cast<float>(r)) - w.cy;
+        const float dy = static_cast<float>(w.y + r) - w.cy;
         const float dy2 = dy * dy;
         const int64_t o = r * w.stride + w.xa;
         float* MC_RESTRICT best = w.best + o;
         int32_t* MC_RESTRICT lab = w.lab + o;
         const int16_t* MC_RESTRICT f0 = w.feat + o;
-        const float x0 = static_cast<float>(w.xa);
         if (NC == 3) {
             const int16_t* MC_RESTRICT f1 = f0 + w.plane;
             const int16_t* MC_RESTRICT f2 = f1 + w.plane;
-            const float c0 = col[0], c1 = col[1], c2 = col[2];
+            const float c0 = w.color[0], c1 = w.color[1], c2 = w.color[2];
             for (int64_t i = 0; i < len; ++i) {
                 const float d0 = static_cast<float>(f0[i]) - c0;
                 const float d1 = static_cast<float>(f1[i]) - c1;
                 const float d2 = static_cast<float>(f2[i]) - c2;
                 const float dc = (d0 * d0 + d1 * d1) + d2 * d2;
-                const float dx = (x0 + static_cast<float>(static_cast<int32_t>(i))) - cx;
-                const float d = dc * wc + (dx * dx + dy2) * ws;
+                const float d = (UNIT ? dc : dc * wc) + (dx2[i] + dy2) * ws;
                 const bool lt = d < best[i];
                 best[i] = lt ? d : best[i];
                 lab[i] = lt ? k : lab[i];
             }
         } else if (NC == 1) {
-            const float c0 = col[0];
+            const float c0 = w.color[0];
             for (int64_t i = 0; i < len; ++i) {
                 const float d0 = static_cast<float>(f0[i]) - c0;
                 const float dc = d0 * d0;
-                const float dx = (x0 + static_cast<float>(static_cast<int32_t>(i))) - cx;
-                const float d = dc * wc + (dx * dx + dy2) * ws;
+                const float d = (UNIT ? dc : dc * wc) + (dx2[i] + dy2) * ws;
                 const bool lt = d < best[i];
                 best[i] = lt ? d : best[i];
                 lab[i] = lt ? k : lab[i];
@@ -53,8 +55,7 @@ static inline void assign_rows(const Window& w, int nc) noexcept {
                     const float d = static_cast<float>(f0[i + c * w.plane]) - w.color[c];
                     dc = dc + d * d;
                 }
-                const float dx = (x0 + static_cast<float>(static_cast<int32_t>(i))) - cx;
-                const float d = dc * wc + (dx * dx + dy2) * ws;
+                const float d = (UNIT ? dc : dc * wc) + (dx2[i] + dy2) * ws;
                 const bool lt = d < best[i];
                 best[i] = lt ? d : best[i];
                 lab[i] = lt ? k : lab[i];
@@ -63,8 +64,57 @@ static inline void assign_rows(const Window& w, int nc) noexcept {
     }
 }
 
+#ifndef MC_SLIC_OWN_KERNELS
 void assign_window(const Window& w, int nc) noexcept {
-    if (nc == 3) assign_rows<3>(w, nc);
-    else if (nc == 1) assign_rows<1>(w, nc);
-    else assign_rows<0>(w, nc);
+    const bool unit = w.wc == 1.0f;
+    if (nc == 3) unit ? assign_rows<3, true>(w, nc) : assign_rows<3, false>(w, nc);
+    else if (nc == 1) unit ? assign_rows<1, true>(w, nc) : assign_rows<1, false>(w, nc);
+    else unit ? assign_rows<0, true>(w, nc) : assign_rows<0, false>(w, nc);
 }
+#endif
+
+// Exact integer sums for the center update over rows [y0, y1): per label k >= 0,
+// acc[(k - lo) * (3 + nc) + {0, 1, 2, 3 + c}] += {pixels, sum y, sum x, sum f_c}.
+// Runs of one label are summed in registers and flushed at each change.
+template <int NC>
+static inline void accumulate_rows(const int16_t* feat, int nc, int64_t plane, int64_t w, const int32_t* labels,
+                                   int64_t y0, int64_t y1, int64_t lo, int64_t* acc) noexcept {
+    const int n = NC > 0 ? NC : nc;
+    const int nacc = 3 + n;
+    for (int64_t y = y0; y < y1; ++y) {
+        const int32_t* l = labels + y * w;
+        const int16_t* f = feat + y * w;
+        int64_t x = 0;
+        while (x < w) {
+            const int32_t k = l[x];
+            int64_t e = x + 1;
+            while (e < w && l[e] == k) ++e;
+            if (k >= 0) {
+                int64_t* a = acc + (k - lo) * nacc;
+                const int64_t cnt = e - x;
+                a[0] += cnt;
+                a[1] += y * cnt;
+                a[2] += (x + e - 1) * cnt / 2;
+                for (int c = 0; c < n; ++c) {
+                    const int16_t* fc = f + c * plane;
+                    for (int64_t i = x; i < e;) {  // int32 partial sums over <= 2^16 pixels
+                        const int64_t stop = e - i > 65536 ? i + 65536 : e;
+                        int32_t s = 0;
+                        for (; i < stop; ++i) s += fc[i];
+                        a[3 + c] += s;
+                    }
+                }
+            }
+            x = e;
+        }
+    }
+}
+
+#ifndef MC_SLIC_OWN_KERNELS
+void accumulate(const int16_t* feat, int nc, int64_t plane, int64_t w, const int32_t* labels, int64_t y0, int64_t y1,
+                int64_t lo, int64_t* acc) noexcept {
+    if (nc == 3) accumulate_rows<3>(feat, nc, plane, w, labels, y0, y1, lo, acc);
+    else if (nc == 1) accumulate_rows<1>(feat, nc, plane, w, labels, y0, y1, lo, acc);
+    else accumulate_rows<0>(feat, nc, plane, w, labels, y0, y1, lo, acc);
+}
+#endif

@@ -1,10 +1,136 @@
-// AVX512 variant of the SLIC assignment loop (slic_assign.inl), vectorized by the compiler.
+// AVX-512 variants of the SLIC kernels: the assignment loop and the update's sums
+// written with 16-lane masked loads and stores, so a window row of any length runs
+// without a scalar tail (a window row is ~2S + 1 pixels: the tail is a large share).
+// Same operations in the same order per pixel as slic_assign.inl (the reference).
+#include <immintrin.h>
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 flags its own _mm512_reduce_add_epi32
+#endif
+
 #include "slic.hpp"
 
 #if defined(MC_X86_64)
 #include "../common/isa_begin_avx512.hpp"
 namespace maskcore::slic::avx512 {
+#define MC_SLIC_OWN_KERNELS 1
 #include "slic_assign.inl"
+#undef MC_SLIC_OWN_KERNELS
+
+namespace {
+
+inline __mmask16 lanes(int64_t n) { return n >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << n) - 1); }
+
+inline __m512 load_feature(__mmask16 m, const int16_t* p) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(m, p)));
+}
+
+template <int NC, bool UNIT>
+void assign_vec(const Window& w) noexcept {
+    const int64_t len = w.xb - w.xa;
+    float* dx2 = w.scratch;
+    for (int64_t i = 0; i < len; ++i) {
+        const float dx = static_cast<float>(w.xa + i) - w.cx;
+        dx2[i] = dx * dx;
+    }
+    const __m512 wc = _mm512_set1_ps(w.wc), ws = _mm512_set1_ps(w.ws);
+    const __m512 c0 = _mm512_set1_ps(w.color[0]);
+    const __m512 c1 = _mm512_set1_ps(NC == 3 ? w.color[1] : 0.0f), c2 = _mm512_set1_ps(NC == 3 ? w.color[2] : 0.0f);
+    const __m512i kv = _mm512_set1_epi32(w.k);
+    for (int64_t r = 0; r < w.rows; ++r) {
+        const float dyf = static_cast<float>(w.y + r) - w.cy;
+        const __m512 dy2 = _mm512_set1_ps(dyf * dyf);
+        const int64_t o = r * w.stride + w.xa;
+        float* best = w.best + o;
+        int32_t* lab = w.lab + o;
+        const int16_t* f0 = w.feat + o;
+        for (int64_t i = 0; i < len; i += 16) {
+            const __mmask16 m = lanes(len - i);
+            const __m512 d0 = _mm512_sub_ps(load_feature(m, f0 + i), c0);
+            __m512 dc = _mm512_mul_ps(d0, d0);
+            if (NC == 3) {
+                const __m512 d1 = _mm512_sub_ps(load_feature(m, f0 + w.plane + i), c1);
+                const __m512 d2 = _mm512_sub_ps(load_feature(m, f0 + 2 * w.plane + i), c2);
+                dc = _mm512_add_ps(_mm512_add_ps(dc, _mm512_mul_ps(d1, d1)), _mm512_mul_ps(d2, d2));
+            }
+            if (!UNIT) dc = _mm512_mul_ps(dc, wc);
+            const __m512 ds = _mm512_mul_ps(_mm512_add_ps(_mm512_maskz_loadu_ps(m, dx2 + i), dy2), ws);
+            const __m512 d = _mm512_add_ps(dc, ds);
+            const __m512 b = _mm512_maskz_loadu_ps(m, best + i);
+            const __mmask16 lt = _mm512_mask_cmp_ps_mask(m, d, b, _CMP_LT_OQ);
+            if (m == 0xFFFF) {  // plain stores of blends: cheaper than masked stores in the loop
+                _mm512_storeu_ps(best + i, _mm512_mask_blend_ps(lt, b, d));
+                _mm512_storeu_si512(lab + i, _mm512_mask_blend_epi32(lt, _mm512_loadu_si512(lab + i), kv));
+            } else {
+                _mm512_mask_storeu_ps(best + i, lt, d);
+                _mm512_mask_storeu_epi32(lab + i, lt, kv);
+            }
+        }
+    }
+}
+
+}  // namespace
+
+void assign_window(const Window& w, int nc) noexcept {
+    const bool unit = w.wc == 1.0f;
+    if (nc == 3) unit ? assign_vec<3, true>(w) : assign_vec<3, false>(w);
+    else if (nc == 1) unit ? assign_vec<1, true>(w) : assign_vec<1, false>(w);
+    else unit ? assign_rows<0, true>(w, nc) : assign_rows<0, false>(w, nc);
+}
+
+// Runs of one label: 16 labels compared at once; the run's lanes are summed with
+// masked adds (int32 lanes, flushed to int64 every 2^12 vectors: no overflow).
+template <int NC>
+static void accumulate_vec(const int16_t* feat, int64_t plane, int64_t w, const int32_t* labels, int64_t y0, int64_t y1,
+                           int64_t lo, int64_t* acc) noexcept {
+    constexpr int nacc = 3 + NC;
+    for (int64_t y = y0; y < y1; ++y) {
+        const int32_t* l = labels + y * w;
+        const int16_t* f = feat + y * w;
+        int64_t x = 0;
+        while (x < w) {
+            const int32_t k = l[x];
+            const __m512i kv = _mm512_set1_epi32(k);
+            __m512i s[NC];
+            for (int c = 0; c < NC; ++c) s[c] = _mm512_setzero_si512();
+            int64_t* a = k >= 0 ? acc + (k - lo) * nacc : nullptr;
+            int64_t e = x;
+            int vecs = 0;
+            for (;;) {
+                const __mmask16 m = lanes(w - e);
+                const __mmask16 eq = _mm512_mask_cmpeq_epi32_mask(m, _mm512_maskz_loadu_epi32(m, l + e), kv);
+                const int z = static_cast<int>(_tzcnt_u32(~static_cast<uint32_t>(eq)));  // lanes in the run
+                const __mmask16 rm = static_cast<__mmask16>((1u << z) - 1);
+                if (a)
+                    for (int c = 0; c < NC; ++c)
+                        s[c] = _mm512_add_epi32(
+                            s[c], _mm512_maskz_cvtepi16_epi32(rm, _mm256_maskz_loadu_epi16(rm, f + c * plane + e)));
+                e += z;
+                if (z < 16 || e >= w) break;
+                if (a && ++vecs == 4096) {
+                    for (int c = 0; c < NC; ++c) { a[3 + c] += _mm512_reduce_add_epi32(s[c]); s[c] = _mm512_setzero_si512(); }
+                    vecs = 0;
+                }
+            }
+            if (a) {
+                const int64_t cnt = e - x;
+                a[0] += cnt;
+                a[1] += y * cnt;
+                a[2] += (x + e - 1) * cnt / 2;
+                for (int c = 0; c < NC; ++c) a[3 + c] += _mm512_reduce_add_epi32(s[c]);
+            }
+            x = e;
+        }
+    }
+}
+
+void accumulate(const int16_t* feat, int nc, int64_t plane, int64_t w, const int32_t* labels, int64_t y0, int64_t y1,
+                int64_t lo, int64_t* acc) noexcept {
+    if (nc == 3) accumulate_vec<3>(feat, plane, w, labels, y0, y1, lo, acc);
+    else if (nc == 1) accumulate_vec<1>(feat, plane, w, labels, y0, y1, lo, acc);
+    else accumulate_rows<0>(feat, nc, plane, w, labels, y0, y1, lo, acc);
+}
+
 }  // namespace maskcore::slic::avx512
 #include "../common/isa_end.hpp"
 #endif
