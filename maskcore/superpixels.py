@@ -228,8 +228,9 @@ def slic(image, *, region_size=None, n_segments=None, compactness=10.0, iteratio
         False, labels are the clusters as assigned (a cluster may be split).
     min_size_factor : float
         Fragments smaller than ``min_size_factor * H * W / (number of seeds)`` (about
-        ``min_size_factor * S^2``) merge into the neighbour they touch first in
-        raster order; so does a group of merged fragments still below that size.
+        ``min_size_factor * S^2``) merge into their largest neighbouring segment
+        (the first met in raster order on ties); so does a group of merged
+        fragments still below that size.
         No segment is smaller unless it has no neighbour (the whole image, or an
         island of ``mask``).
     mask : ndarray of bool or uint8, optional

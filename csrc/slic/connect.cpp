@@ -9,12 +9,15 @@
 //     row y-1:   [ a a a | b b | c c c c ]      run r overlaps the runs of row y-1
 //     row y  :       [ a a a a a a | d ]        that share a column with it
 //
-// Orphans (groups below min_size pixels) merge into the other group of their first
-// adjacency in raster order. Scanning runs in order, the adjacencies of run r come
-// in pixel order: the run to its left, then the overlapping runs of the row above
-// left to right (the pixel-by-pixel scan "left neighbour, upper neighbour" gives the
-// same sequence). All targets of a pass are found first, then merged at once;
-// passes repeat while some small group found a neighbour.
+// Orphans (groups below min_size pixels) merge into their largest neighbouring
+// group; among equally large ones, the first adjacency met in raster order. Scanning
+// runs in order, the adjacencies of run r come in pixel order: the run to its left,
+// then the overlapping runs of the row above left to right (the pixel-by-pixel scan
+// "left neighbour, upper neighbour" gives the same sequence). All targets of a pass
+// are found first, then merged at once (union-find: chains and cycles of targets
+// join one group); passes repeat while some small group found a neighbour.
+// Merging into the largest neighbour, not the first one met as in Achanta's code,
+// keeps noise from chaining every fragment into one segment.
 #include <algorithm>
 #include <new>
 #include <vector>
@@ -103,10 +106,14 @@ Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_s
             if (!any_small) break;
             std::fill(target.begin(), target.end(), -1);
             auto small = [&](int64_t g) { return static_cast<double>(size[g]) < min_size; };
+            // a small group's target: its largest neighbour (the first met in raster order on ties)
+            auto offer = [&](int64_t g, int64_t o) {
+                if (small(g) && (target[g] < 0 || size[o] > size[target[g]])) target[g] = o;
+            };
             auto pair = [&](int64_t g, int64_t o) {
                 if (g == o) return;
-                if (target[g] < 0 && small(g)) target[g] = o;
-                if (target[o] < 0 && small(o)) target[o] = g;
+                offer(g, o);
+                offer(o, g);
             };
             for (int64_t y = 0; y < h; ++y)
                 for (int64_t r = R.row_start[y]; r < R.row_start[y + 1]; ++r) {

@@ -27,11 +27,11 @@
 //   change the labels).
 //   4. Connectivity: 4-connected components of the assignment (pixels never reached
 //      by a window form components too). A component with fewer than
-//      min_size_factor * S^2 pixels is an orphan; each orphan merges into the other
-//      component of its first adjacency in raster order (scanning pixels in raster
-//      order, each pixel's left then upper neighbour; the adjacency counts for
-//      both sides). All merges of a pass happen at once (union-find); passes repeat
-//      until no group is small, or no small group has a neighbour. This step is
+//      min_size_factor * S^2 pixels is an orphan; each orphan merges into its
+//      largest neighbouring component (ties: the first adjacency in raster order,
+//      scanning each pixel's left then upper neighbour). All merges of a pass
+//      happen at once (union-find); passes repeat until no group is small, or no
+//      small group has a neighbour. This step is
 //      self-contained here (csrc/slic/connect.cpp, a run-based union-find); it
 //      could switch to the connected-components family (maskcore.label) once that
 //      lands, keeping the orphan rule.

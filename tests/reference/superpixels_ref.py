@@ -126,10 +126,9 @@ def connect(lab, enforce, min_size):
                 o = roots[q]
                 if o < 0 or o == g:
                     continue
-                if g in small and g not in target:
-                    target[g] = o
-                if o in small and o not in target:
-                    target[o] = g
+                for a, b in ((g, o), (o, g)):  # a small group's target: its largest neighbour, first on ties
+                    if a in small and (a not in target or size[b] > size[target[a]]):
+                        target[a] = b
         if not target:
             break
         for g in sorted(target):
