@@ -202,8 +202,8 @@ def slic(image, *, region_size=None, n_segments=None, compactness=10.0, iteratio
     Parameters
     ----------
     image : ndarray, (H, W) or (H, W, C)
-        RGB uint8 (H, W, 3) is converted to CIELAB (fixed point, D65, max error
-        about 0.05 Lab units). Any other image is used as its values: grayscale,
+        RGB uint8 (H, W, 3) is converted to CIELAB (fixed point, D65, within
+        0.15 Lab units of ``skimage.color.rgb2lab``). Any other image is used as its values: grayscale,
         float, N-channel (so ``compactness`` is in the image's units; for a float
         image in [0, 1] use about 0.1). Any memory layout, not copied (features are
         built once, 2 bytes per pixel per channel). NaN and infinity are rejected.
