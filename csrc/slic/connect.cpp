@@ -67,44 +67,51 @@ Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_s
         }
         Runs R;
         R.row_start.resize(static_cast<size_t>(h) + 1);
+        R.begin.reserve(static_cast<size_t>(h * w / 8 + h));
+        R.value.reserve(static_cast<size_t>(h * w / 8 + h));
         for (int64_t y = 0; y < h; ++y) {
             R.row_start[y] = static_cast<int64_t>(R.begin.size());
             const int32_t* l = labels + y * w;
-            int64_t x = 0;
-            while (x < w) {
-                int64_t e = x + 1;
-                while (e < w && l[e] == l[x]) ++e;
-                R.begin.push_back(x); R.end.push_back(e); R.value.push_back(l[x]);
-                x = e;
-            }
+            int32_t v = l[0];
+            R.begin.push_back(0);
+            R.value.push_back(v);
+            for (int64_t x = 1; x < w; ++x)
+                if (l[x] != v) {
+                    v = l[x];
+                    R.begin.push_back(x);
+                    R.value.push_back(v);
+                }
         }
         const int64_t n = static_cast<int64_t>(R.begin.size());
         R.row_start[h] = n;
+        R.end.resize(n);
+        for (int64_t y = 0; y < h; ++y)
+            for (int64_t r = R.row_start[y]; r < R.row_start[y + 1]; ++r)
+                R.end[r] = r + 1 < R.row_start[y + 1] ? R.begin[r + 1] : w;
         R.parent.resize(n);
         for (int64_t r = 0; r < n; ++r) R.parent[r] = r;
-        // For each run, visit the runs of the row above that share a column (in order).
-        auto for_up = [&](int64_t y, int64_t r, auto&& f) {
-            if (y == 0) return;
-            // first run of row y-1 ending after begin[r]: binary search
-            const int64_t* e = R.end.data();
-            int64_t q = std::upper_bound(e + R.row_start[y - 1], e + R.row_start[y], R.begin[r]) - e;
-            for (; q < R.row_start[y] && R.begin[q] < R.end[r]; ++q) f(q);
+        // Visits, for every run r of row y, the runs of row y-1 that share a column
+        // with it, in order (two pointers: both rows are sorted by column).
+        auto for_pairs = [&](int64_t y, auto&& f) {
+            int64_t q = R.row_start[y - 1];
+            const int64_t qe = R.row_start[y];
+            for (int64_t r = R.row_start[y]; r < R.row_start[y + 1]; ++r) {
+                while (R.end[q] <= R.begin[r]) ++q;  // the row above covers every column
+                for (int64_t p = q; p < qe && R.begin[p] < R.end[r]; ++p) f(r, p);
+            }
         };
         for (int64_t y = 1; y < h; ++y)
-            for (int64_t r = R.row_start[y]; r < R.row_start[y + 1]; ++r) {
-                if (R.value[r] == -1) continue;
-                for_up(y, r, [&](int64_t q) { if (R.value[q] == R.value[r]) R.unite(q, r); });
-            }
+            for_pairs(y, [&](int64_t r, int64_t q) {
+                if (R.value[q] == R.value[r] && R.value[r] != -1) R.unite(q, r);
+            });
         std::vector<int64_t> size(n, 0), target(n, -1);
+        for (int64_t r = 0; r < n; ++r)
+            if (R.value[r] != -1) size[R.find(r)] += R.end[r] - R.begin[r];
         for (;;) {
-            std::fill(size.begin(), size.end(), 0);
             bool any_small = false;
-            for (int64_t r = 0; r < n; ++r)
-                if (R.value[r] != -1) size[R.find(r)] += R.end[r] - R.begin[r];
-            for (int64_t r = 0; r < n; ++r)
-                if (R.value[r] != -1 && R.parent[r] == r && static_cast<double>(size[r]) < min_size) any_small = true;
+            for (int64_t r = 0; r < n && !any_small; ++r)
+                any_small = R.value[r] != -1 && R.parent[r] == r && static_cast<double>(size[r]) < min_size;
             if (!any_small) break;
-            std::fill(target.begin(), target.end(), -1);
             auto small = [&](int64_t g) { return static_cast<double>(size[g]) < min_size; };
             // a small group's target: its largest neighbour (the first met in raster order on ties)
             auto offer = [&](int64_t g, int64_t o) {
@@ -115,16 +122,30 @@ Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_s
                 offer(g, o);
                 offer(o, g);
             };
-            for (int64_t y = 0; y < h; ++y)
+            // pixel order: a run's left neighbour, then its upper neighbours left to right
+            for (int64_t y = 0; y < h; ++y) {
+                int64_t q = y > 0 ? R.row_start[y - 1] : 0;
+                const int64_t qe = y > 0 ? R.row_start[y] : 0;
                 for (int64_t r = R.row_start[y]; r < R.row_start[y + 1]; ++r) {
                     if (R.value[r] == -1) continue;
                     const int64_t g = R.find(r);
                     if (r > R.row_start[y] && R.value[r - 1] != -1) pair(g, R.find(r - 1));
-                    for_up(y, r, [&](int64_t q) { if (R.value[q] != -1) pair(g, R.find(q)); });
+                    if (y == 0) continue;
+                    while (R.end[q] <= R.begin[r]) ++q;
+                    for (int64_t p = q; p < qe && R.begin[p] < R.end[r]; ++p)
+                        if (R.value[p] != -1) pair(g, R.find(p));
                 }
+            }
             bool merged = false;
-            for (int64_t g = 0; g < n; ++g)
-                if (target[g] >= 0) { R.unite(g, target[g]); merged = true; }
+            for (int64_t g = 0; g < n; ++g) {
+                if (target[g] < 0) continue;
+                const int64_t a = R.find(g), b = R.find(target[g]);
+                target[g] = -1;
+                if (a == b) continue;
+                R.unite(a, b);
+                size[R.find(a)] = size[a] + size[b];
+                merged = true;
+            }
             if (!merged) break;
         }
         std::vector<int32_t> out(n);

@@ -172,9 +172,11 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
         std::vector<std::vector<float>> maxdc(nchunks);
         std::vector<int64_t> kmin(nchunks), kmax(nchunks);
         const Kernels& kern = kernels();
-        std::vector<std::vector<float>> scratch(nchunks, std::vector<float>(static_cast<size_t>(w)));
+        std::vector<std::vector<float>> scratch(nchunks, std::vector<float>(static_cast<size_t>(w) + 32));
         const float inf = std::numeric_limits<float>::infinity();
 
+        std::vector<int64_t> sum(static_cast<size_t>(K * nacc));
+        std::vector<float> mdc(slico ? K : 0);
         for (int it = 0; it < p.iterations; ++it) {
             const bool update = it + 1 < p.iterations;
             // windows and the strip lists (centers in index order)
@@ -221,6 +223,11 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                             for (int64_t x = 0; x < w; ++x) { b[x] = inf; l[x] = -2; }
                         }
                     }
+                    if (s + 1 < chunk_begin[t + 1]) {  // the next strip's features, on their way to L2
+                        const int64_t n0 = std::min(h, y1 + T) * w;
+                        for (int c = 0; c < nc; ++c)
+                            for (int64_t i = y1 * w; i < n0; i += 32) __builtin_prefetch(feat + c * plane + i, 0, 2);
+                    }
                     for (int64_t i = list_off[s]; i < list_off[s + 1]; ++i) {
                         const int32_t k = list[i];
                         const int64_t r0 = std::max(ya[k], y0), r1 = std::min(yb[k], y1);
@@ -266,8 +273,8 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
             });
             if (!update) break;
             // combine the chunks' exact sums, then move the centers
-            std::vector<int64_t> sum(static_cast<size_t>(K * nacc), 0);
-            std::vector<float> mdc(slico ? K : 0, 0.0f);
+            std::fill(sum.begin(), sum.end(), 0);
+            std::fill(mdc.begin(), mdc.end(), 0.0f);
             for (int t = 0; t < nchunks; ++t) {
                 if (kmax[t] < kmin[t] || acc[t].empty()) continue;
                 const int64_t* a = acc[t].data();

@@ -75,7 +75,7 @@ struct Window {
     int64_t y;            // ya (the row of best[0] and lab[0])
     float cy, cx, wc, ws;
     const float* color;   // nc values
-    float* scratch;       // room for xb - xa floats
+    float* scratch;       // room for xb - xa + 32 floats
     int32_t k;
 };
 

@@ -25,46 +25,75 @@ inline __m512 load_feature(__mmask16 m, const int16_t* p) {
     return _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(m, p)));
 }
 
+// Lanes [lo, hi) of a 16-lane vector (lo, hi clamped to [0, 16]).
+inline __mmask16 lane_range(int64_t lo, int64_t hi) {
+    lo = lo < 0 ? 0 : lo;
+    hi = hi > 16 ? 16 : hi;
+    return hi <= lo ? __mmask16(0) : static_cast<__mmask16>(((1u << hi) - 1) & ~((1u << lo) - 1));
+}
+
+// Vectors sit on a fixed grid of 16 columns (x = 16j .. 16j + 15), not at the
+// window's edge: the windows of neighbouring centers overlap, and a load that
+// exactly matches an earlier store is forwarded, while a shifted one waits for the
+// store to reach the cache. Lanes outside the window are computed and discarded;
+// stores inside the row write a blend (the old value where the lane does not
+// win), a vector that crosses the row end stores with a mask.
 template <int NC, bool UNIT>
 void assign_vec(const Window& w) noexcept {
-    const int64_t len = w.xb - w.xa;
+    const int64_t x0 = w.xa & ~int64_t(15);
+    const int64_t nv = (w.xb - x0 + 15) >> 4;
+    const int64_t row = w.stride;
     float* dx2 = w.scratch;
-    for (int64_t i = 0; i < len; ++i) {
-        const float dx = static_cast<float>(w.xa + i) - w.cx;
+    for (int64_t i = 0; i < nv * 16; ++i) {
+        const float dx = static_cast<float>(x0 + i) - w.cx;
         dx2[i] = dx * dx;
     }
     const __m512 wc = _mm512_set1_ps(w.wc), ws = _mm512_set1_ps(w.ws);
     const __m512 c0 = _mm512_set1_ps(w.color[0]);
     const __m512 c1 = _mm512_set1_ps(NC == 3 ? w.color[1] : 0.0f), c2 = _mm512_set1_ps(NC == 3 ? w.color[2] : 0.0f);
     const __m512i kv = _mm512_set1_epi32(w.k);
+    // the window's column masks, the same for every row (vectors that cross the row
+    // end come last: only the last vector can)
+    const bool tail = x0 + 16 * nv > row;
+    const int64_t nfull = tail ? nv - 1 : nv;
+    const __mmask16 m_first = lane_range(w.xa - x0, w.xb - x0);
+    const __mmask16 m_last = lane_range(w.xa - (x0 + 16 * (nv - 1)), w.xb - (x0 + 16 * (nv - 1)));
+    const __mmask16 in_row_last = lane_range(0, row - (x0 + 16 * (nv - 1)));
+    auto distance = [&](const int16_t* f, const float* dx2p, __m512 dy2, __mmask16 in_row) {
+        const __m512 d0 = _mm512_sub_ps(load_feature(in_row, f), c0);
+        __m512 dc = _mm512_mul_ps(d0, d0);
+        if (NC == 3) {
+            const __m512 d1 = _mm512_sub_ps(load_feature(in_row, f + w.plane), c1);
+            const __m512 d2 = _mm512_sub_ps(load_feature(in_row, f + 2 * w.plane), c2);
+            dc = _mm512_add_ps(_mm512_add_ps(dc, _mm512_mul_ps(d1, d1)), _mm512_mul_ps(d2, d2));
+        }
+        if (!UNIT) dc = _mm512_mul_ps(dc, wc);
+        return _mm512_add_ps(dc, _mm512_mul_ps(_mm512_add_ps(_mm512_loadu_ps(dx2p), dy2), ws));
+    };
     for (int64_t r = 0; r < w.rows; ++r) {
         const float dyf = static_cast<float>(w.y + r) - w.cy;
         const __m512 dy2 = _mm512_set1_ps(dyf * dyf);
-        const int64_t o = r * w.stride + w.xa;
+        const int64_t o = r * row + x0;
         float* best = w.best + o;
         int32_t* lab = w.lab + o;
         const int16_t* f0 = w.feat + o;
-        for (int64_t i = 0; i < len; i += 16) {
-            const __mmask16 m = lanes(len - i);
-            const __m512 d0 = _mm512_sub_ps(load_feature(m, f0 + i), c0);
-            __m512 dc = _mm512_mul_ps(d0, d0);
-            if (NC == 3) {
-                const __m512 d1 = _mm512_sub_ps(load_feature(m, f0 + w.plane + i), c1);
-                const __m512 d2 = _mm512_sub_ps(load_feature(m, f0 + 2 * w.plane + i), c2);
-                dc = _mm512_add_ps(_mm512_add_ps(dc, _mm512_mul_ps(d1, d1)), _mm512_mul_ps(d2, d2));
-            }
-            if (!UNIT) dc = _mm512_mul_ps(dc, wc);
-            const __m512 ds = _mm512_mul_ps(_mm512_add_ps(_mm512_maskz_loadu_ps(m, dx2 + i), dy2), ws);
-            const __m512 d = _mm512_add_ps(dc, ds);
-            const __m512 b = _mm512_maskz_loadu_ps(m, best + i);
+        for (int64_t j = 0; j < nfull; ++j) {
+            const int64_t i = 16 * j;
+            const __mmask16 m = j == 0 ? m_first : (j == nv - 1 ? m_last : __mmask16(0xFFFF));
+            const __m512 d = distance(f0 + i, dx2 + i, dy2, 0xFFFF);
+            const __m512 b = _mm512_loadu_ps(best + i);
             const __mmask16 lt = _mm512_mask_cmp_ps_mask(m, d, b, _CMP_LT_OQ);
-            if (m == 0xFFFF) {  // plain stores of blends: cheaper than masked stores in the loop
-                _mm512_storeu_ps(best + i, _mm512_mask_blend_ps(lt, b, d));
-                _mm512_storeu_si512(lab + i, _mm512_mask_blend_epi32(lt, _mm512_loadu_si512(lab + i), kv));
-            } else {
-                _mm512_mask_storeu_ps(best + i, lt, d);
-                _mm512_mask_storeu_epi32(lab + i, lt, kv);
-            }
+            _mm512_storeu_ps(best + i, _mm512_mask_blend_ps(lt, b, d));
+            _mm512_storeu_si512(lab + i, _mm512_mask_blend_epi32(lt, _mm512_loadu_si512(lab + i), kv));
+        }
+        if (tail) {
+            const int64_t i = 16 * (nv - 1);
+            const __mmask16 m = nv == 1 ? static_cast<__mmask16>(m_first & m_last) : m_last;
+            const __m512 d = distance(f0 + i, dx2 + i, dy2, in_row_last);
+            const __m512 b = _mm512_maskz_loadu_ps(in_row_last, best + i);
+            const __mmask16 lt = _mm512_mask_cmp_ps_mask(m, d, b, _CMP_LT_OQ);
+            _mm512_mask_storeu_ps(best + i, lt, d);
+            _mm512_mask_storeu_epi32(lab + i, lt, kv);
         }
     }
 }
