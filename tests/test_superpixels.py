@@ -249,3 +249,14 @@ def test_bad_input(kwargs, exc, match):
 def test_default_is_100_segments():
     img = astronaut(2)
     assert 80 <= maskcore.slic(img).max() + 1 <= 120
+
+
+def test_lab_conversion_identical_on_every_isa():
+    rng = np.random.default_rng(5)
+    img = rng.integers(0, 256, (37, 65, 3), dtype=np.uint8)
+    with maskcore.use_isa("scalar"):
+        expect = maskcore._core.slic_lab(img, 1)
+    for isa in maskcore.available_isas():
+        with maskcore.use_isa(isa):
+            for name, view in image_layouts(img).items():
+                np.testing.assert_array_equal(maskcore._core.slic_lab(view, 2), expect, err_msg=f"{isa} {name}")

@@ -17,10 +17,20 @@ struct Kernels {
     void (*assign)(const Window&, int) noexcept;
     void (*accumulate)(const int16_t*, int, int64_t, int64_t, const int32_t*, int64_t, int64_t, int64_t,
                        int64_t*) noexcept;
+    void (*lab_row)(const LabTables&, const uint8_t*, int64_t, int64_t, int64_t, int16_t*, int16_t*, int16_t*) noexcept;
 };
 
+}  // namespace
+
+const LabTables& lab_tables() noexcept {
+    static const LabTables t;
+    return t;
+}
+
+namespace {
+
 const Kernels& kernels() noexcept {
-#define MC_K(ns) Kernels{ns::assign_window, ns::accumulate}
+#define MC_K(ns) Kernels{ns::assign_window, ns::accumulate, ns::lab_row}
 #if defined(MC_X86_64)
     static const Kernels table[kIsaCount] = {MC_K(scalar), MC_K(avx2), MC_K(avx512)};
 #else
@@ -30,66 +40,16 @@ const Kernels& kernels() noexcept {
     return table[static_cast<int>(current_isa())];
 }
 
-// ---- CIELAB in fixed point --------------------------------------------------------
-// linear[v] = sRGB gamma expansion of v / 255 in Q16; the XYZ matrix (sRGB, D65,
-// divided by the white point) in Q14; t = X/Xn in Q15 (clamped to [0, 1]);
-// f[t] = the CIELAB companding function of t/2^15 in Q16. Every table entry is a
-// double rounded to an integer once, at first use; per pixel only integers.
-constexpr int kTBits = 15;
-struct LabTables {
-    int32_t linear[256];
-    int32_t m[9];
-    int32_t f[(1 << kTBits) + 1];
-    LabTables() noexcept {
-        for (int v = 0; v < 256; ++v) {
-            const double c = v / 255.0;
-            const double lin = c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
-            linear[v] = static_cast<int32_t>(std::lround(lin * 65536.0));
-        }
-        static const double rgb2xyz[9] = {0.412453, 0.357580, 0.180423, 0.212671, 0.715160,
-                                          0.072169, 0.019334, 0.119193, 0.950227};
-        static const double white[3] = {0.95047, 1.0, 1.08883};
-        for (int i = 0; i < 9; ++i) m[i] = static_cast<int32_t>(std::lround(rgb2xyz[i] / white[i / 3] * 16384.0));
-        for (int t = 0; t <= (1 << kTBits); ++t) {
-            const double x = t / double(1 << kTBits);
-            const double v = x > 0.008856 ? std::cbrt(x) : 7.787 * x + 16.0 / 116.0;
-            f[t] = static_cast<int32_t>(std::lround(v * 65536.0));
-        }
-    }
-};
-
-const LabTables& lab_tables() noexcept {
-    static const LabTables t;
-    return t;
-}
-
-inline int32_t lab_t(const LabTables& T, int i, int64_t r, int64_t g, int64_t b) noexcept {
-    int64_t s = (T.m[3 * i] * r + T.m[3 * i + 1] * g + T.m[3 * i + 2] * b + (1 << 14)) >> 15;  // Q30 -> Q15
-    s = s < 0 ? 0 : (s > (1 << kTBits) ? (1 << kTBits) : s);
-    return T.f[s];
-}
-
-inline int16_t round_q16(int64_t v) noexcept { return static_cast<int16_t>((v + (1 << 15)) >> 16); }
-
 }  // namespace
 
 Status lab_from_rgb(const uint8_t* rgb, int64_t h, int64_t w, int64_t rs, int64_t cs, int64_t chs, int16_t* out,
                     int threads) noexcept {
     const LabTables& T = lab_tables();
     const int64_t plane = h * w;
+    const auto lab_row = kernels().lab_row;
     auto row = [&](int64_t y) {
-        const uint8_t* p = rgb + y * rs;
         int16_t* L = out + y * w;
-        int16_t* A = L + plane;
-        int16_t* B = A + plane;
-        for (int64_t x = 0; x < w; ++x) {
-            const uint8_t* q = p + x * cs;
-            const int64_t r = T.linear[q[0]], g = T.linear[q[chs]], b = T.linear[q[2 * chs]];
-            const int64_t fx = lab_t(T, 0, r, g, b), fy = lab_t(T, 1, r, g, b), fz = lab_t(T, 2, r, g, b);
-            L[x] = round_q16(116 * kLabScale * fy - 16 * kLabScale * 65536);
-            A[x] = round_q16(500 * kLabScale * (fx - fy));
-            B[x] = round_q16(200 * kLabScale * (fy - fz));
-        }
+        lab_row(T, rgb + y * rs, w, cs, chs, L, L + plane, L + 2 * plane);
     };
     const int n = worth(threads, static_cast<uint64_t>(plane), 1 << 16);
     parallel_for(h, n, [&](int64_t y) { row(y); });

@@ -52,6 +52,7 @@
 // ISA: scalar, avx2, avx512 (one body, slic_assign.inl, vectorized by the compiler
 // over the pixels of a window row).
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 #include "../common/common.hpp"
@@ -60,6 +61,37 @@
 namespace maskcore::slic {
 
 constexpr int kLabScale = 64;  // Lab units -> int16 features
+
+// ---- CIELAB in fixed point --------------------------------------------------------
+// linear[v] = sRGB gamma expansion of v / 255 in Q16; the XYZ matrix (sRGB, D65,
+// divided by the white point) in Q14; t = X/Xn in Q15 (clamped to [0, 1]);
+// f[t] = the CIELAB companding function of t/2^15 in Q16. Every table entry is a
+// double rounded to an integer once, at first use; per pixel only integers.
+constexpr int kTBits = 15;
+struct LabTables {  // built once (lab_tables()); every ISA reads the same entries
+    int32_t linear[256];
+    int32_t m[9];
+    int32_t f[(1 << kTBits) + 1];
+    LabTables() noexcept {
+        for (int v = 0; v < 256; ++v) {
+            const double c = v / 255.0;
+            const double lin = c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+            linear[v] = static_cast<int32_t>(std::lround(lin * 65536.0));
+        }
+        static const double rgb2xyz[9] = {0.412453, 0.357580, 0.180423, 0.212671, 0.715160,
+                                          0.072169, 0.019334, 0.119193, 0.950227};
+        static const double white[3] = {0.95047, 1.0, 1.08883};
+        for (int i = 0; i < 9; ++i) m[i] = static_cast<int32_t>(std::lround(rgb2xyz[i] / white[i / 3] * 16384.0));
+        for (int t = 0; t <= (1 << kTBits); ++t) {
+            const double x = t / double(1 << kTBits);
+            const double v = x > 0.008856 ? std::cbrt(x) : 7.787 * x + 16.0 / 116.0;
+            f[t] = static_cast<int32_t>(std::lround(v * 65536.0));
+        }
+    }
+};
+
+
+const LabTables& lab_tables() noexcept;
 
 // The hot loop: center k takes the pixels of rows [ya, yb) x cols [xa, xb) whose
 // D is below best. `feat` points at plane 0 of the strip origin; planes are
@@ -82,7 +114,9 @@ struct Window {
 #define MC_SLIC_KERNELS                                                                                     \
     void assign_window(const Window& w, int nc) noexcept;                                                   \
     void accumulate(const int16_t* feat, int nc, int64_t plane, int64_t w, const int32_t* labels, int64_t y0, \
-                    int64_t y1, int64_t lo, int64_t* acc) noexcept;
+                    int64_t y1, int64_t lo, int64_t* acc) noexcept;                                            \
+    void lab_row(const LabTables& T, const uint8_t* p, int64_t n, int64_t cs, int64_t chs, int16_t* L, int16_t* A, \
+                 int16_t* B) noexcept;
 namespace scalar { MC_SLIC_KERNELS }
 namespace avx2 { MC_SLIC_KERNELS }
 namespace avx512 { MC_SLIC_KERNELS }

@@ -118,3 +118,28 @@ void accumulate(const int16_t* feat, int nc, int64_t plane, int64_t w, const int
     else accumulate_rows<0>(feat, nc, plane, w, labels, y0, y1, lo, acc);
 }
 #endif
+
+// One row of the fixed-point CIELAB conversion (slic.hpp, FEATURES): int32 only
+// (bounds: |m . linear| < 2^30 + 2^14, |500 * 64 * (fx - fy)| < 1.81e9), so every
+// ISA computes the same integers.
+static inline int32_t lab_f(const LabTables& T, int i, int32_t r, int32_t g, int32_t b) noexcept {
+    int32_t s = (T.m[3 * i] * r + T.m[3 * i + 1] * g + T.m[3 * i + 2] * b + (1 << 14)) >> 15;  // Q30 -> Q15
+    s = s < 0 ? 0 : (s > (1 << kTBits) ? (1 << kTBits) : s);
+    return T.f[s];
+}
+
+void lab_row(const LabTables& T, const uint8_t* p, int64_t n, int64_t cs, int64_t chs, int16_t* MC_RESTRICT L,
+             int16_t* MC_RESTRICT A, int16_t* MC_RESTRICT B) noexcept {
+    auto one = [&](int64_t x, const uint8_t* q, int64_t c) {
+        const int32_t r = T.linear[q[0]], g = T.linear[q[c]], b = T.linear[q[2 * c]];
+        const int32_t fx = lab_f(T, 0, r, g, b), fy = lab_f(T, 1, r, g, b), fz = lab_f(T, 2, r, g, b);
+        L[x] = static_cast<int16_t>((116 * kLabScale * fy - 16 * kLabScale * 65536 + (1 << 15)) >> 16);
+        A[x] = static_cast<int16_t>((500 * kLabScale * (fx - fy) + (1 << 15)) >> 16);
+        B[x] = static_cast<int16_t>((200 * kLabScale * (fy - fz) + (1 << 15)) >> 16);
+    };
+    if (cs == 3 && chs == 1) {  // packed RGB: the common case, a loop the compiler vectorizes (gathers)
+        for (int64_t x = 0; x < n; ++x) one(x, p + 3 * x, 1);
+    } else {
+        for (int64_t x = 0; x < n; ++x) one(x, p + x * cs, chs);
+    }
+}
