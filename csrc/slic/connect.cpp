@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "slic.hpp"
+#include "../common/parallel.hpp"
 
 namespace maskcore::slic {
 namespace {
@@ -48,7 +49,8 @@ struct Runs {
 
 }  // namespace
 
-Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int64_t* k_out) noexcept {
+Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int threads,
+               int64_t* k_out) noexcept {
     try {
         if (!enforce) {
             int32_t hi = -1;
@@ -65,29 +67,35 @@ Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_s
             *k_out = next;
             return Status::ok;
         }
+        // runs: counted per row, then written per row (rows in parallel)
         Runs R;
-        R.row_start.resize(static_cast<size_t>(h) + 1);
-        R.begin.reserve(static_cast<size_t>(h * w / 8 + h));
-        R.value.reserve(static_cast<size_t>(h * w / 8 + h));
-        for (int64_t y = 0; y < h; ++y) {
-            R.row_start[y] = static_cast<int64_t>(R.begin.size());
+        R.row_start.assign(static_cast<size_t>(h) + 1, 0);
+        const int nt = worth(threads, static_cast<uint64_t>(h * w), 1 << 18);
+        parallel_for(h, nt, [&](int64_t y) {
             const int32_t* l = labels + y * w;
-            int32_t v = l[0];
-            R.begin.push_back(0);
-            R.value.push_back(v);
-            for (int64_t x = 1; x < w; ++x)
-                if (l[x] != v) {
-                    v = l[x];
-                    R.begin.push_back(x);
-                    R.value.push_back(v);
-                }
-        }
-        const int64_t n = static_cast<int64_t>(R.begin.size());
-        R.row_start[h] = n;
+            int64_t c = 1;
+            for (int64_t x = 1; x < w; ++x) c += l[x] != l[x - 1];
+            R.row_start[y + 1] = c;
+        });
+        for (int64_t y = 0; y < h; ++y) R.row_start[y + 1] += R.row_start[y];
+        const int64_t n = R.row_start[h];
+        R.begin.resize(n);
         R.end.resize(n);
-        for (int64_t y = 0; y < h; ++y)
-            for (int64_t r = R.row_start[y]; r < R.row_start[y + 1]; ++r)
-                R.end[r] = r + 1 < R.row_start[y + 1] ? R.begin[r + 1] : w;
+        R.value.resize(n);
+        parallel_for(h, nt, [&](int64_t y) {
+            const int32_t* l = labels + y * w;
+            int64_t r = R.row_start[y];
+            R.begin[r] = 0;
+            R.value[r] = l[0];
+            for (int64_t x = 1; x < w; ++x)
+                if (l[x] != l[x - 1]) {
+                    R.end[r] = x;
+                    ++r;
+                    R.begin[r] = x;
+                    R.value[r] = l[x];
+                }
+            R.end[r] = w;
+        });
         R.parent.resize(n);
         for (int64_t r = 0; r < n; ++r) R.parent[r] = r;
         // Visits, for every run r of row y, the runs of row y-1 that share a column
@@ -160,9 +168,10 @@ Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_s
                 out[r] = out[g];
             }
         }
-        for (int64_t y = 0; y < h; ++y)
+        parallel_for(h, nt, [&](int64_t y) {
             for (int64_t r = R.row_start[y]; r < R.row_start[y + 1]; ++r)
                 std::fill(labels + y * w + R.begin[r], labels + y * w + R.end[r], out[r]);
+        });
         *k_out = next;
         return Status::ok;
     } catch (const std::bad_alloc&) {

@@ -253,7 +253,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                 if (slico) C.wc[k] = 1.0f / std::max(mdc[k], 1.0f);
             }
         }
-        return connect(labels, h, w, p.connectivity, p.min_size, k_out);
+        return connect(labels, h, w, p.connectivity, p.min_size, p.threads, k_out);
     } catch (const std::bad_alloc&) {
         return Status::bad_alloc;
     }

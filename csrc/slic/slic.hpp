@@ -144,6 +144,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
 
 // Connectivity and numbering (connect.cpp): relabels `labels` in place (values
 // < -1 are ordinary classes, -1 is outside) to 0..K-1 in raster order.
-Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int64_t* k_out) noexcept;
+Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int threads,
+               int64_t* k_out) noexcept;
 
 }  // namespace maskcore::slic
