@@ -260,3 +260,12 @@ def test_lab_conversion_identical_on_every_isa():
         with maskcore.use_isa(isa):
             for name, view in image_layouts(img).items():
                 np.testing.assert_array_equal(maskcore._core.slic_lab(view, 2), expect, err_msg=f"{isa} {name}")
+
+
+def test_runs_longer_than_2_16(isa):
+    # one label run of > 65536 pixels: the vector sums flush their int32 lanes
+    x = np.linspace(0, 255, 140000)
+    img = np.stack([np.stack([x, 255 - x, x / 2], -1)] * 2).astype(np.uint8)
+    for n in (2, 3):
+        labels = maskcore.slic(img, n_segments=n, enforce_connectivity=False, iterations=3)
+        np.testing.assert_array_equal(labels, reference(img, n_segments=n, enforce_connectivity=False, iterations=3))

@@ -107,6 +107,16 @@ void assign_window(const Window& w, int nc) noexcept {
     else unit ? assign_rows<0, true>(w, nc) : assign_rows<0, false>(w, nc);
 }
 
+// The lane sums of up to 3 vectors at once: [sum a, sum b, sum c, 0].
+inline __m128i reduce3(__m512i a, __m512i b, __m512i c) {
+    const __m512i z = _mm512_setzero_si512();
+    const __m512i ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
+    const __m512i cz = _mm512_add_epi32(_mm512_unpacklo_epi32(c, z), _mm512_unpackhi_epi32(c, z));
+    const __m512i t = _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cz), _mm512_unpackhi_epi64(ab, cz));
+    const __m256i u = _mm256_add_epi32(_mm512_castsi512_si256(t), _mm512_extracti64x4_epi64(t, 1));
+    return _mm_add_epi32(_mm256_castsi256_si128(u), _mm256_extracti128_si256(u, 1));
+}
+
 // Runs of one label: 16 labels compared at once; the run's lanes are summed with
 // masked adds (int32 lanes, flushed to int64 every 2^12 vectors: no overflow).
 template <int NC>
@@ -146,7 +156,13 @@ static void accumulate_vec(const int16_t* feat, int64_t plane, int64_t w, const 
                 a[0] += cnt;
                 a[1] += y * cnt;
                 a[2] += (x + e - 1) * cnt / 2;
-                for (int c = 0; c < NC; ++c) a[3 + c] += _mm512_reduce_add_epi32(s[c]);
+                if (NC == 3) {
+                    alignas(16) int32_t t[4];
+                    _mm_store_si128(reinterpret_cast<__m128i*>(t), reduce3(s[0], s[1 % NC], s[2 % NC]));
+                    for (int c = 0; c < NC; ++c) a[3 + c] += t[c];
+                } else {
+                    for (int c = 0; c < NC; ++c) a[3 + c] += _mm512_reduce_add_epi32(s[c]);
+                }
             }
             x = e;
         }
