@@ -118,7 +118,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
         }
 
         // Strips of T rows; chunks of strips, one per thread.
-        const int64_t T = std::max<int64_t>(1, std::min<int64_t>(R, 8));
+        const int64_t T = std::max<int64_t>(1, std::min<int64_t>(R, 8));  // 8 rows: the strip's features, best and labels stay in L2 (8 beat 4, 16, 20, 32 at 4000x4000)
         const int64_t nstrips = (h + T - 1) / T;
         const int nchunks = static_cast<int>(std::min<int64_t>(std::max(1, p.threads), nstrips));
         std::vector<int64_t> chunk_begin(nchunks + 1);

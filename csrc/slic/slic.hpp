@@ -6,7 +6,12 @@
 //
 // ALGORITHM (Achanta, Shaji, Smith, Lucchi, Fua, Suesstrunk, "SLIC Superpixels
 // Compared to State-of-the-Art Superpixel Methods", IEEE TPAMI 34(11), 2012):
-//   1. Seeds on a regular grid of ny x nx cells (step S); seed (i, j) starts at the
+//   0. The grid (chosen by the Python layer, maskcore/superpixels.py): ny x nx cells,
+//      ny = round(H / s), nx = round(W / s) for region_size s, or ny = round(H / s),
+//      nx = round(n / ny) with s = sqrt(H W / n) for a request of n segments; then
+//      S = max(H / ny, W / nx) (the window half-size and the distance scale) and the
+//      orphan threshold is min_size_factor * H W / (ny nx) (about min_size_factor S^2).
+//   1. Seeds on a regular grid of ny x nx cells; seed (i, j) starts at the
 //      cell center ((2i+1)H / 2ny, (2j+1)W / 2nx) (integer division) and moves to
 //      the lowest gradient G = |I(y,x+1) - I(y,x-1)|^2 + |I(y+1,x) - I(y-1,x)|^2
 //      (borders clamped) of its 3x3 neighbourhood (first minimum, raster order).
@@ -27,14 +32,24 @@
 //   change the labels).
 //   4. Connectivity: 4-connected components of the assignment (pixels never reached
 //      by a window form components too). A component with fewer than
-//      min_size_factor * S^2 pixels is an orphan; each orphan merges into its
+//      min_size_factor * H W / (ny nx) pixels is an orphan; each orphan merges into its
 //      largest neighbouring component (ties: the first adjacency in raster order,
 //      scanning each pixel's left then upper neighbour). All merges of a pass
 //      happen at once (union-find); passes repeat until no group is small, or no
-//      small group has a neighbour. This step is
-//      self-contained here (csrc/slic/connect.cpp, a run-based union-find); it
-//      could switch to the connected-components family (maskcore.label) once that
-//      lands, keeping the orphan rule.
+//      small group has a neighbour. (Achanta's code merges into the first
+//      neighbour met; on noise that chains most fragments into a few segments.)
+//      This step is self-contained (csrc/slic/connect.cpp, a run-based
+//      union-find); it could switch to the connected-components family
+//      (maskcore.label) once that lands, keeping the orphan rule.
+//
+// SCHEDULE. Rows are cut into strips of 8 (the strip's features, best distances
+// and labels stay in L2); each strip lists the centers whose windows reach it, in
+// index order, and is assigned and then summed while hot. Threads take contiguous
+// runs of strips and sum into their own int64 arrays (over the center range their
+// strips list), added up afterwards: integer sums, so no order matters. The
+// vector loops sit on a fixed grid of 16 columns rather than at each window's edge,
+// so the overlapping windows of neighbouring centers load exactly what the previous
+// one stored (store-to-load forwarding), with masks for the lanes outside.
 //
 // FEATURES. Planar int16 (channel, row, column), C-contiguous. RGB uint8 goes
 // through a fixed-point CIELAB conversion (lab_from_rgb: LUTs for the sRGB
@@ -45,12 +60,17 @@
 // compute the same bits. Determinism across thread counts: pixels are assigned in
 // row strips, each strip sees the centers in index order; the sums are integers.
 //
-// LIMITS. H, W, H*W int64; K = ny * nx <= 2^31 - 1; memory: labels (4 B/pixel) +
-// features (2 B/pixel/channel) + per-thread strip buffers + O(K) center state.
+// LIMITS. H, W, H*W int64 (no 16-bit row or label limits); K = ny * nx <= 2^31 - 1
+// (checked: Status::overflow); float32 positions are exact below 2^24 rows/columns
+// and merely rounded (still deterministic) beyond. Memory: labels (4 B/pixel) +
+// features (2 B/pixel/channel) + per-thread strip buffers + O(K) center state +
+// ~44 B per run of equal labels in the connectivity step (noise: up to one run per
+// pixel).
 //
-// VARIANTS. assign_window (the hot loop) and accumulate (the update's sums) per
-// ISA: scalar, avx2, avx512 (one body, slic_assign.inl, vectorized by the compiler
-// over the pixels of a window row).
+// VARIANTS. assign_window (the hot loop), accumulate (the update's sums) and
+// lab_row per ISA: scalar and avx2 from one body (slic_assign.inl, vectorized by
+// the compiler); avx512 hand-written for assign_window and accumulate (masked
+// 16-lane loops, slic_avx512.cpp), the same operations per pixel.
 #pragma once
 #include <cmath>
 #include <cstdint>
