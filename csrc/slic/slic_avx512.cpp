@@ -4,6 +4,8 @@
 // Same operations in the same order per pixel as slic_assign.inl (the reference).
 #include <immintrin.h>
 
+#include <climits>
+
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 flags its own _mm512_reduce_add_epi32
 #endif
@@ -44,9 +46,19 @@ void assign_vec(const Window& w) noexcept {
     const int64_t nv = (w.xb - x0 + 15) >> 4;
     const int64_t row = w.stride;
     float* dx2 = w.scratch;
-    for (int64_t i = 0; i < nv * 16; ++i) {
-        const float dx = static_cast<float>(x0 + i) - w.cx;
-        dx2[i] = dx * dx;
+    if (x0 + 16 * nv <= INT32_MAX) {  // int32 -> float converts the same integer to the same float
+        const __m512 cx = _mm512_set1_ps(w.cx);
+        __m512i x = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int32_t>(x0)),
+                                     _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+        for (int64_t j = 0; j < nv; ++j, x = _mm512_add_epi32(x, _mm512_set1_epi32(16))) {
+            const __m512 dx = _mm512_sub_ps(_mm512_cvtepi32_ps(x), cx);
+            _mm512_storeu_ps(dx2 + 16 * j, _mm512_mul_ps(dx, dx));
+        }
+    } else {
+        for (int64_t i = 0; i < nv * 16; ++i) {
+            const float dx = static_cast<float>(x0 + i) - w.cx;
+            dx2[i] = dx * dx;
+        }
     }
     const __m512 wc = _mm512_set1_ps(w.wc), ws = _mm512_set1_ps(w.ws);
     const __m512 c0 = _mm512_set1_ps(w.color[0]);
