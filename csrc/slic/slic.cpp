@@ -183,11 +183,6 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                             for (int64_t x = 0; x < w; ++x) { b[x] = inf; l[x] = -2; }
                         }
                     }
-                    if (s + 1 < chunk_begin[t + 1]) {  // the next strip's features, on their way to L2
-                        const int64_t n0 = std::min(h, y1 + T) * w;
-                        for (int c = 0; c < nc; ++c)
-                            for (int64_t i = y1 * w; i < n0; i += 32) __builtin_prefetch(feat + c * plane + i, 0, 2);
-                    }
                     for (int64_t i = list_off[s]; i < list_off[s + 1]; ++i) {
                         const int32_t k = list[i];
                         const int64_t r0 = std::max(ya[k], y0), r1 = std::min(yb[k], y1);
