@@ -105,7 +105,7 @@ class Superpixels:
     >>> import numpy as np, maskcore
     >>> sp = maskcore.Superpixels(np.zeros((40, 60, 3), np.uint8))
     >>> labels = sp.compute(region_size=20)
-    >>> labels.shape, labels.dtype, sp.n_segments == labels.max() + 1
+    >>> labels.shape, labels.dtype, sp.n_segments == int(labels.max()) + 1
     ((40, 60), dtype('int32'), True)
     """
 
@@ -205,8 +205,9 @@ def slic(image, *, region_size=None, n_segments=None, compactness=10.0, iteratio
         RGB uint8 (H, W, 3) is converted to CIELAB (fixed point, D65, within
         0.15 Lab units of ``skimage.color.rgb2lab``). Any other image is used as its values: grayscale,
         float, N-channel (so ``compactness`` is in the image's units; for a float
-        image in [0, 1] use about 0.1). Any memory layout, not copied (features are
-        built once, 2 bytes per pixel per channel). NaN and infinity are rejected.
+        image in [0, 1] use about 0.1; an RGBA image is 4 channels: pass
+        ``image[..., :3]``). Any memory layout, not copied (features are built
+        once, 2 bytes per pixel per channel). NaN and infinity are rejected.
     region_size : float, optional
         The grid step S in pixels (the editor's slider): about (H / S) x (W / S)
         seeds; larger, fewer and larger segments. Must be >= 1.
@@ -234,7 +235,9 @@ def slic(image, *, region_size=None, n_segments=None, compactness=10.0, iteratio
         No segment is smaller unless it has no neighbour (the whole image, or an
         island of ``mask``).
     mask : ndarray of bool or uint8, optional
-        Superpixels only inside; pixels outside get -1 and are never merged into.
+        Superpixels only inside (nonzero); pixels outside get -1 and are never
+        merged into. Seeds stay on the image's grid: a cell mostly outside the
+        mask may leave its inside pixels to neighbouring centers.
     threads : int, optional
         Threads (None: every usable core). Labels do not depend on it.
 
@@ -265,7 +268,7 @@ def slic(image, *, region_size=None, n_segments=None, compactness=10.0, iteratio
     >>> import numpy as np, maskcore
     >>> img = np.zeros((30, 60, 3), np.uint8); img[:, 30:] = 255
     >>> labels = maskcore.slic(img, n_segments=2)
-    >>> labels[0, 0], labels[0, 59], labels.max() + 1
+    >>> int(labels[0, 0]), int(labels[0, 59]), int(labels.max()) + 1
     (0, 1, 2)
     """
     return Superpixels(image, mask=mask, threads=threads).compute(
