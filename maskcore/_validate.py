@@ -246,7 +246,7 @@ def coco_polygons(polys, name: str = "polygons", nested: bool = True) -> tuple[n
 # ---- superpixels
 
 
-def real(value, name: str, *, low: float | None = None, low_open: bool = False) -> float:
+def finite_real(value, name: str, *, low: float | None = None, low_open: bool = False) -> float:
     """A finite real number (int or float, not bool) as float, optionally > or >= ``low``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a number, got {type(value).__name__} {_describe(value)}")

@@ -60,7 +60,7 @@ def _grid(h: int, w: int, region_size, n_segments) -> tuple[int, int]:
     if region_size is not None and n_segments is not None:
         raise TypeError("slic: give region_size= or n_segments=, not both")
     if region_size is not None:
-        s = _v.real(region_size, "region_size", low=1)
+        s = _v.finite_real(region_size, "region_size", low=1)
         ny = min(h, max(1, math.floor(h / s + 0.5)))
         nx = min(w, max(1, math.floor(w / s + 0.5)))
     else:
@@ -132,11 +132,11 @@ class Superpixels:
                 raise ValueError(f"compactness: expected a number > 0 or 'auto', got {compactness!r}")
             m = 0.0
         else:
-            m = _v.real(compactness, "compactness", low=0, low_open=True)
+            m = _v.finite_real(compactness, "compactness", low=0, low_open=True)
         it = _v.integer(iterations, "iterations")
         if it < 1:
             raise ValueError(f"iterations: expected an int >= 1, got {it}")
-        msf = _v.real(min_size_factor, "min_size_factor", low=0)
+        msf = _v.finite_real(min_size_factor, "min_size_factor", low=0)
         step = max(h / ny, w / nx)
         area = h * w / (ny * nx)
         labels, k = _core.slic_run(self._features, self._mask, ny, nx, step, m, self._scale, it,
