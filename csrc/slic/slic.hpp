@@ -63,7 +63,8 @@
 // LIMITS. H, W, H*W int64 (no 16-bit row or label limits); K = ny * nx <= 2^31 - 1
 // (checked: Status::overflow); float32 positions are exact below 2^24 rows/columns
 // and merely rounded (still deterministic) beyond. Memory: labels (4 B/pixel) +
-// features (2 B/pixel/channel) + per-thread strip buffers + O(K) center state +
+// features (2 B/pixel/channel) + per-thread strip buffers + center state (about
+// 8 (3 + C) B per center, once more per thread over its strips' centers) +
 // ~44 B per run of equal labels in the connectivity step (noise: up to one run per
 // pixel).
 //
