@@ -124,6 +124,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
         std::vector<int64_t> chunk_begin(nchunks + 1);
         for (int t = 0; t <= nchunks; ++t) chunk_begin[t] = nstrips * t / nchunks;
         std::vector<std::vector<float>> best(nchunks, std::vector<float>(static_cast<size_t>(T * w)));
+        std::vector<std::vector<int32_t>> lstrip(nchunks, std::vector<int32_t>(static_cast<size_t>(T * w)));
         std::vector<int64_t> list_off(nstrips + 1);
         std::vector<int32_t> list;
         std::vector<int64_t> ya(K), yb(K), xa(K), xb(K);
@@ -173,9 +174,11 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                 float* bst = best[t].data();
                 for (int64_t s = chunk_begin[t]; s < chunk_begin[t + 1]; ++s) {
                     const int64_t y0 = s * T, y1 = std::min(h, y0 + T);
+                    // labels of the strip: in a strip buffer (L2) until the last iteration
+                    int32_t* lab0 = update ? lstrip[t].data() : labels + y0 * w;
                     for (int64_t y = y0; y < y1; ++y) {
                         float* b = bst + (y - y0) * w;
-                        int32_t* l = labels + y * w;
+                        int32_t* l = lab0 + (y - y0) * w;
                         if (mask) {
                             const uint8_t* m = mask + y * w;
                             for (int64_t x = 0; x < w; ++x) { b[x] = m[x] ? inf : -1.0f; l[x] = m[x] ? -2 : -1; }
@@ -191,7 +194,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                         win.plane = plane;
                         win.stride = w;
                         win.best = bst + (r0 - y0) * w;
-                        win.lab = labels + r0 * w;
+                        win.lab = lab0 + (r0 - y0) * w;
                         win.rows = r1 - r0;
                         win.xa = xa[k];
                         win.xb = xb[k];
@@ -207,12 +210,12 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                     }
                     if (!update) continue;
                     // 3. sums for the update
-                    kern.accumulate(feat, nc, plane, w, labels, y0, y1, kmin[t], acc[t].data());
+                    kern.accumulate(feat, nc, plane, w, lab0, y0, y1, kmin[t], acc[t].data());
                     if (slico) {  // each cluster's largest color distance (a max: any order)
                         float* md = maxdc[t].data();
                         for (int64_t y = y0; y < y1; ++y)
                             for (int64_t x = 0; x < w; ++x) {
-                                const int32_t k = labels[y * w + x];
+                                const int32_t k = lab0[(y - y0) * w + x];
                                 if (k < 0) continue;
                                 const float* col = C.color.data() + k * nc;
                                 float dc = 0.0f;

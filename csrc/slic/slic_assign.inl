@@ -81,7 +81,8 @@ void assign_window(const Window& w, int nc) noexcept {
 }
 #endif
 
-// Exact integer sums for the center update over rows [y0, y1): per label k >= 0,
+// Exact integer sums for the center update over rows [y0, y1) (labels points at the
+// labels of row y0, rows w apart; feat at plane 0 of the image): per label k >= 0,
 // acc[(k - lo) * (3 + nc) + {0, 1, 2, 3 + c}] += {pixels, sum y, sum x, sum f_c}.
 // Runs of one label are summed in registers and flushed at each change.
 template <int NC>
@@ -90,7 +91,7 @@ static inline void accumulate_rows(const int16_t* feat, int nc, int64_t plane, i
     const int n = NC > 0 ? NC : nc;
     const int nacc = 3 + n;
     for (int64_t y = y0; y < y1; ++y) {
-        const int32_t* l = labels + y * w;
+        const int32_t* l = labels + (y - y0) * w;
         const int16_t* f = feat + y * w;
         int64_t x = 0;
         while (x < w) {

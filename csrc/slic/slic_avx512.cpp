@@ -136,7 +136,7 @@ static void accumulate_vec(const int16_t* feat, int64_t plane, int64_t w, const 
                            int64_t lo, int64_t* acc) noexcept {
     constexpr int nacc = 3 + NC;
     for (int64_t y = y0; y < y1; ++y) {
-        const int32_t* l = labels + y * w;
+        const int32_t* l = labels + (y - y0) * w;
         const int16_t* f = feat + y * w;
         int64_t x = 0;
         while (x < w) {
