@@ -11,6 +11,7 @@
 #endif
 
 #include "slic.hpp"
+#include "../common/runbuf.hpp"
 
 #if defined(MC_X86_64)
 #include "../common/isa_begin_avx512.hpp"
@@ -181,8 +182,75 @@ static void accumulate_vec(const int16_t* feat, int64_t plane, int64_t w, const 
     }
 }
 
+// The same sums through row prefix sums: P_c[x] = f_c[0] + ... + f_c[x - 1] (int32:
+// |P| <= 65536 * 32768, so rows up to 65536 wide), 16 lanes per step (a log-step
+// scan inside the vector plus the carry); run ends come 16 at a time from one
+// compare of the labels with their right neighbours, and a run's sum is
+// P_c[end] - P_c[start]. No step waits for the previous run (the run-by-run loop
+// above is a chain of dependent loads).
+template <int NC>
+static bool accumulate_prefix(const int16_t* feat, int64_t plane, int64_t w, const int32_t* labels, int64_t y0,
+                              int64_t y1, int64_t lo, int64_t* acc) noexcept {
+    constexpr int nacc = 3 + NC;
+    if (w > 65536) return false;
+    thread_local RunBuf<int32_t> buf;
+    const int64_t stride = w + 16;
+    buf.size = 0;
+    if (!buf.reserve_more(NC * stride)) return false;
+    int32_t* P = buf.data;
+    const __m512i zero = _mm512_setzero_si512(), last = _mm512_set1_epi32(15);
+    for (int64_t y = y0; y < y1; ++y) {
+        const int32_t* l = labels + (y - y0) * w;
+        for (int c = 0; c < NC; ++c) {
+            const int16_t* f = feat + c * plane + y * w;
+            int32_t* pc = P + c * stride;
+            pc[0] = 0;
+            __m512i carry = zero;
+            for (int64_t x = 0; x < w; x += 16) {
+                const __mmask16 m = lanes(w - x);
+                __m512i v = _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(m, f + x));
+                v = _mm512_add_epi32(v, _mm512_alignr_epi32(v, zero, 15));
+                v = _mm512_add_epi32(v, _mm512_alignr_epi32(v, zero, 14));
+                v = _mm512_add_epi32(v, _mm512_alignr_epi32(v, zero, 12));
+                v = _mm512_add_epi32(v, _mm512_alignr_epi32(v, zero, 8));
+                v = _mm512_add_epi32(v, carry);
+                _mm512_mask_storeu_epi32(pc + 1 + x, m, v);
+                carry = _mm512_permutexvar_epi32(last, v);
+            }
+        }
+        int64_t start = 0;
+        auto flush = [&](int64_t e) {
+            const int32_t k = l[start];
+            if (k >= 0) {
+                int64_t* a = acc + (k - lo) * nacc;
+                const int64_t cnt = e - start;
+                a[0] += cnt;
+                a[1] += y * cnt;
+                a[2] += (start + e - 1) * cnt / 2;
+                for (int c = 0; c < NC; ++c)
+                    a[3 + c] += static_cast<int64_t>(P[c * stride + e]) - P[c * stride + start];
+            }
+            start = e;
+        };
+        for (int64_t x = 0; x + 1 < w; x += 16) {
+            const __mmask16 m = lanes(w - 1 - x);  // pairs (x + i, x + i + 1) inside the row
+            const __m512i a = _mm512_maskz_loadu_epi32(m, l + x);
+            const __m512i b = _mm512_maskz_loadu_epi32(m, l + x + 1);
+            uint32_t ends = _mm512_mask_cmpneq_epi32_mask(m, a, b);
+            while (ends) {
+                flush(x + _tzcnt_u32(ends) + 1);
+                ends &= ends - 1;
+            }
+        }
+        flush(w);
+    }
+    return true;
+}
+
 void accumulate(const int16_t* feat, int nc, int64_t plane, int64_t w, const int32_t* labels, int64_t y0, int64_t y1,
                 int64_t lo, int64_t* acc) noexcept {
+    if (nc == 3 && accumulate_prefix<3>(feat, plane, w, labels, y0, y1, lo, acc)) return;
+    if (nc == 1 && accumulate_prefix<1>(feat, plane, w, labels, y0, y1, lo, acc)) return;
     if (nc == 3) accumulate_vec<3>(feat, plane, w, labels, y0, y1, lo, acc);
     else if (nc == 1) accumulate_vec<1>(feat, plane, w, labels, y0, y1, lo, acc);
     else accumulate_rows<0>(feat, nc, plane, w, labels, y0, y1, lo, acc);
