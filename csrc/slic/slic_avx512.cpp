@@ -213,9 +213,10 @@ static bool accumulate_prefix(const int16_t* feat, int64_t plane, int64_t w, con
                 v = _mm512_add_epi32(v, _mm512_alignr_epi32(v, zero, 14));
                 v = _mm512_add_epi32(v, _mm512_alignr_epi32(v, zero, 12));
                 v = _mm512_add_epi32(v, _mm512_alignr_epi32(v, zero, 8));
-                v = _mm512_add_epi32(v, carry);
-                _mm512_mask_storeu_epi32(pc + 1 + x, m, v);
-                carry = _mm512_permutexvar_epi32(last, v);
+                // the carry chain is one add per vector; the lane-15 broadcast is off it
+                const __m512i total = _mm512_permutexvar_epi32(last, v);
+                _mm512_storeu_si512(pc + 1 + x, _mm512_add_epi32(v, carry));  // stride w + 16: room
+                carry = _mm512_add_epi32(carry, total);
             }
         }
         int64_t start = 0;
