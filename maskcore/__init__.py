@@ -9,6 +9,8 @@ thin API. Modules:
 - :mod:`maskcore.components` — connected components in 2D and 3D: :func:`label`,
   :func:`component_stats`, :func:`split_instances`, :func:`remove_small`,
   :func:`largest_components`, :func:`fill_holes`, :func:`disconnected_instances`.
+- :mod:`maskcore.superpixels` — SLIC superpixels: :func:`slic`, :class:`Superpixels`,
+  :func:`select_superpixels`, :func:`paint_superpixels`.
 - :mod:`maskcore.coco` — a drop-in replacement for ``pycocotools.mask``.
 - :mod:`maskcore.metrics` — :func:`iou` and :func:`dice` of dense masks or RLEs,
   :func:`boundary_iou`, :func:`confusion_matrix` / :func:`semantic_scores`,
@@ -41,6 +43,7 @@ from .components import (component_stats, disconnected_instances, fill_holes, la
                          remove_small, split_instances)
 from .raster import (draw_rgb, paint, paint_many, paint_mask, rasterize, rasterize_rle, rasterize_rle_batch,
                      stroke)
+from .superpixels import Superpixels, paint_superpixels, select_superpixels, slic
 from . import coco, rle  # noqa: E402,F401  (maskcore.coco and maskcore.rle as attributes)
 from .metrics import (iou, dice, boundary, boundary_iou, confusion_matrix, semantic_scores, ConfusionAccumulator,  # noqa: E402,F811
                       panoptic_quality, rgb_to_id, match_instances, annotator_agreement)
@@ -91,6 +94,10 @@ __all__ = [
     "paint_mask",
     "stroke",
     "draw_rgb",
+    "slic",
+    "Superpixels",
+    "select_superpixels",
+    "paint_superpixels",
     "available_isas",
     "get_isa",
     "set_isa",

@@ -493,3 +493,65 @@ def locked_labels(locked, dtype, name: str = "locked") -> np.ndarray:
 def paint_mode(mode) -> bool:
     """``mode=`` ("over" or "under") as the kernel's flag: True for "over"."""
     return choice(mode, ("over", "under"), "mode") == "over"
+
+
+# ---- superpixels
+
+
+def finite_real(value, name: str, *, low: float | None = None, low_open: bool = False) -> float:
+    """A finite real number (int or float, not bool) as float, optionally > or >= ``low``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__} {_describe(value)}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise ValueError(f"{name}: expected a finite number, got {v}")
+    if low is not None and (v <= low if low_open else v < low):
+        raise ValueError(f"{name}: expected a number {'>' if low_open else '>='} {low}, got {value!r}")
+    return v
+
+
+def image_array(image, name: str = "image") -> np.ndarray:
+    """An (H, W) or (H, W, C) numeric image with H, W, C >= 1 (bool, int, uint, float), not copied."""
+    if not isinstance(image, np.ndarray):
+        if isinstance(image, (list, tuple)):
+            image = np.asarray(image)
+        else:
+            raise TypeError(f"{name}: expected a numpy array, got {type(image).__name__}")
+    if image.ndim not in (2, 3):
+        raise ValueError(f"{name}: expected an (H, W) or (H, W, C) array, got shape {image.shape}")
+    if image.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected a numeric array, got dtype {image.dtype}")
+    if image.size == 0:
+        raise ValueError(f"{name}: expected a non-empty image, got shape {image.shape}")
+    return image
+
+
+def label_array(labels, name: str = "labels") -> np.ndarray:
+    """A 2D integer label image (e.g. from :func:`maskcore.slic`), not copied."""
+    if not isinstance(labels, np.ndarray):
+        raise TypeError(f"{name}: expected a numpy array, got {type(labels).__name__}")
+    if labels.ndim != 2:
+        raise ValueError(f"{name}: expected a 2D array, got shape {labels.shape}")
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"{name}: expected an integer array, got dtype {labels.dtype}")
+    return labels
+
+
+def points_xy(points, shape: tuple[int, int], name: str = "points") -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) points as (rows, cols) int64 arrays of the pixels that hold them: pixel
+    (r, c) covers [c, c + 1) x [r, r + 1). Points outside the image raise ValueError."""
+    try:
+        a = np.asarray(points, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected (x, y) points, got {_describe(points)}") from None
+    if a.ndim == 1 and a.size % 2 == 0:
+        a = a.reshape(-1, 2)
+    if a.ndim != 2 or a.shape[1] != 2:
+        raise ValueError(f"{name}: expected an (N, 2) array of (x, y) or a flat x0, y0, x1, y1, ..., got shape {a.shape}")
+    h, w = shape
+    x, y = a[:, 0], a[:, 1]
+    bad = np.flatnonzero(~(np.isfinite(x) & np.isfinite(y) & (x >= 0) & (x < w) & (y >= 0) & (y < h)))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"{name}[{i}]: ({a[i, 0]!r}, {a[i, 1]!r}) is outside the {w}x{h} image")
+    return np.floor(y).astype(np.int64), np.floor(x).astype(np.int64)

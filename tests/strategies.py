@@ -338,3 +338,58 @@ def raster_polygons(draw, h, w, max_parts=2, max_points=7, min_points=0):
             part += [draw(_coordinate(w)), draw(_coordinate(h))]
         parts.append(part)
     return parts
+
+
+# ---- superpixels
+
+
+def image_layouts(img):
+    """Dict name -> view of the same logical (H, W[, C]) image in other memory layouts:
+    C, F, strided (inside a larger array), negative strides, channels as a strided
+    slice of a wider last axis, read-only."""
+    img = np.asarray(img)
+    big = np.zeros((2 * img.shape[0] + 1, 3 * img.shape[1] + 2) + img.shape[2:], img.dtype)
+    strided = big[1::2, 2::3]
+    strided[...] = img
+    out = {
+        "C": np.ascontiguousarray(img),
+        "F": np.asfortranarray(img),
+        "strided": strided,
+        "negative": np.ascontiguousarray(img[::-1, ::-1])[::-1, ::-1],
+    }
+    if img.ndim == 3:
+        wide = np.zeros(img.shape[:2] + (img.shape[2] + 1,), img.dtype)
+        wide[..., :-1] = img
+        out["channel_slice"] = wide[..., :-1]
+        out["channels_reversed"] = np.ascontiguousarray(img[..., ::-1])[..., ::-1]
+    ro = np.array(img, copy=True)
+    ro.flags.writeable = False
+    out["readonly"] = ro
+    return out
+
+
+@st.composite
+def slic_images(draw, max_side=40):
+    """Small images for SLIC: RGB uint8, grayscale float or uint8, 2-channel float; smooth
+    blobs, noise or constant, sides biased to 1 and SIMD widths."""
+    side = st.one_of(st.sampled_from((1, 2, 15, 16, 17, 31, 32, 33)), st.integers(1, max_side))
+    h, w = min(draw(side), max_side), min(draw(side), max_side)
+    kind = draw(st.sampled_from(("rgb", "gray_float", "gray_u8", "two_float")))
+    pattern = draw(st.sampled_from(("blobs", "noise", "constant")))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    c = {"rgb": 3, "gray_float": 1, "gray_u8": 1, "two_float": 2}[kind]
+    if pattern == "constant":
+        base = np.broadcast_to(rng.random(c), (h, w, c)).copy()
+    elif pattern == "noise":
+        base = rng.random((h, w, c))
+    else:
+        yy, xx = np.mgrid[0:h, 0:w]
+        base = np.zeros((h, w, c))
+        for _ in range(4):
+            cy, cx, r = rng.random() * h, rng.random() * w, 2 + rng.random() * max(h, w) / 2
+            base[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = rng.random(c)
+    if kind == "rgb":
+        return (base * 255).astype(np.uint8)
+    if kind == "gray_u8":
+        return (base[..., 0] * 255).astype(np.uint8)
+    return base[..., 0] if c == 1 else base

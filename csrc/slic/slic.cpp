@@ -1,0 +1,260 @@
+// SLIC driver (slic.hpp): seeding, strip-parallel assignment, exact center updates,
+// and the fixed-point CIELAB conversion.
+#include "slic.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <new>
+#include <vector>
+
+#include "../common/parallel.hpp"
+
+namespace maskcore::slic {
+namespace {
+
+struct Kernels {
+    void (*assign)(const Window&, int) noexcept;
+    void (*accumulate)(const int16_t*, int, int64_t, int64_t, const int32_t*, int64_t, int64_t, int64_t,
+                       int64_t*) noexcept;
+    void (*lab_row)(const LabTables&, const uint8_t*, int64_t, int64_t, int64_t, int16_t*, int16_t*, int16_t*) noexcept;
+};
+
+}  // namespace
+
+const LabTables& lab_tables() noexcept {
+    static const LabTables t;
+    return t;
+}
+
+namespace {
+
+const Kernels& kernels() noexcept {
+#define MC_K(ns) Kernels{ns::assign_window, ns::accumulate, ns::lab_row}
+#if defined(MC_X86_64)
+    static const Kernels table[kIsaCount] = {MC_K(scalar), MC_K(avx2), MC_K(avx512)};
+#else
+    static const Kernels table[kIsaCount] = {MC_K(scalar), MC_K(scalar), MC_K(scalar)};
+#endif
+#undef MC_K
+    return table[static_cast<int>(current_isa())];
+}
+
+}  // namespace
+
+Status lab_from_rgb(const uint8_t* rgb, int64_t h, int64_t w, int64_t rs, int64_t cs, int64_t chs, int16_t* out,
+                    int threads) noexcept {
+    const LabTables& T = lab_tables();
+    const int64_t plane = h * w;
+    const auto lab_row = kernels().lab_row;
+    auto row = [&](int64_t y) {
+        int16_t* L = out + y * w;
+        lab_row(T, rgb + y * rs, w, cs, chs, L, L + plane, L + 2 * plane);
+    };
+    const int n = worth(threads, static_cast<uint64_t>(plane), 1 << 16);
+    parallel_for(h, n, [&](int64_t y) { row(y); });
+    return Status::ok;
+}
+
+namespace {
+
+struct Centers {
+    std::vector<float> cy, cx, color, wc;  // color: K x nc
+};
+
+// The squared gradient of slic.hpp step 1 at (y, x), borders clamped.
+int64_t gradient(const int16_t* feat, int nc, int64_t h, int64_t w, int64_t y, int64_t x) noexcept {
+    const int64_t plane = h * w;
+    const int64_t xl = x > 0 ? x - 1 : x, xr = x + 1 < w ? x + 1 : x;
+    const int64_t yu = y > 0 ? y - 1 : y, yd = y + 1 < h ? y + 1 : y;
+    int64_t g = 0;
+    for (int c = 0; c < nc; ++c) {
+        const int16_t* f = feat + c * plane;
+        const int64_t dx = int64_t(f[y * w + xr]) - f[y * w + xl];
+        const int64_t dy = int64_t(f[yd * w + x]) - f[yu * w + x];
+        g += dx * dx + dy * dy;
+    }
+    return g;
+}
+
+inline int64_t round_pos(float v) noexcept { return static_cast<int64_t>(std::floor(static_cast<double>(v) + 0.5)); }
+
+}  // namespace
+
+Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mask, const Params& p, int32_t* labels,
+           int64_t* k_out) noexcept {
+    try {
+        if (h <= 0 || w <= 0 || nc < 1 || p.ny < 1 || p.nx < 1 || p.ny > h || p.nx > w) return Status::invalid_argument;
+        if (p.ny > INT32_MAX / p.nx) return Status::overflow;
+        const int64_t K = p.ny * p.nx;
+        const int64_t plane = h * w;
+        const bool slico = !(p.compactness > 0);
+        const int64_t R = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(p.step)));
+
+        // 1. seeds
+        Centers C;
+        C.cy.resize(K); C.cx.resize(K); C.color.resize(K * nc); C.wc.resize(K);
+        const float wc0 = slico ? static_cast<float>(1.0 / ((10.0 * p.scale) * (10.0 * p.scale))) : 1.0f;
+        const float ws = slico ? static_cast<float>(1.0 / (p.step * p.step))
+                               : static_cast<float>((p.compactness * p.scale / p.step) * (p.compactness * p.scale / p.step));
+        for (int64_t i = 0; i < p.ny; ++i) {
+            for (int64_t j = 0; j < p.nx; ++j) {
+                const int64_t k = i * p.nx + j;
+                int64_t y = static_cast<int64_t>((static_cast<unsigned __int128>(2 * i + 1) * h) / (2 * p.ny));
+                int64_t x = static_cast<int64_t>((static_cast<unsigned __int128>(2 * j + 1) * w) / (2 * p.nx));
+                int64_t by = y, bx = x, bg = gradient(feat, nc, h, w, y, x);
+                for (int64_t dy = -1; dy <= 1; ++dy)
+                    for (int64_t dx = -1; dx <= 1; ++dx) {
+                        const int64_t yy = y + dy, xx = x + dx;
+                        if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+                        const int64_t g = gradient(feat, nc, h, w, yy, xx);
+                        if (g < bg) { bg = g; by = yy; bx = xx; }
+                    }
+                C.cy[k] = static_cast<float>(by);
+                C.cx[k] = static_cast<float>(bx);
+                for (int c = 0; c < nc; ++c) C.color[k * nc + c] = static_cast<float>(feat[c * plane + by * w + bx]);
+                C.wc[k] = wc0;
+            }
+        }
+
+        // Strips of T rows; chunks of strips, one per thread.
+        const int64_t T = std::max<int64_t>(1, std::min<int64_t>(R, 8));  // 8 rows: the strip's features, best and labels stay in L2 (8 beat 4, 16, 20, 32 at 4000x4000)
+        const int64_t nstrips = (h + T - 1) / T;
+        const int nchunks = static_cast<int>(std::min<int64_t>(std::max(1, p.threads), nstrips));
+        std::vector<int64_t> chunk_begin(nchunks + 1);
+        for (int t = 0; t <= nchunks; ++t) chunk_begin[t] = nstrips * t / nchunks;
+        std::vector<std::vector<float>> best(nchunks, std::vector<float>(static_cast<size_t>(T * w)));
+        std::vector<std::vector<int32_t>> lstrip(nchunks, std::vector<int32_t>(static_cast<size_t>(T * w)));
+        std::vector<int64_t> list_off(nstrips + 1);
+        std::vector<int32_t> list;
+        std::vector<int64_t> ya(K), yb(K), xa(K), xb(K);
+        const int nacc = 3 + nc;
+        std::vector<std::vector<int64_t>> acc(nchunks);
+        std::vector<std::vector<float>> maxdc(nchunks);
+        std::vector<int64_t> kmin(nchunks), kmax(nchunks);
+        const Kernels& kern = kernels();
+        std::vector<std::vector<float>> scratch(nchunks, std::vector<float>(static_cast<size_t>(w) + 32));
+        const float inf = std::numeric_limits<float>::infinity();
+
+        std::vector<int64_t> sum(static_cast<size_t>(K * nacc));
+        std::vector<float> mdc(slico ? K : 0);
+        for (int it = 0; it < p.iterations; ++it) {
+            const bool update = it + 1 < p.iterations;
+            // windows and the strip lists (centers in index order)
+            std::fill(list_off.begin(), list_off.end(), 0);
+            for (int64_t k = 0; k < K; ++k) {
+                const int64_t ry = round_pos(C.cy[k]), rx = round_pos(C.cx[k]);
+                ya[k] = std::max<int64_t>(0, ry - R); yb[k] = std::min<int64_t>(h, ry + R + 1);
+                xa[k] = std::max<int64_t>(0, rx - R); xb[k] = std::min<int64_t>(w, rx + R + 1);
+                if (ya[k] >= yb[k] || xa[k] >= xb[k]) continue;
+                for (int64_t s = ya[k] / T; s <= (yb[k] - 1) / T; ++s) ++list_off[s + 1];
+            }
+            for (int64_t s = 0; s < nstrips; ++s) list_off[s + 1] += list_off[s];
+            list.resize(static_cast<size_t>(list_off[nstrips]));
+            {
+                std::vector<int64_t> fill(list_off.begin(), list_off.end() - 1);
+                for (int64_t k = 0; k < K; ++k) {
+                    if (ya[k] >= yb[k] || xa[k] >= xb[k]) continue;
+                    for (int64_t s = ya[k] / T; s <= (yb[k] - 1) / T; ++s) list[fill[s]++] = static_cast<int32_t>(k);
+                }
+            }
+            if (update) {
+                for (int t = 0; t < nchunks; ++t) {
+                    int64_t lo = K, hi = -1;
+                    for (int64_t i = list_off[chunk_begin[t]]; i < list_off[chunk_begin[t + 1]]; ++i) {
+                        lo = std::min<int64_t>(lo, list[i]); hi = std::max<int64_t>(hi, list[i]);
+                    }
+                    if (hi < lo) lo = hi = 0;
+                    kmin[t] = lo; kmax[t] = hi;
+                    acc[t].assign(static_cast<size_t>((hi - lo + 1) * nacc), 0);
+                    if (slico) maxdc[t].assign(static_cast<size_t>(hi - lo + 1), 0.0f);
+                }
+            }
+            parallel_for(nchunks, nchunks, [&](int64_t t) {
+                float* bst = best[t].data();
+                for (int64_t s = chunk_begin[t]; s < chunk_begin[t + 1]; ++s) {
+                    const int64_t y0 = s * T, y1 = std::min(h, y0 + T);
+                    // labels of the strip: in a strip buffer (L2) until the last iteration
+                    int32_t* lab0 = update ? lstrip[t].data() : labels + y0 * w;
+                    for (int64_t y = y0; y < y1; ++y) {
+                        float* b = bst + (y - y0) * w;
+                        int32_t* l = lab0 + (y - y0) * w;
+                        if (mask) {
+                            const uint8_t* m = mask + y * w;
+                            for (int64_t x = 0; x < w; ++x) { b[x] = m[x] ? inf : -1.0f; l[x] = m[x] ? -2 : -1; }
+                        } else {
+                            for (int64_t x = 0; x < w; ++x) { b[x] = inf; l[x] = -2; }
+                        }
+                    }
+                    for (int64_t i = list_off[s]; i < list_off[s + 1]; ++i) {
+                        const int32_t k = list[i];
+                        const int64_t r0 = std::max(ya[k], y0), r1 = std::min(yb[k], y1);
+                        Window win;
+                        win.feat = feat + r0 * w;
+                        win.plane = plane;
+                        win.stride = w;
+                        win.best = bst + (r0 - y0) * w;
+                        win.lab = lab0 + (r0 - y0) * w;
+                        win.rows = r1 - r0;
+                        win.xa = xa[k];
+                        win.xb = xb[k];
+                        win.y = r0;
+                        win.cy = C.cy[k];
+                        win.cx = C.cx[k];
+                        win.wc = C.wc[k];
+                        win.ws = ws;
+                        win.color = C.color.data() + k * nc;
+                        win.scratch = scratch[t].data();
+                        win.k = k;
+                        kern.assign(win, nc);
+                    }
+                    if (!update) continue;
+                    // 3. sums for the update
+                    kern.accumulate(feat, nc, plane, w, lab0, y0, y1, kmin[t], acc[t].data());
+                    if (slico) {  // each cluster's largest color distance (a max: any order)
+                        float* md = maxdc[t].data();
+                        for (int64_t y = y0; y < y1; ++y)
+                            for (int64_t x = 0; x < w; ++x) {
+                                const int32_t k = lab0[(y - y0) * w + x];
+                                if (k < 0) continue;
+                                const float* col = C.color.data() + k * nc;
+                                float dc = 0.0f;
+                                for (int c = 0; c < nc; ++c) {
+                                    const float d = static_cast<float>(feat[c * plane + y * w + x]) - col[c];
+                                    dc = dc + d * d;
+                                }
+                                float& m = md[k - kmin[t]];
+                                m = dc > m ? dc : m;
+                            }
+                    }
+                }
+            });
+            if (!update) break;
+            // combine the chunks' exact sums, then move the centers
+            std::fill(sum.begin(), sum.end(), 0);
+            std::fill(mdc.begin(), mdc.end(), 0.0f);
+            for (int t = 0; t < nchunks; ++t) {
+                if (kmax[t] < kmin[t] || acc[t].empty()) continue;
+                const int64_t* a = acc[t].data();
+                for (int64_t k = kmin[t]; k <= kmax[t]; ++k) {
+                    for (int j = 0; j < nacc; ++j) sum[k * nacc + j] += a[(k - kmin[t]) * nacc + j];
+                    if (slico) mdc[k] = std::max(mdc[k], maxdc[t][k - kmin[t]]);
+                }
+            }
+            for (int64_t k = 0; k < K; ++k) {
+                const int64_t* s = sum.data() + k * nacc;
+                if (s[0] <= 0) continue;
+                const double n = static_cast<double>(s[0]);
+                C.cy[k] = static_cast<float>(static_cast<double>(s[1]) / n);
+                C.cx[k] = static_cast<float>(static_cast<double>(s[2]) / n);
+                for (int c = 0; c < nc; ++c) C.color[k * nc + c] = static_cast<float>(static_cast<double>(s[3 + c]) / n);
+                if (slico) C.wc[k] = 1.0f / std::max(mdc[k], 1.0f);
+            }
+        }
+        return connect(labels, h, w, p.connectivity, p.min_size, p.threads, k_out);
+    } catch (const std::bad_alloc&) {
+        return Status::bad_alloc;
+    }
+}
+
+}  // namespace maskcore::slic

@@ -1,0 +1,171 @@
+// csrc/slic/slic.hpp — SLIC superpixels (simple linear iterative clustering).
+//
+// WHAT. Cuts an image into about K compact, color-homogeneous segments. Labels are
+// int32 0..K-1 numbered in raster order of each segment's first pixel; pixels
+// outside `mask` are -1.
+//
+// ALGORITHM (Achanta, Shaji, Smith, Lucchi, Fua, Suesstrunk, "SLIC Superpixels
+// Compared to State-of-the-Art Superpixel Methods", IEEE TPAMI 34(11), 2012):
+//   0. The grid (chosen by the Python layer, maskcore/superpixels.py): ny x nx cells,
+//      ny = round(H / s), nx = round(W / s) for region_size s, or ny = round(H / s),
+//      nx = round(n / ny) with s = sqrt(H W / n) for a request of n segments; then
+//      S = max(H / ny, W / nx) (the window half-size and the distance scale) and the
+//      orphan threshold is min_size_factor * H W / (ny nx) (about min_size_factor S^2).
+//   1. Seeds on a regular grid of ny x nx cells; seed (i, j) starts at the
+//      cell center ((2i+1)H / 2ny, (2j+1)W / 2nx) (integer division) and moves to
+//      the lowest gradient G = |I(y,x+1) - I(y,x-1)|^2 + |I(y+1,x) - I(y-1,x)|^2
+//      (borders clamped) of its 3x3 neighbourhood (first minimum, raster order).
+//   2. Assignment: every center k visits the window of rows and columns within
+//      R = ceil(S) of its rounded position and takes a pixel if
+//          D = dc * wc_k + ds * ws  <  the pixel's best D so far        (float32)
+//      dc = sum over channels (f - c_k)^2 (in channel order), ds = dx*dx + dy*dy with
+//      dy = float(y) - cy_k, dx = float(x) - cx_k.
+//      SLIC: wc = 1, ws = (compactness * q / S)^2 (q = the feature quantization
+//      scale, so the distance is the paper's dc + (m/S)^2 ds in the input's units).
+//      SLICO (compactness="auto"): wc_k = 1 / max dc of cluster k in the previous
+//      iteration (initially 1 / (10 q)^2), ws = 1 / S^2.
+//      Centers are visited in index order; ties keep the earlier center.
+//   3. Update: each center moves to the mean position and color of its pixels
+//      (int64 sums, exact, so the summation order never matters; mean = sum / n in
+//      double, rounded to float32). A center without pixels stays.
+//   Steps 2-3 repeat `iterations` times (the last update is skipped: it cannot
+//   change the labels).
+//   4. Connectivity: 4-connected components of the assignment (pixels never reached
+//      by a window form components too). A component with fewer than
+//      min_size_factor * H W / (ny nx) pixels is an orphan; each orphan merges into its
+//      largest neighbouring component (ties: the first adjacency in raster order,
+//      scanning each pixel's left then upper neighbour). All merges of a pass
+//      happen at once (union-find); passes repeat until no group is small, or no
+//      small group has a neighbour. (Achanta's code merges into the first
+//      neighbour met; on noise that chains most fragments into a few segments.)
+//      This step is self-contained (csrc/slic/connect.cpp, a run-based
+//      union-find); it could switch to the connected-components family
+//      (maskcore.label) once that lands, keeping the orphan rule.
+//
+// SCHEDULE. Rows are cut into strips of 8 (the strip's features, best distances
+// and labels stay in L2); each strip lists the centers whose windows reach it, in
+// index order, and is assigned and then summed while hot. Threads take contiguous
+// runs of strips and sum into their own int64 arrays (over the center range their
+// strips list), added up afterwards: integer sums, so no order matters. The
+// vector loops sit on a fixed grid of 16 columns rather than at each window's edge,
+// so the overlapping windows of neighbouring centers load exactly what the previous
+// one stored (store-to-load forwarding), with masks for the lanes outside.
+//
+// FEATURES. Planar int16 (channel, row, column), C-contiguous. RGB uint8 goes
+// through a fixed-point CIELAB conversion (lab_from_rgb: LUTs for the sRGB
+// gamma and the cube root, integer matrix; Lab * 64, D65), so every ISA gives the
+// same bits. Other inputs are quantized by the Python layer with a power-of-two
+// scale q. All arithmetic that decides a label is float32 on exact integers, done
+// per pixel in a fixed order with -ffp-contract=off: the vector and scalar loops
+// compute the same bits. Determinism across thread counts: pixels are assigned in
+// row strips, each strip sees the centers in index order; the sums are integers.
+//
+// LIMITS. H, W, H*W int64 (no 16-bit row or label limits); K = ny * nx <= 2^31 - 1
+// (checked: Status::overflow); float32 positions are exact below 2^24 rows/columns
+// and merely rounded (still deterministic) beyond. Memory: labels (4 B/pixel) +
+// features (2 B/pixel/channel) + per-thread strip buffers + center state (about
+// 8 (3 + C) B per center, once more per thread over its strips' centers) +
+// ~44 B per run of equal labels in the connectivity step (noise: up to one run per
+// pixel).
+//
+// VARIANTS. assign_window (the hot loop), accumulate (the update's sums) and
+// lab_row per ISA: scalar and avx2 from one body (slic_assign.inl, vectorized by
+// the compiler); avx512 hand-written for assign_window and accumulate (masked
+// 16-lane loops, slic_avx512.cpp), the same operations per pixel.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "../common/common.hpp"
+#include "../dispatch/dispatch.hpp"
+
+namespace maskcore::slic {
+
+constexpr int kLabScale = 64;  // Lab units -> int16 features
+
+// ---- CIELAB in fixed point --------------------------------------------------------
+// linear[v] = sRGB gamma expansion of v / 255 in Q16; the XYZ matrix (sRGB, D65,
+// divided by the white point) in Q14; t = X/Xn in Q15 (clamped to [0, 1]);
+// f[t] = the CIELAB companding function of t/2^15 in Q16. Every table entry is a
+// double rounded to an integer once, at first use; per pixel only integers.
+constexpr int kTBits = 15;
+struct LabTables {  // built once (lab_tables()); every ISA reads the same entries
+    int32_t linear[256];
+    int32_t m[9];
+    int32_t f[(1 << kTBits) + 1];
+    LabTables() noexcept {
+        for (int v = 0; v < 256; ++v) {
+            const double c = v / 255.0;
+            const double lin = c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+            linear[v] = static_cast<int32_t>(std::lround(lin * 65536.0));
+        }
+        static const double rgb2xyz[9] = {0.412453, 0.357580, 0.180423, 0.212671, 0.715160,
+                                          0.072169, 0.019334, 0.119193, 0.950227};
+        static const double white[3] = {0.95047, 1.0, 1.08883};
+        for (int i = 0; i < 9; ++i) m[i] = static_cast<int32_t>(std::lround(rgb2xyz[i] / white[i / 3] * 16384.0));
+        for (int t = 0; t <= (1 << kTBits); ++t) {
+            const double x = t / double(1 << kTBits);
+            const double v = x > 0.008856 ? std::cbrt(x) : 7.787 * x + 16.0 / 116.0;
+            f[t] = static_cast<int32_t>(std::lround(v * 65536.0));
+        }
+    }
+};
+
+
+const LabTables& lab_tables() noexcept;
+
+// The hot loop: center k takes the pixels of rows [ya, yb) x cols [xa, xb) whose
+// D is below best. `feat` points at plane 0 of the strip origin; planes are
+// `plane` elements apart; rows `W` apart. `best`/`lab` are row-major with stride W,
+// indexed by (y - y0) for best (strip-local) and y for lab (global, pre-offset).
+struct Window {
+    const int16_t* feat;  // feature at (ya, 0) of plane 0
+    int64_t plane;        // elements between planes
+    int64_t stride;       // row stride of feat, best and lab
+    float* best;          // at (ya, 0)
+    int32_t* lab;         // at (ya, 0)
+    int64_t rows, xa, xb; // rows from ya, columns [xa, xb)
+    int64_t y;            // ya (the row of best[0] and lab[0])
+    float cy, cx, wc, ws;
+    const float* color;   // nc values
+    float* scratch;       // room for xb - xa + 32 floats
+    int32_t k;
+};
+
+#define MC_SLIC_KERNELS                                                                                     \
+    void assign_window(const Window& w, int nc) noexcept;                                                   \
+    void accumulate(const int16_t* feat, int nc, int64_t plane, int64_t w, const int32_t* labels, int64_t y0, \
+                    int64_t y1, int64_t lo, int64_t* acc) noexcept;                                            \
+    void lab_row(const LabTables& T, const uint8_t* p, int64_t n, int64_t cs, int64_t chs, int16_t* L, int16_t* A, \
+                 int16_t* B) noexcept;
+namespace scalar { MC_SLIC_KERNELS }
+namespace avx2 { MC_SLIC_KERNELS }
+namespace avx512 { MC_SLIC_KERNELS }
+#undef MC_SLIC_KERNELS
+
+// RGB uint8 (any strides; channel stride cs) -> planar Lab*64 int16 (3 x h x w).
+Status lab_from_rgb(const uint8_t* rgb, int64_t h, int64_t w, int64_t rs, int64_t cs, int64_t chs, int16_t* out,
+                    int threads) noexcept;
+
+struct Params {
+    int64_t ny, nx;        // seed grid
+    double step;           // S
+    double compactness;    // m (in feature units / q), <= 0 means SLICO
+    double scale;          // q
+    int iterations;
+    bool connectivity;
+    double min_size;       // orphans have fewer pixels
+    int threads;
+};
+
+// feat: nc planes of h x w; mask: h x w C-contiguous bytes (nonzero = inside) or
+// null; labels: h x w C-contiguous output. *k_out = number of segments.
+Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mask, const Params& p, int32_t* labels,
+           int64_t* k_out) noexcept;
+
+// Connectivity and numbering (connect.cpp): relabels `labels` in place (values
+// < -1 are ordinary classes, -1 is outside) to 0..K-1 in raster order.
+Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int threads,
+               int64_t* k_out) noexcept;
+
+}  // namespace maskcore::slic

@@ -1,0 +1,124 @@
+"""The editor glue: Superpixels (the slider object), select_superpixels and
+paint_superpixels with the layer-lock rule shared with polygon painting."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import maskcore
+
+
+def photo():
+    from skimage import data
+
+    return np.ascontiguousarray(data.astronaut()[::4, ::4])  # 128 x 128
+
+
+def test_superpixels_compute_equals_slic():
+    img = photo()
+    sp = maskcore.Superpixels(img)
+    assert sp.labels is None and sp.n_segments == 0 and sp.shape == (128, 128)
+    with pytest.raises(ValueError, match="compute"):
+        sp.boundaries()
+    for rs in (8, 16, 5, 32):  # moving the slider both ways
+        labels = sp.compute(region_size=rs)
+        np.testing.assert_array_equal(labels, maskcore.slic(img, region_size=rs))
+        assert sp.labels is labels and sp.n_segments == labels.max() + 1
+    labels = sp.compute(n_segments=50, compactness="auto", threads=1)
+    np.testing.assert_array_equal(labels, maskcore.slic(img, n_segments=50, compactness="auto"))
+
+
+def test_superpixels_mask_is_kept():
+    img = photo()
+    mask = np.zeros(img.shape[:2], bool)
+    mask[20:100, 30:90] = True
+    sp = maskcore.Superpixels(img, mask=mask)
+    for rs in (10, 20):
+        np.testing.assert_array_equal(sp.compute(region_size=rs), maskcore.slic(img, region_size=rs, mask=mask))
+
+
+def test_boundaries_match_skimage_thick():
+    from skimage.segmentation import find_boundaries
+
+    sp = maskcore.Superpixels(photo())
+    labels = sp.compute(region_size=12)
+    np.testing.assert_array_equal(sp.boundaries(), find_boundaries(labels, mode="thick"))
+
+
+def test_mean_colors():
+    img = photo()
+    sp = maskcore.Superpixels(img)
+    labels = sp.compute(region_size=16)
+    means = sp.mean_colors()
+    assert means.shape == (sp.n_segments, 3) and means.dtype == np.float64
+    for k in (0, sp.n_segments // 2, sp.n_segments - 1):
+        np.testing.assert_allclose(means[k], img[labels == k].mean(axis=0))
+    gray = img[..., 0].astype(np.float32)
+    sp = maskcore.Superpixels(gray)
+    labels = sp.compute(region_size=16)
+    np.testing.assert_allclose(sp.mean_colors()[:, 0], [gray[labels == k].mean() for k in range(sp.n_segments)],
+                               rtol=1e-6)
+
+
+def test_select_superpixels():
+    labels = np.array([[0, 0, 1], [2, 1, 1], [-1, 2, 3]], np.int32)
+    np.testing.assert_array_equal(maskcore.select_superpixels(labels, [(2.5, 0.1)]), labels == 1)
+    np.testing.assert_array_equal(maskcore.select_superpixels(labels, [(0, 0), (2.99, 2.99)]),
+                                  (labels == 0) | (labels == 3))
+    np.testing.assert_array_equal(maskcore.select_superpixels(labels, np.array([0.5, 2.5])), np.zeros((3, 3), bool))
+    np.testing.assert_array_equal(maskcore.select_superpixels(labels, np.zeros((0, 2))), np.zeros((3, 3), bool))
+    for bad in ([(3.0, 0)], [(0, -0.01)], [(np.nan, 0)]):
+        with pytest.raises(ValueError, match="outside"):
+            maskcore.select_superpixels(labels, bad)
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        maskcore.select_superpixels(labels, [(1, 2, 3)])
+    with pytest.raises(TypeError, match="integer"):
+        maskcore.select_superpixels(labels.astype(float), [(0, 0)])
+
+
+def paint_reference(label_map, labels, ids, label, mode, locked):
+    out = label_map.copy()
+    lk = set(locked or ())
+    for (r, c), v in np.ndenumerate(label_map):
+        if labels[r, c] in ids and int(v) not in lk and (mode == "over" or v == 0):
+            out[r, c] = label
+    return out
+
+
+@given(seed=st.integers(0, 2**32 - 1), mode=st.sampled_from(["over", "under"]),
+       locked=st.one_of(st.none(), st.lists(st.integers(0, 4), max_size=3)),
+       ids=st.lists(st.integers(0, 12), max_size=5), label=st.integers(0, 5),
+       dtype=st.sampled_from([np.uint8, np.int32, np.uint16, np.int64]))
+def test_paint_lock_rule(seed, mode, locked, ids, label, dtype):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(-1, 10, (9, 11)).astype(np.int32)
+    label_map = rng.integers(0, 5, (9, 11)).astype(dtype)
+    expect = paint_reference(label_map, labels, set(ids), label, mode, locked)
+    out = maskcore.paint_superpixels(label_map, labels, ids if ids else [], label, mode=mode, locked=locked)
+    assert out is label_map
+    np.testing.assert_array_equal(label_map, expect)
+
+
+def test_paint_details():
+    labels = np.array([[0, 0, 1], [1, 2, 2]], np.int32)
+    lm = np.array([[0, 3, 0], [1, 0, 2]], np.uint8)
+    maskcore.paint_superpixels(lm, labels, 0, 9)  # a single id, mode over
+    np.testing.assert_array_equal(lm, [[9, 9, 0], [1, 0, 2]])
+    maskcore.paint_superpixels(lm, labels, [1, 2], 4, mode="under", locked={2})
+    np.testing.assert_array_equal(lm, [[9, 9, 4], [1, 4, 2]])
+    f = np.asfortranarray(np.zeros((2, 3), np.int32))
+    maskcore.paint_superpixels(f, labels, [2], 7)
+    np.testing.assert_array_equal(f, [[0, 0, 0], [0, 7, 7]])
+    with pytest.raises(OverflowError, match="label"):
+        maskcore.paint_superpixels(lm, labels, [0], 256)
+    with pytest.raises(ValueError, match="mode"):
+        maskcore.paint_superpixels(lm, labels, [0], 1, mode="replace")
+    with pytest.raises(ValueError, match="shape"):
+        maskcore.paint_superpixels(lm[:1], labels, [0], 1)
+    ro = lm.copy()
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        maskcore.paint_superpixels(ro, labels, [0], 1)
+    with pytest.raises(TypeError, match="label"):
+        maskcore.paint_superpixels(lm, labels, [0], 1.5)
+    with pytest.raises(ValueError, match=r"segment_ids\[1\]"):
+        maskcore.paint_superpixels(lm, labels, [0, -1], 1)
