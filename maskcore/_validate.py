@@ -42,6 +42,15 @@ def threads(value, name: str = "threads") -> int:
     return n
 
 
+def array_like(value, name: str) -> np.ndarray:
+    """A numpy array as given, or a (nested) list / tuple converted; anything else is a TypeError."""
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, (list, tuple)):
+        return np.asarray(value)
+    raise TypeError(f"{name}: expected a numpy array, got {type(value).__name__}")
+
+
 def integer(value, name: str) -> int:
     """An integral value (Python or numpy int, not bool, not float) as int."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
@@ -119,11 +128,7 @@ def mask_array(mask, name: str = "mask", ndims=(2,)) -> np.ndarray:
     Accepts bool and uint8 arrays in any memory layout; the 0/1 check happens in
     the kernel, in the same pass that encodes.
     """
-    if not isinstance(mask, np.ndarray):
-        if isinstance(mask, (list, tuple)):
-            mask = np.asarray(mask)
-        else:
-            raise TypeError(f"{name}: expected a numpy array, got {type(mask).__name__}")
+    mask = array_like(mask, name)
     if mask.ndim not in ndims:
         want = " or ".join(f"{d}D" for d in ndims)
         raise ValueError(f"{name}: expected a {want} array, got {mask.ndim}D with shape {mask.shape}")
@@ -288,11 +293,7 @@ def class_map(x, name: str) -> np.ndarray:
 def label_map(labels, name: str = "labels") -> np.ndarray:
     """A 2-D integer label map as uint8, uint16, int32 or int64 (copied only for other integer
     dtypes: int8 / int16 -> int32, uint32 / uint64 -> int64; bool is viewed as uint8)."""
-    if not isinstance(labels, np.ndarray):
-        if isinstance(labels, (list, tuple)):
-            labels = np.asarray(labels)
-        else:
-            raise TypeError(f"{name}: expected a numpy array, got {type(labels).__name__}")
+    labels = array_like(labels, name)
     if labels.ndim != 2:
         raise ValueError(f"{name}: expected a 2D array, got {labels.ndim}D with shape {labels.shape}")
     dt = labels.dtype
@@ -338,11 +339,7 @@ def label_image(image, name: str = "image") -> tuple[np.ndarray, np.dtype]:
     field of a packed structured array), are converted (a copy). Floats are refused with a hint:
     labeling joins equal values, which floats rarely are by intent.
     """
-    if not isinstance(image, np.ndarray):
-        if isinstance(image, (list, tuple)):
-            image = np.asarray(image)
-        else:
-            raise TypeError(f"{name}: expected a numpy array, got {type(image).__name__}")
+    image = array_like(image, name)
     if image.ndim not in (2, 3):
         raise ValueError(f"{name}: expected a 2D (H, W) or 3D (Z, Y, X) array, got {image.ndim}D "
                          f"with shape {image.shape}")
@@ -512,11 +509,7 @@ def finite_real(value, name: str, *, low: float | None = None, low_open: bool = 
 
 def image_array(image, name: str = "image") -> np.ndarray:
     """An (H, W) or (H, W, C) numeric image with H, W, C >= 1 (bool, int, uint, float), not copied."""
-    if not isinstance(image, np.ndarray):
-        if isinstance(image, (list, tuple)):
-            image = np.asarray(image)
-        else:
-            raise TypeError(f"{name}: expected a numpy array, got {type(image).__name__}")
+    image = array_like(image, name)
     if image.ndim not in (2, 3):
         raise ValueError(f"{name}: expected an (H, W) or (H, W, C) array, got shape {image.shape}")
     if image.dtype.kind not in "biuf":
