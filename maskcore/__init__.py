@@ -4,24 +4,24 @@ The native core (C++17, SIMD chosen at run time, GIL released) sits under this
 thin API. Modules:
 
 - :mod:`maskcore.rle` — COCO run-length encoding: :class:`RLE`, :class:`RLEBatch`,
-  :func:`encode`, :func:`decode`, :func:`area`, :func:`bbox`, :func:`iou`,
-  :func:`merge`, and the Kaggle / row-run dialects.
+  :func:`encode`, :func:`decode`, :func:`area`, :func:`bbox`, :func:`merge`, and the
+  Kaggle / row-run dialects.
+- :mod:`maskcore.coco` — a drop-in replacement for ``pycocotools.mask``.
+- :mod:`maskcore.raster` — polygon rasterization with a declared rule (center, coco,
+  inclusive, touched): :func:`rasterize`, :func:`rasterize_rle`, :func:`rasterize_rle_batch`,
+  :func:`paint`, :func:`paint_many`, :func:`paint_mask`, :func:`stroke`, :func:`draw_rgb`.
 - :mod:`maskcore.components` — connected components in 2D and 3D: :func:`label`,
   :func:`component_stats`, :func:`split_instances`, :func:`remove_small`,
   :func:`largest_components`, :func:`fill_holes`, :func:`disconnected_instances`.
 - :mod:`maskcore.superpixels` — SLIC superpixels: :func:`slic`, :class:`Superpixels`,
   :func:`select_superpixels`, :func:`paint_superpixels`.
-- :mod:`maskcore.coco` — a drop-in replacement for ``pycocotools.mask``.
+- :mod:`maskcore.contours` — masks and label maps to polygons with holes
+  (:func:`find_polygons`, exact crack mode that rasterizes back losslessly,
+  topology-preserving simplification) and COCO / YOLO export.
 - :mod:`maskcore.metrics` — :func:`iou` and :func:`dice` of dense masks or RLEs,
   :func:`boundary_iou`, :func:`confusion_matrix` / :func:`semantic_scores`,
   :func:`panoptic_quality`, :func:`match_instances`; :mod:`maskcore.qa` —
   :func:`validate` and :func:`validate_coco` for label maps and COCO files.
-- :mod:`maskcore.contours` — masks and label maps to polygons with holes
-  (:func:`find_polygons`, exact crack mode that rasterizes back losslessly,
-  topology-preserving simplification) and COCO / YOLO export.
-- :mod:`maskcore.raster` — polygon rasterization with a declared rule (center, coco,
-  inclusive, touched): :func:`rasterize`, :func:`rasterize_rle`, :func:`rasterize_rle_batch`,
-  :func:`paint`, :func:`paint_many`, :func:`paint_mask`, :func:`stroke`, :func:`draw_rgb`.
 
 Instruction sets: the widest the CPU supports is used; ``MASKCORE_ISA=scalar``
 (or ``avx2``, ``avx512``) in the environment, :func:`set_isa` or the
@@ -37,18 +37,17 @@ import warnings
 
 from . import _core
 from . import _validate as _v
-from .rle import RLE, RLEBatch, area, bbox, decode, encode, iou, merge
-from .contours import Polygon, find_polygons, find_polygons_labels, to_coco_segmentation, to_yolo
-from .components import (component_stats, disconnected_instances, fill_holes, label, largest_components,
-                         remove_small, split_instances)
+from .rle import RLE, RLEBatch, area, bbox, decode, encode, merge
 from .raster import (draw_rgb, paint, paint_many, paint_mask, rasterize, rasterize_rle, rasterize_rle_batch,
                      stroke)
+from .components import (component_stats, disconnected_instances, fill_holes, label, largest_components,
+                         remove_small, split_instances)
 from .superpixels import Superpixels, paint_superpixels, select_superpixels, slic
-from . import coco, rle  # noqa: E402,F401  (maskcore.coco and maskcore.rle as attributes)
-from .metrics import (iou, dice, boundary, boundary_iou, confusion_matrix, semantic_scores, ConfusionAccumulator,  # noqa: E402,F811
-                      panoptic_quality, rgb_to_id, match_instances, annotator_agreement)
-from .qa import validate, validate_batch, validate_coco  # noqa: E402
-from . import metrics, qa  # noqa: E402,F401
+from .contours import Polygon, find_polygons, find_polygons_labels, to_coco_segmentation, to_yolo
+from .metrics import (ConfusionAccumulator, annotator_agreement, boundary, boundary_iou, confusion_matrix, dice,
+                      iou, match_instances, panoptic_quality, rgb_to_id, semantic_scores)
+from .qa import validate, validate_batch, validate_coco
+from . import coco, components, contours, metrics, qa, raster, rle, superpixels  # noqa: F401 (as attributes)
 
 __version__ = "0.1.0"
 
