@@ -5,7 +5,7 @@
 ``maskcore check-coco FILE.json [--no-overlap] [--json] [--limit N]``
     Run :func:`maskcore.validate_coco` on a COCO instances file and print the problems found
     (exit code 1 when there are any, 2 when the file cannot be read).
-``maskcore bench [--quick] [--group SUBSTR] [--list]``
+``maskcore bench [--quick] [--family NAME] [--group SUBSTR] [--list]``
     Time the benchmark cases of :mod:`maskcore._bench` (the same cases
     ``pytest benchmarks`` runs) with a small built-in timer and print one table per group.
 
@@ -37,6 +37,7 @@ from typing import Any, Callable, Optional, Sequence
 
 __all__ = ["main"]
 
+_FAMILIES = ("rle", "raster", "components", "superpixels", "contours", "metrics")  # maskcore._bench.FAMILIES
 _FULL = dict(min_time=0.2, min_rounds=3, max_rounds=200)
 _QUICK = dict(min_time=0.03, min_rounds=2, max_rounds=20)
 _INNER_TARGET = 2e-4  # seconds per sample for fast calls (perf_counter costs ~50-100 ns)
@@ -178,7 +179,7 @@ def _print_group(name: str, rows: list) -> None:
 def _bench(args) -> int:
     from maskcore import _bench as bc
 
-    case_list = bc.cases(quick=args.quick)
+    case_list = [c for fam in (args.family or [None]) for c in bc.cases(quick=args.quick, family=fam)]
     if args.group:
         needles = [g.lower() for g in args.group]
         case_list = [c for c in case_list if any(n in c.group.lower() for n in needles)]
@@ -276,6 +277,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="smaller inputs and fewer rounds")
     bench.add_argument("--group", metavar="SUBSTR", action="append",
                        help="only groups whose name contains SUBSTR (case-insensitive; repeatable)")
+    bench.add_argument("--family", action="append", choices=_FAMILIES,
+                       help="only this kernel family's cases (repeatable)")
     bench.add_argument("--list", action="store_true", help="list groups and cases, time nothing")
     bench.add_argument("--min-time", type=float, metavar="SECONDS",
                        help="time each case for at least this long (default 0.2, --quick 0.03)")
