@@ -44,17 +44,26 @@
 // thread; numbering is one serial pass over the runs; painting is parallel. The
 // partition and the numbering never depend on the thread count.
 //
-// STATISTICS (optional, one pass over the runs after numbering): per label the
-// area, the bounding box ((z,) y, x minima, then exclusive maxima) and the centroid
+// STATISTICS (optional, fused into the numbering pass): per label the area, the
+// bounding box ((z,) y, x minima, then exclusive maxima) and the centroid
 // (coordinate sums, exact in float64 below 2^53, divided by the area: the float64
 // mean scikit-image's regionprops gives), and for multi-label input the source
-// value of the component's first pixel. Written straight into the outputs. component_stats() computes the same from a label image
-// (each run of equal nonzero labels counts for that label).
+// value of the component's first pixel. The numbering pass meets each component's
+// root run first (it is the raster-first run), so it initializes the label's
+// accumulator there and adds every later run to it: no clearing pass, and the
+// accumulators in use are those of the last few lines (cache-resident). They live
+// in per-thread scratch (kept across calls: no page faults) and are written out in
+// one sequential pass as the packed records numpy views (Stats). component_stats()
+// computes the same from a label image (each run of equal nonzero labels counts for
+// that label).
 //
 // INVARIANTS. Inputs are read through element strides (any layout). The output is
 // C-ordered, Z*Y*X elements of Idx. parent[i] <= i for every run at all times.
 // SCRATCH. Per run: 8 bytes (columns) + sizeof(Idx) (forest, then labels) +
-// sizeof(T) in multi-label mode. Blocks >= 4 MB are requested as huge pages.
+// sizeof(T) in multi-label mode; with statistics 8 * (1 + 3d) bytes per label.
+// Per calling thread and kept across calls (faulting fresh memory in cost as much
+// as labeling a noise image), unless it grew past 256 MB; blocks >= 4 MB are
+// requested as huge pages.
 // PERFORMANCE NOTE. Work is per run and per overlap: long runs (blobs, real label
 // maps and atlases) are cheap; short multi-label runs in 3D with 26-connectivity
 // (mean run ~5 voxels, four neighbour lines with diagonals) cost ~12 overlap
@@ -113,12 +122,16 @@ struct Options {
     int threads;
 };
 
-// Per-label statistics, rows 0..n-1 for labels 1..n; d = 3 for 3D input, 2 for 2D.
+// Per-label statistics: n records of record_size bytes, row c for label c + 1, laid
+// out as the packed numpy record maskcore.components views them through (no copy):
+//   area      int64                  pixel (voxel) count
+//   bbox      int64[2d]              minima of (z,) y, x, then exclusive maxima (zeros without pixels)
+//   centroid  float64[d]             (z,) y, x means (NaN without pixels)
+//   value     T (sizeof(T) bytes)    source value of the first pixel (label() of multi-label input only)
+// with d = 3 for 3D input, 2 for 2D. The block is malloc'd (free() releases it).
 struct Stats {
-    RunBuf<int64_t> area;      // n
-    RunBuf<int64_t> bbox;      // 2d per label: minima of (z,) y, x, then exclusive maxima
-    RunBuf<double> centroid;   // d per label: (z,) y, x; NaN for a label without pixels
-    RunBuf<uint64_t> value;    // n: source value of the first pixel (label() of multi-label input only)
+    RunBuf<uint8_t> records;
+    int64_t record_size = 0;
 };
 
 // Labels `in` into out (C order, Z*Y*X). n receives the count. stats may be null.
