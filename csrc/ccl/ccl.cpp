@@ -20,7 +20,7 @@ template <class T>
 using FindRuns = int64_t (*)(const T*, int64_t, int64_t, T, bool, Run*) noexcept;
 
 template <class Idx>
-using Paint = void (*)(const Run*, const Idx*, int64_t, int64_t, Idx*) noexcept;
+using Paint = void (*)(const Run*, const Idx*, int64_t, int64_t, int64_t, Idx*) noexcept;
 
 template <class Idx>
 Paint<Idx> pick_paint() noexcept {
@@ -468,7 +468,9 @@ Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n_out, 
     const int64_t* le = lab.le;
     parallel_for(strips, strips, [&](int64_t k) {
         const int64_t L0 = strip_start(NL, strips, static_cast<int>(k)), L1 = strip_start(NL, strips, static_cast<int>(k) + 1);
-        for (int64_t L = L0; L < L1; ++L) paint(runs + lb[L], par + lb[L], le[L] - lb[L], X, out + L * X);
+        // a line may overshoot into the next one of its strip (painted after it)
+        for (int64_t L = L0; L < L1; ++L)
+            paint(runs + lb[L], par + lb[L], le[L] - lb[L], X, L + 1 < L1 ? 2 * X : X, out + L * X);
     });
     return Status::ok;
 }

@@ -91,14 +91,16 @@ struct Run {
 // written to out (room for n runs); returns how many.
 // paint: writes one output line of n elements: labels[i] over runs[i] (k sorted,
 // disjoint runs), 0 elsewhere. Vector ISAs store whole vectors and let the next
-// segment overwrite the overshoot, so short runs cost one store.
+// segment overwrite the overshoot, so short runs cost one store; out[n, room) may
+// be overwritten too (room >= n: the next line, painted after this one), so the
+// segments near the end of a line need no scalar tail.
 #define MC_CCL_KERNELS                                                                                        \
     int64_t find_runs(const uint8_t* p, int64_t n, int64_t stride, uint8_t bg, bool binary, Run* out) noexcept;   \
     int64_t find_runs(const uint16_t* p, int64_t n, int64_t stride, uint16_t bg, bool binary, Run* out) noexcept; \
     int64_t find_runs(const uint32_t* p, int64_t n, int64_t stride, uint32_t bg, bool binary, Run* out) noexcept; \
     int64_t find_runs(const uint64_t* p, int64_t n, int64_t stride, uint64_t bg, bool binary, Run* out) noexcept; \
-    void paint(const Run* runs, const uint32_t* labels, int64_t k, int64_t n, uint32_t* out) noexcept;            \
-    void paint(const Run* runs, const uint64_t* labels, int64_t k, int64_t n, uint64_t* out) noexcept;
+    void paint(const Run* runs, const uint32_t* labels, int64_t k, int64_t n, int64_t room, uint32_t* out) noexcept; \
+    void paint(const Run* runs, const uint64_t* labels, int64_t k, int64_t n, int64_t room, uint64_t* out) noexcept;
 namespace scalar { MC_CCL_KERNELS }
 #if defined(MC_X86_64)
 namespace avx2 { MC_CCL_KERNELS }
