@@ -89,6 +89,19 @@ struct Block {
         }
         return static_cast<U*>(p);
     }
+    // Room for n elements of U keeping the first `keep` (grows by doubling, copying).
+    template <class U>
+    U* grow(int64_t n, int64_t keep) noexcept {
+        if (static_cast<size_t>(n) * sizeof(U) <= cap) return static_cast<U*>(p);
+        const int64_t want = std::max<int64_t>(n, 2 * static_cast<int64_t>(cap / sizeof(U)));
+        U* q = alloc<U>(want).release();
+        if (!q) return nullptr;
+        if (keep > 0) std::memcpy(static_cast<void*>(q), p, static_cast<size_t>(keep) * sizeof(U));
+        std::free(p);
+        p = q;
+        cap = static_cast<size_t>(want) * sizeof(U);
+        return q;
+    }
     void release() noexcept {
         std::free(p);
         p = nullptr;
@@ -359,16 +372,27 @@ inline int64_t strip_start(int64_t NL, int strips, int k) { return NL * k / stri
 // The numbering pass over every run in raster order (lines in order; a strip's
 // lines hold consecutive run indices): a root (the raster-first run of its set)
 // gets the next label, every other run its parent's, already final. ND 2 / 3 also
-// accumulates statistics (the root run opens its label's accumulator); ND 0 not.
+// accumulates statistics in `block` (the root run opens its label's accumulator;
+// the block grows with the labels, so it holds about n of them, not one per run);
+// ND 0 not. False when the accumulators cannot grow.
 template <int ND, class T, class Idx>
-Idx number(Labeler<T, Idx>& lab, int64_t NL, Acc<ND ? ND : 2>* acc) noexcept {
+bool number(Labeler<T, Idx>& lab, int64_t NL, Block* block, Idx* n_out) noexcept {
+    using A = Acc<ND ? ND : 2>;
     Idx n = 0;
     Idx* MC_RESTRICT par = lab.parent;
     T* MC_RESTRICT val = lab.value;
     const Run* MC_RESTRICT r = lab.runs;
+    A* acc = nullptr;
+    int64_t room = 0;  // accumulators available
     int64_t z = 0, y = 0;
     for (int64_t L = 0; L < NL; ++L) {
         const int64_t end = lab.le[L];
+        if (ND && static_cast<int64_t>(n) + (end - lab.lb[L]) > room) {  // every run of L may open a label
+            room = std::max<int64_t>(static_cast<int64_t>(n) + (end - lab.lb[L]), 4096);
+            acc = block->grow<A>(room, static_cast<int64_t>(n));
+            if (!acc) return false;
+            room = static_cast<int64_t>(block->cap / sizeof(A));
+        }
         for (int64_t i = lab.lb[L]; i < end; ++i) {
             const Idx p = par[i];
             if (p == static_cast<Idx>(i)) {
@@ -386,7 +410,8 @@ Idx number(Labeler<T, Idx>& lab, int64_t NL, Acc<ND ? ND : 2>* acc) noexcept {
             ++z;
         }
     }
-    return n;
+    *n_out = n;
+    return true;
 }
 
 template <class T, class Idx>
@@ -441,24 +466,15 @@ Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n_out, 
     // Numbering (and statistics, fused): roots in increasing index order get 1, 2,
     // ...; every other run the final label of its parent (a smaller index, already
     // numbered). Multi-label: each label's value moves to value[label - 1].
-    int64_t total = 0;  // runs found: at least n
-    for (int k = 0; k < strips; ++k) {
-        const int64_t L0 = strip_start(NL, strips, k), L1 = strip_start(NL, strips, k + 1);
-        if (L1 > L0) total += lab.le[L1 - 1] - base[k];
-    }
     Idx n = 0;
     if (!stats) {
-        n = number<0>(lab, NL, static_cast<Acc<2>*>(nullptr));
+        number<0>(lab, NL, nullptr, &n);
     } else if (opt.is3d) {
-        Acc<3>* acc = sc.acc.get<Acc<3>>(total);
-        if (!acc) return Status::bad_alloc;
-        n = number<3>(lab, NL, acc);
-        if (!write_records(acc, static_cast<int64_t>(n), lab.value, stats)) return Status::bad_alloc;
+        if (!number<3>(lab, NL, &sc.acc, &n)) return Status::bad_alloc;
+        if (!write_records(static_cast<const Acc<3>*>(sc.acc.p), n, lab.value, stats)) return Status::bad_alloc;
     } else {
-        Acc<2>* acc = sc.acc.get<Acc<2>>(total);
-        if (!acc) return Status::bad_alloc;
-        n = number<2>(lab, NL, acc);
-        if (!write_records(acc, static_cast<int64_t>(n), lab.value, stats)) return Status::bad_alloc;
+        if (!number<2>(lab, NL, &sc.acc, &n)) return Status::bad_alloc;
+        if (!write_records(static_cast<const Acc<2>*>(sc.acc.p), n, lab.value, stats)) return Status::bad_alloc;
     }
     *n_out = static_cast<int64_t>(n);
     const Paint<Idx> paint = pick_paint<Idx>();
