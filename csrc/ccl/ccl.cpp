@@ -221,14 +221,25 @@ struct Labeler {
     // the neighbour lines that are >= L0 (the strip's own). A new run is a root, and
     // only joins touch its set while it is processed, so its root is kept in a
     // register (ri) and every overlapping run's root is linked under the smaller.
+    // The number of neighbour lines M is a template parameter, so the per-run loop
+    // over them unrolls and their cursors live in registers (measured: -15% on a
+    // multi-label volume at 26-connectivity); a line with fewer neighbours (the first
+    // row or plane, a strip's seam) gets empty ranges for the missing ones.
     void scan_strip(int64_t L0, int64_t L1, int64_t base) noexcept {
-        if (binary) scan_strip_t<true>(L0, L1, base);
-        else scan_strip_t<false>(L0, L1, base);
+        switch (nnb * 2 + binary) {
+            case 2: scan_strip_t<false, 1>(L0, L1, base); break;
+            case 3: scan_strip_t<true, 1>(L0, L1, base); break;
+            case 4: scan_strip_t<false, 2>(L0, L1, base); break;
+            case 5: scan_strip_t<true, 2>(L0, L1, base); break;
+            case 8: scan_strip_t<false, 4>(L0, L1, base); break;
+            default: scan_strip_t<true, 4>(L0, L1, base); break;
+        }
     }
-    template <bool Binary>
+    template <bool Binary, int M>
     void scan_strip_t(int64_t L0, int64_t L1, int64_t base) noexcept {
         int64_t at = base;
-        int64_t j[4], b1[4], diag[4];
+        int64_t j[M], b1[M];
+        int32_t diag[M];
         // Lines that are not contiguous (a Fortran-ordered image: columns are) are
         // gathered kTile at a time into a row-major tile, so the run finder reads
         // contiguous rows (SIMD) instead of one strided element at a time (measured
@@ -246,14 +257,12 @@ struct Labeler {
             const int64_t k = find_runs(ra, v.X, stride, bg, binary, runs + at);
             lb[L] = at;
             le[L] = at + k;
-            int m = 0;
-            for (int q = 0; q < nnb; ++q) {
+            for (int q = 0; q < M; ++q) {
                 const int64_t N = neighbour_line(L, q);
-                if (N < L0 || lb[N] == le[N]) continue;
-                j[m] = lb[N];
-                b1[m] = le[N];
-                diag[m] = nb[q].diag;
-                ++m;
+                const bool in = N >= L0;
+                j[q] = in ? lb[N] : 0;
+                b1[q] = in ? le[N] : 0;
+                diag[q] = nb[q].diag;
             }
             if (!Binary)
                 for (int64_t i = at; i < at + k; ++i) value[i] = ra[runs[i].s * stride];
@@ -261,8 +270,9 @@ struct Labeler {
                 Idx ri = static_cast<Idx>(i);
                 parent[i] = ri;
                 const T vi = Binary ? T{0} : value[i];
-                for (int q = 0; q < m; ++q) {
-                    const int32_t s = runs[i].s - static_cast<int32_t>(diag[q]), e = runs[i].e + static_cast<int32_t>(diag[q]);
+#pragma GCC unroll 4
+                for (int q = 0; q < M; ++q) {
+                    const int32_t s = runs[i].s - diag[q], e = runs[i].e + diag[q];
                     int64_t jj = j[q];
                     while (jj < b1[q] && runs[jj].e <= s) ++jj;
                     j[q] = jj;
