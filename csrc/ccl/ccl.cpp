@@ -155,7 +155,7 @@ struct Labeler {
     Run* runs;        // run i of the line that holds it
     T* value;         // multi-label: the value of each run (null in binary mode)
     Idx* parent;      // union-find forest, then (after number()) the final label of each run
-    int64_t* lb;      // runs of line L: [lb[L], le[L])
+    int64_t* lb;      // runs of line L: [lb[L], le[L]), then a sentinel run {INT32_MAX, INT32_MAX}
     int64_t* le;
 
     const T* row(int64_t L) const noexcept {
@@ -238,7 +238,7 @@ struct Labeler {
     template <bool Binary, int M>
     void scan_strip_t(int64_t L0, int64_t L1, int64_t base) noexcept {
         int64_t at = base;
-        int64_t j[M], b1[M];
+        int64_t j[M];
         int32_t diag[M];
         // Lines that are not contiguous (a Fortran-ordered image: columns are) are
         // gathered kTile at a time into a row-major tile, so the run finder reads
@@ -255,13 +255,12 @@ struct Labeler {
                 stride = 1;
             }
             const int64_t k = find_runs(ra, v.X, stride, bg, binary, runs + at);
+            runs[at + k] = Run{INT32_MAX, INT32_MAX};  // the line's sentinel: ends both merge loops
             lb[L] = at;
             le[L] = at + k;
-            for (int q = 0; q < M; ++q) {
+            for (int q = 0; q < M; ++q) {  // a missing neighbour line: this line's sentinel
                 const int64_t N = neighbour_line(L, q);
-                const bool in = N >= L0;
-                j[q] = in ? lb[N] : 0;
-                b1[q] = in ? le[N] : 0;
+                j[q] = N >= L0 ? lb[N] : at + k;
                 diag[q] = nb[q].diag;
             }
             if (!Binary)
@@ -274,9 +273,9 @@ struct Labeler {
                 for (int q = 0; q < M; ++q) {
                     const int32_t s = runs[i].s - diag[q], e = runs[i].e + diag[q];
                     int64_t jj = j[q];
-                    while (jj < b1[q] && runs[jj].e <= s) ++jj;
+                    while (runs[jj].e <= s) ++jj;
                     j[q] = jj;
-                    for (; jj < b1[q] && runs[jj].s < e; ++jj) {
+                    for (; runs[jj].s < e; ++jj) {
                         Idx rk = parent[jj];
                         // one branch: a run of another value, or one already joined, is skipped
                         if (Binary ? rk == ri : static_cast<bool>((value[jj] != vi) | (rk == ri))) continue;
@@ -291,7 +290,7 @@ struct Labeler {
                 }
                 parent[i] = ri;
             }
-            at += k;
+            at += k + 1;
         }
     }
 };
@@ -444,7 +443,7 @@ Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n_out, 
     const int64_t reach = opt.is3d ? in.Y + 1 : 1;
     int strips = worth(opt.threads, static_cast<uint64_t>(NL * X), 1u << 18);
     strips = static_cast<int>(std::min<int64_t>(strips, std::max<int64_t>(1, NL / std::max<int64_t>(reach, 16))));
-    const int64_t per_line = opt.binary ? (X + 1) / 2 : X;  // most runs a line can hold
+    const int64_t per_line = (opt.binary ? (X + 1) / 2 : X) + 1;  // most runs a line can hold, + a sentinel
     std::vector<int64_t> base(static_cast<size_t>(strips) + 1);
     for (int k = 0; k <= strips; ++k) base[k] = strip_start(NL, strips, k) * per_line;
     const int64_t cap = base[strips];
