@@ -24,8 +24,9 @@
 //            26: (0,-1,yes) (-1,-1,yes) (-1,0,yes) (-1,+1,yes)
 //      e.g. 18-connectivity in the plane above: the row straight above reaches
 //      diagonally in x (two nonzero offsets), the rows at y +- 1 do not (three).
-//      Overlaps are found by a merge of the two sorted run lists. Union-find links
-//      the larger root under the smaller (union by min) with path halving.
+//      Overlaps are found by a merge of the two sorted run lists (each line ends in
+//      a sentinel run, so the merge needs no bounds test). Union-find links the
+//      larger root under the smaller (union by min) with path halving.
 //   3. numbering: with union by min over indices given in raster order, the root of
 //      every set is its raster-first run, i.e. the run holding the component's
 //      first pixel. One pass over the runs in index order numbers each root
@@ -66,8 +67,12 @@
 // requested as huge pages.
 // PERFORMANCE NOTE. Work is per run and per overlap: long runs (blobs, real label
 // maps and atlases) are cheap; short multi-label runs in 3D with 26-connectivity
-// (mean run ~5 voxels, four neighbour lines with diagonals) cost ~12 overlap
-// checks per run, where a per-voxel decision tree (cc3d) is faster.
+// (mean run ~5 voxels, four neighbour lines with diagonals) cost ~10 overlap
+// checks per run, where a per-voxel decision tree (cc3d) is faster. Measured on the
+// 256^3 four-class volume of the benchmarks (single thread, process time): finding
+// runs, numbering and painting alone take ~47 ms, the joins ~35 ms at 6- and ~95 ms
+// at 26-connectivity (~5 ns per overlap check, mostly mispredicted branches), while
+// cc3d takes ~85-115 ms for either: 1.4x cc3d at 6, 0.6x at 26.
 // LIMITS. X < 2^31 (run columns are int32). Idx is uint32 when Z*Y*X < 2^32 (then
 // every run index and label fits), else uint64. All sizes are checked in int64.
 // VARIANTS. find_runs and paint per ISA: scalar (the reference, also every SIMD tail), avx2,
