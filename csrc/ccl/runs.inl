@@ -20,9 +20,14 @@ struct Scan {
     int64_t k;
 };
 
+// Closes the open segment at i (kept when foreground) and opens one with value v.
+// Branch-free: the segment is always written at out[k] and k advances only for
+// foreground (multi-label foreground/background alternate at random, a branch on it
+// mispredicts); out[k] is within the caller's room because k <= i < n.
 template <class T>
 inline void cut(Scan<T>& st, int64_t i, T v, T bg, Run* MC_RESTRICT out) noexcept {
-    if (st.fg) out[st.k++] = Run{static_cast<int32_t>(st.cur), static_cast<int32_t>(i)};
+    out[st.k] = Run{static_cast<int32_t>(st.cur), static_cast<int32_t>(i)};
+    st.k += st.fg;
     st.cur = i;
     st.cv = v;
     st.fg = v != bg;
