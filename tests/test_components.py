@@ -269,3 +269,18 @@ def test_stats_records_are_a_view_of_the_kernel_buffer():
     assert stats["value"].tolist() == [-5, 7] and stats["area"].tolist() == [3, 3]
     assert stats["bbox"].tolist() == [[0, 0, 0, 2, 1, 2], [0, 1, 1, 2, 2, 3]]
     np.testing.assert_array_equal(stats["centroid"], [[1 / 3, 0, 1 / 3], [1 / 3, 1, 5 / 3]])
+
+
+@pytest.mark.parametrize("conn", [6, 18, 26])
+def test_multilabel_volume_with_short_runs(isa, conn):
+    """The benchmark's hard case in small: four classes from a smoothed field (runs of
+    ~5 voxels), each 3D connectivity, against scikit-image, threads 1 and 2 (two strips)."""
+    rng = np.random.default_rng(5)
+    field = ndi.gaussian_filter(rng.random((30, 120, 160), np.float32), 2.0)  # 2^19+ voxels: 2 strips
+    vol = np.digitize(field, np.quantile(field, [0.4, 0.6, 0.8])).astype(np.uint8)
+    expect = sk(vol, CONN_3D[conn], True)
+    for threads in (1, 2):
+        labels, n, stats = maskcore.label(vol, connectivity=conn, threads=threads, return_stats=True)
+        np.testing.assert_array_equal(labels, expect)
+        assert n == expect.max()
+    check_stats(labels, n, stats)

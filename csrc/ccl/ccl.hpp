@@ -69,10 +69,13 @@
 // maps and atlases) are cheap; short multi-label runs in 3D with 26-connectivity
 // (mean run ~5 voxels, four neighbour lines with diagonals) cost ~10 overlap
 // checks per run, where a per-voxel decision tree (cc3d) is faster. Measured on the
-// 256^3 four-class volume of the benchmarks (single thread, process time): finding
-// runs, numbering and painting alone take ~47 ms, the joins ~35 ms at 6- and ~95 ms
-// at 26-connectivity (~5 ns per overlap check, mostly mispredicted branches), while
-// cc3d takes ~85-115 ms for either: 1.4x cc3d at 6, 0.6x at 26.
+// 256^3 four-class volume of the benchmarks (single thread, process time, loaded
+// machine): finding runs, numbering and painting alone take ~45 ms, the joins
+// ~30 ms at 6- and ~90 ms at 26-connectivity (~5 ns per overlap check, mostly
+// mispredicted branches), while cc3d takes ~85-115 ms for either: ~1.45x cc3d at 6,
+// ~0.6x at 26. Closing that gap needs fewer overlap checks (a per-voxel scan when
+// runs are short, or the previous plane's three rows coalesced once per row),
+// not a faster check.
 // LIMITS. X < 2^31 (run columns are int32). Idx is uint32 when Z*Y*X < 2^32 (then
 // every run index and label fits), else uint64. All sizes are checked in int64.
 // VARIANTS. find_runs and paint per ISA: scalar (the reference, also every SIMD tail), avx2,
