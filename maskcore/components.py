@@ -37,19 +37,13 @@ __all__ = ["label", "component_stats", "split_instances", "remove_small", "large
 _U32_MAX = 2**32 - 1
 
 
-def _stats_array(area, bbox, centroid, value, ndim: int, value_dtype=None) -> np.ndarray:
-    n = area.shape[0]
+def _stats_array(records: np.ndarray, ndim: int, value_dtype=None) -> np.ndarray:
+    """The kernel's packed statistics records (flat uint8) viewed as the structured
+    array, without a copy (layout in csrc/ccl/ccl.hpp, ``Stats``)."""
     fields = [("area", np.int64), ("bbox", np.int64, (2 * ndim,)), ("centroid", np.float64, (ndim,))]
-    if value is not None:
+    if value_dtype is not None:
         fields.append(("value", value_dtype))
-    out = np.empty(n, fields)
-    out["area"] = area
-    out["bbox"] = bbox.reshape(n, 2 * ndim)
-    out["centroid"] = centroid.reshape(n, ndim)
-    if value is not None:
-        unsigned = np.dtype(f"u{value_dtype.itemsize}")
-        out["value"] = value.astype(unsigned).view(value_dtype)
-    return out
+    return records.view(np.dtype(fields))
 
 
 def label(image, *, connectivity=None, background=0, binary=False, out_dtype=None, return_stats=False,
@@ -138,7 +132,7 @@ def label(image, *, connectivity=None, background=0, binary=False, out_dtype=Non
     if not return_stats:
         return labels, n
     multi = not (binary or is_bool)
-    stats = _stats_array(st[0], st[1], st[2], st[3] if multi else None, ndim, src_dtype)
+    stats = _stats_array(st, ndim, src_dtype if multi else None)
     return labels, n, stats
 
 
@@ -210,8 +204,7 @@ def component_stats(labels, n=None):
         n = _v.integer(n, "n")
         if n < 0:
             raise ValueError(f"n: expected >= 0, got {n}")
-    area, bbox, centroid, _ = _core.ccl_stats(view, n)
-    return _stats_array(area, bbox, centroid, None, view.ndim)
+    return _stats_array(_core.ccl_stats(view, n), view.ndim)
 
 
 def split_instances(semantic, classes=None, *, connectivity=None, start_id=1, threads=None):

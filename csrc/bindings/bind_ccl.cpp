@@ -1,8 +1,8 @@
 // Bindings of the connected-components family: an unsigned integer image (the
 // Python layer views bool and signed inputs as unsigned of the same width) in any
 // layout, the GIL released around the kernel, labels out as a new C-ordered array.
-// Statistics travel as plain arrays; maskcore/components.py builds the structured
-// result.
+// Statistics travel as one flat byte array of packed records, which
+// maskcore/components.py views with the structured dtype (no copy).
 #include <string>
 
 #include "../ccl/ccl.hpp"
@@ -24,11 +24,9 @@ ccl::Volume<T> volume(const py::array& a) {
     return {p, a.shape(0), a.shape(1), a.shape(2), stride(0), stride(1), stride(2)};
 }
 
-py::object stats_tuple(ccl::Stats& st, bool with_value) {
-    py::object value = py::none();
-    if (with_value) value = adopt(st.value);
-    return py::make_tuple(adopt(st.area), adopt(st.bbox), adopt(st.centroid), value);
-}
+// The statistics records as a flat uint8 array (handed over, not copied); the Python
+// layer views it as the packed record dtype ccl.hpp describes.
+py::object stats_records(ccl::Stats& st) { return adopt(st.records); }
 
 template <class T, class Idx>
 py::tuple label_t(const py::array& image, int connectivity, bool binary, uint64_t background, int threads,
@@ -49,7 +47,7 @@ py::tuple label_t(const py::array& image, int connectivity, bool binary, uint64_
                      std::to_string(image.ndim()) + "D image");
     if (s == Status::overflow) raise(s, "image: rows longer than 2^31 - 3 elements are not supported");
     if (s != Status::ok) raise(s, "image: labeling failed");
-    return py::make_tuple(out, n, want_stats ? stats_tuple(st, !binary) : py::none());
+    return py::make_tuple(out, n, want_stats ? stats_records(st) : py::none());
 }
 
 template <class Idx>
@@ -80,7 +78,7 @@ py::object stats_t(const py::array& labels, int64_t n) {
                      std::to_string(err.index) + " exceeds n = " + std::to_string(n));
     if (s == Status::overflow) raise(s, "labels: rows longer than 2^31 - 3 elements are not supported");
     if (s != Status::ok) raise(s, "labels: statistics failed");
-    return stats_tuple(st, false);
+    return stats_records(st);
 }
 
 }  // namespace

@@ -20,9 +20,14 @@ struct Scan {
     int64_t k;
 };
 
+// Closes the open segment at i (kept when foreground) and opens one with value v.
+// Branch-free: the segment is always written at out[k] and k advances only for
+// foreground (multi-label foreground/background alternate at random, a branch on it
+// mispredicts); out[k] is within the caller's room because k <= i < n.
 template <class T>
 inline void cut(Scan<T>& st, int64_t i, T v, T bg, Run* MC_RESTRICT out) noexcept {
-    if (st.fg) out[st.k++] = Run{static_cast<int32_t>(st.cur), static_cast<int32_t>(i)};
+    out[st.k] = Run{static_cast<int32_t>(st.cur), static_cast<int32_t>(i)};
+    st.k += st.fg;
     st.cur = i;
     st.cv = v;
     st.fg = v != bg;
@@ -84,41 +89,44 @@ inline int64_t runs_impl(const T* MC_RESTRICT p, int64_t n, int64_t stride, T bg
 }
 
 // Fills out[a, b) with v. A vector ISA stores whole vectors from a (overshooting b
-// by less than a vector) while a vector from b still fits in the line [0, n).
+// by less than a vector) when a vector from b still fits in [0, room).
 template <class Idx>
-inline void fill(Idx* MC_RESTRICT out, int64_t a, int64_t b, int64_t n, Idx v) noexcept {
+inline void fill(Idx* MC_RESTRICT out, int64_t a, int64_t b, int64_t room, Idx v) noexcept {
 #if defined(MC_VEC)
     constexpr int64_t W = V::template lanes<Idx>();
-    if (b + W <= n) {
+    if (b + W <= room) {
+        // v opaque to the optimizer: a loop storing a known zero becomes a memset call,
+        // whose overhead is most of the work on the short gaps of a noise image
+        __asm__("" : "+r"(v));
         const auto s = V::template splat<Idx>(v);
         for (int64_t p = a; p < b; p += W) V::store(out + p, s);
         return;
     }
 #else
-    (void)n;
+    (void)room;
 #endif
     for (int64_t p = a; p < b; ++p) out[p] = v;
 }
 
 template <class Idx>
 inline void paint_impl(const Run* MC_RESTRICT runs, const Idx* MC_RESTRICT labels, int64_t k, int64_t n,
-                       Idx* MC_RESTRICT out) noexcept {
+                       int64_t room, Idx* MC_RESTRICT out) noexcept {
     int64_t x = 0;
     for (int64_t i = 0; i < k; ++i) {
-        fill<Idx>(out, x, runs[i].s, n, Idx{0});
-        fill<Idx>(out, runs[i].s, runs[i].e, n, labels[i]);
+        fill<Idx>(out, x, runs[i].s, room, Idx{0});
+        fill<Idx>(out, runs[i].s, runs[i].e, room, labels[i]);
         x = runs[i].e;
     }
-    fill<Idx>(out, x, n, n, Idx{0});
+    fill<Idx>(out, x, n, room, Idx{0});
 }
 
 }  // namespace
 
-void paint(const Run* runs, const uint32_t* labels, int64_t k, int64_t n, uint32_t* out) noexcept {
-    paint_impl(runs, labels, k, n, out);
+void paint(const Run* runs, const uint32_t* labels, int64_t k, int64_t n, int64_t room, uint32_t* out) noexcept {
+    paint_impl(runs, labels, k, n, room, out);
 }
-void paint(const Run* runs, const uint64_t* labels, int64_t k, int64_t n, uint64_t* out) noexcept {
-    paint_impl(runs, labels, k, n, out);
+void paint(const Run* runs, const uint64_t* labels, int64_t k, int64_t n, int64_t room, uint64_t* out) noexcept {
+    paint_impl(runs, labels, k, n, room, out);
 }
 
 int64_t find_runs(const uint8_t* p, int64_t n, int64_t stride, uint8_t bg, bool binary, Run* out) noexcept {

@@ -227,6 +227,9 @@ def cases(quick: bool = False) -> Iterator[Case]:
             yield from _cases(f"label {kind} {_res(s.image)} {conn}-conn", key, conn)
     key = ("blobs", s.image, 8, False)
     yield from _cases(f"label+stats blobs {_res(s.image)} 8-conn", key, 8, with_stats=True)
+    for size in (s.image, s.big):  # 4-conn noise: ~0.07 components per pixel, the most statistics per pixel
+        key = ("noise", size, 4, False)
+        yield from _cases(f"label+stats noise {_res(size)} 4-conn", key, 4, with_stats=True)
     for kind in ("blobs", "noise"):
         key = (kind, s.big, 8, False)
         yield from _cases(f"label {kind} {_res(s.big)} 8-conn", key, 8)
@@ -235,7 +238,8 @@ def cases(quick: bool = False) -> Iterator[Case]:
     for conn in (6, 26):
         key = ("blobs", s.volume, conn, False)
         yield from _cases(f"label volume blobs {_res(s.volume)} {conn}-conn", key, conn)
-    key = ("classes", s.volume, 26, True)
-    yield from _cases(f"label volume multi-label {_res(s.volume)} 26-conn", key, 26)
+    for conn in (6, 26):  # short runs (mean ~5 voxels): the hard case for run-based labeling
+        key = ("classes", s.volume, conn, True)
+        yield from _cases(f"label volume multi-label {_res(s.volume)} {conn}-conn", key, conn)
     key = ("atlas", (275, 347, 245), 26, True)
     yield from _cases("label volume D99 atlas 245x347x275 26-conn", key, 26)
