@@ -329,6 +329,33 @@ def test_bad_options():
         rasterize(p, 5.0, 5)
 
 
+def test_rasterize_rle_fast_path_declines_to_the_checked_path():
+    """rasterize_rle's one-call path takes only lists, exact ints and rule names; everything
+    else gets the same answer or the same error through the validating path."""
+    p = [0, 0, 4, 0, 0, 4]
+    want = rasterize_rle(p, 5, 6, rule="coco")
+    for h, w in [(np.int64(5), 6), (5, np.uint16(6))]:
+        assert rasterize_rle(p, h, w, rule="coco") == want
+        assert rasterize_rle(np.asarray(p, np.float64), h, w, rule="coco") == want
+    assert rasterize_rle([p], 5, 6, rule=np.str_("coco")) == want
+    for bad, err, match in [((p, -1, 5), ValueError, "size"), ((p, True, 5), TypeError, None),
+                            ((p, 2**70, 5), (ValueError, OverflowError), None)]:
+        with pytest.raises(err, match=match):
+            rasterize_rle(*bad)
+    with pytest.raises(ValueError, match="rule"):
+        rasterize_rle(p, 5, 5, rule="centre")
+    with pytest.raises(ValueError, match="fill_rule"):
+        rasterize_rle(p, 5, 5, fill_rule="winding")
+    with pytest.raises(ValueError, match="even number"):
+        rasterize_rle([0, 0, 4, 0, 0], 5, 5, rule="coco")
+    with pytest.raises(ValueError, match="finite"):
+        rasterize_rle([0, 0, 4, 0, float("nan"), 4], 5, 5, rule="coco")
+    r = rasterize_rle(p, 5, 6, rule="coco")
+    assert r.counts.dtype == np.uint32 and not r.counts.flags.writeable
+    with pytest.raises(TypeError, match="positional"):
+        maskcore._core.raster_rle_lists(p, 5, 6)
+
+
 # ---- batches ----------------------------------------------------------------------------
 
 @given(st.lists(small_case(max_side=14), max_size=5), st.sampled_from(RULES), st.sampled_from(["evenodd", "nonzero"]))

@@ -67,7 +67,8 @@ inline bool push_span(RunBuf<int64_t>& out, int64_t a, int64_t b, int64_t w) noe
 }
 
 // Sorts items by r_begin (stable): a counting sort when the rows spanned are few for the
-// count (polygon edges: a few per row; 2000 edges, 1,900 rows: 4x faster than std::sort),
+// count (polygon edges: a few per row; the center kernel on 2,000 edges over 1,900 rows:
+// 81 -> 69 us, one loaded run),
 // else std::stable_sort. The scans' output never depends on the order of items that
 // start on the same row (their active lists are re-sorted by crossing, ties give the
 // same spans), so any order would do; stable keeps it deterministic.
@@ -410,8 +411,8 @@ bool cv_line(int64_t x1, int64_t y1, int64_t x2, int64_t y2, RunBuf<LEdge>& out)
 // need each row's spans at once, sorted: RLE) or, for painting sinks (order-free), apart:
 // each line walked on its own, its runs handed over in batches (draw_lines). Apart, a
 // line costs a DDA step and a short store per row instead of a place in the active list,
-// a sort by first row and a span per row through the sink (1,900 rows, 2,000 lines:
-// 1.6x faster overall).
+// a sort by first row and a span per row through the sink (2,000 lines on 3840x2160:
+// the kernel 132 -> ~100 us, one loaded run).
 struct InclusiveScan {
     RunBuf<IEdge> edges, active, etmp;
     RunBuf<LEdge> lines, ltmp;
