@@ -164,14 +164,11 @@ def rasterize_rle(polygons, height, width, *, rule="center", fill_rule="evenodd"
     >>> maskcore.rasterize_rle([1, 1, 4, 1, 4, 4, 1, 4], 6, 6).counts.tolist()
     [7, 3, 3, 3, 3, 3, 14]
     """
-    # Fast path: COCO JSON lists and plain sizes go to the kernel in one call.
-    code, fill = _RLE_RULES.get(rule) if isinstance(rule, str) else None, _FILLS.get(fill_rule) if isinstance(
-        fill_rule, str) else None
-    if code is not None and fill is not None and type(height) is int and type(width) is int and height >= 0 \
-            and width >= 0 and type(polygons) is list:
-        counts = _core.raster_rle_lists(polygons, height, width, code, fill)
-        if counts is not None:
-            return RLE._wrap(counts, height, width)
+    # Fast path: COCO JSON lists, plain int sizes and rule names go to the kernel in one
+    # call, which checks them itself (None: anything else, for the validating path below).
+    counts = _core.raster_rle_lists(polygons, height, width, rule, fill_rule)
+    if counts is not None:
+        return RLE._wrap(counts, height, width)
     h, w = _v.size(height, width)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)

@@ -118,6 +118,22 @@ def test_seeded_sweep():
         check(polys, h, w)
 
 
+def test_long_x_major_edges():
+    """Edges crossing hundreds of columns (the x-major walk is evaluated in vectorized blocks
+    of 128 columns): shallow slopes of both signs, rows clipped above and below the image,
+    and the last column's crossing on the image's bottom edge."""
+    rng = np.random.default_rng(11)
+    for i in range(60):
+        h, w = int(rng.integers(1, 60)), int(rng.integers(100, 700))
+        x0, x1 = rng.uniform(-50, 0.3 * w), rng.uniform(0.7 * w, w + 50)
+        ya, yb = rng.uniform(-20, h + 20, 2)
+        dy = rng.uniform(0.2, 6)
+        polys = [[x0, ya, x1, yb, x1, yb + dy, x0, ya + dy]]
+        if i % 3 == 0:
+            polys.append([x1, float(h) - 0.1, x0, float(h) + 0.3, 0.5 * (x0 + x1), float(h) - 3])
+        check(polys, h, w)
+
+
 def test_integer_lattice_triangles():
     """Every triangle with vertices on a 0.2-pixel lattice around a 3 x 3 image: each
     vertex lands exactly on a fine grid point."""

@@ -114,6 +114,33 @@ def test_inclusive_rounds_non_integer_vertices():
                                   rasterize(np.round(pts), 9, 9, rule="inclusive"))
 
 
+def _star(rng, n, h, w):
+    ang = np.sort(rng.uniform(0, 2 * np.pi, n))
+    r = min(h, w) * (0.45 + 0.1 * np.sin(5 * ang)) + rng.uniform(-2, 2, n)
+    return np.round(np.stack([w / 2 + r * np.cos(ang), h / 2 + r * np.sin(ang)], 1))
+
+
+@pytest.mark.parametrize("n, h, w", [(60, 97, 131), (700, 400, 300), (3000, 600, 1100)])
+def test_inclusive_long_outlines_every_sink(n, h, w):
+    """Outlines with thousands of line rows (more than one batch of line runs) through every
+    writer: the dense mask and painting (lines drawn apart from the fill), strided outputs and
+    RLE (lines scanned with the rows), the lock rule and colour images."""
+    cv2 = pytest.importorskip("cv2")
+    rng = np.random.default_rng(n)
+    p = _star(rng, n, h, w) + rng.integers(-w // 3, w // 3, 2)  # partly outside: clipped lines
+    want = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(want, [p.astype(np.int32)], 1, lineType=8)
+    np.testing.assert_array_equal(rasterize(p, h, w, rule="inclusive"), want)
+    strided = np.zeros((h, 2 * w), np.uint16)[:, ::2]
+    np.testing.assert_array_equal(rasterize(p, h, w, rule="inclusive", out=strided), want)
+    assert rasterize_rle(p, h, w, rule="inclusive") == maskcore.encode(want)
+    lm = rng.integers(0, 3, (h, w)).astype(np.uint16)
+    expect = ref.paint(lm, want.astype(bool), 7, "under", [2])
+    np.testing.assert_array_equal(maskcore.paint(lm, p, 7, rule="inclusive", mode="under", locked=[2]), expect)
+    rgb = maskcore.draw_rgb(np.zeros((h, w, 3), np.uint8), p, (1, 2, 3), rule="inclusive")
+    np.testing.assert_array_equal(rgb, want[:, :, None] * np.array([1, 2, 3], np.uint8))
+
+
 def test_coco_matches_pycocotools():
     M = pytest.importorskip("pycocotools.mask")
     rng = np.random.default_rng(2)
@@ -300,6 +327,33 @@ def test_bad_options():
         rasterize(p, -1, 5)
     with pytest.raises(TypeError):
         rasterize(p, 5.0, 5)
+
+
+def test_rasterize_rle_fast_path_declines_to_the_checked_path():
+    """rasterize_rle's one-call path takes only lists, exact ints and rule names; everything
+    else gets the same answer or the same error through the validating path."""
+    p = [0, 0, 4, 0, 0, 4]
+    want = rasterize_rle(p, 5, 6, rule="coco")
+    for h, w in [(np.int64(5), 6), (5, np.uint16(6))]:
+        assert rasterize_rle(p, h, w, rule="coco") == want
+        assert rasterize_rle(np.asarray(p, np.float64), h, w, rule="coco") == want
+    assert rasterize_rle([p], 5, 6, rule=np.str_("coco")) == want
+    for bad, err, match in [((p, -1, 5), ValueError, "size"), ((p, True, 5), TypeError, None),
+                            ((p, 2**70, 5), (ValueError, OverflowError), None)]:
+        with pytest.raises(err, match=match):
+            rasterize_rle(*bad)
+    with pytest.raises(ValueError, match="rule"):
+        rasterize_rle(p, 5, 5, rule="centre")
+    with pytest.raises(ValueError, match="fill_rule"):
+        rasterize_rle(p, 5, 5, fill_rule="winding")
+    with pytest.raises(ValueError, match="even number"):
+        rasterize_rle([0, 0, 4, 0, 0], 5, 5, rule="coco")
+    with pytest.raises(ValueError, match="finite"):
+        rasterize_rle([0, 0, 4, 0, float("nan"), 4], 5, 5, rule="coco")
+    r = rasterize_rle(p, 5, 6, rule="coco")
+    assert r.counts.dtype == np.uint32 and not r.counts.flags.writeable
+    with pytest.raises(TypeError, match="positional"):
+        maskcore._core.raster_rle_lists(p, 5, 6)
 
 
 # ---- batches ----------------------------------------------------------------------------

@@ -31,7 +31,7 @@
 // ALGORITHM. Per edge, enumerate only the pixel columns c it can cross (from its end
 // points, clipped to [0, w)): an x-major edge crosses 5c + 2 -> 5c + 3 at the walk
 // step t = 5c + 2 - X0, whose two Y values are evaluated with pycocotools' exact
-// double expression; a y-major edge steps in X at most once per point, and the
+// double expression (in blocks of columns by a loop the compiler vectorizes); a y-major edge steps in X at most once per point, and the
 // step for column c is found by solving the line for t and correcting the guess
 // against the exact expression (X(t) is monotone in t because every rounding step
 // is). Crossings (c, y) are normalized (y == h is row 0 of column c + 1), sorted by

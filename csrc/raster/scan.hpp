@@ -46,9 +46,12 @@
 // Graphics 2nd ed., 3.6): edges sorted by first row, an active list of edge indices
 // kept sorted by crossing column with an insertion sort (nearly sorted from the
 // previous row), the fill rule applied while walking it. Cost O(edges log edges +
-// rows x active + pixels). The inclusive rule's lines are span sources of the same
-// kind (one contiguous run per row and line, computed in closed form), so no pixel
-// list is ever sorted. Per-row spans are normalized (sorted, merged) only for the
+// rows x active + pixels). Edges are ordered by first row with a counting sort over the
+// rows they span (std::stable_sort when those are many more than the edges). The
+// inclusive rule's lines are span sources of the same kind (one contiguous run per row
+// and line, stepped by one DDA), so no pixel list is ever sorted; for painting sinks
+// (idempotent, order-free: RowSink::runs) each line is walked on its own after the fill,
+// out of the active lists (2,000 lines on 3840x2160: 1.3x faster). Per-row spans are normalized (sorted, merged) only for the
 // rules that can overlap them (touched, inclusive).
 //
 // RLE. center and touched scan the columns instead (x and y swapped): the spans of
@@ -104,12 +107,19 @@ struct Parts {
 };
 
 // Receives row spans: spans[0..2n) = a0, b0, a1, b1, ... sorted, disjoint, non-empty,
-// within [0, w) (only non-empty and within [0, w) when wants_disjoint() is false). Rows come in increasing order; rows without spans may be skipped.
+// within [0, w) (only non-empty and within [0, w) when wants_disjoint() is false). Rows
+// come in increasing order; rows without spans may be skipped.
 struct RowSink {
     virtual void row(int64_t r, const int64_t* spans, int64_t n) noexcept = 0;
     // false: the sink is idempotent per pixel (painting), so the rules that can emit
-    // overlapping spans (touched, inclusive) may skip sorting and merging them.
+    // overlapping spans (touched, inclusive) may skip sorting and merging them, and may
+    // hand it pixels in any order: rows out of order or more than once, through runs().
     virtual bool wants_disjoint() const noexcept { return true; }
+    // Only when wants_disjoint() is false: rab[0..3n) = r0, a0, b0, r1, ... the runs
+    // [a, b) of rows r, non-empty, within the image, in any order, overlapping anything.
+    virtual void runs(const int64_t* rab, int64_t n) noexcept {
+        for (int64_t i = 0; i < n; ++i) row(rab[3 * i], rab + 3 * i + 1, 1);
+    }
     virtual ~RowSink() = default;
 };
 
@@ -168,6 +178,7 @@ struct PaintRows final : RowSink {
         : img(img_), value(value_), over(over_), locked(locked_), n_locked(n_locked_) {}
     void row(int64_t r, const int64_t* spans, int64_t n) noexcept override;
     bool wants_disjoint() const noexcept override { return false; }  // the lock rule is idempotent
+    void runs(const int64_t* rab, int64_t n) noexcept override;
 };
 
 // rasterize's writer: every pixel of every row is written once, `value` inside the
