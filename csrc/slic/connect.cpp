@@ -29,10 +29,10 @@ namespace maskcore::slic {
 namespace {
 
 struct Runs {
-    std::vector<int64_t> begin, end;  // columns [begin, end)
-    std::vector<int32_t> value;
-    std::vector<int64_t> row_start;   // runs of row y are [row_start[y], row_start[y + 1])
-    std::vector<int64_t> parent;
+    std::vector<int64_t>&begin, &end;  // columns [begin, end)
+    std::vector<int32_t>& value;
+    std::vector<int64_t>& row_start;   // runs of row y are [row_start[y], row_start[y + 1])
+    std::vector<int64_t>& parent;
 
     int64_t find(int64_t r) noexcept {
         int64_t root = r;
@@ -49,8 +49,8 @@ struct Runs {
 
 }  // namespace
 
-Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int threads,
-               int64_t* k_out) noexcept {
+Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int threads, int64_t* k_out,
+               ConnectBuffers& b) noexcept {
     try {
         if (!enforce) {
             int32_t hi = -1;
@@ -68,7 +68,7 @@ Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_s
             return Status::ok;
         }
         // runs: counted per row, then written per row (rows in parallel)
-        Runs R;
+        Runs R{b.begin, b.end, b.value, b.row_start, b.parent};
         R.row_start.assign(static_cast<size_t>(h) + 1, 0);
         const int nt = worth(threads, static_cast<uint64_t>(h * w), 1 << 18);
         parallel_for(h, nt, [&](int64_t y) {
@@ -112,7 +112,9 @@ Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_s
             for_pairs(y, [&](int64_t r, int64_t q) {
                 if (R.value[q] == R.value[r] && R.value[r] != -1) R.unite(q, r);
             });
-        std::vector<int64_t> size(n, 0), target(n, -1);
+        std::vector<int64_t>&size = b.size, &target = b.target;
+        size.assign(n, 0);
+        target.assign(n, -1);
         for (int64_t r = 0; r < n; ++r)
             if (R.value[r] != -1) size[R.find(r)] += R.end[r] - R.begin[r];
         for (;;) {
@@ -156,7 +158,8 @@ Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_s
             }
             if (!merged) break;
         }
-        std::vector<int32_t> out(n);
+        std::vector<int32_t>& out = b.out;
+        out.resize(n);
         int64_t next = 0;
         for (int64_t r = 0; r < n; ++r) {
             if (R.value[r] == -1) { out[r] = -1; continue; }

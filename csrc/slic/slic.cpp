@@ -58,10 +58,6 @@ Status lab_from_rgb(const uint8_t* rgb, int64_t h, int64_t w, int64_t rs, int64_
 
 namespace {
 
-struct Centers {
-    std::vector<float> cy, cx, color, wc;  // color: K x nc
-};
-
 // The squared gradient of slic.hpp step 1 at (y, x), borders clamped.
 int64_t gradient(const int16_t* feat, int nc, int64_t h, int64_t w, int64_t y, int64_t x) noexcept {
     const int64_t plane = h * w;
@@ -82,7 +78,7 @@ inline int64_t round_pos(float v) noexcept { return static_cast<int64_t>(std::fl
 }  // namespace
 
 Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mask, const Params& p, int32_t* labels,
-           int64_t* k_out) noexcept {
+           int64_t* k_out, Workspace& wk) noexcept {
     try {
         if (h <= 0 || w <= 0 || nc < 1 || p.ny < 1 || p.nx < 1 || p.ny > h || p.nx > w) return Status::invalid_argument;
         if (p.ny > INT32_MAX / p.nx) return Status::overflow;
@@ -92,7 +88,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
         const int64_t R = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(p.step)));
 
         // 1. seeds
-        Centers C;
+        Workspace& C = wk;  // the centers
         C.cy.resize(K); C.cx.resize(K); C.color.resize(K * nc); C.wc.resize(K);
         const float wc0 = slico ? static_cast<float>(1.0 / ((10.0 * p.scale) * (10.0 * p.scale))) : 1.0f;
         const float ws = slico ? static_cast<float>(1.0 / (p.step * p.step))
@@ -121,23 +117,33 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
         const int64_t T = std::max<int64_t>(1, std::min<int64_t>(R, 8));  // 8 rows: the strip's features, best and labels stay in L2 (8 beat 4, 16, 20, 32 at 4000x4000)
         const int64_t nstrips = (h + T - 1) / T;
         const int nchunks = static_cast<int>(std::min<int64_t>(std::max(1, p.threads), nstrips));
-        std::vector<int64_t> chunk_begin(nchunks + 1);
+        auto& chunk_begin = wk.chunk_begin;
+        chunk_begin.resize(nchunks + 1);
         for (int t = 0; t <= nchunks; ++t) chunk_begin[t] = nstrips * t / nchunks;
-        std::vector<std::vector<float>> best(nchunks, std::vector<float>(static_cast<size_t>(T * w)));
-        std::vector<std::vector<int32_t>> lstrip(nchunks, std::vector<int32_t>(static_cast<size_t>(T * w)));
-        std::vector<int64_t> list_off(nstrips + 1);
-        std::vector<int32_t> list;
-        std::vector<int64_t> ya(K), yb(K), xa(K), xb(K);
+        auto per_chunk = [&](auto& v, size_t n) {
+            if (v.size() < static_cast<size_t>(nchunks)) v.resize(nchunks);
+            for (int t = 0; t < nchunks; ++t) v[t].resize(n);
+        };
+        per_chunk(wk.best, static_cast<size_t>(T * w));
+        per_chunk(wk.lstrip, static_cast<size_t>(T * w));
+        per_chunk(wk.scratch, static_cast<size_t>(w) + 32);
+        per_chunk(wk.acc, 0);
+        per_chunk(wk.maxdc, 0);
+        auto &best = wk.best, &scratch = wk.scratch, &maxdc = wk.maxdc;
+        auto& lstrip = wk.lstrip;
+        auto& acc = wk.acc;
+        auto &list_off = wk.list_off, &ya = wk.ya, &yb = wk.yb, &xa = wk.xa, &xb = wk.xb;
+        auto &kmin = wk.kmin, &kmax = wk.kmax, &sum = wk.sum;
+        auto& list = wk.list;
+        auto& mdc = wk.mdc;
+        list_off.resize(nstrips + 1);
+        ya.resize(K); yb.resize(K); xa.resize(K); xb.resize(K);
+        kmin.resize(nchunks); kmax.resize(nchunks);
         const int nacc = 3 + nc;
-        std::vector<std::vector<int64_t>> acc(nchunks);
-        std::vector<std::vector<float>> maxdc(nchunks);
-        std::vector<int64_t> kmin(nchunks), kmax(nchunks);
         const Kernels& kern = kernels();
-        std::vector<std::vector<float>> scratch(nchunks, std::vector<float>(static_cast<size_t>(w) + 32));
         const float inf = std::numeric_limits<float>::infinity();
-
-        std::vector<int64_t> sum(static_cast<size_t>(K * nacc));
-        std::vector<float> mdc(slico ? K : 0);
+        sum.resize(static_cast<size_t>(K * nacc));
+        mdc.resize(slico ? K : 0);
         for (int it = 0; it < p.iterations; ++it) {
             const bool update = it + 1 < p.iterations;
             // windows and the strip lists (centers in index order)
@@ -251,7 +257,8 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                 if (slico) C.wc[k] = 1.0f / std::max(mdc[k], 1.0f);
             }
         }
-        return connect(labels, h, w, p.connectivity, p.min_size, p.threads, k_out);
+        Status st = connect(labels, h, w, p.connectivity, p.min_size, p.threads, k_out, wk.cc);
+        return st;
     } catch (const std::bad_alloc&) {
         return Status::bad_alloc;
     }

@@ -75,6 +75,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "../common/common.hpp"
 #include "../dispatch/dispatch.hpp"
@@ -158,14 +159,33 @@ struct Params {
     int threads;
 };
 
+// The connectivity step's run tables (connect.cpp), indexed by run.
+struct ConnectBuffers {
+    std::vector<int64_t> begin, end, row_start, parent, size, target;
+    std::vector<int32_t> value, out;
+};
+
+// Every buffer of a run, kept by the caller to reuse across runs (maskcore.Superpixels
+// keeps one, so moving the slider allocates, and page-faults, nothing): no value in
+// it carries over from one run to the next, a run only grows it. One run at a time.
+struct Workspace {
+    std::vector<float> cy, cx, color, wc, mdc;                  // centers (K, K x nc)
+    std::vector<int64_t> ya, yb, xa, xb, sum, list_off, chunk_begin, kmin, kmax;
+    std::vector<int32_t> list;                                  // centers per strip
+    std::vector<std::vector<float>> best, scratch, fstrip, maxdc;  // per chunk
+    std::vector<std::vector<int32_t>> lstrip;
+    std::vector<std::vector<int64_t>> acc;
+    ConnectBuffers cc;
+};
+
 // feat: nc planes of h x w; mask: h x w C-contiguous bytes (nonzero = inside) or
 // null; labels: h x w C-contiguous output. *k_out = number of segments.
 Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mask, const Params& p, int32_t* labels,
-           int64_t* k_out) noexcept;
+           int64_t* k_out, Workspace& ws) noexcept;
 
 // Connectivity and numbering (connect.cpp): relabels `labels` in place (values
 // < -1 are ordinary classes, -1 is outside) to 0..K-1 in raster order.
-Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int threads,
-               int64_t* k_out) noexcept;
+Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int threads, int64_t* k_out,
+               ConnectBuffers& b) noexcept;
 
 }  // namespace maskcore::slic
