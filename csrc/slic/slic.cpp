@@ -7,6 +7,7 @@
 #include <limits>
 #include <new>
 #include <vector>
+#include <time.h>
 
 #include "../common/parallel.hpp"
 
