@@ -172,12 +172,11 @@ struct ConnectBuffers {
 // keeps one, so moving the slider allocates, and page-faults, nothing): no value in
 // it carries over from one run to the next, a run only grows it. One run at a time.
 struct Workspace {
-    std::vector<float> cy, cx, color, wc, mdc;                  // centers (K, K x nc)
-    std::vector<int64_t> ya, yb, xa, xb, sum, list_off, chunk_begin, kmin, kmax;
-    std::vector<int32_t> list;                                  // centers per strip
-    std::vector<std::vector<float>> best, scratch, maxdc;  // per chunk
-    std::vector<std::vector<int32_t>> lstrip;
-    std::vector<std::vector<int64_t>> acc;
+    std::vector<float> cy, cx, color, wc;               // centers (K, K x nc)
+    std::vector<int64_t> sum, chunk_begin, kmin, kmax;
+    std::vector<std::vector<float>> best, scratch, maxdc;  // per chunk (a thread's strips)
+    std::vector<std::vector<int32_t>> lstrip, list;    // list: the centers of each strip
+    std::vector<std::vector<int64_t>> acc, list_off, cursor;
     ConnectBuffers cc;
 };
 
