@@ -14,6 +14,7 @@ float32 operations in a fixed order per pixel and sums in exact integers.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -82,7 +83,8 @@ class Superpixels:
 
     ``Superpixels(image)`` does the color conversion (CIELAB for RGB uint8) and keeps
     it; :meth:`compute` runs :func:`slic` on it with new options (the segment-size
-    slider), so moving the slider skips the conversion.
+    slider), so moving the slider skips the conversion and reuses the clustering's
+    work buffers (grown as needed, freed with the object).
 
     Parameters
     ----------
@@ -96,7 +98,10 @@ class Superpixels:
     Attributes
     ----------
     labels : ndarray of int32 or None
-        The labels of the last :meth:`compute` (None before).
+        The labels of the last :meth:`compute` (None before). A compute writes its
+        result into the previous labels array when nothing else references it
+        (neither the array returned earlier nor a view of it is alive), saving the
+        allocation of a fresh (H, W) array; an array you keep is never changed.
     n_segments : int
         Their number of segments K (0 before the first compute).
 
@@ -115,6 +120,7 @@ class Superpixels:
         self._image = image
         self._features, self._scale = _features(image, nthreads)
         self._mask = _mask(mask, image.shape[:2])
+        self._workspace = _core.SlicWorkspace()  # the clustering's buffers, reused by every compute
         self.labels = None
         self.n_segments = 0
 
@@ -139,8 +145,22 @@ class Superpixels:
         msf = _v.finite_real(min_size_factor, "min_size_factor", low=0)
         step = max(h / ny, w / nx)
         area = h * w / (ny * nx)
-        labels, k = _core.slic_run(self._features, self._mask, ny, nx, step, m, self._scale, it,
-                                   bool(enforce_connectivity), msf * area, _v.threads(threads))
+        nthreads = _v.threads(threads)
+        # The previous labels are overwritten only when nothing but this object holds
+        # them (references: the local name and getrefcount's argument): a caller's
+        # array, a view of it or a buffer export keeps it alive and gets a new one.
+        prev, k_prev = self.labels, self.n_segments
+        self.labels, self.n_segments = None, 0
+        out = prev if prev is not None and sys.getrefcount(prev) == 2 else None
+        if out is not None:
+            prev = None  # overwritten: lost if the run fails
+        try:
+            labels, k = _core.slic_run(self._features, self._mask, ny, nx, step, m, self._scale, it,
+                                       bool(enforce_connectivity), msf * area, nthreads, out, self._workspace)
+        except BaseException:
+            if prev is not None:
+                self.labels, self.n_segments = prev, k_prev
+            raise
         self.labels, self.n_segments = labels, int(k)
         return labels
 

@@ -269,3 +269,19 @@ def test_runs_longer_than_2_16(isa):
     for n in (2, 3):
         labels = maskcore.slic(img, n_segments=n, enforce_connectivity=False, iterations=3)
         np.testing.assert_array_equal(labels, reference(img, n_segments=n, enforce_connectivity=False, iterations=3))
+
+
+def test_threads_identical_on_images_large_enough_to_split(isa):
+    """Images large enough that every step runs on several threads (strips, the
+    banded component unions and their seams, the parallel center update): labels
+    equal the single-thread ones, on a photo and on noise (many orphans to merge)."""
+    from skimage import data
+
+    photo = np.ascontiguousarray(np.tile(data.astronaut(), (2, 1, 1))[:, :700])  # 1024 x 700
+    noise = np.random.default_rng(5).integers(0, 256, (760, 720, 3), dtype=np.uint8)
+    for img, kw in ((photo, dict(region_size=12)), (noise, dict(region_size=7, iterations=2)),
+                    (photo, dict(n_segments=300, compactness="auto", iterations=3))):
+        one = maskcore.slic(img, threads=1, **kw)
+        check_labels(one, img.shape)
+        for threads in (2, 3, 4):
+            np.testing.assert_array_equal(maskcore.slic(img, threads=threads, **kw), one)

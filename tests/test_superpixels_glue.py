@@ -27,6 +27,62 @@ def test_superpixels_compute_equals_slic():
     np.testing.assert_array_equal(labels, maskcore.slic(img, n_segments=50, compactness="auto"))
 
 
+def _address(a):
+    return a.__array_interface__["data"][0]
+
+
+def test_superpixels_rerun_reuses_only_unreferenced_labels(isa):
+    """The slider path reuses the workspace and the previous labels array (when no one
+    else holds it): every re-run equals a fresh call, with and without a mask, in both
+    directions of the slider and for several thread counts, and an array the caller
+    holds (or a view of it) is never overwritten."""
+    img = photo()
+    mask = np.zeros(img.shape[:2], bool)
+    mask[10:110, 5:120] = True
+    for m in (None, mask):
+        sp = maskcore.Superpixels(img, mask=m)
+        kept = []
+        for i, rs in enumerate((8, 16, 5, 32, 11, 8)):
+            threads = 1 + i % 3
+            fresh = maskcore.slic(img, region_size=rs, mask=m, threads=threads)
+            sp.compute(region_size=rs, threads=threads)  # the result dropped: reusable
+            addr = _address(sp.labels)
+            labels = sp.compute(region_size=rs, threads=threads)
+            assert _address(labels) == addr  # the dropped array was written again
+            np.testing.assert_array_equal(labels, fresh)
+            kept.append((labels[::3], labels.copy()[::3]))  # a view keeps it alive
+            del labels
+            np.testing.assert_array_equal(sp.compute(region_size=rs + 3), maskcore.slic(img, region_size=rs + 3, mask=m))
+            assert all(_address(sp.labels) != _address(v.base) for v, _ in kept)
+        for view, copy in kept:
+            np.testing.assert_array_equal(view, copy)  # never overwritten
+        held = sp.compute(n_segments=40, compactness="auto")
+        again = sp.compute(n_segments=40, compactness="auto")
+        assert again is not held and not np.shares_memory(again, held)
+        np.testing.assert_array_equal(again, held)
+
+
+def test_slic_run_out_checks():
+    from maskcore import _core
+    from maskcore.superpixels import _features
+
+    feat, q = _features(photo(), 1)
+    args = (feat, None, 4, 4, 32.0, 10.0, q, 3, True, 256.0, 1)
+    expect, k = _core.slic_run(*args)
+    out = np.full((128, 128), 7, np.int32)
+    got, k2 = _core.slic_run(*args, out, _core.SlicWorkspace())
+    assert got is out and k2 == k
+    np.testing.assert_array_equal(out, expect)
+    for bad in (np.zeros((128, 128), np.int64), np.zeros((128, 127), np.int32), np.zeros((128, 256), np.int32)[:, ::2],
+                np.zeros((128, 128), np.int32).T.copy(order="F"), [[0]]):
+        with pytest.raises(ValueError, match="out"):
+            _core.slic_run(*args, bad)
+    ro = np.zeros((128, 128), np.int32)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="out"):
+        _core.slic_run(*args, ro)
+
+
 def test_superpixels_mask_is_kept():
     img = photo()
     mask = np.zeros(img.shape[:2], bool)

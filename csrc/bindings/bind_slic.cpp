@@ -1,6 +1,8 @@
 // Bindings of the superpixel family: the CIELAB conversion and the SLIC run. The
 // Python layer (maskcore/superpixels.py) validates the image and options, and
 // builds the planar int16 features; shapes and dtypes are re-checked here.
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "../slic/slic.hpp"
@@ -8,6 +10,13 @@
 
 namespace maskcore::py_bind {
 namespace {
+
+// A slic::Workspace kept by maskcore.Superpixels between runs. The lock makes
+// concurrent runs on one object safe: a run that finds it busy uses its own.
+struct SlicWorkspace {
+    slic::Workspace ws;
+    std::mutex busy;
+};
 
 py::array_t<int16_t> slic_lab(const py::array& rgb, int threads) {
     MC_REQUIRE(rgb.dtype().is(py::dtype::of<uint8_t>()) && rgb.ndim() == 3 && rgb.shape(2) == 3,
@@ -25,8 +34,10 @@ py::array_t<int16_t> slic_lab(const py::array& rgb, int threads) {
     return out;
 }
 
+// `out`: None (a new array) or a C-contiguous writable int32 (H, W) array to overwrite.
 py::tuple slic_run(const py::array& feat, const py::object& mask, int64_t ny, int64_t nx, double step,
-                   double compactness, double scale, int iterations, bool connectivity, double min_size, int threads) {
+                   double compactness, double scale, int iterations, bool connectivity, double min_size, int threads,
+                   const py::object& out, SlicWorkspace* workspace) {
     MC_REQUIRE(feat.dtype().is(py::dtype::of<int16_t>()) && feat.ndim() == 3 && (feat.flags() & py::array::c_style),
                "features: expected a C-contiguous int16 (C, H, W) array");
     const int nc = static_cast<int>(feat.shape(0));
@@ -41,15 +52,32 @@ py::tuple slic_run(const py::array& feat, const py::object& mask, int64_t ny, in
                    "mask: expected a C-contiguous uint8 array of the image's shape");
         m = static_cast<const uint8_t*>(ma.data());
     }
-    py::array_t<int32_t> labels({static_cast<py::ssize_t>(h), static_cast<py::ssize_t>(w)});
+    py::array_t<int32_t> labels;
+    if (out.is_none()) {
+        labels = py::array_t<int32_t>({static_cast<py::ssize_t>(h), static_cast<py::ssize_t>(w)});
+    } else {
+        MC_REQUIRE(py::isinstance<py::array>(out), "out: expected a numpy array");
+        const py::array o = py::reinterpret_borrow<py::array>(out);
+        MC_REQUIRE(o.dtype().is(py::dtype::of<int32_t>()) && o.ndim() == 2 &&
+                       o.shape(0) == h && o.shape(1) == w && (o.flags() & py::array::c_style) && o.writeable(),
+                   "out: expected a writable C-contiguous int32 array of the image's shape");
+        labels = py::reinterpret_borrow<py::array_t<int32_t>>(out);
+    }
     slic::Params p{ny, nx, step, compactness, scale, iterations, connectivity, min_size, threads};
     const int16_t* f = static_cast<const int16_t*>(feat.data());
-    int32_t* out = labels.mutable_data();
+    int32_t* dst = labels.mutable_data();
     int64_t k = 0;
     Status s;
     {
         py::gil_scoped_release nogil;
-        s = slic::run(f, nc, h, w, m, p, out, &k);
+        std::unique_lock<std::mutex> lock;
+        if (workspace) lock = std::unique_lock<std::mutex>(workspace->busy, std::try_to_lock);
+        if (lock.owns_lock()) {
+            s = slic::run(f, nc, h, w, m, p, dst, &k, workspace->ws);
+        } else {
+            slic::Workspace own;
+            s = slic::run(f, nc, h, w, m, p, dst, &k, own);
+        }
     }
     if (s == Status::overflow) raise(s, "n_segments: " + std::to_string(ny) + " x " + std::to_string(nx) +
                                             " seeds or the segment count does not fit in int32");
@@ -61,10 +89,13 @@ py::tuple slic_run(const py::array& feat, const py::object& mask, int64_t ny, in
 
 void bind_slic(py::module_& m) {
     m.attr("slic_lab_scale") = slic::kLabScale;
+    py::class_<SlicWorkspace>(m, "SlicWorkspace", "Buffers of slic_run kept between runs (maskcore.Superpixels).")
+        .def(py::init<>());
     m.def("slic_lab", &slic_lab, py::arg("rgb"), py::arg("threads"));
     m.def("slic_run", &slic_run, py::arg("features"), py::arg("mask"), py::arg("ny"), py::arg("nx"), py::arg("step"),
           py::arg("compactness"), py::arg("scale"), py::arg("iterations"), py::arg("connectivity"),
-          py::arg("min_size"), py::arg("threads"));
+          py::arg("min_size"), py::arg("threads"), py::arg("out") = py::none(),
+          py::arg("workspace") = static_cast<SlicWorkspace*>(nullptr));
 }
 
 }  // namespace maskcore::py_bind

@@ -29,10 +29,10 @@ namespace maskcore::slic {
 namespace {
 
 struct Runs {
-    std::vector<int64_t> begin, end;  // columns [begin, end)
-    std::vector<int32_t> value;
-    std::vector<int64_t> row_start;   // runs of row y are [row_start[y], row_start[y + 1])
-    std::vector<int64_t> parent;
+    std::vector<int64_t>&begin, &end;  // columns [begin, end)
+    std::vector<int32_t>& value;
+    std::vector<int64_t>& row_start;   // runs of row y are [row_start[y], row_start[y + 1])
+    std::vector<int64_t>& parent;
 
     int64_t find(int64_t r) noexcept {
         int64_t root = r;
@@ -49,8 +49,8 @@ struct Runs {
 
 }  // namespace
 
-Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int threads,
-               int64_t* k_out) noexcept {
+Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int threads, int64_t* k_out,
+               ConnectBuffers& b) noexcept {
     try {
         if (!enforce) {
             int32_t hi = -1;
@@ -68,7 +68,7 @@ Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_s
             return Status::ok;
         }
         // runs: counted per row, then written per row (rows in parallel)
-        Runs R;
+        Runs R{b.begin, b.end, b.value, b.row_start, b.parent};
         R.row_start.assign(static_cast<size_t>(h) + 1, 0);
         const int nt = worth(threads, static_cast<uint64_t>(h * w), 1 << 18);
         parallel_for(h, nt, [&](int64_t y) {
@@ -97,7 +97,6 @@ Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_s
             R.end[r] = w;
         });
         R.parent.resize(n);
-        for (int64_t r = 0; r < n; ++r) R.parent[r] = r;
         // Visits, for every run r of row y, the runs of row y-1 that share a column
         // with it, in order (two pointers: both rows are sorted by column).
         auto for_pairs = [&](int64_t y, auto&& f) {
@@ -108,13 +107,35 @@ Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_s
                 for (int64_t p = q; p < qe && R.begin[p] < R.end[r]; ++p) f(r, p);
             }
         };
-        for (int64_t y = 1; y < h; ++y)
+        // Components: rows in bands, one per thread; a band joins the runs of its own
+        // rows and sizes its groups (its finds and unions touch only its own runs), then
+        // the rows where bands meet join the bands' groups, adding their sizes.
+        std::vector<int64_t>&size = b.size, &target = b.target;
+        size.resize(n);
+        target.resize(n);
+        auto same = [&](int64_t r, int64_t q) { return R.value[q] == R.value[r] && R.value[r] != -1; };
+        parallel_for(nt, nt, [&](int64_t band) {
+            const int64_t y0 = h * band / nt, y1 = h * (band + 1) / nt;
+            const int64_t r0 = R.row_start[y0], r1 = R.row_start[y1];
+            for (int64_t r = r0; r < r1; ++r) { R.parent[r] = r; size[r] = 0; target[r] = -1; }
+            for (int64_t y = std::max<int64_t>(y0 + 1, 1); y < y1; ++y)
+                for_pairs(y, [&](int64_t r, int64_t q) {
+                    if (same(r, q)) R.unite(q, r);
+                });
+            for (int64_t r = r0; r < r1; ++r)
+                if (R.value[r] != -1) size[R.find(r)] += R.end[r] - R.begin[r];
+        });
+        for (int band = 1; band < nt; ++band) {
+            const int64_t y = h * band / nt;
+            if (y < 1) continue;
             for_pairs(y, [&](int64_t r, int64_t q) {
-                if (R.value[q] == R.value[r] && R.value[r] != -1) R.unite(q, r);
+                if (!same(r, q)) return;
+                const int64_t a = R.find(q), c = R.find(r);
+                if (a == c) return;
+                R.unite(a, c);
+                size[std::min(a, c)] = size[a] + size[c];
             });
-        std::vector<int64_t> size(n, 0), target(n, -1);
-        for (int64_t r = 0; r < n; ++r)
-            if (R.value[r] != -1) size[R.find(r)] += R.end[r] - R.begin[r];
+        }
         for (;;) {
             bool any_small = false;
             for (int64_t r = 0; r < n && !any_small; ++r)
@@ -156,7 +177,8 @@ Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_s
             }
             if (!merged) break;
         }
-        std::vector<int32_t> out(n);
+        std::vector<int32_t>& out = b.out;
+        out.resize(n);
         int64_t next = 0;
         for (int64_t r = 0; r < n; ++r) {
             if (R.value[r] == -1) { out[r] = -1; continue; }

@@ -7,6 +7,7 @@
 #include <limits>
 #include <new>
 #include <vector>
+#include <time.h>
 
 #include "../common/parallel.hpp"
 
@@ -58,10 +59,6 @@ Status lab_from_rgb(const uint8_t* rgb, int64_t h, int64_t w, int64_t rs, int64_
 
 namespace {
 
-struct Centers {
-    std::vector<float> cy, cx, color, wc;  // color: K x nc
-};
-
 // The squared gradient of slic.hpp step 1 at (y, x), borders clamped.
 int64_t gradient(const int16_t* feat, int nc, int64_t h, int64_t w, int64_t y, int64_t x) noexcept {
     const int64_t plane = h * w;
@@ -82,7 +79,7 @@ inline int64_t round_pos(float v) noexcept { return static_cast<int64_t>(std::fl
 }  // namespace
 
 Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mask, const Params& p, int32_t* labels,
-           int64_t* k_out) noexcept {
+           int64_t* k_out, Workspace& wk) noexcept {
     try {
         if (h <= 0 || w <= 0 || nc < 1 || p.ny < 1 || p.nx < 1 || p.ny > h || p.nx > w) return Status::invalid_argument;
         if (p.ny > INT32_MAX / p.nx) return Status::overflow;
@@ -92,12 +89,13 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
         const int64_t R = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(p.step)));
 
         // 1. seeds
-        Centers C;
+        Workspace& C = wk;  // the centers
         C.cy.resize(K); C.cx.resize(K); C.color.resize(K * nc); C.wc.resize(K);
         const float wc0 = slico ? static_cast<float>(1.0 / ((10.0 * p.scale) * (10.0 * p.scale))) : 1.0f;
         const float ws = slico ? static_cast<float>(1.0 / (p.step * p.step))
                                : static_cast<float>((p.compactness * p.scale / p.step) * (p.compactness * p.scale / p.step));
-        for (int64_t i = 0; i < p.ny; ++i) {
+        const int nseed = worth(p.threads, static_cast<uint64_t>(K) * 10 * static_cast<uint64_t>(nc), 1 << 16);
+        parallel_for(p.ny, nseed, [&](int64_t i) {
             for (int64_t j = 0; j < p.nx; ++j) {
                 const int64_t k = i * p.nx + j;
                 int64_t y = static_cast<int64_t>((static_cast<unsigned __int128>(2 * i + 1) * h) / (2 * p.ny));
@@ -115,64 +113,82 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                 for (int c = 0; c < nc; ++c) C.color[k * nc + c] = static_cast<float>(feat[c * plane + by * w + bx]);
                 C.wc[k] = wc0;
             }
-        }
+        });
 
         // Strips of T rows; chunks of strips, one per thread.
         const int64_t T = std::max<int64_t>(1, std::min<int64_t>(R, 8));  // 8 rows: the strip's features, best and labels stay in L2 (8 beat 4, 16, 20, 32 at 4000x4000)
         const int64_t nstrips = (h + T - 1) / T;
         const int nchunks = static_cast<int>(std::min<int64_t>(std::max(1, p.threads), nstrips));
-        std::vector<int64_t> chunk_begin(nchunks + 1);
+        auto& chunk_begin = wk.chunk_begin;
+        chunk_begin.resize(nchunks + 1);
         for (int t = 0; t <= nchunks; ++t) chunk_begin[t] = nstrips * t / nchunks;
-        std::vector<std::vector<float>> best(nchunks, std::vector<float>(static_cast<size_t>(T * w)));
-        std::vector<std::vector<int32_t>> lstrip(nchunks, std::vector<int32_t>(static_cast<size_t>(T * w)));
-        std::vector<int64_t> list_off(nstrips + 1);
-        std::vector<int32_t> list;
-        std::vector<int64_t> ya(K), yb(K), xa(K), xb(K);
+        auto per_chunk = [&](auto& v, size_t n) {
+            if (v.size() < static_cast<size_t>(nchunks)) v.resize(nchunks);
+            for (int t = 0; t < nchunks; ++t) v[t].resize(n);
+        };
+        per_chunk(wk.best, static_cast<size_t>(T * w));
+        per_chunk(wk.lstrip, static_cast<size_t>(T * w));
+        per_chunk(wk.scratch, static_cast<size_t>(w) + 32);
+        per_chunk(wk.acc, 0);
+        per_chunk(wk.maxdc, 0);
+        auto &best = wk.best, &scratch = wk.scratch, &maxdc = wk.maxdc;
+        auto& lstrip = wk.lstrip;
+        auto& acc = wk.acc;
+        per_chunk(wk.list, 0);
+        per_chunk(wk.list_off, 0);
+        per_chunk(wk.cursor, 0);
+        auto &kmin = wk.kmin, &kmax = wk.kmax, &sum = wk.sum;
+        kmin.resize(nchunks); kmax.resize(nchunks);
         const int nacc = 3 + nc;
-        std::vector<std::vector<int64_t>> acc(nchunks);
-        std::vector<std::vector<float>> maxdc(nchunks);
-        std::vector<int64_t> kmin(nchunks), kmax(nchunks);
         const Kernels& kern = kernels();
-        std::vector<std::vector<float>> scratch(nchunks, std::vector<float>(static_cast<size_t>(w) + 32));
         const float inf = std::numeric_limits<float>::infinity();
-
-        std::vector<int64_t> sum(static_cast<size_t>(K * nacc));
-        std::vector<float> mdc(slico ? K : 0);
+        sum.resize(static_cast<size_t>(K * nacc));
+        struct Win { int64_t ya, yb, xa, xb; };
+        auto window = [&](int64_t k) {  // rows and columns within R of the rounded center
+            const int64_t ry = round_pos(C.cy[k]), rx = round_pos(C.cx[k]);
+            return Win{std::max<int64_t>(0, ry - R), std::min<int64_t>(h, ry + R + 1), std::max<int64_t>(0, rx - R),
+                       std::min<int64_t>(w, rx + R + 1)};
+        };
+        const int64_t kblock = 4096;  // centers per task of the update
+        const int64_t nkblocks = (K + kblock - 1) / kblock;
         for (int it = 0; it < p.iterations; ++it) {
             const bool update = it + 1 < p.iterations;
-            // windows and the strip lists (centers in index order)
-            std::fill(list_off.begin(), list_off.end(), 0);
-            for (int64_t k = 0; k < K; ++k) {
-                const int64_t ry = round_pos(C.cy[k]), rx = round_pos(C.cx[k]);
-                ya[k] = std::max<int64_t>(0, ry - R); yb[k] = std::min<int64_t>(h, ry + R + 1);
-                xa[k] = std::max<int64_t>(0, rx - R); xb[k] = std::min<int64_t>(w, rx + R + 1);
-                if (ya[k] >= yb[k] || xa[k] >= xb[k]) continue;
-                for (int64_t s = ya[k] / T; s <= (yb[k] - 1) / T; ++s) ++list_off[s + 1];
-            }
-            for (int64_t s = 0; s < nstrips; ++s) list_off[s + 1] += list_off[s];
-            list.resize(static_cast<size_t>(list_off[nstrips]));
-            {
-                std::vector<int64_t> fill(list_off.begin(), list_off.end() - 1);
+            parallel_for(nchunks, nchunks, [&](int64_t t) {
+                // the chunk's strip lists: the centers whose windows reach each strip, in
+                // index order (every chunk scans all centers: O(K), no serial step)
+                const int64_t s0 = chunk_begin[t], s1 = chunk_begin[t + 1];
+                auto& off = wk.list_off[t];
+                auto& list = wk.list[t];
+                off.assign(static_cast<size_t>(s1 - s0 + 1), 0);
                 for (int64_t k = 0; k < K; ++k) {
-                    if (ya[k] >= yb[k] || xa[k] >= xb[k]) continue;
-                    for (int64_t s = ya[k] / T; s <= (yb[k] - 1) / T; ++s) list[fill[s]++] = static_cast<int32_t>(k);
+                    const Win v = window(k);
+                    if (v.ya >= v.yb || v.xa >= v.xb) continue;
+                    const int64_t a = std::max(v.ya / T, s0), b = std::min((v.yb - 1) / T + 1, s1);
+                    for (int64_t s = a; s < b; ++s) ++off[s - s0 + 1];
                 }
-            }
-            if (update) {
-                for (int t = 0; t < nchunks; ++t) {
+                for (int64_t s = s0; s < s1; ++s) off[s - s0 + 1] += off[s - s0];
+                list.resize(static_cast<size_t>(off[s1 - s0]));
+                {
                     int64_t lo = K, hi = -1;
-                    for (int64_t i = list_off[chunk_begin[t]]; i < list_off[chunk_begin[t + 1]]; ++i) {
-                        lo = std::min<int64_t>(lo, list[i]); hi = std::max<int64_t>(hi, list[i]);
+                    std::vector<int64_t>& fill = wk.cursor[t];
+                    fill.assign(off.begin(), off.end() - 1);
+                    for (int64_t k = 0; k < K; ++k) {
+                        const Win v = window(k);
+                        if (v.ya >= v.yb || v.xa >= v.xb) continue;
+                        const int64_t a = std::max(v.ya / T, s0), b = std::min((v.yb - 1) / T + 1, s1);
+                        if (a >= b) continue;
+                        for (int64_t s = a; s < b; ++s) list[fill[s - s0]++] = static_cast<int32_t>(k);
+                        lo = std::min(lo, k); hi = k;
                     }
                     if (hi < lo) lo = hi = 0;
                     kmin[t] = lo; kmax[t] = hi;
-                    acc[t].assign(static_cast<size_t>((hi - lo + 1) * nacc), 0);
-                    if (slico) maxdc[t].assign(static_cast<size_t>(hi - lo + 1), 0.0f);
+                    if (update) {
+                        acc[t].assign(static_cast<size_t>((hi - lo + 1) * nacc), 0);
+                        if (slico) maxdc[t].assign(static_cast<size_t>(hi - lo + 1), 0.0f);
+                    }
                 }
-            }
-            parallel_for(nchunks, nchunks, [&](int64_t t) {
                 float* bst = best[t].data();
-                for (int64_t s = chunk_begin[t]; s < chunk_begin[t + 1]; ++s) {
+                for (int64_t s = s0; s < s1; ++s) {
                     const int64_t y0 = s * T, y1 = std::min(h, y0 + T);
                     // labels of the strip: in a strip buffer (L2) until the last iteration
                     int32_t* lab0 = update ? lstrip[t].data() : labels + y0 * w;
@@ -186,9 +202,10 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                             for (int64_t x = 0; x < w; ++x) { b[x] = inf; l[x] = -2; }
                         }
                     }
-                    for (int64_t i = list_off[s]; i < list_off[s + 1]; ++i) {
+                    for (int64_t i = off[s - s0]; i < off[s - s0 + 1]; ++i) {
                         const int32_t k = list[i];
-                        const int64_t r0 = std::max(ya[k], y0), r1 = std::min(yb[k], y1);
+                        const Win v = window(k);
+                        const int64_t r0 = std::max(v.ya, y0), r1 = std::min(v.yb, y1);
                         Window win;
                         win.feat = feat + r0 * w;
                         win.plane = plane;
@@ -196,8 +213,8 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                         win.best = bst + (r0 - y0) * w;
                         win.lab = lab0 + (r0 - y0) * w;
                         win.rows = r1 - r0;
-                        win.xa = xa[k];
-                        win.xb = xb[k];
+                        win.xa = v.xa;
+                        win.xb = v.xb;
                         win.y = r0;
                         win.cy = C.cy[k];
                         win.cx = C.cx[k];
@@ -230,28 +247,30 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                 }
             });
             if (!update) break;
-            // combine the chunks' exact sums, then move the centers
-            std::fill(sum.begin(), sum.end(), 0);
-            std::fill(mdc.begin(), mdc.end(), 0.0f);
-            for (int t = 0; t < nchunks; ++t) {
-                if (kmax[t] < kmin[t] || acc[t].empty()) continue;
-                const int64_t* a = acc[t].data();
-                for (int64_t k = kmin[t]; k <= kmax[t]; ++k) {
-                    for (int j = 0; j < nacc; ++j) sum[k * nacc + j] += a[(k - kmin[t]) * nacc + j];
-                    if (slico) mdc[k] = std::max(mdc[k], maxdc[t][k - kmin[t]]);
+            // combine the chunks' exact sums, then move the centers (blocks of centers in parallel)
+            parallel_for(nkblocks, worth(nchunks, static_cast<uint64_t>(K) * nacc * nchunks, 1 << 15), [&](int64_t bk) {
+                const int64_t k0 = bk * kblock, k1 = std::min(K, k0 + kblock);
+                for (int64_t k = k0; k < k1; ++k) {
+                    int64_t* sk = sum.data() + k * nacc;
+                    std::fill(sk, sk + nacc, 0);
+                    float md = 0.0f;
+                    for (int t = 0; t < nchunks; ++t) {
+                        if (k < kmin[t] || k > kmax[t] || acc[t].empty()) continue;
+                        const int64_t* a = acc[t].data() + (k - kmin[t]) * nacc;
+                        for (int j = 0; j < nacc; ++j) sk[j] += a[j];
+                        if (slico) md = std::max(md, maxdc[t][k - kmin[t]]);
+                    }
+                    if (sk[0] <= 0) continue;
+                    const double n = static_cast<double>(sk[0]);
+                    C.cy[k] = static_cast<float>(static_cast<double>(sk[1]) / n);
+                    C.cx[k] = static_cast<float>(static_cast<double>(sk[2]) / n);
+                    for (int c = 0; c < nc; ++c) C.color[k * nc + c] = static_cast<float>(static_cast<double>(sk[3 + c]) / n);
+                    if (slico) C.wc[k] = 1.0f / std::max(md, 1.0f);
                 }
-            }
-            for (int64_t k = 0; k < K; ++k) {
-                const int64_t* s = sum.data() + k * nacc;
-                if (s[0] <= 0) continue;
-                const double n = static_cast<double>(s[0]);
-                C.cy[k] = static_cast<float>(static_cast<double>(s[1]) / n);
-                C.cx[k] = static_cast<float>(static_cast<double>(s[2]) / n);
-                for (int c = 0; c < nc; ++c) C.color[k * nc + c] = static_cast<float>(static_cast<double>(s[3 + c]) / n);
-                if (slico) C.wc[k] = 1.0f / std::max(mdc[k], 1.0f);
-            }
+            });
         }
-        return connect(labels, h, w, p.connectivity, p.min_size, p.threads, k_out);
+        Status st = connect(labels, h, w, p.connectivity, p.min_size, p.threads, k_out, wk.cc);
+        return st;
     } catch (const std::bad_alloc&) {
         return Status::bad_alloc;
     }

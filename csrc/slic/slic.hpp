@@ -47,9 +47,12 @@
 // index order, and is assigned and then summed while hot. Threads take contiguous
 // runs of strips and sum into their own int64 arrays (over the center range their
 // strips list), added up afterwards: integer sums, so no order matters. The
-// vector loops sit on a fixed grid of 16 columns rather than at each window's edge,
-// so the overlapping windows of neighbouring centers load exactly what the previous
-// one stored (store-to-load forwarding), with masks for the lanes outside.
+// 16-lane vector loops start on a fixed grid of 8 columns rather than at each
+// window's edge, so the overlapping windows of neighbouring centers mostly load
+// exactly what the previous one stored (store-to-load forwarding), with masks for
+// the lanes outside. (A float copy of the strip's features, converted once per
+// strip instead of once per window, saved 12% of the assignment and cost more
+// than that in conversion: measured, not kept.)
 //
 // FEATURES. Planar int16 (channel, row, column), C-contiguous. RGB uint8 goes
 // through a fixed-point CIELAB conversion (lab_from_rgb: LUTs for the sRGB
@@ -75,6 +78,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "../common/common.hpp"
 #include "../dispatch/dispatch.hpp"
@@ -158,14 +162,32 @@ struct Params {
     int threads;
 };
 
+// The connectivity step's run tables (connect.cpp), indexed by run.
+struct ConnectBuffers {
+    std::vector<int64_t> begin, end, row_start, parent, size, target;
+    std::vector<int32_t> value, out;
+};
+
+// Every buffer of a run, kept by the caller to reuse across runs (maskcore.Superpixels
+// keeps one, so moving the slider allocates, and page-faults, nothing): no value in
+// it carries over from one run to the next, a run only grows it. One run at a time.
+struct Workspace {
+    std::vector<float> cy, cx, color, wc;               // centers (K, K x nc)
+    std::vector<int64_t> sum, chunk_begin, kmin, kmax;
+    std::vector<std::vector<float>> best, scratch, maxdc;  // per chunk (a thread's strips)
+    std::vector<std::vector<int32_t>> lstrip, list;    // list: the centers of each strip
+    std::vector<std::vector<int64_t>> acc, list_off, cursor;
+    ConnectBuffers cc;
+};
+
 // feat: nc planes of h x w; mask: h x w C-contiguous bytes (nonzero = inside) or
 // null; labels: h x w C-contiguous output. *k_out = number of segments.
 Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mask, const Params& p, int32_t* labels,
-           int64_t* k_out) noexcept;
+           int64_t* k_out, Workspace& ws) noexcept;
 
 // Connectivity and numbering (connect.cpp): relabels `labels` in place (values
 // < -1 are ordinary classes, -1 is outside) to 0..K-1 in raster order.
-Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int threads,
-               int64_t* k_out) noexcept;
+Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_size, int threads, int64_t* k_out,
+               ConnectBuffers& b) noexcept;
 
 }  // namespace maskcore::slic
