@@ -463,28 +463,32 @@ def _core_pack(parts):
     return _core.coco_poly_pack(parts)
 
 
-def paint_target(arr, name: str = "label_map") -> np.ndarray:
-    """A label map to paint into: a writable 2D unsigned-integer array (uint8/16/32/64), any layout."""
+def paint_target(arr, name: str = "label_map") -> tuple[np.ndarray, np.dtype]:
+    """A label map to paint into: a writable 2D integer array, any layout. Returns the map viewed as
+    the unsigned type of its width (the kernels write bit patterns: a signed map is painted through
+    this view) and its own dtype, by which labels are checked (:func:`label_value`)."""
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"{name}: expected a numpy array, got {type(arr).__name__}")
     if arr.ndim != 2:
         raise ValueError(f"{name}: expected a 2D array, got shape {arr.shape}")
-    if arr.dtype.kind != "u":
-        raise TypeError(f"{name}: expected a uint8, uint16, uint32 or uint64 array, got dtype {arr.dtype}")
+    if arr.dtype.kind not in "iu" or not arr.dtype.isnative:
+        raise TypeError(f"{name}: expected an integer label map (uint8 ... uint64, int8 ... int64), "
+                        f"got dtype {arr.dtype}")
     if not arr.flags.writeable:
         raise ValueError(f"{name}: array is read-only")
-    return arr
+    return arr.view(f"u{arr.dtype.itemsize}"), arr.dtype
 
 
 def locked_labels(locked, dtype, name: str = "locked") -> np.ndarray:
-    """``locked=`` (None or an iterable of ints) as a sorted uint64 array of values ``dtype`` holds."""
+    """``locked=`` (None or an iterable of ints) as the sorted bit patterns (uint64) of the values
+    ``dtype`` holds; values it cannot hold are never in the map, so they are dropped."""
     if locked is None:
         return np.zeros(0, np.uint64)
     if isinstance(locked, (str, bytes)) or not hasattr(locked, "__iter__"):
         raise TypeError(f"{name}: expected an iterable of labels, got {_describe(locked)}")
-    hi = np.iinfo(dtype).max
-    vals = sorted({integer(v, f"{name} value") for v in (locked.ravel().tolist() if isinstance(locked, np.ndarray) else locked)})
-    return np.array([v for v in vals if 0 <= v <= hi], np.uint64)
+    info = np.iinfo(dtype)
+    vals = {integer(v, f"{name} value") for v in (locked.ravel().tolist() if isinstance(locked, np.ndarray) else locked)}
+    return np.array(sorted(v % (1 << info.bits) for v in vals if info.min <= v <= info.max), np.uint64)
 
 
 def paint_mode(mode) -> bool:

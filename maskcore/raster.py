@@ -263,10 +263,10 @@ def paint(label_map, polygons, label, *, rule="center", fill_rule="evenodd", mod
     ndarray
         ``label_map``.
     """
-    lm = _v.paint_target(label_map)
+    lm, dt = _v.paint_target(label_map)
     over = _v.paint_mode(mode)
-    bits = _v.label_value(label, lm.dtype)
-    locks = _v.locked_labels(locked, lm.dtype)
+    bits = _v.label_value(label, dt)
+    locks = _v.locked_labels(locked, dt)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)
     if code < 0:
@@ -282,13 +282,13 @@ def paint_mask(label_map, mask, label, *, mode="over", locked=None):
 
     Returns ``label_map``.
     """
-    lm = _v.paint_target(label_map)
+    lm, dt = _v.paint_target(label_map)
     m = _v.mask_array(mask)
     if m.shape != lm.shape:
         raise ValueError(f"mask: expected shape {lm.shape}, got {m.shape}")
     if m.size and m.max() > 1:
         raise ValueError("mask: expected 0/1 values (use mask != 0)")
-    _core.paint_mask(lm, m, _v.label_value(label, lm.dtype), _v.paint_mode(mode), _v.locked_labels(locked, lm.dtype))
+    _core.paint_mask(lm, m, _v.label_value(label, dt), _v.paint_mode(mode), _v.locked_labels(locked, dt))
     return label_map
 
 
@@ -315,13 +315,14 @@ def paint_many(label_map, items, *, order="later_wins", priority=None, rule="cen
     ndarray
         ``label_map``.
     """
-    lm = _v.paint_target(label_map)
+    lm, dt = _v.paint_target(label_map)
     over = _v.paint_mode(mode)
-    locks = _v.locked_labels(locked, lm.dtype)
+    locks = _v.locked_labels(locked, dt)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     _v.choice(order, ("later_wins", "priority"), "order")
-    if order == "later_wins" and priority is None and code >= 0 and type(items) is list:
-        # Fast path: lists of (polygons, int) pairs are parsed and painted in one native call.
+    if order == "later_wins" and priority is None and code >= 0 and type(items) is list and dt.kind == "u":
+        # Fast path: lists of (polygons, int) pairs are parsed and painted in one native call (it
+        # checks labels against the unsigned view, so signed maps take the checked path).
         if _core.raster_paint_many_lists(items, lm, code, fill, over, locks) is not None:
             return label_map
     flats, offs, item_parts, labels = [], [], [0], []
@@ -336,7 +337,7 @@ def paint_many(label_map, items, *, order="later_wins", priority=None, rule="cen
         offs.append(offsets[1:] + total)
         total += flat.shape[0]
         item_parts.append(item_parts[-1] + len(offsets) - 1)
-        labels.append(_v.label_value(label, lm.dtype, f"items[{i}] label"))
+        labels.append(_v.label_value(label, dt, f"items[{i}] label"))
     m = len(labels)
     if order == "priority":
         if priority is None:
@@ -382,10 +383,10 @@ def stroke(label_map, points, width, label, *, mode="over", locked=None):
     ndarray
         ``label_map``.
     """
-    lm = _v.paint_target(label_map)
+    lm, dt = _v.paint_target(label_map)
     over = _v.paint_mode(mode)
-    bits = _v.label_value(label, lm.dtype)
-    locks = _v.locked_labels(locked, lm.dtype)
+    bits = _v.label_value(label, dt)
+    locks = _v.locked_labels(locked, dt)
     if isinstance(points, (list, tuple)) and len(points) and not _v._is_number(points[0]):
         points = np.asarray(points, dtype=np.float64)
     flat, offsets = _v.raster_polygons(points, "points") if len(points) else (np.zeros(0), np.zeros(2, np.int64))

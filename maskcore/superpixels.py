@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _core
 from . import _validate as _v
+from .raster import paint_mask
 
 __all__ = ["slic", "Superpixels", "select_superpixels", "paint_superpixels"]
 
@@ -360,24 +361,10 @@ def paint_superpixels(label_map, labels, segment_ids, label, *, mode="over", loc
     -------
     label_map : the same array.
     """
-    label_map = _v.label_array(label_map, "label_map")
     labels = _v.label_array(labels)
-    if label_map.shape != labels.shape:
-        raise ValueError(f"label_map: expected the labels' shape {labels.shape}, got {label_map.shape}")
-    if not label_map.flags.writeable:
-        raise ValueError("label_map: array is read-only")
-    if mode not in ("over", "under"):
-        raise ValueError(f"mode: expected 'over' or 'under', got {mode!r}")
-    value = _v.integer(label, "label")
-    info = np.iinfo(label_map.dtype)
-    if not info.min <= value <= info.max:
-        raise OverflowError(f"label: {value} does not fit label_map's dtype {label_map.dtype}")
+    if not isinstance(label_map, np.ndarray) or label_map.shape != labels.shape:
+        raise ValueError(f"label_map: expected the labels' shape {labels.shape}, got "
+                         f"{getattr(label_map, 'shape', type(label_map).__name__)}")
     sel = _lookup(_segment_lut(labels, segment_ids, "segment_ids"), labels)
-    if mode == "under":
-        sel &= label_map == 0
-    if locked is not None:
-        lk = [_v.integer(v, "locked") for v in locked]
-        if lk:
-            sel &= ~np.isin(label_map, np.array(lk, dtype=object).astype(np.int64) if lk else lk)
-    label_map[sel] = value
+    paint_mask(label_map, sel, label, mode=mode, locked=locked)
     return label_map

@@ -160,9 +160,11 @@ def test_draw_rgb():
 def test_bad_label_maps_and_labels():
     poly = [0, 0, 3, 0, 0, 3]
     with pytest.raises(TypeError, match="label_map"):
-        paint(np.zeros((4, 4), np.int32), poly, 1)
+        paint(np.zeros((4, 4), np.float32), poly, 1)
     with pytest.raises(TypeError, match="label_map"):
         paint([[0, 0]], poly, 1)
+    with pytest.raises(OverflowError, match="label"):
+        paint(np.zeros((4, 4), np.int8), poly, 200)
     with pytest.raises(ValueError, match="label_map"):
         paint(np.zeros((4, 4, 1), np.uint8), poly, 1)
     with pytest.raises(OverflowError, match="label"):
@@ -176,3 +178,22 @@ def test_bad_label_maps_and_labels():
     lm = np.zeros((4, 4), np.uint32)
     paint(lm, poly, 2**32 - 1, locked=[2**40, -5])  # out-of-range locks can never match
     assert lm.max() == 2**32 - 1
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64])
+def test_signed_label_maps(dtype):
+    """Signed maps are painted through their unsigned view: labels and locks by value."""
+    poly = [0, 0, 4, 0, 4, 4, 0, 4]
+    lm = np.zeros((5, 5), dtype)
+    lm[1, 1] = -3
+    lm[2, 2] = 5
+    paint(lm, poly, -1, locked=[-3])
+    want = np.zeros((5, 5), dtype)
+    want[:4, :4] = -1
+    want[1, 1] = -3
+    np.testing.assert_array_equal(lm, want)
+    paint_many(lm, [(poly, 7)], mode="under")  # the checked path: no background left under it
+    np.testing.assert_array_equal(lm, want)
+    stroke(lm, [(4.5, 0.5), (4.5, 4.5)], 1, -2)
+    want[:, 4] = -2
+    np.testing.assert_array_equal(lm, want)
