@@ -266,6 +266,31 @@ def _boundary_batch(x, name: str, dilation_ratio, threads: int) -> tuple[RLEBatc
     return _boundaries(batch, dilation_ratio, threads), single
 
 
+def _fortran_views(a, b):
+    """(a, b), or their transposes when both are C-ordered dense masks of one shape.
+
+    Boundary IoU does not change when both masks are transposed (the erosion is by a square and
+    d depends on the diagonal only), and the transposed view of a C-ordered mask is Fortran-ordered:
+    the column runs COCO RLE stores are then its memory order, encoded without a transpose.
+    """
+    def dense(x):
+        if isinstance(x, np.ndarray):
+            return [x]
+        if isinstance(x, (list, tuple)) and x and all(isinstance(e, np.ndarray) for e in x):
+            return list(x)
+        return None
+
+    da, db = dense(a), dense(b)
+    if da is None or db is None:
+        return a, b
+    ms = da + db
+    if not all(m.ndim == 2 and m.shape == ms[0].shape and m.flags.c_contiguous and not m.flags.f_contiguous
+               for m in ms):
+        return a, b
+    t = lambda x: x.T if isinstance(x, np.ndarray) else [m.T for m in x]  # noqa: E731
+    return t(a), t(b)
+
+
 def boundary(mask, *, dilation_ratio=0.02, threads=None):
     """The inner boundary band of a mask as Boundary IoU defines it (Cheng et al., CVPR 2021).
 
@@ -319,6 +344,7 @@ def boundary_iou(a, b, dilation_ratio=0.02, *, empty=0.0, threads=None):
     """
     empty = _v.real(empty, "empty")
     th = _v.threads(threads)
+    a, b = _fortran_views(a, b)
     ga, sa = _boundary_batch(a, "a", dilation_ratio, th)
     gb, sb = _boundary_batch(b, "b", dilation_ratio, th)
     if len(ga) and len(gb) and tuple(ga._sizes[0]) != tuple(gb._sizes[0]):
