@@ -496,6 +496,14 @@ def paint_mode(mode) -> bool:
     return choice(mode, ("over", "under"), "mode") == "over"
 
 
+def paint_args(label_map, label, mode, locked) -> tuple:
+    """The checked arguments every painting call shares: (unsigned view of the map, its dtype,
+    the label's bit pattern (None for ``label=None``), the mode flag, the locked bit patterns)."""
+    lm, dt = paint_target(label_map)
+    bits = None if label is None else label_value(label, dt)
+    return lm, dt, bits, paint_mode(mode), locked_labels(locked, dt)
+
+
 # ---- superpixels
 
 

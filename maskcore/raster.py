@@ -263,10 +263,7 @@ def paint(label_map, polygons, label, *, rule="center", fill_rule="evenodd", mod
     ndarray
         ``label_map``.
     """
-    lm, dt = _v.paint_target(label_map)
-    over = _v.paint_mode(mode)
-    bits = _v.label_value(label, dt)
-    locks = _v.locked_labels(locked, dt)
+    lm, dt, bits, over, locks = _v.paint_args(label_map, label, mode, locked)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)
     if code < 0:
@@ -282,13 +279,13 @@ def paint_mask(label_map, mask, label, *, mode="over", locked=None):
 
     Returns ``label_map``.
     """
-    lm, dt = _v.paint_target(label_map)
+    lm, _, bits, over, locks = _v.paint_args(label_map, label, mode, locked)
     m = _v.mask_array(mask)
     if m.shape != lm.shape:
         raise ValueError(f"mask: expected shape {lm.shape}, got {m.shape}")
     if m.size and m.max() > 1:
         raise ValueError("mask: expected 0/1 values (use mask != 0)")
-    _core.paint_mask(lm, m, _v.label_value(label, dt), _v.paint_mode(mode), _v.locked_labels(locked, dt))
+    _core.paint_mask(lm, m, bits, over, locks)
     return label_map
 
 
@@ -315,9 +312,7 @@ def paint_many(label_map, items, *, order="later_wins", priority=None, rule="cen
     ndarray
         ``label_map``.
     """
-    lm, dt = _v.paint_target(label_map)
-    over = _v.paint_mode(mode)
-    locks = _v.locked_labels(locked, dt)
+    lm, dt, _, over, locks = _v.paint_args(label_map, None, mode, locked)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     _v.choice(order, ("later_wins", "priority"), "order")
     if order == "later_wins" and priority is None and code >= 0 and type(items) is list and dt.kind == "u":
@@ -383,10 +378,7 @@ def stroke(label_map, points, width, label, *, mode="over", locked=None):
     ndarray
         ``label_map``.
     """
-    lm, dt = _v.paint_target(label_map)
-    over = _v.paint_mode(mode)
-    bits = _v.label_value(label, dt)
-    locks = _v.locked_labels(locked, dt)
+    lm, dt, bits, over, locks = _v.paint_args(label_map, label, mode, locked)
     if isinstance(points, (list, tuple)) and len(points) and not _v._is_number(points[0]):
         points = np.asarray(points, dtype=np.float64)
     flat, offsets = _v.raster_polygons(points, "points") if len(points) else (np.zeros(0), np.zeros(2, np.int64))
