@@ -10,6 +10,7 @@ Environment switches (documented in README.md):
   MASKCORE_DEBUG=1                      -O0 -g
 """
 import os
+import sys
 from glob import glob
 
 from pybind11.setup_helpers import ParallelCompile, Pybind11Extension, build_ext
@@ -19,16 +20,6 @@ sources = sorted(glob("csrc/**/*.cpp", recursive=True))
 headers = sorted(glob("csrc/**/*.hpp", recursive=True) + glob("csrc/**/*.inl", recursive=True))
 
 
-def needs_recompile(obj: str, src: str) -> bool:
-    """Recompile an object older than its source or than any header (a rebuild after editing one
-    .cpp compiles that file only; editing a header still recompiles everything)."""
-    if not os.path.exists(obj):
-        return True
-    t = os.path.getmtime(obj)
-    return any(os.path.getmtime(f) > t for f in [src, *headers])
-
-
-ParallelCompile("MASKCORE_BUILD_JOBS", default=0, needs_recompile=needs_recompile).install()
 compile_args = ["-O3", "-fvisibility=hidden", "-ffp-contract=off", "-Wall", "-Wextra"]
 link_args = []
 macros = []
@@ -43,6 +34,31 @@ if os.environ.get("MASKCORE_DEBUG"):
     compile_args = [a for a in compile_args if not a.startswith("-O")] + ["-O0", "-g"]
 if os.environ.get("MASKCORE_NATIVE"):
     compile_args.append("-march=native")
+
+# Incremental rebuilds: an object is recompiled when it is older than its source or than any
+# header, and every object is when the flags changed since the last build (a sanitizer or debug
+# build after a normal one, and back) or with --force.
+_flags = repr((compile_args, link_args, macros))
+_stamp = os.path.join("build", "maskcore-flags.txt")
+try:
+    with open(_stamp) as f:
+        _rebuild_all = f.read() != _flags
+except OSError:
+    _rebuild_all = True
+_rebuild_all = _rebuild_all or "--force" in sys.argv or "-f" in sys.argv
+os.makedirs("build", exist_ok=True)
+with open(_stamp, "w") as f:
+    f.write(_flags)
+
+
+def needs_recompile(obj: str, src: str) -> bool:
+    if _rebuild_all or not os.path.exists(obj):
+        return True
+    t = os.path.getmtime(obj)
+    return any(os.path.getmtime(f) > t for f in [src, *headers])
+
+
+ParallelCompile("MASKCORE_BUILD_JOBS", default=0, needs_recompile=needs_recompile).install()
 
 ext = Pybind11Extension(
     "maskcore._core",
