@@ -250,7 +250,8 @@ def paint(label_map, polygons, label, *, rule="center", fill_rule="evenodd", mod
     Parameters
     ----------
     label_map : ndarray
-        2D uint8, uint16, uint32 or uint64 array, any layout; modified in place.
+        2D integer array (uint8 ... uint64, or signed: labels and locks are then compared and
+        written by value), any layout; modified in place.
     polygons, rule, fill_rule
         As in :func:`rasterize`.
     label : int
