@@ -99,8 +99,6 @@ py::tuple boundary_t(const py::array& flat, const py::array& offsets, const py::
     const int64_t* sz = static_cast<const int64_t*>(sizes.data());
     std::vector<RunBuf<T>> outs(static_cast<size_t>(n));
     std::vector<Status> st(static_cast<size_t>(n), Status::ok);
-    py::array_t<int64_t> out_off(n + 1);
-    int64_t* oo = out_off.mutable_data();
     {
         py::gil_scoped_release nogil;
         parallel_for(n, worth(threads, static_cast<uint64_t>(off.data[n]) + static_cast<uint64_t>(n) * 64, 20000),
@@ -109,16 +107,9 @@ py::tuple boundary_t(const py::array& flat, const py::array& offsets, const py::
                                                       sz[2 * i + 1], d, outs[i]);
                      });
     }
-    oo[0] = 0;
-    for (int64_t i = 0; i < n; ++i) {
-        if (st[i] != Status::ok) raise(st[i], "boundary failed");
-        oo[i + 1] = oo[i] + outs[i].size;
-    }
-    py::array_t<T> out_flat(oo[n]);
-    T* of = out_flat.mutable_data();
     for (int64_t i = 0; i < n; ++i)
-        if (outs[i].size) std::memcpy(of + oo[i], outs[i].data, static_cast<size_t>(outs[i].size) * sizeof(T));
-    return py::make_tuple(out_flat, out_off);
+        if (st[i] != Status::ok) raise(st[i], "boundary failed");
+    return flatten(outs);
 }
 
 py::tuple boundary(const py::array& flat, const py::array& offsets, const py::array& sizes, int64_t d, int threads) {
@@ -139,8 +130,6 @@ py::tuple boundary_dense_t(const std::vector<View2D<const uint8_t>>& views, int6
     std::vector<RunBuf<T>> outs(static_cast<size_t>(n));
     std::vector<Status> st(static_cast<size_t>(n), Status::ok);
     std::vector<ErrorInfo> errs(static_cast<size_t>(n));
-    py::array_t<int64_t> out_off(n + 1);
-    int64_t* oo = out_off.mutable_data();
     {
         py::gil_scoped_release nogil;
         // Units: pixels (the encode reads every one; ~0.1 ns each).
@@ -151,19 +140,13 @@ py::tuple boundary_dense_t(const std::vector<View2D<const uint8_t>>& views, int6
                          if (st[i] == Status::ok) st[i] = metrics::boundary<T>(full.data, full.size, h, w, d, outs[i]);
                      });
     }
-    oo[0] = 0;
     for (int64_t i = 0; i < n; ++i) {
         if (st[i] == Status::invalid_value)
             raise(st[i], "masks[" + std::to_string(i) + "]: expected only 0 and 1 (or bool), found " +
                              std::to_string(errs[i].value));
         if (st[i] != Status::ok) raise(st[i], "boundary failed");
-        oo[i + 1] = oo[i] + outs[i].size;
     }
-    py::array_t<T> out_flat(oo[n]);
-    T* of = out_flat.mutable_data();
-    for (int64_t i = 0; i < n; ++i)
-        if (outs[i].size) std::memcpy(of + oo[i], outs[i].data, static_cast<size_t>(outs[i].size) * sizeof(T));
-    return py::make_tuple(out_flat, out_off);
+    return flatten(outs);
 }
 
 py::tuple boundary_dense(const py::list& masks, int64_t d, int threads) {

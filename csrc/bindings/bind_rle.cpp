@@ -62,24 +62,6 @@ std::string check_message(const char* name, uint64_t total, const ErrorInfo& e, 
            std::to_string(total);
 }
 
-// Per-item results -> (flat, offsets), the batch layout.
-template <class T>
-py::tuple flatten(const std::vector<RunBuf<T>>& runs) {
-    const int64_t n = static_cast<int64_t>(runs.size());
-    int64_t total = 0;
-    for (const RunBuf<T>& r : runs) total += r.size;
-    py::array_t<T> flat(total);
-    py::array_t<int64_t> offsets(n + 1);
-    T* f = flat.mutable_data();
-    int64_t* o = offsets.mutable_data();
-    o[0] = 0;
-    for (int64_t i = 0; i < n; ++i) {
-        if (runs[i].size) std::memcpy(f + o[i], runs[i].data, static_cast<size_t>(runs[i].size) * sizeof(T));
-        o[i + 1] = o[i] + runs[i].size;
-    }
-    return py::make_tuple(flat, offsets);
-}
-
 // ---- encode ---------------------------------------------------------------------
 
 template <class T>

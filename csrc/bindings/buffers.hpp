@@ -11,7 +11,9 @@
 #include <cstdlib>
 #include <new>
 #include <stdexcept>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "../common/common.hpp"
 #include "../common/runbuf.hpp"
@@ -74,6 +76,24 @@ Span<T> span(const py::array& a, const char* name) {
     MC_REQUIRE(a.dtype().is(py::dtype::of<T>()), std::string(name) + ": wrong dtype " + std::string(py::str(a.dtype())));
     MC_REQUIRE(a.ndim() == 1 && (a.flags() & py::array::c_style), std::string(name) + ": expected a contiguous 1D array");
     return {static_cast<const T*>(a.data()), a.shape(0)};
+}
+
+// Per-item results -> (flat, offsets), the batch layout.
+template <class T>
+inline py::tuple flatten(const std::vector<RunBuf<T>>& runs) {
+    const int64_t n = static_cast<int64_t>(runs.size());
+    int64_t total = 0;
+    for (const RunBuf<T>& r : runs) total += r.size;
+    py::array_t<T> flat(total);
+    py::array_t<int64_t> offsets(n + 1);
+    T* f = flat.mutable_data();
+    int64_t* o = offsets.mutable_data();
+    o[0] = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        if (runs[i].size) std::memcpy(f + o[i], runs[i].data, static_cast<size_t>(runs[i].size) * sizeof(T));
+        o[i + 1] = o[i] + runs[i].size;
+    }
+    return py::make_tuple(flat, offsets);
 }
 
 }  // namespace maskcore::py_bind
