@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -272,16 +273,21 @@ def panoptic_samples() -> tuple:
     return d["categories"], out
 
 
-def np_panoptic(categories, items) -> dict:
-    """panopticapi's pq_compute rules with np.unique over gt * 2^24 + pred and dictionaries."""
-    stat: dict = {}
-    for g, p, gsegs, psegs in items:
+def np_panoptic(pairs, categories) -> tuple:
+    """pairs: (gt_ids, pred_ids, gt_segments, pred_segments) per image. Follows the rules of
+    panopticapi's pq_compute (match at IoU > 0.5 with the pred's void pixels out of the union;
+    crowd gt ignored; an unmatched pred is no FP when > half of it is void or same-class crowd), with
+    np.unique over gt * 2^24 + pred and dictionaries. Returns ({"all" | "things" | "stuff": (PQ, SQ,
+    RQ)}, {category: [tp, fp, fn, sum of matched IoU]})."""
+    stat = defaultdict(lambda: [0, 0, 0, 0.0])
+    for g, p, gsegs, psegs in pairs:
         gs = {s["id"]: dict(s) for s in gsegs}
         ps = {s["id"]: dict(s) for s in psegs}
         for ids, segs in ((g, gs), (p, ps)):
-            for v, c in zip(*np.unique(ids, return_counts=True)):
-                if int(v) in segs:
-                    segs[int(v)]["area"] = int(c)
+            u, c = np.unique(ids, return_counts=True)
+            for label, n in zip(u.tolist(), c.tolist()):
+                if label in segs:
+                    segs[label]["area"] = n
         u, c = np.unique(g.astype(np.uint64) * OFFSET + p.astype(np.uint64), return_counts=True)
         inter = {(int(x) // OFFSET, int(x) % OFFSET): int(n) for x, n in zip(u, c)}
         gm, pm = set(), set()
@@ -290,11 +296,11 @@ def np_panoptic(categories, items) -> dict:
                 continue
             if gs[gl]["category_id"] != ps[pl]["category_id"]:
                 continue
-            v = n / (ps[pl]["area"] + gs[gl]["area"] - n - inter.get((0, pl), 0))
-            if v > 0.5:
-                st = stat.setdefault(gs[gl]["category_id"], [0, 0, 0, 0.0])
+            union = ps[pl]["area"] + gs[gl]["area"] - n - inter.get((0, pl), 0)
+            if n / union > 0.5:
+                st = stat[gs[gl]["category_id"]]
                 st[0] += 1
-                st[3] += v
+                st[3] += n / union
                 gm.add(gl)
                 pm.add(pl)
         crowd = {}
@@ -304,20 +310,29 @@ def np_panoptic(categories, items) -> dict:
             if s.get("iscrowd", 0) == 1:
                 crowd[s["category_id"]] = gl
                 continue
-            stat.setdefault(s["category_id"], [0, 0, 0, 0.0])[2] += 1
+            stat[s["category_id"]][2] += 1
         for pl, s in ps.items():
             if pl in pm:
                 continue
-            n = inter.get((0, pl), 0) + (inter.get((crowd[s["category_id"]], pl), 0) if s["category_id"] in crowd
-                                         else 0)
-            if n / s["area"] <= 0.5:
-                stat.setdefault(s["category_id"], [0, 0, 0, 0.0])[1] += 1
-    pqs = []
-    for c in categories:
-        tp, fp, fn, iou = stat.get(c["id"], [0, 0, 0, 0.0])
-        if tp + fp + fn:
-            pqs.append(iou / (tp + fp / 2 + fn / 2))
-    return {"pq": float(np.mean(pqs))}
+            n = inter.get((0, pl), 0)
+            if s["category_id"] in crowd:
+                n += inter.get((crowd[s["category_id"]], pl), 0)
+            if n / s["area"] > 0.5:
+                continue
+            stat[s["category_id"]][1] += 1
+    out = {}
+    for name, want in (("all", None), ("things", 1), ("stuff", 0)):
+        vals = []
+        for c in categories:
+            if want is not None and c["isthing"] != want:
+                continue
+            tp, fp, fn, iou = stat[c["id"]]
+            if tp + fp + fn == 0:
+                continue
+            d = tp + fp / 2 + fn / 2
+            vals.append((iou / d, iou / tp if tp else 0.0, tp / d))
+        out[name] = tuple(float(np.mean([v[i] for v in vals])) if vals else float("nan") for i in range(3))
+    return out, stat
 
 
 def _panoptic_cases() -> Iterator[Case]:
@@ -326,10 +341,10 @@ def _panoptic_cases() -> Iterator[Case]:
     @functools.lru_cache(maxsize=None)
     def want():
         cats, items = panoptic_samples()
-        return np.array(np_panoptic(cats, items)["pq"])
+        return np.array(np_panoptic(items, cats)[0]["all"][0])
 
     def check(result):
-        got = result.pq if hasattr(result, "pq") else result["pq"]
+        got = result.pq if hasattr(result, "pq") else result[0]["all"][0]
         assert abs(got - float(want())) <= 1e-12, (got, float(want()))
 
     def mc():
@@ -341,7 +356,7 @@ def _panoptic_cases() -> Iterator[Case]:
 
     def npy():
         cats, items = panoptic_samples()
-        return lambda: np_panoptic(cats, items)
+        return lambda: np_panoptic(items, cats)
 
     yield Case(g, "maskcore", mc, check)
     yield Case(g, "maskcore [scalar]", lambda: _scalar(mc()), check)
