@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 namespace maskcore::raster {
 namespace {
@@ -99,6 +100,30 @@ bool sort_by_row(RunBuf<T>& v, RunBuf<T>& tmp, RunBuf<uint32_t>& hist) noexcept 
 }
 
 // ---- center: crossings stepped by an exact integer DDA ------------------------------
+// Moves a scan's active list to row r: drops the items whose rows have ended and appends those
+// that start at r (items are sorted by r_begin; `next` is the first not yet active). The list holds
+// the items themselves or, for items that change in place as rows pass, their indices.
+template <class A, class Item>
+bool advance_active(RunBuf<A>& active, const RunBuf<Item>& items, int64_t& next, int64_t r) noexcept {
+    constexpr bool by_index = std::is_integral_v<A>;
+    int64_t m = 0;
+    for (int64_t i = 0; i < active.size; ++i) {
+        const A& a = active.data[i];
+        int64_t end;
+        if constexpr (by_index) end = items.data[a].r_end;
+        else end = a.r_end;
+        if (end > r) active.data[m++] = a;
+    }
+    active.size = m;
+    for (; next < items.size && items.data[next].r_begin <= r; ++next) {
+        bool ok;
+        if constexpr (by_index) ok = active.push(static_cast<A>(next));
+        else ok = active.push(items.data[next]);
+        if (!ok) return false;
+    }
+    return true;
+}
+
 struct CEdge {
     int64_t r_begin, r_end;  // rows [r_begin, r_end) within [0, h)
     int64_t q, rem;          // column ceil(N / D) of the current row, N - (q - 1) D - ... see step()
@@ -193,15 +218,8 @@ struct CenterScan {
     }
     // Appends the spans of row r (rows must come in increasing order) and steps.
     bool row(int64_t r, int64_t w, RunBuf<int64_t>& out) noexcept {
+        if (!advance_active(active, edges, next, r)) return false;
         CEdge* E = edges.data;
-        int64_t m = 0;
-        for (int64_t i = 0; i < active.size; ++i)
-            if (E[active.data[i]].r_end > r) active.data[m++] = active.data[i];
-        active.size = m;
-        while (next < edges.size && E[next].r_begin <= r) {
-            if (!active.push(static_cast<uint32_t>(next))) return false;
-            ++next;
-        }
         uint32_t* a = active.data;
         const int64_t n = active.size;
         for (int64_t i = 1; i < n; ++i) {  // nearly sorted from the previous row
@@ -434,25 +452,11 @@ struct InclusiveScan {
         return r;
     }
     bool row(int64_t r, int64_t w, RunBuf<int64_t>& out) noexcept {
-        int64_t m = 0;
-        for (int64_t i = 0; i < active.size; ++i)
-            if (active.data[i].r_end > r) active.data[m++] = active.data[i];
-        active.size = m;
-        while (next < edges.size && edges.data[next].r_begin <= r) {
-            if (!active.push(edges.data[next])) return false;
-            ++next;
-        }
+        if (!advance_active(active, edges, next, r)) return false;
         LEdge* L = lines.data;
         if (!apart) {
-            m = 0;
-            for (int64_t i = 0; i < active_lines.size; ++i)
-                if (L[active_lines.data[i]].r_end > r) active_lines.data[m++] = active_lines.data[i];
-            active_lines.size = m;
             // Rows come one by one while anything is active, so a line starts at its r_begin.
-            while (next_line < lines.size && L[next_line].r_begin <= r) {
-                if (!active_lines.push(static_cast<uint32_t>(next_line))) return false;
-                ++next_line;
-            }
+            if (!advance_active(active_lines, lines, next_line, r)) return false;
         }
         IEdge* a = active.data;
         const int64_t n = active.size;
@@ -563,14 +567,7 @@ struct TouchedScan {
     }
     bool row(int64_t r, int64_t w, RunBuf<int64_t>& out) noexcept {
         if (!center.row(r, w, out)) return false;
-        int64_t m = 0;
-        for (int64_t i = 0; i < active.size; ++i)
-            if (active.data[i].r_end > r) active.data[m++] = active.data[i];
-        active.size = m;
-        while (next < edges.size && edges.data[next].r_begin <= r) {
-            if (!active.push(edges.data[next])) return false;
-            ++next;
-        }
+        if (!advance_active(active, edges, next, r)) return false;
         for (int64_t i = 0; i < active.size; ++i)
             if (!touch_span(active.data[i], r, w, out)) return false;
         return true;
@@ -631,14 +628,7 @@ struct StrokeScan {
         return next < segs.size ? segs.data[next].r_begin : INT64_MAX;
     }
     bool row(int64_t r, int64_t w, RunBuf<int64_t>& out) noexcept {
-        int64_t m = 0;
-        for (int64_t i = 0; i < active.size; ++i)
-            if (active.data[i].r_end > r) active.data[m++] = active.data[i];
-        active.size = m;
-        while (next < segs.size && segs.data[next].r_begin <= r) {
-            if (!active.push(segs.data[next])) return false;
-            ++next;
-        }
+        if (!advance_active(active, segs, next, r)) return false;
         const double yc = static_cast<double>(r) + 0.5;
         for (int64_t i = 0; i < active.size; ++i) {
             double lo, hi;
