@@ -424,7 +424,7 @@ bool number(Labeler<T, Idx>& lab, int64_t NL, Block* block, Idx* n_out) noexcept
 }
 
 template <class T, class Idx>
-Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n_out, Stats* stats) noexcept {
+Status label_runs(const Volume<T>& in, const Options& opt, Stats* stats, RunVisitor<Idx> visit, void* ctx) noexcept {
     Labeler<T, Idx> lab;
     lab.v = in;
     lab.binary = opt.binary;
@@ -433,9 +433,11 @@ Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n_out, 
     if (lab.nnb == 0) return Status::invalid_argument;
     if (in.X > INT32_MAX - 2) return Status::overflow;
     lab.find_runs = pick_find_runs<T>();
-    *n_out = 0;
     const int64_t X = in.X, NL = in.Z * in.Y;
-    if (NL == 0 || X == 0) return Status::ok;
+    if (NL == 0 || X == 0) {
+        RunTable<Idx> empty{nullptr, nullptr, nullptr, nullptr, NL, X, 0};
+        return visit(ctx, empty);
+    }
 
     // Strips: one more per 2^18 pixels (~200 us of work), at most `threads`, and at
     // least max(reach, 16) lines each, where reach is how far back a neighbour line
@@ -485,19 +487,35 @@ Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n_out, 
         if (!number<2>(lab, NL, &sc.acc, &n)) return Status::bad_alloc;
         if (!write_records(static_cast<const Acc<2>*>(sc.acc.p), n, lab.value, stats)) return Status::bad_alloc;
     }
-    *n_out = static_cast<int64_t>(n);
-    const Paint<Idx> paint = pick_paint<Idx>();
-    const Run* runs = lab.runs;
-    const Idx* par = lab.parent;
-    const int64_t* lb = lab.lb;
-    const int64_t* le = lab.le;
-    parallel_for(strips, strips, [&](int64_t k) {
-        const int64_t L0 = strip_start(NL, strips, static_cast<int>(k)), L1 = strip_start(NL, strips, static_cast<int>(k) + 1);
-        // a line may overshoot into the next one of its strip (painted after it)
-        for (int64_t L = L0; L < L1; ++L)
-            paint(runs + lb[L], par + lb[L], le[L] - lb[L], X, L + 1 < L1 ? 2 * X : X, out + L * X);
-    });
-    return Status::ok;
+    RunTable<Idx> table{lab.runs, lab.parent, lab.lb, lab.le, NL, X, static_cast<int64_t>(n)};
+    return visit(ctx, table);
+}
+
+template <class T, class Idx>
+Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n_out, Stats* stats) noexcept {
+    struct Ctx {
+        Idx* out;
+        int64_t* n_out;
+        int threads;
+    } ctx{out, n_out, opt.threads};
+    RunVisitor<Idx> paint_all = [](void* p, RunTable<Idx>& t) noexcept {
+        const Ctx& c = *static_cast<const Ctx*>(p);
+        *c.n_out = t.n;
+        const int64_t NL = t.lines, X = t.X;
+        if (NL == 0 || X == 0) return Status::ok;
+        const Paint<Idx> paint = pick_paint<Idx>();
+        const int strips = worth(c.threads, static_cast<uint64_t>(NL * X), 1u << 18);
+        parallel_for(strips, strips, [&](int64_t k) {
+            const int64_t L0 = NL * k / strips, L1 = NL * (k + 1) / strips;
+            // a line may overshoot into the next one of its strip (painted after it)
+            for (int64_t L = L0; L < L1; ++L)
+                paint(t.runs + t.lb[L], t.label + t.lb[L], t.le[L] - t.lb[L], X, L + 1 < L1 ? 2 * X : X,
+                      c.out + L * X);
+        });
+        return Status::ok;
+    };
+    *n_out = 0;
+    return label_runs<T, Idx>(in, opt, stats, paint_all, &ctx);
 }
 
 template <class T>
@@ -541,6 +559,8 @@ Status component_stats(const Volume<T>& in, int64_t n, bool is3d, Stats* stats, 
 #define MC_CCL_INSTANTIATE(T)                                                                                   \
     template Status label<T, uint32_t>(const Volume<T>&, const Options&, uint32_t*, int64_t*, Stats*) noexcept; \
     template Status label<T, uint64_t>(const Volume<T>&, const Options&, uint64_t*, int64_t*, Stats*) noexcept; \
+    template Status label_runs<T, uint32_t>(const Volume<T>&, const Options&, Stats*, RunVisitor<uint32_t>, void*) noexcept; \
+    template Status label_runs<T, uint64_t>(const Volume<T>&, const Options&, Stats*, RunVisitor<uint64_t>, void*) noexcept; \
     template Status component_stats<T>(const Volume<T>&, int64_t, bool, Stats*, ErrorInfo&) noexcept;
 MC_CCL_INSTANTIATE(uint8_t)
 MC_CCL_INSTANTIATE(uint16_t)

@@ -149,6 +149,28 @@ struct Stats {
 template <class T, class Idx>
 Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n, Stats* stats) noexcept;
 
+// The labeling before it is painted: the runs of line L (plane z = L / Y, row
+// y = L % Y) are runs[lb[L] .. le[L]), sorted by column, and label[i] is run i's
+// component, 1..n, numbered as label() numbers them. For callers that work on
+// components further before writing an image of their own (SLIC's orphan merge,
+// csrc/slic/connect.cpp). The table lives in the calling thread's scratch: valid
+// only during the visit; label[] may be rewritten.
+template <class Idx>
+struct RunTable {
+    const Run* runs;
+    Idx* label;
+    const int64_t* lb;
+    const int64_t* le;
+    int64_t lines, X, n;
+};
+template <class Idx>
+using RunVisitor = Status (*)(void* ctx, RunTable<Idx>& table) noexcept;
+
+// label() without the painting: steps 1-3 (and the statistics), then visit(ctx,
+// table); returns what visit returns. label() is this with a painting visitor.
+template <class T, class Idx>
+Status label_runs(const Volume<T>& in, const Options& opt, Stats* stats, RunVisitor<Idx> visit, void* ctx) noexcept;
+
 // Statistics of a label image for labels 1..n. A label > n is invalid_value
 // (err.index: its linear C-order position, err.value: the label).
 template <class T>

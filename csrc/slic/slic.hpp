@@ -38,9 +38,8 @@
 //      happen at once (union-find); passes repeat until no group is small, or no
 //      small group has a neighbour. (Achanta's code merges into the first
 //      neighbour met; on noise that chains most fragments into a few segments.)
-//      This step is self-contained (csrc/slic/connect.cpp, a run-based
-//      union-find); it could switch to the connected-components family
-//      (maskcore.label) once that lands, keeping the orphan rule.
+//      The components are the connected-components family's (ccl::label_runs,
+//      the kernel of maskcore.label); connect.cpp adds the orphan rule on its runs.
 //
 // SCHEDULE. Rows are cut into strips of 8 (the strip's features, best distances
 // and labels stay in L2); each strip lists the centers whose windows reach it, in
@@ -68,8 +67,8 @@
 // and merely rounded (still deterministic) beyond. Memory: labels (4 B/pixel) +
 // features (2 B/pixel/channel) + per-thread strip buffers + center state (about
 // 8 (3 + C) B per center, once more per thread over its strips' centers) +
-// ~44 B per run of equal labels in the connectivity step (noise: up to one run per
-// pixel).
+// ~16 B per run of equal labels and ~40 B per component in the connectivity step
+// (noise: up to one run per pixel).
 //
 // VARIANTS. assign_window (the hot loop), accumulate (the update's sums) and
 // lab_row per ISA: scalar and avx2 from one body (slic_assign.inl, vectorized by
@@ -162,10 +161,14 @@ struct Params {
     int threads;
 };
 
-// The connectivity step's run tables (connect.cpp), indexed by run.
+// The connectivity step's tables (connect.cpp), indexed by component (1..n), and the
+// offers to small groups found by each band of rows.
 struct ConnectBuffers {
-    std::vector<int64_t> begin, end, row_start, parent, size, target;
-    std::vector<int32_t> value, out;
+    struct Offer {
+        int64_t g, o;  // group g may merge into group o
+    };
+    std::vector<int64_t> parent, size, target, id, touched;
+    std::vector<std::vector<Offer>> offers;
 };
 
 // Every buffer of a run, kept by the caller to reuse across runs (maskcore.Superpixels
