@@ -491,6 +491,10 @@ Status label_runs(const Volume<T>& in, const Options& opt, Stats* stats, RunVisi
     return visit(ctx, table);
 }
 
+void paint_line(const Run* runs, const uint32_t* labels, int64_t k, int64_t n, int64_t room, uint32_t* out) noexcept {
+    pick_paint<uint32_t>()(runs, labels, k, n, room, out);
+}
+
 template <class T, class Idx>
 Status label(const Volume<T>& in, const Options& opt, Idx* out, int64_t* n_out, Stats* stats) noexcept {
     struct Ctx {

@@ -166,6 +166,9 @@ struct RunTable {
 template <class Idx>
 using RunVisitor = Status (*)(void* ctx, RunTable<Idx>& table) noexcept;
 
+// The dispatched paint kernel (above) for 32-bit labels: one line from its runs.
+void paint_line(const Run* runs, const uint32_t* labels, int64_t k, int64_t n, int64_t room, uint32_t* out) noexcept;
+
 // label() without the painting: steps 1-3 (and the statistics), then visit(ctx,
 // table); returns what visit returns. label() is this with a painting visitor.
 template <class T, class Idx>

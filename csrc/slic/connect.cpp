@@ -43,21 +43,16 @@ struct Merge {
     int64_t* k_out;
     ConnectBuffers& b;
 
-    int64_t find(int64_t c) const noexcept {  // no path compression: read-only, so threads may share it
-        const int64_t* p = b.parent.data();
-        while (p[c] != c) c = p[c];
-        return c;
-    }
-    int64_t compress(int64_t c) noexcept {
+    int64_t root(int64_t c) noexcept {  // with path compression
         int64_t* p = b.parent.data();
-        int64_t root = c;
-        while (p[root] != root) root = p[root];
-        while (p[c] != root) {
+        int64_t r = c;
+        while (p[r] != r) r = p[r];
+        while (p[c] != r) {
             const int64_t n = p[c];
-            p[c] = root;
+            p[c] = r;
             c = n;
         }
-        return root;
+        return r;
     }
 
     template <class Idx>
@@ -77,30 +72,36 @@ struct Merge {
                 for (int64_t i = t.lb[L]; i < t.le[L]; ++i) size[t.label[i]] += runs[i].e - runs[i].s;
             if (static_cast<int>(b.offers.size()) < nt) b.offers.resize(nt);
 
+            std::vector<int64_t>& grp = b.grp;  // each component's group (root), per pass
+            std::vector<uint8_t>& sm = b.small;   // group g is small
+            grp.resize(static_cast<size_t>(n) + 1);
+            sm.resize(static_cast<size_t>(n) + 1);
             for (;;) {
-                auto small = [&](int64_t g) { return static_cast<double>(size[g]) < min_size; };
                 bool any_small = false;
-                for (int64_t c = 1; c <= n && !any_small; ++c) any_small = parent[c] == c && small(c);
+                for (int64_t c = 1; c <= n; ++c) {
+                    grp[c] = parent[c] == c ? c : grp[parent[c]];  // parent[c] < c: its group is known
+                    sm[c] = parent[c] == c && static_cast<double>(size[c]) < min_size;
+                    any_small = any_small || sm[c];
+                }
                 if (!any_small) break;
                 // the offers to small groups, in raster order within each band of rows
                 parallel_for(nt, nt, [&](int64_t band) {
                     std::vector<Offer>& out = b.offers[band];
                     out.clear();
                     auto pair = [&](int64_t g, int64_t o) {
-                        if (g == o) return;
-                        if (small(g)) out.push_back({g, o});
-                        if (small(o)) out.push_back({o, g});
+                        if (g == o || !(sm[g] | sm[o])) return;
+                        if (sm[g]) out.push_back({g, o});
+                        if (sm[o]) out.push_back({o, g});
                     };
                     for (int64_t L = NL * band / nt; L < NL * (band + 1) / nt; ++L) {
                         const int64_t e = t.le[L];
                         int64_t q = L > 0 ? t.lb[L - 1] : 0;
                         const int64_t qe = L > 0 ? t.le[L - 1] : 0;
                         for (int64_t r = t.lb[L]; r < e; ++r) {
-                            const int64_t g = find(static_cast<int64_t>(t.label[r]));
-                            if (r > t.lb[L] && runs[r - 1].e == runs[r].s) pair(g, find(static_cast<int64_t>(t.label[r - 1])));
+                            const int64_t g = grp[t.label[r]];
+                            if (r > t.lb[L] && runs[r - 1].e == runs[r].s) pair(g, grp[t.label[r - 1]]);
                             while (q < qe && runs[q].e <= runs[r].s) ++q;
-                            for (int64_t p = q; p < qe && runs[p].s < runs[r].e; ++p)
-                                pair(g, find(static_cast<int64_t>(t.label[p])));
+                            for (int64_t p = q; p < qe && runs[p].s < runs[r].e; ++p) pair(g, grp[t.label[p]]);
                         }
                     }
                 });
@@ -114,7 +115,7 @@ struct Merge {
                     }
                 if (touched.empty()) break;  // no small group has a neighbour
                 for (const int64_t g : touched) {
-                    const int64_t a = compress(g), c = compress(target[g]);
+                    const int64_t a = root(g), c = root(target[g]);
                     target[g] = -1;
                     if (a == c) continue;
                     const int64_t lo = std::min(a, c), hi = std::max(a, c);
@@ -135,14 +136,27 @@ struct Merge {
                 }
                 parent[c] = parent[p];  // keeps parent[c] = root for the later components
             }
+            // each line from its runs by ccl's paint kernel (0 between runs), then -1 there
+            if (static_cast<int>(b.line.size()) < nt) b.line.resize(nt);
             parallel_for(nt, nt, [&](int64_t band) {
-                for (int64_t L = NL * band / nt; L < NL * (band + 1) / nt; ++L) {
+                const int64_t L0 = NL * band / nt, L1 = NL * (band + 1) / nt;
+                std::vector<uint32_t>& ids = b.line[band];
+                ids.resize(static_cast<size_t>(X));
+                for (int64_t L = L0; L < L1; ++L) {
+                    const int64_t r0 = t.lb[L], k = t.le[L] - r0;
+                    int64_t covered = 0;
+                    for (int64_t j = 0; j < k; ++j) {
+                        ids[j] = static_cast<uint32_t>(id[t.label[r0 + j]]);
+                        covered += runs[r0 + j].e - runs[r0 + j].s;
+                    }
                     int32_t* row = labels + L * X;
+                    // a line may overshoot into the next one of its band (painted after it)
+                    ccl::paint_line(runs + r0, ids.data(), k, X, L + 1 < L1 ? 2 * X : X, reinterpret_cast<uint32_t*>(row));
+                    if (covered == X) continue;
                     int64_t x = 0;
-                    for (int64_t r = t.lb[L]; r < t.le[L]; ++r) {
-                        std::fill(row + x, row + runs[r].s, -1);
-                        std::fill(row + runs[r].s, row + runs[r].e, static_cast<int32_t>(id[t.label[r]]));
-                        x = runs[r].e;
+                    for (int64_t j = 0; j < k; ++j) {
+                        std::fill(row + x, row + runs[r0 + j].s, -1);
+                        x = runs[r0 + j].e;
                     }
                     std::fill(row + x, row + X, -1);
                 }

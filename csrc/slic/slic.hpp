@@ -167,8 +167,10 @@ struct ConnectBuffers {
     struct Offer {
         int64_t g, o;  // group g may merge into group o
     };
-    std::vector<int64_t> parent, size, target, id, touched;
+    std::vector<int64_t> parent, size, target, id, touched, grp;
+    std::vector<uint8_t> small;
     std::vector<std::vector<Offer>> offers;
+    std::vector<std::vector<uint32_t>> line;  // per band: one line's labels, for the paint kernel
 };
 
 // Every buffer of a run, kept by the caller to reuse across runs (maskcore.Superpixels
