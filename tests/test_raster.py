@@ -354,6 +354,7 @@ def test_rasterize_rle_fast_path_declines_to_the_checked_path():
     assert r.counts.dtype == np.uint32 and not r.counts.flags.writeable
     with pytest.raises(TypeError, match="positional"):
         maskcore._core.raster_rle_lists(p, 5, 6)
+    assert maskcore._core.raster_rle_lists(p, 5, 6, "coco", "evenodd", None) is None  # not a type: declined
 
 
 # ---- batches ----------------------------------------------------------------------------

@@ -680,29 +680,54 @@ bool size_arg(PyObject* v, int64_t& out) {
     return overflow == 0 && out >= 0;
 }
 
-// A rule / fill rule name: its index in names (n of them), or -1.
-int name_arg(PyObject* v, const char* const* names, int n) {
+// A rule / fill rule name: its index in names (n of them), or -1. The names as
+// interned strings first: a literal in Python code is the interned string itself.
+int name_arg(PyObject* v, PyObject* const* interned, const char* const* names, int n) {
+    for (int i = 0; i < n; ++i)
+        if (v == interned[i]) return i;
     if (!PyUnicode_CheckExact(v)) return -1;
     for (int i = 0; i < n; ++i)
         if (PyUnicode_CompareWithASCIIString(v, names[i]) == 0) return i;
     return -1;
 }
 
-// rasterize_rle's fast path: raster_rle_lists(polygons, height, width, rule, fill_rule)
+PyObject* interned(const char* s) {
+    PyObject* o = PyUnicode_InternFromString(s);
+    if (!o) throw py::error_already_set();
+    return o;  // immortal for our purposes: kept for the life of the process
+}
+
+// rasterize_rle's fast path: raster_rle_lists(polygons, height, width, rule, fill_rule, cls)
 // with the caller's own arguments: COCO lists (parse_parts), exact ints, the rule names.
-// One call from the lists to counts; None declines (the validating path explains).
+// One call from the lists to a finished maskcore.RLE (cls): the instance RLE._wrap
+// makes (its three slots: the read-only counts and the caller's height and width ints),
+// built here because the Python-level call costs as much as a small polygon's whole
+// conversion. None declines (the validating path explains).
 py::object raster_rle_lists(PyObject* const* args) {
     static const char* const kRules[] = {"center", "touched", "inclusive", "coco"};  // codes 0..3
     static const char* const kFills[] = {"evenodd", "nonzero"};
+    static PyObject* const rules[] = {interned(kRules[0]), interned(kRules[1]), interned(kRules[2]),
+                                      interned(kRules[3])};
+    static PyObject* const fills[] = {interned(kFills[0]), interned(kFills[1])};
+    static PyObject* const slots[] = {interned("_counts"), interned("_h"), interned("_w")};
     int64_t h, w;
-    const int rule = name_arg(args[3], kRules, 4), fill = name_arg(args[4], kFills, 2);
-    if (rule < 0 || fill < 0 || !size_arg(args[1], h) || !size_arg(args[2], w)) return py::none();
-    thread_local RunBuf<double> xy_tl;
-    thread_local RunBuf<int64_t> offs_tl;
-    RunBuf<double>& xy = xy_tl;
-    RunBuf<int64_t>& offs = offs_tl;
-    if (!PyList_Check(args[0]) || !parse_parts(args[0], xy, offs)) return py::none();
-    return rle_of(Parts{xy.data, offs.data, offs.size - 1}, h, w, rule, fill);
+    const int rule = name_arg(args[3], rules, kRules, 4), fill = name_arg(args[4], fills, kFills, 2);
+    if (rule < 0 || fill < 0 || !size_arg(args[1], h) || !size_arg(args[2], w) || !PyType_Check(args[5]))
+        return py::none();
+    struct Scratch {
+        RunBuf<double> xy;
+        RunBuf<int64_t> offs;
+    };
+    thread_local Scratch scratch_tl;  // one TLS look-up
+    Scratch& scratch = scratch_tl;
+    if (!PyList_Check(args[0]) || !parse_parts(args[0], scratch.xy, scratch.offs)) return py::none();
+    py::array counts = rle_of(Parts{scratch.xy.data, scratch.offs.data, scratch.offs.size - 1}, h, w, rule, fill);
+    auto* cls = reinterpret_cast<PyTypeObject*>(args[5]);
+    auto rle = py::reinterpret_steal<py::object>(cls->tp_alloc(cls, 0));
+    if (!rle || PyObject_GenericSetAttr(rle.ptr(), slots[0], counts.ptr()) ||
+        PyObject_GenericSetAttr(rle.ptr(), slots[1], args[1]) || PyObject_GenericSetAttr(rle.ptr(), slots[2], args[2]))
+        throw py::error_already_set();
+    return rle;
 }
 
 // A thick polyline (xy: 2n values) of diameter `width`, lock rule.
@@ -781,8 +806,8 @@ void bind_raster(py::module_& m) {
     m.def("raster_paint_many", &raster_paint_many);
     m.def("raster_rle", &raster_rle);
     static PyMethodDef fast[] = {
-        {"raster_rle_lists", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_rle_lists, 5>)),
-         METH_FASTCALL, "raster_rle_lists(polygons, height, width, rule, fill_rule) -> counts or None"},
+        {"raster_rle_lists", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_rle_lists, 6>)),
+         METH_FASTCALL, "raster_rle_lists(polygons, height, width, rule, fill_rule, RLE) -> RLE or None"},
         {"coco_poly_dicts", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&coco_poly_dicts, 3>)),
          METH_FASTCALL, "coco_poly_dicts(polygons, h, w) -> list of RLE dicts or None"},
     };
