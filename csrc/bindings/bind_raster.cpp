@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../common/raster_tls.hpp"
 #include "../raster/coco_poly.hpp"
 #include "../raster/scan.hpp"
 #include "../rle/rle.hpp"
@@ -304,6 +305,35 @@ void raster_paint_many(const py::array& xy, const py::array& offsets, const py::
     });
 }
 
+// Per-thread scratch of coco_union.
+template <class T>
+struct CocoParts {
+    RunBuf<T> runs;         // every part's counts, one after another
+    RunBuf<int64_t> lens;   // their lengths
+    RunBuf<const T*> ptrs;  // their starts
+};
+
+// The union of the coco masks of p.n >= 2 parts (pycocotools' merge), into counts.
+template <class T>
+Status coco_union(Parts p, int64_t h, int64_t w, RunBuf<T>& counts, ErrorInfo& err,
+                                    CocoParts<T>& sc) noexcept {
+    sc.runs.size = sc.lens.size = sc.ptrs.size = 0;
+    if (!sc.lens.reserve_more(p.n) || !sc.ptrs.reserve_more(p.n)) return Status::bad_alloc;
+    for (int64_t i = 0; i < p.n; ++i) {
+        const int64_t before = sc.runs.size;
+        Status s = raster::coco_polygon<T>(p.xy + p.offsets[i], (p.offsets[i + 1] - p.offsets[i]) / 2, h, w, sc.runs,
+                                           err);
+        if (s != Status::ok) {
+            err.index += p.offsets[i];  // an index into xy
+            return s;
+        }
+        sc.lens.push_unchecked(sc.runs.size - before);
+    }
+    for (int64_t i = 0, b = 0; i < p.n; b += sc.lens.data[i++]) sc.ptrs.push_unchecked(sc.runs.data + b);
+    return rle::merge_runs<T>(sc.ptrs.data, sc.lens.data, p.n, false,
+                              static_cast<uint64_t>(h) * static_cast<uint64_t>(w), counts);
+}
+
 // COCO counts of the parts (one object): rule 0..2 (scan.hpp; center and touched by
 // the column scan, inclusive by row toggles) or 3 (coco: each part by coco_poly.hpp,
 // unioned). T: uint32 when h * w < 2^32.
@@ -318,29 +348,8 @@ Status rle_counts(Parts p, int64_t h, int64_t w, int rule, int fill, RunBuf<T>& 
             if (s == Status::invalid_value) err.index += p.offsets[0];  // an index into xy
             return s;
         }
-        thread_local RunBuf<T> parts_tl;
-        thread_local RunBuf<int64_t> ends_tl;
-        RunBuf<T>& parts = parts_tl;
-        RunBuf<int64_t>& ends = ends_tl;
-        parts.size = ends.size = 0;
-        for (int64_t i = 0; i < p.n; ++i) {
-            Status s = raster::coco_polygon<T>(p.xy + p.offsets[i], (p.offsets[i + 1] - p.offsets[i]) / 2, h, w,
-                                               parts, err);
-            if (s != Status::ok) {
-                err.index += p.offsets[i];
-                return s;
-            }
-            if (!ends.push(parts.size)) return Status::bad_alloc;
-        }
-        std::vector<const T*> ptrs(static_cast<size_t>(p.n));
-        std::vector<int64_t> lens(static_cast<size_t>(p.n));
-        for (int64_t i = 0; i < p.n; ++i) {
-            const int64_t b = i ? ends.data[i - 1] : 0;
-            ptrs[i] = parts.data + b;
-            lens[i] = ends.data[i] - b;
-        }
-        return rle::merge_runs<T>(ptrs.data(), lens.data(), p.n, false,
-                                  static_cast<uint64_t>(h) * static_cast<uint64_t>(w), counts);
+        thread_local CocoParts<T> scratch;
+        return coco_union(p, h, w, counts, err, tls_once(scratch));
     }
     if (rule == 2) {
         raster::RleRows<T> sink(h, w);
@@ -390,7 +399,7 @@ py::array rle_of(Parts p, int64_t h, int64_t w, int rule, int fill) {
     auto run = [&](auto t) -> py::array {
         using T = decltype(t);
         thread_local RunBuf<T> counts_tl;  // copied out: small outputs skip a malloc and a capsule
-        RunBuf<T>& counts = counts_tl;
+        RunBuf<T>& counts = tls_once(counts_tl);
         counts.size = 0;
         ErrorInfo err;
         Status s;
@@ -718,8 +727,8 @@ py::object raster_rle_lists(PyObject* const* args) {
         RunBuf<double> xy;
         RunBuf<int64_t> offs;
     };
-    thread_local Scratch scratch_tl;  // one TLS look-up
-    Scratch& scratch = scratch_tl;
+    thread_local Scratch scratch_tl;
+    Scratch& scratch = tls_once(scratch_tl);
     if (!PyList_Check(args[0]) || !parse_parts(args[0], scratch.xy, scratch.offs)) return py::none();
     py::array counts = rle_of(Parts{scratch.xy.data, scratch.offs.data, scratch.offs.size - 1}, h, w, rule, fill);
     auto* cls = reinterpret_cast<PyTypeObject*>(args[5]);

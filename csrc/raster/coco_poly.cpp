@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "../common/raster_tls.hpp"
+
 namespace maskcore::raster {
 namespace {
 
@@ -185,8 +187,8 @@ Status coco_polygon(const double* xy, int64_t k, int64_t h, int64_t w, RunBuf<T>
     if (total == 0 || k == 0) return out.push(static_cast<T>(total)) ? Status::ok : Status::bad_alloc;
 
     // Pass 1: the edges that cross a column centre, and the columns they span.
-    thread_local Scratch scratch_tl;  // one TLS look-up
-    Scratch& scratch = scratch_tl;
+    thread_local Scratch scratch_tl;
+    Scratch& scratch = tls_once(scratch_tl);
     RunBuf<Edge>& edges = scratch.edges;
     edges.size = 0;
     if (!edges.reserve_more(k)) return Status::bad_alloc;
@@ -269,6 +271,7 @@ Status coco_polygon(const double* xy, int64_t k, int64_t h, int64_t w, RunBuf<T>
     out.size = o - out.data;
     return Status::ok;
 }
+
 
 template Status coco_polygon<uint32_t>(const double*, int64_t, int64_t, int64_t, RunBuf<uint32_t>&, ErrorInfo&) noexcept;
 template Status coco_polygon<uint64_t>(const double*, int64_t, int64_t, int64_t, RunBuf<uint64_t>&, ErrorInfo&) noexcept;
