@@ -44,84 +44,50 @@ inline int64_t ceil_int(double r) noexcept {
 }
 
 // One edge that crosses at least one pixel column centre, ready to walk from (xs, ys),
-// the end with the smaller major coordinate: x-major, or y-major over n = |dY| steps;
-// slope s; it crosses the columns c0..c1 (clipped to [0, w)).
+// the end with the smaller major coordinate: n steps along the major axis, the minor
+// coordinate changing by d (signed) over them; it crosses the columns c0..c1 (clipped
+// to [0, w)). pycocotools' slope is d / n.
 struct Edge {
-    int64_t xs, ys, n;
-    double s;
-    int64_t c0, c1;
-    bool x_major;
+    int64_t xs, ys, n, d, c0, c1;
 };
 
-// Pass 1: the fine edge (xs, ys) -> (xe, ye) as an Edge; false when it crosses no
-// column centre in [0, w).
-bool edge_of(int64_t xs, int64_t ys, int64_t xe, int64_t ye, int64_t w, Edge& e) noexcept {
-    const int64_t xmin = xs < xe ? xs : xe, xmax = xs < xe ? xe : xs;
-    if (xmin == xmax) return false;
-    const int64_t dx = xmax - xmin, dy = ye > ys ? ye - ys : ys - ye;
-    if (dx >= dy) {
-        // Walk point t has x = xmin + t; the step t -> t + 1 crosses the centre of
-        // column c when xmin + t == 5c + 2, 0 <= t < dx.
-        e.c0 = std::max<int64_t>(0, ceil_div5(xmin - 2));
-        e.c1 = std::min<int64_t>(w - 1, floor_div5(xmax - 3));
-        if (e.c0 > e.c1) return false;
-        e.xs = xmin;
-        e.ys = xs < xe ? ys : ye;
-        e.s = static_cast<double>(xs < xe ? ye - ys : ys - ye) / static_cast<double>(dx);
-        e.x_major = true;
-        return true;
-    }
-    // y-major. Quick reject first (most such edges are short and steep): a step onto a
-    // column centre needs 5c + 2 and 5c + 3 within [xmin - 1, xmax + 1] (the rounded
-    // ends of the walk can differ from the vertices by one).
-    if (std::max<int64_t>(0, ceil_div5(xmin - 3)) > std::min<int64_t>(w - 1, floor_div5(xmax - 2))) return false;
-    if (ys > ye) {
-        std::swap(xs, xe);
-        std::swap(ys, ye);
-    }
-    e.s = static_cast<double>(xe - xs) / static_cast<double>(dy);
-    const int64_t x0 = on_line(xs, e.s, 0), x1 = on_line(xs, e.s, dy);
-    const int64_t lo = xe > xs ? x0 : x1, hi = xe > xs ? x1 : x0;
-    e.c0 = std::max<int64_t>(0, ceil_div5(lo - 2));
-    e.c1 = std::min<int64_t>(w - 1, floor_div5(hi - 3));
-    if (e.c0 > e.c1) return false;
-    e.xs = xs;
-    e.ys = ys;
-    e.n = dy;
-    e.x_major = false;
-    return true;
-}
+// Fine vertex: coordinates, and the first / last pixel column an edge can cross when
+// this vertex is its left / right end (c0 > c1 for an edge between equal X).
+struct Vertex {
+    int64_t x, y, c0, c1;
+};
 
 // A y-major slot that no walk point lands on (X jumps over its column: rounding at
 // ~2^26 only). Larger than every row, so it sorts last in its column.
 constexpr uint32_t kNoRow = UINT32_MAX;
 
-// Pass 2: the crossing row of every column c of e into that column's next slot,
-// rows[pos[c - base]++]. Rows are < 2^29 (|fine coordinates| < 2^31).
-void walk_edge(const Edge& e, int64_t h, int64_t base, int64_t* MC_RESTRICT pos, uint32_t* MC_RESTRICT rows) noexcept {
-    int64_t* const p = pos - base;
-    if (e.x_major) {
-        // The walk's y is monotone in t (each rounding is), so the smaller y of the
-        // step t -> t + 1 is at t going down and at t + 1 going up:
-        //   Y   = (int)(ys + s t + .5)             pycocotools' rounding (on_line), in int32
-        //   row = Y <= 2 ? 0 : min(h, (Y + 2) / 5)  crossing_row
-        const double ysd = static_cast<double>(e.ys), s = e.s;
-        const int32_t hh = h < INT32_MAX ? static_cast<int32_t>(h) : INT32_MAX;
-        double t = static_cast<double>(5 * e.c0 + 2 - e.xs) + (s < 0 ? 1.0 : 0.0);  // integers < 2^33: exact
-        for (int64_t c = e.c0; c <= e.c1; ++c, t += 5.0) {
-            const int32_t Y = static_cast<int32_t>(ysd + s * t + 0.5);
-            const int32_t q = static_cast<int32_t>(static_cast<uint32_t>(Y + 2) / 5u);
-            rows[p[c]++] = static_cast<uint32_t>(std::min(q, hh) & -static_cast<int32_t>(Y > 2));  // branch-free
-        }
-        return;
+// Pass 2, x-major: walk point t has x = xs + t; the step t -> t + 1 crosses the centre
+// of column c when xs + t == 5c + 2. The walk's y is monotone in t (each rounding
+// is), so the smaller y of that step is at t going down and at t + 1 going up:
+//   Y   = (int)(ys + s t + .5)             pycocotools' rounding (on_line), in int32
+//   row = Y <= 2 ? 0 : min(h, (Y + 2) / 5)  crossing_row
+// Each row goes to its column's next slot, rows[pos[c]++] (pos already offset by the
+// first column). Rows are < 2^29 (|fine coordinates| < 2^31).
+void walk_x(const Edge& e, int64_t h, int64_t* MC_RESTRICT p, uint32_t* MC_RESTRICT rows) noexcept {
+    const double s = static_cast<double>(e.d) / static_cast<double>(e.n), ysd = static_cast<double>(e.ys);
+    const int32_t hh = h < INT32_MAX ? static_cast<int32_t>(h) : INT32_MAX;
+    double t = static_cast<double>(5 * e.c0 + 2 - e.xs) + (s < 0 ? 1.0 : 0.0);  // integers < 2^33: exact
+    for (int64_t c = e.c0; c <= e.c1; ++c, t += 5.0) {
+        const int32_t Y = static_cast<int32_t>(ysd + s * t + 0.5);
+        const int32_t q = static_cast<int32_t>(static_cast<uint32_t>(Y + 2) / 5u);
+        rows[p[c]++] = static_cast<uint32_t>(std::min(q, hh) & -static_cast<int32_t>(Y > 2));  // branch-free
     }
-    // y-major: walk point t has y = ys + t and x = X(t) = on_line(xs, s, t), monotone
-    // in t with steps of at most 1 (|s| < 1; a step of 2 needs rounding at ~2^26 and is
-    // handled exactly below). Going right, a step into X(t) = 5c + 3 crosses column c;
-    // going left, a step into X(t) = 5c + 2 does (pycocotools' xd is X(t) - 1, resp. X(t)).
+}
+
+// Pass 2, y-major: walk point t has y = ys + t and x = X(t) = on_line(xs, s, t),
+// monotone in t with steps of at most 1 (|s| < 1; a step of 2 needs rounding at ~2^26
+// and is handled exactly below). Going right, a step into X(t) = 5c + 3 crosses column
+// c; going left, a step into X(t) = 5c + 2 does (pycocotools' xd is X(t) - 1, resp. X(t)).
+void walk_y(const Edge& e, int64_t h, int64_t* MC_RESTRICT p, uint32_t* MC_RESTRICT rows) noexcept {
     const int64_t xs = e.xs, dy = e.n;
-    const double s = e.s, inv_s = 1.0 / s;  // for guesses only
-    const bool right = s > 0;
+    const double s = static_cast<double>(e.d) / static_cast<double>(dy);
+    const double inv_s = static_cast<double>(dy) / static_cast<double>(e.d);  // for guesses only
+    const bool right = e.d > 0;
     for (int64_t c = e.c0; c <= e.c1; ++c) {
         const int64_t target = right ? 5 * c + 3 : 5 * c + 2;
         // First t with X(t) at or past target: solve xs + s t + .5 = 5c + 2.5 for a
@@ -145,7 +111,8 @@ void walk_edge(const Edge& e, int64_t h, int64_t base, int64_t* MC_RESTRICT pos,
 
 // Per-thread scratch memory of coco_polygon.
 struct Scratch {
-    RunBuf<Edge> edges;
+    RunBuf<Vertex> verts;
+    RunBuf<Edge> edges;  // x-major edges from the front, y-major from the back
     RunBuf<int64_t> pos;
     RunBuf<uint32_t> rows;
 };
@@ -186,28 +153,46 @@ Status coco_polygon(const double* xy, int64_t k, int64_t h, int64_t w, RunBuf<T>
     if (static_cast<T>(total) != total) return Status::overflow;
     if (total == 0 || k == 0) return out.push(static_cast<T>(total)) ? Status::ok : Status::bad_alloc;
 
-    // Pass 1: the edges that cross a column centre, and the columns they span.
+    // Pass 1: the fine vertices, then the edges that cross a column centre (x-major ones
+    // from the front of `edges`, y-major ones from the back, branch-free: the two kinds
+    // are about equally common, in no predictable order) and the columns they span.
     thread_local Scratch scratch_tl;
     Scratch& scratch = tls_once(scratch_tl);
+    RunBuf<Vertex>& verts = scratch.verts;
     RunBuf<Edge>& edges = scratch.edges;
-    edges.size = 0;
-    if (!edges.reserve_more(k)) return Status::bad_alloc;
-    int64_t cmin = INT64_MAX, cmax = -1;
-    const int64_t fx0 = fine(xy[0]), fy0 = fine(xy[1]);
-    int64_t px = fx0, py = fy0;
+    verts.size = edges.size = 0;
+    if (!verts.reserve_more(k + 1) || !edges.reserve_more(k + 1)) return Status::bad_alloc;
+    Vertex* const v = verts.data;
     for (int64_t j = 0; j < k; ++j) {
-        const bool last = j + 1 == k;
-        const int64_t nx = last ? fx0 : fine(xy[2 * j + 2]), ny = last ? fy0 : fine(xy[2 * j + 3]);
-        Edge& e = edges.data[edges.size];
-        if (edge_of(px, py, nx, ny, w, e)) {
-            cmin = std::min(cmin, e.c0);
-            cmax = std::max(cmax, e.c1);
-            ++edges.size;
-        }
-        px = nx;
-        py = ny;
+        const int64_t x = fine(xy[2 * j]);
+        // A y-major walk's end points have X = (int)(x + .5) = x + (x < 0) (on_line at
+        // t = 0 and t = n: s n is x_end - x_start within ulps), the same columns after
+        // clipping to [0, w): only x >= 2 reaches column 0.
+        v[j] = {x, fine(xy[2 * j + 1]), std::max<int64_t>(0, ceil_div5(x - 2)),
+                std::min<int64_t>(w - 1, floor_div5(x - 3))};
     }
-    if (edges.size == 0) return out.push(static_cast<T>(total)) ? Status::ok : Status::bad_alloc;
+    v[k] = v[0];
+    Edge* const ex = edges.data;  // x-major: ex[0..nx)
+    Edge* const ey = edges.data + k + 1;  // y-major: ey[-ny..0); the two never meet (nx + ny <= j)
+    int64_t nx = 0, ny = 0, cmin = INT64_MAX, cmax = -1;
+    for (int64_t j = 0; j < k; ++j) {
+        const Vertex& a = v[j];
+        const Vertex& b = v[j + 1];
+        const bool ax = a.x < b.x, ay = a.y < b.y;
+        const int64_t dx = ax ? b.x - a.x : a.x - b.x, dy = ay ? b.y - a.y : a.y - b.y;
+        const int64_t c0 = ax ? a.c0 : b.c0, c1 = ax ? b.c1 : a.c1;
+        const bool xmaj = dx >= dy, keep = c0 <= c1;
+        // pycocotools walks from the end with the smaller major coordinate.
+        const Vertex& sx = ax ? a : b;
+        const Vertex& sy = ay ? a : b;
+        ex[nx] = {sx.x, sx.y, dx, (ax ? b.y - a.y : a.y - b.y), c0, c1};
+        ey[-ny - 1] = {sy.x, sy.y, dy, (ay ? b.x - a.x : a.x - b.x), c0, c1};
+        nx += keep & xmaj;
+        ny += keep & !xmaj;
+        cmin = std::min(cmin, keep ? c0 : INT64_MAX);
+        cmax = std::max(cmax, keep ? c1 : int64_t{-1});
+    }
+    if (nx + ny == 0) return out.push(static_cast<T>(total)) ? Status::ok : Status::bad_alloc;
 
     // Column c's slots, one per edge crossing it, start at pos[c - cmin]: counted in a
     // difference array, then summed.
@@ -217,9 +202,13 @@ Status coco_polygon(const double* xy, int64_t k, int64_t h, int64_t w, RunBuf<T>
     if (!pos.reserve_more(span + 1)) return Status::bad_alloc;
     int64_t* const ps = pos.data;
     std::fill(ps, ps + span + 1, int64_t{0});
-    for (int64_t i = 0; i < edges.size; ++i) {
-        ++ps[edges.data[i].c0 - cmin];
-        --ps[edges.data[i].c1 + 1 - cmin];
+    for (int64_t i = 0; i < nx; ++i) {
+        ++ps[ex[i].c0 - cmin];
+        --ps[ex[i].c1 + 1 - cmin];
+    }
+    for (int64_t i = -ny; i < 0; ++i) {
+        ++ps[ey[i].c0 - cmin];
+        --ps[ey[i].c1 + 1 - cmin];
     }
     int64_t n = 0;
     for (int64_t c = 0, run = 0; c < span; ++c) {
@@ -233,7 +222,8 @@ Status coco_polygon(const double* xy, int64_t k, int64_t h, int64_t w, RunBuf<T>
 
     // Pass 2: every crossing's row into its column's slots (pos[c] ends at the end of
     // column c).
-    for (int64_t i = 0; i < edges.size; ++i) walk_edge(edges.data[i], h, cmin, ps, rows.data);
+    for (int64_t i = 0; i < nx; ++i) walk_x(ex[i], h, ps - cmin, rows.data);
+    for (int64_t i = -ny; i < 0; ++i) walk_y(ey[i], h, ps - cmin, rows.data);
 
     // Pass 3, column by column: sort the few rows, keep the linear indices c * h + row
     // toggled an odd number of times (row h of column c and row 0 of column c + 1 are
