@@ -37,12 +37,6 @@ inline int64_t crossing_row(int64_t Y, int64_t h) noexcept {
     return r > h ? h : r;
 }
 
-// ceil(r) for |r| < 2^62, without a libm call.
-inline int64_t ceil_int(double r) noexcept {
-    const int64_t t = static_cast<int64_t>(r);
-    return static_cast<double>(t) < r ? t + 1 : t;
-}
-
 // One edge that crosses at least one pixel column centre, ready to walk from (xs, ys),
 // the end with the smaller major coordinate: n steps along the major axis, the minor
 // coordinate changing by d (signed) over them; it crosses the columns c0..c1 (clipped
@@ -94,7 +88,7 @@ void walk_y(const Edge& e, int64_t h, int64_t* MC_RESTRICT p, uint32_t* MC_RESTR
         // guess (off by at most a step), then correct it against the exact expression.
         // X(0) is short of target and X(dy) past it, by the choice of c0, c1.
         const double r = (static_cast<double>(5 * c) + 2.5 - static_cast<double>(xs)) * inv_s;
-        int64_t t = r <= 1.0 ? 1 : (r >= static_cast<double>(dy) ? dy : ceil_int(r));
+        int64_t t = r <= 1.0 ? 1 : (r >= static_cast<double>(dy) ? dy : static_cast<int64_t>(r) + 1);  // ~ceil
         int64_t x = on_line(xs, s, t);
         if (right ? x >= target : x <= target) {
             for (; t > 1; --t) {
@@ -118,11 +112,22 @@ struct Scratch {
 };
 
 // Sorts a column's few rows (usually 2 or 4).
+inline void order(uint32_t& a, uint32_t& b) noexcept {
+    const uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+    a = lo;
+    b = hi;
+}
 inline void sort_rows(uint32_t* r, int64_t n) noexcept {
     if (n == 2) {
-        const uint32_t a = r[0], b = r[1];
-        r[0] = a < b ? a : b;
-        r[1] = a < b ? b : a;
+        order(r[0], r[1]);
+        return;
+    }
+    if (n == 4) {  // a sorting network: branch-free
+        order(r[0], r[1]);
+        order(r[2], r[3]);
+        order(r[0], r[2]);
+        order(r[1], r[3]);
+        order(r[1], r[2]);
         return;
     }
     if (n > 24) {
@@ -261,7 +266,6 @@ Status coco_polygon(const double* xy, int64_t k, int64_t h, int64_t w, RunBuf<T>
     out.size = o - out.data;
     return Status::ok;
 }
-
 
 template Status coco_polygon<uint32_t>(const double*, int64_t, int64_t, int64_t, RunBuf<uint32_t>&, ErrorInfo&) noexcept;
 template Status coco_polygon<uint64_t>(const double*, int64_t, int64_t, int64_t, RunBuf<uint64_t>&, ErrorInfo&) noexcept;
