@@ -29,19 +29,21 @@
 //                               ^                     back) toggles pixel column c
 //                      centre of pixel column c       from row y downwards
 //
-// ALGORITHM. Three passes, all O(crossings) or O(k):
-// 1. Per edge, the pixel columns c0..c1 it can cross, from its end points, clipped to
-//    [0, w) (most edges of real polygons cross none or a few): an x-major edge crosses
-//    5c + 2 -> 5c + 3 at the walk step t = 5c + 2 - X0; a y-major edge steps in X at
-//    most once per point, between its rounded end X values. Each column c gets one
-//    slot per edge spanning it: a difference array over the columns spanned by the
-//    polygon, summed, gives every column's first slot (a counting placement, no sort).
-// 2. Per edge, each of its columns' crossing row, written straight into that column's
-//    next slot. x-major: the step's two Y values by pycocotools' exact double
-//    expression; y-major: the step for column c is found by solving the line for t
-//    and correcting the guess against the exact expression (X(t) is monotone in t
-//    because every rounding step is); a column whose X value the walk jumps over
-//    (rounding at ~2^26 only) leaves its slot marked empty.
+// ALGORITHM. Three passes, O(k + crossings + columns spanned) in all:
+// 1. Per edge, the pixel columns c0..c1 it can cross, clipped to [0, w), from bounds
+//    kept per vertex (most edges of real polygons cross none or a few): an x-major
+//    edge crosses 5c + 2 -> 5c + 3 at the walk step t = 5c + 2 - X0; a y-major edge
+//    steps in X at most once per point, between its rounded end values X + (X < 0),
+//    which clip to the same columns. The edges that cross any are filed, without a
+//    branch, into an x-major and a y-major list. Each column c gets one slot per edge
+//    spanning it: a difference array over the columns spanned by the polygon, summed,
+//    gives every column's first slot (a counting placement, no sort).
+// 2. Per edge, the crossing row of each of its columns, written straight into that
+//    column's next slot. x-major: the step's two Y values by pycocotools' exact double
+//    expression, in vectorized blocks; y-major: the step for column c is found by
+//    solving the line for t and correcting the guess against the exact expression
+//    (X(t) is monotone in t because every rounding step is); a column whose X value
+//    the walk jumps over (rounding at ~2^26 only) leaves its slot marked empty.
 // 3. Column by column: sort the column's few rows (usually 2 or 4), keep the linear
 //    indices c * h + y toggled an odd number of times (y == h of column c is row 0 of
 //    column c + 1: one index, so the parity runs across columns), and difference
