@@ -315,8 +315,7 @@ struct CocoParts {
 
 // The union of the coco masks of p.n >= 2 parts (pycocotools' merge), into counts.
 template <class T>
-Status coco_union(Parts p, int64_t h, int64_t w, RunBuf<T>& counts, ErrorInfo& err,
-                                    CocoParts<T>& sc) noexcept {
+Status coco_union(Parts p, int64_t h, int64_t w, RunBuf<T>& counts, ErrorInfo& err, CocoParts<T>& sc) noexcept {
     sc.runs.size = sc.lens.size = sc.ptrs.size = 0;
     if (!sc.lens.reserve_more(p.n) || !sc.ptrs.reserve_more(p.n)) return Status::bad_alloc;
     for (int64_t i = 0; i < p.n; ++i) {
@@ -745,7 +744,7 @@ py::object raster_rle_lists(PyObject* const* args) {
     // Its slots hold an ndarray and two ints, none of them containers: it can close no
     // reference cycle, so the garbage collector need not track it (as CPython untracks
     // tuples of atomic values). Saves the collector's passes over every RLE a loop keeps.
-    PyObject_GC_UnTrack(rle.ptr());
+    if (PyType_IS_GC(cls)) PyObject_GC_UnTrack(rle.ptr());
     return rle;
 }
 
