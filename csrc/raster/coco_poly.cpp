@@ -51,6 +51,9 @@ struct Vertex {
     int64_t x, y, c0, c1;
 };
 
+// m ? x : y for a mask m of all ones or all zeros, without a branch.
+inline int64_t pick(int64_t m, int64_t x, int64_t y) noexcept { return y ^ ((x ^ y) & m); }
+
 // A y-major slot that no walk point lands on (X jumps over its column: rounding at
 // ~2^26 only). Larger than every row, so it sorts last in its column.
 constexpr uint32_t kNoRow = UINT32_MAX;
@@ -192,21 +195,22 @@ Status coco_polygon(const double* xy, int64_t k, int64_t h, int64_t w, RunBuf<T>
     Edge* const ey = edges.data + k + 1;  // y-major: ey[-ny..0); the two never meet (nx + ny <= j)
     int64_t nx = 0, ny = 0, cmin = INT64_MAX, cmax = -1;
     for (int64_t j = 0; j < k; ++j) {
-        const Vertex& a = v[j];
-        const Vertex& b = v[j + 1];
-        const bool ax = a.x < b.x, ay = a.y < b.y;
-        const int64_t dx = ax ? b.x - a.x : a.x - b.x, dy = ay ? b.y - a.y : a.y - b.y;
-        const int64_t c0 = ax ? a.c0 : b.c0, c1 = ax ? b.c1 : a.c1;
+        // Selects by masks, not ternaries: the compiler turns those into branches here,
+        // mispredicted half the time.
+        const Vertex a = v[j], b = v[j + 1];
+        const int64_t mx = -static_cast<int64_t>(a.x < b.x), my = -static_cast<int64_t>(a.y < b.y);
+        const int64_t ddx = b.x - a.x, ddy = b.y - a.y;
+        const int64_t dx = pick(mx, ddx, -ddx), dy = pick(my, ddy, -ddy);
+        const int64_t c0 = pick(mx, a.c0, b.c0), c1 = pick(mx, b.c1, a.c1);
         const bool xmaj = dx >= dy, keep = c0 <= c1;
         // pycocotools walks from the end with the smaller major coordinate.
-        const Vertex& sx = ax ? a : b;
-        const Vertex& sy = ay ? a : b;
-        ex[nx] = {sx.x, sx.y, dx, (ax ? b.y - a.y : a.y - b.y), c0, c1};
-        ey[-ny - 1] = {sy.x, sy.y, dy, (ay ? b.x - a.x : a.x - b.x), c0, c1};
+        ex[nx] = {pick(mx, a.x, b.x), pick(mx, a.y, b.y), dx, pick(mx, ddy, -ddy), c0, c1};
+        ey[-ny - 1] = {pick(my, a.x, b.x), pick(my, a.y, b.y), dy, pick(my, ddx, -ddx), c0, c1};
         nx += keep & xmaj;
         ny += keep & !xmaj;
-        cmin = std::min(cmin, keep ? c0 : INT64_MAX);
-        cmax = std::max(cmax, keep ? c1 : int64_t{-1});
+        const int64_t mk = -static_cast<int64_t>(keep);
+        cmin = std::min(cmin, pick(mk, c0, INT64_MAX));
+        cmax = std::max(cmax, pick(mk, c1, -1));
     }
     if (nx + ny == 0) return out.push(static_cast<T>(total)) ? Status::ok : Status::bad_alloc;
 
