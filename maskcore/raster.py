@@ -165,10 +165,11 @@ def rasterize_rle(polygons, height, width, *, rule="center", fill_rule="evenodd"
     [7, 3, 3, 3, 3, 3, 14]
     """
     # Fast path: COCO JSON lists, plain int sizes and rule names go to the kernel in one
-    # call, which checks them itself (None: anything else, for the validating path below).
-    counts = _core.raster_rle_lists(polygons, height, width, rule, fill_rule)
-    if counts is not None:
-        return RLE._wrap(counts, height, width)
+    # call, which checks them itself and returns the RLE (None: anything else, for the
+    # validating path below).
+    rle = _core.raster_rle_lists(polygons, height, width, rule, fill_rule, RLE)
+    if rle is not None:
+        return rle
     h, w = _v.size(height, width)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)

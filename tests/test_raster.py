@@ -354,6 +354,23 @@ def test_rasterize_rle_fast_path_declines_to_the_checked_path():
     assert r.counts.dtype == np.uint32 and not r.counts.flags.writeable
     with pytest.raises(TypeError, match="positional"):
         maskcore._core.raster_rle_lists(p, 5, 6)
+    assert maskcore._core.raster_rle_lists(p, 5, 6, "coco", "evenodd", None) is None  # not a type: declined
+
+
+def test_rasterize_rle_fast_path_builds_the_same_rle():
+    # COCO lists with int sizes take raster_rle_lists, which builds the RLE in C++; an
+    # array and numpy ints take the validating path and RLE._wrap.
+    import gc
+    import pickle
+    p = [[1, 1, 4.5, 1, 4, 4, 1, 4], [5, 5, 6.5, 5, 6, 6.5]]
+    for rule in ["coco", "center"]:
+        fast = rasterize_rle(p, 6, 7, rule=rule)
+        slow = rasterize_rle([np.asarray(q, float) for q in p], np.int64(6), np.int64(7), rule=rule)
+        assert type(fast) is maskcore.RLE and fast == slow and fast.shape == (6, 7)
+        assert type(fast.height) is int and type(fast.width) is int
+        assert fast.counts.dtype == np.uint32 and not fast.counts.flags.writeable
+        assert pickle.loads(pickle.dumps(fast)) == fast and hash(fast) == hash(slow)
+        assert not gc.is_tracked(fast)  # it holds no containers: the collector skips it
 
 
 # ---- batches ----------------------------------------------------------------------------

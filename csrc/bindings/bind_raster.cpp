@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../common/raster_tls.hpp"
 #include "../raster/coco_poly.hpp"
 #include "../raster/scan.hpp"
 #include "../rle/rle.hpp"
@@ -304,6 +305,34 @@ void raster_paint_many(const py::array& xy, const py::array& offsets, const py::
     });
 }
 
+// Per-thread scratch of coco_union.
+template <class T>
+struct CocoParts {
+    RunBuf<T> runs;         // every part's counts, one after another
+    RunBuf<int64_t> lens;   // their lengths
+    RunBuf<const T*> ptrs;  // their starts
+};
+
+// The union of the coco masks of p.n >= 2 parts (pycocotools' merge), into counts.
+template <class T>
+Status coco_union(Parts p, int64_t h, int64_t w, RunBuf<T>& counts, ErrorInfo& err, CocoParts<T>& sc) noexcept {
+    sc.runs.size = sc.lens.size = sc.ptrs.size = 0;
+    if (!sc.lens.reserve_more(p.n) || !sc.ptrs.reserve_more(p.n)) return Status::bad_alloc;
+    for (int64_t i = 0; i < p.n; ++i) {
+        const int64_t before = sc.runs.size;
+        Status s = raster::coco_polygon<T>(p.xy + p.offsets[i], (p.offsets[i + 1] - p.offsets[i]) / 2, h, w, sc.runs,
+                                           err);
+        if (s != Status::ok) {
+            err.index += p.offsets[i];  // an index into xy
+            return s;
+        }
+        sc.lens.push_unchecked(sc.runs.size - before);
+    }
+    for (int64_t i = 0, b = 0; i < p.n; b += sc.lens.data[i++]) sc.ptrs.push_unchecked(sc.runs.data + b);
+    return rle::merge_runs<T>(sc.ptrs.data, sc.lens.data, p.n, false,
+                              static_cast<uint64_t>(h) * static_cast<uint64_t>(w), counts);
+}
+
 // COCO counts of the parts (one object): rule 0..2 (scan.hpp; center and touched by
 // the column scan, inclusive by row toggles) or 3 (coco: each part by coco_poly.hpp,
 // unioned). T: uint32 when h * w < 2^32.
@@ -318,29 +347,8 @@ Status rle_counts(Parts p, int64_t h, int64_t w, int rule, int fill, RunBuf<T>& 
             if (s == Status::invalid_value) err.index += p.offsets[0];  // an index into xy
             return s;
         }
-        thread_local RunBuf<T> parts_tl;
-        thread_local RunBuf<int64_t> ends_tl;
-        RunBuf<T>& parts = parts_tl;
-        RunBuf<int64_t>& ends = ends_tl;
-        parts.size = ends.size = 0;
-        for (int64_t i = 0; i < p.n; ++i) {
-            Status s = raster::coco_polygon<T>(p.xy + p.offsets[i], (p.offsets[i + 1] - p.offsets[i]) / 2, h, w,
-                                               parts, err);
-            if (s != Status::ok) {
-                err.index += p.offsets[i];
-                return s;
-            }
-            if (!ends.push(parts.size)) return Status::bad_alloc;
-        }
-        std::vector<const T*> ptrs(static_cast<size_t>(p.n));
-        std::vector<int64_t> lens(static_cast<size_t>(p.n));
-        for (int64_t i = 0; i < p.n; ++i) {
-            const int64_t b = i ? ends.data[i - 1] : 0;
-            ptrs[i] = parts.data + b;
-            lens[i] = ends.data[i] - b;
-        }
-        return rle::merge_runs<T>(ptrs.data(), lens.data(), p.n, false,
-                                  static_cast<uint64_t>(h) * static_cast<uint64_t>(w), counts);
+        thread_local CocoParts<T> scratch;
+        return coco_union(p, h, w, counts, err, tls_once(scratch));
     }
     if (rule == 2) {
         raster::RleRows<T> sink(h, w);
@@ -390,7 +398,7 @@ py::array rle_of(Parts p, int64_t h, int64_t w, int rule, int fill) {
     auto run = [&](auto t) -> py::array {
         using T = decltype(t);
         thread_local RunBuf<T> counts_tl;  // copied out: small outputs skip a malloc and a capsule
-        RunBuf<T>& counts = counts_tl;
+        RunBuf<T>& counts = tls_once(counts_tl);
         counts.size = 0;
         ErrorInfo err;
         Status s;
@@ -453,8 +461,14 @@ bool append_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs) {
     auto flat = [&](PyObject* list) {
         const Py_ssize_t k = PyList_GET_SIZE(list);
         if (k % 2 || !xy.reserve_more(k)) return false;
-        for (Py_ssize_t j = 0; j < k; ++j)
+        for (Py_ssize_t j = 0; j < k; ++j) {
+#if defined(__GNUC__)
+            // The float objects lie anywhere on the heap (a cache miss each): ask for a
+            // later one while this one is read.
+            if (j + 8 < k) __builtin_prefetch(PyList_GET_ITEM(list, j + 8));
+#endif
             if (!number(PyList_GET_ITEM(list, j), xy.data[xy.size++])) return false;
+        }
         return offs.push(xy.size);
     };
     if (n == 0) return true;
@@ -680,29 +694,58 @@ bool size_arg(PyObject* v, int64_t& out) {
     return overflow == 0 && out >= 0;
 }
 
-// A rule / fill rule name: its index in names (n of them), or -1.
-int name_arg(PyObject* v, const char* const* names, int n) {
+// A rule / fill rule name: its index in names (n of them), or -1. The names as
+// interned strings first: a literal in Python code is the interned string itself.
+int name_arg(PyObject* v, PyObject* const* interned, const char* const* names, int n) {
+    for (int i = 0; i < n; ++i)
+        if (v == interned[i]) return i;
     if (!PyUnicode_CheckExact(v)) return -1;
     for (int i = 0; i < n; ++i)
         if (PyUnicode_CompareWithASCIIString(v, names[i]) == 0) return i;
     return -1;
 }
 
-// rasterize_rle's fast path: raster_rle_lists(polygons, height, width, rule, fill_rule)
+PyObject* interned(const char* s) {
+    PyObject* o = PyUnicode_InternFromString(s);
+    if (!o) throw py::error_already_set();
+    return o;  // immortal for our purposes: kept for the life of the process
+}
+
+// rasterize_rle's fast path: raster_rle_lists(polygons, height, width, rule, fill_rule, cls)
 // with the caller's own arguments: COCO lists (parse_parts), exact ints, the rule names.
-// One call from the lists to counts; None declines (the validating path explains).
+// One call from the lists to a finished maskcore.RLE (cls): the instance RLE._wrap
+// makes (its three slots: the read-only counts and the caller's height and width ints),
+// built here because the Python-level call costs as much as a small polygon's whole
+// conversion. None declines (the validating path explains).
 py::object raster_rle_lists(PyObject* const* args) {
     static const char* const kRules[] = {"center", "touched", "inclusive", "coco"};  // codes 0..3
     static const char* const kFills[] = {"evenodd", "nonzero"};
+    static PyObject* const rules[] = {interned(kRules[0]), interned(kRules[1]), interned(kRules[2]),
+                                      interned(kRules[3])};
+    static PyObject* const fills[] = {interned(kFills[0]), interned(kFills[1])};
+    static PyObject* const slots[] = {interned("_counts"), interned("_h"), interned("_w")};
     int64_t h, w;
-    const int rule = name_arg(args[3], kRules, 4), fill = name_arg(args[4], kFills, 2);
-    if (rule < 0 || fill < 0 || !size_arg(args[1], h) || !size_arg(args[2], w)) return py::none();
-    thread_local RunBuf<double> xy_tl;
-    thread_local RunBuf<int64_t> offs_tl;
-    RunBuf<double>& xy = xy_tl;
-    RunBuf<int64_t>& offs = offs_tl;
-    if (!PyList_Check(args[0]) || !parse_parts(args[0], xy, offs)) return py::none();
-    return rle_of(Parts{xy.data, offs.data, offs.size - 1}, h, w, rule, fill);
+    const int rule = name_arg(args[3], rules, kRules, 4), fill = name_arg(args[4], fills, kFills, 2);
+    if (rule < 0 || fill < 0 || !size_arg(args[1], h) || !size_arg(args[2], w) || !PyType_Check(args[5]))
+        return py::none();
+    struct Scratch {
+        RunBuf<double> xy;
+        RunBuf<int64_t> offs;
+    };
+    thread_local Scratch scratch_tl;
+    Scratch& scratch = tls_once(scratch_tl);
+    if (!PyList_Check(args[0]) || !parse_parts(args[0], scratch.xy, scratch.offs)) return py::none();
+    py::array counts = rle_of(Parts{scratch.xy.data, scratch.offs.data, scratch.offs.size - 1}, h, w, rule, fill);
+    auto* cls = reinterpret_cast<PyTypeObject*>(args[5]);
+    auto rle = py::reinterpret_steal<py::object>(cls->tp_alloc(cls, 0));
+    if (!rle || PyObject_GenericSetAttr(rle.ptr(), slots[0], counts.ptr()) ||
+        PyObject_GenericSetAttr(rle.ptr(), slots[1], args[1]) || PyObject_GenericSetAttr(rle.ptr(), slots[2], args[2]))
+        throw py::error_already_set();
+    // Its slots hold an ndarray and two ints, none of them containers: it can close no
+    // reference cycle, so the garbage collector need not track it (as CPython untracks
+    // tuples of atomic values). Saves the collector's passes over every RLE a loop keeps.
+    if (PyType_IS_GC(cls)) PyObject_GC_UnTrack(rle.ptr());
+    return rle;
 }
 
 // A thick polyline (xy: 2n values) of diameter `width`, lock rule.
@@ -781,8 +824,8 @@ void bind_raster(py::module_& m) {
     m.def("raster_paint_many", &raster_paint_many);
     m.def("raster_rle", &raster_rle);
     static PyMethodDef fast[] = {
-        {"raster_rle_lists", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_rle_lists, 5>)),
-         METH_FASTCALL, "raster_rle_lists(polygons, height, width, rule, fill_rule) -> counts or None"},
+        {"raster_rle_lists", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_rle_lists, 6>)),
+         METH_FASTCALL, "raster_rle_lists(polygons, height, width, rule, fill_rule, RLE) -> RLE or None"},
         {"coco_poly_dicts", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&coco_poly_dicts, 3>)),
          METH_FASTCALL, "coco_poly_dicts(polygons, h, w) -> list of RLE dicts or None"},
     };

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "../common/raster_tls.hpp"
+
 namespace maskcore::raster {
 namespace {
 
@@ -35,170 +37,123 @@ inline int64_t crossing_row(int64_t Y, int64_t h) noexcept {
     return r > h ? h : r;
 }
 
-// ceil(r) for |r| < 2^62, without a libm call.
-inline int64_t ceil_int(double r) noexcept {
-    const int64_t t = static_cast<int64_t>(r);
-    return static_cast<double>(t) < r ? t + 1 : t;
-}
-
-// Crossings are packed as column << 32 | row (row < h): sorting the packed keys
-// sorts by linear index c * h + row. Both fit in 32 bits: |fine coordinates| < 2^30.
-struct Crossings {
-    RunBuf<uint64_t>& keys;
-    int64_t h, w;
-    uint64_t* dst = nullptr;  // the next free slot while an edge is being walked
-    // Room for n more (the columns an edge can cross); false when memory cannot be had.
-    bool begin(int64_t n) noexcept {
-        if (!keys.reserve_more(n)) return false;
-        dst = keys.data + keys.size;
-        return true;
-    }
-    void add(int64_t c, int64_t row) noexcept {
-        if (row == h) {  // index (c + 1) * h: the top of the next column
-            ++c;
-            row = 0;
-        }
-        *dst = (static_cast<uint64_t>(c) << 32) | static_cast<uint64_t>(row);
-        dst += c < w;
-    }
-    void end() noexcept { keys.size = dst - keys.data; }
+// One edge that crosses at least one pixel column centre, ready to walk from (xs, ys),
+// the end with the smaller major coordinate: n steps along the major axis, the minor
+// coordinate changing by d (signed) over them; it crosses the columns c0..c1 (clipped
+// to [0, w)). pycocotools' slope is d / n.
+struct Edge {
+    int64_t xs, ys, n, d, c0, c1;
 };
 
-// The crossings of the fine edge (xs, ys) -> (xe, ye) with the pixel centre lines.
-bool edge_crossings(int64_t xs, int64_t ys, int64_t xe, int64_t ye, Crossings& out) noexcept {
-    const int64_t xmin = xs < xe ? xs : xe, xmax = xs < xe ? xe : xs;
-    // Quick reject (most edges of real polygons are a few pixels long): a step onto
-    // a column centre needs 5c + 2 and 5c + 3 within [xmin - 1, xmax + 1] (the
-    // rounded ends of a y-major walk can differ from the vertices by one).
-    if (xmin == xmax || std::max<int64_t>(0, ceil_div5(xmin - 3)) > std::min<int64_t>(out.w - 1, floor_div5(xmax - 2)))
-        return true;
-    const int64_t dx = xmax - xmin, dy = ye > ys ? ye - ys : ys - ye;
-    const bool x_major = dx >= dy;
-    if ((x_major && xs > xe) || (!x_major && ys > ye)) {  // walk from the smaller major end
-        std::swap(xs, xe);
-        std::swap(ys, ye);
-    }
-    if (x_major) {
-        // Walk point t has x = xs + t; the step t -> t + 1 crosses the centre of
-        // column c when xs + t == 5c + 2, 0 <= t < dx.
-        const double s = static_cast<double>(ye - ys) / static_cast<double>(dx);
-        const int64_t c0 = std::max<int64_t>(0, ceil_div5(xs - 2));
-        const int64_t c1 = std::min<int64_t>(out.w - 1, floor_div5(xs + dx - 3));
-        if (c0 > c1) return true;
-        if (!out.begin(c1 - c0 + 1)) return false;
-        // The walk's y is monotone in t (each rounding is), so the smaller y of the
-        // step t -> t + 1 is at t going down and at t + 1 going up.
-        // Evaluated in blocks by a loop the compiler vectorizes (SSE2 is the x86-64 baseline:
-        // two lanes; the same IEEE operations in the same order, so the same bits):
-        //   Y   = (int)(ys + s t + .5)             pycocotools' rounding (on_line), in int32:
-        //                                            |fine| < 2^31 (kCocoMaxCoordinate)
-        //   row = Y <= 2 ? 0 : min(h, (Y + 2) / 5)  crossing_row; (double)(Y + 2) / 5 is exact
-        //                                            or >= 0.2 from an integer, so its
-        //                                            truncation is the integer quotient.
-        const double up = s < 0 ? 1.0 : 0.0, ysd = static_cast<double>(ys);
-        const int32_t hh = out.h < INT32_MAX ? static_cast<int32_t>(out.h) : INT32_MAX;
-        constexpr int64_t kBlock = 128;
-        int32_t rows[kBlock];
-        for (int64_t cb = c0; cb <= c1; cb += kBlock) {
-            const int64_t m = std::min<int64_t>(kBlock, c1 - cb + 1);
-            const double tb = static_cast<double>(5 * cb + 2 - xs) + up;  // integers < 2^33: exact
-            for (int32_t i = 0; i < static_cast<int32_t>(m); ++i) {  // int32: SSE2 converts those
-                const double t = tb + 5.0 * static_cast<double>(i);
-                const int32_t Y = static_cast<int32_t>(ysd + s * t + 0.5);
-                const int32_t q = static_cast<int32_t>(static_cast<double>(Y + 2) / 5.0);
-                rows[i] = std::min(q, hh) & -static_cast<int32_t>(Y > 2);  // branch-free: vectorizable
-            }
-            for (int64_t i = 0; i < m; ++i) out.add(cb + i, rows[i]);
+// Fine vertex: coordinates, and the first / last pixel column an edge can cross when
+// this vertex is its left / right end (c0 > c1 for an edge between equal X).
+struct Vertex {
+    int64_t x, y, c0, c1;
+};
+
+// m ? x : y for a mask m of all ones or all zeros, without a branch.
+inline int64_t pick(int64_t m, int64_t x, int64_t y) noexcept { return y ^ ((x ^ y) & m); }
+
+// A y-major slot that no walk point lands on (X jumps over its column: rounding at
+// ~2^26 only). Larger than every row, so it sorts last in its column.
+constexpr uint32_t kNoRow = UINT32_MAX;
+
+// Pass 2, x-major: walk point t has x = xs + t; the step t -> t + 1 crosses the centre
+// of column c when xs + t == 5c + 2. The walk's y is monotone in t (each rounding
+// is), so the smaller y of that step is at t going down and at t + 1 going up:
+//   Y   = (int)(ys + s t + .5)             pycocotools' rounding (on_line), in int32
+//   row = Y <= 2 ? 0 : min(h, (Y + 2) / 5)  crossing_row
+// The rows are computed in blocks by a loop the compiler vectorizes (SSE2, the x86-64
+// baseline: the same IEEE operations in the same order, so the same bits; every t is
+// an integer < 2^33, exact; the row is branch-free), then each goes to its column's
+// next slot, rows[pos[c]++] (pos already offset by the first column). Rows are < 2^29
+// (|fine coordinates| < 2^31).
+void walk_x(const Edge& e, int64_t h, int64_t* MC_RESTRICT p, uint32_t* MC_RESTRICT rows) noexcept {
+    const double s = static_cast<double>(e.d) / static_cast<double>(e.n), ysd = static_cast<double>(e.ys);
+    const int32_t hh = h < INT32_MAX ? static_cast<int32_t>(h) : INT32_MAX;
+    const double tb = static_cast<double>(5 * e.c0 + 2 - e.xs) + (s < 0 ? 1.0 : 0.0);
+    constexpr int64_t kBlock = 32;
+    int32_t block[kBlock];
+    for (int64_t cb = e.c0; cb <= e.c1; cb += kBlock) {
+        const int32_t m = static_cast<int32_t>(std::min<int64_t>(kBlock, e.c1 - cb + 1));
+        const double t0 = tb + 5.0 * static_cast<double>(cb - e.c0);
+        for (int32_t i = 0; i < m; ++i) {
+            const double t = t0 + 5.0 * static_cast<double>(i);
+            const int32_t Y = static_cast<int32_t>(ysd + s * t + 0.5);
+            const int32_t q = static_cast<int32_t>(static_cast<uint32_t>(Y + 2) / 5u);
+            block[i] = std::min(q, hh) & -static_cast<int32_t>(Y > 2);
         }
-        out.end();
-        return true;
+        for (int32_t i = 0; i < m; ++i) rows[p[cb + i]++] = static_cast<uint32_t>(block[i]);
     }
-    // y-major: walk point t has y = ys + t and x = X(t) = on_line(xs, s, t), monotone
-    // in t with steps of at most 1 (|s| < 1; a step of 2 needs rounding at ~2^26 and is
-    // handled exactly below). Going right, a step into X(t) = 5c + 3 crosses column c;
-    // going left, a step into X(t) = 5c + 2 does (pycocotools' xd is X(t) - 1, resp. X(t)).
-    const double s = static_cast<double>(xe - xs) / static_cast<double>(dy);
-    const double inv_s = static_cast<double>(dy) / static_cast<double>(xe - xs);  // for guesses only
-    const bool right = xe > xs;
-    const int64_t x0 = on_line(xs, s, 0), x1 = on_line(xs, s, dy);
-    const int64_t lo = right ? x0 : x1, hi = right ? x1 : x0;
-    const int64_t c0 = std::max<int64_t>(0, ceil_div5(lo - 2));
-    const int64_t c1 = std::min<int64_t>(out.w - 1, floor_div5(hi - 3));
-    if (c0 > c1) return true;
-    if (!out.begin(c1 - c0 + 1)) return false;
-    for (int64_t c = c0; c <= c1; ++c) {
-        const int64_t target = right ? 5 * c + 3 : 5 * c + 2;
-        auto reached = [&](int64_t t) {
-            const int64_t x = on_line(xs, s, t);
-            return right ? x >= target : x <= target;
-        };
-        // First t with reached(t): solve xs + s t + .5 = 5c + 3 for a guess (off by at
-        // most a step), then correct it against the exact expression. reached(0) is
-        // false and reached(dy) true by the choice of c0, c1.
-        const double r = (static_cast<double>(5 * c) + 2.5 - static_cast<double>(xs)) * inv_s;
-        int64_t t = r <= 1.0 ? 1 : (r >= static_cast<double>(dy) ? dy : ceil_int(r));
-        while (t > 1 && reached(t - 1)) --t;
-        while (t < dy && !reached(t)) ++t;
-        if (on_line(xs, s, t) != target) continue;  // X jumped over target: no step lands on column c
-        out.add(c, crossing_row(ys + t - 1, out.h));
-    }
-    out.end();
-    return true;
 }
 
-// Sorts packed crossings by linear index: a counting sort on the column when the
-// columns spanned are few compared to the crossings (the common case: 2-4 per
-// column), then each column's handful by row; std::sort otherwise.
-bool sort_crossings(RunBuf<uint64_t>& keys, RunBuf<uint64_t>& tmp, RunBuf<uint32_t>& hist) noexcept {
-    const int64_t n = keys.size;
-    uint64_t* k = keys.data;
-    if (n <= 32) {
-        for (int64_t i = 1; i < n; ++i) {
-            const uint64_t v = k[i];
-            int64_t j = i;
-            for (; j > 0 && k[j - 1] > v; --j) k[j] = k[j - 1];
-            k[j] = v;
-        }
-        return true;
-    }
-    uint64_t cmin = k[0] >> 32, cmax = cmin;
-    for (int64_t i = 1; i < n; ++i) {
-        const uint64_t c = k[i] >> 32;
-        cmin = c < cmin ? c : cmin;
-        cmax = c > cmax ? c : cmax;
-    }
-    const int64_t span = static_cast<int64_t>(cmax - cmin) + 1;
-    if (span > 2 * n + 64) {
-        std::sort(k, k + n);
-        return true;
-    }
-    hist.size = 0;
-    tmp.size = 0;
-    if (!hist.reserve_more(span + 1) || !tmp.reserve_more(n)) return false;
-    uint32_t* hs = hist.data;
-    std::fill(hs, hs + span + 1, 0u);
-    for (int64_t i = 0; i < n; ++i) ++hs[(k[i] >> 32) - cmin + 1];
-    for (int64_t c = 0; c < span; ++c) hs[c + 1] += hs[c];  // hs[c] = start of column c
-    uint64_t* o = tmp.data;
-    for (int64_t i = 0; i < n; ++i) o[hs[(k[i] >> 32) - cmin]++] = k[i];  // now hs[c] = end of column c
-    int64_t begin = 0;
-    for (int64_t c = 0; c < span; ++c) {
-        const int64_t end = hs[c];
-        if (end - begin > 16) {
-            std::sort(o + begin, o + end);
-        } else {
-            for (int64_t i = begin + 1; i < end; ++i) {
-                const uint64_t v = o[i];
-                int64_t j = i;
-                for (; j > begin && o[j - 1] > v; --j) o[j] = o[j - 1];
-                o[j] = v;
+// Pass 2, y-major: walk point t has y = ys + t and x = X(t) = on_line(xs, s, t),
+// monotone in t with steps of at most 1 (|s| < 1; a step of 2 needs rounding at ~2^26
+// and is handled exactly below). Going right, a step into X(t) = 5c + 3 crosses column
+// c; going left, a step into X(t) = 5c + 2 does (pycocotools' xd is X(t) - 1, resp. X(t)).
+void walk_y(const Edge& e, int64_t h, int64_t* MC_RESTRICT p, uint32_t* MC_RESTRICT rows) noexcept {
+    const int64_t xs = e.xs, dy = e.n;
+    const double s = static_cast<double>(e.d) / static_cast<double>(dy);
+    const double inv_s = static_cast<double>(dy) / static_cast<double>(e.d);  // for guesses only
+    const bool right = e.d > 0;
+    for (int64_t c = e.c0; c <= e.c1; ++c) {
+        const int64_t target = right ? 5 * c + 3 : 5 * c + 2;
+        // First t with X(t) at or past target: solve xs + s t + .5 = 5c + 2.5 for a
+        // guess (off by at most a step), then correct it against the exact expression.
+        // X(0) is short of target and X(dy) past it, by the choice of c0, c1.
+        const double r = (static_cast<double>(5 * c) + 2.5 - static_cast<double>(xs)) * inv_s;
+        int64_t t = r <= 1.0 ? 1 : (r >= static_cast<double>(dy) ? dy : static_cast<int64_t>(r) + 1);  // ~ceil
+        int64_t x = on_line(xs, s, t);
+        if (right ? x >= target : x <= target) {
+            for (; t > 1; --t) {
+                const int64_t xp = on_line(xs, s, t - 1);
+                if (right ? xp < target : xp > target) break;
+                x = xp;
             }
+        } else {
+            while (t < dy && (right ? x < target : x > target)) x = on_line(xs, s, ++t);
         }
-        begin = end;
+        rows[p[c]++] = x == target ? static_cast<uint32_t>(crossing_row(e.ys + t - 1, h)) : kNoRow;
     }
-    std::swap(keys.data, tmp.data);
-    std::swap(keys.cap, tmp.cap);
-    return true;
+}
+
+// Per-thread scratch memory of coco_polygon.
+struct Scratch {
+    RunBuf<Vertex> verts;
+    RunBuf<Edge> edges;  // x-major edges from the front, y-major from the back
+    RunBuf<int64_t> pos;
+    RunBuf<uint32_t> rows;
+};
+
+// Sorts a column's few rows (usually 2 or 4).
+inline void order(uint32_t& a, uint32_t& b) noexcept {
+    const uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+    a = lo;
+    b = hi;
+}
+inline void sort_rows(uint32_t* r, int64_t n) noexcept {
+    if (n == 2) {
+        order(r[0], r[1]);
+        return;
+    }
+    if (n == 4) {  // a sorting network: branch-free
+        order(r[0], r[1]);
+        order(r[2], r[3]);
+        order(r[0], r[2]);
+        order(r[1], r[3]);
+        order(r[1], r[2]);
+        return;
+    }
+    if (n > 24) {
+        std::sort(r, r + n);
+        return;
+    }
+    for (int64_t i = 1; i < n; ++i) {
+        const uint32_t v = r[i];
+        int64_t j = i;
+        for (; j > 0 && r[j - 1] > v; --j) r[j] = r[j - 1];
+        r[j] = v;
+    }
 }
 
 }  // namespace
@@ -217,37 +172,113 @@ Status coco_polygon(const double* xy, int64_t k, int64_t h, int64_t w, RunBuf<T>
     if (static_cast<T>(total) != total) return Status::overflow;
     if (total == 0 || k == 0) return out.push(static_cast<T>(total)) ? Status::ok : Status::bad_alloc;
 
-    thread_local RunBuf<uint64_t> keys, tmp;
-    thread_local RunBuf<uint32_t> hist;
-    keys.size = 0;
-    Crossings cross{keys, h, w};
-    const int64_t fx0 = fine(xy[0]), fy0 = fine(xy[1]);
-    int64_t px = fx0, py = fy0;
+    // Pass 1: the fine vertices, then the edges that cross a column centre (x-major ones
+    // from the front of `edges`, y-major ones from the back, branch-free: the two kinds
+    // are about equally common, in no predictable order) and the columns they span.
+    thread_local Scratch scratch_tl;
+    Scratch& scratch = tls_once(scratch_tl);
+    RunBuf<Vertex>& verts = scratch.verts;
+    RunBuf<Edge>& edges = scratch.edges;
+    verts.size = edges.size = 0;
+    if (!verts.reserve_more(k + 1) || !edges.reserve_more(k + 1)) return Status::bad_alloc;
+    Vertex* const v = verts.data;
     for (int64_t j = 0; j < k; ++j) {
-        const bool last = j + 1 == k;
-        const int64_t nx = last ? fx0 : fine(xy[2 * j + 2]), ny = last ? fy0 : fine(xy[2 * j + 3]);
-        if (!edge_crossings(px, py, nx, ny, cross)) return Status::bad_alloc;
-        px = nx;
-        py = ny;
+        const int64_t x = fine(xy[2 * j]);
+        // A y-major walk's end points have X = (int)(x + .5) = x + (x < 0) (on_line at
+        // t = 0 and t = n: s n is x_end - x_start within ulps), the same columns after
+        // clipping to [0, w): only x >= 2 reaches column 0.
+        v[j] = {x, fine(xy[2 * j + 1]), std::max<int64_t>(0, ceil_div5(x - 2)),
+                std::min<int64_t>(w - 1, floor_div5(x - 3))};
     }
-    if (!sort_crossings(keys, tmp, hist)) return Status::bad_alloc;
+    v[k] = v[0];
+    Edge* const ex = edges.data;  // x-major: ex[0..nx)
+    Edge* const ey = edges.data + k + 1;  // y-major: ey[-ny..0); the two never meet (nx + ny <= j)
+    int64_t nx = 0, ny = 0, cmin = INT64_MAX, cmax = -1;
+    for (int64_t j = 0; j < k; ++j) {
+        // Selects by masks, not ternaries: the compiler turns those into branches here,
+        // mispredicted half the time.
+        const Vertex a = v[j], b = v[j + 1];
+        const int64_t mx = -static_cast<int64_t>(a.x < b.x), my = -static_cast<int64_t>(a.y < b.y);
+        const int64_t ddx = b.x - a.x, ddy = b.y - a.y;
+        const int64_t dx = pick(mx, ddx, -ddx), dy = pick(my, ddy, -ddy);
+        const int64_t c0 = pick(mx, a.c0, b.c0), c1 = pick(mx, b.c1, a.c1);
+        const bool xmaj = dx >= dy, keep = c0 <= c1;
+        // pycocotools walks from the end with the smaller major coordinate.
+        ex[nx] = {pick(mx, a.x, b.x), pick(mx, a.y, b.y), dx, pick(mx, ddy, -ddy), c0, c1};
+        ey[-ny - 1] = {pick(my, a.x, b.x), pick(my, a.y, b.y), dy, pick(my, ddx, -ddx), c0, c1};
+        nx += keep & xmaj;
+        ny += keep & !xmaj;
+        const int64_t mk = -static_cast<int64_t>(keep);
+        cmin = std::min(cmin, pick(mk, c0, INT64_MAX));
+        cmax = std::max(cmax, pick(mk, c1, -1));
+    }
+    if (nx + ny == 0) return out.push(static_cast<T>(total)) ? Status::ok : Status::bad_alloc;
 
-    // Indices toggled an odd number of times, differenced into runs.
-    const int64_t n = keys.size;
-    if (!out.reserve_more(n + 1)) return Status::bad_alloc;
-    const uint64_t* kk = keys.data;
-    uint64_t prev = 0;
-    for (int64_t i = 0; i < n;) {
-        int64_t j = i + 1;
-        while (j < n && kk[j] == kk[i]) ++j;
-        if ((j - i) & 1) {
-            const uint64_t p = (kk[i] >> 32) * static_cast<uint64_t>(h) + (kk[i] & 0xffffffffu);
-            out.push_unchecked(static_cast<T>(p - prev));
-            prev = p;
-        }
-        i = j;
+    // Column c's slots, one per edge crossing it, start at pos[c - cmin]: counted in a
+    // difference array, then summed.
+    const int64_t span = cmax - cmin + 1;
+    RunBuf<int64_t>& pos = scratch.pos;
+    pos.size = 0;
+    if (!pos.reserve_more(span + 1)) return Status::bad_alloc;
+    int64_t* const ps = pos.data;
+    std::fill(ps, ps + span + 1, int64_t{0});
+    for (int64_t i = 0; i < nx; ++i) {
+        ++ps[ex[i].c0 - cmin];
+        --ps[ex[i].c1 + 1 - cmin];
     }
-    out.push_unchecked(static_cast<T>(total - prev));
+    for (int64_t i = -ny; i < 0; ++i) {
+        ++ps[ey[i].c0 - cmin];
+        --ps[ey[i].c1 + 1 - cmin];
+    }
+    int64_t n = 0;
+    for (int64_t c = 0, run = 0; c < span; ++c) {
+        run += ps[c];
+        ps[c] = n;
+        n += run;
+    }
+    RunBuf<uint32_t>& rows = scratch.rows;
+    rows.size = 0;
+    if (!rows.reserve_more(n) || !out.reserve_more(n + 1)) return Status::bad_alloc;
+
+    // Pass 2: every crossing's row into its column's slots (pos[c] ends at the end of
+    // column c).
+    for (int64_t i = 0; i < nx; ++i) walk_x(ex[i], h, ps - cmin, rows.data);
+    for (int64_t i = -ny; i < 0; ++i) walk_y(ey[i], h, ps - cmin, rows.data);
+
+    // Pass 3, column by column: sort the few rows, keep the linear indices c * h + row
+    // toggled an odd number of times (row h of column c and row 0 of column c + 1 are
+    // one index), difference them into runs. The index h * w toggles nothing.
+    T* o = out.data + out.size;
+    uint64_t cur = UINT64_MAX, prev = 0;
+    bool odd = false;
+    for (int64_t i = 0, b = 0; i < span; ++i) {
+        const int64_t e = ps[i];
+        uint32_t* const r = rows.data + b;
+        const int64_t m = e - b;
+        b = e;
+        if (m == 0) continue;
+        sort_rows(r, m);
+        const uint64_t col = static_cast<uint64_t>(cmin + i) * static_cast<uint64_t>(h);
+        for (int64_t j = 0; j < m && r[j] != kNoRow; ++j) {
+            const uint64_t p = col + r[j];
+            if (p == cur) {
+                odd = !odd;
+                continue;
+            }
+            if (odd) {
+                *o++ = static_cast<T>(cur - prev);
+                prev = cur;
+            }
+            cur = p;
+            odd = true;
+        }
+    }
+    if (odd && cur < total) {
+        *o++ = static_cast<T>(cur - prev);
+        prev = cur;
+    }
+    *o++ = static_cast<T>(total - prev);
+    out.size = o - out.data;
     return Status::ok;
 }
 

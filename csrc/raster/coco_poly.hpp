@@ -2,8 +2,9 @@
 //
 // WHAT. The mask pycocotools' rleFrPoly (2.0.11) paints for one polygon, bit for
 // bit, written straight as canonical COCO counts (rle.hpp): no h x w buffer, and
-// no dense walk of the boundary either. Cost is O(k + columns crossed * log) for
-// k vertices, whatever the polygon's size in pixels or its extent outside the image.
+// no dense walk of the boundary either. Cost is O(k + crossings) for k vertices
+// (each column's crossings are sorted: usually 2 or 4), whatever the polygon's size
+// in pixels or its extent outside the image.
 //
 // THE RULE BEING REPRODUCED. Every vertex is moved to a 5x finer grid,
 // X = (int)(5 x + 0.5) (C truncation: towards zero, so negative values round up).
@@ -28,15 +29,25 @@
 //                               ^                     back) toggles pixel column c
 //                      centre of pixel column c       from row y downwards
 //
-// ALGORITHM. Per edge, enumerate only the pixel columns c it can cross (from its end
-// points, clipped to [0, w)): an x-major edge crosses 5c + 2 -> 5c + 3 at the walk
-// step t = 5c + 2 - X0, whose two Y values are evaluated with pycocotools' exact
-// double expression (in blocks of columns by a loop the compiler vectorizes); a y-major edge steps in X at most once per point, and the
-// step for column c is found by solving the line for t and correcting the guess
-// against the exact expression (X(t) is monotone in t because every rounding step
-// is). Crossings (c, y) are normalized (y == h is row 0 of column c + 1), sorted by
-// column (a counting sort over the columns spanned; std::sort when sparse), reduced
-// to the indices toggled an odd number of times, and differenced into counts.
+// ALGORITHM. Three passes, O(k + crossings + columns spanned) in all:
+// 1. Per edge, the pixel columns c0..c1 it can cross, clipped to [0, w), from bounds
+//    kept per vertex (most edges of real polygons cross none or a few): an x-major
+//    edge crosses 5c + 2 -> 5c + 3 at the walk step t = 5c + 2 - X0; a y-major edge
+//    steps in X at most once per point, between its rounded end values X + (X < 0),
+//    which clip to the same columns. The edges that cross any are filed, without a
+//    branch, into an x-major and a y-major list. Each column c gets one slot per edge
+//    spanning it: a difference array over the columns spanned by the polygon, summed,
+//    gives every column's first slot (a counting placement, no sort).
+// 2. Per edge, the crossing row of each of its columns, written straight into that
+//    column's next slot. x-major: the step's two Y values by pycocotools' exact double
+//    expression, in vectorized blocks; y-major: the step for column c is found by
+//    solving the line for t and correcting the guess against the exact expression
+//    (X(t) is monotone in t because every rounding step is); a column whose X value
+//    the walk jumps over (rounding at ~2^26 only) leaves its slot marked empty.
+// 3. Column by column: sort the column's few rows (usually 2 or 4), keep the linear
+//    indices c * h + y toggled an odd number of times (y == h of column c is row 0 of
+//    column c + 1: one index, so the parity runs across columns), and difference
+//    them into counts.
 //
 // INVARIANTS. Output counts are canonical (rle.hpp) and sum to h * w; the 0-area
 // cases (h == 0 or w == 0) give [0]. A polygon with fewer than 3 distinct points
