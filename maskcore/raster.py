@@ -75,7 +75,7 @@ def _coco_rle(flat, offsets, h, w) -> RLE:
 
 
 def _coco_mask(flat, offsets, h, w) -> np.ndarray:
-    return _coco_rle(flat, offsets, h, w).decode().astype(bool)
+    return _coco_rle(flat, offsets, h, w).decode().view(bool)  # 0 / 1 bytes
 
 
 def rasterize(polygons, height, width, *, rule="center", fill_rule="evenodd", value=1, out=None) -> np.ndarray:
@@ -130,10 +130,13 @@ def rasterize(polygons, height, width, *, rule="center", fill_rule="evenodd", va
     dt = out.dtype
     bits = _v.label_value(value, dt, "value")
     target = out.view(np.uint8) if dt.kind == "b" else out
-    if code < 0:
-        mask = _coco_mask(flat, offsets, h, w)
-        target[...] = 0
-        target[mask] = bits
+    if code < 0:  # COCO's rule: its RLE, decoded straight into the output
+        rle = _coco_rle(flat, offsets, h, w)
+        u = target.view(f"u{target.itemsize}") if target.dtype.kind == "i" else target
+        if u.dtype == np.uint8 and bits == 1:
+            rle.decode(out=u)
+        else:
+            np.multiply(rle.decode(), u.dtype.type(bits), out=u, casting="unsafe")
     else:
         _core.raster_fill(flat, offsets, target, code, fill, bits)  # every pixel written once
     return out
