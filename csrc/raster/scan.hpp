@@ -47,12 +47,20 @@
 // kept sorted by crossing column with an insertion sort (nearly sorted from the
 // previous row), the fill rule applied while walking it. Cost O(edges log edges +
 // rows x active + pixels). Edges are ordered by first row with a counting sort over the
-// rows they span (std::stable_sort when those are many more than the edges). The
-// inclusive rule's lines are span sources of the same kind (one contiguous run per row
-// and line, stepped by one DDA), so no pixel list is ever sorted; for painting sinks
-// (idempotent, order-free: RowSink::runs) each line is walked on its own after the fill,
-// out of the active lists (2,000 lines on 3840x2160: 1.3x faster). Per-row spans are normalized (sorted, merged) only for the
-// rules that can overlap them (touched, inclusive).
+// rows they span (std::stable_sort when those are many more than the edges; indices
+// move, not the edges). The inclusive rule's lines are span sources of the same kind
+// (one contiguous run per row and line, stepped by one DDA), so no pixel list is ever
+// sorted: each fill edge carries its own line, whose run in a row lies at or next to
+// the edge's crossing and stretches the fill span when the two touch (else goes out
+// alone); a line's last row (its lower end, no crossing there) joins the first run of
+// the edge leaving that end downwards (both hold the end pixel). The rest (horizontal
+// edges, ends with no such edge, clipped lines starting below their edge) are free
+// lines: scanned with the rows for RLE, walked on their own after the fill for painting
+// sinks (idempotent, order-free: RowSink::runs). The active lists change only at events
+// (an edge or line starts or ends); the rows between are produced without touching
+// them, two-edge stretches (most rows of simple polygons) with the state in registers.
+// Per-row spans are normalized (sorted, merged) only for the rules that can overlap
+// them (touched, inclusive) and sinks that want them disjoint.
 //
 // RLE. center and touched scan the columns instead (x and y swapped): the spans of
 // column c are its runs, so the counts come out in order with no sort and no buffer
@@ -70,7 +78,8 @@
 // Memory O(edges + toggles + one row's spans): toggles = 2 x column runs.
 //
 // LIMITS. |coordinate| <= kMaxCoordinate = 2^40 and finite (invalid_value otherwise,
-// err.index = the value's index); h, w < 2^31 (overflow otherwise).
+// err.index = the value's index); h, w < 2^31 (overflow otherwise); fewer than 2^32
+// edges or segments (active lists hold uint32 indices; bad_alloc otherwise).
 //
 // STROKES. stroke_rows: the pixels whose centre is within distance <= width / 2 of a
 // polyline (round caps and joins; one point is a disc), evaluated in double precision:
