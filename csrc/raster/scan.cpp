@@ -450,6 +450,8 @@ struct IEdge {
     int64_t x, dx;  // 16.16 fixed point at the current row, step per row
     int64_t dir;
     int64_t pa, pb;
+    int64_t succ;  // the edge leaving the lower end downwards, from row r_end on (-1: none)
+    bool chained;  // some edge's succ: it takes that edge's place in the active list
     LEdge line;
 };
 
@@ -478,7 +480,12 @@ struct InclusiveScan {
     bool start() noexcept {
         active.size = active_lines.size = 0;
         line_queue.next = line_queue.order.size = 0;
-        return queue.build(edges) && (apart || line_queue.build(lines));
+        if (!queue.build(edges) || !(apart || line_queue.build(lines))) return false;
+        int64_t m = 0;  // chained edges are activated by their predecessors
+        for (int64_t i = 0; i < queue.order.size; ++i)
+            if (!edges.data[queue.order.data[i]].chained) queue.order.data[m++] = queue.order.data[i];
+        queue.order.size = m;
+        return true;
     }
     // Every row's spans to the sink (normalized when it wants them disjoint). The active
     // lists change only at events (an edge or a line starts or ends, an edge's line ends
@@ -488,6 +495,12 @@ struct InclusiveScan {
         int64_t r = std::min(queue.first(edges), line_queue.first(lines));
         while (r < h) {
             // Rows come one by one while anything is active, so a line starts at its r_begin.
+            // An edge that ends where its chain goes on hands its place to its successor
+            // (they meet at the shared end: the order holds).
+            for (int64_t i = 0; i < active.size; ++i) {
+                const IEdge& e = edges.data[active.data[i]];
+                if (e.r_end <= r && e.succ >= 0) active.data[i] = static_cast<uint32_t>(e.succ);
+            }
             if (!advance_active(active, edges, queue, r) || !advance_active(active_lines, lines, line_queue, r))
                 return false;
             int64_t end = std::min({h, queue.first(edges), line_queue.first(lines)});  // the next event
@@ -503,19 +516,22 @@ struct InclusiveScan {
             spans.size = 0;
             if (active.size == 2 && active_lines.size == 0 &&
                 (fill == FillRule::evenodd || edges.data[active.data[0]].dir != edges.data[active.data[1]].dir)) {
-                // One span a row (most rows of simple polygons): in chunks of kChunk rows.
+                // One span a row (most rows of simple polygons), along the two chains until
+                // something starts or a chain ends: in chunks of kChunk rows.
                 constexpr int64_t kChunk = 64;
                 if (!spans.reserve_more(7 * kChunk)) return false;
                 int64_t* const cnt = spans.data + 6 * kChunk;
-                while (r < end) {
-                    const int64_t m = std::min(end - r, kChunk);
-                    two_rows(r, r + m, w, spans.data, cnt);
-                    for (int64_t i = 0; i < m; ++i) {
+                const int64_t stop = std::min({h, queue.first(edges), line_queue.first(lines)});
+                while (r < stop) {
+                    const int64_t m = std::min(stop, r + kChunk), got = two_rows(r, m, w, spans.data, cnt);
+                    for (int64_t i = 0; i < got - r; ++i) {
                         int64_t* const sp = spans.data + 6 * i;
                         const int64_t k = merge ? normalize(sp, cnt[i]) : cnt[i];
                         if (k) sink.row(r + i, sp, k);
                     }
-                    r += m;
+                    const bool ended = got < m;
+                    r = got;
+                    if (ended) break;
                 }
                 continue;
             }
@@ -529,27 +545,48 @@ struct InclusiveScan {
         }
         return true;
     }
-    // Rows [r, end) of a stretch with two active edges, no free line, and one fill span
-    // between them whatever their order: the row() walk with the state in locals (a
-    // dependency through memory per row and edge was most of the time): up to 3 spans a
-    // row to out (6 values a row), their number to cnt.
-    void two_rows(int64_t r, int64_t end, int64_t w, int64_t* out, int64_t* cnt) noexcept {
-        IEdge& A = edges.data[active.data[0]];
-        IEdge& B = edges.data[active.data[1]];
-        const bool on0 = r < A.line.r_end, on1 = r < B.line.r_end;  // constant in a stretch
-        int64_t x0 = A.x, x1 = B.x;
-        const int64_t d0 = A.dx, d1 = B.dx;
-        int64_t pa0 = A.pa, pb0 = A.pb, pa1 = B.pa, pb1 = B.pb;
-        const LEdge &L0 = A.line, &L1 = B.line;
-        int64_t q0 = L0.dda.q, rem0 = L0.dda.rem, keep0 = L0.keep;
-        int64_t q1 = L1.dda.q, rem1 = L1.dda.rem, keep1 = L1.keep;
-        const int64_t sq0 = L0.dda.sq, sr0 = L0.dda.sr, D0 = L0.dda.D, lx0 = L0.x1, ldx0 = L0.dx;
-        const int64_t sq1 = L1.dda.sq, sr1 = L1.dda.sr, D1 = L1.dda.D, lx1 = L1.x1, ldx1 = L1.dx;
-        const bool lk0 = L0.lo_keep, hk0 = L0.hi_keep, lk1 = L1.lo_keep, hk1 = L1.hi_keep;
-        const int64_t ld0 = L0.lo_d, ld1 = L1.lo_d;
+    // Rows from r up to end of two active edges, no free line and one fill span between
+    // them whatever their order, the row() walk with the state in locals (a dependency
+    // through memory per row and edge was most of the time): up to 3 spans a row to out
+    // (6 values a row), their number to cnt. An edge that ends hands over to its chain's
+    // successor in place; returns the first row not done (< end: an edge ended without
+    // one, its row not done).
+    int64_t two_rows(int64_t r, int64_t end, int64_t w, int64_t* out, int64_t* cnt) noexcept {
+        IEdge* const E = edges.data;
+        // Side k's edge e_k: crossing x, line state (see LEdge::span), rows, first-row run.
+        int64_t e0 = active.data[0], x0, d0, pa0, pb0, q0, rem0, keep0, sq0, sr0, D0, lx0, ldx0, ld0, le0, re0;
+        int64_t e1 = active.data[1], x1, d1, pa1, pb1, q1, rem1, keep1, sq1, sr1, D1, lx1, ldx1, ld1, le1, re1;
+        bool lk0, hk0, lk1, hk1;
+        auto load = [E](int64_t e, int64_t& x, int64_t& d, int64_t& pa, int64_t& pb, int64_t& q, int64_t& rem,
+                        int64_t& keep, int64_t& sq, int64_t& sr, int64_t& D, int64_t& lx, int64_t& ldx, int64_t& ld,
+                        int64_t& le, int64_t& re, bool& lk, bool& hk) {
+            const IEdge& s = E[e];
+            x = s.x, d = s.dx, pa = s.pa, pb = s.pb, le = s.line.r_end, re = s.r_end;
+            q = s.line.dda.q, rem = s.line.dda.rem, keep = s.line.keep, sq = s.line.dda.sq, sr = s.line.dda.sr;
+            D = s.line.dda.D, lx = s.line.x1, ldx = s.line.dx, ld = s.line.lo_d;
+            lk = s.line.lo_keep, hk = s.line.hi_keep;
+        };
+        auto store = [E](int64_t e, int64_t x, int64_t pa, int64_t pb, int64_t q, int64_t rem, int64_t keep) {
+            IEdge& s = E[e];
+            s.x = x, s.pa = pa, s.pb = pb, s.line.dda.q = q, s.line.dda.rem = rem, s.line.keep = keep;
+        };
+        load(e0, x0, d0, pa0, pb0, q0, rem0, keep0, sq0, sr0, D0, lx0, ldx0, ld0, le0, re0, lk0, hk0);
+        load(e1, x1, d1, pa1, pb1, q1, rem1, keep1, sq1, sr1, D1, lx1, ldx1, ld1, le1, re1, lk1, hk1);
         for (; r < end; ++r, out += 6, ++cnt) {
+            if (r == re0) {  // rows come one by one: the edge's end
+                if (E[e0].succ < 0) break;
+                store(e0, x0, pa0, pb0, q0, rem0, keep0);
+                e0 = E[e0].succ;
+                load(e0, x0, d0, pa0, pb0, q0, rem0, keep0, sq0, sr0, D0, lx0, ldx0, ld0, le0, re0, lk0, hk0);
+            }
+            if (r == re1) {
+                if (E[e1].succ < 0) break;
+                store(e1, x1, pa1, pb1, q1, rem1, keep1);
+                e1 = E[e1].succ;
+                load(e1, x1, d1, pa1, pb1, q1, rem1, keep1, sq1, sr1, D1, lx1, ldx1, ld1, le1, re1, lk1, hk1);
+            }
             int64_t a0 = 0, b0 = 0, a1 = 0, b1 = 0;
-            if (on0) {  // LEdge::span and Dda::next
+            if (r < le0) {  // LEdge::span and Dda::next
                 const int64_t lo = lk0 ? keep0 : q0 - ld0, hi = hk0 ? keep0 : q0;
                 a0 = std::max<int64_t>(std::min(lx0 + (lo + 1 > 0 ? lo + 1 : 0), pa0), 0);
                 b0 = std::min(std::max(lx0 + (hi < ldx0 ? hi : ldx0) + 1, pb0), w);
@@ -559,7 +596,7 @@ struct InclusiveScan {
                 q0 += sq0 + c;
                 rem0 -= D0 & -c;
             }
-            if (on1) {
+            if (r < le1) {
                 const int64_t lo = lk1 ? keep1 : q1 - ld1, hi = hk1 ? keep1 : q1;
                 a1 = std::max<int64_t>(std::min(lx1 + (lo + 1 > 0 ? lo + 1 : 0), pa1), 0);
                 b1 = std::min(std::max(lx1 + (hi < ldx1 ? hi : ldx1) + 1, pb1), w);
@@ -610,10 +647,11 @@ struct InclusiveScan {
             x0 += d0;
             x1 += d1;
         }
-        A.x = x0, B.x = x1;
-        A.pa = pa0, A.pb = pb0, B.pa = pa1, B.pb = pb1;
-        A.line.dda.q = q0, A.line.dda.rem = rem0, A.line.keep = keep0;
-        B.line.dda.q = q1, B.line.dda.rem = rem1, B.line.keep = keep1;
+        store(e0, x0, pa0, pb0, q0, rem0, keep0);
+        store(e1, x1, pa1, pb1, q1, rem1, keep1);
+        active.data[0] = static_cast<uint32_t>(e0);
+        active.data[1] = static_cast<uint32_t>(e1);
+        return r;
     }
     // Writes the spans of row r (within a stretch between events) to out; returns their
     // number of values.
@@ -861,11 +899,11 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
             // Per edge j of the part: its index in edges (-1: none), its line's last run
             // (row, a, b; row -1: none, or carried by the edge), whether it goes down and
             // whether its lower end is inside the image.
-            if (!scan.part.reserve_more(6 * k)) return Status::bad_alloc;
+            if (!scan.part.reserve_more(7 * k)) return Status::bad_alloc;
             int64_t* const pj = scan.part.data;
             for (int64_t j = 0; j < k; ++j) {
                 const int64_t i0 = b + (j == 0 ? k - 1 : j - 1), i1 = b + j;  // OpenCV's order
-                int64_t* const info = pj + 6 * j;
+                int64_t* const info = pj + 7 * j;
                 info[0] = info[1] = -1;
                 const int64_t x0 = round_even(xy[2 * i0]);
                 const int64_t y0 = round_even(xy[2 * i0 + 1]);
@@ -881,6 +919,7 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 const int64_t yu = down ? y0 : y1, yl = down ? y1 : y0;
                 const int64_t rb = std::max<int64_t>(yu, 0), re = std::min<int64_t>(yl, h);
                 const bool crosses = y0 != y1 && rb < re;
+                info[6] = y0 == y1;
                 // The line rides with the fill edge when it starts on the edge's first row
                 // (always, unless clipped); otherwise it is a free line.
                 const bool rides = visible && crosses && std::min(ty0, ty1) == rb;
@@ -903,6 +942,9 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 e.dir = down ? 1 : -1;
                 e.pa = INT64_MAX;
                 e.pb = INT64_MIN;
+                e.succ = -1;
+                e.chained = false;
+                info[4] = down;
                 e.dx = (cx1 - cx0) / (cy1 - cy0);  // |cx| <= 2^56: int64, truncated as OpenCV
                 const int64_t ax = down ? cx0 : cx1, ay = down ? cy0 : cy1;
                 e.x = static_cast<int64_t>(static_cast<i128>(ax) + static_cast<i128>(rb - ay) * e.dx);
@@ -915,16 +957,27 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 // same end pixel: the union is one run) or is drawn as a line of its own.
                 e.line.r_end = re;
                 info[1] = re;
-                info[4] = down;
                 const int64_t lx = down ? x1 : x0;
                 info[5] = lx >= 0 && lx < w;  // the lower end is inside (yl < h here)
             }
             for (int64_t j = 0; j < k; ++j) {
-                const int64_t* info = pj + 6 * j;
-                if (info[1] < 0) continue;
-                const int64_t nb = info[4] ? (j + 1 == k ? 0 : j + 1) : (j == 0 ? k - 1 : j - 1);  // shares the lower end
-                const int64_t ni = pj[6 * nb];
+                const int64_t* info = pj + 7 * j;
+                if (info[0] < 0) continue;
+                const int64_t step = info[4] ? 1 : k - 1;  // towards the edge sharing the lower end
+                const int64_t nb = (j + step) % k;
+                const int64_t ni = pj[7 * nb];
                 IEdge* e = ni >= 0 ? &scan.edges.data[ni] : nullptr;
+                IEdge& self = scan.edges.data[info[0]];
+                // The chain goes on with the first edge past the horizontal ones there (on the
+                // lower end's row) if it leaves downwards (r_end < h then).
+                int64_t sj = nb;
+                for (int64_t t = 1; t < k && pj[7 * sj + 6]; ++t) sj = (sj + step) % k;
+                const int64_t si = pj[7 * sj];
+                if (si >= 0 && si != info[0] && scan.edges.data[si].r_begin == self.r_end) {
+                    self.succ = si;
+                    scan.edges.data[si].chained = true;
+                }
+                if (info[1] < 0) continue;
                 if (info[5] && e && e->r_begin == info[1] && e->line.r_end > e->r_begin) {
                     e->pa = std::min(e->pa, info[2]);
                     e->pb = std::max(e->pb, info[3]);
