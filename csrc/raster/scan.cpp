@@ -901,19 +901,19 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
             // whether its lower end is inside the image.
             if (!scan.part.reserve_more(7 * k)) return Status::bad_alloc;
             int64_t* const pj = scan.part.data;
+            // Edge j runs from vertex j - 1 to vertex j (OpenCV's order), rounded once each.
+            int64_t x1 = k ? round_even(xy[2 * (b + k - 1)]) : 0, y1 = k ? round_even(xy[2 * (b + k - 1) + 1]) : 0;
             for (int64_t j = 0; j < k; ++j) {
-                const int64_t i0 = b + (j == 0 ? k - 1 : j - 1), i1 = b + j;  // OpenCV's order
                 int64_t* const info = pj + 7 * j;
                 info[0] = info[1] = -1;
-                const int64_t x0 = round_even(xy[2 * i0]);
-                const int64_t y0 = round_even(xy[2 * i0 + 1]);
-                const int64_t x1 = round_even(xy[2 * i1]);
-                const int64_t y1 = round_even(xy[2 * i1 + 1]);
+                const int64_t x0 = x1, y0 = y1;
+                x1 = round_even(xy[2 * (b + j)]);
+                y1 = round_even(xy[2 * (b + j) + 1]);
                 // The outline: clipLine, then the walk (OpenCV ignores clipLine's verdict for
                 // the fill edge below but draws nothing when it says "outside").
                 int64_t tx0 = x0, ty0 = y0, tx1 = x1, ty1 = y1;
-                const bool outside = tx0 < 0 || tx0 >= w || tx1 < 0 || tx1 >= w || ty0 < 0 || ty0 >= h ||
-                                     ty1 < 0 || ty1 >= h;
+                auto out = [](int64_t v, int64_t n) { return static_cast<uint64_t>(v) >= static_cast<uint64_t>(n); };
+                const bool outside = out(x0, w) | out(x1, w) | out(y0, h) | out(y1, h);
                 const bool visible = !outside || cv_clip_line(w, h, tx0, ty0, tx1, ty1);
                 const bool down = y1 > y0;
                 const int64_t yu = down ? y0 : y1, yl = down ? y1 : y0;
