@@ -392,8 +392,7 @@ struct LEdge {
 
 // The line between two points inside the image, written into e with its state for its
 // first row; `last` (if given): the run [a, b) of its last row (y1 != y2). At most one
-// division (x-major): every other quotient follows from dx = q0 D + r0, D = 2 |dy|
-// (divisions were most of the setup: 2,000 edges, ~30 us).
+// division (x-major): every other quotient follows from dx = q0 D + r0, D = 2 |dy|.
 void cv_line(int64_t x1, int64_t y1, int64_t x2, int64_t y2, LEdge& e, int64_t* last = nullptr) noexcept {
     if (x2 < x1) {
         std::swap(x1, x2);
@@ -466,7 +465,7 @@ struct IEdge {
 // either row by row with the edges (sinks that need each row's spans at once, sorted:
 // RLE) or, for painting sinks (order-free), apart: each on its own, its runs handed over
 // in batches (draw_lines). The 200-vertex polygon on 1024x1024: 1,410 line runs drawn
-// apart became 23 (its horizontal edges), one span a row.
+// apart became a few dozen (its horizontal edges), and one span a row.
 struct InclusiveScan {
     RunBuf<IEdge> edges;
     RunBuf<LEdge> lines;                    // the free lines
@@ -503,16 +502,11 @@ struct InclusiveScan {
             }
             if (!advance_active(active, edges, queue, r) || !advance_active(active_lines, lines, line_queue, r))
                 return false;
-            int64_t end = std::min({h, queue.first(edges), line_queue.first(lines)});  // the next event
+            int64_t end = std::min({h, queue.first(edges), line_queue.first(lines)});  // the next start
             if (active.size == 0 && active_lines.size == 0) {
                 r = end;
                 continue;
             }
-            for (int64_t i = 0; i < active.size; ++i) {
-                const IEdge& e = edges.data[active.data[i]];
-                end = std::min(end, r < e.line.r_end ? e.line.r_end : e.r_end);  // line.r_end <= r_end
-            }
-            for (int64_t i = 0; i < active_lines.size; ++i) end = std::min(end, lines.data[active_lines.data[i]].r_end);
             spans.size = 0;
             if (active.size == 2 && active_lines.size == 0 &&
                 (fill == FillRule::evenodd || edges.data[active.data[0]].dir != edges.data[active.data[1]].dir)) {
@@ -521,9 +515,8 @@ struct InclusiveScan {
                 constexpr int64_t kChunk = 64;
                 if (!spans.reserve_more(7 * kChunk)) return false;
                 int64_t* const cnt = spans.data + 6 * kChunk;
-                const int64_t stop = std::min({h, queue.first(edges), line_queue.first(lines)});
-                while (r < stop) {
-                    const int64_t m = std::min(stop, r + kChunk), got = two_rows(r, m, w, spans.data, cnt);
+                while (r < end) {
+                    const int64_t m = std::min(end, r + kChunk), got = two_rows(r, m, w, spans.data, cnt);
                     for (int64_t i = 0; i < got - r; ++i) {
                         int64_t* const sp = spans.data + 6 * i;
                         const int64_t k = merge ? normalize(sp, cnt[i]) : cnt[i];
@@ -535,6 +528,11 @@ struct InclusiveScan {
                 }
                 continue;
             }
+            for (int64_t i = 0; i < active.size; ++i) {  // the next event
+                const IEdge& e = edges.data[active.data[i]];
+                end = std::min(end, r < e.line.r_end ? e.line.r_end : e.r_end);  // line.r_end <= r_end
+            }
+            for (int64_t i = 0; i < active_lines.size; ++i) end = std::min(end, lines.data[active_lines.data[i]].r_end);
             // At most 3 spans per pair of edges that open and close one, 1 per other edge.
             if (!spans.reserve_more(3 * active.size + 2 + 2 * active_lines.size)) return false;
             for (; r < end; ++r) {
@@ -948,8 +946,11 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 e.dx = (cx1 - cx0) / (cy1 - cy0);  // |cx| <= 2^56: int64, truncated as OpenCV
                 const int64_t ax = down ? cx0 : cx1, ay = down ? cy0 : cy1;
                 e.x = static_cast<int64_t>(static_cast<i128>(ax) + static_cast<i128>(rb - ay) * e.dx);
-                e.line.r_end = rb;  // none
-                if (!rides) continue;
+                if (!rides) {
+                    e.line = LEdge{};
+                    e.line.r_end = rb;  // none
+                    continue;
+                }
                 cv_line(tx0, ty0, tx1, ty1, e.line, info + 2);  // rows within [0, h): clipped
                 if (e.line.r_end <= re) continue;
                 // Its last row (the lower end's, re = yl < h) has no crossing: the run goes to

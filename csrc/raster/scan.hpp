@@ -56,9 +56,11 @@
 // the edge leaving that end downwards (both hold the end pixel). The rest (horizontal
 // edges, ends with no such edge, clipped lines starting below their edge) are free
 // lines: scanned with the rows for RLE, walked on their own after the fill for painting
-// sinks (idempotent, order-free: RowSink::runs). The active lists change only at events
-// (an edge or line starts or ends); the rows between are produced without touching
-// them, two-edge stretches (most rows of simple polygons) with the state in registers.
+// sinks (idempotent, order-free: RowSink::runs). Edges form monotone chains: one that
+// ends hands its place in the active list to the edge leaving its lower end downwards
+// (past horizontal edges), so the list changes only where a chain starts or ends, and
+// the rows between are produced without touching it; with two edges active (most rows
+// of simple polygons) along both chains with the state in locals.
 // Per-row spans are normalized (sorted, merged) only for the rules that can overlap
 // them (touched, inclusive) and sinks that want them disjoint.
 //
