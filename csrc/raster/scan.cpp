@@ -552,42 +552,48 @@ struct InclusiveScan {
     int64_t two_rows(int64_t r, int64_t end, int64_t w, int64_t* out, int64_t* cnt) noexcept {
         IEdge* const E = edges.data;
         // Side k's edge e_k: crossing x, line state (see LEdge::span), rows, first-row run.
-        int64_t e0 = active.data[0], x0, d0, pa0, pb0, q0, rem0, keep0, sq0, sr0, D0, lx0, ldx0, ld0, le0, re0;
-        int64_t e1 = active.data[1], x1, d1, pa1, pb1, q1, rem1, keep1, sq1, sr1, D1, lx1, ldx1, ld1, le1, re1;
+        int64_t e0 = active.data[0], x0, d0, rb0, q0, rem0, keep0, sq0, sr0, D0, lx0, ldx0, ld0, le0, re0;
+        int64_t e1 = active.data[1], x1, d1, rb1, q1, rem1, keep1, sq1, sr1, D1, lx1, ldx1, ld1, le1, re1;
         bool lk0, hk0, lk1, hk1;
-        auto load = [E](int64_t e, int64_t& x, int64_t& d, int64_t& pa, int64_t& pb, int64_t& q, int64_t& rem,
+        auto load = [E](int64_t e, int64_t& x, int64_t& d, int64_t& rb, int64_t& q, int64_t& rem,
                         int64_t& keep, int64_t& sq, int64_t& sr, int64_t& D, int64_t& lx, int64_t& ldx, int64_t& ld,
                         int64_t& le, int64_t& re, bool& lk, bool& hk) {
             const IEdge& s = E[e];
-            x = s.x, d = s.dx, pa = s.pa, pb = s.pb, le = s.line.r_end, re = s.r_end;
+            x = s.x, d = s.dx, rb = s.r_begin, le = s.line.r_end, re = s.r_end;
             q = s.line.dda.q, rem = s.line.dda.rem, keep = s.line.keep, sq = s.line.dda.sq, sr = s.line.dda.sr;
             D = s.line.dda.D, lx = s.line.x1, ldx = s.line.dx, ld = s.line.lo_d;
             lk = s.line.lo_keep, hk = s.line.hi_keep;
         };
-        auto store = [E](int64_t e, int64_t x, int64_t pa, int64_t pb, int64_t q, int64_t rem, int64_t keep) {
+        auto store = [E](int64_t e, int64_t x, int64_t q, int64_t rem, int64_t keep) {
             IEdge& s = E[e];
-            s.x = x, s.pa = pa, s.pb = pb, s.line.dda.q = q, s.line.dda.rem = rem, s.line.keep = keep;
+            s.x = x, s.line.dda.q = q, s.line.dda.rem = rem, s.line.keep = keep;
         };
-        load(e0, x0, d0, pa0, pb0, q0, rem0, keep0, sq0, sr0, D0, lx0, ldx0, ld0, le0, re0, lk0, hk0);
-        load(e1, x1, d1, pa1, pb1, q1, rem1, keep1, sq1, sr1, D1, lx1, ldx1, ld1, le1, re1, lk1, hk1);
+        load(e0, x0, d0, rb0, q0, rem0, keep0, sq0, sr0, D0, lx0, ldx0, ld0, le0, re0, lk0, hk0);
+        load(e1, x1, d1, rb1, q1, rem1, keep1, sq1, sr1, D1, lx1, ldx1, ld1, le1, re1, lk1, hk1);
         for (; r < end; ++r, out += 6, ++cnt) {
             if (r == re0) {  // rows come one by one: the edge's end
                 if (E[e0].succ < 0) break;
-                store(e0, x0, pa0, pb0, q0, rem0, keep0);
+                store(e0, x0, q0, rem0, keep0);
                 e0 = E[e0].succ;
-                load(e0, x0, d0, pa0, pb0, q0, rem0, keep0, sq0, sr0, D0, lx0, ldx0, ld0, le0, re0, lk0, hk0);
+                load(e0, x0, d0, rb0, q0, rem0, keep0, sq0, sr0, D0, lx0, ldx0, ld0, le0, re0, lk0, hk0);
             }
             if (r == re1) {
                 if (E[e1].succ < 0) break;
-                store(e1, x1, pa1, pb1, q1, rem1, keep1);
+                store(e1, x1, q1, rem1, keep1);
                 e1 = E[e1].succ;
-                load(e1, x1, d1, pa1, pb1, q1, rem1, keep1, sq1, sr1, D1, lx1, ldx1, ld1, le1, re1, lk1, hk1);
+                load(e1, x1, d1, rb1, q1, rem1, keep1, sq1, sr1, D1, lx1, ldx1, ld1, le1, re1, lk1, hk1);
             }
             int64_t a0 = 0, b0 = 0, a1 = 0, b1 = 0;
             if (r < le0) {  // LEdge::span and Dda::next
                 const int64_t lo = lk0 ? keep0 : q0 - ld0, hi = hk0 ? keep0 : q0;
-                a0 = std::max<int64_t>(std::min(lx0 + (lo + 1 > 0 ? lo + 1 : 0), pa0), 0);
-                b0 = std::min(std::max(lx0 + (hi < ldx0 ? hi : ldx0) + 1, pb0), w);
+                a0 = lx0 + (lo + 1 > 0 ? lo + 1 : 0);
+                b0 = lx0 + (hi < ldx0 ? hi : ldx0) + 1;
+                if (r == rb0) {  // its first row: the run joined to it
+                    a0 = std::min(a0, E[e0].pa);
+                    b0 = std::max(b0, E[e0].pb);
+                }
+                a0 = a0 < 0 ? 0 : a0;  // within the image already (clipped end points)
+                b0 = b0 > w ? w : b0;
                 keep0 = q0;
                 rem0 += sr0;
                 const int64_t c = rem0 >= D0;
@@ -596,16 +602,20 @@ struct InclusiveScan {
             }
             if (r < le1) {
                 const int64_t lo = lk1 ? keep1 : q1 - ld1, hi = hk1 ? keep1 : q1;
-                a1 = std::max<int64_t>(std::min(lx1 + (lo + 1 > 0 ? lo + 1 : 0), pa1), 0);
-                b1 = std::min(std::max(lx1 + (hi < ldx1 ? hi : ldx1) + 1, pb1), w);
+                a1 = lx1 + (lo + 1 > 0 ? lo + 1 : 0);
+                b1 = lx1 + (hi < ldx1 ? hi : ldx1) + 1;
+                if (r == rb1) {
+                    a1 = std::min(a1, E[e1].pa);
+                    b1 = std::max(b1, E[e1].pb);
+                }
+                a1 = a1 < 0 ? 0 : a1;
+                b1 = b1 > w ? w : b1;
                 keep1 = q1;
                 rem1 += sr1;
                 const int64_t c = rem1 >= D1;
                 q1 += sq1 + c;
                 rem1 -= D1 & -c;
             }
-            pa0 = pa1 = INT64_MAX;
-            pb0 = pb1 = INT64_MIN;
             const int64_t xl = x0 < x1 ? x0 : x1, xr = x0 < x1 ? x1 : x0;
             int64_t s = std::max<int64_t>((xl + 65535) >> 16, 0), t = std::min((xr >> 16) + 1, w);
             int64_t* o = out;
@@ -645,8 +655,8 @@ struct InclusiveScan {
             x0 += d0;
             x1 += d1;
         }
-        store(e0, x0, pa0, pb0, q0, rem0, keep0);
-        store(e1, x1, pa1, pb1, q1, rem1, keep1);
+        store(e0, x0, q0, rem0, keep0);
+        store(e1, x1, q1, rem1, keep1);
         active.data[0] = static_cast<uint32_t>(e0);
         active.data[1] = static_cast<uint32_t>(e1);
         return r;
@@ -693,10 +703,12 @@ struct InclusiveScan {
             int64_t la = 0, lb = 0;
             if (r < e.line.r_end) {
                 e.line.span(la, lb);
-                la = std::max<int64_t>(std::min(la, e.pa), 0);  // within the image already (clipped end points)
-                lb = std::min(std::max(lb, e.pb), w);
-                e.pa = INT64_MAX;  // the first row only
-                e.pb = INT64_MIN;
+                if (r == e.r_begin) {
+                    la = std::min(la, e.pa);
+                    lb = std::max(lb, e.pb);
+                }
+                la = la < 0 ? 0 : la;  // within the image already (clipped end points)
+                lb = lb > w ? w : lb;
             }
             const bool was = evenodd ? (wind & 1) : wind != 0;
             wind += evenodd ? 1 : static_cast<int>(e.dir);
