@@ -976,15 +976,16 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
             for (int64_t j = 0; j < k; ++j) {
                 const int64_t* info = pj + 7 * j;
                 if (info[0] < 0) continue;
-                const int64_t step = info[4] ? 1 : k - 1;  // towards the edge sharing the lower end
-                const int64_t nb = (j + step) % k;
+                const bool fwd = info[4];  // towards the edge sharing the lower end
+                auto next = [k, fwd](int64_t i) { return fwd ? (i + 1 == k ? 0 : i + 1) : (i == 0 ? k - 1 : i - 1); };
+                const int64_t nb = next(j);
                 const int64_t ni = pj[7 * nb];
                 IEdge* e = ni >= 0 ? &scan.edges.data[ni] : nullptr;
                 IEdge& self = scan.edges.data[info[0]];
                 // The chain goes on with the first edge past the horizontal ones there (on the
                 // lower end's row) if it leaves downwards (r_end < h then).
                 int64_t sj = nb;
-                for (int64_t t = 1; t < k && pj[7 * sj + 6]; ++t) sj = (sj + step) % k;
+                for (int64_t t = 1; t < k && pj[7 * sj + 6]; ++t) sj = next(sj);
                 const int64_t si = pj[7 * sj];
                 if (si >= 0 && si != info[0] && scan.edges.data[si].r_begin == self.r_end) {
                     self.succ = si;
