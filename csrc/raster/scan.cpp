@@ -517,10 +517,14 @@ struct InclusiveScan {
                 int64_t* const cnt = spans.data + 6 * kChunk;
                 while (r < end) {
                     const int64_t m = std::min(end, r + kChunk), got = two_rows(r, m, w, spans.data, cnt);
-                    for (int64_t i = 0; i < got - r; ++i) {
-                        int64_t* const sp = spans.data + 6 * i;
-                        const int64_t k = merge ? normalize(sp, cnt[i]) : cnt[i];
-                        if (k) sink.row(r + i, sp, k);
+                    if (merge) {
+                        for (int64_t i = 0; i < got - r; ++i) {
+                            int64_t* const sp = spans.data + 6 * i;
+                            const int64_t k = normalize(sp, cnt[i]);
+                            if (k) sink.row(r + i, sp, k);
+                        }
+                    } else {
+                        sink.rows(r, got - r, spans.data, 6, cnt);
                     }
                     const bool ended = got < m;
                     r = got;
@@ -1232,6 +1236,18 @@ void PaintRows<T>::runs(const int64_t* rab, int64_t n) noexcept {
         } else {
             for (int64_t k = 0; k < len; ++k) p[k * cs] = value;
         }
+    }
+}
+
+template <class T>
+void PaintRows<T>::rows(int64_t r0, int64_t m, const int64_t* spans, int64_t stride, const int64_t* cnt) noexcept {
+    if (!over || n_locked || img.col_stride != 1) {
+        RowSink::rows(r0, m, spans, stride, cnt);
+        return;
+    }
+    for (int64_t i = 0; i < m; ++i, spans += stride) {
+        T* const p = img.at(r0 + i, 0);
+        for (int64_t j = 0; j < cnt[i]; ++j) std::fill(p + spans[2 * j], p + spans[2 * j + 1], value);
     }
 }
 
