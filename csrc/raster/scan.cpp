@@ -548,11 +548,11 @@ struct InclusiveScan {
         return true;
     }
     // Rows from r up to end of two active edges, no free line and one fill span between
-    // them whatever their order, the row() walk with the state in locals (a dependency
-    // through memory per row and edge was most of the time): up to 3 spans a row to out
-    // (6 values a row), their number to cnt. An edge that ends hands over to its chain's
-    // successor in place; returns the first row not done (< end: an edge ended without
-    // one, its row not done).
+    // them whatever their order: the row() walk with the state in locals, not stepped
+    // through memory (the 200-vertex polygon on 1024x1024, clear and paint included:
+    // 24.4 -> 21.7 us, harness, loaded machine). Up to 3 spans a row to out (6 values a
+    // row), their number to cnt. An edge that ends hands over to its chain's successor in
+    // place; returns the first row not done (< end: an edge ended without one there).
     int64_t two_rows(int64_t r, int64_t end, int64_t w, int64_t* out, int64_t* cnt) noexcept {
         IEdge* const E = edges.data;
         // Side k's edge e_k: crossing x, line state (see LEdge::span), rows, first-row run.
