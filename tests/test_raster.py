@@ -108,6 +108,36 @@ def test_inclusive_matches_cv2_fillpoly():
         np.testing.assert_array_equal(rasterize([p.astype(float) for p in parts], h, w, rule="inclusive"), m)
 
 
+def test_inclusive_outline_joins_at_vertices_and_borders():
+    """The scan unites each edge's line with its fill span and a line's last row with the
+    edge leaving that end downwards: polygons with many horizontal edges (staircases),
+    vertices on the image border and just outside it (lines cut there stay apart), and
+    self-intersecting bowties (two edges crossing inside a stretch), through the dense
+    writer, painting and RLE, against cv2.fillPoly."""
+    cv2 = pytest.importorskip("cv2")
+    rng = np.random.default_rng(7)
+    for t in range(300):
+        h, w = rng.integers(5, 60, 2)
+        k = int(rng.integers(3, 16))
+        if t % 3 == 0:  # staircase: alternating horizontal and vertical or sloped steps
+            xs = np.cumsum(rng.integers(-4, 5, k)) + w // 2
+            ys = np.cumsum(rng.integers(0, 4, k)) + rng.integers(-3, 3)
+            p = np.stack([np.repeat(xs, 2)[1:], np.repeat(ys, 2)[:-1]], 1)
+        elif t % 3 == 1:  # vertices on the border or one pixel beyond it
+            p = np.stack([rng.choice([-1, 0, w - 1, w, int(rng.integers(0, w))], k),
+                          rng.choice([-1, 0, h - 1, h, int(rng.integers(0, h))], k)], 1)
+        else:  # bowtie: two long edges crossing
+            a, b = rng.integers(0, w, 2), rng.integers(0, h, 2)
+            p = np.array([[a[0], b[0]], [a[1], h - 1 - b[0]], [a[1], b[1]], [a[0], h - 1 - b[1]]])
+        want = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(want, [p.astype(np.int32)], 1, lineType=8)
+        pf = p.astype(float)
+        np.testing.assert_array_equal(rasterize(pf, h, w, rule="inclusive"), want)
+        assert rasterize_rle(pf, h, w, rule="inclusive") == maskcore.encode(want)
+        lm = np.zeros((h, w), np.uint32)
+        np.testing.assert_array_equal(maskcore.paint(lm, pf, 3, rule="inclusive"), 3 * want)
+
+
 def test_inclusive_rounds_non_integer_vertices():
     pts = np.array([[1.4, 0.6], [7.5, 2.5], [3.2, 6.49]])
     np.testing.assert_array_equal(rasterize(pts, 9, 9, rule="inclusive"),
