@@ -421,9 +421,10 @@ def raster_polygons(polygons, name: str = "polygons") -> tuple[np.ndarray, np.nd
     if not isinstance(polygons, (list, tuple)):
         raise TypeError(f"{name}: expected a flat list x0, y0, x1, y1, ..., an (N, 2) array or a list of "
                         f"those, got {type(polygons).__name__}")
-    if len(polygons) and _is_number(polygons[0]):
+    flat = len(polygons) and _is_number(polygons[0])
+    packed = _core_pack([polygons] if flat else polygons) if isinstance(polygons, list) else None
+    if packed is None and flat:
         return coco_polygons([polygons], name, nested=False)
-    packed = _core_pack(polygons) if isinstance(polygons, list) else None
     return packed if packed is not None else coco_polygons(polygons, name, nested=True)
 
 
