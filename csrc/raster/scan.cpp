@@ -624,32 +624,23 @@ struct InclusiveScan {
             int64_t s = std::max<int64_t>((xl + 65535) >> 16, 0), t = std::min((xr >> 16) + 1, w);
             int64_t* o = out;
             // [s, t) over both runs (a run that does not touch it goes out alone).
-            if (s >= t) {
-                s = a0;
-                t = b0;
-            } else if (a0 < b0) {
-                if (a0 <= t && b0 >= s) {
-                    s = std::min(s, a0);
-                    t = std::max(t, b0);
-                } else {
-                    o[0] = a0;
-                    o[1] = b0;
-                    o += 2;
+            auto absorb = [&](int64_t a, int64_t b) {
+                if (s >= t) {
+                    s = a;
+                    t = b;
+                } else if (a < b) {
+                    if (a <= t && b >= s) {
+                        s = std::min(s, a);
+                        t = std::max(t, b);
+                    } else {
+                        o[0] = a;
+                        o[1] = b;
+                        o += 2;
+                    }
                 }
-            }
-            if (s >= t) {
-                s = a1;
-                t = b1;
-            } else if (a1 < b1) {
-                if (a1 <= t && b1 >= s) {
-                    s = std::min(s, a1);
-                    t = std::max(t, b1);
-                } else {
-                    o[0] = a1;
-                    o[1] = b1;
-                    o += 2;
-                }
-            }
+            };
+            absorb(a0, b0);
+            absorb(a1, b1);
             if (s < t) {
                 o[0] = s;
                 o[1] = t;
