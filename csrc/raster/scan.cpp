@@ -454,6 +454,24 @@ struct IEdge {
     LEdge line;
 };
 
+// [s, t) grows over the run [p, q) when they touch or overlap; a run that does not is
+// written out alone (o[0], o[1]; o advances). Painting is idempotent and RLE rows are
+// normalized, so the union is what matters, not how it is cut.
+inline void stretch(int64_t& s, int64_t& t, int64_t p, int64_t q, int64_t*& o) noexcept {
+    if (p >= q) return;
+    if (s >= t) {
+        s = p;
+        t = q;
+    } else if (p <= t && q >= s) {
+        s = p < s ? p : s;
+        t = q > t ? q : t;
+    } else {
+        o[0] = p;
+        o[1] = q;
+        o += 2;
+    }
+}
+
 // The fill edges scanned row by row, each carrying its own line (cv_line of the same
 // edge) over the rows where both exist: in such a row the line's run lies at or next to
 // the edge's crossing, so it stretches the fill span the edge opens or closes when the
@@ -623,24 +641,8 @@ struct InclusiveScan {
             const int64_t xl = x0 < x1 ? x0 : x1, xr = x0 < x1 ? x1 : x0;
             int64_t s = std::max<int64_t>((xl + 65535) >> 16, 0), t = std::min((xr >> 16) + 1, w);
             int64_t* o = out;
-            // [s, t) over both runs (a run that does not touch it goes out alone).
-            auto absorb = [&](int64_t a, int64_t b) {
-                if (s >= t) {
-                    s = a;
-                    t = b;
-                } else if (a < b) {
-                    if (a <= t && b >= s) {
-                        s = std::min(s, a);
-                        t = std::max(t, b);
-                    } else {
-                        o[0] = a;
-                        o[1] = b;
-                        o += 2;
-                    }
-                }
-            };
-            absorb(a0, b0);
-            absorb(a1, b1);
+            stretch(s, t, a0, b0, o);  // [s, t) over both runs
+            stretch(s, t, a1, b1, o);
             if (s < t) {
                 o[0] = s;
                 o[1] = t;
@@ -678,18 +680,6 @@ struct InclusiveScan {
                 o += 2;
             }
         };
-        auto stretch = [&emit](int64_t& s, int64_t& t, int64_t p, int64_t q) {  // [s, t) over [p, q)
-            if (p >= q) return;
-            if (s >= t) {
-                s = p;
-                t = q;
-            } else if (p <= t && q >= s) {
-                s = p < s ? p : s;
-                t = q > t ? q : t;
-            } else {
-                emit(p, q);
-            }
-        };
         int wind = 0;
         int64_t start = 0, oa = 0, ob = 0;  // the open span's first column, its opening edge's line run
         const bool evenodd = fill == FillRule::evenodd;
@@ -715,8 +705,8 @@ struct InclusiveScan {
             } else if (was && !is) {
                 const int64_t hi = (e.x >> 16) + 1;
                 int64_t s = start < 0 ? 0 : start, t = hi > w ? w : hi;
-                stretch(s, t, oa, ob);
-                stretch(s, t, la, lb);
+                stretch(s, t, oa, ob, o);
+                stretch(s, t, la, lb, o);
                 emit(s, t);
             } else {
                 emit(la, lb);
