@@ -123,18 +123,17 @@ struct Merge {
                     size[lo] = size[a] + size[c];
                 }
             }
-            // groups numbered in the order of their roots; runs written with their group's number
+            // groups numbered in the order of their roots (grp is current: the last pass merged
+            // nothing after computing it); runs written with their group's number
             id.resize(static_cast<size_t>(n) + 1);
             int64_t next = 0;
             for (int64_t c = 1; c <= n; ++c) {
-                const int64_t p = parent[c];
-                if (p == c) {
+                if (grp[c] == c) {
                     if (next > INT32_MAX) return Status::overflow;
                     id[c] = next++;
                 } else {
-                    id[c] = id[p];  // p < c: already numbered (p is c's root after compression below)
+                    id[c] = id[grp[c]];  // grp[c] < c: already numbered
                 }
-                parent[c] = parent[p];  // keeps parent[c] = root for the later components
             }
             // each line from its runs by ccl's paint kernel (0 between runs), then -1 there
             if (static_cast<int>(b.line.size()) < nt) b.line.resize(nt);
