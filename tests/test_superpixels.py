@@ -285,3 +285,51 @@ def test_threads_identical_on_images_large_enough_to_split(isa):
         check_labels(one, img.shape)
         for threads in (2, 3, 4):
             np.testing.assert_array_equal(maskcore.slic(img, threads=threads, **kw), one)
+
+
+def test_kept_buffers_do_not_leak_between_calls(monkeypatch):
+    """slic() reuses the calling thread's buffers from its previous call: images of
+    other sizes, channel counts, dtypes and options, in any order, get the labels a
+    fresh Superpixels gets; a call whose buffers exceed the cap keeps nothing."""
+    from maskcore import superpixels as sp_mod
+
+    rng = np.random.default_rng(11)
+    photo = astronaut(4)
+    images = [photo, photo[:50, :70], rng.random((40, 90, 5)), photo[:, :, 0], photo[::-1, ::2],
+              rng.integers(0, 256, (130, 17, 3), dtype=np.uint8), photo]
+    options = [dict(region_size=9), dict(n_segments=40, compactness="auto"), dict(region_size=5, iterations=2)]
+    for i, img in enumerate(images):
+        kw = options[i % len(options)]
+        want = maskcore.Superpixels(img).compute(**kw)
+        np.testing.assert_array_equal(maskcore.slic(img, **kw), want)
+        assert sp_mod._kept.features is not None and sp_mod._kept.workspace.nbytes > 0
+    monkeypatch.setattr(sp_mod, "_KEEP_BYTES", 0)
+    np.testing.assert_array_equal(maskcore.slic(photo, region_size=9), maskcore.Superpixels(photo).compute(region_size=9))
+    assert sp_mod._kept.features is None and sp_mod._kept.workspace is None
+
+
+def test_concurrent_calls_from_threads_equal_serial():
+    """Each Python thread keeps its own buffers: concurrent slic() calls from several
+    threads give the serial labels."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(12)
+    images = [rng.integers(0, 256, (60 + 7 * i, 80 - 5 * i, 3), dtype=np.uint8) for i in range(8)]
+    want = [maskcore.slic(img, region_size=6, threads=1) for img in images]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            got = list(pool.map(lambda img: maskcore.slic(img, region_size=6, threads=1), images))
+            for g, w in zip(got, want):
+                np.testing.assert_array_equal(g, w)
+
+
+def test_lab_out_is_checked():
+    img = np.zeros((4, 5, 3), np.uint8)
+    for out, match in ((np.zeros((3, 4, 5), np.int32), "int16"), (np.zeros((3, 5, 4), np.int16), r"\(3, H, W\)"),
+                       (np.zeros((3, 4, 5), np.int16)[:, :, ::-1], "C-contiguous"), ([0], "numpy array")):
+        with pytest.raises(ValueError, match=match):
+            maskcore._core.slic_lab(img, 1, out)
+    ro = np.zeros((3, 4, 5), np.int16)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="writable"):
+        maskcore._core.slic_lab(img, 1, ro)

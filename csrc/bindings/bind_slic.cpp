@@ -18,20 +18,32 @@ struct SlicWorkspace {
     std::mutex busy;
 };
 
-py::array_t<int16_t> slic_lab(const py::array& rgb, int threads) {
+// `out`: None (a new array) or a C-contiguous writable int16 (3, H, W) array to overwrite.
+py::array_t<int16_t> slic_lab(const py::array& rgb, int threads, const py::object& out) {
     MC_REQUIRE(rgb.dtype().is(py::dtype::of<uint8_t>()) && rgb.ndim() == 3 && rgb.shape(2) == 3,
                "image: expected a uint8 (H, W, 3) array");
     const int64_t h = rgb.shape(0), w = rgb.shape(1);
-    py::array_t<int16_t> out({static_cast<py::ssize_t>(3), static_cast<py::ssize_t>(h), static_cast<py::ssize_t>(w)});
+    py::array_t<int16_t> dst_arr;
+    if (out.is_none()) {
+        dst_arr = py::array_t<int16_t>(
+            {static_cast<py::ssize_t>(3), static_cast<py::ssize_t>(h), static_cast<py::ssize_t>(w)});
+    } else {
+        MC_REQUIRE(py::isinstance<py::array>(out), "out: expected a numpy array");
+        const py::array o = py::reinterpret_borrow<py::array>(out);
+        MC_REQUIRE(o.dtype().is(py::dtype::of<int16_t>()) && o.ndim() == 3 && o.shape(0) == 3 && o.shape(1) == h &&
+                       o.shape(2) == w && (o.flags() & py::array::c_style) && o.writeable(),
+                   "out: expected a writable C-contiguous int16 (3, H, W) array");
+        dst_arr = py::reinterpret_borrow<py::array_t<int16_t>>(out);
+    }
     const uint8_t* src = static_cast<const uint8_t*>(rgb.data());
-    int16_t* dst = out.mutable_data();
+    int16_t* dst = dst_arr.mutable_data();
     Status s;
     {
         py::gil_scoped_release nogil;
         s = slic::lab_from_rgb(src, h, w, rgb.strides(0), rgb.strides(1), rgb.strides(2), dst, threads);
     }
     if (s != Status::ok) raise(s, "image: CIELAB conversion failed");
-    return out;
+    return dst_arr;
 }
 
 // `out`: None (a new array) or a C-contiguous writable int32 (H, W) array to overwrite.
@@ -90,8 +102,15 @@ py::tuple slic_run(const py::array& feat, const py::object& mask, int64_t ny, in
 void bind_slic(py::module_& m) {
     m.attr("slic_lab_scale") = slic::kLabScale;
     py::class_<SlicWorkspace>(m, "SlicWorkspace", "Buffers of slic_run kept between runs (maskcore.Superpixels).")
-        .def(py::init<>());
-    m.def("slic_lab", &slic_lab, py::arg("rgb"), py::arg("threads"));
+        .def(py::init<>())
+        .def_property_readonly(
+            "nbytes",
+            [](SlicWorkspace& w) {
+                std::unique_lock<std::mutex> lock(w.busy, std::try_to_lock);
+                return lock.owns_lock() ? w.ws.bytes() : size_t{0};
+            },
+            "Bytes held by the buffers (0 while a run is using them).");
+    m.def("slic_lab", &slic_lab, py::arg("rgb"), py::arg("threads"), py::arg("out") = py::none());
     m.def("slic_run", &slic_run, py::arg("features"), py::arg("mask"), py::arg("ny"), py::arg("nx"), py::arg("step"),
           py::arg("compactness"), py::arg("scale"), py::arg("iterations"), py::arg("connectivity"),
           py::arg("min_size"), py::arg("threads"), py::arg("out") = py::none(),
