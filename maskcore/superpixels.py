@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import sys
-import threading
 
 import numpy as np
 
@@ -29,15 +28,12 @@ _QMAX = 16383  # quantized |feature| bound (int16 with headroom)
 _DEFAULT_SEGMENTS = 100
 
 
-def _features(image: np.ndarray, threads: int, buf=None) -> tuple[np.ndarray, float]:
-    """Planar int16 features (C, H, W) and their scale q (feature = round(value * q)),
-    written into the front of the flat int16 array ``buf`` when it is large enough."""
+def _features(image: np.ndarray, threads: int) -> tuple[np.ndarray, float]:
+    """Planar int16 features (C, H, W) and their scale q (feature = round(value * q))."""
     img = image if image.ndim == 3 else image[:, :, None]
     if img.shape[2] == 0:
         raise ValueError(f"image: expected at least one channel, got shape {image.shape}")
-    shape = (img.shape[2],) + img.shape[:2]
-    n = math.prod(shape)
-    feats = buf[:n].reshape(shape) if buf is not None and buf.size >= n else np.empty(shape, np.int16)
+    feats = _core.pooled_empty(np.int16, (img.shape[2],) + img.shape[:2])  # np.empty (large: pooled memory)
     if image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3:
         return _core.slic_lab(image, threads, feats), float(_core.slic_lab_scale)
     if img.dtype.kind == "b":
@@ -120,18 +116,12 @@ class Superpixels:
     """
 
     def __init__(self, image, *, mask=None, threads=None):
-        self._setup(image, mask, threads, None, None)
-
-    def _setup(self, image, mask, threads, features, workspace) -> None:
-        """__init__ with the features written into the flat int16 array ``features`` (when
-        large enough) and ``workspace`` as the clustering's buffers (when not None)."""
         image = _v.image_array(image)
         nthreads = _v.threads(threads)
         self._image = image
-        self._features, self._scale = _features(image, nthreads, features)
+        self._features, self._scale = _features(image, nthreads)
         self._mask = _mask(mask, image.shape[:2])
-        # the clustering's buffers, reused by every compute
-        self._workspace = _core.SlicWorkspace() if workspace is None else workspace
+        self._workspace = _core.SlicWorkspace()  # the clustering's buffers, reused by every compute
         self.labels = None
         self.n_segments = 0
 
@@ -294,10 +284,9 @@ def slic(image, *, region_size=None, n_segments=None, compactness=10.0, iteratio
     R = ceil(S) pixels around each rounded center. See csrc/slic/slic.hpp for the
     exact arithmetic.
 
-    The calling thread keeps this call's working buffers (the features, 2 bytes per
-    pixel and channel, and the clustering's buffers) for its next call when they hold
-    at most 256 MiB, so that repeated calls neither allocate nor page-fault them (about
-    100 MB for a 4000 x 4000 RGB image); larger ones are freed on return.
+    The labels and the features (2 bytes per pixel and channel) of a large image take
+    their memory from a small pool that keeps what such arrays free (at most 256 MiB,
+    process-wide), so a loop that drops each result reuses it without page faults.
 
     Examples
     --------
@@ -307,32 +296,9 @@ def slic(image, *, region_size=None, n_segments=None, compactness=10.0, iteratio
     >>> int(labels[0, 0]), int(labels[0, 59]), int(labels.max()) + 1
     (0, 1, 2)
     """
-    features, workspace = _kept.features, _kept.workspace
-    _kept.features = _kept.workspace = None  # taken: a nested call (a signal handler's) makes its own
-    sp = Superpixels.__new__(Superpixels)
-    sp._setup(image, mask, threads, features, workspace)
-    labels = sp.compute(
+    return Superpixels(image, mask=mask, threads=threads).compute(
         region_size=region_size, n_segments=n_segments, compactness=compactness, iterations=iterations,
         enforce_connectivity=enforce_connectivity, min_size_factor=min_size_factor, threads=threads)
-    features = sp._features.base if sp._features.base is not None else sp._features
-    features = features.reshape(-1)
-    if features.nbytes + sp._workspace.nbytes <= _KEEP_BYTES:
-        _kept.features, _kept.workspace = features, sp._workspace
-    return labels
-
-
-# slic()'s buffers (the features and the clustering's work buffers), kept by each calling
-# thread for its next call when they hold at most _KEEP_BYTES (as ccl keeps its scratch):
-# a fresh call then neither allocates nor page-faults them.
-_KEEP_BYTES = 256 << 20
-
-
-class _Kept(threading.local):
-    features = None  # flat int16 array
-    workspace = None  # _core.SlicWorkspace
-
-
-_kept = _Kept()
 
 
 def _segment_lut(labels: np.ndarray, segment_ids, name: str) -> np.ndarray:

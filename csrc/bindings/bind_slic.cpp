@@ -25,8 +25,10 @@ py::array_t<int16_t> slic_lab(const py::array& rgb, int threads, const py::objec
     const int64_t h = rgb.shape(0), w = rgb.shape(1);
     py::array_t<int16_t> dst_arr;
     if (out.is_none()) {
-        dst_arr = py::array_t<int16_t>(
-            {static_cast<py::ssize_t>(3), static_cast<py::ssize_t>(h), static_cast<py::ssize_t>(w)});
+        dst_arr = py::reinterpret_steal<py::array_t<int16_t>>(
+            pooled_empty(py::dtype::of<int16_t>(),
+                         {static_cast<py::ssize_t>(3), static_cast<py::ssize_t>(h), static_cast<py::ssize_t>(w)})
+                .release());
     } else {
         MC_REQUIRE(py::isinstance<py::array>(out), "out: expected a numpy array");
         const py::array o = py::reinterpret_borrow<py::array>(out);
@@ -66,7 +68,8 @@ py::tuple slic_run(const py::array& feat, const py::object& mask, int64_t ny, in
     }
     py::array_t<int32_t> labels;
     if (out.is_none()) {
-        labels = py::array_t<int32_t>({static_cast<py::ssize_t>(h), static_cast<py::ssize_t>(w)});
+        labels = py::reinterpret_steal<py::array_t<int32_t>>(
+            pooled_empty(py::dtype::of<int32_t>(), {static_cast<py::ssize_t>(h), static_cast<py::ssize_t>(w)}).release());
     } else {
         MC_REQUIRE(py::isinstance<py::array>(out), "out: expected a numpy array");
         const py::array o = py::reinterpret_borrow<py::array>(out);
@@ -102,14 +105,7 @@ py::tuple slic_run(const py::array& feat, const py::object& mask, int64_t ny, in
 void bind_slic(py::module_& m) {
     m.attr("slic_lab_scale") = slic::kLabScale;
     py::class_<SlicWorkspace>(m, "SlicWorkspace", "Buffers of slic_run kept between runs (maskcore.Superpixels).")
-        .def(py::init<>())
-        .def_property_readonly(
-            "nbytes",
-            [](SlicWorkspace& w) {
-                std::unique_lock<std::mutex> lock(w.busy, std::try_to_lock);
-                return lock.owns_lock() ? w.ws.bytes() : size_t{0};
-            },
-            "Bytes held by the buffers (0 while a run is using them).");
+        .def(py::init<>());
     m.def("slic_lab", &slic_lab, py::arg("rgb"), py::arg("threads"), py::arg("out") = py::none());
     m.def("slic_run", &slic_run, py::arg("features"), py::arg("mask"), py::arg("ny"), py::arg("nx"), py::arg("step"),
           py::arg("compactness"), py::arg("scale"), py::arg("iterations"), py::arg("connectivity"),

@@ -64,6 +64,12 @@ py::array_t<T> adopt(RunBuf<T>& buf) {
     return py::array_t<T>({n}, {static_cast<py::ssize_t>(sizeof(T))}, p, owner);
 }
 
+// A new C-contiguous array, uninitialized as np.empty; a large one's memory comes
+// from, and returns to, a small pool of blocks (pool.cpp says why), so that an output
+// of the same size as one the caller has dropped costs no page faults.
+py::array pooled_empty(const py::dtype& dt, const std::vector<py::ssize_t>& shape);
+size_t pool_kept_bytes();  // free bytes the pool keeps
+
 // 1D C-contiguous array of T (counts, offsets): pointer and length.
 template <class T>
 struct Span {

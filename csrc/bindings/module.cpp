@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../dispatch/dispatch.hpp"
+#include "buffers.hpp"
 
 namespace py = pybind11;
 
@@ -40,6 +41,14 @@ PYBIND11_MODULE(_core, m) {
             throw py::value_error("isa: '" + name + "' is not supported by this CPU (best: '" + isa_name(best_isa()) + "')");
     });
     m.def("compiler", [] { return std::string(compiler_description()); });
+    m.def(
+        "pooled_empty",
+        [](const py::object& dtype, const std::vector<py::ssize_t>& shape) {
+            return py_bind::pooled_empty(py::dtype::from_args(dtype), shape);
+        },
+        py::arg("dtype"), py::arg("shape"),
+          "np.empty(shape, dtype) C-ordered; large arrays' memory is pooled (csrc/bindings/pool.cpp).");
+    m.def("pool_kept_bytes", &py_bind::pool_kept_bytes, "Free bytes the large-array pool keeps.");
 #ifdef MASKCORE_SANITIZE
     m.attr("sanitize") = MASKCORE_SANITIZE;
 #else
