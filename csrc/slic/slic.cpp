@@ -118,7 +118,9 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
         // Strips of T rows; chunks of strips, one per thread.
         const int64_t T = std::max<int64_t>(1, std::min<int64_t>(R, 8));  // 8 rows: the strip's features, best and labels stay in L2 (8 beat 4, 16, 20, 32 at 4000x4000)
         const int64_t nstrips = (h + T - 1) / T;
-        const int nchunks = static_cast<int>(std::min<int64_t>(std::max(1, p.threads), nstrips));
+        // Chunks of strips go to the threads as they free up, four per thread, so a core
+        // that runs slower (a hybrid CPU's small core, a busy VM's vCPU) takes fewer.
+        const int nchunks = static_cast<int>(std::min<int64_t>(p.threads > 1 ? 4 * int64_t{p.threads} : 1, nstrips));
         auto& chunk_begin = wk.chunk_begin;
         chunk_begin.resize(nchunks + 1);
         for (int t = 0; t <= nchunks; ++t) chunk_begin[t] = nstrips * t / nchunks;
@@ -143,17 +145,21 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
         const Kernels& kern = kernels();
         const float inf = std::numeric_limits<float>::infinity();
         sum.resize(static_cast<size_t>(K * nacc));
-        struct Win { int64_t ya, yb, xa, xb; };
-        auto window = [&](int64_t k) {  // rows and columns within R of the rounded center
-            const int64_t ry = round_pos(C.cy[k]), rx = round_pos(C.cx[k]);
-            return Win{std::max<int64_t>(0, ry - R), std::min<int64_t>(h, ry + R + 1), std::max<int64_t>(0, rx - R),
-                       std::min<int64_t>(w, rx + R + 1)};
-        };
-        const int64_t kblock = 4096;  // centers per task of the update
+        const int64_t kblock = 4096;  // centers per task of the windows and the update
         const int64_t nkblocks = (K + kblock - 1) / kblock;
+        const int nkthreads = worth(p.threads, static_cast<uint64_t>(K) * nacc * nchunks, 1 << 15);
+        wk.win.resize(K);
+        const Window2D* win = wk.win.data();
         for (int it = 0; it < p.iterations; ++it) {
             const bool update = it + 1 < p.iterations;
-            parallel_for(nchunks, nchunks, [&](int64_t t) {
+            parallel_for(nkblocks, nkthreads, [&](int64_t bk) {  // rows and columns within R of the rounded center
+                for (int64_t k = bk * kblock, k1 = std::min(K, k + kblock); k < k1; ++k) {
+                    const int64_t ry = round_pos(C.cy[k]), rx = round_pos(C.cx[k]);
+                    wk.win[k] = Window2D{std::max<int64_t>(0, ry - R), std::min<int64_t>(h, ry + R + 1),
+                                         std::max<int64_t>(0, rx - R), std::min<int64_t>(w, rx + R + 1)};
+                }
+            });
+            parallel_for(nchunks, p.threads, [&](int64_t t) {
                 // the chunk's strip lists: the centers whose windows reach each strip, in
                 // index order (every chunk scans all centers: O(K), no serial step)
                 const int64_t s0 = chunk_begin[t], s1 = chunk_begin[t + 1];
@@ -161,7 +167,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                 auto& list = wk.list[t];
                 off.assign(static_cast<size_t>(s1 - s0 + 1), 0);
                 for (int64_t k = 0; k < K; ++k) {
-                    const Win v = window(k);
+                    const Window2D& v = win[k];
                     if (v.ya >= v.yb || v.xa >= v.xb) continue;
                     const int64_t a = std::max(v.ya / T, s0), b = std::min((v.yb - 1) / T + 1, s1);
                     for (int64_t s = a; s < b; ++s) ++off[s - s0 + 1];
@@ -173,7 +179,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                     std::vector<int64_t>& fill = wk.cursor[t];
                     fill.assign(off.begin(), off.end() - 1);
                     for (int64_t k = 0; k < K; ++k) {
-                        const Win v = window(k);
+                        const Window2D& v = win[k];
                         if (v.ya >= v.yb || v.xa >= v.xb) continue;
                         const int64_t a = std::max(v.ya / T, s0), b = std::min((v.yb - 1) / T + 1, s1);
                         if (a >= b) continue;
@@ -204,7 +210,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                     }
                     for (int64_t i = off[s - s0]; i < off[s - s0 + 1]; ++i) {
                         const int32_t k = list[i];
-                        const Win v = window(k);
+                        const Window2D& v = win[k];
                         const int64_t r0 = std::max(v.ya, y0), r1 = std::min(v.yb, y1);
                         Window win;
                         win.feat = feat + r0 * w;
@@ -248,7 +254,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
             });
             if (!update) break;
             // combine the chunks' exact sums, then move the centers (blocks of centers in parallel)
-            parallel_for(nkblocks, worth(nchunks, static_cast<uint64_t>(K) * nacc * nchunks, 1 << 15), [&](int64_t bk) {
+            parallel_for(nkblocks, nkthreads, [&](int64_t bk) {
                 const int64_t k0 = bk * kblock, k1 = std::min(K, k0 + kblock);
                 for (int64_t k = k0; k < k1; ++k) {
                     int64_t* sk = sum.data() + k * nacc;

@@ -43,8 +43,9 @@
 //
 // SCHEDULE. Rows are cut into strips of 8 (the strip's features, best distances
 // and labels stay in L2); each strip lists the centers whose windows reach it, in
-// index order, and is assigned and then summed while hot. Threads take contiguous
-// runs of strips and sum into their own int64 arrays (over the center range their
+// index order, and is assigned and then summed while hot. Contiguous runs of strips
+// (chunks, four per thread) go to the threads as they free up, so a slower core
+// takes fewer; each chunk sums into its own int64 arrays (over the center range its
 // strips list), added up afterwards: integer sums, so no order matters. The
 // 16-lane vector loops start on a fixed grid of 8 columns rather than at each
 // window's edge, so the overlapping windows of neighbouring centers mostly load
@@ -65,8 +66,8 @@
 // LIMITS. H, W, H*W int64 (no 16-bit row or label limits); K = ny * nx <= 2^31 - 1
 // (checked: Status::overflow); float32 positions are exact below 2^24 rows/columns
 // and merely rounded (still deterministic) beyond. Memory: labels (4 B/pixel) +
-// features (2 B/pixel/channel) + per-thread strip buffers + center state (about
-// 8 (3 + C) B per center, once more per thread over its strips' centers) +
+// features (2 B/pixel/channel) + per-chunk strip buffers + center state (about
+// 8 (3 + C) B per center, once more per chunk over its strips' centers) +
 // ~16 B per run of equal labels and ~40 B per component in the connectivity step
 // (noise: up to one run per pixel).
 //
@@ -176,33 +177,19 @@ struct ConnectBuffers {
 // Every buffer of a run, kept by the caller to reuse across runs (maskcore.Superpixels
 // keeps one, so moving the slider allocates, and page-faults, nothing): no value in
 // it carries over from one run to the next, a run only grows it. One run at a time.
+// A center's assignment window: rows [ya, yb) and columns [xa, xb).
+struct Window2D {
+    int64_t ya, yb, xa, xb;
+};
+
 struct Workspace {
     std::vector<float> cy, cx, color, wc;               // centers (K, K x nc)
     std::vector<int64_t> sum, chunk_begin, kmin, kmax;
-    std::vector<std::vector<float>> best, scratch, maxdc;  // per chunk (a thread's strips)
+    std::vector<std::vector<float>> best, scratch, maxdc;  // per chunk of strips
     std::vector<std::vector<int32_t>> lstrip, list;    // list: the centers of each strip
     std::vector<std::vector<int64_t>> acc, list_off, cursor;
+    std::vector<Window2D> win;  // each center's window, per iteration
     ConnectBuffers cc;
-
-    // The bytes the buffers hold (their capacities), for a caller's keep-or-free policy.
-    size_t bytes() const noexcept {
-        size_t n = 0;
-        auto add = [&n](const auto& v) { n += v.capacity() * sizeof(v[0]); };
-        auto add_all = [&](const auto& vv) {
-            add(vv);
-            for (const auto& v : vv) add(v);
-        };
-        for (const auto* v : {&cy, &cx, &color, &wc}) add(*v);
-        for (const auto* v : {&sum, &chunk_begin, &kmin, &kmax}) add(*v);
-        for (const auto* v : {&best, &scratch, &maxdc}) add_all(*v);
-        for (const auto* v : {&lstrip, &list}) add_all(*v);
-        for (const auto* v : {&acc, &list_off, &cursor}) add_all(*v);
-        for (const auto* v : {&cc.parent, &cc.size, &cc.target, &cc.id, &cc.touched, &cc.grp}) add(*v);
-        add(cc.small);
-        add_all(cc.offers);
-        add_all(cc.line);
-        return n;
-    }
 };
 
 // feat: nc planes of h x w; mask: h x w C-contiguous bytes (nonzero = inside) or
