@@ -33,7 +33,7 @@ py::tuple label_t(const py::array& image, int connectivity, bool binary, uint64_
                   bool want_stats) {
     const ccl::Volume<T> v = volume<T>(image);
     std::vector<py::ssize_t> shape(image.shape(), image.shape() + image.ndim());
-    py::array_t<Idx> out(shape);
+    auto out = py::reinterpret_steal<py::array_t<Idx>>(pooled_empty(py::dtype::of<Idx>(), shape).release());
     ccl::Options opt{connectivity, image.ndim() == 3, binary, background, threads < 1 ? 1 : threads};
     ccl::Stats st;
     int64_t n = 0;
