@@ -245,20 +245,10 @@ void raster_fill(const py::array& xy, const py::array& offsets, py::array& img, 
         Status s;
         {
             py::gil_scoped_release nogil;
-            if (v.col_stride == 1 && v.row_stride == v.cols) {
-                // Contiguous: one clearing pass, then the spans. Measured faster than writing
-                // each pixel once (FillRows) on large images: one long fill streams at full
-                // speed, thousands of short ones do not (3840x2160: 152 vs 257 us).
-                std::fill(v.data, v.data + v.rows * v.cols, T{0});
-                raster::PaintRows<T> sink(v, static_cast<T>(value), true, nullptr, 0);
-                s = raster::polygon_rows(parts_of(p), v.rows, v.cols, static_cast<raster::Rule>(rule),
-                                         static_cast<raster::FillRule>(fill), sink, err);
-            } else {
-                raster::FillRows<T> sink(v, static_cast<T>(value));
-                s = raster::polygon_rows(parts_of(p), v.rows, v.cols, static_cast<raster::Rule>(rule),
-                                         static_cast<raster::FillRule>(fill), sink, err);
-                if (s == Status::ok) sink.finish();
-            }
+            raster::FillRows<T> sink(v, static_cast<T>(value));
+            s = raster::polygon_rows(parts_of(p), v.rows, v.cols, static_cast<raster::Rule>(rule),
+                                     static_cast<raster::FillRule>(fill), sink, err);
+            if (s == Status::ok) sink.finish();
         }
         if (s != Status::ok) raise_rle(s, parts_of(p), rule, err, v.rows, v.cols);
         return 0;

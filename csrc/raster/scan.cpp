@@ -1242,19 +1242,25 @@ void FillRows<T>::fill(T* p, int64_t n, T v) noexcept {
 }
 
 template <class T>
+void FillRows<T>::put(int64_t base, const int64_t* spans, int64_t n) noexcept {
+    // Zeros from `next` up to each span, then the span: spans in any order and
+    // overlapping are fine, as `next` only grows (a pixel before it that no span holds
+    // lay in the gap before the first span that ended beyond it).
+    T* const d = img.data;
+    int64_t nx = next;
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t a = base + spans[2 * i], b = base + spans[2 * i + 1];
+        if (a > nx) std::fill(d + nx, d + a, T{0});
+        std::fill(d + a, d + b, value);
+        nx = b > nx ? b : nx;
+    }
+    next = nx;
+}
+
+template <class T>
 void FillRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
-    if (img.col_stride == 1 && img.row_stride == img.cols) {
-        // Contiguous rows: the zeros between the previous span (or row) and this one are
-        // one run of memory, whatever rows lie between: one fill per span and gap.
-        T* base = img.data;
-        int64_t i0 = next;  // linear index written up to
-        for (int64_t i = 0; i < n; ++i) {
-            const int64_t a = r * img.cols + spans[2 * i], b = r * img.cols + spans[2 * i + 1];
-            std::fill(base + i0, base + a, T{0});
-            std::fill(base + a, base + b, value);
-            i0 = b;
-        }
-        next = i0;
+    if (linear) {
+        put(r * img.cols, spans, n);
         return;
     }
     for (; next < r; ++next) fill(img.at(next, 0), img.cols, T{0});
@@ -1269,9 +1275,42 @@ void FillRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
 }
 
 template <class T>
+void FillRows<T>::rows(int64_t r0, int64_t m, const int64_t* spans, int64_t stride, const int64_t* cnt) noexcept {
+    if (!linear) {
+        RowSink::rows(r0, m, spans, stride, cnt);
+        return;
+    }
+    for (int64_t i = 0; i < m; ++i, spans += stride) put((r0 + i) * img.cols, spans, cnt[i]);
+}
+
+template <class T>
+void FillRows<T>::runs(const int64_t* rab, int64_t n) noexcept {
+    if (!linear) {
+        RowSink::runs(rab, n);
+        return;
+    }
+    finish();  // the rows are done: runs come last, in any order
+    T* const d = img.data;
+    for (int64_t i = 0; i < n; ++i, rab += 3) {
+        T* p = d + rab[0] * img.cols + rab[1];
+        const int64_t len = rab[2] - rab[1];
+        if (len > 32) {
+            std::fill(p, p + len, value);
+        } else {  // short line runs: a store loop beats a memset call each
+            for (int64_t k = 0; k < len; ++k) {
+                asm("" : "+r"(p));  // kept a loop, not turned into a memset call
+                p[k] = value;
+            }
+        }
+    }
+}
+
+template <class T>
 void FillRows<T>::finish() noexcept {
-    if (img.col_stride == 1 && img.row_stride == img.cols) {  // `next` is a linear index
-        std::fill(img.data + next, img.data + img.rows * img.cols, T{0});
+    if (linear) {
+        const int64_t total = img.rows * img.cols;
+        std::fill(img.data + next, img.data + total, T{0});
+        next = total;
         return;
     }
     for (; next < img.rows; ++next) fill(img.at(next, 0), img.cols, T{0});

@@ -93,10 +93,10 @@
 // std::fill / memset (libc picks its AVX2 / AVX-512 memset at run time, so every ISA
 // already gets vector stores and writes the same bytes); the per-row work is a few
 // integer DDA steps and a branchy walk over 2-4 active edges, where lanes would idle.
-// Dense outputs with contiguous rows are cleared by one long fill and then painted:
-// one long fill streams at full speed, thousands of short ones do not (3840x2160:
-// 152 vs 257 us, one loaded run, against writing each pixel exactly once with FillRows,
-// which strided outputs use).
+// rasterize writes each pixel once (FillRows): contiguous outputs as one run of memory,
+// the zeros before each span and the span, in row order (the inclusive 200-vertex
+// polygon on 1024x1024: 0.86 -> 0.885 of cv2.fillPoly's speed against clearing the
+// whole buffer first and painting the spans over it; loaded machine, interleaved runs).
 #pragma once
 #include <cstdint>
 
@@ -200,19 +200,30 @@ struct PaintRows final : RowSink {
     void rows(int64_t r0, int64_t m, const int64_t* spans, int64_t stride, const int64_t* cnt) noexcept override;
 };
 
-// rasterize's writer: every pixel of every row is written once, `value` inside the
-// spans and 0 elsewhere (no separate clearing pass). Call finish() at the end.
+// rasterize's writer: every pixel of every row is written, `value` inside the spans and 0
+// elsewhere (no separate clearing pass). Call finish() at the end. Contiguous images
+// (col_stride 1, row_stride cols) are written as one run of memory: each row's spans
+// (any order, overlapping) fill the zeros from where the last span ended up to them, so
+// the sink takes what painting sinks take (wants_disjoint() false: the inclusive rule's
+// free lines come last through runs(), which first zero the rest of the image). Other
+// layouts are written row by row from disjoint sorted spans.
 template <class T>
 struct FillRows final : RowSink {
     View2D<T> img;
     T value;
-    int64_t next = 0;  // rows before this one are written (contiguous images: pixels)
-    FillRows(View2D<T> img_, T value_) : img(img_), value(value_) {}
+    bool linear;       // contiguous: `next` is a linear index
+    int64_t next = 0;  // pixels (linear) or rows before this one are written
+    FillRows(View2D<T> img_, T value_)
+        : img(img_), value(value_), linear(img_.col_stride == 1 && img_.row_stride == img_.cols) {}
     void row(int64_t r, const int64_t* spans, int64_t n) noexcept override;
+    bool wants_disjoint() const noexcept override { return !linear; }
+    void runs(const int64_t* rab, int64_t n) noexcept override;
+    void rows(int64_t r0, int64_t m, const int64_t* spans, int64_t stride, const int64_t* cnt) noexcept override;
     void finish() noexcept;
 
   private:
     void fill(T* p, int64_t n, T v) noexcept;
+    void put(int64_t base, const int64_t* spans, int64_t n) noexcept;
 };
 
 // Writes `color` (channels values, element stride cstride) into every selected pixel of
