@@ -56,6 +56,11 @@ def test_out_any_layout_and_dtype():
     b = np.zeros((8, 9), bool)
     rasterize(poly, 8, 9, out=b)
     np.testing.assert_array_equal(b, want > 0)
+    for dt in (np.uint16, np.int32, np.uint64):
+        out = np.full((8, 9), 3, np.dtype(dt).newbyteorder("S"))
+        for rule in RULES:
+            rasterize(poly, 8, 9, rule=rule, value=7, out=out)
+            np.testing.assert_array_equal(out, rasterize(poly, 8, 9, rule=rule) * 7)  # byte-swapped out
 
 
 # ---- the rules against their references ------------------------------------------------
@@ -401,6 +406,49 @@ def test_rasterize_rle_fast_path_builds_the_same_rle():
         assert fast.counts.dtype == np.uint32 and not fast.counts.flags.writeable
         assert pickle.loads(pickle.dumps(fast)) == fast and hash(fast) == hash(slow)
         assert not gc.is_tracked(fast)  # it holds no containers: the collector skips it
+
+
+def test_rasterize_fast_path_equals_the_checked_path(monkeypatch):
+    """rasterize's one-call path (raster_fill_lists) gives what the validating path gives:
+    the same pixels, the same returned object, the same errors; it declines what it does not
+    take (numpy ints, coco, non-native or read-only out, values out's dtype cannot hold)."""
+    polys = [[0.2, 0.3, 7.7, 1.1, 5.0, 6.9], np.array([[1, 1], [6, 2], [3, 7.5]]),
+             [[0, 0, 8, 0, 8, 8, 0, 8], [2, 2, 5, 2, 5, 5]], np.array([1.0, 1, 6, 2, 3, 7]), [], [[]]]
+    outs = [None, np.full((8, 9), 3, np.uint8), np.full((9, 8), 3, np.int16).T, np.zeros((8, 9), bool),
+            np.full((8, 18), 5, np.uint32)[:, ::2], np.full((8, 9), 1, np.int64), np.full((8, 9), 1, ">u2")]
+    values = [1, 0, 255, -1, 2**15, 2**40, -(2**63)]
+    checked = {}
+    fast = maskcore._core.raster_fill_lists
+    for slow in (False, True):
+        if slow:
+            monkeypatch.setattr(maskcore._core, "raster_fill_lists", lambda *a: None)
+        for i, p in enumerate(polys):
+            for rule in RULES:
+                for j, o in enumerate(outs):
+                    for v in values:
+                        out = None if o is None else o.copy() if o.flags.c_contiguous else o
+                        try:
+                            got = rasterize(p, 8, 9, rule=rule, fill_rule="nonzero", value=v, out=out)
+                            res = (got.dtype.str, got.tolist(), got is out if out is not None else True)
+                        except (OverflowError, ValueError, TypeError) as e:
+                            res = (type(e), str(e))
+                        key = (i, rule, j, v)
+                        if slow:
+                            assert res == checked[key], key
+                        else:
+                            checked[key] = res
+    assert fast([0, 0, 4, 0, 0, 4], 5, 6, "inclusive", "evenodd", 1, None).shape == (5, 6)
+    for args in [(np.int64(5), 6), (5, 6.0), (5, 2**31)]:
+        assert fast([0, 0, 4, 0, 0, 4], *args, "inclusive", "evenodd", 1, None) is None
+    assert fast([0, 0, 4, 0, 0, 4], 5, 6, "coco", "evenodd", 1, None) is None
+    assert fast([0, 0, 4, 0, 0, 4], 5, 6, "center", "evenodd", True, None) is None
+    ro = np.zeros((5, 6), np.uint8)
+    ro.flags.writeable = False
+    assert fast([0, 0, 4, 0, 0, 4], 5, 6, "center", "evenodd", 1, ro) is None
+    with pytest.raises(ValueError, match="finite"):
+        fast([0, 0, 4, 0, float("nan"), 4], 5, 6, "center", "evenodd", 1, None)
+    with pytest.raises(TypeError, match="positional"):
+        fast([0, 0, 4, 0, 0, 4], 5, 6)
 
 
 # ---- batches ----------------------------------------------------------------------------
