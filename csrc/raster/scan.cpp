@@ -80,31 +80,40 @@ struct RowOrder {
     int64_t next = 0;
 
     template <class T>
-    bool build(const RunBuf<T>& v) noexcept {  // false: out of memory, or 2^32 items or more
-        const int64_t n = v.size;
+    bool build(const RunBuf<T>& v) noexcept {
+        return build(v, [](int64_t) { return true; });
+    }
+    // Only the items i with keep(i).
+    template <class T, class Keep>
+    bool build(const RunBuf<T>& v, Keep keep) noexcept {  // false: out of memory, or 2^32 items or more
         next = 0;
         order.size = hist.size = 0;
-        if (n >= int64_t{UINT32_MAX} || !order.reserve_more(n)) return false;
-        order.size = n;
+        if (v.size >= int64_t{UINT32_MAX} || !order.reserve_more(v.size)) return false;
         uint32_t* o = order.data;
+        int64_t n = 0;
+        for (int64_t i = 0; i < v.size; ++i)
+            if (keep(i)) o[n++] = static_cast<uint32_t>(i);
+        order.size = n;
         if (n == 0) return true;
-        int64_t lo = v.data[0].r_begin, hi = lo;
+        int64_t lo = v.data[o[0]].r_begin, hi = lo;
         for (int64_t i = 1; i < n; ++i) {
-            lo = std::min(lo, v.data[i].r_begin);
-            hi = std::max(hi, v.data[i].r_begin);
+            lo = std::min(lo, v.data[o[i]].r_begin);
+            hi = std::max(hi, v.data[o[i]].r_begin);
         }
         const int64_t span = hi - lo + 1;  // r_begin within [0, 2^31)
         if (n < 16 || span > 4 * n + 1024) {
-            for (int64_t i = 0; i < n; ++i) o[i] = static_cast<uint32_t>(i);
             std::stable_sort(o, o + n, [&v](uint32_t a, uint32_t b) { return v.data[a].r_begin < v.data[b].r_begin; });
             return true;
         }
-        if (!hist.reserve_more(span + 1)) return false;
+        if (!hist.reserve_more(span + 1) || !order.reserve_more(n)) return false;
+        o = order.data;
+        uint32_t* const t = o + n;  // the kept indices, then sorted back into o
+        std::copy(o, o + n, t);
         uint32_t* hs = hist.data;
         std::fill(hs, hs + span + 1, 0u);
-        for (int64_t i = 0; i < n; ++i) ++hs[v.data[i].r_begin - lo + 1];
+        for (int64_t i = 0; i < n; ++i) ++hs[v.data[t[i]].r_begin - lo + 1];
         for (int64_t r = 0; r < span; ++r) hs[r + 1] += hs[r];
-        for (int64_t i = 0; i < n; ++i) o[hs[v.data[i].r_begin - lo]++] = static_cast<uint32_t>(i);
+        for (int64_t i = 0; i < n; ++i) o[hs[v.data[t[i]].r_begin - lo]++] = t[i];
         return true;
     }
     // The first row of the next item to activate (INT64_MAX: none left).
@@ -497,12 +506,9 @@ struct InclusiveScan {
     bool start() noexcept {
         active.size = active_lines.size = 0;
         line_queue.next = line_queue.order.size = 0;
-        if (!queue.build(edges) || !(apart || line_queue.build(lines))) return false;
-        int64_t m = 0;  // chained edges are activated by their predecessors
-        for (int64_t i = 0; i < queue.order.size; ++i)
-            if (!edges.data[queue.order.data[i]].chained) queue.order.data[m++] = queue.order.data[i];
-        queue.order.size = m;
-        return true;
+        // Chained edges are activated by their predecessors: only chain starts are queued.
+        const IEdge* E = edges.data;
+        return queue.build(edges, [E](int64_t i) { return !E[i].chained; }) && (apart || line_queue.build(lines));
     }
     // Every row's spans to the sink (normalized when it wants them disjoint). The active
     // lists change only at events (an edge or a line starts or ends, an edge's line ends
