@@ -904,6 +904,7 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
             int64_t* const pj = scan.part.data;
             // Edge j runs from vertex j - 1 to vertex j (OpenCV's order), rounded once each.
             int64_t x1 = k ? round_even(xy[2 * (b + k - 1)]) : 0, y1 = k ? round_even(xy[2 * (b + k - 1) + 1]) : 0;
+            int64_t flat = 0;  // horizontal edges inside the image
             for (int64_t j = 0; j < k; ++j) {
                 int64_t* const info = pj + 7 * j;
                 info[0] = info[1] = -1;
@@ -921,6 +922,14 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 const int64_t rb = std::max<int64_t>(yu, 0), re = std::min<int64_t>(yl, h);
                 const bool crosses = y0 != y1 && rb < re;
                 info[6] = y0 == y1;
+                info[5] = -1;  // a horizontal edge's group's edge, see below
+                if (y0 == y1 && !outside) {  // its run, for the pass below
+                    info[1] = y0;
+                    info[2] = std::min(x0, x1);
+                    info[3] = std::max(x0, x1) + 1;
+                    ++flat;
+                    continue;
+                }
                 // The line rides with the fill edge when it starts on the edge's first row
                 // (always, unless clipped); otherwise it is a free line.
                 const bool rides = visible && crosses && std::min(ty0, ty1) == rb;
@@ -964,6 +973,48 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 const int64_t lx = down ? x1 : x0;
                 info[5] = lx >= 0 && lx < w;  // the lower end is inside (yl < h here)
             }
+            // Horizontal edges inside the image, in groups between two other edges A (before)
+            // and C (after) on one row y: their runs are one run U holding the ends of A and C
+            // there, united with the first run of C (if it leaves downwards from y) or else of
+            // A (if it comes up to y), which holds the same end pixel; their info[5] says which
+            // (-1: neither, or a horizontal edge of the group is clipped: free lines). The
+            // last runs of A and C on y (their lower ends) join it too (below).
+            auto rides_from = [&](int64_t j, bool down, int64_t y) {  // an edge with its line from row y
+                const int64_t i = pj[7 * j];
+                if (i < 0 || static_cast<bool>(pj[7 * j + 4]) != down) return int64_t{-1};
+                const IEdge& e = scan.edges.data[i];
+                return e.r_begin == y && e.line.r_end > e.r_begin ? i : int64_t{-1};
+            };
+            for (int64_t j = 0; flat && j < k; ++j) {
+                if (pj[7 * j + 6]) continue;  // C = edge j, the group before it
+                int64_t a = j == 0 ? k - 1 : j - 1, m = 0;
+                bool inside = true;
+                for (; m < k && pj[7 * a + 6]; ++m, a = a == 0 ? k - 1 : a - 1) inside = inside && pj[7 * a + 1] >= 0;
+                if (m == 0) continue;
+                const int64_t y = pj[7 * (j == 0 ? k - 1 : j - 1) + 1];  // a non-horizontal edge exists: a != j
+                int64_t t = inside ? rides_from(j, true, y) : -1;
+                if (t < 0 && inside) t = rides_from(a, false, y);
+                for (int64_t g = 0, i = j == 0 ? k - 1 : j - 1; g < m; ++g, i = i == 0 ? k - 1 : i - 1) {
+                    int64_t* const hi = pj + 7 * i;
+                    hi[5] = t;
+                    if (hi[1] < 0) continue;  // clipped: drawn as a free line already
+                    --flat;
+                    if (t >= 0) {
+                        IEdge& e = scan.edges.data[t];
+                        e.pa = std::min(e.pa, hi[2]);
+                        e.pb = std::max(e.pb, hi[3]);
+                    } else {
+                        if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
+                        cv_line(hi[2], hi[1], hi[3] - 1, hi[1], scan.lines.data[scan.lines.size++]);
+                    }
+                }
+            }
+            for (int64_t j = 0; flat && j < k; ++j) {  // no other edge: the part is one row
+                const int64_t* hi = pj + 7 * j;
+                if (!hi[6] || hi[1] < 0) continue;
+                if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
+                cv_line(hi[2], hi[1], hi[3] - 1, hi[1], scan.lines.data[scan.lines.size++]);
+            }
             for (int64_t j = 0; j < k; ++j) {
                 const int64_t* info = pj + 7 * j;
                 if (info[0] < 0) continue;
@@ -983,7 +1034,12 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                     scan.edges.data[si].chained = true;
                 }
                 if (info[1] < 0) continue;
-                if (info[5] && e && e->r_begin == info[1] && e->line.r_end > e->r_begin) {
+                if (info[5] && pj[7 * nb + 6] && pj[7 * nb + 5] >= 0) {
+                    e = &scan.edges.data[pj[7 * nb + 5]];  // its group's edge (above)
+                } else if (!(info[5] && e && e->r_begin == info[1] && e->line.r_end > e->r_begin)) {
+                    e = nullptr;
+                }
+                if (e) {
                     e->pa = std::min(e->pa, info[2]);
                     e->pb = std::max(e->pb, info[3]);
                 } else {
