@@ -917,13 +917,13 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 const bool flat_j = Y[j == 0 ? k - 1 : j - 1] == Y[j];
                 int64_t* const info = pj + 7 * j;
                 info[0] = info[1] = info[5] = -1;
+                info[4] = ns;  // a horizontal edge's: the slant edges before it (below)
                 info[6] = flat_j;
                 slant[ns] = j;
                 level[nl] = j;
                 ns += !flat_j;
                 nl += flat_j;
             }
-            int64_t flat = 0;  // horizontal edges inside the image
             for (int64_t i = 0; i < nl; ++i) {
                 const int64_t j = level[i];
                 int64_t* const info = pj + 7 * j;
@@ -932,7 +932,6 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                     info[1] = ty0;
                     info[2] = std::min(tx0, tx1);
                     info[3] = std::max(tx0, tx1) + 1;
-                    ++flat;
                 } else if (cv_clip_line(w, h, tx0, ty0, tx1, ty1)) {  // drawn clipped, a free line
                     if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
                     cv_line(tx0, ty0, tx1, ty1, scan.lines.data[scan.lines.size++]);
@@ -994,49 +993,46 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 const int64_t lx = down ? x1 : x0;
                 info[5] = lx >= 0 && lx < w;  // the lower end is inside (yl < h here)
             }
-            // Horizontal edges inside the image, in groups between two other edges A (before)
-            // and C (after) on one row y: their runs are one run U holding the ends of A and C
-            // there, united with the first run of C (if it leaves downwards from y) or else of
-            // A (if it comes up to y), which holds the same end pixel; their info[5] says which
-            // (-1: neither, or a horizontal edge of the group is clipped: free lines). The
-            // last runs of A and C on y (their lower ends) join it too (below).
-            auto rides_from = [&](int64_t j, bool down, int64_t y) {  // an edge with its line from row y
+            // Horizontal edges come in groups on one row y between two other edges, A (before)
+            // and C (after): the runs of the group's edges make one run along y through its
+            // vertices, the ends of A and C there among them. Each horizontal edge inside the
+            // image joins its run to the first run of C if C leaves y downwards with its line
+            // from y, else of A if A comes up to y so, from the group's end vertex (inside the
+            // image: then every pixel between it and the run is drawn, by the group's edges,
+            // the clipped ones included), else draws it as a free line. Its info[5] names that
+            // edge (-1: none), for the last runs of A and C on y (their lower ends, below).
+            IEdge* const E = scan.edges.data;
+            const IEdge none{};
+            auto from_y = [&](int64_t j, int64_t down, int64_t y, int64_t vx) {  // edge j's index, or -1
                 const int64_t i = pj[7 * j];
-                if (i < 0 || static_cast<bool>(pj[7 * j + 4]) != down) return int64_t{-1};
-                const IEdge& e = scan.edges.data[i];
-                return e.r_begin == y && e.line.r_end > e.r_begin ? i : int64_t{-1};
+                const IEdge& e = i >= 0 ? E[i] : none;
+                const bool ok = (i >= 0) & (pj[7 * j + 4] == down) & (e.r_begin == y) & (e.line.r_end > e.r_begin) &
+                                !out(vx, w);
+                return ok ? i : int64_t{-1};
             };
-            for (int64_t l = 0; flat && l < nl; ++l) {
-                const int64_t last = level[l], j = last + 1 == k ? 0 : last + 1;
-                if (pj[7 * j + 6]) continue;  // C = edge j, after the group ending with `last`
-                int64_t a = last, m = 0;
-                bool inside = true;
-                for (; m < k && pj[7 * a + 6]; ++m, a = a == 0 ? k - 1 : a - 1) inside = inside && pj[7 * a + 1] >= 0;
-                const int64_t y = pj[7 * last + 1];  // a non-horizontal edge exists: a != j
-                int64_t t = inside ? rides_from(j, true, y) : -1;
-                if (t < 0 && inside) t = rides_from(a, false, y);
-                for (int64_t g = 0, i = last; g < m; ++g, i = i == 0 ? k - 1 : i - 1) {
-                    int64_t* const hi = pj + 7 * i;
-                    hi[5] = t;
-                    if (hi[1] < 0) continue;  // clipped: drawn as a free line already
-                    --flat;
-                    if (t >= 0) {
-                        IEdge& e = scan.edges.data[t];
-                        e.pa = std::min(e.pa, hi[2]);
-                        e.pb = std::max(e.pb, hi[3]);
-                    } else {
-                        if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
-                        cv_line(hi[2], hi[1], hi[3] - 1, hi[1], scan.lines.data[scan.lines.size++]);
-                    }
+            for (int64_t l = 0; ns && l < nl; ++l) {
+                const int64_t hj = level[l], before = pj[7 * hj + 4];
+                int64_t* const hi = pj + 7 * hj;
+                const int64_t c = slant[before == ns ? 0 : before], a = slant[before == 0 ? ns - 1 : before - 1];
+                const int64_t y = Y[hj];
+                const int64_t tc = from_y(c, 1, y, X[c == 0 ? k - 1 : c - 1]), ta = from_y(a, 0, y, X[a]);
+                const int64_t t = tc >= 0 ? tc : ta;
+                hi[5] = t;
+                if (hi[1] < 0) continue;  // clipped: drawn as a free line already
+                if (t >= 0) {
+                    E[t].pa = std::min(E[t].pa, hi[2]);
+                    E[t].pb = std::max(E[t].pb, hi[3]);
+                } else {
+                    if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
+                    cv_line(hi[2], hi[1], hi[3] - 1, hi[1], scan.lines.data[scan.lines.size++]);
                 }
             }
-            for (int64_t l = 0; flat && l < nl; ++l) {  // no other edge: the part is one row
+            for (int64_t l = 0; !ns && l < nl; ++l) {  // no other edge: the part is one row
                 const int64_t* hi = pj + 7 * level[l];
                 if (hi[1] < 0) continue;
                 if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
                 cv_line(hi[2], hi[1], hi[3] - 1, hi[1], scan.lines.data[scan.lines.size++]);
             }
-            IEdge* const E = scan.edges.data;
             for (int64_t i = 0; i < ns; ++i) {
                 const int64_t j = slant[i];
                 const int64_t* info = pj + 7 * j;
@@ -1046,9 +1042,8 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 const int64_t nb = next(j);
                 IEdge& self = E[info[0]];
                 // The chain goes on with the first edge past the horizontal ones there (on the
-                // lower end's row) if it leaves downwards (r_end < h then).
-                int64_t sj = nb;
-                for (int64_t t = 1; t < k && pj[7 * sj + 6]; ++t) sj = next(sj);
+                // lower end's row: the next one listed) if it leaves downwards (r_end < h then).
+                const int64_t sj = fwd ? slant[i + 1 == ns ? 0 : i + 1] : slant[i == 0 ? ns - 1 : i - 1];
                 const int64_t si = pj[7 * sj];
                 if (si >= 0 && si != info[0] && E[si].r_begin == self.r_end) {
                     self.succ = si;
@@ -1058,10 +1053,10 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 // The edge whose first run takes this last run: the one leaving the lower end
                 // downwards with its line, or the group's edge past horizontal ones; selected
                 // without branches (which neighbour it is varies edge by edge).
-                const int64_t ni = pj[7 * nb], nis = ni < 0 ? info[0] : ni;
+                const int64_t ni = pj[7 * nb], neg = ni >> 63, nis = (ni & ~neg) | (info[0] & neg);
                 const bool direct = (ni >= 0) & (E[nis].r_begin == info[1]) & (E[nis].line.r_end > E[nis].r_begin);
-                int64_t t = pj[7 * nb + 6] ? pj[7 * nb + 5] : (direct ? ni : -1);
-                t = info[5] ? t : -1;
+                const int64_t flat_nb = -pj[7 * nb + 6], d = ni | -static_cast<int64_t>(!direct);
+                const int64_t t = ((pj[7 * nb + 5] & flat_nb) | (d & ~flat_nb)) | -static_cast<int64_t>(!info[5]);
                 if (t >= 0) {
                     E[t].pa = std::min(E[t].pa, info[2]);
                     E[t].pb = std::max(E[t].pb, info[3]);
