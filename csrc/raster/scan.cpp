@@ -646,15 +646,23 @@ struct InclusiveScan {
             }
             const int64_t xl = x0 < x1 ? x0 : x1, xr = x0 < x1 ? x1 : x0;
             int64_t s = std::max<int64_t>((xl + 65535) >> 16, 0), t = std::min((xr >> 16) + 1, w);
-            int64_t* o = out;
-            stretch(s, t, a0, b0, o);  // [s, t) over both runs
-            stretch(s, t, a1, b1, o);
-            if (s < t) {
-                o[0] = s;
-                o[1] = t;
-                o += 2;
+            // Most rows: both runs non-empty and touching a non-empty [s, t), which grows over
+            // them (what stretch() gives then), tested without branches.
+            if ((s < t) & (a0 < b0) & (a1 < b1) & (a0 <= t) & (b0 >= s) & (a1 <= t) & (b1 >= s)) {
+                out[0] = std::min({s, a0, a1});
+                out[1] = std::max({t, b0, b1});
+                *cnt = 1;
+            } else {
+                int64_t* o = out;
+                stretch(s, t, a0, b0, o);  // [s, t) over both runs
+                stretch(s, t, a1, b1, o);
+                if (s < t) {
+                    o[0] = s;
+                    o[1] = t;
+                    o += 2;
+                }
+                *cnt = (o - out) / 2;
             }
-            *cnt = (o - out) / 2;
             x0 += d0;
             x1 += d1;
         }
