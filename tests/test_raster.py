@@ -113,6 +113,34 @@ def test_inclusive_matches_cv2_fillpoly():
         np.testing.assert_array_equal(rasterize([p.astype(float) for p in parts], h, w, rule="inclusive"), m)
 
 
+def test_inclusive_large_images_match_cv2_fillpoly():
+    """Images beyond FillRows' 2 MiB are zeroed in batches of rows, then painted: the same
+    pixels (noisy stars with horizontal runs, staircases, edges far outside), any dtype."""
+    cv2 = pytest.importorskip("cv2")
+    rng = np.random.default_rng(5)
+    h, w = 1500, 1450
+    for t in range(6):
+        n = 400
+        if t % 2:
+            ang = np.sort(rng.uniform(0, 2 * np.pi, n))
+            r = rng.uniform(0.2, 0.8) * 700 * (1 + 0.05 * rng.uniform(-1, 1, n))
+            p = np.round(np.stack([w / 2 + r * np.cos(ang), h / 2 + r * np.sin(ang)], 1))
+        else:
+            steps = rng.integers(-50, 51, (n, 2))
+            steps[::2, 1] = 0
+            p = np.cumsum(steps, 0) + [w // 2, h // 2]
+        p = p.astype(np.int32)
+        want = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(want, [p], 1)
+        for dt, v in ((np.uint8, 1), (np.uint16, 700), (np.uint32, 7)):
+            out = np.full((h, w), 3, dt)
+            rasterize(p.astype(float), h, w, rule="inclusive", value=v, out=out)
+            np.testing.assert_array_equal(out, want.astype(dt) * v)
+        lm = np.zeros((h, w), np.uint8)
+        maskcore.paint(lm, p.astype(float) + 0.25, 1)
+        np.testing.assert_array_equal(rasterize(p.astype(float) + 0.25, h, w), lm)
+
+
 def test_inclusive_outline_joins_at_vertices_and_borders():
     """The scan unites each edge's line with its fill span and a line's last row with the
     edge leaving that end downwards: polygons with many horizontal edges (staircases),
