@@ -1332,10 +1332,12 @@ void FillRows<T>::fill(T* p, int64_t n, T v) noexcept {
 template <class T>
 void FillRows<T>::put(int64_t base, const int64_t* spans, int64_t n) noexcept {
     T* const d = img.data;
-    if (chunked) {  // zeros up to the end of the row, then the spans over them
-        const int64_t end = base + img.cols;
-        if (end > next) std::fill(d + next, d + end, T{0});
-        next = end > next ? end : next;
+    if (chunked) {  // zeros for this row and the next kBatchRows - 1 (one fill), then the spans
+        if (base + img.cols > next) {
+            const int64_t end = std::min(img.rows * img.cols, base + kBatchRows * img.cols);
+            std::fill(d + next, d + end, T{0});
+            next = end;
+        }
         for (int64_t i = 0; i < n; ++i) std::fill(d + base + spans[2 * i], d + base + spans[2 * i + 1], value);
         return;
     }
@@ -1374,11 +1376,6 @@ void FillRows<T>::rows(int64_t r0, int64_t m, const int64_t* spans, int64_t stri
     if (!linear) {
         RowSink::rows(r0, m, spans, stride, cnt);
         return;
-    }
-    if (chunked && m > 0) {  // the rows' zeros in one fill first
-        const int64_t end = (r0 + m - 1) * img.cols;
-        if (end > next) std::fill(img.data + next, img.data + end, T{0});
-        next = end > next ? end : next;
     }
     for (int64_t i = 0; i < m; ++i, spans += stride) put((r0 + i) * img.cols, spans, cnt[i]);
 }
