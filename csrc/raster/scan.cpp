@@ -402,7 +402,7 @@ struct LEdge {
 // The line between two points inside the image, written into e with its state for its
 // first row; `last` (if given): the run [a, b) of its last row (y1 != y2). At most one
 // division (x-major): every other quotient follows from dx = q0 D + r0, D = 2 |dy|.
-void cv_line(int64_t x1, int64_t y1, int64_t x2, int64_t y2, LEdge& e, int64_t* last = nullptr) noexcept {
+inline __attribute__((always_inline)) void cv_line(int64_t x1, int64_t y1, int64_t x2, int64_t y2, LEdge& e, int64_t* last = nullptr) noexcept {
     if (x2 < x1) {
         std::swap(x1, x2);
         std::swap(y1, y2);
