@@ -648,9 +648,10 @@ struct InclusiveScan {
             }
             const int64_t xl = x0 < x1 ? x0 : x1, xr = x0 < x1 ? x1 : x0;
             int64_t s = std::max<int64_t>((xl + 65535) >> 16, 0), t = std::min((xr >> 16) + 1, w);
-            // Most rows: both runs non-empty and touching a non-empty [s, t), which grows over
-            // them (what stretch() gives then), tested without branches.
-            if ((s < t) & (a0 < b0) & (a1 < b1) & (a0 <= t) & (b0 >= s) & (a1 <= t) & (b1 >= s)) {
+            // Most rows: both runs touch a non-empty [s, t), which grows over them (what
+            // stretch() gives then), tested without branches. An empty run (p >= q) that
+            // passes the test lies within [s, t] and changes nothing.
+            if ((s < t) & (a0 <= t) & (b0 >= s) & (a1 <= t) & (b1 >= s)) {
                 out[0] = std::min({s, a0, a1});
                 out[1] = std::max({t, b0, b1});
                 *cnt = 1;
