@@ -603,13 +603,11 @@ struct InclusiveScan {
         for (; r < end; ++r, out += 6, ++cnt) {
             if (r == re0) {  // rows come one by one: the edge's end
                 if (E[e0].succ < 0) break;
-                store(e0, x0, q0, rem0, keep0);
-                e0 = E[e0].succ;
+                e0 = E[e0].succ;  // the ended edge's state is read no more
                 load(e0, x0, d0, rb0, q0, rem0, keep0, sq0, sr0, D0, lx0, ldx0, ld0, le0, re0, lk0, hk0);
             }
             if (r == re1) {
                 if (E[e1].succ < 0) break;
-                store(e1, x1, q1, rem1, keep1);
                 e1 = E[e1].succ;
                 load(e1, x1, d1, rb1, q1, rem1, keep1, sq1, sr1, D1, lx1, ldx1, ld1, le1, re1, lk1, hk1);
             }
