@@ -235,7 +235,7 @@ void raster_paint(const py::array& xy, const py::array& offsets, py::array& img,
     });
 }
 
-// rasterize: value inside, 0 everywhere else, each pixel written once.
+// rasterize: value inside, 0 everywhere else, written in row order by FillRows (scan.hpp).
 void fill_parts(const Parts& parts, py::array& img, int rule, int fill, uint64_t value) {
     with_view(img, "out", [&](auto v) {
         using T = std::remove_pointer_t<decltype(v.data)>;
