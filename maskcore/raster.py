@@ -115,6 +115,12 @@ def rasterize(polygons, height, width, *, rule="center", fill_rule="evenodd", va
     >>> [int(maskcore.rasterize(sq, 6, 6, rule=r).sum()) for r in ("center", "inclusive", "touched")]
     [9, 16, 25]
     """
+    # Fast path: the kernel takes the caller's arguments as they are when they need no
+    # conversion (COCO lists or a float64 array, int sizes, rule names, an int value that
+    # out's dtype holds); None: anything else, for the validating path below.
+    got = _core.raster_fill_lists(polygons, height, width, rule, fill_rule, value, out)
+    if got is not None:
+        return got
     if type(height) is int and type(width) is int and 0 <= height and 0 <= width:
         h, w = height, width  # the kernel checks h, w < 2**31
     else:
@@ -132,13 +138,17 @@ def rasterize(polygons, height, width, *, rule="center", fill_rule="evenodd", va
     target = out.view(np.uint8) if dt.kind == "b" else out
     if code < 0:  # COCO's rule: its RLE, decoded straight into the output
         rle = _coco_rle(flat, offsets, h, w)
-        u = target.view(f"u{target.itemsize}") if target.dtype.kind == "i" else target
+        u = target.view(target.dtype.str.replace("i", "u")) if target.dtype.kind == "i" else target  # its byte order
         if u.dtype == np.uint8 and bits == 1:
             rle.decode(out=u)
         else:
             np.multiply(rle.decode(), u.dtype.type(bits), out=u, casting="unsafe")
-    else:
+    elif dt.isnative:
         _core.raster_fill(flat, offsets, target, code, fill, bits)  # every pixel written once
+    else:  # byte-swapped: the kernel writes native integers, converted on the copy
+        tmp = np.empty((h, w), dt.newbyteorder("="))
+        _core.raster_fill(flat, offsets, tmp, code, fill, bits)
+        np.copyto(out, tmp)
     return out
 
 

@@ -56,6 +56,11 @@ def test_out_any_layout_and_dtype():
     b = np.zeros((8, 9), bool)
     rasterize(poly, 8, 9, out=b)
     np.testing.assert_array_equal(b, want > 0)
+    for dt in (np.uint16, np.int32, np.uint64):
+        out = np.full((8, 9), 3, np.dtype(dt).newbyteorder("S"))
+        for rule in RULES:
+            rasterize(poly, 8, 9, rule=rule, value=7, out=out)
+            np.testing.assert_array_equal(out, rasterize(poly, 8, 9, rule=rule) * 7)  # byte-swapped out
 
 
 # ---- the rules against their references ------------------------------------------------
@@ -106,6 +111,34 @@ def test_inclusive_matches_cv2_fillpoly():
         m = np.zeros((h, w), np.uint8)
         cv2.fillPoly(m, [p.astype(np.int32) for p in parts], 1, lineType=8)
         np.testing.assert_array_equal(rasterize([p.astype(float) for p in parts], h, w, rule="inclusive"), m)
+
+
+def test_inclusive_large_images_match_cv2_fillpoly():
+    """Images beyond FillRows' 2 MiB are zeroed in batches of rows, then painted: the same
+    pixels (noisy stars with horizontal runs, staircases, edges far outside), any dtype."""
+    cv2 = pytest.importorskip("cv2")
+    rng = np.random.default_rng(5)
+    h, w = 1500, 1450
+    for t in range(6):
+        n = 400
+        if t % 2:
+            ang = np.sort(rng.uniform(0, 2 * np.pi, n))
+            r = rng.uniform(0.2, 0.8) * 700 * (1 + 0.05 * rng.uniform(-1, 1, n))
+            p = np.round(np.stack([w / 2 + r * np.cos(ang), h / 2 + r * np.sin(ang)], 1))
+        else:
+            steps = rng.integers(-50, 51, (n, 2))
+            steps[::2, 1] = 0
+            p = np.cumsum(steps, 0) + [w // 2, h // 2]
+        p = p.astype(np.int32)
+        want = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(want, [p], 1)
+        for dt, v in ((np.uint8, 1), (np.uint16, 700), (np.uint32, 7)):
+            out = np.full((h, w), 3, dt)
+            rasterize(p.astype(float), h, w, rule="inclusive", value=v, out=out)
+            np.testing.assert_array_equal(out, want.astype(dt) * v)
+        lm = np.zeros((h, w), np.uint8)
+        maskcore.paint(lm, p.astype(float) + 0.25, 1)
+        np.testing.assert_array_equal(rasterize(p.astype(float) + 0.25, h, w), lm)
 
 
 def test_inclusive_outline_joins_at_vertices_and_borders():
@@ -401,6 +434,49 @@ def test_rasterize_rle_fast_path_builds_the_same_rle():
         assert fast.counts.dtype == np.uint32 and not fast.counts.flags.writeable
         assert pickle.loads(pickle.dumps(fast)) == fast and hash(fast) == hash(slow)
         assert not gc.is_tracked(fast)  # it holds no containers: the collector skips it
+
+
+def test_rasterize_fast_path_equals_the_checked_path(monkeypatch):
+    """rasterize's one-call path (raster_fill_lists) gives what the validating path gives:
+    the same pixels, the same returned object, the same errors; it declines what it does not
+    take (numpy ints, coco, non-native or read-only out, values out's dtype cannot hold)."""
+    polys = [[0.2, 0.3, 7.7, 1.1, 5.0, 6.9], np.array([[1, 1], [6, 2], [3, 7.5]]),
+             [[0, 0, 8, 0, 8, 8, 0, 8], [2, 2, 5, 2, 5, 5]], np.array([1.0, 1, 6, 2, 3, 7]), [], [[]]]
+    outs = [None, np.full((8, 9), 3, np.uint8), np.full((9, 8), 3, np.int16).T, np.zeros((8, 9), bool),
+            np.full((8, 18), 5, np.uint32)[:, ::2], np.full((8, 9), 1, np.int64), np.full((8, 9), 1, ">u2")]
+    values = [1, 0, 255, -1, 2**15, 2**40, -(2**63)]
+    checked = {}
+    fast = maskcore._core.raster_fill_lists
+    for slow in (False, True):
+        if slow:
+            monkeypatch.setattr(maskcore._core, "raster_fill_lists", lambda *a: None)
+        for i, p in enumerate(polys):
+            for rule in RULES:
+                for j, o in enumerate(outs):
+                    for v in values:
+                        out = None if o is None else o.copy() if o.flags.c_contiguous else o
+                        try:
+                            got = rasterize(p, 8, 9, rule=rule, fill_rule="nonzero", value=v, out=out)
+                            res = (got.dtype.str, got.tolist(), got is out if out is not None else True)
+                        except (OverflowError, ValueError, TypeError) as e:
+                            res = (type(e), str(e))
+                        key = (i, rule, j, v)
+                        if slow:
+                            assert res == checked[key], key
+                        else:
+                            checked[key] = res
+    assert fast([0, 0, 4, 0, 0, 4], 5, 6, "inclusive", "evenodd", 1, None).shape == (5, 6)
+    for args in [(np.int64(5), 6), (5, 6.0), (5, 2**31)]:
+        assert fast([0, 0, 4, 0, 0, 4], *args, "inclusive", "evenodd", 1, None) is None
+    assert fast([0, 0, 4, 0, 0, 4], 5, 6, "coco", "evenodd", 1, None) is None
+    assert fast([0, 0, 4, 0, 0, 4], 5, 6, "center", "evenodd", True, None) is None
+    ro = np.zeros((5, 6), np.uint8)
+    ro.flags.writeable = False
+    assert fast([0, 0, 4, 0, 0, 4], 5, 6, "center", "evenodd", 1, ro) is None
+    with pytest.raises(ValueError, match="finite"):
+        fast([0, 0, 4, 0, float("nan"), 4], 5, 6, "center", "evenodd", 1, None)
+    with pytest.raises(TypeError, match="positional"):
+        fast([0, 0, 4, 0, 0, 4], 5, 6)
 
 
 # ---- batches ----------------------------------------------------------------------------

@@ -235,34 +235,28 @@ void raster_paint(const py::array& xy, const py::array& offsets, py::array& img,
     });
 }
 
-// rasterize: value inside, 0 everywhere else, each pixel written once.
-void raster_fill(const py::array& xy, const py::array& offsets, py::array& img, int rule, int fill, uint64_t value) {
-    const Polygons p = polygons(xy, offsets, 0, 0);
-    MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
+// rasterize: value inside, 0 everywhere else, written in row order by FillRows (scan.hpp).
+void fill_parts(const Parts& parts, py::array& img, int rule, int fill, uint64_t value) {
     with_view(img, "out", [&](auto v) {
         using T = std::remove_pointer_t<decltype(v.data)>;
         ErrorInfo err;
         Status s;
         {
             py::gil_scoped_release nogil;
-            if (v.col_stride == 1 && v.row_stride == v.cols) {
-                // Contiguous: one clearing pass, then the spans. Measured faster than writing
-                // each pixel once (FillRows) on large images: one long fill streams at full
-                // speed, thousands of short ones do not (3840x2160: 152 vs 257 us).
-                std::fill(v.data, v.data + v.rows * v.cols, T{0});
-                raster::PaintRows<T> sink(v, static_cast<T>(value), true, nullptr, 0);
-                s = raster::polygon_rows(parts_of(p), v.rows, v.cols, static_cast<raster::Rule>(rule),
-                                         static_cast<raster::FillRule>(fill), sink, err);
-            } else {
-                raster::FillRows<T> sink(v, static_cast<T>(value));
-                s = raster::polygon_rows(parts_of(p), v.rows, v.cols, static_cast<raster::Rule>(rule),
-                                         static_cast<raster::FillRule>(fill), sink, err);
-                if (s == Status::ok) sink.finish();
-            }
+            raster::FillRows<T> sink(v, static_cast<T>(value));
+            s = raster::polygon_rows(parts, v.rows, v.cols, static_cast<raster::Rule>(rule),
+                                     static_cast<raster::FillRule>(fill), sink, err);
+            if (s == Status::ok) sink.finish();
         }
-        if (s != Status::ok) raise_rle(s, parts_of(p), rule, err, v.rows, v.cols);
+        if (s != Status::ok) raise_rle(s, parts, rule, err, v.rows, v.cols);
         return 0;
     });
+}
+
+void raster_fill(const py::array& xy, const py::array& offsets, py::array& img, int rule, int fill, uint64_t value) {
+    const Polygons p = polygons(xy, offsets, 0, 0);
+    MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
+    fill_parts(parts_of(p), img, rule, fill, value);
 }
 
 // Many objects in one call: object j is parts [item_parts[j], item_parts[j + 1]) with
@@ -748,6 +742,72 @@ py::object raster_rle_lists(PyObject* const* args) {
     return rle;
 }
 
+// rasterize's fast path: raster_fill_lists(polygons, height, width, rule, fill_rule, value,
+// out) with the caller's own arguments: polygons as append_parts reads them, exact ints for
+// the sizes (< 2^31) and the value, a rule name but "coco", and out None (a new C-ordered
+// uint8 mask) or a writable native-order integer / bool ndarray of shape (height, width)
+// whose dtype holds the value. Returns the mask written; None declines (the validating
+// path explains what is wrong, or handles it). The Python-level checks it replaces cost
+// more than the fill of a small polygon (1.4 us a call against cv2.fillPoly's 0.65 us).
+py::object raster_fill_lists(PyObject* const* args) {
+    static const char* const kRules[] = {"center", "touched", "inclusive"};  // codes 0..2
+    static const char* const kFills[] = {"evenodd", "nonzero"};
+    static PyObject* const rules[] = {interned(kRules[0]), interned(kRules[1]), interned(kRules[2])};
+    static PyObject* const fills[] = {interned(kFills[0]), interned(kFills[1])};
+    int64_t h, w;
+    const int rule = name_arg(args[3], rules, kRules, 3), fill = name_arg(args[4], fills, kFills, 2);
+    if (rule < 0 || fill < 0 || !size_arg(args[1], h) || !size_arg(args[2], w) || !PyLong_CheckExact(args[5]))
+        return py::none();
+    if (h >= (int64_t{1} << 31) || w >= (int64_t{1} << 31)) return py::none();
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(args[5], &overflow);
+    if (overflow || (v == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        return py::none();
+    }
+    py::array out;
+    if (args[6] == Py_None) {
+        out = py::array_t<uint8_t>({h, w});
+    } else {
+        if (!py::isinstance<py::array>(args[6])) return py::none();
+        out = py::reinterpret_borrow<py::array>(args[6]);
+        const py::dtype dt = out.dtype();
+        const char kind = dt.kind(), order = dt.byteorder();
+        const int64_t isz = dt.itemsize();
+        if (out.ndim() != 2 || out.shape(0) != h || out.shape(1) != w || !out.writeable() ||
+            !(kind == 'u' || kind == 'i' || kind == 'b') || !(order == '=' || order == '|') ||
+            !(isz == 1 || isz == 2 || isz == 4 || isz == 8) || out.strides(0) % isz || out.strides(1) % isz)
+            return py::none();
+    }
+    const py::dtype dt = out.dtype();
+    const char kind = dt.kind();
+    const int bits = static_cast<int>(8 * dt.itemsize());
+    bool fits = true;  // v within the dtype's range (a long long holds every int64 value)
+    if (kind == 'b') fits = v == 0 || v == 1;
+    else if (kind == 'u') fits = v >= 0 && (bits == 64 || v < (1LL << bits));
+    else if (bits < 64) fits = v >= -(1LL << (bits - 1)) && v < (1LL << (bits - 1));
+    if (!fits) return py::none();
+    const uint64_t pattern = bits == 64 ? static_cast<uint64_t>(v) : static_cast<uint64_t>(v) & ((uint64_t{1} << bits) - 1);
+    struct Scratch {
+        RunBuf<double> xy;
+        RunBuf<int64_t> offs;
+    };
+    thread_local Scratch scratch_tl;
+    Scratch& scratch = tls_once(scratch_tl);
+    if (py::isinstance<py::array>(args[0])) {  // one part, read in place when append_parts takes it
+        auto a = py::reinterpret_borrow<py::array>(args[0]);
+        if (a.dtype().is(py::dtype::of<double>()) && (a.flags() & py::array::c_style) &&
+            ((a.ndim() == 2 && a.shape(1) == 2) || (a.ndim() == 1 && a.shape(0) % 2 == 0))) {
+            const int64_t offs[2] = {0, static_cast<int64_t>(a.size())};
+            fill_parts(Parts{static_cast<const double*>(a.data()), offs, 1}, out, rule, fill, pattern);
+            return std::move(out);
+        }
+    }
+    if (!parse_parts(args[0], scratch.xy, scratch.offs)) return py::none();
+    fill_parts(Parts{scratch.xy.data, scratch.offs.data, scratch.offs.size - 1}, out, rule, fill, pattern);
+    return std::move(out);
+}
+
 // A thick polyline (xy: 2n values) of diameter `width`, lock rule.
 void stroke_paint(const py::array& xy, py::array& img, double width, uint64_t value, bool over,
                   const py::array& locked) {
@@ -826,6 +886,8 @@ void bind_raster(py::module_& m) {
     static PyMethodDef fast[] = {
         {"raster_rle_lists", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_rle_lists, 6>)),
          METH_FASTCALL, "raster_rle_lists(polygons, height, width, rule, fill_rule, RLE) -> RLE or None"},
+        {"raster_fill_lists", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_fill_lists, 7>)),
+         METH_FASTCALL, "raster_fill_lists(polygons, height, width, rule, fill_rule, value, out) -> mask or None"},
         {"coco_poly_dicts", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&coco_poly_dicts, 3>)),
          METH_FASTCALL, "coco_poly_dicts(polygons, h, w) -> list of RLE dicts or None"},
     };

@@ -80,31 +80,40 @@ struct RowOrder {
     int64_t next = 0;
 
     template <class T>
-    bool build(const RunBuf<T>& v) noexcept {  // false: out of memory, or 2^32 items or more
-        const int64_t n = v.size;
+    bool build(const RunBuf<T>& v) noexcept {
+        return build(v, [](int64_t) { return true; });
+    }
+    // Only the items i with keep(i).
+    template <class T, class Keep>
+    bool build(const RunBuf<T>& v, Keep keep) noexcept {  // false: out of memory, or 2^32 items or more
         next = 0;
         order.size = hist.size = 0;
-        if (n >= int64_t{UINT32_MAX} || !order.reserve_more(n)) return false;
-        order.size = n;
+        if (v.size >= int64_t{UINT32_MAX} || !order.reserve_more(v.size)) return false;
         uint32_t* o = order.data;
+        int64_t n = 0;
+        for (int64_t i = 0; i < v.size; ++i)
+            if (keep(i)) o[n++] = static_cast<uint32_t>(i);
+        order.size = n;
         if (n == 0) return true;
-        int64_t lo = v.data[0].r_begin, hi = lo;
+        int64_t lo = v.data[o[0]].r_begin, hi = lo;
         for (int64_t i = 1; i < n; ++i) {
-            lo = std::min(lo, v.data[i].r_begin);
-            hi = std::max(hi, v.data[i].r_begin);
+            lo = std::min(lo, v.data[o[i]].r_begin);
+            hi = std::max(hi, v.data[o[i]].r_begin);
         }
         const int64_t span = hi - lo + 1;  // r_begin within [0, 2^31)
         if (n < 16 || span > 4 * n + 1024) {
-            for (int64_t i = 0; i < n; ++i) o[i] = static_cast<uint32_t>(i);
             std::stable_sort(o, o + n, [&v](uint32_t a, uint32_t b) { return v.data[a].r_begin < v.data[b].r_begin; });
             return true;
         }
-        if (!hist.reserve_more(span + 1)) return false;
+        if (!hist.reserve_more(span + 1) || !order.reserve_more(n)) return false;
+        o = order.data;
+        uint32_t* const t = o + n;  // the kept indices, then sorted back into o
+        std::copy(o, o + n, t);
         uint32_t* hs = hist.data;
         std::fill(hs, hs + span + 1, 0u);
-        for (int64_t i = 0; i < n; ++i) ++hs[v.data[i].r_begin - lo + 1];
+        for (int64_t i = 0; i < n; ++i) ++hs[v.data[t[i]].r_begin - lo + 1];
         for (int64_t r = 0; r < span; ++r) hs[r + 1] += hs[r];
-        for (int64_t i = 0; i < n; ++i) o[hs[v.data[i].r_begin - lo]++] = static_cast<uint32_t>(i);
+        for (int64_t i = 0; i < n; ++i) o[hs[v.data[t[i]].r_begin - lo]++] = t[i];
         return true;
     }
     // The first row of the next item to activate (INT64_MAX: none left).
@@ -393,7 +402,7 @@ struct LEdge {
 // The line between two points inside the image, written into e with its state for its
 // first row; `last` (if given): the run [a, b) of its last row (y1 != y2). At most one
 // division (x-major): every other quotient follows from dx = q0 D + r0, D = 2 |dy|.
-void cv_line(int64_t x1, int64_t y1, int64_t x2, int64_t y2, LEdge& e, int64_t* last = nullptr) noexcept {
+inline __attribute__((always_inline)) void cv_line(int64_t x1, int64_t y1, int64_t x2, int64_t y2, LEdge& e, int64_t* last = nullptr) noexcept {
     if (x2 < x1) {
         std::swap(x1, x2);
         std::swap(y1, y2);
@@ -478,12 +487,14 @@ inline void stretch(int64_t& s, int64_t& t, int64_t p, int64_t q, int64_t*& o) n
 // two touch (a union of touching intervals is one interval: exact) and goes out as a
 // span of its own otherwise. The line's last row (its lower end's: not a fill row of
 // the edge) is united with the first run of the edge that leaves that end downwards
-// (both hold the end pixel). What is left (horizontal edges' lines, last rows with no
-// such edge, clipped lines that start below their edge) are the free lines, walked
-// either row by row with the edges (sinks that need each row's spans at once, sorted:
-// RLE) or, for painting sinks (order-free), apart: each on its own, its runs handed over
-// in batches (draw_lines). The 200-vertex polygon on 1024x1024: 1,410 line runs drawn
-// apart became a few dozen (its horizontal edges), and one span a row.
+// (both hold the end pixel); so are the runs of horizontal edges, with the first run of
+// an edge leaving their row (polygon_rows). What is left (horizontal edges with no such
+// edge or partly outside, last rows with none, clipped lines that start below their
+// edge) are the free lines, walked either row by row with the edges (sinks that need
+// each row's spans at once, sorted: RLE) or, for painting sinks (order-free), apart:
+// each on its own, its runs handed over in batches (draw_lines). The 200-vertex polygon
+// on 1024x1024: 1,410 line runs drawn apart became a few, and one span a row; the
+// 2000-vertex one on 3840x2160 had 608 horizontal edges drawn apart.
 struct InclusiveScan {
     RunBuf<IEdge> edges;
     RunBuf<LEdge> lines;                    // the free lines
@@ -497,12 +508,9 @@ struct InclusiveScan {
     bool start() noexcept {
         active.size = active_lines.size = 0;
         line_queue.next = line_queue.order.size = 0;
-        if (!queue.build(edges) || !(apart || line_queue.build(lines))) return false;
-        int64_t m = 0;  // chained edges are activated by their predecessors
-        for (int64_t i = 0; i < queue.order.size; ++i)
-            if (!edges.data[queue.order.data[i]].chained) queue.order.data[m++] = queue.order.data[i];
-        queue.order.size = m;
-        return true;
+        // Chained edges are activated by their predecessors: only chain starts are queued.
+        const IEdge* E = edges.data;
+        return queue.build(edges, [E](int64_t i) { return !E[i].chained; }) && (apart || line_queue.build(lines));
     }
     // Every row's spans to the sink (normalized when it wants them disjoint). The active
     // lists change only at events (an edge or a line starts or ends, an edge's line ends
@@ -595,13 +603,11 @@ struct InclusiveScan {
         for (; r < end; ++r, out += 6, ++cnt) {
             if (r == re0) {  // rows come one by one: the edge's end
                 if (E[e0].succ < 0) break;
-                store(e0, x0, q0, rem0, keep0);
-                e0 = E[e0].succ;
+                e0 = E[e0].succ;  // the ended edge's state is read no more
                 load(e0, x0, d0, rb0, q0, rem0, keep0, sq0, sr0, D0, lx0, ldx0, ld0, le0, re0, lk0, hk0);
             }
             if (r == re1) {
                 if (E[e1].succ < 0) break;
-                store(e1, x1, q1, rem1, keep1);
                 e1 = E[e1].succ;
                 load(e1, x1, d1, rb1, q1, rem1, keep1, sq1, sr1, D1, lx1, ldx1, ld1, le1, re1, lk1, hk1);
             }
@@ -640,15 +646,24 @@ struct InclusiveScan {
             }
             const int64_t xl = x0 < x1 ? x0 : x1, xr = x0 < x1 ? x1 : x0;
             int64_t s = std::max<int64_t>((xl + 65535) >> 16, 0), t = std::min((xr >> 16) + 1, w);
-            int64_t* o = out;
-            stretch(s, t, a0, b0, o);  // [s, t) over both runs
-            stretch(s, t, a1, b1, o);
-            if (s < t) {
-                o[0] = s;
-                o[1] = t;
-                o += 2;
+            // Most rows: both runs touch a non-empty [s, t), which grows over them (what
+            // stretch() gives then), tested without branches. An empty run (p >= q) that
+            // passes the test lies within [s, t] and changes nothing.
+            if ((s < t) & (a0 <= t) & (b0 >= s) & (a1 <= t) & (b1 >= s)) {
+                out[0] = std::min({s, a0, a1});
+                out[1] = std::max({t, b0, b1});
+                *cnt = 1;
+            } else {
+                int64_t* o = out;
+                stretch(s, t, a0, b0, o);  // [s, t) over both runs
+                stretch(s, t, a1, b1, o);
+                if (s < t) {
+                    o[0] = s;
+                    o[1] = t;
+                    o += 2;
+                }
+                *cnt = (o - out) / 2;
             }
-            *cnt = (o - out) / 2;
             x0 += d0;
             x1 += d1;
         }
@@ -889,32 +904,61 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
         InclusiveScan& scan = sc.inclusive;
         scan.edges.size = scan.lines.size = 0;
         scan.fill = fill;
+        auto out = [](int64_t v, int64_t n) { return static_cast<uint64_t>(v) >= static_cast<uint64_t>(n); };
         for (int64_t p = 0; p < parts.n; ++p) {
             const int64_t b = parts.offsets[p] / 2, k = parts.offsets[p + 1] / 2 - b;
-            // Per edge j of the part: its index in edges (-1: none), its line's last run
-            // (row, a, b; row -1: none, or carried by the edge), whether it goes down and
-            // whether its lower end is inside the image.
-            if (!scan.part.reserve_more(7 * k)) return Status::bad_alloc;
+            // Per edge j of the part (from vertex j - 1 to vertex j, OpenCV's order), 7 values:
+            // [0] its index in edges (-1: none); [1..3] its line's last run (row, a, b; row -1:
+            // none, or carried by the edge), for a horizontal edge inside the image its run;
+            // [4] whether it goes down; [5] whether its lower end is inside the image, for a
+            // horizontal edge its group's edge (below); [6] whether it is horizontal. Then the
+            // vertices, rounded once each, and the edges listed by kind: a branch on the kind
+            // of each edge in turn mispredicts (the 2000-vertex polygon: 30% horizontal).
+            if (!scan.part.reserve_more(11 * k)) return Status::bad_alloc;
             int64_t* const pj = scan.part.data;
-            // Edge j runs from vertex j - 1 to vertex j (OpenCV's order), rounded once each.
-            int64_t x1 = k ? round_even(xy[2 * (b + k - 1)]) : 0, y1 = k ? round_even(xy[2 * (b + k - 1) + 1]) : 0;
+            int64_t *const X = pj + 7 * k, *const Y = X + k, *const slant = Y + k, *const level = slant + k;
+            for (int64_t v = 0; v < k; ++v) {
+                X[v] = round_even(xy[2 * (b + v)]);
+                Y[v] = round_even(xy[2 * (b + v) + 1]);
+            }
+            int64_t ns = 0, nl = 0;
             for (int64_t j = 0; j < k; ++j) {
+                const bool flat_j = Y[j == 0 ? k - 1 : j - 1] == Y[j];
                 int64_t* const info = pj + 7 * j;
-                info[0] = info[1] = -1;
-                const int64_t x0 = x1, y0 = y1;
-                x1 = round_even(xy[2 * (b + j)]);
-                y1 = round_even(xy[2 * (b + j) + 1]);
+                info[0] = info[1] = info[5] = -1;
+                info[4] = ns;  // a horizontal edge's: the slant edges before it (below)
+                info[6] = flat_j;
+                slant[ns] = j;
+                level[nl] = j;
+                ns += !flat_j;
+                nl += flat_j;
+            }
+            for (int64_t i = 0; i < nl; ++i) {
+                const int64_t j = level[i];
+                int64_t* const info = pj + 7 * j;
+                int64_t tx0 = X[j == 0 ? k - 1 : j - 1], ty0 = Y[j], tx1 = X[j], ty1 = Y[j];
+                if (!(out(tx0, w) | out(tx1, w) | out(ty0, h))) {  // its run, for the pass below
+                    info[1] = ty0;
+                    info[2] = std::min(tx0, tx1);
+                    info[3] = std::max(tx0, tx1) + 1;
+                } else if (cv_clip_line(w, h, tx0, ty0, tx1, ty1)) {  // drawn clipped, a free line
+                    if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
+                    cv_line(tx0, ty0, tx1, ty1, scan.lines.data[scan.lines.size++]);
+                }
+            }
+            for (int64_t i = 0; i < ns; ++i) {
+                const int64_t j = slant[i], u = j == 0 ? k - 1 : j - 1;
+                int64_t* const info = pj + 7 * j;
+                const int64_t x0 = X[u], y0 = Y[u], x1 = X[j], y1 = Y[j];
                 // The outline: clipLine, then the walk (OpenCV ignores clipLine's verdict for
                 // the fill edge below but draws nothing when it says "outside").
                 int64_t tx0 = x0, ty0 = y0, tx1 = x1, ty1 = y1;
-                auto out = [](int64_t v, int64_t n) { return static_cast<uint64_t>(v) >= static_cast<uint64_t>(n); };
                 const bool outside = out(x0, w) | out(x1, w) | out(y0, h) | out(y1, h);
                 const bool visible = !outside || cv_clip_line(w, h, tx0, ty0, tx1, ty1);
                 const bool down = y1 > y0;
                 const int64_t yu = down ? y0 : y1, yl = down ? y1 : y0;
                 const int64_t rb = std::max<int64_t>(yu, 0), re = std::min<int64_t>(yl, h);
-                const bool crosses = y0 != y1 && rb < re;
-                info[6] = y0 == y1;
+                const bool crosses = rb < re;
                 // The line rides with the fill edge when it starts on the edge's first row
                 // (always, unless clipped); otherwise it is a free line.
                 const bool rides = visible && crosses && std::min(ty0, ty1) == rb;
@@ -958,28 +1002,73 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 const int64_t lx = down ? x1 : x0;
                 info[5] = lx >= 0 && lx < w;  // the lower end is inside (yl < h here)
             }
-            for (int64_t j = 0; j < k; ++j) {
+            // Horizontal edges come in groups on one row y between two other edges, A (before)
+            // and C (after): the runs of the group's edges make one run along y through its
+            // vertices, the ends of A and C there among them. Each horizontal edge inside the
+            // image joins its run to the first run of C if C leaves y downwards with its line
+            // from y, else of A if A comes up to y so, from the group's end vertex (inside the
+            // image: then every pixel between it and the run is drawn, by the group's edges,
+            // the clipped ones included), else draws it as a free line. Its info[5] names that
+            // edge (-1: none), for the last runs of A and C on y (their lower ends, below).
+            IEdge* const E = scan.edges.data;
+            const IEdge none{};
+            auto from_y = [&](int64_t j, int64_t down, int64_t y, int64_t vx) {  // edge j's index, or -1
+                const int64_t i = pj[7 * j];
+                const IEdge& e = i >= 0 ? E[i] : none;
+                const bool ok = (i >= 0) & (pj[7 * j + 4] == down) & (e.r_begin == y) & (e.line.r_end > e.r_begin) &
+                                !out(vx, w);
+                return ok ? i : int64_t{-1};
+            };
+            for (int64_t l = 0; ns && l < nl; ++l) {
+                const int64_t hj = level[l], before = pj[7 * hj + 4];
+                int64_t* const hi = pj + 7 * hj;
+                const int64_t c = slant[before == ns ? 0 : before], a = slant[before == 0 ? ns - 1 : before - 1];
+                const int64_t y = Y[hj];
+                const int64_t tc = from_y(c, 1, y, X[c == 0 ? k - 1 : c - 1]), ta = from_y(a, 0, y, X[a]);
+                const int64_t t = tc >= 0 ? tc : ta;
+                hi[5] = t;
+                if (hi[1] < 0) continue;  // clipped: drawn as a free line already
+                if (t >= 0) {
+                    E[t].pa = std::min(E[t].pa, hi[2]);
+                    E[t].pb = std::max(E[t].pb, hi[3]);
+                } else {
+                    if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
+                    cv_line(hi[2], hi[1], hi[3] - 1, hi[1], scan.lines.data[scan.lines.size++]);
+                }
+            }
+            for (int64_t l = 0; !ns && l < nl; ++l) {  // no other edge: the part is one row
+                const int64_t* hi = pj + 7 * level[l];
+                if (hi[1] < 0) continue;
+                if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
+                cv_line(hi[2], hi[1], hi[3] - 1, hi[1], scan.lines.data[scan.lines.size++]);
+            }
+            for (int64_t i = 0; i < ns; ++i) {
+                const int64_t j = slant[i];
                 const int64_t* info = pj + 7 * j;
                 if (info[0] < 0) continue;
                 const bool fwd = info[4];  // towards the edge sharing the lower end
                 auto next = [k, fwd](int64_t i) { return fwd ? (i + 1 == k ? 0 : i + 1) : (i == 0 ? k - 1 : i - 1); };
                 const int64_t nb = next(j);
-                const int64_t ni = pj[7 * nb];
-                IEdge* e = ni >= 0 ? &scan.edges.data[ni] : nullptr;
-                IEdge& self = scan.edges.data[info[0]];
+                IEdge& self = E[info[0]];
                 // The chain goes on with the first edge past the horizontal ones there (on the
-                // lower end's row) if it leaves downwards (r_end < h then).
-                int64_t sj = nb;
-                for (int64_t t = 1; t < k && pj[7 * sj + 6]; ++t) sj = next(sj);
+                // lower end's row: the next one listed) if it leaves downwards (r_end < h then).
+                const int64_t sj = fwd ? slant[i + 1 == ns ? 0 : i + 1] : slant[i == 0 ? ns - 1 : i - 1];
                 const int64_t si = pj[7 * sj];
-                if (si >= 0 && si != info[0] && scan.edges.data[si].r_begin == self.r_end) {
+                if (si >= 0 && si != info[0] && E[si].r_begin == self.r_end) {
                     self.succ = si;
-                    scan.edges.data[si].chained = true;
+                    E[si].chained = true;
                 }
                 if (info[1] < 0) continue;
-                if (info[5] && e && e->r_begin == info[1] && e->line.r_end > e->r_begin) {
-                    e->pa = std::min(e->pa, info[2]);
-                    e->pb = std::max(e->pb, info[3]);
+                // The edge whose first run takes this last run: the one leaving the lower end
+                // downwards with its line, or the group's edge past horizontal ones; selected
+                // without branches (which neighbour it is varies edge by edge).
+                const int64_t ni = pj[7 * nb], neg = ni >> 63, nis = (ni & ~neg) | (info[0] & neg);
+                const bool direct = (ni >= 0) & (E[nis].r_begin == info[1]) & (E[nis].line.r_end > E[nis].r_begin);
+                const int64_t flat_nb = -pj[7 * nb + 6], d = ni | -static_cast<int64_t>(!direct);
+                const int64_t t = ((pj[7 * nb + 5] & flat_nb) | (d & ~flat_nb)) | -static_cast<int64_t>(!info[5]);
+                if (t >= 0) {
+                    E[t].pa = std::min(E[t].pa, info[2]);
+                    E[t].pb = std::max(E[t].pb, info[3]);
                 } else {
                     if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
                     cv_line(info[2], info[1], info[3] - 1, info[1], scan.lines.data[scan.lines.size++]);
@@ -1242,19 +1331,34 @@ void FillRows<T>::fill(T* p, int64_t n, T v) noexcept {
 }
 
 template <class T>
-void FillRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
-    if (img.col_stride == 1 && img.row_stride == img.cols) {
-        // Contiguous rows: the zeros between the previous span (or row) and this one are
-        // one run of memory, whatever rows lie between: one fill per span and gap.
-        T* base = img.data;
-        int64_t i0 = next;  // linear index written up to
-        for (int64_t i = 0; i < n; ++i) {
-            const int64_t a = r * img.cols + spans[2 * i], b = r * img.cols + spans[2 * i + 1];
-            std::fill(base + i0, base + a, T{0});
-            std::fill(base + a, base + b, value);
-            i0 = b;
+void FillRows<T>::put(int64_t base, const int64_t* spans, int64_t n) noexcept {
+    T* const d = img.data;
+    if (chunked) {  // zeros for this row and the next kBatchRows - 1 (one fill), then the spans
+        if (base + img.cols > next) {
+            const int64_t end = std::min(img.rows * img.cols, base + kBatchRows * img.cols);
+            std::fill(d + next, d + end, T{0});
+            next = end;
         }
-        next = i0;
+        for (int64_t i = 0; i < n; ++i) std::fill(d + base + spans[2 * i], d + base + spans[2 * i + 1], value);
+        return;
+    }
+    // Zeros from `next` up to each span, then the span: spans in any order and
+    // overlapping are fine, as `next` only grows (a pixel before it that no span holds
+    // lay in the gap before the first span that ended beyond it).
+    int64_t nx = next;
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t a = base + spans[2 * i], b = base + spans[2 * i + 1];
+        if (a > nx) std::fill(d + nx, d + a, T{0});
+        std::fill(d + a, d + b, value);
+        nx = b > nx ? b : nx;
+    }
+    next = nx;
+}
+
+template <class T>
+void FillRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
+    if (linear) {
+        put(r * img.cols, spans, n);
         return;
     }
     for (; next < r; ++next) fill(img.at(next, 0), img.cols, T{0});
@@ -1269,9 +1373,42 @@ void FillRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
 }
 
 template <class T>
+void FillRows<T>::rows(int64_t r0, int64_t m, const int64_t* spans, int64_t stride, const int64_t* cnt) noexcept {
+    if (!linear) {
+        RowSink::rows(r0, m, spans, stride, cnt);
+        return;
+    }
+    for (int64_t i = 0; i < m; ++i, spans += stride) put((r0 + i) * img.cols, spans, cnt[i]);
+}
+
+template <class T>
+void FillRows<T>::runs(const int64_t* rab, int64_t n) noexcept {
+    if (!linear) {
+        RowSink::runs(rab, n);
+        return;
+    }
+    finish();  // the rows are done: runs come last, in any order
+    T* const d = img.data;
+    for (int64_t i = 0; i < n; ++i, rab += 3) {
+        T* p = d + rab[0] * img.cols + rab[1];
+        const int64_t len = rab[2] - rab[1];
+        if (len > 32) {
+            std::fill(p, p + len, value);
+        } else {  // short line runs: a store loop beats a memset call each
+            for (int64_t k = 0; k < len; ++k) {
+                asm("" : "+r"(p));  // kept a loop, not turned into a memset call
+                p[k] = value;
+            }
+        }
+    }
+}
+
+template <class T>
 void FillRows<T>::finish() noexcept {
-    if (img.col_stride == 1 && img.row_stride == img.cols) {  // `next` is a linear index
-        std::fill(img.data + next, img.data + img.rows * img.cols, T{0});
+    if (linear) {
+        const int64_t total = img.rows * img.cols;
+        std::fill(img.data + next, img.data + total, T{0});
+        next = total;
         return;
     }
     for (; next < img.rows; ++next) fill(img.at(next, 0), img.cols, T{0});
