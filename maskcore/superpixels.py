@@ -296,7 +296,9 @@ def slic(image, *, region_size=None, n_segments=None, compactness=10.0, iteratio
     >>> int(labels[0, 0]), int(labels[0, 59]), int(labels.max()) + 1
     (0, 1, 2)
     """
-    return Superpixels(image, mask=mask, threads=threads).compute(
+    sp = Superpixels(image, mask=mask, threads=threads)
+    sp._workspace = None  # the calling thread's buffers, kept by the binding between calls
+    return sp.compute(
         region_size=region_size, n_segments=n_segments, compactness=compactness, iterations=iterations,
         enforce_connectivity=enforce_connectivity, min_size_factor=min_size_factor, threads=threads)
 

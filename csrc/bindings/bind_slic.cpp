@@ -48,6 +48,16 @@ py::array_t<int16_t> slic_lab(const py::array& rgb, int threads, const py::objec
     return dst_arr;
 }
 
+// maskcore.slic()'s work buffers, kept by each calling thread for its next call: fresh
+// ones cost page faults on every call (the per-chunk sums are first written by the
+// pool's threads, whose malloc arenas give them back), about 20% of a 4000 x 4000 run
+// on two threads. Freed when a run leaves them above kKeepWorkspace.
+constexpr size_t kKeepWorkspace = size_t{64} << 20;
+__attribute__((noinline)) slic::Workspace& kept_workspace() noexcept {
+    thread_local slic::Workspace ws;
+    return ws;
+}
+
 // `out`: None (a new array) or a C-contiguous writable int32 (H, W) array to overwrite.
 py::tuple slic_run(const py::array& feat, const py::object& mask, int64_t ny, int64_t nx, double step,
                    double compactness, double scale, int iterations, bool connectivity, double min_size, int threads,
@@ -89,7 +99,11 @@ py::tuple slic_run(const py::array& feat, const py::object& mask, int64_t ny, in
         if (workspace) lock = std::unique_lock<std::mutex>(workspace->busy, std::try_to_lock);
         if (lock.owns_lock()) {
             s = slic::run(f, nc, h, w, m, p, dst, &k, workspace->ws);
-        } else {
+        } else if (!workspace) {  // maskcore.slic(): the calling thread's buffers
+            slic::Workspace& kept = kept_workspace();
+            s = slic::run(f, nc, h, w, m, p, dst, &k, kept);
+            if (kept.bytes() > kKeepWorkspace) kept = slic::Workspace{};
+        } else {  // a Superpixels object busy in another thread
             slic::Workspace own;
             s = slic::run(f, nc, h, w, m, p, dst, &k, own);
         }

@@ -190,6 +190,27 @@ struct Workspace {
     std::vector<std::vector<int64_t>> acc, list_off, cursor;
     std::vector<Window2D> win;  // each center's window, per iteration
     ConnectBuffers cc;
+
+    // The bytes the buffers hold (their capacities), for a keeper's trimming policy.
+    size_t bytes() const noexcept {
+        size_t n = 0;
+        auto add = [&n](const auto& v) { n += v.capacity() * sizeof(v[0]); };
+        auto add_all = [&](const auto& vv) {
+            add(vv);
+            for (const auto& v : vv) add(v);
+        };
+        for (const auto* v : {&cy, &cx, &color, &wc}) add(*v);
+        for (const auto* v : {&sum, &chunk_begin, &kmin, &kmax}) add(*v);
+        for (const auto* v : {&best, &scratch, &maxdc}) add_all(*v);
+        for (const auto* v : {&lstrip, &list}) add_all(*v);
+        for (const auto* v : {&acc, &list_off, &cursor}) add_all(*v);
+        add(win);
+        for (const auto* v : {&cc.parent, &cc.size, &cc.target, &cc.id, &cc.touched, &cc.grp}) add(*v);
+        add(cc.small);
+        add_all(cc.offers);
+        add_all(cc.line);
+        return n;
+    }
 };
 
 // feat: nc planes of h x w; mask: h x w C-contiguous bytes (nonzero = inside) or
