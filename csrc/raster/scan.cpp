@@ -905,6 +905,19 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
         scan.edges.size = scan.lines.size = 0;
         scan.fill = fill;
         auto out = [](int64_t v, int64_t n) { return static_cast<uint64_t>(v) >= static_cast<uint64_t>(n); };
+        auto free_line = [&scan](int64_t x0, int64_t y0, int64_t x1, int64_t y1) {  // false: out of memory
+            if (!scan.lines.reserve_more(1)) return false;
+            cv_line(x0, y0, x1, y1, scan.lines.data[scan.lines.size++]);
+            return true;
+        };
+        // Row r's run [a, b): stretched into edge t's first row, or (t < 0) a free line.
+        auto attach = [&](int64_t t, int64_t r, int64_t a, int64_t b) {
+            if (t < 0) return free_line(a, r, b - 1, r);
+            IEdge& e = scan.edges.data[t];
+            e.pa = std::min(e.pa, a);
+            e.pb = std::max(e.pb, b);
+            return true;
+        };
         for (int64_t p = 0; p < parts.n; ++p) {
             const int64_t b = parts.offsets[p] / 2, k = parts.offsets[p + 1] / 2 - b;
             // Per edge j of the part (from vertex j - 1 to vertex j, OpenCV's order), 7 values:
@@ -942,8 +955,7 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                     info[2] = std::min(tx0, tx1);
                     info[3] = std::max(tx0, tx1) + 1;
                 } else if (cv_clip_line(w, h, tx0, ty0, tx1, ty1)) {  // drawn clipped, a free line
-                    if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
-                    cv_line(tx0, ty0, tx1, ty1, scan.lines.data[scan.lines.size++]);
+                    if (!free_line(tx0, ty0, tx1, ty1)) return Status::bad_alloc;
                 }
             }
             for (int64_t i = 0; i < ns; ++i) {
@@ -963,8 +975,7 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 // (always, unless clipped); otherwise it is a free line.
                 const bool rides = visible && crosses && std::min(ty0, ty1) == rb;
                 if (visible && !rides) {
-                    if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
-                    cv_line(tx0, ty0, tx1, ty1, scan.lines.data[scan.lines.size++]);
+                    if (!free_line(tx0, ty0, tx1, ty1)) return Status::bad_alloc;
                 }
                 if (!crosses) continue;
                 info[0] = scan.edges.size;
@@ -1028,19 +1039,12 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 const int64_t t = tc >= 0 ? tc : ta;
                 hi[5] = t;
                 if (hi[1] < 0) continue;  // clipped: drawn as a free line already
-                if (t >= 0) {
-                    E[t].pa = std::min(E[t].pa, hi[2]);
-                    E[t].pb = std::max(E[t].pb, hi[3]);
-                } else {
-                    if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
-                    cv_line(hi[2], hi[1], hi[3] - 1, hi[1], scan.lines.data[scan.lines.size++]);
-                }
+                if (!attach(t, hi[1], hi[2], hi[3])) return Status::bad_alloc;
             }
             for (int64_t l = 0; !ns && l < nl; ++l) {  // no other edge: the part is one row
                 const int64_t* hi = pj + 7 * level[l];
                 if (hi[1] < 0) continue;
-                if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
-                cv_line(hi[2], hi[1], hi[3] - 1, hi[1], scan.lines.data[scan.lines.size++]);
+                if (!free_line(hi[2], hi[1], hi[3] - 1, hi[1])) return Status::bad_alloc;
             }
             for (int64_t i = 0; i < ns; ++i) {
                 const int64_t j = slant[i];
@@ -1066,13 +1070,7 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                 const bool direct = (ni >= 0) & (E[nis].r_begin == info[1]) & (E[nis].line.r_end > E[nis].r_begin);
                 const int64_t flat_nb = -pj[7 * nb + 6], d = ni | -static_cast<int64_t>(!direct);
                 const int64_t t = ((pj[7 * nb + 5] & flat_nb) | (d & ~flat_nb)) | -static_cast<int64_t>(!info[5]);
-                if (t >= 0) {
-                    E[t].pa = std::min(E[t].pa, info[2]);
-                    E[t].pb = std::max(E[t].pb, info[3]);
-                } else {
-                    if (!scan.lines.reserve_more(1)) return Status::bad_alloc;
-                    cv_line(info[2], info[1], info[3] - 1, info[1], scan.lines.data[scan.lines.size++]);
-                }
+                if (!attach(t, info[1], info[2], info[3])) return Status::bad_alloc;
             }
         }
         scan.apart = !sink.wants_disjoint();
