@@ -9,6 +9,14 @@ BIG = (2048, 2048)  # 16 MiB of int32: pooled
 SANITIZED = bool(_core.sanitize)  # sanitizer builds free every block
 
 
+@pytest.fixture(autouse=True)
+def empty_pool():
+    _core.pool_release()  # the other tests' blocks would make reuse depend on their order
+    yield
+    _core.pool_release()
+    assert _core.pool_kept_bytes() == 0
+
+
 def test_small_arrays_are_plain_numpy():
     a = _core.pooled_empty(np.uint8, (3, 4))
     assert a.shape == (3, 4) and a.dtype == np.uint8 and a.flags.owndata
@@ -34,9 +42,10 @@ def test_memory_is_reused_after_the_last_view_is_gone():
     b = _core.pooled_empty(np.int32, BIG)  # `v` still uses the block
     assert b.ctypes.data != p
     v[0, 0] = 7  # and may still write it
-    del v
+    del v  # the block goes back to the pool
+    assert _core.pool_kept_bytes() == 16 << 20
     c = _core.pooled_empty(np.int16, (2 * BIG[0], BIG[1]))  # same bytes, another dtype
-    assert c.ctypes.data == p
+    assert c.ctypes.data == p and _core.pool_kept_bytes() == 0
     del b, c
 
 

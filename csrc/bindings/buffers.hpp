@@ -69,6 +69,7 @@ py::array_t<T> adopt(RunBuf<T>& buf) {
 // of the same size as one the caller has dropped costs no page faults.
 py::array pooled_empty(const py::dtype& dt, const std::vector<py::ssize_t>& shape);
 size_t pool_kept_bytes();  // free bytes the pool keeps
+void pool_release();       // frees them
 
 // 1D C-contiguous array of T (counts, offsets): pointer and length.
 template <class T>

@@ -49,6 +49,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("dtype"), py::arg("shape"),
           "np.empty(shape, dtype) C-ordered; large arrays' memory is pooled (csrc/bindings/pool.cpp).");
     m.def("pool_kept_bytes", &py_bind::pool_kept_bytes, "Free bytes the large-array pool keeps.");
+    m.def("pool_release", &py_bind::pool_release, "Frees the blocks the large-array pool keeps.");
 #ifdef MASKCORE_SANITIZE
     m.attr("sanitize") = MASKCORE_SANITIZE;
 #else

@@ -118,6 +118,14 @@ py::array pooled_empty(const py::dtype& dt, const std::vector<py::ssize_t>& shap
     return py::array(dt, shape, {}, b.p, base);  // (if this throws, the capsule gives the block back)
 }
 
+void pool_release() {
+    Pool& P = pool();
+    std::lock_guard<std::mutex> lock(P.mu);
+    for (const Block& b : P.free) std::free(b.p);
+    P.free.clear();
+    P.kept = 0;
+}
+
 size_t pool_kept_bytes() {
     Pool& P = pool();
     std::lock_guard<std::mutex> lock(P.mu);
