@@ -286,7 +286,8 @@ def slic(image, *, region_size=None, n_segments=None, compactness=10.0, iteratio
 
     The labels and the features (2 bytes per pixel and channel) of a large image take
     their memory from a small pool that keeps what such arrays free (at most 256 MiB,
-    process-wide), so a loop that drops each result reuses it without page faults.
+    process-wide), and each calling thread keeps the clustering's work buffers (at most
+    64 MiB), so a loop that drops each result reuses that memory without page faults.
 
     Examples
     --------

@@ -115,7 +115,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
             }
         });
 
-        // Strips of T rows; chunks of strips, one per thread.
+        // Strips of T rows, in chunks of consecutive strips.
         const int64_t T = std::max<int64_t>(1, std::min<int64_t>(R, 8));  // 8 rows: the strip's features, best and labels stay in L2 (8 beat 4, 16, 20, 32 at 4000x4000)
         const int64_t nstrips = (h + T - 1) / T;
         // Chunks of strips go to the threads as they free up, four per thread, so a core
@@ -149,7 +149,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
         const int64_t nkblocks = (K + kblock - 1) / kblock;
         const int nkthreads = worth(p.threads, static_cast<uint64_t>(K) * nacc * nchunks, 1 << 15);
         wk.win.resize(K);
-        const Window2D* win = wk.win.data();
+        const Window2D* wins = wk.win.data();
         for (int it = 0; it < p.iterations; ++it) {
             const bool update = it + 1 < p.iterations;
             parallel_for(nkblocks, nkthreads, [&](int64_t bk) {  // rows and columns within R of the rounded center
@@ -167,7 +167,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                 auto& list = wk.list[t];
                 off.assign(static_cast<size_t>(s1 - s0 + 1), 0);
                 for (int64_t k = 0; k < K; ++k) {
-                    const Window2D& v = win[k];
+                    const Window2D& v = wins[k];
                     if (v.ya >= v.yb || v.xa >= v.xb) continue;
                     const int64_t a = std::max(v.ya / T, s0), b = std::min((v.yb - 1) / T + 1, s1);
                     for (int64_t s = a; s < b; ++s) ++off[s - s0 + 1];
@@ -179,7 +179,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                     std::vector<int64_t>& fill = wk.cursor[t];
                     fill.assign(off.begin(), off.end() - 1);
                     for (int64_t k = 0; k < K; ++k) {
-                        const Window2D& v = win[k];
+                        const Window2D& v = wins[k];
                         if (v.ya >= v.yb || v.xa >= v.xb) continue;
                         const int64_t a = std::max(v.ya / T, s0), b = std::min((v.yb - 1) / T + 1, s1);
                         if (a >= b) continue;
@@ -210,7 +210,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                     }
                     for (int64_t i = off[s - s0]; i < off[s - s0 + 1]; ++i) {
                         const int32_t k = list[i];
-                        const Window2D& v = win[k];
+                        const Window2D& v = wins[k];
                         const int64_t r0 = std::max(v.ya, y0), r1 = std::min(v.yb, y1);
                         Window win;
                         win.feat = feat + r0 * w;
