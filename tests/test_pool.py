@@ -67,3 +67,28 @@ def test_bad_shapes():
         _core.pooled_empty(np.int32, (-1, 5))
     with pytest.raises(MemoryError):
         _core.pooled_empty(np.int64, (1 << 40, 1 << 40))
+
+
+@pytest.mark.skipif(SANITIZED or not hasattr(__import__("os"), "fork"), reason="needs fork() and a keeping pool")
+def test_a_forked_child_starts_a_fresh_pool():
+    """The parent's pool (and its lock, which another thread may hold at the fork) stays
+    behind: the child starts empty, allocates, and gives back its own and inherited arrays."""
+    import os
+
+    inherited = _core.pooled_empty(np.int32, BIG)
+    dropped = _core.pooled_empty(np.int32, BIG)
+    del dropped
+    assert _core.pool_kept_bytes() == 16 << 20
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit status only
+        ok = _core.pool_kept_bytes() == 0
+        a = _core.pooled_empty(np.int32, BIG)
+        a.fill(5)
+        ok = ok and bool((a == 5).all())
+        del a
+        ok = ok and _core.pool_kept_bytes() == 16 << 20
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert _core.pool_kept_bytes() == 16 << 20  # the parent's pool is untouched
+    del inherited

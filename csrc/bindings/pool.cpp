@@ -14,9 +14,12 @@
 // reused only after its last user is gone. Sanitizer builds free every block, so
 // that a use after free stays visible.
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <vector>
+
+#include <unistd.h>
 
 #ifdef __linux__
 #include <sys/mman.h>
@@ -40,10 +43,20 @@ struct Pool {
     std::mutex mu;
     std::vector<Block> free;
     size_t kept = 0;
+    pid_t pid = getpid();
 };
 
+// Never destroyed: capsules may die during interpreter exit. The child of a fork()
+// starts a fresh pool, as parallel.cpp's thread pool does: a thread of the parent may
+// have held the lock at the fork, and would never release it there (the parent's
+// kept blocks are left to it, unused).
 Pool& pool() {
-    static Pool* p = new Pool;  // never destroyed: capsules may die during interpreter exit
+    static std::atomic<Pool*> current{nullptr};
+    Pool* p = current.load(std::memory_order_acquire);
+    if (p && p->pid == getpid()) return *p;
+    Pool* fresh = new Pool;
+    if (current.compare_exchange_strong(p, fresh, std::memory_order_acq_rel)) return *fresh;
+    delete fresh;  // another thread installed one first
     return *p;
 }
 
