@@ -581,69 +581,58 @@ struct InclusiveScan {
     // place; returns the first row not done (< end: an edge ended without one there).
     int64_t two_rows(int64_t r, int64_t end, int64_t w, int64_t* out, int64_t* cnt) noexcept {
         IEdge* const E = edges.data;
-        // Side k's edge e_k: crossing x, line state (see LEdge::span), rows, first-row run.
-        int64_t e0 = active.data[0], x0, d0, rb0, q0, rem0, keep0, sq0, sr0, D0, lx0, ldx0, ld0, le0, re0;
-        int64_t e1 = active.data[1], x1, d1, rb1, q1, rem1, keep1, sq1, sr1, D1, lx1, ldx1, ld1, le1, re1;
-        bool lk0, hk0, lk1, hk1;
-        auto load = [E](int64_t e, int64_t& x, int64_t& d, int64_t& rb, int64_t& q, int64_t& rem,
-                        int64_t& keep, int64_t& sq, int64_t& sr, int64_t& D, int64_t& lx, int64_t& ldx, int64_t& ld,
-                        int64_t& le, int64_t& re, bool& lk, bool& hk) {
+        // A side's edge e: crossing x, line state (see LEdge::span), rows. Plain locals
+        // (the struct is scalarized once the lambdas are inlined), not stepped in memory.
+        struct Side {
+            int64_t e, x, d, rb, q, rem, keep, sq, sr, D, lx, ldx, ld, le, re;
+            bool lk, hk;
+        };
+        auto load = [E](Side& S, int64_t e) __attribute__((always_inline)) {
             const IEdge& s = E[e];
-            x = s.x, d = s.dx, rb = s.r_begin, le = s.line.r_end, re = s.r_end;
-            q = s.line.dda.q, rem = s.line.dda.rem, keep = s.line.keep, sq = s.line.dda.sq, sr = s.line.dda.sr;
-            D = s.line.dda.D, lx = s.line.x1, ldx = s.line.dx, ld = s.line.lo_d;
-            lk = s.line.lo_keep, hk = s.line.hi_keep;
+            S.e = e, S.x = s.x, S.d = s.dx, S.rb = s.r_begin, S.le = s.line.r_end, S.re = s.r_end;
+            S.q = s.line.dda.q, S.rem = s.line.dda.rem, S.keep = s.line.keep, S.sq = s.line.dda.sq;
+            S.sr = s.line.dda.sr, S.D = s.line.dda.D, S.lx = s.line.x1, S.ldx = s.line.dx, S.ld = s.line.lo_d;
+            S.lk = s.line.lo_keep, S.hk = s.line.hi_keep;
         };
-        auto store = [E](int64_t e, int64_t x, int64_t q, int64_t rem, int64_t keep) {
-            IEdge& s = E[e];
-            s.x = x, s.line.dda.q = q, s.line.dda.rem = rem, s.line.keep = keep;
+        auto store = [E](const Side& S) __attribute__((always_inline)) {
+            IEdge& s = E[S.e];
+            s.x = S.x, s.line.dda.q = S.q, s.line.dda.rem = S.rem, s.line.keep = S.keep;
         };
-        load(e0, x0, d0, rb0, q0, rem0, keep0, sq0, sr0, D0, lx0, ldx0, ld0, le0, re0, lk0, hk0);
-        load(e1, x1, d1, rb1, q1, rem1, keep1, sq1, sr1, D1, lx1, ldx1, ld1, le1, re1, lk1, hk1);
+        // Row r's line run [a, b) of side S (empty past its line), then the line steps.
+        auto line_run = [E, w](Side& S, int64_t r, int64_t& a, int64_t& b) __attribute__((always_inline)) {
+            a = b = 0;
+            if (r >= S.le) return;
+            const int64_t lo = S.lk ? S.keep : S.q - S.ld, hi = S.hk ? S.keep : S.q;  // LEdge::span, Dda::next
+            a = S.lx + (lo + 1 > 0 ? lo + 1 : 0);
+            b = S.lx + (hi < S.ldx ? hi : S.ldx) + 1;
+            if (r == S.rb) {  // its first row: the run joined to it
+                a = std::min(a, E[S.e].pa);
+                b = std::max(b, E[S.e].pb);
+            }
+            a = a < 0 ? 0 : a;  // within the image already (clipped end points)
+            b = b > w ? w : b;
+            S.keep = S.q;
+            S.rem += S.sr;
+            const int64_t c = S.rem >= S.D;
+            S.q += S.sq + c;
+            S.rem -= S.D & -c;
+        };
+        Side L0, L1;
+        load(L0, active.data[0]);
+        load(L1, active.data[1]);
         for (; r < end; ++r, out += 6, ++cnt) {
-            if (r == re0) {  // rows come one by one: the edge's end
-                if (E[e0].succ < 0) break;
-                e0 = E[e0].succ;  // the ended edge's state is read no more
-                load(e0, x0, d0, rb0, q0, rem0, keep0, sq0, sr0, D0, lx0, ldx0, ld0, le0, re0, lk0, hk0);
+            if (r == L0.re) {  // rows come one by one: the edge's end
+                if (E[L0.e].succ < 0) break;
+                load(L0, E[L0.e].succ);  // the ended edge's state is read no more
             }
-            if (r == re1) {
-                if (E[e1].succ < 0) break;
-                e1 = E[e1].succ;
-                load(e1, x1, d1, rb1, q1, rem1, keep1, sq1, sr1, D1, lx1, ldx1, ld1, le1, re1, lk1, hk1);
+            if (r == L1.re) {
+                if (E[L1.e].succ < 0) break;
+                load(L1, E[L1.e].succ);
             }
-            int64_t a0 = 0, b0 = 0, a1 = 0, b1 = 0;
-            if (r < le0) {  // LEdge::span and Dda::next
-                const int64_t lo = lk0 ? keep0 : q0 - ld0, hi = hk0 ? keep0 : q0;
-                a0 = lx0 + (lo + 1 > 0 ? lo + 1 : 0);
-                b0 = lx0 + (hi < ldx0 ? hi : ldx0) + 1;
-                if (r == rb0) {  // its first row: the run joined to it
-                    a0 = std::min(a0, E[e0].pa);
-                    b0 = std::max(b0, E[e0].pb);
-                }
-                a0 = a0 < 0 ? 0 : a0;  // within the image already (clipped end points)
-                b0 = b0 > w ? w : b0;
-                keep0 = q0;
-                rem0 += sr0;
-                const int64_t c = rem0 >= D0;
-                q0 += sq0 + c;
-                rem0 -= D0 & -c;
-            }
-            if (r < le1) {
-                const int64_t lo = lk1 ? keep1 : q1 - ld1, hi = hk1 ? keep1 : q1;
-                a1 = lx1 + (lo + 1 > 0 ? lo + 1 : 0);
-                b1 = lx1 + (hi < ldx1 ? hi : ldx1) + 1;
-                if (r == rb1) {
-                    a1 = std::min(a1, E[e1].pa);
-                    b1 = std::max(b1, E[e1].pb);
-                }
-                a1 = a1 < 0 ? 0 : a1;
-                b1 = b1 > w ? w : b1;
-                keep1 = q1;
-                rem1 += sr1;
-                const int64_t c = rem1 >= D1;
-                q1 += sq1 + c;
-                rem1 -= D1 & -c;
-            }
+            int64_t a0, b0, a1, b1;
+            line_run(L0, r, a0, b0);
+            line_run(L1, r, a1, b1);
+            const int64_t x0 = L0.x, x1 = L1.x;
             const int64_t xl = x0 < x1 ? x0 : x1, xr = x0 < x1 ? x1 : x0;
             int64_t s = std::max<int64_t>((xl + 65535) >> 16, 0), t = std::min((xr >> 16) + 1, w);
             // Most rows: both runs touch a non-empty [s, t), which grows over them (what
@@ -664,13 +653,13 @@ struct InclusiveScan {
                 }
                 *cnt = (o - out) / 2;
             }
-            x0 += d0;
-            x1 += d1;
+            L0.x += L0.d;
+            L1.x += L1.d;
         }
-        store(e0, x0, q0, rem0, keep0);
-        store(e1, x1, q1, rem1, keep1);
-        active.data[0] = static_cast<uint32_t>(e0);
-        active.data[1] = static_cast<uint32_t>(e1);
+        store(L0);
+        store(L1);
+        active.data[0] = static_cast<uint32_t>(L0.e);
+        active.data[1] = static_cast<uint32_t>(L1.e);
         return r;
     }
     // Writes the spans of row r (within a stretch between events) to out; returns their
