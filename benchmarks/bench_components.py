@@ -1,4 +1,4 @@
-"""Connected components (label, label + stats; 2D, 3D, multi-label) vs OpenCV, cc3d, scipy and scikit-image; cases in maskcore._bench.components."""
+"""Connected components (label, label + stats; 2D, 3D, multi-label) vs OpenCV, cc3d, scipy and scikit-image; cases in cases.components."""
 FAMILY = "components"
 
 

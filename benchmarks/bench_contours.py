@@ -1,5 +1,5 @@
 """Mask-to-polygon benchmarks (find_polygons, exact and centre modes, against OpenCV,
-scikit-image and rasterio); cases in maskcore._bench.contours."""
+scikit-image and rasterio); cases in cases.contours."""
 
 FAMILY = "contours"
 

@@ -1,5 +1,5 @@
 """Metric benchmarks (confusion matrix, boundary IoU, IoU matrices, panoptic quality) with their
-peers and references; cases in maskcore._bench.metrics."""
+peers and references; cases in cases.metrics."""
 
 FAMILY = "metrics"
 

@@ -1,4 +1,4 @@
-"""Polygon rasterization benchmarks; cases in maskcore._bench.raster."""
+"""Polygon rasterization benchmarks; cases in cases.raster."""
 FAMILY = "raster"
 
 

@@ -1,4 +1,4 @@
-"""SLIC superpixels against scikit-image, fast-slic and OpenCV; cases in maskcore._bench.superpixels."""
+"""SLIC superpixels against scikit-image, fast-slic and OpenCV; cases in cases.superpixels."""
 
 FAMILY = "superpixels"
 

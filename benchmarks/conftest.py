@@ -3,7 +3,7 @@
 * Collects ``bench_*.py`` files even when the project's ``python_files`` setting only names
   ``test_*.py`` (files already matched by ``python_files`` or given on the command line are left to
   pytest, so nothing is collected twice).
-* Parametrizes ``case`` in each ``bench_<family>.py`` over the cases of ``maskcore._bench.<family>``
+* Parametrizes ``case`` in each ``bench_<family>.py`` over the cases of ``cases.<family>``
   (the module names its family in ``FAMILY``); the ``run_case`` fixture times one case and checks
   its result, so ``--benchmark-disable`` turns every row of every table into a test.
 * ``--bench-quick`` runs the smaller inputs of ``maskcore bench --quick``.
@@ -19,9 +19,6 @@ import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
-# maskcore._bench resolves the data directory relative to its own file, which is wrong when
-# maskcore is installed in site-packages; pin it to the checkout's ../shared/data here.
-os.environ.setdefault("MASKCORE_BENCH_DATA", str(SHARED_DATA))
 
 
 # pycocotools 2.0.x's decode() passes copy=False to np.array on an object whose __array__ predates
@@ -52,7 +49,7 @@ def pytest_collect_file(file_path, parent):
 
 def pytest_generate_tests(metafunc):
     if "case" in metafunc.fixturenames:
-        from maskcore import _bench
+        import cases as _bench
 
         quick = metafunc.config.getoption("bench_quick", default=False)
         cases = _bench.cases(quick=quick, family=metafunc.module.FAMILY)
@@ -62,7 +59,7 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture
 def run_case(benchmark):
     """``run_case(case)``: time ``case`` in its group, then check the result of the timed call."""
-    from maskcore import _bench
+    import cases as _bench
 
     def run(case):
         benchmark.group = case.group

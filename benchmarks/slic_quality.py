@@ -4,13 +4,13 @@ scikit-image and fast-slic at matched segment counts. Prints a Markdown table.
 
     python benchmarks/slic_quality.py [--counts 200 500 1000 2000] [--quick]
 
-The measures and data are in maskcore/_bench/superpixels.py. Each method's request
+The measures and data are in benchmarks/cases/superpixels.py. Each method's request
 is corrected (request * n / achieved, up to 3 times) so that achieved counts match within 3%.
 """
 import argparse
 import sys
 
-from maskcore._bench import superpixels as sp
+from cases import superpixels as sp
 
 
 def main(argv=None):

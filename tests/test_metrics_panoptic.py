@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 import maskcore
-from maskcore._bench.metrics import np_panoptic as pq_reference  # panopticapi's rules in numpy
+from reference.panoptic_ref import np_panoptic as pq_reference  # panopticapi's rules in numpy
 
 
 

@@ -5,7 +5,7 @@ segmentation accuracy, at matched segment counts."""
 import numpy as np
 import pytest
 
-from maskcore._bench import superpixels as sp
+from cases import superpixels as sp  # benchmarks/cases (on sys.path: tests/conftest.py)
 
 
 def test_measures_on_known_cases():

@@ -9,13 +9,17 @@ for two threads at that moment; needs numba).
     python tools/thread_scaling.py [--pairs 9] [--size 4000]
 """
 import argparse
+import sys
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 
 import maskcore
-from maskcore._bench.superpixels import COMPACTNESS, ITERATIONS, REGION, photo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from cases.superpixels import COMPACTNESS, ITERATIONS, REGION, photo  # noqa: E402
 
 
 def _ceiling():

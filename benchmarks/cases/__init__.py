@@ -33,11 +33,17 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 import numpy as np
+
+# The numpy oracles live in the checkout's tests/reference (``from reference import ...``).
+_TESTS = str(Path(__file__).resolve().parents[2] / "tests")
+if _TESTS not in sys.path:
+    sys.path.append(_TESTS)
 
 __all__ = ["Case", "Unavailable", "NotInstalled", "NoData", "FAMILIES", "cases", "groups", "data_dir", "rng"]
 
@@ -135,7 +141,7 @@ def data_dir() -> Path:
     env = os.environ.get("MASKCORE_BENCH_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[3] / "shared" / "data"
+    return Path(__file__).resolve().parents[3] / "shared" / "data"  # <repo>/benchmarks/cases/ -> ../shared
 
 
 # --------------------------------------------------------------------------------------------
