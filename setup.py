@@ -38,7 +38,9 @@ if os.environ.get("MASKCORE_NATIVE"):
 # Incremental rebuilds: an object is recompiled when it is older than its source or than any
 # header, and every object is when the flags changed since the last build (a sanitizer or debug
 # build after a normal one, and back) or with --force.
-_flags = repr((compile_args, link_args, macros))
+import pybind11  # noqa: E402  (its headers are compiled into every object)
+
+_flags = repr((compile_args, link_args, macros, pybind11.__version__, sys.version))
 _stamp = os.path.join("build", "maskcore-flags.txt")
 try:
     with open(_stamp) as f:

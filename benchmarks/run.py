@@ -32,9 +32,8 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 HERE = Path(__file__).resolve().parent
-for p in (str(HERE), str(HERE.parent)):  # `cases` and `tests.reference` from the checkout
-    if p not in sys.path:
-        sys.path.insert(0, p)
+if str(HERE) not in sys.path:  # `cases` (which finds tests/reference itself)
+    sys.path.insert(0, str(HERE))
 
 import cases as _cases  # noqa: E402
 

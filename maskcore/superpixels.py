@@ -14,7 +14,6 @@ float32 operations in a fixed order per pixel and sums in exact integers.
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 
@@ -147,21 +146,10 @@ class Superpixels:
         step = max(h / ny, w / nx)
         area = h * w / (ny * nx)
         nthreads = _v.threads(threads)
-        # The previous labels are overwritten only when nothing but this object holds
-        # them (references: the local name and getrefcount's argument): a caller's
-        # array, a view of it or a buffer export keeps it alive and gets a new one.
-        prev, k_prev = self.labels, self.n_segments
-        self.labels, self.n_segments = None, 0
-        out = prev if prev is not None and sys.getrefcount(prev) == 2 else None
-        if out is not None:
-            prev = None  # overwritten: lost if the run fails
-        try:
-            labels, k = _core.slic_run(self._features, self._mask, ny, nx, step, m, self._scale, it,
-                                       bool(enforce_connectivity), msf * area, nthreads, out, self._workspace)
-        except BaseException:
-            if prev is not None:
-                self.labels, self.n_segments = prev, k_prev
-            raise
+        # A new labels array every run (large ones come from the pool of dropped outputs, so a
+        # re-run reuses the memory of labels the caller let go of; csrc/bindings/pool.cpp).
+        labels, k = _core.slic_run(self._features, self._mask, ny, nx, step, m, self._scale, it,
+                                   bool(enforce_connectivity), msf * area, nthreads, None, self._workspace)
         self.labels, self.n_segments = labels, int(k)
         return labels
 

@@ -4,7 +4,7 @@ Profiles: "ci" (derandomized, bounded: the default under CI=true) and "dev"
 (more examples). Choose with HYPOTHESIS_PROFILE=dev.
 """
 import os
-from pathlib import Path
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -21,7 +21,10 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from paths import BENCHMARKS, SHARED_DATA
+
+if str(BENCHMARKS) not in sys.path:  # the benchmark cases' measures (test_superpixels_quality.py)
+    sys.path.append(str(BENCHMARKS))
 
 
 @pytest.fixture(params=maskcore.available_isas())

@@ -7,7 +7,6 @@ expected value comes from pycocotools' own frPoly (``pycocotools._mask.frPoly``)
 an exact identity, and the departures documented in maskcore/coco.py are pinned.
 """
 import json
-from pathlib import Path
 
 import numpy as np
 import pycocotools.mask as M
@@ -18,7 +17,7 @@ from pycocotools import _mask as M_core
 
 from maskcore import coco as C
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+from paths import SHARED_DATA as SHARED
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")

@@ -10,7 +10,6 @@
   region, and find_polygons_labels gives what find_polygons gives per label.
 """
 import json
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -22,7 +21,7 @@ from maskcore import find_polygons, find_polygons_labels
 
 from reference.contours_ref import rasterize_center_evenodd
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+from paths import SHARED_DATA as SHARED
 STRUCT = {4: None, 8: np.ones((3, 3), bool)}
 
 

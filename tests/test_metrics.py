@@ -290,6 +290,23 @@ def test_boundary_iou_matches_reference(isa, pair, ratio):
                                       ref.mask_to_boundary(a, ratio))
 
 
+@fixture_settings(max_examples=40)
+@given(mask_pairs(), st.sampled_from((0.0, 0.02, 0.05, 0.3)))
+def test_boundary_reference_is_boundary_iou_api(pair, ratio):
+    """The numpy reference equals the boundary-iou-api's own recipe (one zero ring, cv2.erode d
+    times) wherever OpenCV accepts the input (it asserts on 0-pixel arrays)."""
+    cv2 = pytest.importorskip("cv2")
+    a, _ = pair
+    if a.size == 0:
+        return
+    h, w = a.shape
+    d = max(int(round(ratio * math.sqrt(h ** 2 + w ** 2))), 1)
+    m = a.astype(np.uint8)
+    padded = cv2.copyMakeBorder(m, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    eroded = cv2.erode(padded, np.ones((3, 3), np.uint8), iterations=d)[1:h + 1, 1:w + 1]
+    np.testing.assert_array_equal(ref.mask_to_boundary(a, ratio), m - eroded)
+
+
 @fixture_settings(max_examples=20)
 @given(mask_lists(max_size=4, min_side=1))
 def test_boundary_iou_matrix(isa, ms):

@@ -10,7 +10,6 @@ is absent.
 """
 import json
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 import pycocotools.mask as M
@@ -18,7 +17,7 @@ import pytest
 
 from maskcore import coco as C
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+from paths import SHARED_DATA as SHARED
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
