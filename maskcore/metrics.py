@@ -531,7 +531,19 @@ class ConfusionAccumulator:
 # ---- panoptic quality ------------------------------------------------------------------------
 
 def rgb_to_id(rgb) -> np.ndarray:
-    """COCO panoptic PNG pixels ``(H, W, 3)`` to segment ids ``R + 256 G + 256^2 B`` (uint32)."""
+    """COCO panoptic PNG pixels to segment ids, as panopticapi reads them.
+
+    Parameters
+    ----------
+    rgb : array_like
+        An ``(H, W, 3)`` (or ``(H, W, 4)``: alpha ignored) integer image, e.g. a panoptic
+        PNG opened with Pillow in RGB mode.
+
+    Returns
+    -------
+    ndarray
+        uint32 ``(H, W)``: ``R + 256 G + 256^2 B`` per pixel (0 is unlabeled / void).
+    """
     a = np.asarray(rgb)
     if a.ndim != 3 or a.shape[2] < 3:
         raise ValueError(f"rgb: expected an (H, W, 3) array, got shape {a.shape}")

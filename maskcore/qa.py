@@ -398,7 +398,24 @@ def validate_batch(masks, *, z=3.0, min_share_delta=0.25, **kwargs) -> BatchRepo
     anomaly when it differs from the batch mean share of that class by more than
     ``z`` standard deviations (of the other images) and by more than
     ``min_share_delta`` (absolute), e.g. a class that covers half of one image but
-    2 % of every other. Keyword arguments go to :func:`validate`.
+    2 % of every other.
+
+    Parameters
+    ----------
+    masks : iterable of ndarray
+        Label maps (each as :func:`validate` takes it).
+    z : float, default 3.0
+        How many standard deviations of the other images' shares make an anomaly.
+    min_share_delta : float, default 0.25
+        The least absolute share difference that counts (small classes vary a lot).
+    **kwargs
+        Passed to :func:`validate` for every mask (``labels=``, ``min_size=``, ...).
+
+    Returns
+    -------
+    BatchReport
+        The per-image reports, the pooled class histogram and the anomalies (needs at
+        least 3 images).
     """
     reports = [validate(m, **kwargs) for m in masks]
     pooled: dict = {}

@@ -169,7 +169,23 @@ def rasterize_rle(polygons, height, width, *, rule="center", fill_rule="evenodd"
     the edges directly: memory O(edges + runs), never a dense height x width buffer
     (a polygon on a 100,000 x 100,000 canvas takes megabytes).
 
-    Parameters and rules as in :func:`rasterize`; height and width must be < 2**31.
+    Parameters
+    ----------
+    polygons : list or ndarray
+        As in :func:`rasterize`: a COCO flat list, a list of parts, or (N, 2) arrays of
+        (x, y) vertices; every part is one ring of the same mask (holes by ``fill_rule``).
+    height, width : int
+        The mask's size, each in [0, 2**31).
+    rule : {"center", "coco", "inclusive", "touched"}, default "center"
+        Which pixels a polygon covers (see :func:`rasterize`); ``"coco"`` gives
+        pycocotools' ``frPyObjects`` mask (each part rasterized, then their union).
+    fill_rule : {"evenodd", "nonzero"}, default "evenodd"
+        Inside test for overlapping parts and self-intersections (not used by ``"coco"``).
+
+    Returns
+    -------
+    RLE
+        The ``height x width`` mask's COCO runs.
 
     Examples
     --------
@@ -290,9 +306,26 @@ def paint(label_map, polygons, label, *, rule="center", fill_rule="evenodd", mod
 
 
 def paint_mask(label_map, mask, label, *, mode="over", locked=None):
-    """:func:`paint` with the selection given as a bool (or 0/1 uint8) mask of the map's shape.
+    """:func:`paint` with the selection given as a mask instead of polygons.
 
-    Returns ``label_map``.
+    Parameters
+    ----------
+    label_map : ndarray
+        A 2D unsigned or signed integer label map (uint8 to uint64), written in place; any
+        layout.
+    mask : ndarray
+        bool or uint8 0/1, the map's shape: the pixels to paint.
+    label : int
+        The value written; it must fit ``label_map``'s dtype.
+    mode : {"over", "under"}, default "over"
+        "over" writes every selected pixel; "under" only those that are 0 (drawing behind).
+    locked : iterable of int, optional
+        Values never overwritten (layer locking), whatever ``mode`` says.
+
+    Returns
+    -------
+    ndarray
+        ``label_map`` itself.
     """
     lm, _, bits, over, locks = _v.paint_args(label_map, label, mode, locked)
     m = _v.mask_array(mask)

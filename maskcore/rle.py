@@ -525,15 +525,42 @@ def decode(x, out=None, *, threads=None) -> np.ndarray:
 
 
 def area(x, *, threads=None):
-    """Foreground pixel counts: an int for one RLE, an int64 array for many."""
+    """Foreground pixel counts, summed from the runs (no decoding).
+
+    Parameters
+    ----------
+    x : RLE, RLEBatch, dict or list of those
+        One mask, or many of any sizes (a COCO RLE dict is parsed and validated first).
+    threads : int, optional
+        Threads over the masks (default: every core); the result does not depend on it.
+
+    Returns
+    -------
+    int or ndarray
+        An int for one RLE, an int64 ``(N,)`` array for many (exact past 2^32 pixels).
+    """
     batch, single = _as_batch(x, "x")
     a = _core.rle_area_batch(batch._counts, batch._offsets, batch._sizes, _v.threads(threads))
     return int(a[0]) if single else a
 
 
 def bbox(x, *, threads=None) -> np.ndarray:
-    """COCO boxes ``[x, y, w, h]`` (int64) of the foreground: ``(4,)`` for one RLE,
-    ``(N, 4)`` for many; all zeros for an empty mask."""
+    """COCO boxes ``[x, y, w, h]`` of the foreground, from the runs (no decoding).
+
+    Parameters
+    ----------
+    x : RLE, RLEBatch, dict or list of those
+        One mask, or many of any sizes (a COCO RLE dict is parsed and validated first).
+    threads : int, optional
+        Threads over the masks (default: every core); the result does not depend on it.
+
+    Returns
+    -------
+    ndarray
+        int64 ``(4,)`` for one RLE, ``(N, 4)`` for many: ``x`` and ``y`` of the top-left
+        foreground pixel's corner, width and height in pixels; all zeros for an empty mask
+        (as ``pycocotools.mask.toBbox``, which returns the same values as float64).
+    """
     batch, single = _as_batch(x, "x")
     b = _core.rle_bbox_batch(batch._counts, batch._offsets, batch._sizes, _v.threads(threads))
     return b[0] if single else b

@@ -1,7 +1,7 @@
 // csrc/common/common.hpp — what every kernel family shares.
 //
 // Status codes: kernels never throw, print or abort. They return a Status and the
-// binding layer maps it to a Python exception (see csrc/bindings/errors.hpp).
+// binding layer maps it to a Python exception (csrc/bindings/buffers.hpp, raise()).
 // Views: non-owning descriptions of caller memory. Strides are in elements and may
 // be negative or zero-free arbitrary; a kernel picks its fast path from them.
 #pragma once

@@ -2,7 +2,7 @@
 //
 // The default build targets baseline x86-64 (or the platform's baseline); wider
 // instruction sets are compiled into separate translation units through target
-// pragmas (csrc/common/isa_begin.hpp) and chosen here, once, from CPUID plus the
+// pragmas (csrc/common/isa_begin_<isa>.hpp) and chosen here, once, from CPUID plus the
 // OS check (XGETBV) that the wide register state is actually enabled. The choice
 // can be forced with the environment variable MASKCORE_ISA=scalar|avx2|avx512
 // (read at import) or with set_isa() (the test hook behind maskcore.set_isa).

@@ -1,6 +1,6 @@
 // csrc/rle/transitions.inl — the body of rle::find_transitions, written once.
 //
-// Included by transitions_<isa>.cpp inside namespace maskcore::rle::<isa>, after
+// Included by rle_<isa>.cpp inside namespace maskcore::rle::<isa>, after
 // that ISA's target pragma, so each instantiation gets its own symbols (no ODR
 // clash between, say, an AVX-512 and a baseline copy of the same inline function).
 // A vector ISA defines MC_VEC and a policy struct V before including:
