@@ -42,13 +42,51 @@ def threads(value, name: str = "threads") -> int:
     return n
 
 
+# DLPack device types (dlpack.h DLDeviceType) whose memory the CPU reads directly.
+_DLPACK_HOST = {1: "cpu", 3: "cuda pinned host", 13: "cuda managed"}
+_DLPACK_NAMES = {2: "cuda", 4: "opencl", 7: "vulkan", 8: "metal", 9: "vpi", 10: "rocm", 14: "oneapi"}
+
+
 def array_like(value, name: str) -> np.ndarray:
-    """A numpy array as given, or a (nested) list / tuple converted; anything else is a TypeError."""
+    """Any array the CPU can read, as a numpy array without a copy where the layout allows.
+
+    Accepts numpy arrays (returned as they are), objects exporting DLPack (``__dlpack__``:
+    CPU torch tensors, JAX or CuPy host arrays, ...), objects with ``__array__`` or the buffer
+    protocol, and (nested) lists / tuples. A tensor on a device the CPU cannot read (a GPU) is
+    a TypeError naming the device: move it to the host first (``tensor.cpu()``).
+    """
     if isinstance(value, np.ndarray):
         return value
     if isinstance(value, (list, tuple)):
         return np.asarray(value)
-    raise TypeError(f"{name}: expected a numpy array, got {type(value).__name__}")
+    device = getattr(value, "__dlpack_device__", None)
+    if device is not None:
+        try:
+            kind, index = (int(v) for v in device())
+        except Exception:  # a foreign object whose device query fails: let np.asarray try
+            kind, index = 1, 0
+        if kind not in _DLPACK_HOST:
+            where = f"{_DLPACK_NAMES.get(kind, f'DLPack device type {kind}')}:{index}"
+            raise TypeError(f"{name}: expected an array in host memory, got a {type(value).__name__} on "
+                            f"{where} (copy it to the CPU first, e.g. tensor.cpu() or np.asarray(x.get()))")
+        if hasattr(value, "__dlpack__"):
+            try:
+                return np.from_dlpack(value)
+            except (BufferError, TypeError, RuntimeError, ValueError):
+                pass  # e.g. a dtype DLPack cannot carry, or a tensor that needs .detach(): try __array__
+    if any(hasattr(value, a) for a in ("__array__", "__array_interface__", "__array_struct__")):
+        return np.asarray(value)
+    raise TypeError(f"{name}: expected a numpy array (or an object exporting __array__ or __dlpack__), "
+                    f"got {type(value).__name__}")
+
+
+def is_array(value) -> bool:
+    """True for a numpy array or an object :func:`array_like` reads as one without a list walk
+    (DLPack, ``__array__``, the array interface): the test that picks an array path over a list
+    or RLE path."""
+    return isinstance(value, np.ndarray) or (
+        not isinstance(value, (list, tuple, dict, str, bytes))
+        and any(hasattr(value, a) for a in ("__dlpack__", "__array__", "__array_interface__")))
 
 
 def integer(value, name: str) -> int:
@@ -267,8 +305,7 @@ def class_map(x, name: str) -> np.ndarray:
     that the values are >= 0 and fit in uint32; 1D arrays become one row and other ranks
     (H, ..., W) are reshaped to (-1, W) (a copy when not contiguous).
     """
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"{name}: expected a numpy array, got {type(x).__name__}")
+    x = array_like(x, name)
     if x.dtype == np.bool_:
         x = x.view(np.uint8)
     if x.dtype.kind not in "iu":
@@ -467,9 +504,12 @@ def _core_pack(parts):
 def paint_target(arr, name: str = "label_map") -> tuple[np.ndarray, np.dtype]:
     """A label map to paint into: a writable 2D integer array, any layout. Returns the map viewed as
     the unsigned type of its width (the kernels write bit patterns: a signed map is painted through
-    this view) and its own dtype, by which labels are checked (:func:`label_value`)."""
+    this view) and its own dtype, by which labels are checked (:func:`label_value`). A CPU
+    tensor (DLPack) is painted in place through a view of its memory."""
     if not isinstance(arr, np.ndarray):
-        raise TypeError(f"{name}: expected a numpy array, got {type(arr).__name__}")
+        if not (hasattr(arr, "__dlpack__") or hasattr(arr, "__array_interface__")):
+            raise TypeError(f"{name}: expected a numpy array (or a CPU tensor), got {type(arr).__name__}")
+        arr = array_like(arr, name)
     if arr.ndim != 2:
         raise ValueError(f"{name}: expected a 2D array, got shape {arr.shape}")
     if arr.dtype.kind not in "iu" or not arr.dtype.isnative:
@@ -534,8 +574,7 @@ def image_array(image, name: str = "image") -> np.ndarray:
 
 def label_array(labels, name: str = "labels") -> np.ndarray:
     """A 2D integer label image (e.g. from :func:`maskcore.slic`), not copied."""
-    if not isinstance(labels, np.ndarray):
-        raise TypeError(f"{name}: expected a numpy array, got {type(labels).__name__}")
+    labels = array_like(labels, name)
     if labels.ndim != 2:
         raise ValueError(f"{name}: expected a 2D array, got shape {labels.shape}")
     if labels.dtype.kind not in "iu":

@@ -56,20 +56,24 @@ __all__ = [
 
 # ---- inputs ----------------------------------------------------------------------------------
 
-def _is_dense(x) -> bool:
-    return isinstance(x, np.ndarray) and x.dtype.kind in "bu" and x.ndim in (2, 3)
+def _dense_2d(x, name: str):
+    """``x`` as a numpy array when it is one dense (H, W) mask (any array-like), else None."""
+    if not _v.is_array(x):
+        return None
+    x = _v.array_like(x, name)
+    return x if x.dtype.kind in "bu" and x.ndim == 2 else None
 
 
 def _masks(x, name: str, threads: int) -> tuple[RLEBatch, bool]:
     """(batch, single) for a dense mask, a dense (H, W, N) stack, RLE(s) or a list of either."""
-    if isinstance(x, np.ndarray):
+    if _v.is_array(x):
         m = _v.mask_array(x, name, ndims=(2, 3))
         r = _rle.encode(m, threads=threads)
         return (_rle._as_batch(r, name)[0], True) if m.ndim == 2 else (r, False)
-    if isinstance(x, (list, tuple)) and any(isinstance(e, np.ndarray) for e in x):
+    if isinstance(x, (list, tuple)) and any(_v.is_array(e) for e in x):
         items = []
         for i, e in enumerate(x):
-            if isinstance(e, np.ndarray):
+            if _v.is_array(e):
                 items.append(_rle.encode(_v.mask_array(e, f"{name}[{i}]")))
             elif isinstance(e, RLE):
                 items.append(e)
@@ -163,8 +167,9 @@ def iou(a, b, iscrowd=None, *, empty=0.0, threads=None):
     """
     empty = _v.real(empty, "empty")
     th = _v.threads(threads)
-    if iscrowd is None and _is_dense(a) and _is_dense(b) and a.ndim == 2 and b.ndim == 2:
-        inter, na, nb = _dense_pair(a, b)
+    da, db = _dense_2d(a, "a"), _dense_2d(b, "b")
+    if iscrowd is None and da is not None and db is not None:
+        inter, na, nb = _dense_pair(da, db)
         union = na + nb - inter
         return inter / union if union else empty
     ba, sa = _masks(a, "a", th)
@@ -210,8 +215,9 @@ def dice(a, b, *, empty=0.0, threads=None):
     """
     empty = _v.real(empty, "empty")
     th = _v.threads(threads)
-    if _is_dense(a) and _is_dense(b) and a.ndim == 2 and b.ndim == 2:
-        inter, na, nb = _dense_pair(a, b)
+    da, db = _dense_2d(a, "a"), _dense_2d(b, "b")
+    if da is not None and db is not None:
+        inter, na, nb = _dense_pair(da, db)
         return 2 * inter / (na + nb) if na + nb else empty
     m, area_a, area_b, single = _pair_counts(a, b, th)
     total = area_a + area_b
