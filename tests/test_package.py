@@ -72,3 +72,20 @@ def test_bench_outside_a_checkout_says_where_to_find_it(tmp_path, monkeypatch):
                        timeout=120)
     assert r.returncode == 2
     assert "checkout" in r.stderr
+
+
+def test_native_stub_names_every_entry_point():
+    """maskcore/_core.pyi (tools/make_stub.sh) lists exactly the native module's names."""
+    import ast
+
+    from maskcore import _core
+
+    stub = Path(maskcore.__file__).with_name("_core.pyi")
+    assert stub.is_file(), "maskcore/_core.pyi is missing: run tools/make_stub.sh"
+    tree = ast.parse(stub.read_text())
+    stubbed = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    stubbed |= {t.id for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign))
+                for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)}
+    native = {n for n in dir(_core) if not n.startswith("_")}
+    assert native - stubbed == set(), f"not in _core.pyi (run tools/make_stub.sh): {sorted(native - stubbed)}"
+    assert stubbed - native - {"__all__"} == set(), f"stale in _core.pyi: {sorted(stubbed - native)}"
