@@ -6,8 +6,8 @@ from hypothesis import given, strategies as st
 
 import maskcore
 from maskcore import rasterize, rasterize_rle
-from tests.reference import raster_ref as ref
-from tests.strategies import fixture_settings, layouts, raster_polygons
+from reference import raster_ref as ref
+from strategies import fixture_settings, layouts, raster_polygons
 
 RULES = ("center", "coco", "inclusive", "touched")
 

@@ -6,8 +6,8 @@ from hypothesis import given, strategies as st
 
 import maskcore
 from maskcore import draw_rgb, paint, paint_many, paint_mask, rasterize, stroke
-from tests.reference import raster_ref as ref
-from tests.strategies import layouts, raster_polygons
+from reference import raster_ref as ref
+from strategies import layouts, raster_polygons
 
 DTYPES = (np.uint8, np.uint16, np.uint32, np.uint64)
 
