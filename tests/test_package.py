@@ -34,8 +34,8 @@ def test_type_information_is_shipped():
 def test_suite_runs_against_the_installed_package():
     installed = Path(maskcore.__file__).resolve()
     checkout = Path(os.environ["MASKCORE_TEST_INSTALLED"]).resolve()
-    assert checkout not in installed.parents, f"maskcore was imported from the source tree: {installed}"
-    assert "site-packages" in installed.parts
+    assert installed.parent != checkout / "maskcore", f"maskcore was imported from the source tree: {installed}"
+    assert "site-packages" in installed.parts, f"maskcore is not an installed package: {installed}"
 
 
 def _maskcore_command(*args, cwd):
