@@ -531,7 +531,8 @@ bool size_arg(PyObject* v, int64_t& out);
 // lists of float / int) to [{"size": [h, w], "counts": bytes}, ...], parsed, rasterized
 // and encoded here (no numpy arrays in between). None declines (anything else, odd
 // lengths): the caller then takes the validating path. For maskcore/coco.py's
-// _polygon_dicts (not wired in: coco.py is not the raster family's file).
+// _polygon_dicts. The lists are parsed with the GIL held (they are Python objects),
+// then rasterized and encoded without it.
 py::object coco_poly_dicts(PyObject* const* args) {
     PyObject* outer = args[0];
     int64_t h, w;
@@ -566,12 +567,23 @@ py::object coco_poly_dicts(PyObject* const* args) {
         Status s = Status::ok;
         int64_t i = 0;
         chars.size = 0;
-        for (; i < p.n; ++i) {
-            counts.size = 0;
-            s = raster::coco_polygon<T>(p.points(i), p.k(i), h, w, counts, err);
-            if (s == Status::ok) s = rle::to_string<T>(counts.data, counts.size, chars);
-            if (s != Status::ok) break;
-            ends[i] = chars.size;
+        auto rasterize_all = [&]() noexcept {
+            for (; i < p.n; ++i) {
+                counts.size = 0;
+                s = raster::coco_polygon<T>(p.points(i), p.k(i), h, w, counts, err);
+                if (s == Status::ok) s = rle::to_string<T>(counts.data, counts.size, chars);
+                if (s != Status::ok) break;
+                ends[i] = chars.size;
+            }
+        };
+        // Parsed under the GIL into this thread's own buffers (xy, offs); rasterized
+        // without it, as every other entry point, unless the work is smaller than the
+        // round trip (a few hundred coordinates, as rle_of decides).
+        if (xy.size > 512 || p.n > 16) {
+            py::gil_scoped_release nogil;
+            rasterize_all();
+        } else {
+            rasterize_all();
         }
         if (s != Status::ok) raise_polygon(s, p, i, err, h, w, "pyobj", true);
         // The dicts through the C API with interned keys (pybind11's item proxies make a key
