@@ -327,6 +327,36 @@ Status coco_union(Parts p, int64_t h, int64_t w, RunBuf<T>& counts, ErrorInfo& e
                               static_cast<uint64_t>(h) * static_cast<uint64_t>(w), counts);
 }
 
+// Which scan costs less for the centre and touched rules' counts. The column scan
+// (RleCols: runs come out in COCO order) steps every edge once per column it spans;
+// the row scan (RleRows: row spans, then their toggles sorted by column) once per row
+// it spans, plus about as much again for the toggles. Both select the same pixels
+// (scan.hpp, RLE), so the choice changes the time, never the counts. A polygon that
+// zigzags across the image horizontally (40,000 edges over 1,000 columns, each
+// spanning all of them and a fortieth of a row) costs edges x columns by columns and
+// edges by rows: the rows win, 1.06 s -> about what the dense rasterize takes. Spans
+// are clipped to the image and counted in whole pixels; non-finite values count 0
+// (the scan rejects them on either path).
+bool row_scan_is_cheaper(Parts p, int64_t h, int64_t w) noexcept {
+    auto span = [](double a, double b, double limit) {
+        double lo = a < b ? a : b, hi = a < b ? b : a;
+        lo = lo > 0.0 ? lo : 0.0;
+        hi = hi < limit ? hi : limit;
+        return hi > lo ? hi - lo + 1.0 : 1.0;  // (NaN compares false: 1)
+    };
+    double rows = 0.0, cols = 0.0;
+    for (int64_t i = 0; i < p.n; ++i) {
+        const int64_t a = p.offsets[i], k = (p.offsets[i + 1] - a) / 2;
+        const double* xy = p.xy + a;
+        for (int64_t j = 0; j < k; ++j) {
+            const int64_t q = j + 1 < k ? j + 1 : 0;  // closed implicitly
+            cols += span(xy[2 * j], xy[2 * q], static_cast<double>(w));
+            rows += span(xy[2 * j + 1], xy[2 * q + 1], static_cast<double>(h));
+        }
+    }
+    return 4.0 * rows + static_cast<double>(h) < cols;
+}
+
 // COCO counts of the parts (one object): rule 0..2 (scan.hpp; center and touched by
 // the column scan, inclusive by row toggles) or 3 (coco: each part by coco_poly.hpp,
 // unioned). T: uint32 when h * w < 2^32.
@@ -348,6 +378,12 @@ Status rle_counts(Parts p, int64_t h, int64_t w, int rule, int fill, RunBuf<T>& 
         raster::RleRows<T> sink(h, w);
         Status s = raster::polygon_rows(p, h, w, raster::Rule::inclusive, static_cast<raster::FillRule>(fill), sink,
                                         err);
+        return s == Status::ok ? sink.finish(counts) : s;
+    }
+    if (row_scan_is_cheaper(p, h, w)) {
+        raster::RleRows<T> sink(h, w);
+        Status s = raster::polygon_rows(p, h, w, static_cast<raster::Rule>(rule), static_cast<raster::FillRule>(fill),
+                                        sink, err);
         return s == Status::ok ? sink.finish(counts) : s;
     }
     raster::RleCols<T> sink(h, w, counts);
