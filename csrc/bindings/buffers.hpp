@@ -27,8 +27,14 @@ namespace py = pybind11;
     switch (s) {
         case Status::overflow: throw std::overflow_error(what);
         case Status::bad_alloc: throw std::bad_alloc();
+        case Status::internal: throw std::runtime_error(what);
         default: throw py::value_error(what);
     }
+}
+
+// A parallel_for's Status (a worker that threw) -> exception; `what` names the call.
+inline void raise_if_failed(Status s, const char* what) {
+    if (s != Status::ok) raise(s, std::string(what) + ": a worker failed");
 }
 
 // Checks a precondition; the message expression is evaluated only on failure (it
