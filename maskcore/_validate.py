@@ -7,6 +7,7 @@ the docstring of the helper says so.
 """
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 import os
@@ -56,6 +57,53 @@ def integer(value, name: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: expected an int, got {type(value).__name__} {_describe(value)}")
     return operator.index(value)
+
+
+def int_values(values, name: str) -> list:
+    """An iterable of ints (Python or numpy, not bool) as a list of Python ints."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name}: expected an iterable of ints, got {type(values).__name__} {_describe(values)}")
+    if isinstance(values, np.ndarray):
+        values = values.ravel().tolist()
+    return [integer(v, f"{name}[{i}]") for i, v in enumerate(values)]
+
+
+def json_number(value, name: str) -> float:
+    """A finite real number from a JSON document (int or float, not bool) as float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__} {_describe(value)}")
+    try:
+        v = float(value)
+    except OverflowError:
+        v = float("inf")
+    if not math.isfinite(v):
+        raise ValueError(f"{name}: expected a finite number, got {_describe(value)}")
+    return v
+
+
+def json_box(value, name: str) -> tuple[float, float, float, float]:
+    """A COCO box [x, y, w, h]: four finite numbers, w and h >= 0."""
+    if isinstance(value, (str, bytes, dict)) or not isinstance(value, (list, tuple, np.ndarray)):
+        raise TypeError(f"{name}: expected [x, y, w, h], got {type(value).__name__} {_describe(value)}")
+    if len(value) != 4:
+        raise ValueError(f"{name}: expected 4 numbers [x, y, w, h], got {len(value)}: {_describe(value)}")
+    x, y, w, h = (json_number(v, f"{name}[{i}]") for i, v in enumerate(value))
+    if w < 0 or h < 0:
+        raise ValueError(f"{name}: expected a width and height >= 0, got {_describe(value)}")
+    return x, y, w, h
+
+
+def json_size(value, name: str, *, limit: int = 2**31 - 1) -> int:
+    """An image side from a JSON document: an int (or a float with an integral value)
+    in [0, limit]; 20.9, 1e20, "20" and True are refused, naming ``name`` and the value."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        value = int(value)
+    v = integer(value, name)
+    if v < 0:
+        raise ValueError(f"{name}: expected an int >= 0, got {v}")
+    if v > limit:
+        raise ValueError(f"{name}: {v} is larger than the largest supported image side ({limit})")
+    return v
 
 
 def size(height, width, name: str = "size") -> tuple[int, int]:
