@@ -176,7 +176,7 @@ auto with_view(py::array& a, const char* name, F&& f) {
     const char kind = a.dtype().kind();
     MC_REQUIRE(kind == 'u' || kind == 'i' || kind == 'b', std::string(name) + ": expected an integer array");
     const int64_t isz = a.itemsize();
-    MC_REQUIRE(a.strides(0) % isz == 0 && a.strides(1) % isz == 0, std::string(name) + ": unaligned strides");
+    MC_REQUIRE(a.strides(0) % isz == 0 && a.strides(1) % isz == 0 && is_aligned(a), std::string(name) + ": unaligned array");
     auto view = [&](auto t) {
         using T = decltype(t);
         return View2D<T>{static_cast<T*>(a.mutable_data()), a.shape(0), a.shape(1), a.strides(0) / isz,
@@ -466,7 +466,7 @@ bool append_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs) {
     if (!PyList_Check(obj)) {
         if (!py::isinstance<py::array>(obj)) return false;
         auto a = py::reinterpret_borrow<py::array>(obj);
-        if (!a.dtype().is(py::dtype::of<double>()) || !(a.flags() & py::array::c_style)) return false;
+        if (!a.dtype().is(py::dtype::of<double>()) || !(a.flags() & py::array::c_style) || !is_aligned(a)) return false;
         if (!((a.ndim() == 2 && a.shape(1) == 2) || (a.ndim() == 1 && a.shape(0) % 2 == 0))) return false;
         const int64_t k = a.size();
         if (!xy.reserve_more(k)) return false;
@@ -824,7 +824,8 @@ py::object raster_fill_lists(PyObject* const* args) {
         const int64_t isz = dt.itemsize();
         if (out.ndim() != 2 || out.shape(0) != h || out.shape(1) != w || !out.writeable() ||
             !(kind == 'u' || kind == 'i' || kind == 'b') || !(order == '=' || order == '|') ||
-            !(isz == 1 || isz == 2 || isz == 4 || isz == 8) || out.strides(0) % isz || out.strides(1) % isz)
+            !(isz == 1 || isz == 2 || isz == 4 || isz == 8) || out.strides(0) % isz || out.strides(1) % isz ||
+            !is_aligned(out))
             return py::none();
     }
     const py::dtype dt = out.dtype();
@@ -844,7 +845,7 @@ py::object raster_fill_lists(PyObject* const* args) {
     Scratch& scratch = tls_once(scratch_tl);
     if (py::isinstance<py::array>(args[0])) {  // one part, read in place when append_parts takes it
         auto a = py::reinterpret_borrow<py::array>(args[0]);
-        if (a.dtype().is(py::dtype::of<double>()) && (a.flags() & py::array::c_style) &&
+        if (a.dtype().is(py::dtype::of<double>()) && (a.flags() & py::array::c_style) && is_aligned(a) &&
             ((a.ndim() == 2 && a.shape(1) == 2) || (a.ndim() == 1 && a.shape(0) % 2 == 0))) {
             const int64_t offs[2] = {0, static_cast<int64_t>(a.size())};
             fill_parts(Parts{static_cast<const double*>(a.data()), offs, 1}, out, rule, fill, pattern);
@@ -888,6 +889,7 @@ void raster_color(const py::array& xy, const py::array& offsets, py::array& img,
     MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
     const int64_t isz = img.itemsize();
     for (int d = 0; d < 3; ++d) MC_REQUIRE(img.strides(d) % isz == 0, "image: unaligned strides");
+    MC_REQUIRE(is_aligned(img), "image: expected an aligned array");
     auto run = [&](auto t) {
         using T = decltype(t);
         raster::ColorRows<T> sink(static_cast<T*>(img.mutable_data()), img.strides(0) / isz, img.strides(1) / isz,
