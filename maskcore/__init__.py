@@ -23,6 +23,12 @@ thin API. Modules:
   :func:`panoptic_quality`, :func:`match_instances`; :mod:`maskcore.qa` —
   :func:`validate` and :func:`validate_coco` for label maps and COCO files.
 
+Large outputs: the arrays :func:`label`, :func:`slic` and :class:`Superpixels` return
+from 8 MiB on are views of a pooled block (memory reused without page faults), not
+arrays that own their data: ``flags.writeable`` toggles as usual, but
+``ndarray.resize()`` in place raises ValueError as it does for any view (use
+``np.resize(a, shape)`` or ``a.copy()`` first).
+
 Instruction sets: the widest the CPU supports is used; ``MASKCORE_ISA=scalar``
 (or ``avx2``, ``avx512``) in the environment, :func:`set_isa` or the
 :func:`use_isa` context manager choose another. Every ISA gives identical results.

@@ -7,6 +7,7 @@ the docstring of the helper says so.
 """
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 import os
@@ -89,11 +90,76 @@ def is_array(value) -> bool:
         and any(hasattr(value, a) for a in ("__dlpack__", "__array__", "__array_interface__")))
 
 
+def aligned(arr: np.ndarray, name: str) -> np.ndarray:
+    """An input array whose items are aligned for its dtype: ``arr`` itself, or (a view at
+    a byte offset, such as ``raw[1:].view(np.uint16)``) an aligned C-ordered copy. The
+    kernels read items through typed pointers; a misaligned one is undefined behaviour
+    in C++ (it happens to work on x86, not on every CPU), so it never reaches them."""
+    return arr if arr.flags.aligned else np.array(arr, order="C", copy=True)
+
+
+def aligned_output(arr: np.ndarray, name: str) -> np.ndarray:
+    """An array written in place must be aligned for its dtype (it cannot be copied):
+    ``arr``, or ValueError naming ``name``."""
+    if not arr.flags.aligned:
+        raise ValueError(f"{name}: the array's items are not aligned for {arr.dtype} (data at address "
+                         f"{arr.ctypes.data:#x}, e.g. a view at a byte offset such as raw[1:].view(...)); "
+                         f"it is written in place, so pass an aligned array (np.empty(...), or a .copy())")
+    return arr
+
+
 def integer(value, name: str) -> int:
     """An integral value (Python or numpy int, not bool, not float) as int."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: expected an int, got {type(value).__name__} {_describe(value)}")
     return operator.index(value)
+
+
+def int_values(values, name: str) -> list:
+    """An iterable of ints (Python or numpy, not bool) as a list of Python ints."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name}: expected an iterable of ints, got {type(values).__name__} {_describe(values)}")
+    if isinstance(values, np.ndarray):
+        values = values.ravel().tolist()
+    return [integer(v, f"{name}[{i}]") for i, v in enumerate(values)]
+
+
+def json_number(value, name: str) -> float:
+    """A finite real number from a JSON document (int or float, not bool) as float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__} {_describe(value)}")
+    try:
+        v = float(value)
+    except OverflowError:
+        v = float("inf")
+    if not math.isfinite(v):
+        raise ValueError(f"{name}: expected a finite number, got {_describe(value)}")
+    return v
+
+
+def json_box(value, name: str) -> tuple[float, float, float, float]:
+    """A COCO box [x, y, w, h]: four finite numbers, w and h >= 0."""
+    if isinstance(value, (str, bytes, dict)) or not isinstance(value, (list, tuple, np.ndarray)):
+        raise TypeError(f"{name}: expected [x, y, w, h], got {type(value).__name__} {_describe(value)}")
+    if len(value) != 4:
+        raise ValueError(f"{name}: expected 4 numbers [x, y, w, h], got {len(value)}: {_describe(value)}")
+    x, y, w, h = (json_number(v, f"{name}[{i}]") for i, v in enumerate(value))
+    if w < 0 or h < 0:
+        raise ValueError(f"{name}: expected a width and height >= 0, got {_describe(value)}")
+    return x, y, w, h
+
+
+def json_size(value, name: str, *, limit: int = 2**31 - 1) -> int:
+    """An image side from a JSON document: an int (or a float with an integral value)
+    in [0, limit]; 20.9, 1e20, "20" and True are refused, naming ``name`` and the value."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        value = int(value)
+    v = integer(value, name)
+    if v < 0:
+        raise ValueError(f"{name}: expected an int >= 0, got {v}")
+    if v > limit:
+        raise ValueError(f"{name}: {v} is larger than the largest supported image side ({limit})")
+    return v
 
 
 def size(height, width, name: str = "size") -> tuple[int, int]:
@@ -190,7 +256,7 @@ def out_array(out, shape: tuple[int, ...], name: str = "out") -> np.ndarray:
         raise TypeError(f"{name}: expected a uint8 or bool array, got dtype {out.dtype}")
     if not out.flags.writeable:
         raise ValueError(f"{name}: array is read-only")
-    return out
+    return aligned_output(out, name)
 
 
 def counts_array(counts, total: int, name: str = "counts") -> np.ndarray:
@@ -226,7 +292,7 @@ def counts_array(counts, total: int, name: str = "counts") -> np.ndarray:
         raise ValueError(f"{name}: run lengths must be >= 0, got {arr.min()}")
     if arr.max() > total:
         raise ValueError(f"{name}: run length {arr.max()} exceeds height*width = {total}")
-    return np.ascontiguousarray(arr, dtype=dtype)
+    return aligned(np.ascontiguousarray(arr, dtype=dtype), name)
 
 
 def isa_name(name) -> str:
@@ -250,7 +316,7 @@ def coco_polygons(polys, name: str = "polygons", nested: bool = True) -> tuple[n
     number of points, 0 included. Messages name polygon i ``name[i]``, or ``name``
     when ``nested`` is false (one polygon that the caller got on its own).
 
-    The coordinates are copied once (not for a single contiguous float64 array).
+    The coordinates are copied once (not for a single contiguous, aligned float64 array).
     Their values (finite, within the rasterizer's range) are checked by the kernel
     in the pass that reads them, as the 0/1 check of masks is.
     """
@@ -259,8 +325,10 @@ def coco_polygons(polys, name: str = "polygons", nested: bool = True) -> tuple[n
         where = f"{name}[{i}]" if nested else name
         if isinstance(p, (str, bytes, dict)) or not hasattr(p, "__len__"):
             raise _polygon_error(p, where)
+        if isinstance(p, np.ndarray) and p.dtype.kind not in "biuf":
+            raise _polygon_error(p, where)  # complex (numpy would drop the imaginary part), strings, objects
         try:
-            a = np.ascontiguousarray(p, dtype=np.float64)
+            a = aligned(np.ascontiguousarray(p, dtype=np.float64), where)
         except (TypeError, ValueError):
             raise _polygon_error(p, where) from None
         if not isinstance(p, np.ndarray) and np.isnan(a).any():  # numpy reads None as NaN
@@ -310,6 +378,7 @@ def class_map(x, name: str) -> np.ndarray:
         x = x.view(np.uint8)
     if x.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected an integer label map (uint8, uint16, uint32), got dtype {x.dtype}")
+    x = aligned(x, name)
     if x.ndim != 2:
         if x.ndim < 1:
             raise ValueError(f"{name}: expected a 2D label map, got a {x.ndim}D array")
@@ -337,7 +406,7 @@ def label_map(labels, name: str = "labels") -> np.ndarray:
     if dt == np.bool_:
         return labels.view(np.uint8)
     if dt in (np.uint8, np.uint16, np.int32, np.int64):
-        return labels
+        return aligned(labels, name)
     if dt.kind == "i":
         return labels.astype(np.int32) if dt.itemsize < 4 else labels.astype(np.int64)
     if dt.kind == "u":
@@ -391,8 +460,8 @@ def label_image(image, name: str = "image") -> tuple[np.ndarray, np.dtype]:
         raise TypeError(f"{name}: expected a bool or integer array, got dtype {image.dtype}{hint}")
     if not image.dtype.isnative:
         image = image.astype(image.dtype.newbyteorder("="))
-    if any(s % image.dtype.itemsize for s in image.strides):
-        image = np.ascontiguousarray(image)
+    if any(s % image.dtype.itemsize for s in image.strides) or not image.flags.aligned:
+        image = np.array(image, order="C", copy=True)
     return image.view(f"u{image.dtype.itemsize}"), image.dtype
 
 
@@ -452,7 +521,7 @@ def raster_polygons(polygons, name: str = "polygons") -> tuple[np.ndarray, np.nd
     them, and its message names the part and the point.
     """
     if isinstance(polygons, np.ndarray):
-        if polygons.dtype is _F64 and polygons.strides == (16, 8) and polygons.shape[1] == 2:
+        if polygons.dtype is _F64 and polygons.strides == (16, 8) and polygons.shape[1] == 2 and polygons.flags.aligned:
             return polygons.reshape(-1), one_part(2 * polygons.shape[0])  # C-contiguous (N, 2): no copy
         return coco_polygons([polygons], name, nested=False)
     if not isinstance(polygons, (list, tuple)):
@@ -517,6 +586,7 @@ def paint_target(arr, name: str = "label_map") -> tuple[np.ndarray, np.dtype]:
                         f"got dtype {arr.dtype}")
     if not arr.flags.writeable:
         raise ValueError(f"{name}: array is read-only")
+    aligned_output(arr, name)
     return arr.view(f"u{arr.dtype.itemsize}"), arr.dtype
 
 
@@ -545,6 +615,41 @@ def paint_args(label_map, label, mode, locked) -> tuple:
     return lm, dt, bits, paint_mode(mode), locked_labels(locked, dt)
 
 
+def color_value(color, dtype, channels: int, name: str = "color") -> np.ndarray:
+    """``color`` (one number, or one per channel) as a contiguous array of ``dtype`` whose
+    values equal the given ones exactly (no wrap-around, truncation or rounding)."""
+    if isinstance(color, (str, bytes)):
+        raise TypeError(f"{name}: expected a number or {channels} numbers, got {type(color).__name__} "
+                        f"{_describe(color)}")
+    values = [color] if _is_number(color) or isinstance(color, (bool, np.bool_)) else None
+    if values is None:
+        if isinstance(color, np.ndarray):
+            values = color.ravel().tolist() if color.ndim <= 1 else None
+        elif isinstance(color, (list, tuple)):
+            values = list(color)
+    if values is None:
+        raise TypeError(f"{name}: expected a number or {channels} numbers, got {_describe(color)}")
+    if len(values) == 1:
+        values = values * channels
+    if len(values) != channels:
+        raise ValueError(f"{name}: expected {channels} values (one per channel) or one, got {len(values)}: "
+                         f"{_describe(color)}")
+    dt = np.dtype(dtype)
+    for i, v in enumerate(values):
+        if not (_is_number(v) or isinstance(v, (bool, np.bool_))):
+            raise TypeError(f"{name}[{i}]: expected a number, got {type(v).__name__} {_describe(v)}")
+        if dt.kind == "f":
+            if np.asarray(v, dt).item() != v and not (v != v):  # NaN is kept as NaN
+                raise ValueError(f"{name}[{i}]: {v!r} is not representable in {dt}")
+        else:
+            if not (isinstance(v, (numbers.Integral, np.bool_)) or (float(v).is_integer())):
+                raise ValueError(f"{name}[{i}]: {v!r} is not an integer, as {dt} needs")
+            lo, hi = (0, 1) if dt.kind == "b" else (int(np.iinfo(dt).min), int(np.iinfo(dt).max))
+            if not lo <= int(v) <= hi:
+                raise ValueError(f"{name}[{i}]: {v!r} is outside {dt}'s range [{lo}, {hi}]")
+    return np.ascontiguousarray(np.array([v if dt.kind == "f" else int(v) for v in values], dtype=dt))
+
+
 # ---- superpixels
 
 
@@ -569,7 +674,7 @@ def image_array(image, name: str = "image") -> np.ndarray:
         raise TypeError(f"{name}: expected a numeric array, got dtype {image.dtype}")
     if image.size == 0:
         raise ValueError(f"{name}: expected a non-empty image, got shape {image.shape}")
-    return image
+    return aligned(image, name)
 
 
 def label_array(labels, name: str = "labels") -> np.ndarray:
@@ -579,7 +684,7 @@ def label_array(labels, name: str = "labels") -> np.ndarray:
         raise ValueError(f"{name}: expected a 2D array, got shape {labels.shape}")
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected an integer array, got dtype {labels.dtype}")
-    return labels
+    return aligned(labels, name)
 
 
 def points_xy(points, shape: tuple[int, int], name: str = "points") -> tuple[np.ndarray, np.ndarray]:

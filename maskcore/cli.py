@@ -63,14 +63,26 @@ def _check_coco(args) -> int:
 
     import maskcore
 
+    def fail(what: str) -> int:  # a user error: one line, exit code 2
+        print(f"maskcore check-coco: {args.file}: {what}", file=sys.stderr)
+        return 2
+
     try:
         with open(args.file, encoding="utf-8") as f:
             coco = json.load(f)
-    except (OSError, ValueError) as exc:
-        print(f"maskcore check-coco: cannot read {args.file}: {exc}", file=sys.stderr)
-        return 2
+    except RecursionError:
+        return fail("cannot read it: JSON nested too deeply")
+    except (OSError, ValueError) as exc:  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
+        return fail(f"cannot read it: {exc}")
     t0 = time.perf_counter()
-    report = maskcore.validate_coco(coco, allow_overlap=not args.no_overlap)
+    try:
+        report = maskcore.validate_coco(coco, allow_overlap=not args.no_overlap)
+    except (TypeError, ValueError, OverflowError) as exc:  # not a COCO instances file: the field and value
+        return fail(f"not a COCO instances file: {exc}")
+    except RecursionError:
+        return fail("not a COCO instances file: a value nested too deeply")
+    except MemoryError:
+        return fail("out of memory while checking it")
     elapsed = time.perf_counter() - t0
     if args.json:
         print(report.to_json(indent=1))

@@ -29,6 +29,7 @@ COCO files: ``polygon_too_few_points``, ``polygon_odd_length``, ``rle_size_misma
 from __future__ import annotations
 
 import json
+import numbers
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
@@ -38,7 +39,8 @@ from . import _validate as _v
 from . import coco as _coco
 from . import rle as _rle
 from .components import label
-from .rle import RLE
+from .raster import rasterize_rle
+from .rle import RLE, RLEBatch
 
 __all__ = ["Problem", "Report", "BatchReport", "validate", "validate_batch", "validate_coco"]
 
@@ -185,6 +187,26 @@ def _stray_values(keys: np.ndarray, channels: np.ndarray, allowed: np.ndarray, w
     return out
 
 
+def _free_key(allowed: np.ndarray) -> int:
+    """An int64 key that is not in ``allowed`` (sorted, unique): -1 when free, as before."""
+    if -1 not in allowed:
+        return -1
+    lo = np.iinfo(np.int64).min
+    if allowed[0] > lo:
+        return lo
+    gaps = np.flatnonzero(np.diff(allowed) > 1)  # allowed[0] == int64 min: a gap after some key
+    return int(allowed[gaps[0]]) + 1 if gaps.size else int(allowed[-1]) + 1
+
+
+def _key_of(value, dtype, key, default):
+    """``background`` as a key, or ``default`` when the map's dtype cannot hold it."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        info = np.iinfo(dtype)
+        if info.min <= int(value) <= info.max:
+            return int(key(np.array(int(value), dtype)))
+    return default
+
+
 def _rgb_key(rgb: np.ndarray) -> np.ndarray:
     a = rgb.astype(np.uint32)
     return a[..., 0] | (a[..., 1] << 8) | (a[..., 2] << 16)
@@ -216,12 +238,18 @@ def _instance_masks(instances, shape):
     return out, False
 
 
+def _box_rc(box) -> tuple:
+    """COCO [x, y, w, h] -> (min_row, min_col, max_row_exclusive, max_col_exclusive)."""
+    x, y, w, h = (int(v) for v in box)
+    return (y, x, y + h, x + w)
+
+
 def _coco_box(sel: np.ndarray):
     r0, c0, r1, c1 = _bbox(sel)
     return [c0, r0, c1 - c0, r1 - r0]
 
 
-def _check_declared(ann: dict, sel: np.ndarray, area: int, problems: list, *, area_tol: float, bbox_tol: float,
+def _check_declared(ann: dict, sel, area: int, problems: list, *, area_tol: float, bbox_tol: float, name: str,
                     **where):
     """Declared COCO ``area`` / ``bbox`` against the mask. Polygon areas and boxes are
     real-valued and the rasterized mask differs from them by about a pixel per edge
@@ -230,20 +258,25 @@ def _check_declared(ann: dict, sel: np.ndarray, area: int, problems: list, *, ar
     ``bbox_tol`` pixels + 10 % of the box's larger side. With these defaults the
     COCO instances files in ../shared/data report nothing (a 4 x 28 pixel object
     has polygon area 106.6 and 91 pixels). Crowd annotations' areas are not checked
-    (COCO computed them otherwise)."""
+    (COCO computed them otherwise). ``sel`` is the dense mask or, from the runs, its
+    COCO box [x, y, w, h] (a tuple); ``name`` names the annotation in messages."""
+    box = tuple(int(v) for v in sel) if isinstance(sel, tuple) else None
     if "area" in ann and ann["area"] is not None and not ann.get("iscrowd", 0):
-        dec = float(ann["area"])
-        _, _, mw, mh = _coco_box(sel)
+        dec = _v.json_number(ann["area"], f"{name}['area']")
+        _, _, mw, mh = box or _coco_box(sel)
         if abs(dec - area) > area_tol * area + (mw + mh) / 2:
             problems.append(Problem("area_mismatch", f"declared area {dec:g} but the mask has {area} pixels",
-                                    bbox=_bbox(sel) if area else None, count=area, value=dec, **where))
-    if "bbox" in ann and ann["bbox"] is not None and area:
-        x, y, w, h = (float(v) for v in ann["bbox"])
-        mx, my, mw, mh = _coco_box(sel)
+                                    bbox=_box_rc(box or _coco_box(sel)) if area else None, count=area, value=dec,
+                                    **where))
+    if "bbox" in ann and ann["bbox"] is not None:
+        x, y, w, h = _v.json_box(ann["bbox"], f"{name}['bbox']")
+        if not area:
+            return
+        mx, my, mw, mh = box or _coco_box(sel)
         err = max(abs(x - mx), abs(y - my), abs((x + w) - (mx + mw)), abs((y + h) - (my + mh)))
         if err > bbox_tol + 0.1 * max(w, h, mw, mh):
             problems.append(Problem("bbox_mismatch", f"declared bbox [x, y, w, h] = {[x, y, w, h]} but the "
-                                    f"mask's is {[mx, my, mw, mh]}", bbox=_bbox(sel), count=area,
+                                    f"mask's is {[mx, my, mw, mh]}", bbox=_box_rc((mx, my, mw, mh)), count=area,
                                     value=[x, y, w, h], **where))
 
 
@@ -293,9 +326,13 @@ def validate(mask, *, labels=None, palette=None, instances=None, annotations=Non
         ``problems`` and the class pixel ``histogram``; ``report.ok`` when none.
     """
     conn = _v.connectivity(connectivity, 2)
-    min_size = _v.integer(min_size, "min_size")
+    min_size = _v.non_negative(min_size, "min_size")
+    edge_radius = _v.non_negative(edge_radius, "edge_radius")
+    area_tolerance = _v.finite_real(area_tolerance, "area_tolerance", low=0)
+    bbox_tolerance = _v.finite_real(bbox_tolerance, "bbox_tolerance", low=0)
     a = np.asarray(mask)
     problems: list = []
+    stray, shown = -1, None  # label maps with labels=: the key of values not allowed, key -> value
     if a.ndim == 3 and a.shape[2] in (3, 4):
         if palette is None:
             raise ValueError("palette: required for an RGB mask (the allowed colors)")
@@ -324,10 +361,29 @@ def validate(mask, *, labels=None, palette=None, instances=None, annotations=Non
         label_map = a
         bg = background
         if labels is not None:
-            allowed = np.unique(np.asarray(list(labels), np.int64))
-            wide = a.astype(np.int64)
-            problems += _stray_values(wide, wide[..., None], allowed, "value", "unknown_label", edge_radius)
-            label_map = np.where(np.isin(wide, allowed), wide, -1)  # components: allowed classes only
+            # Keys: the values as int64, order kept; uint64 maps through v ^ 2**63 (the
+            # values >= 2**63 would wrap to negatives), and `show` maps keys back.
+            allowed_in = _v.int_values(labels, "labels")
+            if a.dtype == np.uint64:
+                def key(x):
+                    return (np.asarray(x, np.uint64) ^ np.uint64(2**63)).view(np.int64)
+
+                def show(k):
+                    return int(k) + 2**63
+                allowed_in = [v for v in allowed_in if 0 <= v < 2**64]
+            else:
+                def key(x):
+                    return np.asarray(x, np.int64)
+                show = int
+                allowed_in = [v for v in allowed_in if -2**63 <= v < 2**63]
+            allowed = np.unique(key(np.array(allowed_in, np.uint64 if a.dtype == np.uint64 else np.int64)))
+            wide = key(a)
+            problems += _stray_values(wide, wide[..., None], allowed, "value", "unknown_label", edge_radius, show)
+            # components: allowed classes only; the others get a key that is not allowed
+            stray = _free_key(allowed)
+            label_map = np.where(np.isin(wide, allowed), wide, stray)
+            bg = _key_of(bg, a.dtype, key, stray)
+            shown = show
         vals, counts = np.unique(a, return_counts=True)
         histogram = {int(v): int(c) for v, c in zip(vals, counts)}
     else:
@@ -338,21 +394,33 @@ def validate(mask, *, labels=None, palette=None, instances=None, annotations=Non
     if min_size > 0:
         _, _, stats = _components(label_map, conn, background=bg)
         for v, s, b in zip(stats["value"].tolist(), stats["area"].tolist(), stats["bbox"].tolist()):
-            if s < min_size and v >= 0:  # -1: values outside the allowed labels, reported above
-                show = _show_rgb(int(pal_keys[v])) if a.ndim == 3 else v
+            if s < min_size and v != stray:  # values outside the allowed labels, reported above
+                show = _show_rgb(int(pal_keys[v])) if a.ndim == 3 else (shown(v) if shown else v)
                 problems.append(Problem("small_component", f"a component of class {show} has {s} pixels "
                                         f"(< min_size = {min_size})", bbox=tuple(b), count=s, value=show))
+    if annotations is not None and instances is None:
+        raise ValueError("annotations: given without instances (they declare the instances' area and bbox)")
     if instances is not None:
         inst, is_map = _instance_masks(instances, shape)
-        by_id = {}
+        by_id, ann_names = {}, {}
         if annotations is not None:
+            if isinstance(annotations, (str, bytes, dict)) or not hasattr(annotations, "__iter__"):
+                raise TypeError(f"annotations: expected a list of dicts, got {type(annotations).__name__}")
             anns = list(annotations)
+            for k, x in enumerate(anns):
+                if not isinstance(x, dict):
+                    raise TypeError(f"annotations[{k}]: expected a dict, got {type(x).__name__} {_v._describe(x)}")
             if is_map:
-                by_id = {int(x["id"]): x for x in anns}
+                for k, x in enumerate(anns):
+                    if "id" not in x:
+                        raise ValueError(f"annotations[{k}]: 'id' is missing (an id map matches annotations by id)")
+                    i = _v.integer(x["id"], f"annotations[{k}]['id']")
+                    by_id[i], ann_names[i] = x, f"annotations[{k}]"
             else:
                 if len(anns) != len(inst):
                     raise ValueError(f"annotations: expected {len(inst)} (one per instance), got {len(anns)}")
                 by_id = dict(enumerate(anns))
+                ann_names = {k: f"annotations[{k}]" for k in range(len(anns))}
         for iid, sel in inst:
             area = int(sel.sum())
             if area == 0:
@@ -375,7 +443,7 @@ def validate(mask, *, labels=None, palette=None, instances=None, annotations=Non
                                             f"{min_size})", bbox=_bbox(sel), count=area, instance=iid))
             if iid in by_id:
                 _check_declared(by_id[iid], sel, area, problems, area_tol=area_tolerance,
-                                bbox_tol=bbox_tolerance, instance=iid)
+                                bbox_tol=bbox_tolerance, name=ann_names[iid], instance=iid)
         if not is_map and not allow_overlap and len(inst) > 1:
             cover = np.zeros(shape, np.int32)
             for _, sel in inst:
@@ -454,27 +522,68 @@ def validate_coco(coco, *, allow_overlap=True, area_tolerance=0.1, bbox_toleranc
     image's ``[height, width]`` and its counts are valid; the mask is not empty; the
     declared ``bbox`` and ``area`` agree with the mask (tolerances as in
     :func:`validate`); with ``allow_overlap=False``, non-crowd annotations of one
-    image do not overlap. Masks come from ``maskcore.coco.frPyObjects`` (pycocotools'
-    rasterization).
+    image do not overlap. Masks are pycocotools' rasterization
+    (``maskcore.rasterize_rle(..., rule="coco")``, equal to ``frPyObjects`` + ``merge``).
+
+    Work and memory follow the annotations, not the images' declared sizes: masks stay
+    runs (an RLE of a polygon holds runs only in the columns it spans), areas and
+    boxes come from the runs, and overlaps are looked for only between annotations
+    whose boxes meet (the IoU kernel prunes by box), then intersected on the runs.
+
+    Parameters
+    ----------
+    coco : dict
+        The document: ``images`` (dicts with ``id``, ``height``, ``width``),
+        ``categories`` (dicts with ``id``) and ``annotations`` (dicts), each a list
+        (missing: empty).
+    allow_overlap : bool, default True
+    area_tolerance, bbox_tolerance : float
+        As in :func:`validate`.
 
     Returns
     -------
     Report
         ``shape`` is ``(0, 0)``; ``histogram`` counts annotations per category id.
         Problems carry ``image`` and ``annotation`` ids.
+
+    Raises
+    ------
+    TypeError, ValueError
+        When the document is not a COCO instances file: a field of the wrong type
+        (a top-level list, ``images`` not a list, an annotation that is not a dict, an
+        id that is not an int or str, a non-numeric or non-finite ``height``,
+        ``width``, ``area`` or ``bbox``, an RLE ``size`` that is not two ints), a
+        missing required field (an image's ``id``, ``height`` or ``width``, a
+        category's ``id``), a ``bbox`` that is not 4 numbers, or an image side
+        beyond 2**31 - 1. The message names the field (``images[3]['height']``)
+        and the value. ``maskcore check-coco`` prints it as one line, exit code 2.
     """
     if not isinstance(coco, dict):
-        raise TypeError(f"coco: expected a dict (a loaded COCO json), got {type(coco).__name__}")
-    images = {im["id"]: im for im in coco.get("images", [])}
-    cats = {c["id"] for c in coco.get("categories", [])}
+        raise TypeError(f"coco: expected a dict (a COCO instances document), got {type(coco).__name__}")
+    area_tolerance = _v.finite_real(area_tolerance, "area_tolerance", low=0)
+    bbox_tolerance = _v.finite_real(bbox_tolerance, "bbox_tolerance", low=0)
+    images: dict = {}
+    for k, im in enumerate(_coco_list(coco, "images")):
+        name = f"images[{k}]"
+        iid = _coco_id(_coco_field(im, "id", name), f"{name}['id']")
+        h = _v.json_size(_coco_field(im, "height", name), f"{name}['height']")
+        w = _v.json_size(_coco_field(im, "width", name), f"{name}['width']")
+        if h * w > 2**63 - 1:
+            raise ValueError(f"{name}: {h} x {w} pixels do not fit in int64")
+        images[iid] = (h, w)
+    cats = {_coco_id(_coco_field(c, "id", f"categories[{k}]"), f"categories[{k}]['id']")
+            for k, c in enumerate(_coco_list(coco, "categories"))}
     problems: list = []
     hist: dict = {}
     per_image: dict = {}
-    for k, ann in enumerate(coco.get("annotations", [])):
-        aid = ann.get("id", k)
-        iid = ann.get("image_id")
+    for k, ann in enumerate(_coco_list(coco, "annotations")):
+        name = f"annotations[{k}]"
+        if not isinstance(ann, dict):
+            raise TypeError(f"{name}: expected a dict, got {type(ann).__name__} {_v._describe(ann)}")
+        aid = _coco_id(ann["id"], f"{name}['id']") if "id" in ann else k
+        iid = _coco_id(ann.get("image_id"), f"{name}['image_id']", none=True)
+        cid = _coco_id(ann.get("category_id"), f"{name}['category_id']", none=True)
         where = {"image": iid, "annotation": aid}
-        cid = ann.get("category_id")
         hist[cid] = hist.get(cid, 0) + 1
         if cid not in cats:
             problems.append(Problem("unknown_category", f"annotation {aid}: category_id {cid} is not in "
@@ -483,14 +592,17 @@ def validate_coco(coco, *, allow_overlap=True, area_tolerance=0.1, bbox_toleranc
             problems.append(Problem("unknown_image", f"annotation {aid}: image_id {iid} is not in images",
                                     value=iid, **where))
             continue
-        h, w = int(images[iid]["height"]), int(images[iid]["width"])
+        h, w = images[iid]
         seg = ann.get("segmentation")
-        rle = None
+        r = None
         if isinstance(seg, list):
             polys = []
             for j, p in enumerate(seg):
-                n = len(p) if hasattr(p, "__len__") else -1
-                if n % 2:
+                n = len(p) if isinstance(p, (list, tuple)) else -1
+                if n < 0:
+                    problems.append(Problem("bad_segmentation", f"annotation {aid}: polygon {j} is "
+                                            f"{type(p).__name__}, expected a list of numbers", **where))
+                elif n % 2:
                     problems.append(Problem("polygon_odd_length", f"annotation {aid}: polygon {j} has an odd "
                                             f"number of coordinates ({n})", count=n, **where))
                 elif n < 6:
@@ -500,40 +612,89 @@ def validate_coco(coco, *, allow_overlap=True, area_tolerance=0.1, bbox_toleranc
                     polys.append(p)
             if polys:
                 try:
-                    rle = _coco.merge(_coco.frPyObjects(polys, h, w))
-                except (TypeError, ValueError) as exc:
+                    r = rasterize_rle(polys, h, w, rule="coco")
+                except (TypeError, ValueError, OverflowError) as exc:
                     problems.append(Problem("bad_segmentation", f"annotation {aid}: {exc}", **where))
         elif isinstance(seg, dict):
             size = seg.get("size")
-            if not (isinstance(size, (list, tuple)) and len(size) == 2 and [int(size[0]), int(size[1])] == [h, w]):
-                problems.append(Problem("rle_size_mismatch", f"annotation {aid}: RLE size {size} but the image is "
-                                        f"[{h}, {w}]", value=size, **where))
+            if not isinstance(size, (list, tuple)) or len(size) != 2:
+                raise TypeError(f"{name}['segmentation']['size']: expected [height, width], got "
+                                f"{type(size).__name__} {_v._describe(size)}")
+            sh = _v.json_size(size[0], f"{name}['segmentation']['size'][0]", limit=2**63 - 1)
+            sw = _v.json_size(size[1], f"{name}['segmentation']['size'][1]", limit=2**63 - 1)
+            if (sh, sw) != (h, w):
+                problems.append(Problem("rle_size_mismatch", f"annotation {aid}: RLE size {[sh, sw]} but the image "
+                                        f"is [{h}, {w}]", value=[sh, sw], **where))
             else:
                 try:
-                    rle = RLE.from_coco(seg)
-                except (TypeError, ValueError) as exc:
+                    r = RLE.from_coco(seg)
+                except (TypeError, ValueError, OverflowError) as exc:
                     problems.append(Problem("rle_invalid", f"annotation {aid}: {exc}", **where))
         else:
             problems.append(Problem("bad_segmentation", f"annotation {aid}: segmentation is "
                                     f"{type(seg).__name__}, expected polygons or an RLE", **where))
-        if rle is None:
+        if r is None:
             continue
-        r = rle if isinstance(rle, RLE) else RLE.from_coco(rle)
         area = r.area
         if area == 0:
             problems.append(Problem("empty", f"annotation {aid}: the mask has no pixels", count=0, **where))
             continue
-        sel = _rle.decode(r).astype(bool)
-        _check_declared(ann, sel, area, problems, area_tol=area_tolerance, bbox_tol=bbox_tolerance, **where)
+        box = tuple(int(v) for v in r.bbox)  # COCO [x, y, w, h], from the runs
+        _check_declared(ann, box, area, problems, area_tol=area_tolerance, bbox_tol=bbox_tolerance, name=name,
+                        **where)
         if not allow_overlap and not ann.get("iscrowd", 0):
             per_image.setdefault(iid, []).append((aid, r))
     for iid, items in per_image.items():
-        for i in range(len(items)):
-            for j in range(i + 1, len(items)):
-                both = items[i][1] & items[j][1]
-                if both.area:
-                    sel = _rle.decode(both).astype(bool)
-                    problems.append(Problem("overlap", f"annotations {items[i][0]} and {items[j][0]} share "
-                                            f"{both.area} pixels", bbox=_bbox(sel), count=both.area,
-                                            value=[items[i][0], items[j][0]], image=iid))
+        problems += _overlaps(iid, items)
     return Report(shape=(0, 0), problems=problems, histogram=hist)
+
+
+_OVERLAP_BLOCK = 512  # rows of the IoU matrix at a time: 512 x n float64 (12 MB at n = 3,000)
+
+
+def _overlaps(iid, items: list) -> list:
+    """``overlap`` problems between the RLEs of one image: pairs whose IoU is > 0 (the
+    kernel skips pairs whose boxes do not meet), intersected on the runs."""
+    out: list = []
+    if len(items) < 2:
+        return out
+    batch = RLEBatch.from_list([r for _, r in items])
+    for i0 in range(0, len(items), _OVERLAP_BLOCK):
+        block = RLEBatch.from_list([r for _, r in items[i0:i0 + _OVERLAP_BLOCK]])
+        m = _rle.iou(block, batch, threads=1 if len(items) < 64 else None)
+        rows, cols = np.nonzero(m > 0)
+        pairs = [(a, b) for a, b in zip((rows + i0).tolist(), cols.tolist()) if b > a]
+        if not pairs:
+            continue
+        both = [items[a][1] & items[b][1] for a, b in pairs]
+        areas, boxes = _rle.area(both).tolist(), _rle.bbox(both).tolist()  # one call each
+        for (a, b), n, box in zip(pairs, areas, boxes):
+            out.append(Problem("overlap", f"annotations {items[a][0]} and {items[b][0]} share {n} pixels",
+                               bbox=_box_rc(box), count=n, value=[items[a][0], items[b][0]], image=iid))
+    return out
+
+
+def _coco_list(coco: dict, key: str) -> list:
+    v = coco.get(key, [])
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise TypeError(f"coco['{key}']: expected a list, got {type(v).__name__} {_v._describe(v)}")
+    return v
+
+
+def _coco_field(obj, key: str, name: str):
+    if not isinstance(obj, dict):
+        raise TypeError(f"{name}: expected a dict, got {type(obj).__name__} {_v._describe(obj)}")
+    if key not in obj:
+        raise ValueError(f"{name}: '{key}' is missing")
+    return obj[key]
+
+
+def _coco_id(value, name: str, *, none: bool = False):
+    """A COCO id: an int (not bool) or a str; None too when ``none`` (a missing reference)."""
+    if (value is None and none) or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an int or str id, got {type(value).__name__} {_v._describe(value)}")
+    return int(value)

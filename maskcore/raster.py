@@ -161,7 +161,7 @@ def _out(out, h, w):
         raise TypeError(f"out: expected an integer or bool array, got dtype {out.dtype}")
     if not out.flags.writeable:
         raise ValueError("out: array is read-only")
-    return out
+    return _v.aligned_output(out, "out")
 
 
 def rasterize_rle(polygons, height, width, *, rule="center", fill_rule="evenodd") -> RLE:
@@ -456,14 +456,17 @@ def draw_rgb(image, polygons, color, *, rule="center", fill_rule="evenodd"):
     ndarray
         ``image``.
     """
-    if not isinstance(image, np.ndarray) or image.ndim != 3:
-        raise ValueError(f"image: expected an (H, W, C) array, got {_v._describe(image)}")
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"image: expected a numpy array, got {type(image).__name__}")
+    if image.ndim != 3:
+        raise ValueError(f"image: expected an (H, W, C) array, got shape {image.shape}")
+    if image.dtype.kind not in "biuf" or image.dtype.itemsize not in (1, 2, 4, 8):
+        raise TypeError(f"image: expected a bool, integer or float array (items of 1, 2, 4 or 8 bytes), "
+                        f"got dtype {image.dtype}")
     if not image.flags.writeable:
         raise ValueError("image: array is read-only")
-    col = np.broadcast_to(np.asarray(color), (image.shape[2],))
-    cast = col.astype(image.dtype)
-    if not np.array_equal(cast.astype(np.float64), col.astype(np.float64)):
-        raise ValueError(f"color: {color!r} is not representable in {image.dtype}")
+    _v.aligned_output(image, "image")
+    cast = _v.color_value(color, image.dtype, image.shape[2])
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)
     if code < 0:

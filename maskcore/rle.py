@@ -213,6 +213,8 @@ class RLE:
 
     def _canonical(self) -> np.ndarray:
         c = self._counts
+        if self._h == 0 or self._w == 0:  # no pixels: [] and [0] (pycocotools' form) are one mask
+            return c[:0]
         if c.size > 1 and not c[1:].all():  # an empty run past the first: rebuild
             zeros = np.array([self._h * self._w], dtype=c.dtype)
             return _core.rle_combine(c, zeros, _OR)

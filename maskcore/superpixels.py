@@ -24,6 +24,8 @@ from .raster import paint_mask
 __all__ = ["slic", "Superpixels", "select_superpixels", "paint_superpixels"]
 
 _QMAX = 16383  # quantized |feature| bound (int16 with headroom)
+_QMAX_EXP = math.frexp(_QMAX)[1]  # 2**(_QMAX_EXP - 1) <= _QMAX < 2**_QMAX_EXP
+_KMAX = 50  # the feature scale the kernel sees is at most 2**50 (see _features)
 _DEFAULT_SEGMENTS = 100
 
 
@@ -44,16 +46,24 @@ def _features(image: np.ndarray, threads: int) -> tuple[np.ndarray, float]:
             raise ValueError(f"image: expected finite values, got {img[tuple(i)]!r} at {tuple(int(v) for v in i)}")
     top = float(np.max(np.abs(img.astype(np.float64)))) if img.dtype.kind == "f" or img.dtype.itemsize > 1 \
         else float(img.max())
+    # feature = round(value * 2**k), the largest k with top * 2**k <= _QMAX. k comes
+    # from the exponent (frexp), not from log2(_QMAX / top), which is infinite for
+    # subnormal values (np.full(.., 1e-310) overflowed), and the values are scaled by
+    # ldexp, exact for any k. The scale the kernel weighs compactness with is capped at
+    # 2**_KMAX: beyond it the colour term is already below float32 resolution beside the
+    # spatial one (compactness * scale / step is squared in float32), as it is for
+    # values this small at any larger scale.
     if top > 0:
-        k = math.floor(math.log2(_QMAX / top))
-        while top * 2.0**k > _QMAX:
+        k = _QMAX_EXP - math.frexp(top)[1]
+        while math.ldexp(top, k) > _QMAX:
             k -= 1
-        scale = 2.0**k
+        while math.ldexp(top, k + 1) <= _QMAX:
+            k += 1
     else:
-        scale = 1.0
+        k = 0
     for c in range(img.shape[2]):
-        np.rint(img[:, :, c] * scale, out=feats[c], casting="unsafe")
-    return feats, scale
+        np.rint(np.ldexp(img[:, :, c].astype(np.float64, copy=False), k), out=feats[c], casting="unsafe")
+    return feats, math.ldexp(1.0, min(k, _KMAX))
 
 
 def _grid(h: int, w: int, region_size, n_segments) -> tuple[int, int]:

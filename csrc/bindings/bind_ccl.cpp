@@ -19,6 +19,7 @@ ccl::Volume<T> volume(const py::array& a) {
         MC_REQUIRE(a.strides(d) % s == 0, "image: strides must be multiples of the item size");
         return static_cast<int64_t>(a.strides(d)) / s;
     };
+    MC_REQUIRE(is_aligned(a), "image: expected an aligned array");
     const T* p = static_cast<const T*>(a.data());
     if (a.ndim() == 2) return {p, 1, a.shape(0), a.shape(1), 0, stride(0), stride(1)};
     return {p, a.shape(0), a.shape(1), a.shape(2), stride(0), stride(1), stride(2)};

@@ -13,7 +13,7 @@ template <class T>
 View2D<const T> typed_view(const py::array& a, const char* name) {
     MC_REQUIRE(a.ndim() == 2, std::string(name) + ": expected a 2D array");
     const auto isz = static_cast<py::ssize_t>(sizeof(T));
-    MC_REQUIRE(a.strides(0) % isz == 0 && a.strides(1) % isz == 0, std::string(name) + ": unaligned strides");
+    MC_REQUIRE(a.strides(0) % isz == 0 && a.strides(1) % isz == 0 && is_aligned(a), std::string(name) + ": unaligned array");
     return {static_cast<const T*>(a.data()), a.shape(0), a.shape(1), a.strides(0) / isz, a.strides(1) / isz};
 }
 

@@ -27,8 +27,22 @@ namespace py = pybind11;
     switch (s) {
         case Status::overflow: throw std::overflow_error(what);
         case Status::bad_alloc: throw std::bad_alloc();
+        case Status::internal: throw std::runtime_error(what);
         default: throw py::value_error(what);
     }
+}
+
+// A parallel_for's Status (a worker that threw) -> exception; `what` names the call.
+inline void raise_if_failed(Status s, const char* what) {
+    if (s != Status::ok) raise(s, std::string(what) + ": a worker failed");
+}
+
+// Whether a's items are aligned for its dtype (numpy's ALIGNED flag). Kernels read
+// items through typed pointers, so an array at a byte offset (raw[1:].view(np.uint16))
+// must not reach them: maskcore/_validate.py copies such inputs and refuses such
+// outputs; the views below re-check it.
+inline bool is_aligned(const py::array& a) {
+    return (py::detail::array_proxy(a.ptr())->flags & py::detail::npy_api::NPY_ARRAY_ALIGNED_) != 0;
 }
 
 // Checks a precondition; the message expression is evaluated only on failure (it
@@ -82,6 +96,7 @@ template <class T>
 Span<T> span(const py::array& a, const char* name) {
     MC_REQUIRE(a.dtype().is(py::dtype::of<T>()), std::string(name) + ": wrong dtype " + std::string(py::str(a.dtype())));
     MC_REQUIRE(a.ndim() == 1 && (a.flags() & py::array::c_style), std::string(name) + ": expected a contiguous 1D array");
+    MC_REQUIRE(is_aligned(a), std::string(name) + ": expected an aligned array");
     return {static_cast<const T*>(a.data()), a.shape(0)};
 }
 

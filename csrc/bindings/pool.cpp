@@ -13,6 +13,11 @@
 // Views and buffer exports keep the capsule, hence the block, alive; a block is
 // reused only after its last user is gone. Sanitizer builds free every block, so
 // that a use after free stays visible.
+//
+// What differs from np.empty's arrays: a pooled array does not own its data (its base
+// is a uint8 array over the block), so ndarray.resize() in place raises ValueError, as
+// for any view; np.resize(a, shape) or a.copy() work. flags.writeable toggles both
+// ways, as for a plain array.
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -128,7 +133,14 @@ py::array pooled_empty(const py::dtype& dt, const std::vector<py::ssize_t>& shap
         delete owner;
         throw;
     }
-    return py::array(dt, shape, {}, b.p, base);  // (if this throws, the capsule gives the block back)
+    // The array is a view of a writable 1-D uint8 array that holds the capsule, not of
+    // the capsule itself: numpy lets a view set flags.writeable back to True only when
+    // some base in its chain is a writable array (or buffer), so with the capsule as
+    // the direct base a pooled output refused what a plain one allows. A view still
+    // refuses ndarray.resize() in place (it does not own its data), as every view
+    // does; maskcore's docs say so (tests/test_hostile_pool.py).
+    py::array block(py::dtype::of<uint8_t>(), {static_cast<py::ssize_t>(n)}, {}, b.p, base);
+    return py::array(dt, shape, {}, b.p, block);  // (if this throws, the capsule gives the block back)
 }
 
 void pool_release() {

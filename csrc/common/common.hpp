@@ -32,6 +32,7 @@ enum class Status : int {
     size_mismatch,      // two operands have different shapes (ValueError)
     overflow,           // a result does not fit its type (OverflowError)
     bad_alloc,          // memory could not be had (MemoryError)
+    internal,           // a kernel or worker failed in a way it does not name (RuntimeError)
 };
 
 // A 2D array of T: element (r, c) is at data[r * row_stride + c * col_stride].

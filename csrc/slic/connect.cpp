@@ -85,7 +85,7 @@ struct Merge {
                 }
                 if (!any_small) break;
                 // the offers to small groups, in raster order within each band of rows
-                parallel_for(nt, nt, [&](int64_t band) {
+                MC_PARALLEL_FOR(nt, nt, [&](int64_t band) {
                     std::vector<Offer>& out = b.offers[band];
                     out.clear();
                     auto pair = [&](int64_t g, int64_t o) {
@@ -137,7 +137,7 @@ struct Merge {
             }
             // each line from its runs by ccl's paint kernel (0 between runs), then -1 there
             if (static_cast<int>(b.line.size()) < nt) b.line.resize(nt);
-            parallel_for(nt, nt, [&](int64_t band) {
+            MC_PARALLEL_FOR(nt, nt, [&](int64_t band) {
                 const int64_t L0 = NL * band / nt, L1 = NL * (band + 1) / nt;
                 std::vector<uint32_t>& ids = b.line[band];
                 ids.resize(static_cast<size_t>(X));
@@ -162,8 +162,8 @@ struct Merge {
             });
             *k_out = next;
             return Status::ok;
-        } catch (const std::bad_alloc&) {
-            return Status::bad_alloc;
+        } catch (...) {
+            return status_of_current_exception();
         }
     }
 };
@@ -188,8 +188,8 @@ Status connect(int32_t* labels, int64_t h, int64_t w, bool enforce, double min_s
             *k_out = next;
             return Status::ok;
         }
-    } catch (const std::bad_alloc&) {
-        return Status::bad_alloc;
+    } catch (...) {
+        return status_of_current_exception();
     }
     // The labels (int32, -1 outside) are read as uint32 with background 0xffffffff; the
     // components are written back into the same buffer from the run table only after

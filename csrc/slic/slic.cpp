@@ -53,7 +53,7 @@ Status lab_from_rgb(const uint8_t* rgb, int64_t h, int64_t w, int64_t rs, int64_
         lab_row(T, rgb + y * rs, w, cs, chs, L, L + plane, L + 2 * plane);
     };
     const int n = worth(threads, static_cast<uint64_t>(plane), 1 << 16);
-    parallel_for(h, n, [&](int64_t y) { row(y); });
+    MC_PARALLEL_FOR(h, n, [&](int64_t y) { row(y); });
     return Status::ok;
 }
 
@@ -95,7 +95,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
         const float ws = slico ? static_cast<float>(1.0 / (p.step * p.step))
                                : static_cast<float>((p.compactness * p.scale / p.step) * (p.compactness * p.scale / p.step));
         const int nseed = worth(p.threads, static_cast<uint64_t>(K) * 10 * static_cast<uint64_t>(nc), 1 << 16);
-        parallel_for(p.ny, nseed, [&](int64_t i) {
+        MC_PARALLEL_FOR(p.ny, nseed, [&](int64_t i) {
             for (int64_t j = 0; j < p.nx; ++j) {
                 const int64_t k = i * p.nx + j;
                 int64_t y = static_cast<int64_t>((static_cast<unsigned __int128>(2 * i + 1) * h) / (2 * p.ny));
@@ -152,14 +152,14 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
         const Window2D* wins = wk.win.data();
         for (int it = 0; it < p.iterations; ++it) {
             const bool update = it + 1 < p.iterations;
-            parallel_for(nkblocks, nkthreads, [&](int64_t bk) {  // rows and columns within R of the rounded center
+            MC_PARALLEL_FOR(nkblocks, nkthreads, [&](int64_t bk) {  // rows and columns within R of the rounded center
                 for (int64_t k = bk * kblock, k1 = std::min(K, k + kblock); k < k1; ++k) {
                     const int64_t ry = round_pos(C.cy[k]), rx = round_pos(C.cx[k]);
                     wk.win[k] = Window2D{std::max<int64_t>(0, ry - R), std::min<int64_t>(h, ry + R + 1),
                                          std::max<int64_t>(0, rx - R), std::min<int64_t>(w, rx + R + 1)};
                 }
             });
-            parallel_for(nchunks, p.threads, [&](int64_t t) {
+            MC_PARALLEL_FOR(nchunks, p.threads, [&](int64_t t) {
                 // the chunk's strip lists: the centers whose windows reach each strip, in
                 // index order (every chunk scans all centers: O(K), no serial step)
                 const int64_t s0 = chunk_begin[t], s1 = chunk_begin[t + 1];
@@ -254,7 +254,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
             });
             if (!update) break;
             // combine the chunks' exact sums, then move the centers (blocks of centers in parallel)
-            parallel_for(nkblocks, nkthreads, [&](int64_t bk) {
+            MC_PARALLEL_FOR(nkblocks, nkthreads, [&](int64_t bk) {
                 const int64_t k0 = bk * kblock, k1 = std::min(K, k0 + kblock);
                 for (int64_t k = k0; k < k1; ++k) {
                     int64_t* sk = sum.data() + k * nacc;
@@ -277,8 +277,8 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
         }
         Status st = connect(labels, h, w, p.connectivity, p.min_size, p.threads, k_out, wk.cc);
         return st;
-    } catch (const std::bad_alloc&) {
-        return Status::bad_alloc;
+    } catch (...) {
+        return status_of_current_exception();
     }
 }
 
