@@ -17,9 +17,10 @@ import re
 import sys
 
 # return types of the METH_FASTCALL entries, whose docstrings say them in prose
-PROSE_RETURNS = {
-    "mask or None": "numpy.ndarray | None",
-    "RLE or None": "typing.Any",
+RETURNS = {
+    "raster_fill_lists": "numpy.ndarray | None",  # "mask or None"
+    "raster_rle_lists": "typing.Any",  # "RLE or None": an instance of the class passed in
+    "coco_poly_dicts": "list[dict[str, typing.Any]] | None",  # "list of RLE dicts or None"
 }
 
 
@@ -41,7 +42,7 @@ for line in open(sys.argv[1]).read().splitlines():
     m = re.match(r"^(\s*def \w+)\((.*)\) -> (.*):$", line)
     if m:
         head, params, ret = m.groups()
-        ret = PROSE_RETURNS.get(ret, "typing.Any" if ret == "..." else ret)
+        ret = RETURNS.get(head.split()[-1], "typing.Any" if ret == "..." else ret)
         line = f"{head}({annotate_params(params)}) -> {ret}:"
         line = re.sub(r"(: |-> )(tuple|list)\b(?!\[)",
                       lambda m: m.group(1) + ("tuple[typing.Any, ...]" if m.group(2) == "tuple"
