@@ -7,6 +7,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
+import maskcore.rle
 __all__: list[str] = ['SlicWorkspace', 'available_isas', 'best_isa', 'ccl_label', 'ccl_stats', 'coco_poly_counts', 'coco_poly_dicts', 'coco_poly_max_coordinate', 'coco_poly_pack', 'coco_poly_strings', 'compiler', 'contour_fill', 'contour_fill_compare', 'contour_simplify', 'contour_trace', 'get_isa', 'metrics_boundary', 'metrics_boundary_dense', 'metrics_confusion', 'metrics_count_pair', 'metrics_pair_table', 'paint_mask', 'pool_kept_bytes', 'pool_release', 'pooled_empty', 'raster_color', 'raster_fill', 'raster_fill_lists', 'raster_max_coordinate', 'raster_paint', 'raster_paint_many', 'raster_paint_many_lists', 'raster_rle', 'raster_rle_batch', 'raster_rle_lists', 'rle_area_batch', 'rle_bbox_batch', 'rle_check', 'rle_check_batch', 'rle_combine', 'rle_concat', 'rle_decode', 'rle_decode_batch', 'rle_encode', 'rle_encode_batch', 'rle_from_string', 'rle_from_string_batch', 'rle_iou', 'rle_merge', 'rle_to_string', 'rle_to_string_batch', 'sanitize', 'set_isa', 'slic_lab', 'slic_lab_scale', 'slic_run', 'stroke_paint']
 class SlicWorkspace:
     """
@@ -82,7 +83,7 @@ def raster_rle(arg0: numpy.ndarray, arg1: numpy.ndarray, arg2: typing.SupportsIn
     ...
 def raster_rle_batch(arg0: typing.Any, arg1: numpy.ndarray, arg2: numpy.ndarray, arg3: typing.SupportsInt | typing.SupportsIndex, arg4: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
     ...
-def raster_rle_lists(polygons: typing.Any, height: typing.Any, width: typing.Any, rule: typing.Any, fill_rule: typing.Any, RLE: typing.Any) -> typing.Any:
+def raster_rle_lists(polygons: typing.Any, height: typing.Any, width: typing.Any, rule: typing.Any, fill_rule: typing.Any, RLE: typing.Any) -> maskcore.rle.RLE | None:
     ...
 def rle_area_batch(flat: numpy.ndarray, offsets: numpy.ndarray, sizes: numpy.ndarray, threads: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.int64]:
     ...

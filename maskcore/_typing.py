@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from typing import Any, Dict, Sequence, TypeAlias, Union
+    from typing import Any, Dict, Sequence, TypeAlias, TypeVar, Union
 
     from numpy.typing import ArrayLike as ArrayLike, NDArray as NDArray  # re-exported
 
@@ -19,3 +19,6 @@ if TYPE_CHECKING:
     ManyRLEs: TypeAlias = Union[RLEBatch, Sequence[Union[RLE, COCORLE]]]
     #: What every function that reads RLEs takes.
     RLELike: TypeAlias = Union[OneRLE, ManyRLEs]
+
+    #: A label map painted in place and returned as given (a numpy array or a CPU tensor).
+    LabelMap = TypeVar("LabelMap")

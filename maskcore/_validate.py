@@ -540,11 +540,11 @@ def paint_mode(mode: object) -> bool:
     return choice(mode, ("over", "under"), "mode") == "over"
 
 
-def paint_args(label_map: Any, label: Any, mode: object, locked: Any) -> tuple[np.ndarray, np.dtype[Any], int | None, bool, NDArray[np.uint64]]:
+def paint_args(label_map: Any, label: Any, mode: object, locked: Any) -> tuple[np.ndarray, np.dtype[Any], int, bool, NDArray[np.uint64]]:
     """The checked arguments every painting call shares: (unsigned view of the map, its dtype,
-    the label's bit pattern (None for ``label=None``), the mode flag, the locked bit patterns)."""
+    the label's bit pattern, the mode flag, the locked bit patterns)."""
     lm, dt = paint_target(label_map)
-    bits = None if label is None else label_value(label, dt)
+    bits = label_value(label, dt)
     return lm, dt, bits, paint_mode(mode), locked_labels(locked, dt)
 
 

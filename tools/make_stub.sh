@@ -19,7 +19,7 @@ import sys
 # return types of the METH_FASTCALL entries, whose docstrings say them in prose
 RETURNS = {
     "raster_fill_lists": "numpy.ndarray | None",  # "mask or None"
-    "raster_rle_lists": "typing.Any",  # "RLE or None": an instance of the class passed in
+    "raster_rle_lists": "maskcore.rle.RLE | None",  # "RLE or None" (it is passed maskcore.RLE)
     "coco_poly_dicts": "list[dict[str, typing.Any]] | None",  # "list of RLE dicts or None"
 }
 
@@ -48,6 +48,8 @@ for line in open(sys.argv[1]).read().splitlines():
                       lambda m: m.group(1) + ("tuple[typing.Any, ...]" if m.group(2) == "tuple"
                                               else "list[typing.Any]"), line)
     print(line)
+    if line == "import typing":
+        print("import maskcore.rle")
 PY
 rm -rf "$out"
 echo "wrote maskcore/_core.pyi ($(grep -c '^def \|^class ' maskcore/_core.pyi) entries)"
