@@ -22,3 +22,6 @@ if TYPE_CHECKING:
 
     #: A label map painted in place and returned as given (a numpy array or a CPU tensor).
     LabelMap = TypeVar("LabelMap")
+    #: One binary mask or many: a dense (H, W) array or (H, W, N) stack, RLEs, COCO dicts,
+    #: an RLEBatch, or a list of masks.
+    Masks: TypeAlias = Union[ArrayLike, RLELike]
