@@ -40,6 +40,7 @@ import os
 import platform
 import sys
 import warnings
+from typing import Iterator, Optional, TextIO
 
 from . import _core
 from . import _validate as _v
@@ -134,7 +135,7 @@ def set_isa(name: str) -> None:
 
 
 @contextlib.contextmanager
-def use_isa(name: str):
+def use_isa(name: str) -> Iterator[None]:
     """Context manager: run the block with ``set_isa(name)``, then restore the previous ISA."""
     previous = get_isa()
     set_isa(name)
@@ -144,7 +145,7 @@ def use_isa(name: str):
         set_isa(previous)
 
 
-def show_config(file=None) -> None:
+def show_config(file: Optional[TextIO] = None) -> None:
     """Print the version, compiler, instruction set in use and those available."""
     lines = [
         f"maskcore {__version__}",

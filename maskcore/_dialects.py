@@ -17,32 +17,40 @@ Row runs (CVAT)
     both corners inclusive. This is CVAT's mask shape: its ``points`` are these runs
     followed by ``left, top, right, bottom``.
 """
+from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any, Iterable, Literal, cast, overload
 
 import numpy as np
 
 from . import _validate as _v
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from ._typing import ArrayLike, NDArray
+    from .rle import RLE
 
 __all__ = ["to_kaggle", "from_kaggle", "to_row_runs", "from_row_runs"]
 
 _ORDERS = ("F", "C")
 
 
-def _core():
+def _core() -> ModuleType:
     # Imported lazily: maskcore.rle imports this module while maskcore is initialising.
     import maskcore
 
     return maskcore
 
 
-def _check_order(order):
+def _check_order(order: object) -> str:
     if not isinstance(order, str) or order not in _ORDERS:
         raise ValueError(f"order must be 'F' or 'C', got {order!r}")
     return order
 
 
-def _as_rle(x, name="x"):
+def _as_rle(x: Any, name: str = "x") -> RLE:
     """An RLE from an RLE or a 2-D binary mask (validated by maskcore.encode)."""
     mc = _core()
     if isinstance(x, mc.RLE):
@@ -52,22 +60,22 @@ def _as_rle(x, name="x"):
             # OR with the empty mask, which the core returns in canonical form
             h, w = x.shape
             x = x | _rle_from_counts([h * w], h, w)
-        return x
+        return cast("RLE", x)
     if isinstance(x, np.ndarray) or hasattr(x, "__array__") or isinstance(x, (list, tuple)):
         arr = np.asarray(x)
         if arr.ndim != 2:
             raise ValueError(f"{name} must be a 2-D mask or a maskcore.RLE, got an array with "
                              f"ndim={arr.ndim} (shape {arr.shape})")
-        return mc.encode(arr)
+        return cast("RLE", mc.encode(arr))
     raise TypeError(f"{name} must be a 2-D binary mask or a maskcore.RLE, "
                     f"got {type(x).__name__}")
 
 
-def _check_shape(shape):
+def _check_shape(shape: object) -> tuple[int, int]:
     return _v.shape_pair(shape, "shape")
 
 
-def _counts_from_foreground(starts, lengths, total):
+def _counts_from_foreground(starts: ArrayLike, lengths: ArrayLike, total: int) -> NDArray[np.int64]:
     """COCO counts over a flattening of ``total`` pixels from sorted, disjoint 0-indexed
     foreground runs; touching runs are joined so that no interior run is empty."""
     starts = np.asarray(starts, np.int64)
@@ -94,14 +102,14 @@ def _counts_from_foreground(starts, lengths, total):
     return counts
 
 
-def _rle_from_counts(counts, h, w):
+def _rle_from_counts(counts: ArrayLike, h: int, w: int) -> RLE:
     mc = _core()
     counts = np.asarray(counts, np.int64)
     dtype = np.uint64 if h * w >= 2**32 else np.uint32
-    return mc.RLE(counts.astype(dtype), h, w)
+    return cast("RLE", mc.RLE(counts.astype(dtype), h, w))
 
 
-def _rle_from_c_runs(counts, h, w):
+def _rle_from_c_runs(counts: ArrayLike, h: int, w: int) -> RLE:
     """RLE of an (h, w) mask whose row-major flattening has COCO-style ``counts``.
 
     The C flattening of an (h, w) mask is the Fortran flattening of its (w, h) transpose,
@@ -110,10 +118,10 @@ def _rle_from_c_runs(counts, h, w):
     """
     mc = _core()
     transposed = _rle_from_counts(counts, w, h).decode()
-    return mc.encode(transposed.T)
+    return cast("RLE", mc.encode(transposed.T))
 
 
-def _c_counts(rle):
+def _c_counts(rle: RLE) -> NDArray[np.int64]:
     """COCO-style counts (int64) of the row-major flattening of ``rle``'s mask."""
     mc = _core()
     dense = rle.decode()
@@ -122,7 +130,7 @@ def _c_counts(rle):
 
 # --- Kaggle ----------------------------------------------------------------------------
 
-def to_kaggle(x, *, order="F"):
+def to_kaggle(x: RLE | ArrayLike, *, order: str = "F") -> str:
     """Kaggle run-length string of a binary mask.
 
     Parameters
@@ -165,7 +173,7 @@ def to_kaggle(x, *, order="F"):
 _INT_TOKEN = re.compile(r"[+-]?[0-9]+\Z")
 
 
-def from_kaggle(s, shape, *, order="F"):
+def from_kaggle(s: str | bytes | bytearray, shape: tuple[int, int], *, order: str = "F") -> RLE:
     """RLE from a Kaggle run-length string.
 
     Parameters
@@ -208,7 +216,7 @@ def from_kaggle(s, shape, *, order="F"):
             s = s.decode("ascii")
         except UnicodeDecodeError as e:
             raise ValueError(f"s: non-ASCII byte at position {e.start}: "
-                             f"{bytes(s[e.start:e.start + 1])!r}") from None
+                             f"{bytes(e.object[e.start:e.start + 1])!r}") from None
     if not isinstance(s, str):
         raise TypeError(f"s must be a str or bytes, got {type(s).__name__}")
     tokens = s.split()
@@ -257,12 +265,18 @@ def from_kaggle(s, shape, *, order="F"):
 # those runs followed by [left, top, right, bottom], both corners inclusive. CVAT's own
 # reader takes w = right - left + 1, h = bottom - top + 1 from that box.
 
-def _box_of(rle):
+def _box_of(rle: RLE) -> tuple[int, int, int, int]:
     x, y, bw, bh = (int(v) for v in rle.bbox)
     return x, y, x + bw - 1, y + bh - 1
 
 
-def to_row_runs(x, *, box=False):
+@overload
+def to_row_runs(x: RLE | ArrayLike, *, box: Literal[False] = False) -> NDArray[np.int64]: ...
+@overload
+def to_row_runs(x: RLE | ArrayLike, *, box: Literal[True]) -> tuple[NDArray[np.int64], tuple[int, int, int, int]]: ...
+@overload
+def to_row_runs(x: RLE | ArrayLike, *, box: bool) -> NDArray[np.int64] | tuple[NDArray[np.int64], tuple[int, int, int, int]]: ...
+def to_row_runs(x: RLE | ArrayLike, *, box: bool = False) -> NDArray[np.int64] | tuple[NDArray[np.int64], tuple[int, int, int, int]]:
     """Row-major run lengths of a binary mask, over the whole image or its tight box.
 
     Parameters
@@ -315,12 +329,12 @@ def to_row_runs(x, *, box=False):
     return runs, (x0, y0, x1, y1)
 
 
-def _as_runs(runs):
+def _as_runs(runs: ArrayLike) -> NDArray[np.int64]:
     # whole-valued floats appear in JSON round trips (CVAT serialises points as floats)
     return _v.int_array(runs, "runs", whole_floats=True)
 
 
-def _check_box(box, h, w):
+def _check_box(box: Iterable[Any], h: int, w: int) -> tuple[int, int, int, int]:
     try:
         vals = list(box)
     except TypeError:
@@ -339,7 +353,7 @@ def _check_box(box, h, w):
     return x0, y0, x1, y1
 
 
-def from_row_runs(runs, shape, *, box=None):
+def from_row_runs(runs: ArrayLike, shape: tuple[int, int], *, box: Iterable[float] | None = None) -> RLE:
     """RLE from row-major run lengths over the whole image or a box (CVAT-style).
 
     Parameters
@@ -410,4 +424,4 @@ def from_row_runs(runs, shape, *, box=None):
     crop = _rle_from_c_runs(counts, bh, bw).decode()
     full = np.zeros((h, w), np.uint8)
     full[y0:y1 + 1, x0:x1 + 1] = crop
-    return _core().encode(full)
+    return cast("RLE", _core().encode(full))

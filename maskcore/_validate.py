@@ -8,16 +8,19 @@ the docstring of the helper says so.
 from __future__ import annotations
 
 import math
+from typing import Any, Iterable
+
 import numbers
 import operator
 import os
 
 import numpy as np
+from numpy.typing import NDArray
 
 _INT64_MAX = 2**63 - 1
 
 
-def _describe(value) -> str:
+def _describe(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -33,7 +36,7 @@ def _usable_cores() -> int:
 CORES = _usable_cores()
 
 
-def threads(value, name: str = "threads") -> int:
+def threads(value: Any, name: str = "threads") -> int:
     """Resolve ``threads=`` (None means every usable core) to an int >= 1."""
     if value is None:
         return CORES
@@ -48,7 +51,7 @@ _DLPACK_HOST = {1: "cpu", 3: "cuda pinned host", 13: "cuda managed"}
 _DLPACK_NAMES = {2: "cuda", 4: "opencl", 7: "vulkan", 8: "metal", 9: "vpi", 10: "rocm", 14: "oneapi"}
 
 
-def array_like(value, name: str) -> np.ndarray:
+def array_like(value: Any, name: str) -> np.ndarray:
     """Any array the CPU can read, as a numpy array without a copy where the layout allows.
 
     Accepts numpy arrays (returned as they are), objects exporting DLPack (``__dlpack__``:
@@ -81,7 +84,7 @@ def array_like(value, name: str) -> np.ndarray:
                     f"got {type(value).__name__}")
 
 
-def is_array(value) -> bool:
+def is_array(value: object) -> bool:
     """True for a numpy array or an object :func:`array_like` reads as one without a list walk
     (DLPack, ``__array__``, the array interface): the test that picks an array path over a list
     or RLE path."""
@@ -108,14 +111,14 @@ def aligned_output(arr: np.ndarray, name: str) -> np.ndarray:
     return arr
 
 
-def integer(value, name: str) -> int:
+def integer(value: Any, name: str) -> int:
     """An integral value (Python or numpy int, not bool, not float) as int."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: expected an int, got {type(value).__name__} {_describe(value)}")
     return operator.index(value)
 
 
-def int_values(values, name: str) -> list:
+def int_values(values: Any, name: str) -> list[int]:
     """An iterable of ints (Python or numpy, not bool) as a list of Python ints."""
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise TypeError(f"{name}: expected an iterable of ints, got {type(values).__name__} {_describe(values)}")
@@ -124,7 +127,7 @@ def int_values(values, name: str) -> list:
     return [integer(v, f"{name}[{i}]") for i, v in enumerate(values)]
 
 
-def json_number(value, name: str) -> float:
+def json_number(value: Any, name: str) -> float:
     """A finite real number from a JSON document (int or float, not bool) as float."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a number, got {type(value).__name__} {_describe(value)}")
@@ -137,7 +140,7 @@ def json_number(value, name: str) -> float:
     return v
 
 
-def json_box(value, name: str) -> tuple[float, float, float, float]:
+def json_box(value: Any, name: str) -> tuple[float, float, float, float]:
     """A COCO box [x, y, w, h]: four finite numbers, w and h >= 0."""
     if isinstance(value, (str, bytes, dict)) or not isinstance(value, (list, tuple, np.ndarray)):
         raise TypeError(f"{name}: expected [x, y, w, h], got {type(value).__name__} {_describe(value)}")
@@ -149,7 +152,7 @@ def json_box(value, name: str) -> tuple[float, float, float, float]:
     return x, y, w, h
 
 
-def json_size(value, name: str, *, limit: int = 2**31 - 1) -> int:
+def json_size(value: Any, name: str, *, limit: int = 2**31 - 1) -> int:
     """An image side from a JSON document: an int (or a float with an integral value)
     in [0, limit]; 20.9, 1e20, "20" and True are refused, naming ``name`` and the value."""
     if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
@@ -162,7 +165,7 @@ def json_size(value, name: str, *, limit: int = 2**31 - 1) -> int:
     return v
 
 
-def size(height, width, name: str = "size") -> tuple[int, int]:
+def size(height: Any, width: Any, name: str = "size") -> tuple[int, int]:
     """(height, width) as non-negative ints whose product fits in int64."""
     h = integer(height, f"{name} height")
     w = integer(width, f"{name} width")
@@ -173,7 +176,7 @@ def size(height, width, name: str = "size") -> tuple[int, int]:
     return h, w
 
 
-def shape_pair(shape, name: str = "shape") -> tuple[int, int]:
+def shape_pair(shape: Any, name: str = "shape") -> tuple[int, int]:
     """A ``(height, width)`` pair, checked as :func:`size`."""
     try:
         h, w = shape
@@ -182,7 +185,7 @@ def shape_pair(shape, name: str = "shape") -> tuple[int, int]:
     return size(h, w, name)
 
 
-def int_array(values, name: str, *, whole_floats: bool = False) -> np.ndarray:
+def int_array(values: Any, name: str, *, whole_floats: bool = False) -> NDArray[np.int64]:
     """A 1D sequence of non-negative integers that fit in int64, as an int64 array.
 
     ``whole_floats`` also accepts floats with integral values (JSON round trips,
@@ -226,7 +229,7 @@ def int_array(values, name: str, *, whole_floats: bool = False) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def mask_array(mask, name: str = "mask", ndims=(2,)) -> np.ndarray:
+def mask_array(mask: object, name: str = "mask", ndims: tuple[int, ...] = (2,)) -> NDArray[np.uint8]:
     """A binary mask as a uint8 array of the same layout (bool is viewed, not copied).
 
     Accepts bool and uint8 arrays in any memory layout; the 0/1 check happens in
@@ -244,7 +247,7 @@ def mask_array(mask, name: str = "mask", ndims=(2,)) -> np.ndarray:
     raise TypeError(f"{name}: expected a bool or uint8 array, got dtype {mask.dtype}{hint}")
 
 
-def out_array(out, shape: tuple[int, ...], name: str = "out") -> np.ndarray:
+def out_array(out: object, shape: tuple[int, ...], name: str = "out") -> NDArray[np.uint8]:
     """A writable uint8 (or bool, viewed) array of exactly ``shape``, any layout."""
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{name}: expected a numpy array, got {type(out).__name__}")
@@ -259,7 +262,7 @@ def out_array(out, shape: tuple[int, ...], name: str = "out") -> np.ndarray:
     return aligned_output(out, name)
 
 
-def counts_array(counts, total: int, name: str = "counts") -> np.ndarray:
+def counts_array(counts: Any, total: int, name: str = "counts") -> np.ndarray:
     """Run lengths as a contiguous uint32 array (uint64 when total >= 2**32).
 
     Rejects non-integers, negatives and values past uint64; the sum is checked by
@@ -295,18 +298,18 @@ def counts_array(counts, total: int, name: str = "counts") -> np.ndarray:
     return aligned(np.ascontiguousarray(arr, dtype=dtype), name)
 
 
-def isa_name(name) -> str:
+def isa_name(name: object) -> str:
     if not isinstance(name, str):
         raise TypeError(f"isa: expected a str, got {type(name).__name__}")
     return name.strip().lower()
 
 
-def _polygon_error(value, name: str) -> TypeError:
+def _polygon_error(value: object, name: str) -> TypeError:
     return TypeError(f"{name}: expected a polygon, a flat sequence of numbers x0, y0, x1, y1, ... "
                      f"or an (N, 2) array of (x, y) rows, got {type(value).__name__} {_describe(value)}")
 
 
-def coco_polygons(polys, name: str = "polygons", nested: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def coco_polygons(polys: Iterable[Any], name: str = "polygons", nested: bool = True) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Polygons as one flat, C-contiguous float64 array of x0, y0, x1, y1, ... and
     int64 offsets (n + 1; polygon i is ``flat[offsets[i]:offsets[i + 1]]``).
 
@@ -359,14 +362,14 @@ def coco_polygons(polys, name: str = "polygons", nested: bool = True) -> tuple[n
 _LABEL_DTYPES = (np.uint8, np.uint16, np.uint32)
 
 
-def real(value, name: str) -> float:
+def real(value: Any, name: str) -> float:
     """A real number (int or float, not bool) as float; NaN and infinities pass."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a float, got {type(value).__name__} {_describe(value)}")
     return float(value)
 
 
-def class_map(x, name: str) -> np.ndarray:
+def class_map(x: object, name: str) -> np.ndarray:
     """A label map as a 2D uint8 / uint16 / uint32 array (any layout, viewed when possible).
 
     bool is viewed as uint8; other integer dtypes are converted (a copy) after checking
@@ -396,7 +399,7 @@ def class_map(x, name: str) -> np.ndarray:
 # ---- contours
 
 
-def label_map(labels, name: str = "labels") -> np.ndarray:
+def label_map(labels: object, name: str = "labels") -> np.ndarray:
     """A 2-D integer label map as uint8, uint16, int32 or int64 (copied only for other integer
     dtypes: int8 / int16 -> int32, uint32 / uint64 -> int64; bool is viewed as uint8)."""
     labels = array_like(labels, name)
@@ -416,7 +419,7 @@ def label_map(labels, name: str = "labels") -> np.ndarray:
     raise TypeError(f"{name}: expected an integer array, got dtype {dt}")
 
 
-def tolerance(value, name: str) -> float:
+def tolerance(value: Any, name: str) -> float:
     """A finite float >= 0 (a distance in pixels)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a number of pixels, got {type(value).__name__} {_describe(value)}")
@@ -426,7 +429,7 @@ def tolerance(value, name: str) -> float:
     return v
 
 
-def non_negative(value, name: str) -> int:
+def non_negative(value: Any, name: str) -> int:
     """An int >= 0."""
     v = integer(value, name)
     if v < 0:
@@ -437,7 +440,7 @@ def non_negative(value, name: str) -> int:
 # ---- components
 
 
-def label_image(image, name: str = "image") -> tuple[np.ndarray, np.dtype]:
+def label_image(image: object, name: str = "image") -> tuple[np.ndarray, np.dtype[Any]]:
     """A 2D or 3D bool or integer image for labeling, viewed (not copied) as the unsigned
     integer type of the same width; returns (view, the image's dtype in native order).
 
@@ -465,7 +468,7 @@ def label_image(image, name: str = "image") -> tuple[np.ndarray, np.dtype]:
     return image.view(f"u{image.dtype.itemsize}"), image.dtype
 
 
-def connectivity(value, ndim: int, default: str = "full", name: str = "connectivity") -> int:
+def connectivity(value: Any, ndim: int, default: str = "full", name: str = "connectivity") -> int:
     """Connectivity as the number of neighbours: 4 or 8 in 2D, 6, 18 or 26 in 3D.
 
     ``None`` is the full neighbourhood (8 / 26) or, with ``default="minimal"``, the
@@ -490,27 +493,27 @@ _RULE_CODES = {"center": 0, "touched": 1, "inclusive": 2, "coco": -1}
 _FILL_CODES = {"evenodd": 0, "nonzero": 1}
 
 
-def choice(value, options, name: str):
+def choice(value: object, options: tuple[str, ...], name: str) -> str:
     """``value`` if it is one of ``options`` (strings), else ValueError naming them."""
     if not isinstance(value, str) or value not in options:
         raise ValueError(f"{name}: expected one of {', '.join(repr(o) for o in options)}, got {_describe(value)}")
     return value
 
 
-def raster_rule(rule) -> int:
+def raster_rule(rule: object) -> int:
     """``rule=`` as the kernel's code (-1 for "coco")."""
     return _RULE_CODES[choice(rule, RASTER_RULES, "rule")]
 
 
-def fill_rule(value) -> int:
+def fill_rule(value: object) -> int:
     return _FILL_CODES[choice(value, tuple(_FILL_CODES), "fill_rule")]
 
 
-def _is_number(v) -> bool:
+def _is_number(v: object) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
 
 
-def raster_polygons(polygons, name: str = "polygons") -> tuple[np.ndarray, np.ndarray]:
+def raster_polygons(polygons: Any, name: str = "polygons") -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """The parts of one object as (flat float64 x0, y0, ..., int64 part offsets).
 
     Accepts a COCO flat list ``[x0, y0, x1, y1, ...]`` (one part), an ``(N, 2)`` or
@@ -534,11 +537,11 @@ def raster_polygons(polygons, name: str = "polygons") -> tuple[np.ndarray, np.nd
     return packed if packed is not None else coco_polygons(polygons, name, nested=True)
 
 
-_ONE_PART: dict = {}
+_ONE_PART: dict[int, NDArray[np.int64]] = {}
 _F64 = np.dtype(np.float64)
 
 
-def one_part(n: int) -> np.ndarray:
+def one_part(n: int) -> NDArray[np.int64]:
     """The offsets ``[0, n]`` of one part (read-only, cached: an array costs more than a small kernel)."""
     a = _ONE_PART.get(n)
     if a is None:
@@ -549,10 +552,10 @@ def one_part(n: int) -> np.ndarray:
     return a
 
 
-_LABEL_RANGE: dict = {}
+_LABEL_RANGE: dict[Any, tuple[int, int, int]] = {}
 
 
-def label_value(value, dtype, name: str = "label") -> int:
+def label_value(value: Any, dtype: Any, name: str = "label") -> int:
     """An int that ``dtype`` (integer or bool) holds, as its unsigned bit pattern."""
     r = _LABEL_RANGE.get(dtype)
     if r is None:
@@ -565,12 +568,12 @@ def label_value(value, dtype, name: str = "label") -> int:
     return v % r[2]
 
 
-def _core_pack(parts):
+def _core_pack(parts: Any) -> Any:
     from . import _core
     return _core.coco_poly_pack(parts)
 
 
-def paint_target(arr, name: str = "label_map") -> tuple[np.ndarray, np.dtype]:
+def paint_target(arr: Any, name: str = "label_map") -> tuple[np.ndarray, np.dtype[Any]]:
     """A label map to paint into: a writable 2D integer array, any layout. Returns the map viewed as
     the unsigned type of its width (the kernels write bit patterns: a signed map is painted through
     this view) and its own dtype, by which labels are checked (:func:`label_value`). A CPU
@@ -590,7 +593,7 @@ def paint_target(arr, name: str = "label_map") -> tuple[np.ndarray, np.dtype]:
     return arr.view(f"u{arr.dtype.itemsize}"), arr.dtype
 
 
-def locked_labels(locked, dtype, name: str = "locked") -> np.ndarray:
+def locked_labels(locked: Any, dtype: Any, name: str = "locked") -> NDArray[np.uint64]:
     """``locked=`` (None or an iterable of ints) as the sorted bit patterns (uint64) of the values
     ``dtype`` holds; values it cannot hold are never in the map, so they are dropped."""
     if locked is None:
@@ -602,16 +605,16 @@ def locked_labels(locked, dtype, name: str = "locked") -> np.ndarray:
     return np.array(sorted(v % (1 << info.bits) for v in vals if info.min <= v <= info.max), np.uint64)
 
 
-def paint_mode(mode) -> bool:
+def paint_mode(mode: object) -> bool:
     """``mode=`` ("over" or "under") as the kernel's flag: True for "over"."""
     return choice(mode, ("over", "under"), "mode") == "over"
 
 
-def paint_args(label_map, label, mode, locked) -> tuple:
+def paint_args(label_map: Any, label: Any, mode: object, locked: Any) -> tuple[np.ndarray, np.dtype[Any], int, bool, NDArray[np.uint64]]:
     """The checked arguments every painting call shares: (unsigned view of the map, its dtype,
-    the label's bit pattern (None for ``label=None``), the mode flag, the locked bit patterns)."""
+    the label's bit pattern, the mode flag, the locked bit patterns)."""
     lm, dt = paint_target(label_map)
-    bits = None if label is None else label_value(label, dt)
+    bits = label_value(label, dt)
     return lm, dt, bits, paint_mode(mode), locked_labels(locked, dt)
 
 
@@ -653,7 +656,7 @@ def color_value(color, dtype, channels: int, name: str = "color") -> np.ndarray:
 # ---- superpixels
 
 
-def finite_real(value, name: str, *, low: float | None = None, low_open: bool = False) -> float:
+def finite_real(value: Any, name: str, *, low: float | None = None, low_open: bool = False) -> float:
     """A finite real number (int or float, not bool) as float, optionally > or >= ``low``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a number, got {type(value).__name__} {_describe(value)}")
@@ -665,7 +668,7 @@ def finite_real(value, name: str, *, low: float | None = None, low_open: bool = 
     return v
 
 
-def image_array(image, name: str = "image") -> np.ndarray:
+def image_array(image: object, name: str = "image") -> np.ndarray:
     """An (H, W) or (H, W, C) numeric image with H, W, C >= 1 (bool, int, uint, float), not copied."""
     image = array_like(image, name)
     if image.ndim not in (2, 3):
@@ -677,7 +680,7 @@ def image_array(image, name: str = "image") -> np.ndarray:
     return aligned(image, name)
 
 
-def label_array(labels, name: str = "labels") -> np.ndarray:
+def label_array(labels: object, name: str = "labels") -> np.ndarray:
     """A 2D integer label image (e.g. from :func:`maskcore.slic`), not copied."""
     labels = array_like(labels, name)
     if labels.ndim != 2:
@@ -687,7 +690,7 @@ def label_array(labels, name: str = "labels") -> np.ndarray:
     return aligned(labels, name)
 
 
-def points_xy(points, shape: tuple[int, int], name: str = "points") -> tuple[np.ndarray, np.ndarray]:
+def points_xy(points: Any, shape: tuple[int, int], name: str = "points") -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """(x, y) points as (rows, cols) int64 arrays of the pixels that hold them: pixel
     (r, c) covers [c, c + 1) x [r, r + 1). Points outside the image raise ValueError."""
     try:

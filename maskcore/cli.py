@@ -18,7 +18,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence, cast
 
 __all__ = ["main"]
 
@@ -47,17 +47,17 @@ def _bench(argv: Sequence[str]) -> int:
     import runpy
 
     run = runpy.run_path(str(where / "run.py"), run_name="maskcore_bench")
-    return run["main"](list(argv))
+    return cast("Callable[[list[str]], int]", run["main"])(list(argv))
 
 
-def _info(args) -> int:
+def _info(args: argparse.Namespace) -> int:
     import maskcore
 
     maskcore.show_config()
     return 0
 
 
-def _check_coco(args) -> int:
+def _check_coco(args: argparse.Namespace) -> int:
     import json
     from collections import Counter
 
@@ -133,7 +133,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # --help or a usage error: return argparse's code instead of exiting
         return exc.code if isinstance(exc.code, int) else 2
-    return args.func(args)
+    func: Callable[[argparse.Namespace], int] = args.func
+    return func(args)
 
 
 if __name__ == "__main__":

@@ -132,6 +132,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import TYPE_CHECKING, Any, Iterable, cast, overload
 
 import numpy as np
 
@@ -144,19 +145,22 @@ from .rle import encode as _encode
 from .rle import iou as _iou
 from .rle import merge as _merge
 
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, NDArray
+
 __all__ = ["encode", "decode", "area", "toBbox", "iou", "merge", "frPyObjects"]
 
 # ---- conversions ----------------------------------------------------------------------
 
-def _dict(r: RLE) -> dict:
+def _dict(r: RLE) -> dict[str, Any]:
     return {"size": [r.height, r.width], "counts": r.to_string()}
 
 
-def _dicts(batch: RLEBatch) -> list:
+def _dicts(batch: RLEBatch) -> list[dict[str, Any]]:
     return [{"size": d["size"], "counts": d["counts"].encode("ascii")} for d in batch.to_coco()]
 
 
-def _one(obj, name: str) -> RLE:
+def _one(obj: object, name: str) -> RLE:
     if isinstance(obj, RLE):
         return obj
     if isinstance(obj, dict):
@@ -164,7 +168,7 @@ def _one(obj, name: str) -> RLE:
     raise TypeError(f"{name}: expected an RLE dict {{'size': [h, w], 'counts': ...}}, got {type(obj).__name__}")
 
 
-def _many(objs, name: str) -> RLEBatch:
+def _many(objs: Any, name: str) -> RLEBatch:
     if isinstance(objs, RLEBatch):
         return objs
     objs = objs if isinstance(objs, list) else list(objs)
@@ -179,13 +183,13 @@ def _many(objs, name: str) -> RLEBatch:
     return RLEBatch([_one(o, f"{name}[{i}]") for i, o in enumerate(objs)])
 
 
-def _is_many(x) -> bool:
+def _is_many(x: object) -> bool:
     return isinstance(x, (list, tuple, RLEBatch))
 
 
 # ---- the pycocotools.mask API -------------------------------------------------------------
 
-def encode(bimask):
+def encode(bimask: ArrayLike) -> dict[str, Any] | list[dict[str, Any]]:
     """Encode a binary mask ``(h, w)`` or a stack ``(h, w, n)`` as COCO RLE.
 
     Returns ``{'size': [h, w], 'counts': bytes}`` for 2D input, a list of such
@@ -206,10 +210,10 @@ def encode(bimask):
             r = _encode(m != 0)
     else:
         r = _encode(m != 0)
-    return _dict(r) if m.ndim == 2 else _dicts(r)
+    return _dict(cast(RLE, r)) if m.ndim == 2 else _dicts(cast(RLEBatch, r))
 
 
-def decode(rleObjs):
+def decode(rleObjs: dict[str, Any] | RLE | Iterable[dict[str, Any] | RLE] | RLEBatch) -> NDArray[np.uint8]:
     """Decode one RLE dict to ``(h, w)`` or a list to ``(h, w, n)``; uint8, Fortran order."""
     if _is_many(rleObjs):
         batch = _many(rleObjs, "rleObjs")
@@ -221,11 +225,15 @@ def decode(rleObjs):
     return _decode(r, out=np.empty(r.shape, np.uint8, order="F"))
 
 
-def _area_dtype(a):
+def _area_dtype(a: int | NDArray[np.int64]) -> type[np.uint32] | type[np.uint64]:
     return np.uint32 if (np.size(a) == 0 or int(np.max(a)) < 2**32) else np.uint64
 
 
-def area(rleObjs):
+@overload
+def area(rleObjs: dict[str, Any] | RLE) -> np.uint32 | np.uint64: ...
+@overload
+def area(rleObjs: list[Any] | tuple[Any, ...] | RLEBatch) -> NDArray[Any]: ...
+def area(rleObjs: Any) -> np.uint32 | np.uint64 | NDArray[Any]:
     """Foreground pixel counts: uint32 ``(n,)`` for a list, ``numpy.uint32`` for one dict
     (uint64 if an area reaches 2**32)."""
     if _is_many(rleObjs):
@@ -235,14 +243,14 @@ def area(rleObjs):
     return _area_dtype(a)(a)
 
 
-def toBbox(rleObjs):
+def toBbox(rleObjs: Any) -> NDArray[np.float64]:
     """COCO boxes ``[x, y, w, h]``: float64 ``(n, 4)`` for a list, ``(4,)`` for one dict."""
     if _is_many(rleObjs):
         return _bbox(_many(rleObjs, "rleObjs")).astype(np.float64)
     return _bbox(_one(rleObjs, "rleObjs")).astype(np.float64)
 
 
-def _iou_operand(objs, name: str):
+def _iou_operand(objs: object, name: str) -> tuple[str, Any]:
     """('empty', None), ('box', float64 (n, 4)) or ('rle', RLEBatch)."""
     if isinstance(objs, (dict, RLE)):
         return "rle", _many([objs], name)
@@ -268,7 +276,7 @@ def _iou_operand(objs, name: str):
                     f"of 4-lists), got {type(objs).__name__}")
 
 
-def _boxes_array(objs, name: str) -> np.ndarray:
+def _boxes_array(objs: object, name: str) -> NDArray[np.float64]:
     try:
         b = np.array(objs, dtype=np.float64)
     except (TypeError, ValueError):
@@ -280,7 +288,7 @@ def _boxes_array(objs, name: str) -> np.ndarray:
     return b
 
 
-def _describe(value) -> str:
+def _describe(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -301,7 +309,7 @@ def _box_iou(dt: np.ndarray, gt: np.ndarray, crowd: np.ndarray) -> np.ndarray:
     return np.asfortranarray(o)
 
 
-def iou(dt, gt, pyiscrowd=None):
+def iou(dt: Any, gt: Any, pyiscrowd: ArrayLike | None = None) -> NDArray[np.float64] | list[Any]:
     """IoU matrix ``(len(dt), len(gt))`` (float64, Fortran order) between detections and
     ground truth, both RLE dicts or both boxes; ``[]`` if either is empty.
 
@@ -329,7 +337,7 @@ def iou(dt, gt, pyiscrowd=None):
     return np.asfortranarray(_iou(d, g, crowd))
 
 
-def merge(rleObjs, intersect=0):
+def merge(rleObjs: Any, intersect: int | bool = 0) -> dict[str, Any]:
     """Union (or with ``intersect`` true, intersection) of a list of RLE dicts of one size."""
     if not _is_many(rleObjs):
         return _dict(_one(rleObjs, "rleObjs"))
@@ -343,13 +351,13 @@ def merge(rleObjs, intersect=0):
 
 # ---- frPyObjects ----------------------------------------------------------------------------
 
-def _dim(value, name: str) -> int:
+def _dim(value: object, name: str) -> int:
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"frPyObjects: {name} must be an int, got {value!r}")
     if isinstance(value, numbers.Integral):
         v = int(value)
     elif isinstance(value, numbers.Real) and float(value).is_integer():
-        v = int(value)
+        v = int(cast(float, value))
     else:
         raise TypeError(f"frPyObjects: {name} must be an int, got {_describe(value)}")
     if v < 0:
@@ -357,7 +365,7 @@ def _dim(value, name: str) -> int:
     return v
 
 
-def _box_rle(box, h: int, w: int) -> RLE:
+def _box_rle(box: Iterable[float], h: int, w: int) -> RLE:
     """The rectangle pycocotools' rleFrBbox paints for one box (see the module notes)."""
     x, y, bw, bh = (float(v) for v in box)
     xe, ye = x + bw, y + bh
@@ -392,31 +400,31 @@ def _box_rle(box, h: int, w: int) -> RLE:
     return RLE(counts, h, w)
 
 
-def _boxes_to_rles(boxes: np.ndarray, h: int, w: int) -> list:
+def _boxes_to_rles(boxes: np.ndarray, h: int, w: int) -> list[dict[str, Any]]:
     if not np.isfinite(boxes).all():
         i = int(np.flatnonzero(~np.isfinite(boxes).all(axis=1))[0])
         raise ValueError(f"frPyObjects: boxes must be finite, got box {i} = {boxes[i].tolist()}")
     return [_dict(_box_rle(b, h, w)) for b in boxes]
 
 
-def _rle_dict(obj, name: str) -> dict:
+def _rle_dict(obj: dict[str, Any], name: str) -> dict[str, Any]:
     if "counts" not in obj or "size" not in obj:
         raise ValueError(f"frPyObjects: {name} needs 'size' and 'counts', got keys {sorted(map(str, obj))}")
     return _dict(RLE.from_coco(obj))
 
 
-def _is_seq(x) -> bool:
+def _is_seq(x: object) -> bool:
     return isinstance(x, (list, tuple, np.ndarray))
 
 
-def _is_box(x) -> bool:
+def _is_box(x: Any) -> bool:
     """A flat 4-number sequence (an (N, 2) array or a list of pairs is a polygon)."""
     if isinstance(x, np.ndarray):
         return x.ndim == 1 and x.shape[0] == 4
     return _is_seq(x) and len(x) == 4 and not _is_seq(x[0])
 
 
-def _polygon_dicts(polys, h, w, nested: bool) -> list:
+def _polygon_dicts(polys: Any, h: Any, w: Any, nested: bool) -> list[dict[str, Any]]:
     """pycocotools' frPoly: one RLE dict per polygon (csrc/raster/coco_poly.hpp)."""
     if type(h) is not int or type(w) is not int or h < 0 or w < 0:
         h, w = _dim(h, "h"), _dim(w, "w")
@@ -430,7 +438,7 @@ def _polygon_dicts(polys, h, w, nested: bool) -> list:
     return [{"size": [h, w], "counts": c} for c in strings]
 
 
-def frPyObjects(pyobj, h, w):
+def frPyObjects(pyobj: Any, h: int, w: int) -> dict[str, Any] | list[dict[str, Any]]:
     """Convert polygons, boxes or RLE dicts to compressed COCO RLE dicts.
 
     Parameters

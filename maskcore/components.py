@@ -26,10 +26,17 @@ Suzuki 2008), SIMD run finding and painting, strips over threads (see
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Iterable, Literal, overload
+
 import numpy as np
 
 from . import _core
 from . import _validate as _v
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
+    from ._typing import ArrayLike, NDArray
 
 __all__ = ["label", "component_stats", "split_instances", "remove_small", "largest_components", "fill_holes",
            "disconnected_instances"]
@@ -37,17 +44,30 @@ __all__ = ["label", "component_stats", "split_instances", "remove_small", "large
 _U32_MAX = 2**32 - 1
 
 
-def _stats_array(records: np.ndarray, ndim: int, value_dtype=None) -> np.ndarray:
+def _stats_array(records: np.ndarray, ndim: int, value_dtype: DTypeLike | None = None) -> NDArray[np.void]:
     """The kernel's packed statistics records (flat uint8) viewed as the structured
     array, without a copy (layout in csrc/ccl/ccl.hpp, ``Stats``)."""
-    fields = [("area", np.int64), ("bbox", np.int64, (2 * ndim,)), ("centroid", np.float64, (ndim,))]
+    fields: list[tuple[Any, ...]] = [("area", np.int64), ("bbox", np.int64, (2 * ndim,)), ("centroid", np.float64, (ndim,))]
     if value_dtype is not None:
         fields.append(("value", value_dtype))
     return records.view(np.dtype(fields))
 
 
-def label(image, *, connectivity=None, background=0, binary=False, out_dtype=None, return_stats=False,
-          threads=None):
+@overload
+def label(image: ArrayLike, *, connectivity: int | None = None, background: int = 0, binary: bool = False,
+          out_dtype: DTypeLike | None = None, return_stats: Literal[False] = False,
+          threads: int | None = None) -> tuple[NDArray[Any], int]: ...
+@overload
+def label(image: ArrayLike, *, connectivity: int | None = None, background: int = 0, binary: bool = False,
+          out_dtype: DTypeLike | None = None, return_stats: Literal[True],
+          threads: int | None = None) -> tuple[NDArray[Any], int, NDArray[np.void]]: ...
+@overload
+def label(image: ArrayLike, *, connectivity: int | None = None, background: int = 0, binary: bool = False,
+          out_dtype: DTypeLike | None = None, return_stats: bool,
+          threads: int | None = None) -> tuple[NDArray[Any], int] | tuple[NDArray[Any], int, NDArray[np.void]]: ...
+def label(image: ArrayLike, *, connectivity: int | None = None, background: int = 0, binary: bool = False,
+          out_dtype: DTypeLike | None = None, return_stats: bool = False,
+          threads: int | None = None) -> tuple[NDArray[Any], int] | tuple[NDArray[Any], int, NDArray[np.void]]:
     """Label the connected components of a 2D image or a 3D volume.
 
     Parameters
@@ -141,7 +161,7 @@ def label(image, *, connectivity=None, background=0, binary=False, out_dtype=Non
     return labels, n, stats
 
 
-def _background(background, dtype: np.dtype) -> int:
+def _background(background: object, dtype: np.dtype[Any]) -> int:
     """background as the unsigned bit pattern of ``dtype``."""
     if isinstance(background, (bool, np.bool_)):
         background = int(background)
@@ -153,9 +173,9 @@ def _background(background, dtype: np.dtype) -> int:
     return b % (1 << (8 * max(dtype.itemsize, 1)))
 
 
-def _out_dtype(out_dtype) -> np.dtype:
+def _out_dtype(out_dtype: Any) -> np.dtype[Any]:
     try:
-        dt = np.dtype(out_dtype)
+        dt: np.dtype[Any] = np.dtype(out_dtype)
     except TypeError:
         raise TypeError(f"out_dtype: expected a numpy integer dtype, got {out_dtype!r}") from None
     if dt.kind not in "iu":
@@ -163,7 +183,7 @@ def _out_dtype(out_dtype) -> np.dtype:
     return dt.newbyteorder("=") if not dt.isnative else dt
 
 
-def component_stats(labels, n=None):
+def component_stats(labels: ArrayLike, n: int | None = None) -> NDArray[np.void]:
     """Area, bounding box and centroid of every label 1..n of a label image.
 
     Parameters
@@ -212,7 +232,8 @@ def component_stats(labels, n=None):
     return _stats_array(_core.ccl_stats(view, n), view.ndim)
 
 
-def split_instances(semantic, classes=None, *, connectivity=None, start_id=1, threads=None):
+def split_instances(semantic: ArrayLike, classes: Iterable[int] | NDArray[Any] | None = None, *, connectivity: int | None = None,
+                    start_id: int = 1, threads: int | None = None) -> tuple[NDArray[Any], dict[int, int]]:
     """Split a semantic map into instances: one id per connected piece of each class.
 
     Parameters
@@ -280,7 +301,7 @@ def _keep(source: np.ndarray, labels: np.ndarray, keep: np.ndarray) -> np.ndarra
     """source where the component is kept, else 0 (False); bool in, bool out."""
     lut = np.zeros(keep.shape[0] + 1, bool)
     lut[1:] = keep
-    kept = lut[labels]
+    kept: NDArray[np.bool_] = lut[labels]
     if source.dtype == np.bool_:
         return kept
     out = np.zeros(source.shape, source.dtype)
@@ -288,7 +309,8 @@ def _keep(source: np.ndarray, labels: np.ndarray, keep: np.ndarray) -> np.ndarra
     return out
 
 
-def remove_small(mask_or_labels, min_size, *, connectivity=None, threads=None):
+def remove_small(mask_or_labels: ArrayLike, min_size: int, *, connectivity: int | None = None,
+                 threads: int | None = None) -> NDArray[Any]:
     """Remove connected components smaller than ``min_size`` pixels (dust, tiny islands).
 
     Parameters
@@ -317,7 +339,8 @@ def remove_small(mask_or_labels, min_size, *, connectivity=None, threads=None):
     return _keep(src, labels, stats["area"] >= size)
 
 
-def largest_components(mask_or_labels, k=1, *, connectivity=None, threads=None):
+def largest_components(mask_or_labels: ArrayLike, k: int = 1, *, connectivity: int | None = None,
+                       threads: int | None = None) -> NDArray[Any]:
     """Keep the ``k`` largest connected components (of each value, for a label map).
 
     Parameters
@@ -343,7 +366,7 @@ def largest_components(mask_or_labels, k=1, *, connectivity=None, threads=None):
         raise ValueError(f"k: expected >= 0, got {keep_k}")
     src = np.asarray(mask_or_labels)
     labels, n, stats = label(src, connectivity=connectivity, return_stats=True, threads=threads)
-    group = stats["value"] if "value" in stats.dtype.names else np.zeros(n, np.int64)
+    group = stats["value"] if "value" in (stats.dtype.names or ()) else np.zeros(n, np.int64)
     order = np.lexsort((np.arange(n), -stats["area"], group))  # by group, area descending, then raster order
     sorted_group = group[order]
     first = np.r_[True, sorted_group[1:] != sorted_group[:-1]] if n else np.zeros(0, bool)
@@ -354,7 +377,7 @@ def largest_components(mask_or_labels, k=1, *, connectivity=None, threads=None):
     return _keep(src, labels, keep)
 
 
-def fill_holes(mask, *, connectivity=None, threads=None):
+def fill_holes(mask: ArrayLike, *, connectivity: int | None = None, threads: int | None = None) -> NDArray[Any]:
     """Fill the holes of a mask: background regions not connected to the image border.
 
     Parameters
@@ -384,12 +407,13 @@ def fill_holes(mask, *, connectivity=None, threads=None):
     touches = (bbox[:, :nd] == 0).any(axis=1) | (bbox[:, nd:] == shape).any(axis=1)
     lut = np.zeros(n + 1, bool)
     lut[1:] = ~touches
-    out = lut[labels]
+    out: NDArray[np.bool_] = lut[labels]
     out |= fg.view(np.bool_)
     return out
 
 
-def disconnected_instances(instance_map, *, connectivity=None, threads=None):
+def disconnected_instances(instance_map: ArrayLike, *, connectivity: int | None = None,
+                           threads: int | None = None) -> dict[int, int]:
     """The instance ids whose pixels form more than one connected component.
 
     The QA check "one instance, one blob": an annotation tool or a merge can leave

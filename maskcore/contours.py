@@ -24,12 +24,16 @@ single pixels have no orientation).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Union, cast, overload
 
 import numpy as np
 
 from . import _core
 from . import _validate as _v
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, NDArray
+    from .rle import RLE
 
 __all__ = ["Polygon", "find_polygons", "find_polygons_labels", "to_coco_segmentation", "to_yolo"]
 
@@ -79,7 +83,7 @@ class Polygon:
                 f"parent_hole={self.parent_hole}, area={self.area}, label={self.label})")
 
 
-def _build(traced, min_area: int) -> dict:
+def _build(traced: Tuple[Any, ...], min_area: int) -> Dict[int, List[Polygon]]:
     """{label: [Polygon, ...]} from the kernel's flat arrays, labels in increasing order
     (rings are views of one (V, 2) array; parent indices count within each label's list)."""
     xy, ring_end, ring_comp, comp_outer, comp_hole_ring, comp_area, comp_label = traced
@@ -99,7 +103,7 @@ def _build(traced, min_area: int) -> dict:
     areas = comp_area.tolist()
     hole_ring = comp_hole_ring.tolist()
     labels = comp_label.tolist()
-    out: dict = {v: [] for v in sorted(set(labels))}
+    out: Dict[int, List[Polygon]] = {v: [] for v in sorted(set(labels))}
     # A component comes after the one whose hole holds it, so parents are placed first.
     # min_area drops small components; their children move up to the hole that held the
     # dropped one (it contains the children too).
@@ -122,8 +126,17 @@ def _build(traced, min_area: int) -> dict:
     return {v: lst for v, lst in out.items() if lst}
 
 
-def find_polygons(mask, *, connectivity: int = 8, exact: bool = False, simplify: float = 0.0,
-                  min_area: int = 0, return_iou: bool = False):
+@overload
+def find_polygons(mask: ArrayLike, *, connectivity: int = 8, exact: bool = False, simplify: float = 0.0,
+                  min_area: int = 0, return_iou: Literal[False] = False) -> List[Polygon]: ...
+@overload
+def find_polygons(mask: ArrayLike, *, connectivity: int = 8, exact: bool = False, simplify: float = 0.0,
+                  min_area: int = 0, return_iou: Literal[True]) -> Tuple[List[Polygon], float]: ...
+@overload
+def find_polygons(mask: ArrayLike, *, connectivity: int = 8, exact: bool = False, simplify: float = 0.0,
+                  min_area: int = 0, return_iou: bool) -> Union[List[Polygon], Tuple[List[Polygon], float]]: ...
+def find_polygons(mask: ArrayLike, *, connectivity: int = 8, exact: bool = False, simplify: float = 0.0,
+                  min_area: int = 0, return_iou: bool = False) -> Union[List[Polygon], Tuple[List[Polygon], float]]:
     """Trace every connected component of a binary mask into a polygon with holes.
 
     Parameters
@@ -206,8 +219,8 @@ def find_polygons(mask, *, connectivity: int = 8, exact: bool = False, simplify:
     return polys
 
 
-def find_polygons_labels(labels, *, connectivity: int = 8, exact: bool = False, simplify: float = 0.0,
-                         min_area: int = 0) -> dict:
+def find_polygons_labels(labels: ArrayLike, *, connectivity: int = 8, exact: bool = False, simplify: float = 0.0,
+                         min_area: int = 0) -> Dict[int, List[Polygon]]:
     """Polygons of every label of a label map, in one pass: ``{label: [Polygon, ...]}``.
 
     Each label ``L != 0`` is traced as the binary mask ``labels == L`` would be by
@@ -241,7 +254,7 @@ def find_polygons_labels(labels, *, connectivity: int = 8, exact: bool = False, 
     return out
 
 
-def _flat(polys):
+def _flat(polys: Sequence[Polygon]) -> Tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
     """(xy, ring_end, object_ring_end) of every ring of every polygon, for the native helpers."""
     rings = [r for p in polys for r in p.rings]
     if not rings:
@@ -252,7 +265,7 @@ def _flat(polys):
     return xy, ring_end, obj_end
 
 
-def _simplify(polys, eps):
+def _simplify(polys: Sequence[Polygon], eps: float) -> List[Polygon]:
     xy, ring_end, obj_end = _flat(polys)
     keep = _core.contour_simplify(xy, ring_end, obj_end, eps).astype(bool)
     out, r, start = [], 0, 0
@@ -267,7 +280,7 @@ def _simplify(polys, eps):
     return out
 
 
-def _iou(polys, mask) -> float:
+def _iou(polys: Sequence[Polygon], mask: np.ndarray) -> float:
     xy, ring_end, obj_end = _flat(polys)
     inter, union = _core.contour_fill_compare(xy, ring_end, obj_end, mask)
     return 0.0 if union == 0 else inter / union
@@ -277,7 +290,7 @@ def _iou(polys, mask) -> float:
 # Export
 
 
-def _flat_ring(r) -> list:
+def _flat_ring(r: ArrayLike) -> List[float]:
     return np.asarray(r, np.float64).reshape(-1).tolist()
 
 
@@ -293,7 +306,8 @@ def _bridged(p: Polygon) -> np.ndarray:
     return ring
 
 
-def to_coco_segmentation(polygons: Iterable[Polygon], height: int, width: int, *, holes: str = "rle") -> list:
+def to_coco_segmentation(polygons: Iterable[Polygon], height: int, width: int, *,
+                         holes: str = "rle") -> List[Union[List[List[float]], Dict[str, Any]]]:
     """COCO ``segmentation`` values, one per polygon.
 
     Parameters
@@ -323,7 +337,7 @@ def to_coco_segmentation(polygons: Iterable[Polygon], height: int, width: int, *
     h, w = _v.size(height, width)
     if holes not in ("rle", "bridge"):
         raise ValueError(f"holes: expected 'rle' or 'bridge', got {holes!r}")
-    out = []
+    out: List[Union[List[List[float]], Dict[str, Any]]] = []
     for i, p in enumerate(polygons):
         if not isinstance(p, Polygon):
             raise TypeError(f"polygons[{i}]: expected a Polygon, got {type(p).__name__}")
@@ -336,14 +350,15 @@ def to_coco_segmentation(polygons: Iterable[Polygon], height: int, width: int, *
     return out
 
 
-def _object_rle(p: Polygon, h: int, w: int):
+def _object_rle(p: Polygon, h: int, w: int) -> RLE:
     from .rle import encode
     xy, ring_end, obj_end = _flat([p])
     m = _core.contour_fill(xy, ring_end, h, w)
-    return encode(m)
+    return cast("RLE", encode(m))  # (2D: one RLE)
 
 
-def to_yolo(items, height: int, width: int, *, decimals: int = 6) -> List[str]:
+def to_yolo(items: Union[Dict[Any, Any], Iterable[Tuple[Any, Any]]], height: int, width: int, *,
+            decimals: int = 6) -> List[str]:
     """YOLO segmentation label lines: ``"class x1 y1 x2 y2 ..."`` with x / width, y / height.
 
     Parameters

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
 
 import numpy as np
 
@@ -34,6 +35,9 @@ from . import _core
 from . import _validate as _v
 from . import rle as _rle
 from .rle import RLE, RLEBatch
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, Masks, NDArray
 
 __all__ = [
     "iou",
@@ -56,7 +60,7 @@ __all__ = [
 
 # ---- inputs ----------------------------------------------------------------------------------
 
-def _dense_2d(x, name: str):
+def _dense_2d(x: object, name: str) -> np.ndarray | None:
     """``x`` as a numpy array when it is one dense (H, W) mask (any array-like), else None."""
     if not _v.is_array(x):
         return None
@@ -64,14 +68,14 @@ def _dense_2d(x, name: str):
     return x if x.dtype.kind in "bu" and x.ndim == 2 else None
 
 
-def _masks(x, name: str, threads: int) -> tuple[RLEBatch, bool]:
+def _masks(x: Any, name: str, threads: int) -> tuple[RLEBatch, bool]:
     """(batch, single) for a dense mask, a dense (H, W, N) stack, RLE(s) or a list of either."""
     if _v.is_array(x):
         m = _v.mask_array(x, name, ndims=(2, 3))
         r = _rle.encode(m, threads=threads)
-        return (_rle._as_batch(r, name)[0], True) if m.ndim == 2 else (r, False)
+        return (_rle._as_batch(r, name)[0], True) if m.ndim == 2 else (cast(RLEBatch, r), False)
     if isinstance(x, (list, tuple)) and any(_v.is_array(e) for e in x):
-        items = []
+        items: list[Any] = []
         for i, e in enumerate(x):
             if _v.is_array(e):
                 items.append(_rle.encode(_v.mask_array(e, f"{name}[{i}]")))
@@ -85,7 +89,7 @@ def _masks(x, name: str, threads: int) -> tuple[RLEBatch, bool]:
     return _rle._as_batch(x, name)
 
 
-def _dense_pair(a, b) -> tuple[int, int, int]:
+def _dense_pair(a: np.ndarray, b: np.ndarray) -> tuple[int, int, int]:
     """(|a & b|, |a|, |b|) of two dense masks of one shape, in one native pass."""
     ma, mb = _v.mask_array(a, "a"), _v.mask_array(b, "b")
     if ma.shape != mb.shape:
@@ -100,7 +104,7 @@ def _dense_pair(a, b) -> tuple[int, int, int]:
                          f"(use mask != 0 for 0/255 masks)") from None
 
 
-def _pair_counts(a, b, threads) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+def _pair_counts(a: Masks, b: Masks, threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """IoU matrix and the areas of both sides (as float64 columns/rows), single flag."""
     ba, sa = _masks(a, "a", threads)
     bb, sb = _masks(b, "b", threads)
@@ -110,7 +114,7 @@ def _pair_counts(a, b, threads) -> tuple[np.ndarray, np.ndarray, np.ndarray, boo
     return m, area_a, area_b, sa and sb
 
 
-def _intersections(m, area_a, area_b) -> np.ndarray:
+def _intersections(m: NDArray[np.float64], area_a: NDArray[np.float64], area_b: NDArray[np.float64]) -> NDArray[np.float64]:
     # The IoU kernel returns inter / (A + B - inter) as a double; inter is an integer
     # below 2^53, so inter = IoU (A + B) / (1 + IoU) rounded is exact (the relative error
     # of the double is ~1e-16, far below 0.5 / inter for any mask that fits in memory).
@@ -119,7 +123,8 @@ def _intersections(m, area_a, area_b) -> np.ndarray:
 
 # ---- IoU and Dice ----------------------------------------------------------------------------
 
-def iou(a, b, iscrowd=None, *, empty=0.0, threads=None):
+def iou(a: Masks, b: Masks, iscrowd: ArrayLike | None = None, *, empty: float = 0.0,
+        threads: int | None = None) -> float | NDArray[np.float64]:
     """Intersection over union of binary masks: dense arrays, RLEs, or lists of either.
 
     Parameters
@@ -184,7 +189,7 @@ def iou(a, b, iscrowd=None, *, empty=0.0, threads=None):
     return float(m[0, 0]) if sa and sb else m
 
 
-def dice(a, b, *, empty=0.0, threads=None):
+def dice(a: Masks, b: Masks, *, empty: float = 0.0, threads: int | None = None) -> float | NDArray[np.float64]:
     """Dice coefficient (F1, Sørensen) ``2 |A & B| / (|A| + |B|)`` of binary masks.
 
     Takes the same inputs as :func:`iou` and returns a float for two single masks,
@@ -228,7 +233,7 @@ def dice(a, b, *, empty=0.0, threads=None):
 
 # ---- boundary IoU ----------------------------------------------------------------------------
 
-def _dilation(h: int, w: int, dilation_ratio) -> int:
+def _dilation(h: int, w: int, dilation_ratio: float) -> int:
     r = _v.real(dilation_ratio, "dilation_ratio")
     if not (r >= 0.0 and math.isfinite(r)):
         raise ValueError(f"dilation_ratio: expected a finite float >= 0, got {dilation_ratio!r}")
@@ -236,7 +241,7 @@ def _dilation(h: int, w: int, dilation_ratio) -> int:
     return max(int(round(r * math.sqrt(h * h + w * w))), 1)
 
 
-def _boundaries(batch: RLEBatch, dilation_ratio, threads: int) -> RLEBatch:
+def _boundaries(batch: RLEBatch, dilation_ratio: float, threads: int) -> RLEBatch:
     sizes = batch._sizes
     if len(sizes) and not (sizes == sizes[0]).all():
         i = int(np.flatnonzero((sizes != sizes[0]).any(axis=1))[0])
@@ -247,7 +252,7 @@ def _boundaries(batch: RLEBatch, dilation_ratio, threads: int) -> RLEBatch:
     return RLEBatch._wrap(flat, offsets, sizes)
 
 
-def _boundary_batch(x, name: str, dilation_ratio, threads: int) -> tuple[RLEBatch, bool]:
+def _boundary_batch(x: Masks, name: str, dilation_ratio: float, threads: int) -> tuple[RLEBatch, bool]:
     """(boundaries, single) of a mask, a list of masks or RLEs, as ``_boundaries(_masks(x))``.
 
     A dense mask or a list of dense masks of one shape takes one native call that
@@ -272,14 +277,14 @@ def _boundary_batch(x, name: str, dilation_ratio, threads: int) -> tuple[RLEBatc
     return _boundaries(batch, dilation_ratio, threads), single
 
 
-def _fortran_views(a, b):
+def _fortran_views(a: Masks, b: Masks) -> tuple[Masks, Masks]:
     """(a, b), or their transposes when both are C-ordered dense masks of one shape.
 
     Boundary IoU does not change when both masks are transposed (the erosion is by a square and
     d depends on the diagonal only), and the transposed view of a C-ordered mask is Fortran-ordered:
     the column runs COCO RLE stores are then its memory order, encoded without a transpose.
     """
-    def dense(x):
+    def dense(x: Masks) -> list[np.ndarray] | None:
         if isinstance(x, np.ndarray):
             return [x]
         if isinstance(x, (list, tuple)) and x and all(isinstance(e, np.ndarray) for e in x):
@@ -293,11 +298,11 @@ def _fortran_views(a, b):
     if not all(m.ndim == 2 and m.shape == ms[0].shape and m.flags.c_contiguous and not m.flags.f_contiguous
                for m in ms):
         return a, b
-    t = lambda x: x.T if isinstance(x, np.ndarray) else [m.T for m in x]  # noqa: E731
+    t: Callable[[Any], Any] = lambda x: x.T if isinstance(x, np.ndarray) else [m.T for m in x]  # noqa: E731
     return t(a), t(b)
 
 
-def boundary(mask, *, dilation_ratio=0.02, threads=None):
+def boundary(mask: Masks, *, dilation_ratio: float = 0.02, threads: int | None = None) -> RLE | RLEBatch:
     """The inner boundary band of a mask as Boundary IoU defines it (Cheng et al., CVPR 2021).
 
     The pixels of the mask within Chebyshev distance ``d`` of a background pixel or of
@@ -321,7 +326,8 @@ def boundary(mask, *, dilation_ratio=0.02, threads=None):
     return out[0] if single else out
 
 
-def boundary_iou(a, b, dilation_ratio=0.02, *, empty=0.0, threads=None):
+def boundary_iou(a: Masks, b: Masks, dilation_ratio: float = 0.02, *, empty: float = 0.0,
+                 threads: int | None = None) -> float | NDArray[np.float64]:
     """Boundary IoU (Cheng, Girshick, Dollár, Berg, Kirillov, CVPR 2021).
 
     ``|Bg & Bp| / |Bg | Bp|`` where ``B`` is each mask's inner band of width
@@ -360,14 +366,15 @@ def boundary_iou(a, b, dilation_ratio=0.02, *, empty=0.0, threads=None):
 
 # ---- semantic maps ---------------------------------------------------------------------------
 
-def _common_dtype(g: np.ndarray, p: np.ndarray):
+def _common_dtype(g: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if g.dtype == p.dtype:
         return g, p
     dt = np.promote_types(g.dtype, p.dtype)
     return g.astype(dt), p.astype(dt)
 
 
-def confusion_matrix(gt, pred, num_classes, ignore_index=None, *, threads=None) -> np.ndarray:
+def confusion_matrix(gt: ArrayLike, pred: ArrayLike, num_classes: int, ignore_index: int | None = None, *,
+                     threads: int | None = None) -> NDArray[np.int64]:
     """Confusion matrix of two semantic label maps, in one pass over both.
 
     Parameters
@@ -441,7 +448,7 @@ class SemanticScores:
     mean_class_accuracy: float
     frequency_weighted_iou: float
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
 
 
@@ -450,7 +457,8 @@ def _nanmean(x: np.ndarray) -> float:
     return float(x[ok].mean()) if ok.any() else float("nan")
 
 
-def semantic_scores(cm_or_gt, pred=None, num_classes=None, *, ignore_index=None, threads=None) -> SemanticScores:
+def semantic_scores(cm_or_gt: ArrayLike, pred: ArrayLike | None = None, num_classes: int | None = None, *,
+                    ignore_index: int | None = None, threads: int | None = None) -> SemanticScores:
     """Per-class IoU and Dice, pixel accuracy and their means.
 
     Parameters
@@ -514,14 +522,14 @@ class ConfusionAccumulator:
     [[1, 0, 0], [0, 0, 1], [0, 0, 0]]
     """
 
-    def __init__(self, num_classes, ignore_index=None, *, threads=None):
+    def __init__(self, num_classes: int, ignore_index: int | None = None, *, threads: int | None = None) -> None:
         self.num_classes = _v.integer(num_classes, "num_classes")
         self.ignore_index = ignore_index
         self.threads = threads
         self.matrix = np.zeros((self.num_classes, self.num_classes), np.int64)
         self.images = 0
 
-    def update(self, gt, pred) -> None:
+    def update(self, gt: ArrayLike, pred: ArrayLike) -> None:
         """Adds one image's confusion matrix."""
         self.matrix += confusion_matrix(gt, pred, self.num_classes, self.ignore_index, threads=self.threads)
         self.images += 1
@@ -536,7 +544,7 @@ class ConfusionAccumulator:
 
 # ---- panoptic quality ------------------------------------------------------------------------
 
-def rgb_to_id(rgb) -> np.ndarray:
+def rgb_to_id(rgb: ArrayLike) -> NDArray[np.uint32]:
     """COCO panoptic PNG pixels to segment ids, as panopticapi reads them.
 
     Parameters
@@ -554,10 +562,10 @@ def rgb_to_id(rgb) -> np.ndarray:
     if a.ndim != 3 or a.shape[2] < 3:
         raise ValueError(f"rgb: expected an (H, W, 3) array, got shape {a.shape}")
     a = a[..., :3].astype(np.uint32)
-    return a[..., 0] + (a[..., 1] << 8) + (a[..., 2] << 16)
+    return cast("NDArray[np.uint32]", a[..., 0] + (a[..., 1] << 8) + (a[..., 2] << 16))
 
 
-def _id_map(x, name: str) -> np.ndarray:
+def _id_map(x: Any, name: str) -> np.ndarray:
     if isinstance(x, (str, bytes)) or hasattr(x, "__fspath__"):
         from PIL import Image  # optional: only for paths
         with Image.open(x) as im:
@@ -578,10 +586,10 @@ class PanopticResult:
     """PQ / SQ / RQ over all classes, things and stuff (dicts with ``pq, sq, rq, n``), and per
     class (``pq, sq, rq, tp, fp, fn, iou``: the panopticapi statistics)."""
 
-    all: dict
-    things: dict
-    stuff: dict
-    per_class: dict = field(default_factory=dict)
+    all: dict[str, float]
+    things: dict[str, float]
+    stuff: dict[str, float]
+    per_class: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def pq(self) -> float:
@@ -595,12 +603,12 @@ class PanopticResult:
     def rq(self) -> float:
         return self.all["rq"]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"all": self.all, "things": self.things, "stuff": self.stuff,
                 "per_class": {int(k): v for k, v in self.per_class.items()}}
 
 
-def _categories(categories) -> dict:
+def _categories(categories: Any) -> dict[int, dict[str, Any]]:
     if isinstance(categories, dict):
         cats = {int(k): v for k, v in categories.items()}
     else:
@@ -611,7 +619,8 @@ def _categories(categories) -> dict:
     return cats
 
 
-def _pq_image(gt, pred, gt_segs, pred_segs, cats, stats, image):
+def _pq_image(gt: Any, pred: Any, gt_segs: Sequence[dict[str, Any]], pred_segs: Sequence[dict[str, Any]],
+              cats: dict[int, dict[str, Any]], stats: dict[int, list[Any]], image: int) -> None:
     """Adds one image's tp / fp / fn / iou per category to stats (panopticapi's rules)."""
     g, p = _id_map(gt, "gt"), _id_map(pred, "pred")
     if g.shape != p.shape:
@@ -673,7 +682,8 @@ def _pq_image(gt, pred, gt_segs, pred_segs, cats, stats, image):
         stats.setdefault(c, [0, 0, 0, 0.0])[1] += 1
 
 
-def panoptic_quality(gt, pred, categories, *, gt_segments, pred_segments) -> PanopticResult:
+def panoptic_quality(gt: Any, pred: Any, categories: Any, *, gt_segments: Sequence[Any],
+                     pred_segments: Sequence[Any]) -> PanopticResult:
     """Panoptic quality (Kirillov et al., CVPR 2019) with the COCO panoptic rules.
 
     Parameters
@@ -715,11 +725,11 @@ def panoptic_quality(gt, pred, categories, *, gt_segments, pred_segments) -> Pan
     if not (len(gts) == len(preds) == len(gsegs) == len(psegs)):
         raise ValueError(f"gt, pred, gt_segments, pred_segments: expected one entry per image, got "
                          f"{len(gts)}, {len(preds)}, {len(gsegs)}, {len(psegs)}")
-    stats: dict = {}
+    stats: dict[int, list[Any]] = {}
     for i in range(len(gts)):
         _pq_image(gts[i], preds[i], gsegs[i], psegs[i], cats, stats, i)
 
-    def average(isthing):
+    def average(isthing: bool | None) -> tuple[dict[str, float], dict[int, dict[str, Any]]]:
         pq = sq = rq = 0.0
         n = 0
         per = {}
@@ -764,13 +774,13 @@ class Matching:
     def mean_iou(self) -> float:
         return float(self.ious.mean()) if self.ious.size else float("nan")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"pairs": self.pairs.tolist(), "ious": self.ious.tolist(),
                 "unmatched_gt": self.unmatched_gt.tolist(), "unmatched_pred": self.unmatched_pred.tolist(),
                 "mean_iou": self.mean_iou}
 
 
-def _greedy(m: np.ndarray, thr: float):
+def _greedy(m: np.ndarray, thr: float) -> tuple[NDArray[np.int64], np.ndarray]:
     gi, pj = np.nonzero(m >= thr)
     if gi.size == 0:
         return np.zeros((0, 2), np.int64), np.zeros(0)
@@ -788,7 +798,7 @@ def _greedy(m: np.ndarray, thr: float):
     return p, m[p[:, 0], p[:, 1]] if len(p) else np.zeros(0)
 
 
-def match_instances(gt, pred, iou_threshold=0.5, *, threads=None) -> Matching:
+def match_instances(gt: Masks, pred: Masks, iou_threshold: float = 0.5, *, threads: int | None = None) -> Matching:
     """Match ground-truth and predicted instance masks one to one by IoU.
 
     Greedy: pairs with ``IoU >= iou_threshold`` are taken in order of decreasing IoU
@@ -828,17 +838,18 @@ class Agreement:
     unmatched_a, unmatched_b, mean_iou) and the pooled totals (mean IoU over all
     matched pairs of all images)."""
 
-    per_image: list
+    per_image: list[dict[str, Any]]
     matched: int
     unmatched_a: int
     unmatched_b: int
     mean_iou: float
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
-def annotator_agreement(a, b, iou_threshold=0.5, *, threads=None) -> Agreement:
+def annotator_agreement(a: Sequence[Masks], b: Sequence[Masks], iou_threshold: float = 0.5, *,
+                        threads: int | None = None) -> Agreement:
     """Agreement between two annotation sets of the same images.
 
     Parameters

@@ -31,16 +31,18 @@ from __future__ import annotations
 import json
 import numbers
 from dataclasses import asdict, dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence
 
 import numpy as np
 
 from . import _validate as _v
-from . import coco as _coco
 from . import rle as _rle
 from .components import label
 from .raster import rasterize_rle
 from .rle import RLE, RLEBatch
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, NDArray
 
 __all__ = ["Problem", "Report", "BatchReport", "validate", "validate_batch", "validate_coco"]
 
@@ -51,14 +53,14 @@ class Problem:
 
     kind: str
     message: str
-    bbox: Optional[tuple] = None
+    bbox: Optional[tuple[int, ...]] = None
     count: Optional[int] = None
     value: Any = None
     instance: Optional[int] = None
     image: Any = None
     annotation: Any = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
@@ -67,25 +69,25 @@ class Report:
     """What :func:`validate` found: ``problems`` and the class pixel ``histogram``
     (value -> pixel count; RGB masks with a palette: palette index -> count)."""
 
-    shape: tuple
-    problems: list = field(default_factory=list)
-    histogram: dict = field(default_factory=dict)
+    shape: tuple[int, ...]
+    problems: list[Problem] = field(default_factory=list)
+    histogram: dict[Any, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
-    def kinds(self) -> set:
+    def kinds(self) -> set[str]:
         return {p.kind for p in self.problems}
 
-    def of_kind(self, kind: str) -> list:
+    def of_kind(self, kind: str) -> list[Problem]:
         return [p for p in self.problems if p.kind == kind]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"shape": list(self.shape), "ok": self.ok, "problems": [p.to_dict() for p in self.problems],
                 "histogram": {str(k): int(v) for k, v in self.histogram.items()}}
 
-    def to_json(self, **kwargs) -> str:
+    def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), **kwargs)
 
 
@@ -94,33 +96,33 @@ class BatchReport:
     """:func:`validate_batch`: one :class:`Report` per image, the pooled histogram, and
     ``anomalies`` (``class_share_anomaly`` problems with ``image`` set)."""
 
-    reports: list
-    histogram: dict
-    anomalies: list
+    reports: list[Report]
+    histogram: dict[Any, int]
+    anomalies: list[Problem]
 
     @property
     def ok(self) -> bool:
         return not self.anomalies and all(r.ok for r in self.reports)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "reports": [r.to_dict() for r in self.reports],
                 "histogram": {str(k): int(v) for k, v in self.histogram.items()},
                 "anomalies": [p.to_dict() for p in self.anomalies]}
 
-    def to_json(self, **kwargs) -> str:
+    def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), **kwargs)
 
 
 # ---- helpers ---------------------------------------------------------------------------------
 
-def _components(image: np.ndarray, connectivity: int, background=0):
+def _components(image: np.ndarray, connectivity: int, background: Any = 0) -> tuple[NDArray[Any], int, NDArray[np.void]]:
     """Connected components (:func:`maskcore.label`, equal values join) of a bool mask or a label
     map: (labels 1..n in raster order, n, stats with ``area``, ``bbox`` and ``value`` per component)."""
     labels, n, stats = label(image, connectivity=connectivity, background=background, return_stats=True)
     return labels, n, stats
 
 
-def _bbox(sel: np.ndarray) -> tuple:
+def _bbox(sel: np.ndarray) -> tuple[int, int, int, int]:
     rows = np.flatnonzero(sel.any(axis=1))
     cols = np.flatnonzero(sel.any(axis=0))
     if rows.size == 0:
@@ -128,7 +130,7 @@ def _bbox(sel: np.ndarray) -> tuple:
     return (int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
 
 
-def _window_minmax(x: np.ndarray, valid: np.ndarray, radius: int):
+def _window_minmax(x: np.ndarray, valid: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel min and max of x (H, W, C) over the valid pixels of each (2r+1)^2
     window; where a window has no valid pixel, lo > hi."""
     lo = np.where(valid[..., None], x, np.iinfo(np.int64).max)
@@ -146,13 +148,13 @@ def _window_minmax(x: np.ndarray, valid: np.ndarray, radius: int):
 
 
 def _stray_values(keys: np.ndarray, channels: np.ndarray, allowed: np.ndarray, what: str, kind_other: str,
-                  edge_radius: int, show=lambda v: v) -> list:
+                  edge_radius: int, show: Callable[[Any], Any] = lambda v: v) -> list[Problem]:
     """Problems for pixels whose key is not allowed. Those whose value lies between the
     values of two different allowed classes within ``edge_radius`` (per channel: inside
     the box of the allowed neighbours, and the neighbours differ) are blends, and so is
     every pixel of a connected group of bad pixels that is at least half blends (wide
     bands): one ``antialiased_edge`` problem; the rest are reported per value."""
-    out = []
+    out: list[Problem] = []
     ok = np.isin(keys, allowed)
     if ok.all():
         return out
@@ -212,11 +214,11 @@ def _rgb_key(rgb: np.ndarray) -> np.ndarray:
     return a[..., 0] | (a[..., 1] << 8) | (a[..., 2] << 16)
 
 
-def _show_rgb(key: int) -> list:
+def _show_rgb(key: int) -> list[int]:
     return [key & 255, (key >> 8) & 255, (key >> 16) & 255]
 
 
-def _instance_masks(instances, shape):
+def _instance_masks(instances: Any, shape: tuple[int, ...]) -> tuple[list[tuple[int, NDArray[np.bool_]]], bool]:
     """[(instance id, bool mask)] from an id map (0 = none) or a list of masks / RLEs."""
     if isinstance(instances, np.ndarray) and instances.ndim == 2 and instances.dtype.kind in "iu" and \
             (instances.dtype != np.uint8 or instances.max(initial=0) > 1):
@@ -238,19 +240,19 @@ def _instance_masks(instances, shape):
     return out, False
 
 
-def _box_rc(box) -> tuple:
+def _box_rc(box: Any) -> tuple[int, int, int, int]:
     """COCO [x, y, w, h] -> (min_row, min_col, max_row_exclusive, max_col_exclusive)."""
     x, y, w, h = (int(v) for v in box)
     return (y, x, y + h, x + w)
 
 
-def _coco_box(sel: np.ndarray):
+def _coco_box(sel: np.ndarray) -> list[int]:
     r0, c0, r1, c1 = _bbox(sel)
     return [c0, r0, c1 - c0, r1 - r0]
 
 
-def _check_declared(ann: dict, sel, area: int, problems: list, *, area_tol: float, bbox_tol: float, name: str,
-                    **where):
+def _check_declared(ann: dict[str, Any], sel: Any, area: int, problems: list[Problem], *, area_tol: float,
+                    bbox_tol: float, name: str, **where: Any) -> None:
     """Declared COCO ``area`` / ``bbox`` against the mask. Polygon areas and boxes are
     real-valued and the rasterized mask differs from them by about a pixel per edge
     (more for thin parts), so: area within ``area_tol`` (relative) + a quarter of the
@@ -282,8 +284,10 @@ def _check_declared(ann: dict, sel, area: int, problems: list, *, area_tol: floa
 
 # ---- validate --------------------------------------------------------------------------------
 
-def validate(mask, *, labels=None, palette=None, instances=None, annotations=None, min_size=0, connectivity=8,
-             background=0, allow_overlap=False, edge_radius=2, area_tolerance=0.1, bbox_tolerance=2.0) -> Report:
+def validate(mask: ArrayLike, *, labels: Iterable[int] | None = None, palette: ArrayLike | dict[Any, Any] | None = None,
+             instances: Any = None, annotations: Iterable[dict[str, Any]] | None = None, min_size: int = 0,
+             connectivity: int = 8, background: int | Sequence[int] = 0, allow_overlap: bool = False,
+             edge_radius: int = 2, area_tolerance: float = 0.1, bbox_tolerance: float = 2.0) -> Report:
     """Check a mask and report every problem found, with where it is.
 
     Parameters
@@ -331,7 +335,7 @@ def validate(mask, *, labels=None, palette=None, instances=None, annotations=Non
     area_tolerance = _v.finite_real(area_tolerance, "area_tolerance", low=0)
     bbox_tolerance = _v.finite_real(bbox_tolerance, "bbox_tolerance", low=0)
     a = np.asarray(mask)
-    problems: list = []
+    problems: list[Problem] = []
     stray, shown = -1, None  # label maps with labels=: the key of values not allowed, key -> value
     if a.ndim == 3 and a.shape[2] in (3, 4):
         if palette is None:
@@ -459,7 +463,7 @@ def validate(mask, *, labels=None, palette=None, instances=None, annotations=Non
     return Report(shape=tuple(int(s) for s in shape), problems=problems, histogram=histogram)
 
 
-def validate_batch(masks, *, z=3.0, min_share_delta=0.25, **kwargs) -> BatchReport:
+def validate_batch(masks: Iterable[ArrayLike], *, z: float = 3.0, min_share_delta: float = 0.25, **kwargs: Any) -> BatchReport:
     """:func:`validate` on each mask, plus class-share anomalies across the batch.
 
     A class's share in an image is its pixel count over the image's pixels. It is an
@@ -486,11 +490,11 @@ def validate_batch(masks, *, z=3.0, min_share_delta=0.25, **kwargs) -> BatchRepo
         least 3 images).
     """
     reports = [validate(m, **kwargs) for m in masks]
-    pooled: dict = {}
+    pooled: dict[Any, int] = {}
     for r in reports:
         for k, c in r.histogram.items():
             pooled[k] = pooled.get(k, 0) + c
-    anomalies = []
+    anomalies: list[Problem] = []
     n = len(reports)
     if n >= 3:
         keys = sorted(pooled, key=str)
@@ -514,7 +518,8 @@ def validate_batch(masks, *, z=3.0, min_share_delta=0.25, **kwargs) -> BatchRepo
 
 # ---- COCO ------------------------------------------------------------------------------------
 
-def validate_coco(coco, *, allow_overlap=True, area_tolerance=0.1, bbox_tolerance=2.0) -> Report:
+def validate_coco(coco: dict[str, Any], *, allow_overlap: bool = True, area_tolerance: float = 0.1,
+                  bbox_tolerance: float = 2.0) -> Report:
     """Check a COCO instances dict (as ``json.load`` gives it).
 
     Checks each annotation: ``image_id`` and ``category_id`` exist; polygons have
@@ -573,9 +578,9 @@ def validate_coco(coco, *, allow_overlap=True, area_tolerance=0.1, bbox_toleranc
         images[iid] = (h, w)
     cats = {_coco_id(_coco_field(c, "id", f"categories[{k}]"), f"categories[{k}]['id']")
             for k, c in enumerate(_coco_list(coco, "categories"))}
-    problems: list = []
-    hist: dict = {}
-    per_image: dict = {}
+    problems: list[Problem] = []
+    hist: dict[Any, int] = {}
+    per_image: dict[Any, list[Any]] = {}
     for k, ann in enumerate(_coco_list(coco, "annotations")):
         name = f"annotations[{k}]"
         if not isinstance(ann, dict):

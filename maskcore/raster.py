@@ -49,11 +49,16 @@ own range).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Iterable, Sequence, cast
+
 import numpy as np
 
 from . import _core
 from . import _validate as _v
 from .rle import RLE, RLEBatch, _OR
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, LabelMap, NDArray
 
 __all__ = ["rasterize", "rasterize_rle", "rasterize_rle_batch", "paint", "paint_many", "paint_mask", "stroke", "draw_rgb"]
 
@@ -63,7 +68,7 @@ _RULES = {"center": 0, "touched": 1, "inclusive": 2, "coco": -1}
 _FILLS = {"evenodd": 0, "nonzero": 1}
 
 
-def _coco_rle(flat, offsets, h, w) -> RLE:
+def _coco_rle(flat: NDArray[np.float64], offsets: NDArray[np.int64], h: int, w: int) -> RLE:
     counts, offs = _core.coco_poly_counts(flat, offsets, h, w, "polygons", True)
     n = len(offs) - 1
     if n == 1:
@@ -74,11 +79,12 @@ def _coco_rle(flat, offsets, h, w) -> RLE:
     return RLE._wrap(_core.rle_merge(parts, _OR, h * w), h, w)
 
 
-def _coco_mask(flat, offsets, h, w) -> np.ndarray:
+def _coco_mask(flat: NDArray[np.float64], offsets: NDArray[np.int64], h: int, w: int) -> NDArray[np.bool_]:
     return _coco_rle(flat, offsets, h, w).decode().view(bool)  # 0 / 1 bytes
 
 
-def rasterize(polygons, height, width, *, rule="center", fill_rule="evenodd", value=1, out=None) -> np.ndarray:
+def rasterize(polygons: Any, height: int, width: int, *, rule: str = "center", fill_rule: str = "evenodd", value: int = 1,
+              out: NDArray[Any] | None = None) -> np.ndarray:
     """Fill one (possibly multi-part) polygon into a dense mask.
 
     Parameters
@@ -152,7 +158,7 @@ def rasterize(polygons, height, width, *, rule="center", fill_rule="evenodd", va
     return out
 
 
-def _out(out, h, w):
+def _out(out: object, h: int, w: int) -> np.ndarray:
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out: expected a numpy array, got {type(out).__name__}")
     if out.shape != (h, w):
@@ -164,7 +170,7 @@ def _out(out, h, w):
     return _v.aligned_output(out, "out")
 
 
-def rasterize_rle(polygons, height, width, *, rule="center", fill_rule="evenodd") -> RLE:
+def rasterize_rle(polygons: Any, height: int, width: int, *, rule: str = "center", fill_rule: str = "evenodd") -> RLE:
     """The mask :func:`rasterize` gives, as a COCO :class:`~maskcore.RLE`, built from
     the edges directly: memory O(edges + runs), never a dense height x width buffer
     (a polygon on a 100,000 x 100,000 canvas takes megabytes).
@@ -205,7 +211,8 @@ def rasterize_rle(polygons, height, width, *, rule="center", fill_rule="evenodd"
     return RLE._wrap(_core.raster_rle(flat, offsets, h, w, 3 if code < 0 else code, fill), h, w)
 
 
-def rasterize_rle_batch(objects, height, width, *, rule="center", fill_rule="evenodd") -> RLEBatch:
+def rasterize_rle_batch(objects: Iterable[Any], height: int | ArrayLike, width: int | ArrayLike, *, rule: str = "center",
+                        fill_rule: str = "evenodd") -> RLEBatch:
     """:func:`rasterize_rle` of many objects in one native call, as an :class:`~maskcore.RLEBatch`.
 
     Per-call overhead is fixed, so a dataset's annotations (thousands of small polygons)
@@ -244,7 +251,7 @@ def rasterize_rle_batch(objects, height, width, *, rule="center", fill_rule="eve
     n = len(objs)
     hs, ws = _sizes(height, n, "height"), _sizes(width, n, "width")
     sizes = np.stack([hs, ws], 1) if n else np.zeros((0, 2), np.int64)
-    got = _core.raster_rle_batch(objs, hs, ws, code, fill)
+    got = _core.raster_rle_batch(objs, hs, ws, cast(int, code), cast(int, fill))  # (checked above)
     if got is not None:
         return RLEBatch._wrap(got[0], got[1], sizes)
     rles = []
@@ -256,7 +263,7 @@ def rasterize_rle_batch(objects, height, width, *, rule="center", fill_rule="eve
     return RLEBatch(rles)
 
 
-def _sizes(v, n: int, name: str) -> np.ndarray:
+def _sizes(v: Any, n: int, name: str) -> NDArray[np.int64]:
     """``height=`` / ``width=`` of rasterize_rle_batch: an int or one int per object, as int64."""
     if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
         a = np.full(n, int(v), np.int64)
@@ -269,7 +276,8 @@ def _sizes(v, n: int, name: str) -> np.ndarray:
     return np.ascontiguousarray(a, np.int64)
 
 
-def paint(label_map, polygons, label, *, rule="center", fill_rule="evenodd", mode="over", locked=None):
+def paint(label_map: LabelMap, polygons: Any, label: int, *, rule: str = "center", fill_rule: str = "evenodd",
+          mode: str = "over", locked: Iterable[int] | None = None) -> LabelMap:
     """Write ``label`` into the pixels of a polygon, in place.
 
     The lock rule (shared by every painting function in maskcore): a selected
@@ -305,7 +313,8 @@ def paint(label_map, polygons, label, *, rule="center", fill_rule="evenodd", mod
     return label_map
 
 
-def paint_mask(label_map, mask, label, *, mode="over", locked=None):
+def paint_mask(label_map: LabelMap, mask: ArrayLike, label: int, *, mode: str = "over",
+               locked: Iterable[int] | None = None) -> LabelMap:
     """:func:`paint` with the selection given as a mask instead of polygons.
 
     Parameters
@@ -337,8 +346,9 @@ def paint_mask(label_map, mask, label, *, mode="over", locked=None):
     return label_map
 
 
-def paint_many(label_map, items, *, order="later_wins", priority=None, rule="center", fill_rule="evenodd",
-               mode="over", locked=None):
+def paint_many(label_map: LabelMap, items: Iterable[tuple[Any, int]], *, order: str = "later_wins",
+               priority: Iterable[int] | None = None, rule: str = "center", fill_rule: str = "evenodd",
+               mode: str = "over", locked: Iterable[int] | None = None) -> LabelMap:
     """Paint many ``(polygons, label)`` items in one native call.
 
     Parameters
@@ -360,7 +370,7 @@ def paint_many(label_map, items, *, order="later_wins", priority=None, rule="cen
     ndarray
         ``label_map``.
     """
-    lm, dt, _, over, locks = _v.paint_args(label_map, None, mode, locked)
+    lm, dt, _, over, locks = _v.paint_args(label_map, 0, mode, locked)  # (no label of its own)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     _v.choice(order, ("later_wins", "priority"), "order")
     if order == "later_wins" and priority is None and code >= 0 and type(items) is list and dt.kind == "u":
@@ -385,7 +395,7 @@ def paint_many(label_map, items, *, order="later_wins", priority=None, rule="cen
     if order == "priority":
         if priority is None:
             raise ValueError("priority: expected a sequence of labels with order='priority'")
-        rank = {}
+        rank: dict[int, int] = {}
         for k, lab in enumerate(priority):
             rank.setdefault(_v.integer(lab, "priority value"), k)
         low = len(rank)
@@ -407,7 +417,8 @@ def paint_many(label_map, items, *, order="later_wins", priority=None, rule="cen
     return label_map
 
 
-def stroke(label_map, points, width, label, *, mode="over", locked=None):
+def stroke(label_map: LabelMap, points: Sequence[Any] | NDArray[Any], width: float, label: int, *, mode: str = "over",
+           locked: Iterable[int] | None = None) -> LabelMap:
     """Paint a freehand pen stroke: a thick polyline with round caps and joins.
 
     Painted pixels are those whose centre (c + .5, r + .5) is within distance
@@ -438,7 +449,8 @@ def stroke(label_map, points, width, label, *, mode="over", locked=None):
     return label_map
 
 
-def draw_rgb(image, polygons, color, *, rule="center", fill_rule="evenodd"):
+def draw_rgb(image: NDArray[Any], polygons: Any, color: ArrayLike, *, rule: str = "center",
+             fill_rule: str = "evenodd") -> NDArray[Any]:
     """Write ``color`` into the pixels of a polygon in an (H, W, C) image, in place.
 
     The Labelbox-style ``polygon.draw(height, width, color)`` is

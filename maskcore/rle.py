@@ -33,12 +33,15 @@ Dialects
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, NoReturn, Sequence, Union, cast, overload
 
 import numpy as np
 
 from . import _core
 from . import _validate as _v
+
+if TYPE_CHECKING:
+    from ._typing import COCORLE, ArrayLike, ManyRLEs, NDArray, OneRLE, RLELike
 
 __all__ = [
     "RLE",
@@ -58,7 +61,7 @@ __all__ = [
 _AND, _OR, _XOR, _ANDNOT = 0, 1, 2, 3
 
 
-def _counts_dtype(h: int, w: int):
+def _counts_dtype(h: int, w: int) -> type[np.uint32] | type[np.uint64]:
     return np.uint32 if h * w < 2**32 else np.uint64
 
 
@@ -104,8 +107,11 @@ class RLE:
     """
 
     __slots__ = ("_counts", "_h", "_w")
+    _counts: np.ndarray
+    _h: int
+    _w: int
 
-    def __init__(self, counts, height, width):
+    def __init__(self, counts: ArrayLike, height: int, width: int) -> None:
         h, w = _v.size(height, width)
         c = _v.counts_array(counts, h * w)
         if c is counts or (isinstance(counts, np.ndarray) and np.shares_memory(c, counts)):
@@ -150,7 +156,7 @@ class RLE:
         """COCO box ``[x, y, w, h]`` (int64) of the foreground; zeros when empty."""
         return bbox(self)
 
-    def decode(self, out=None) -> np.ndarray:
+    def decode(self, out: NDArray[Any] | None = None) -> np.ndarray:
         """The dense mask: see :func:`decode`."""
         return decode(self, out=out)
 
@@ -159,12 +165,12 @@ class RLE:
         """The COCO compressed counts string (bytes), identical to pycocotools'."""
         return _core.rle_to_string(self._counts)
 
-    def to_coco(self) -> dict:
+    def to_coco(self) -> dict[str, Any]:
         """``{"size": [h, w], "counts": str}``: JSON-ready compressed COCO RLE."""
         return {"size": [self._h, self._w], "counts": self.to_string().decode("ascii")}
 
     @classmethod
-    def from_coco(cls, obj) -> "RLE":
+    def from_coco(cls, obj: COCORLE) -> "RLE":
         """Read a COCO RLE dict.
 
         Parameters
@@ -183,28 +189,29 @@ class RLE:
         return _from_coco(obj, "rle")
 
     @classmethod
-    def from_mask(cls, mask) -> "RLE":
+    def from_mask(cls, mask: ArrayLike) -> "RLE":
         """Same as :func:`encode` for a 2D mask."""
-        return encode(mask)
+        m = _v.mask_array(mask, "mask")  # 2D only: encode() would return a batch for a stack
+        return RLE._wrap(_core.rle_encode(m, True), *m.shape)
 
     # ---- set operations on the runs ---------------------------------------------------
-    def _combine(self, other, op: int) -> "RLE":
+    def _combine(self, other: object, op: int) -> "RLE":
         if not isinstance(other, RLE):
-            return NotImplemented
+            return NotImplemented  # type: ignore[no-any-return]  # (the operators' contract)
         if other.shape != self.shape:
             raise ValueError(f"rle: operands have different sizes {self._h}x{self._w} and {other._h}x{other._w}")
         return RLE._wrap(_core.rle_combine(self._counts, other._counts, op), self._h, self._w)
 
-    def __and__(self, other):
+    def __and__(self, other: RLE) -> RLE:
         return self._combine(other, _AND)
 
-    def __or__(self, other):
+    def __or__(self, other: RLE) -> RLE:
         return self._combine(other, _OR)
 
-    def __xor__(self, other):
+    def __xor__(self, other: RLE) -> RLE:
         return self._combine(other, _XOR)
 
-    def __sub__(self, other):
+    def __sub__(self, other: RLE) -> RLE:
         return self._combine(other, _ANDNOT)
 
     def __invert__(self) -> "RLE":
@@ -220,18 +227,18 @@ class RLE:
             return _core.rle_combine(c, zeros, _OR)
         return c
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, RLE):
             return NotImplemented
         return self.shape == other.shape and np.array_equal(self._canonical(), other._canonical())
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self._h, self._w, self._canonical().tobytes()))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"RLE(height={self._h}, width={self._w}, runs={self._counts.size}, area={self.area})"
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[RLE], tuple[np.ndarray, int, int]]:
         return (RLE, (self._counts, self._h, self._w))
 
 
@@ -253,8 +260,11 @@ class RLEBatch:
     """
 
     __slots__ = ("_counts", "_offsets", "_sizes")
+    _counts: np.ndarray
+    _offsets: NDArray[np.int64]
+    _sizes: np.ndarray[tuple[int, int], np.dtype[np.int64]]
 
-    def __init__(self, rles: Iterable[RLE] = ()):
+    def __init__(self, rles: Iterable[RLE] = ()) -> None:
         rles = rles if isinstance(rles, list) else list(rles)
         for i, r in enumerate(rles):
             if not isinstance(r, RLE):
@@ -263,22 +273,22 @@ class RLEBatch:
         sizes = np.array([r.shape for r in rles], dtype=np.int64).reshape(-1, 2)
         self._set(flat, offsets, sizes)
 
-    def _set(self, flat, offsets, sizes):
+    def _set(self, flat: np.ndarray, offsets: np.ndarray, sizes: np.ndarray) -> None:
         self._counts, self._offsets, self._sizes = _readonly(flat), _readonly(offsets), _readonly(sizes)
 
     @classmethod
-    def _wrap(cls, flat, offsets, sizes) -> "RLEBatch":
+    def _wrap(cls, flat: np.ndarray, offsets: np.ndarray, sizes: np.ndarray) -> "RLEBatch":
         self = object.__new__(cls)
         self._set(flat, offsets, sizes)
         return self
 
     @classmethod
-    def from_list(cls, rles: Iterable[RLE]) -> "RLEBatch":
+    def from_list(cls, rles: Iterable[OneRLE]) -> "RLEBatch":
         """A batch of the given RLE objects (or COCO dicts)."""
         return cls(r if isinstance(r, RLE) else RLE.from_coco(r) for r in rles)
 
     @classmethod
-    def from_arrays(cls, counts, offsets, sizes) -> "RLEBatch":
+    def from_arrays(cls, counts: ArrayLike, offsets: ArrayLike, sizes: ArrayLike) -> "RLEBatch":
         """A batch from its three arrays (copied and fully validated)."""
         sizes = np.array(sizes, dtype=np.int64, copy=True).reshape(-1, 2)
         for i, (h, w) in enumerate(sizes.tolist()):
@@ -293,7 +303,7 @@ class RLEBatch:
         return cls._wrap(flat, offsets, sizes)
 
     @classmethod
-    def from_coco(cls, objs: Sequence[dict], *, threads=None) -> "RLEBatch":
+    def from_coco(cls, objs: Iterable[COCORLE], *, threads: int | None = None) -> "RLEBatch":
         """Read many COCO RLE dicts; compressed strings are parsed in parallel."""
         objs = objs if isinstance(objs, list) else list(objs)
         batch = _batch_from_dicts(objs, _v.threads(threads))
@@ -302,7 +312,7 @@ class RLEBatch:
         # Mixed, uncompressed or malformed input: one at a time, with exact messages.
         return cls([_from_coco(o, f"rles[{i}]") for i, o in enumerate(objs)])
 
-    def to_coco(self, *, threads=None) -> list:
+    def to_coco(self, *, threads: int | None = None) -> list[dict[str, Any]]:
         """COCO dicts with ``str`` counts, one per RLE (strings built in parallel)."""
         strings = _core.rle_to_string_batch(self._counts, self._offsets, self._sizes, _v.threads(threads))
         return [{"size": size, "counts": s} for size, s in zip(self._sizes.tolist(), strings)]
@@ -322,7 +332,11 @@ class RLEBatch:
     def __len__(self) -> int:
         return self._sizes.shape[0]
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int | np.integer[Any]) -> RLE: ...
+    @overload
+    def __getitem__(self, index: slice | Sequence[int] | NDArray[np.integer[Any] | np.bool_]) -> RLEBatch: ...
+    def __getitem__(self, index: Any) -> RLE | RLEBatch:
         n = len(self)
         if isinstance(index, (int, np.integer)) and not isinstance(index, (bool, np.bool_)):
             i = int(index)
@@ -338,18 +352,18 @@ class RLEBatch:
         return RLEBatch([self[int(i)] for i in idx]) if idx.size else RLEBatch._wrap(
             np.zeros(0, self._counts.dtype), np.zeros(1, np.int64), np.zeros((0, 2), np.int64))
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[RLE]:
         offsets, counts = self._offsets.tolist(), self._counts
         for i, (h, w) in enumerate(self._sizes.tolist()):
             yield RLE._wrap(counts[offsets[i]:offsets[i + 1]], h, w)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"RLEBatch(n={len(self)}, runs={self._counts.size}, dtype={self._counts.dtype})"
 
 
 # ---- helpers ---------------------------------------------------------------------------
 
-def _ascii(counts, name: str) -> bytes:
+def _ascii(counts: str | bytes, name: str) -> bytes:
     if isinstance(counts, str):
         try:
             return counts.encode("ascii")
@@ -358,7 +372,7 @@ def _ascii(counts, name: str) -> bytes:
     return bytes(counts)
 
 
-def _batch_from_dicts(objs: list, threads: int):
+def _batch_from_dicts(objs: list[Any], threads: int) -> RLEBatch | None:
     """An RLEBatch when every item is a dict with [int, int] size and compressed
     counts, checked column-wise with few passes (this is the hot path of
     maskcore.coco); None otherwise, so the caller takes the item-by-item path that
@@ -380,10 +394,11 @@ def _batch_from_dicts(objs: list, threads: int):
     if any(type(c) is not bytes for c in strings):
         return None
     sizes = np.array(flat, dtype=np.int64).reshape(len(objs), 2)
-    return RLEBatch._wrap(*_core.rle_from_string_batch(strings, sizes, threads), sizes)
+    flat, offsets = _core.rle_from_string_batch(strings, sizes, threads)
+    return RLEBatch._wrap(flat, offsets, sizes)
 
 
-def _from_coco(obj, name: str) -> RLE:
+def _from_coco(obj: object, name: str) -> RLE:
     h, w, counts = _coco_fields(obj, name)
     if isinstance(counts, (str, bytes)):
         where = f"{name}['counts']"
@@ -391,7 +406,7 @@ def _from_coco(obj, name: str) -> RLE:
     return RLE(counts, h, w)
 
 
-def _coco_fields(obj, name: str):
+def _coco_fields(obj: object, name: str) -> tuple[int, int, Any]:
     if not isinstance(obj, dict):
         raise TypeError(f"{name}: expected a dict with 'size' and 'counts', got {type(obj).__name__}")
     try:
@@ -404,7 +419,7 @@ def _coco_fields(obj, name: str):
     return h, w, counts
 
 
-def _as_batch(x, name: str) -> tuple[RLEBatch, bool]:
+def _as_batch(x: object, name: str) -> tuple[RLEBatch, bool]:
     """(batch, was_single) for an RLE, a batch, or a sequence of RLEs / COCO dicts."""
     if isinstance(x, RLE):
         return RLEBatch._wrap(x._counts, np.array([0, x._counts.size], np.int64),
@@ -435,7 +450,7 @@ def _same_dtype(a: RLEBatch, b: RLEBatch) -> tuple[np.ndarray, np.ndarray]:
 
 # ---- functions -------------------------------------------------------------------------
 
-def encode(mask, *, threads=None) -> Union[RLE, RLEBatch]:
+def encode(mask: ArrayLike, *, threads: int | None = None) -> Union[RLE, RLEBatch]:
     """Encode a binary mask (or a stack of masks) as COCO RLE.
 
     Parameters
@@ -477,7 +492,7 @@ def encode(mask, *, threads=None) -> Union[RLE, RLEBatch]:
     return RLEBatch._wrap(flat, offsets, np.tile(np.array([h, w], np.int64), (n, 1)))
 
 
-def decode(x, out=None, *, threads=None) -> np.ndarray:
+def decode(x: RLELike, out: NDArray[Any] | None = None, *, threads: int | None = None) -> np.ndarray:
     """Decode RLEs into dense uint8 masks (0/1).
 
     Parameters
@@ -515,7 +530,7 @@ def decode(x, out=None, *, threads=None) -> np.ndarray:
         raise ValueError(f"x: all RLEs must have one size to stack, x[0] is {tuple(sizes[0])} but x[{i}] is {tuple(sizes[i])}")
     if not len(sizes) and out is None:
         raise ValueError("x: an empty list has no size to decode to")
-    h, w = (int(v) for v in sizes[0]) if len(sizes) else out.shape[:2]
+    h, w = (int(v) for v in sizes[0]) if len(sizes) else cast("np.ndarray", out).shape[:2]
     dst = np.empty((h, w, len(batch)), np.uint8) if out is None else _v.out_array(out, (h, w, len(batch)))
     # Planes that are not contiguous along an axis (the C-ordered (H, W, N) default)
     # are decoded into C-ordered planes first, then copied across in one transpose.
@@ -526,7 +541,11 @@ def decode(x, out=None, *, threads=None) -> np.ndarray:
     return dst if out is None else out
 
 
-def area(x, *, threads=None):
+@overload
+def area(x: OneRLE, *, threads: int | None = None) -> int: ...
+@overload
+def area(x: ManyRLEs, *, threads: int | None = None) -> NDArray[np.int64]: ...
+def area(x: RLELike, *, threads: int | None = None) -> int | NDArray[np.int64]:
     """Foreground pixel counts, summed from the runs (no decoding).
 
     Parameters
@@ -546,7 +565,7 @@ def area(x, *, threads=None):
     return int(a[0]) if single else a
 
 
-def bbox(x, *, threads=None) -> np.ndarray:
+def bbox(x: RLELike, *, threads: int | None = None) -> NDArray[np.int64]:
     """COCO boxes ``[x, y, w, h]`` of the foreground, from the runs (no decoding).
 
     Parameters
@@ -568,7 +587,13 @@ def bbox(x, *, threads=None) -> np.ndarray:
     return b[0] if single else b
 
 
-def iou(a, b, iscrowd=None, *, threads=None):
+@overload
+def iou(a: OneRLE, b: OneRLE, iscrowd: ArrayLike | None = None, *, threads: int | None = None) -> float: ...
+@overload
+def iou(a: ManyRLEs, b: RLELike, iscrowd: ArrayLike | None = None, *, threads: int | None = None) -> NDArray[np.float64]: ...
+@overload
+def iou(a: RLELike, b: ManyRLEs, iscrowd: ArrayLike | None = None, *, threads: int | None = None) -> NDArray[np.float64]: ...
+def iou(a: RLELike, b: RLELike, iscrowd: ArrayLike | None = None, *, threads: int | None = None) -> float | NDArray[np.float64]:
     """Intersection over union of RLEs, computed on the runs.
 
     Parameters
@@ -610,7 +635,7 @@ def iou(a, b, iscrowd=None, *, threads=None):
     return float(o[0, 0]) if single_a and single_b else o
 
 
-def merge(rles, intersect: bool = False) -> RLE:
+def merge(rles: RLE | ManyRLEs, intersect: bool = False) -> RLE:
     """Union (or, with ``intersect=True``, intersection) of RLEs of one size.
 
     Raises
@@ -633,13 +658,13 @@ def merge(rles, intersect: bool = False) -> RLE:
     return RLE._wrap(_core.rle_merge([r._counts for r in items], _AND if intersect else _OR, h * w), h, w)
 
 
-def _sequence(x, name):
+def _sequence(x: object, name: str) -> list[Any] | tuple[Any, ...]:
     if not isinstance(x, (list, tuple)):
         raise TypeError(f"{name}: expected an RLE, an RLEBatch or a list of RLEs, got {type(x).__name__}")
     return x
 
 
-def _not_rle(x, i):
+def _not_rle(x: object, i: int) -> NoReturn:
     raise TypeError(f"rles[{i}]: expected an RLE, got {type(x).__name__}")
 
 

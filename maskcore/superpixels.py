@@ -14,12 +14,16 @@ float32 operations in a fixed order per pixel and sums in exact integers.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
 from . import _core
 from . import _validate as _v
 from .raster import paint_mask
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, LabelMap, NDArray
 
 __all__ = ["slic", "Superpixels", "select_superpixels", "paint_superpixels"]
 
@@ -66,7 +70,7 @@ def _features(image: np.ndarray, threads: int) -> tuple[np.ndarray, float]:
     return feats, math.ldexp(1.0, min(k, _KMAX))
 
 
-def _grid(h: int, w: int, region_size, n_segments) -> tuple[int, int]:
+def _grid(h: int, w: int, region_size: int | None, n_segments: int | None) -> tuple[int, int]:
     """The seed grid (ny, nx) for a region size or a segment request."""
     if region_size is not None and n_segments is not None:
         raise TypeError("slic: give region_size= or n_segments=, not both")
@@ -124,22 +128,23 @@ class Superpixels:
     ((40, 60), dtype('int32'), True)
     """
 
-    def __init__(self, image, *, mask=None, threads=None):
+    def __init__(self, image: ArrayLike, *, mask: ArrayLike | None = None, threads: int | None = None) -> None:
         image = _v.image_array(image)
         nthreads = _v.threads(threads)
         self._image = image
         self._features, self._scale = _features(image, nthreads)
         self._mask = _mask(mask, image.shape[:2])
-        self._workspace = _core.SlicWorkspace()  # the clustering's buffers, reused by every compute
-        self.labels = None
+        self._workspace: _core.SlicWorkspace | None = _core.SlicWorkspace()  # the clustering's buffers, reused by every compute
+        self.labels: NDArray[np.int32] | None = None
         self.n_segments = 0
 
     @property
     def shape(self) -> tuple[int, int]:
         return self._image.shape[:2]
 
-    def compute(self, *, region_size=None, n_segments=None, compactness=10.0, iterations=10,
-                enforce_connectivity=True, min_size_factor=0.25, threads=None) -> np.ndarray:
+    def compute(self, *, region_size: int | None = None, n_segments: int | None = None, compactness: float | str = 10.0,
+                iterations: int = 10, enforce_connectivity: bool = True, min_size_factor: float = 0.25,
+                threads: int | None = None) -> NDArray[np.int32]:
         """Cluster again with these options (see :func:`slic`); sets and returns :attr:`labels`."""
         h, w = self.shape
         ny, nx = _grid(h, w, region_size, n_segments)
@@ -158,6 +163,7 @@ class Superpixels:
         nthreads = _v.threads(threads)
         # A new labels array every run (large ones come from the pool of dropped outputs, so a
         # re-run reuses the memory of labels the caller let go of; csrc/bindings/pool.cpp).
+        labels: NDArray[np.int32]
         labels, k = _core.slic_run(self._features, self._mask, ny, nx, step, m, self._scale, it,
                                    bool(enforce_connectivity), msf * area, nthreads, None, self._workspace)
         self.labels, self.n_segments = labels, int(k)
@@ -197,7 +203,7 @@ class Superpixels:
         return self.labels
 
 
-def _mask(mask, shape):
+def _mask(mask: ArrayLike | None, shape: tuple[int, ...]) -> NDArray[np.uint8] | None:
     if mask is None:
         return None
     m = _v.mask_array(mask, "mask")
@@ -206,8 +212,9 @@ def _mask(mask, shape):
     return np.ascontiguousarray(m != 0, dtype=np.uint8)
 
 
-def slic(image, *, region_size=None, n_segments=None, compactness=10.0, iterations=10,
-         enforce_connectivity=True, min_size_factor=0.25, mask=None, threads=None) -> np.ndarray:
+def slic(image: ArrayLike, *, region_size: int | None = None, n_segments: int | None = None,
+         compactness: float | str = 10.0, iterations: int = 10, enforce_connectivity: bool = True,
+         min_size_factor: float = 0.25, mask: ArrayLike | None = None, threads: int | None = None) -> NDArray[np.int32]:
     """SLIC superpixels: int32 labels 0..K-1 (K = ``labels.max() + 1``).
 
     Seeds on a grid move to the lowest gradient of their 3x3 neighbourhood; each
@@ -302,7 +309,7 @@ def slic(image, *, region_size=None, n_segments=None, compactness=10.0, iteratio
         enforce_connectivity=enforce_connectivity, min_size_factor=min_size_factor, threads=threads)
 
 
-def _segment_lut(labels: np.ndarray, segment_ids, name: str) -> np.ndarray:
+def _segment_lut(labels: np.ndarray, segment_ids: int | Iterable[int] | ArrayLike, name: str) -> NDArray[np.bool_]:
     """A bool lookup over labels + 1 (index 0 is the outside label -1) of the ids."""
     ids = _v.int_array(segment_ids, name) if not np.isscalar(segment_ids) else \
         np.array([_v.integer(segment_ids, name)], np.int64)
@@ -319,7 +326,7 @@ def _lookup(lut: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return lut[labels.astype(np.int64, copy=False) + 1]
 
 
-def select_superpixels(labels, points) -> np.ndarray:
+def select_superpixels(labels: ArrayLike, points: ArrayLike) -> NDArray[np.bool_]:
     """The bool mask of the segments under the clicked points.
 
     Parameters
@@ -340,7 +347,8 @@ def select_superpixels(labels, points) -> np.ndarray:
     return _lookup(_segment_lut(labels, ids[ids >= 0], "points"), labels)
 
 
-def paint_superpixels(label_map, labels, segment_ids, label, *, mode="over", locked=None) -> np.ndarray:
+def paint_superpixels(label_map: LabelMap, labels: ArrayLike, segment_ids: int | Iterable[int] | ArrayLike, label: int, *,
+                      mode: str = "over", locked: Iterable[int] | None = None) -> LabelMap:
     """Write ``label`` into ``label_map`` (in place) over the segments ``segment_ids``.
 
     The lock rule (shared with polygon painting): a selected pixel whose current
