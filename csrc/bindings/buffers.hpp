@@ -45,6 +45,23 @@ inline bool is_aligned(const py::array& a) {
     return (py::detail::array_proxy(a.ptr())->flags & py::detail::npy_api::NPY_ARRAY_ALIGNED_) != 0;
 }
 
+// maskcore._core.KernelError (a ValueError), made in module.cpp.
+PyObject* kernel_error_type();
+
+// A kernel's failure with its ErrorInfo, for maskcore/_validate.py to put into words
+// (it knows the parameter names and shapes): raises KernelError(status, index, value,
+// kind) with the ints of the Status and the ErrorInfo. bad_alloc stays MemoryError.
+[[noreturn]] inline void raise_kernel(Status s, const ErrorInfo& e) {
+    if (s == Status::bad_alloc) throw std::bad_alloc();
+    PyObject* args = Py_BuildValue("(iLLi)", static_cast<int>(s), static_cast<long long>(e.index),
+                                   static_cast<long long>(e.value), e.kind);
+    if (args) {
+        PyErr_SetObject(kernel_error_type(), args);
+        Py_DECREF(args);
+    }
+    throw py::error_already_set();
+}
+
 // Checks a precondition; the message expression is evaluated only on failure (it
 // may format dtypes, which costs more than the kernels it guards on small inputs).
 #define MC_REQUIRE(ok, what)                                \
