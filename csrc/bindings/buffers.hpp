@@ -32,11 +32,6 @@ namespace py = pybind11;
     }
 }
 
-// A parallel_for's Status (a worker that threw) -> exception; `what` names the call.
-inline void raise_if_failed(Status s, const char* what) {
-    if (s != Status::ok) raise(s, std::string(what) + ": a worker failed");
-}
-
 // Whether a's items are aligned for its dtype (numpy's ALIGNED flag). Kernels read
 // items through typed pointers, so an array at a byte offset (raw[1:].view(np.uint16))
 // must not reach them: maskcore/_validate.py copies such inputs and refuses such
