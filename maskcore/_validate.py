@@ -17,7 +17,8 @@ import os
 import numpy as np
 from numpy.typing import NDArray
 
-_INT64_MAX = 2**63 - 1
+_INT64_MAX = INT64_MAX = 2**63 - 1
+MAX_THREADS = 4096  # threads= above it is a mistake, not a machine (the kernels take an int)
 
 
 def _describe(value: object) -> str:
@@ -41,8 +42,8 @@ def threads(value: Any, name: str = "threads") -> int:
     if value is None:
         return CORES
     n = integer(value, name)
-    if n < 1:
-        raise ValueError(f"{name}: expected an int >= 1 or None, got {n}")
+    if not 1 <= n <= MAX_THREADS:
+        raise ValueError(f"{name}: expected an int in 1 .. {MAX_THREADS} or None, got {n}")
     return n
 
 
@@ -176,6 +177,15 @@ def size(height: Any, width: Any, name: str = "size") -> tuple[int, int]:
     return h, w
 
 
+def raster_size(height: Any, width: Any) -> tuple[int, int]:
+    """``height``, ``width`` of a raster: ints in [0, 2**31) (the scan's limit), product in int64."""
+    h, w = size(height, width, "size")
+    for name, v in (("height", h), ("width", w)):
+        if v >= 2**31:
+            raise ValueError(f"{name}: {v} is beyond the rasterizer's limit (sides < 2**31)")
+    return h, w
+
+
 def shape_pair(shape: Any, name: str = "shape") -> tuple[int, int]:
     """A ``(height, width)`` pair, checked as :func:`size`."""
     try:
@@ -185,16 +195,22 @@ def shape_pair(shape: Any, name: str = "shape") -> tuple[int, int]:
     return size(h, w, name)
 
 
-def int_array(values: Any, name: str, *, whole_floats: bool = False) -> NDArray[np.int64]:
+def int_array(values: Any, name: str, *, whole_floats: bool = False, cols: int = 0) -> NDArray[np.int64]:
     """A 1D sequence of non-negative integers that fit in int64, as an int64 array.
 
     ``whole_floats`` also accepts floats with integral values (JSON round trips,
     e.g. CVAT stores its points as floats). Messages name the offending item as
-    ``name[i]``.
+    ``name[i]`` (``name[i, j]`` with ``cols``: a flattened (n, cols) table).
     """
+    def at(i: int) -> str:
+        return f"{name}[{i // cols}, {i % cols}]" if cols else f"{name}[{i}]"
+
     if isinstance(values, (str, bytes)):
         raise TypeError(f"{name}: expected a sequence of integers, got {type(values).__name__}")
-    arr = np.asarray(values)
+    try:
+        arr = np.asarray(values)
+    except (ValueError, OverflowError):
+        raise ValueError(f"{name}: expected a 1-D sequence of integers, got {_describe(values)}") from None
     if arr.ndim != 1:
         raise ValueError(f"{name}: expected a 1-D sequence, got shape {arr.shape}")
     if arr.size == 0:
@@ -204,29 +220,48 @@ def int_array(values: Any, name: str, *, whole_floats: bool = False) -> NDArray[
         for i, v in enumerate(arr):
             if whole_floats and isinstance(v, (float, np.floating)) and float(v).is_integer():
                 v = int(v)
-            v = integer(v, f"{name}[{i}]")
+            v = integer(v, at(i))
             if v < 0:
-                raise ValueError(f"{name}[{i}]: expected >= 0, got {v}")
+                raise ValueError(f"{at(i)}: expected >= 0, got {v}")
             if v > _INT64_MAX:
-                raise OverflowError(f"{name}[{i}]: {v} does not fit in int64")
+                raise OverflowError(f"{at(i)}: {v} does not fit in int64")
             out[i] = v
         return out
     if arr.dtype.kind == "f" and whole_floats:
         bad = np.flatnonzero(~np.isfinite(arr) | (arr != np.floor(arr)))
         if bad.size:
             i = int(bad[0])
-            raise TypeError(f"{name}[{i}]: expected an integer, got {arr[i]!r}")
+            raise TypeError(f"{at(i)}: expected an integer, got {arr[i]!r}")
     elif arr.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected integers, got dtype {arr.dtype}")
     neg = np.flatnonzero(arr < 0) if arr.dtype.kind != "u" else np.zeros(0, np.int64)
     if neg.size:
         i = int(neg[0])
-        raise ValueError(f"{name}[{i}]: expected >= 0, got {arr[i]!r}")
+        raise ValueError(f"{at(i)}: expected >= 0, got {arr[i]!r}")
     big = np.flatnonzero(arr >= (2.0**63 if arr.dtype.kind == "f" else np.uint64(2**63)))
     if big.size:
         i = int(big[0])
-        raise OverflowError(f"{name}[{i}]: {arr[i]!r} does not fit in int64")
+        raise OverflowError(f"{at(i)}: {arr[i]!r} does not fit in int64")
     return arr.astype(np.int64)
+
+
+def int_table(values: Any, name: str, cols: int) -> NDArray[np.int64]:
+    """An (n, cols) table of non-negative integers that fit in int64 (checked as
+    :func:`int_array`: no floats, strings or bools), as a new int64 array."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name}: expected an (n, {cols}) array of integers, got {type(values).__name__}")
+    try:
+        arr = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object if (
+            isinstance(values, (list, tuple)) and values) else None)
+    except (ValueError, OverflowError):
+        raise ValueError(f"{name}: expected an (n, {cols}) array of integers, got {_describe(values)}") from None
+    if arr.size == 0:
+        return np.zeros((0, cols), np.int64)
+    if arr.ndim != 2 or arr.shape[1] != cols:
+        raise ValueError(f"{name}: expected an (n, {cols}) array, got shape {arr.shape}")
+    if arr.dtype.kind == "b":
+        raise TypeError(f"{name}: expected integers, got dtype bool")
+    return int_array(arr.reshape(-1), name, cols=cols).reshape(-1, cols)
 
 
 def mask_array(mask: object, name: str = "mask", ndims: tuple[int, ...] = (2,)) -> NDArray[np.uint8]:
@@ -269,16 +304,26 @@ def counts_array(counts: Any, total: int, name: str = "counts") -> np.ndarray:
     the caller (natively, without overflow).
     """
     dtype = np.uint32 if total < 2**32 else np.uint64
+    if isinstance(counts, (bytearray, memoryview, str, bytes)) or not isinstance(counts, (list, tuple, np.ndarray)):
+        # bytes-likes were read as lists of byte values (bytearray(b'10') -> [49, 48]) and a
+        # scalar as one count: only a compressed string (str / bytes, where the caller
+        # takes them) or a sequence of ints is counts
+        raise TypeError(f"{name}: expected a list of ints (or a compressed str / bytes string), got "
+                        f"{type(counts).__name__} {_describe(counts)}")
     if isinstance(counts, np.ndarray):
         arr = counts
     else:
+        if bool in map(type, counts) or np.bool_ in map(type, counts):
+            i = next(i for i, v in enumerate(counts) if isinstance(v, (bool, np.bool_)))
+            raise TypeError(f"{name}[{i}]: expected an int, got bool {counts[i]!r}")
         try:
             arr = np.asarray(counts)
         except (OverflowError, ValueError) as exc:
             raise ValueError(f"{name}: expected a sequence of non-negative ints ({exc})") from None
     if arr.ndim != 1:
-        arr = arr.reshape(-1) if arr.ndim == 0 or arr.size == 0 else arr
-        if arr.ndim != 1:
+        if arr.size == 0:
+            arr = arr.reshape(-1)
+        else:
             raise ValueError(f"{name}: expected a 1D sequence, got shape {arr.shape}")
     if arr.size == 0:
         return np.zeros(0, dtype)
@@ -357,7 +402,95 @@ def coco_polygons(polys: Iterable[Any], name: str = "polygons", nested: bool = T
     return flat, offsets
 
 
+# ---- errors the kernels found
+
+
+def kernel_error(exc: Exception) -> tuple[int, int, int, int]:
+    """The kernel's ErrorInfo carried by ``maskcore._core.KernelError``: (status, index,
+    value, kind). The bindings raise it instead of a message; the functions here word it."""
+    status, index, value, kind = exc.args
+    return status, index, value, kind
+
+
+def position(index: int, shape, order: str = "C") -> tuple:
+    """A linear index of an array of ``shape`` (row-major, or column-major for "F") as a tuple."""
+    return tuple(int(v) for v in np.unravel_index(index, shape, order=order))
+
+
+def binary_error(exc: Exception, names, shapes, hint: str = " (use mask != 0 for 0/255 masks)") -> ValueError:
+    """A 0/1 mask holding another value: kind indexes ``names``/``shapes``, index is row-major."""
+    _, index, value, kind = kernel_error(exc)
+    where = f" at {position(index, shapes[kind])}" if index >= 0 else ""
+    return ValueError(f"{names[kind]}: expected a binary mask (0/1), found {value}{where}{hint}")
+
+
 # ---- metrics
+
+MAX_CLASSES = 46340  # the largest K with K * K <= 2**31 (csrc/metrics/metrics.hpp: kMaxClasses)
+
+
+def confusion_counts(cm, name: str) -> np.ndarray:
+    """A square (K, K) confusion matrix of counts: integers, or floats (summed or weighted
+    matrices), all finite and >= 0. Negative or NaN entries made Dice 2.0 and IoU NaN."""
+    if not isinstance(cm, np.ndarray):
+        if not isinstance(cm, (list, tuple)):
+            raise TypeError(f"{name}: expected a (K, K) array of counts, got {type(cm).__name__}")
+        try:
+            cm = np.asarray(cm)
+        except ValueError:
+            raise ValueError(f"{name}: expected a (K, K) array of counts, got ragged rows") from None
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"{name}: expected a square (K, K) confusion matrix, got shape {cm.shape}")
+    if cm.dtype.kind not in "iuf":
+        raise TypeError(f"{name}: expected integer or float counts, got dtype {cm.dtype}")
+    if cm.dtype.kind == "f":
+        bad = np.argwhere(~np.isfinite(cm))
+        if bad.size:
+            pos = tuple(int(v) for v in bad[0])
+            raise ValueError(f"{name}: expected finite counts, found {cm[pos]!r} at {pos}")
+    if cm.dtype.kind != "u":
+        bad = np.argwhere(cm < 0)
+        if bad.size:
+            pos = tuple(int(v) for v in bad[0])
+            raise ValueError(f"{name}: expected counts >= 0, found {cm[pos]!r} at {pos}")
+    return cm
+
+
+def segments_info(segs, name: str, *, crowd: bool) -> dict:
+    """COCO panoptic ``segments_info`` (a list of dicts) as {id: dict}: ids ints in
+    [0, 2**32), category_id ints, ``iscrowd`` 0/1 when ``crowd``; messages name
+    ``name[i]['field']``."""
+    if isinstance(segs, (str, bytes, dict)) or not hasattr(segs, "__iter__"):
+        raise TypeError(f"{name}: expected a list of segment dicts, got {type(segs).__name__} {_describe(segs)}")
+    out = {}
+    for i, s in enumerate(segs):
+        where = f"{name}[{i}]"
+        if not isinstance(s, dict):
+            raise TypeError(f"{where}: expected a dict, got {type(s).__name__} {_describe(s)}")
+        for key in ("id", "category_id"):
+            if key not in s:
+                raise ValueError(f"{where}: '{key}' is missing")
+        sid = integer(s["id"], f"{where}['id']")
+        if not 0 <= sid < 2**32:
+            raise ValueError(f"{where}['id']: expected a segment id in [0, 2**32), got {sid}")
+        integer(s["category_id"], f"{where}['category_id']")
+        if crowd and "iscrowd" in s:
+            c = s["iscrowd"]
+            if not (isinstance(c, (bool, np.bool_)) or (isinstance(c, numbers.Integral) and int(c) in (0, 1))):
+                raise ValueError(f"{where}['iscrowd']: expected 0 or 1, got {_describe(c)}")
+        if sid in out:
+            raise ValueError(f"{where}['id']: segment id {sid} is listed twice")
+        out[sid] = s
+    return out
+
+
+def num_classes(value, name: str = "num_classes") -> int:
+    """K for a confusion matrix: an int in 1 .. MAX_CLASSES."""
+    k = integer(value, name)
+    if not 1 <= k <= MAX_CLASSES:
+        raise ValueError(f"{name}: expected 1 .. {MAX_CLASSES} (K*K <= 2^31), got {k}")
+    return k
+
 
 _LABEL_DTYPES = (np.uint8, np.uint16, np.uint32)
 
@@ -385,7 +518,7 @@ def class_map(x: object, name: str) -> np.ndarray:
     if x.ndim != 2:
         if x.ndim < 1:
             raise ValueError(f"{name}: expected a 2D label map, got a {x.ndim}D array")
-        x = x.reshape(1, -1) if x.ndim == 1 else x.reshape(-1, x.shape[-1])
+        x = x.reshape(1, -1) if x.ndim == 1 else x.reshape(int(np.prod(x.shape[:-1])), x.shape[-1])
     if x.dtype.type not in _LABEL_DTYPES:
         if x.size and x.min() < 0:
             pos = tuple(int(v) for v in np.argwhere(x < 0)[0])
@@ -610,11 +743,13 @@ def paint_mode(mode: object) -> bool:
     return choice(mode, ("over", "under"), "mode") == "over"
 
 
-def paint_args(label_map: Any, label: Any, mode: object, locked: Any) -> tuple[np.ndarray, np.dtype[Any], int, bool, NDArray[np.uint64]]:
+def paint_args(label_map: Any, label: Any, mode: object, locked: Any, *, has_label: bool = True
+               ) -> tuple[np.ndarray, np.dtype[Any], int | None, bool, NDArray[np.uint64]]:
     """The checked arguments every painting call shares: (unsigned view of the map, its dtype,
-    the label's bit pattern, the mode flag, the locked bit patterns)."""
+    the label's bit pattern (None without ``has_label``: paint_many's labels come per item),
+    the mode flag, the locked bit patterns)."""
     lm, dt = paint_target(label_map)
-    bits = label_value(label, dt)
+    bits = label_value(label, dt) if has_label else None
     return lm, dt, bits, paint_mode(mode), locked_labels(locked, dt)
 
 

@@ -141,7 +141,7 @@ from .rle import RLE, RLEBatch, _batch_from_dicts
 from .rle import area as _area
 from .rle import bbox as _bbox
 from .rle import decode as _decode
-from .rle import encode as _encode
+from .rle import _encode as _encode_bytes
 from .rle import iou as _iou
 from .rle import merge as _merge
 
@@ -201,15 +201,10 @@ def encode(bimask: ArrayLike) -> dict[str, Any] | list[dict[str, Any]]:
         raise ValueError(f"bimask: expected a 2D (h, w) or 3D (h, w, n) array, got shape {m.shape}")
     if m.dtype.kind not in "biuf":
         raise TypeError(f"bimask: expected a bool or numeric array, got dtype {m.dtype}")
-    if m.dtype == np.bool_:
-        r = _encode(m)
-    elif m.dtype == np.uint8:
-        try:  # 0/1 masks go straight to the core, which checks the values as it encodes
-            r = _encode(m)
-        except ValueError:  # other values: nonzero is foreground
-            r = _encode(m != 0)
+    if m.dtype.kind == "b" or m.dtype == np.uint8:  # the kernel takes nonzero bytes as foreground
+        r = _encode_bytes(_validate.mask_array(m, "bimask", ndims=(2, 3)), False)
     else:
-        r = _encode(m != 0)
+        r = _encode_bytes(np.not_equal(m, 0).view(np.uint8), False)
     return _dict(cast(RLE, r)) if m.ndim == 2 else _dicts(cast(RLEBatch, r))
 
 

@@ -225,10 +225,13 @@ def component_stats(labels: ArrayLike, n: int | None = None) -> NDArray[np.void]
             raise ValueError(f"labels: expected non-negative labels, got {low}")
     if n is None:
         n = int(view.max()) if view.size else 0
+        if n > _v.INT64_MAX:
+            pos = _v.position(int(np.argmax(view)), view.shape)
+            raise ValueError(f"labels: value {n} at {pos} is too large (labels are 1 .. n, n < 2**63)")
     else:
         n = _v.integer(n, "n")
-        if n < 0:
-            raise ValueError(f"n: expected >= 0, got {n}")
+        if not 0 <= n <= _v.INT64_MAX:
+            raise ValueError(f"n: expected 0 .. 2**63 - 1, got {n}")
     return _stats_array(_core.ccl_stats(view, n), view.ndim)
 
 

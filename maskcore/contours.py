@@ -381,14 +381,30 @@ def to_yolo(items: Union[Dict[Any, Any], Iterable[Tuple[Any, Any]]], height: int
     if h == 0 or w == 0:
         raise ValueError(f"size: expected a non-empty image, got {h}x{w}")
     d = _v.non_negative(decimals, "decimals")
-    pairs = items.items() if isinstance(items, dict) else items
+    if isinstance(items, dict):
+        pairs = list(items.items())
+        names = [f"items[{k!r}]" for k, _ in pairs]
+    elif isinstance(items, (list, tuple)):
+        pairs = list(items)
+        names = [f"items[{i}]" for i in range(len(pairs))]
+    else:
+        raise TypeError(f"items: expected a dict class -> polygons or a list of (class, polygons) pairs, "
+                        f"got {type(items).__name__}")
     lines = []
     scale = np.array([1.0 / w, 1.0 / h])
-    for cls, polys in pairs:
-        c = _v.integer(cls, "class")
+    for where, pair in zip(names, pairs):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"{where}: expected a (class, polygons) pair, got {_v._describe(pair)}")
+        cls, polys = pair
+        c = _v.integer(cls, f"{where} class")
         if isinstance(polys, Polygon):
             polys = [polys]
-        for p in polys:
+        if isinstance(polys, (str, bytes)) or not hasattr(polys, "__iter__"):
+            raise TypeError(f"{where}: expected a Polygon or a list of them, got {_v._describe(polys)}")
+        for j, p in enumerate(polys):
+            if not isinstance(p, Polygon):
+                raise TypeError(f"{where}[{j}]: expected a maskcore.Polygon (from find_polygons), "
+                                f"got {type(p).__name__} {_v._describe(p)}")
             ring = _bridged(p) if p.holes else np.asarray(p.outer, np.float64)
             v = np.clip(ring * scale, 0.0, 1.0).reshape(-1)
             lines.append(" ".join([str(c)] + [f"{t:.{d}f}" for t in v]))

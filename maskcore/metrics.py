@@ -96,12 +96,8 @@ def _dense_pair(a: np.ndarray, b: np.ndarray) -> tuple[int, int, int]:
         raise ValueError(f"a and b: shapes differ, {ma.shape} and {mb.shape}")
     try:
         return _core.metrics_count_pair(ma, mb)
-    except ValueError:
-        bad = "a" if (ma > 1).any() else "b"
-        arr = ma if bad == "a" else mb
-        pos = tuple(int(v) for v in np.argwhere(arr > 1)[0])
-        raise ValueError(f"{bad}: expected a binary mask (0/1), found {int(arr[pos])} at {pos} "
-                         f"(use mask != 0 for 0/255 masks)") from None
+    except _core.KernelError as exc:  # which operand, where and what: the kernel's ErrorInfo
+        raise _v.binary_error(exc, ("a", "b"), (ma.shape, mb.shape)) from None
 
 
 def _pair_counts(a: Masks, b: Masks, threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
@@ -238,7 +234,11 @@ def _dilation(h: int, w: int, dilation_ratio: float) -> int:
     if not (r >= 0.0 and math.isfinite(r)):
         raise ValueError(f"dilation_ratio: expected a finite float >= 0, got {dilation_ratio!r}")
     # As the reference: int(round(ratio * diagonal)), at least 1 (Python's round: half to even).
-    return max(int(round(r * math.sqrt(h * h + w * w))), 1)
+    # A band wider than the image erodes every pixel, as max(h, w) + 1 does: the cap keeps
+    # d an int the kernel takes (1e300 overflowed int64) without changing the result.
+    cap = max(h, w) + 1
+    d = r * math.sqrt(h * h + w * w)
+    return cap if d >= cap else max(int(round(d)), 1)
 
 
 def _boundaries(batch: RLEBatch, dilation_ratio: float, threads: int) -> RLEBatch:
@@ -252,7 +252,8 @@ def _boundaries(batch: RLEBatch, dilation_ratio: float, threads: int) -> RLEBatc
     return RLEBatch._wrap(flat, offsets, sizes)
 
 
-def _boundary_batch(x: Masks, name: str, dilation_ratio: float, threads: int) -> tuple[RLEBatch, bool]:
+def _boundary_batch(x: Masks, name: str, dilation_ratio: Any, threads: int, transposed: bool = False
+                    ) -> tuple[RLEBatch, bool]:
     """(boundaries, single) of a mask, a list of masks or RLEs, as ``_boundaries(_masks(x))``.
 
     A dense mask or a list of dense masks of one shape takes one native call that
@@ -269,10 +270,13 @@ def _boundary_batch(x: Masks, name: str, dilation_ratio: float, threads: int) ->
         d = _dilation(h, w, dilation_ratio)
         try:
             flat, offsets = _core.metrics_boundary_dense(dense, d, threads)
-        except ValueError:
-            pass  # a value other than 0/1: the general path raises the encoder's message
-        else:
-            return RLEBatch._wrap(flat, offsets, np.tile(np.array([h, w], np.int64), (len(dense), 1))), single
+        except _core.KernelError as exc:  # a value other than 0/1: the encoder's ErrorInfo (column-major)
+            _, index, value, i = _v.kernel_error(exc)
+            where = name if single else f"{name}[{i}]"
+            pos = _v.position(index, (h, w), "F")  # of the masks as given (the caller's, untransposed)
+            raise ValueError(f"{where}: expected only 0 and 1 (or bool), found {value} at "
+                             f"{list(pos[::-1] if transposed else pos)} (use mask != 0 for 0/255 masks)") from None
+        return RLEBatch._wrap(flat, offsets, np.tile(np.array([h, w], np.int64), (len(dense), 1))), single
     batch, single = _masks(x, name, threads)
     return _boundaries(batch, dilation_ratio, threads), single
 
@@ -356,9 +360,10 @@ def boundary_iou(a: Masks, b: Masks, dilation_ratio: float = 0.02, *, empty: flo
     """
     empty = _v.real(empty, "empty")
     th = _v.threads(threads)
-    a, b = _fortran_views(a, b)
-    ga, sa = _boundary_batch(a, "a", dilation_ratio, th)
-    gb, sb = _boundary_batch(b, "b", dilation_ratio, th)
+    ta, tb = _fortran_views(a, b)
+    transposed = ta is not a
+    ga, sa = _boundary_batch(ta, "a", dilation_ratio, th, transposed)
+    gb, sb = _boundary_batch(tb, "b", dilation_ratio, th, transposed)
     if len(ga) and len(gb) and tuple(ga._sizes[0]) != tuple(gb._sizes[0]):
         raise ValueError(f"a and b: sizes differ, {tuple(ga._sizes[0])} and {tuple(gb._sizes[0])}")
     return iou(ga[0] if sa else ga, gb[0] if sb else gb, empty=empty, threads=th)
@@ -408,25 +413,15 @@ def confusion_matrix(gt: ArrayLike, pred: ArrayLike, num_classes: int, ignore_in
     g, p = _v.class_map(gt, "gt"), _v.class_map(pred, "pred")
     if g.shape != p.shape:
         raise ValueError(f"gt and pred: shapes differ, {np.shape(gt)} and {np.shape(pred)}")
-    k = _v.integer(num_classes, "num_classes")
-    if not 1 <= k <= 65536 or k * k > 2**31:
-        raise ValueError(f"num_classes: expected 1 .. 46340 (K*K <= 2^31), got {k}")
+    k = _v.num_classes(num_classes)
     ign = -1 if ignore_index is None else _v.integer(ignore_index, "ignore_index")
     g, p = _common_dtype(g, p)
     try:
         return _core.metrics_confusion(g, p, k, ign if ign >= 0 else -1, _v.threads(threads))
-    except ValueError:
-        for name, arr, skip in (("gt", g, True), ("pred", p, False)):
-            bad = arr >= k
-            if skip and ign >= 0:
-                bad &= arr != ign
-            if skip is False and ign >= 0:
-                bad &= g != ign
-            if bad.any():
-                pos = tuple(int(v) for v in np.argwhere(bad)[0])
-                raise ValueError(f"{name}: value {int(arr[pos])} at {pos} is >= num_classes={k}"
-                                 + ("" if ignore_index is None else f" (ignore_index={ign})")) from None
-        raise
+    except _core.KernelError as exc:  # which map, where and what: the kernel's ErrorInfo
+        _, index, value, kind = _v.kernel_error(exc)
+        raise ValueError(f"{('gt', 'pred')[kind]}: value {value} at {_v.position(index, g.shape)} is >= "
+                         f"num_classes={k}" + ("" if ignore_index is None else f" (ignore_index={ign})")) from None
 
 
 @dataclass
@@ -482,9 +477,7 @@ def semantic_scores(cm_or_gt: ArrayLike, pred: ArrayLike | None = None, num_clas
             raise TypeError("num_classes: required when a label map and pred are given")
         cm = confusion_matrix(cm_or_gt, pred, num_classes, ignore_index, threads=threads)
     else:
-        cm = np.asarray(cm_or_gt)
-        if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
-            raise ValueError(f"cm_or_gt: expected a square confusion matrix, got shape {cm.shape}")
+        cm = _v.confusion_counts(cm_or_gt, "cm_or_gt")
     cmf = cm.astype(np.float64)
     tp = np.diag(cmf)
     rows, cols = cmf.sum(axis=1), cmf.sum(axis=0)
@@ -523,7 +516,9 @@ class ConfusionAccumulator:
     """
 
     def __init__(self, num_classes: int, ignore_index: int | None = None, *, threads: int | None = None) -> None:
-        self.num_classes = _v.integer(num_classes, "num_classes")
+        self.num_classes = _v.num_classes(num_classes)
+        if ignore_index is not None:
+            _v.integer(ignore_index, "ignore_index")
         self.ignore_index = ignore_index
         self.threads = threads
         self.matrix = np.zeros((self.num_classes, self.num_classes), np.int64)
@@ -610,9 +605,15 @@ class PanopticResult:
 
 def _categories(categories: Any) -> dict[int, dict[str, Any]]:
     if isinstance(categories, dict):
-        cats = {int(k): v for k, v in categories.items()}
+        cats = {_v.integer(k, "categories key"): v for k, v in categories.items()}
     else:
-        cats = {int(c["id"]): c for c in categories}
+        if isinstance(categories, (str, bytes)) or not hasattr(categories, "__iter__"):
+            raise TypeError(f"categories: expected a list of dicts or a dict, got {type(categories).__name__}")
+        cats = {}
+        for i, c in enumerate(categories):
+            if not isinstance(c, dict) or "id" not in c:
+                raise TypeError(f"categories[{i}]: expected a dict with an 'id', got {_v._describe(c)}")
+            cats[_v.integer(c["id"], f"categories[{i}]['id']")] = c
     for k, c in cats.items():
         if not isinstance(c, dict) or "isthing" not in c:
             raise ValueError(f"categories: category {k} needs an 'isthing' field")
@@ -628,8 +629,8 @@ def _pq_image(gt: Any, pred: Any, gt_segs: Sequence[dict[str, Any]], pred_segs: 
     for name, m in (("gt", g), ("pred", p)):
         if m.size and m.max() > 0xFFFFFFFF:
             raise ValueError(f"image {image}: {name} segment ids must fit in uint32")
-    gseg = {int(s["id"]): s for s in gt_segs}
-    pseg = {int(s["id"]): s for s in pred_segs}
+    gseg = _v.segments_info(gt_segs, f"gt_segments[{image}]", crowd=True)
+    pseg = _v.segments_info(pred_segs, f"pred_segments[{image}]", crowd=False)
     # The sparse contingency table of the two id maps, keys (gt id, pred id) ascending: the
     # order of panopticapi's np.unique over gt * 2^24 + pred, so IoU sums add up alike.
     keys, cnt = _core.metrics_pair_table(g.astype(np.uint32, copy=False), p.astype(np.uint32, copy=False))

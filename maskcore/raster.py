@@ -127,10 +127,10 @@ def rasterize(polygons: Any, height: int, width: int, *, rule: str = "center", f
     got = _core.raster_fill_lists(polygons, height, width, rule, fill_rule, value, out)
     if got is not None:
         return got
-    if type(height) is int and type(width) is int and 0 <= height and 0 <= width:
+    if type(height) is int and type(width) is int and 0 <= height < 2**31 and 0 <= width < 2**31:
         h, w = height, width  # the kernel checks h, w < 2**31
     else:
-        h, w = _v.size(height, width)
+        h, w = _v.raster_size(height, width)
     code = _RULES.get(rule) if type(rule) is str else None
     if code is None:
         code = _v.raster_rule(rule)
@@ -205,7 +205,7 @@ def rasterize_rle(polygons: Any, height: int, width: int, *, rule: str = "center
     rle = _core.raster_rle_lists(polygons, height, width, rule, fill_rule, RLE)
     if rle is not None:
         return rle
-    h, w = _v.size(height, width)
+    h, w = _v.raster_size(height, width)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)
     return RLE._wrap(_core.raster_rle(flat, offsets, h, w, 3 if code < 0 else code, fill), h, w)
@@ -268,6 +268,9 @@ def _sizes(v: Any, n: int, name: str) -> NDArray[np.int64]:
     if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
         a = np.full(n, int(v), np.int64)
     else:
+        if not isinstance(v, (list, tuple, np.ndarray)):
+            raise TypeError(f"{name}: expected an int or a sequence of {n} ints (one per object), "
+                            f"got {type(v).__name__} {_v._describe(v)}")
         a = _v.int_array(v, name)
         if a.shape[0] != n:
             raise ValueError(f"{name}: expected an int or {n} ints (one per object), got {a.shape[0]}")
@@ -370,7 +373,7 @@ def paint_many(label_map: LabelMap, items: Iterable[tuple[Any, int]], *, order: 
     ndarray
         ``label_map``.
     """
-    lm, dt, _, over, locks = _v.paint_args(label_map, 0, mode, locked)  # (no label of its own)
+    lm, dt, _, over, locks = _v.paint_args(label_map, None, mode, locked, has_label=False)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     _v.choice(order, ("later_wins", "priority"), "order")
     if order == "later_wins" and priority is None and code >= 0 and type(items) is list and dt.kind == "u":
@@ -443,8 +446,8 @@ def stroke(label_map: LabelMap, points: Sequence[Any] | NDArray[Any], width: flo
     flat, offsets = _v.raster_polygons(points, "points") if len(points) else (np.zeros(0), np.zeros(2, np.int64))
     if isinstance(width, (bool, np.bool_)) or not isinstance(width, (int, float, np.integer, np.floating)):
         raise TypeError(f"width: expected a number, got {_v._describe(width)}")
-    if not (0 <= float(width) < float("inf")):
-        raise ValueError(f"width: expected a finite width >= 0, got {width!r}")
+    if not (0 <= float(width) <= 2.0**40):
+        raise ValueError(f"width: expected a width in pixels in [0, 2**40], got {width!r}")
     _core.stroke_paint(np.ascontiguousarray(flat), lm, float(width), bits, over, locks)
     return label_map
 

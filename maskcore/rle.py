@@ -290,15 +290,15 @@ class RLEBatch:
     @classmethod
     def from_arrays(cls, counts: ArrayLike, offsets: ArrayLike, sizes: ArrayLike) -> "RLEBatch":
         """A batch from its three arrays (copied and fully validated)."""
-        sizes = np.array(sizes, dtype=np.int64, copy=True).reshape(-1, 2)
+        sizes = _v.int_table(sizes, "sizes", 2)  # ints only: floats were truncated, strings parsed
         for i, (h, w) in enumerate(sizes.tolist()):
             _v.size(h, w, f"sizes[{i}]")
         big = bool(sizes.size) and int((sizes[:, 0].astype(object) * sizes[:, 1].astype(object)).max()) >= 2**32
-        offsets = np.array(offsets, dtype=np.int64, copy=True)
+        offsets = _v.int_array(offsets, "offsets")
         flat = _v.counts_array(counts, 2**64 - 1 if big else 2**32 - 1, "counts")
         flat = np.array(flat, dtype=np.uint64 if big else np.uint32, copy=True)
-        if offsets.ndim != 1 or offsets.size != len(sizes) + 1:
-            raise ValueError(f"offsets: expected {len(sizes) + 1} entries, got shape {offsets.shape}")
+        if offsets.size != len(sizes) + 1:
+            raise ValueError(f"offsets: expected {len(sizes) + 1} entries (one more than sizes), got {offsets.size}")
         _core.rle_check_batch(flat, offsets, sizes, _v.threads(None))
         return cls._wrap(flat, offsets, sizes)
 
@@ -378,6 +378,8 @@ def _batch_from_dicts(objs: list[Any], threads: int) -> RLEBatch | None:
     maskcore.coco); None otherwise, so the caller takes the item-by-item path that
     names the offending item. Bad strings raise from the native parser."""
     try:
+        if any(type(o["size"]) not in (list, tuple) for o in objs):
+            return None  # a dict or set size iterates its keys ({5: 'h', 4: 'w'} read as (5, 4))
         flat = [x for o in objs for x in o["size"]]
         counts = [o["counts"] for o in objs]
     except (TypeError, KeyError):
@@ -478,9 +480,14 @@ def encode(mask: ArrayLike, *, threads: int | None = None) -> Union[RLE, RLEBatc
     TypeError
         For other dtypes (the message suggests ``astype(bool)``).
     """
-    m = _v.mask_array(mask, "mask", ndims=(2, 3))
+    return _encode(_v.mask_array(mask, "mask", ndims=(2, 3)), True, threads)
+
+
+def _encode(m: np.ndarray, strict: bool, threads=None) -> Union[RLE, RLEBatch]:
+    """encode() of a checked uint8 mask or stack; ``strict=False``: nonzero is foreground
+    (one pass, as the kernel reads the bytes: maskcore.coco.encode's semantics)."""
     if m.ndim == 2:
-        return RLE._wrap(_core.rle_encode(m, True), *m.shape)
+        return RLE._wrap(_core.rle_encode(m, strict), *m.shape)
     h, w, n = m.shape
     _v.size(h, w, "mask")
     if not _planes_contiguous(m):
@@ -488,7 +495,7 @@ def encode(mask: ArrayLike, *, threads: int | None = None) -> Union[RLE, RLEBatc
         # one transposing copy makes every plane C-contiguous, far cheaper than
         # N strided gathers over the whole stack.
         m = np.ascontiguousarray(m.transpose(2, 0, 1)).transpose(1, 2, 0)
-    flat, offsets = _core.rle_encode_batch(m, True, _v.threads(threads))
+    flat, offsets = _core.rle_encode_batch(m, strict, _v.threads(threads))
     return RLEBatch._wrap(flat, offsets, np.tile(np.array([h, w], np.int64), (n, 1)))
 
 
@@ -530,6 +537,8 @@ def decode(x: RLELike, out: NDArray[Any] | None = None, *, threads: int | None =
         raise ValueError(f"x: all RLEs must have one size to stack, x[0] is {tuple(sizes[0])} but x[{i}] is {tuple(sizes[i])}")
     if not len(sizes) and out is None:
         raise ValueError("x: an empty list has no size to decode to")
+    if out is not None and (not isinstance(out, np.ndarray) or out.ndim != 3):
+        raise TypeError(f"out: expected an (H, W, N) numpy array for a batch, got {_v._describe(out)}")
     h, w = (int(v) for v in sizes[0]) if len(sizes) else cast("np.ndarray", out).shape[:2]
     dst = np.empty((h, w, len(batch)), np.uint8) if out is None else _v.out_array(out, (h, w, len(batch)))
     # Planes that are not contiguous along an axis (the C-ordered (H, W, N) default)

@@ -155,8 +155,8 @@ class Superpixels:
         else:
             m = _v.finite_real(compactness, "compactness", low=0, low_open=True)
         it = _v.integer(iterations, "iterations")
-        if it < 1:
-            raise ValueError(f"iterations: expected an int >= 1, got {it}")
+        if not 1 <= it <= 2**31 - 1:
+            raise ValueError(f"iterations: expected an int in 1 .. 2**31 - 1, got {it}")
         msf = _v.finite_real(min_size_factor, "min_size_factor", low=0)
         step = max(h / ny, w / nx)
         area = h * w / (ny * nx)

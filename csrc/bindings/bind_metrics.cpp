@@ -30,7 +30,7 @@ py::tuple count_pair(const py::array& a, const py::array& b) {
         py::gil_scoped_release nogil;
         s = metrics::count_pair(va, vb, out, err);
     }
-    if (s != Status::ok) raise(s, "a, b: expected binary masks (0/1), found the value " + std::to_string(err.value));
+    if (s != Status::ok) raise_kernel(s, err);
     return py::make_tuple(out[0], out[1], out[2]);
 }
 
@@ -38,7 +38,8 @@ template <class T>
 py::array_t<int64_t> confusion_t(const py::array& gt, const py::array& pred, int64_t k, int64_t ignore, int threads) {
     const View2D<const T> g = view_of<T>(gt, "gt"), p = view_of<T>(pred, "pred");
     MC_REQUIRE(g.rows == p.rows && g.cols == p.cols, "gt and pred: shapes differ");
-    MC_REQUIRE(k >= 1 && k <= 65536, "num_classes: expected 1..65536, got " + std::to_string(k));
+    MC_REQUIRE(k >= 1 && k <= metrics::kMaxClasses, "num_classes: expected 1.." + std::to_string(metrics::kMaxClasses) +
+                                                         ", got " + std::to_string(k));
     py::array_t<int64_t> out({k, k});
     int64_t* o = out.mutable_data();
     ErrorInfo err;
@@ -48,9 +49,7 @@ py::array_t<int64_t> confusion_t(const py::array& gt, const py::array& pred, int
         s = metrics::confusion<T>(g, p, k, ignore, threads, o, err);
     }
     if (s == Status::overflow) raise(s, "gt: rows of 2^31 or more pixels are not supported (reshape the maps)");
-    if (s != Status::ok)
-        raise(s, std::string(err.kind == 0 ? "gt" : "pred") + ": value " + std::to_string(err.value) +
-                     " is >= num_classes = " + std::to_string(k));
+    if (s != Status::ok) raise_kernel(s, err);
     return out;
 }
 
@@ -141,9 +140,10 @@ py::tuple boundary_dense_t(const std::vector<View2D<const uint8_t>>& views, int6
                      });
     }
     for (int64_t i = 0; i < n; ++i) {
-        if (st[i] == Status::invalid_value)
-            raise(st[i], "masks[" + std::to_string(i) + "]: expected only 0 and 1 (or bool), found " +
-                             std::to_string(errs[i].value));
+        if (st[i] == Status::invalid_value) {
+            errs[i].kind = static_cast<int>(i);  // which mask
+            raise_kernel(st[i], errs[i]);
+        }
         if (st[i] != Status::ok) raise(st[i], "boundary failed");
     }
     return flatten(outs);

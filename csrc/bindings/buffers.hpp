@@ -32,17 +32,29 @@ namespace py = pybind11;
     }
 }
 
-// A parallel_for's Status (a worker that threw) -> exception; `what` names the call.
-inline void raise_if_failed(Status s, const char* what) {
-    if (s != Status::ok) raise(s, std::string(what) + ": a worker failed");
-}
-
 // Whether a's items are aligned for its dtype (numpy's ALIGNED flag). Kernels read
 // items through typed pointers, so an array at a byte offset (raw[1:].view(np.uint16))
 // must not reach them: maskcore/_validate.py copies such inputs and refuses such
 // outputs; the views below re-check it.
 inline bool is_aligned(const py::array& a) {
     return (py::detail::array_proxy(a.ptr())->flags & py::detail::npy_api::NPY_ARRAY_ALIGNED_) != 0;
+}
+
+// maskcore._core.KernelError (a ValueError), made in module.cpp.
+PyObject* kernel_error_type();
+
+// A kernel's failure with its ErrorInfo, for maskcore/_validate.py to put into words
+// (it knows the parameter names and shapes): raises KernelError(status, index, value,
+// kind) with the ints of the Status and the ErrorInfo. bad_alloc stays MemoryError.
+[[noreturn]] inline void raise_kernel(Status s, const ErrorInfo& e) {
+    if (s == Status::bad_alloc) throw std::bad_alloc();
+    PyObject* args = Py_BuildValue("(iLLi)", static_cast<int>(s), static_cast<long long>(e.index),
+                                   static_cast<long long>(e.value), e.kind);
+    if (args) {
+        PyErr_SetObject(kernel_error_type(), args);
+        Py_DECREF(args);
+    }
+    throw py::error_already_set();
 }
 
 // Checks a precondition; the message expression is evaluated only on failure (it

@@ -14,6 +14,10 @@
 namespace py = pybind11;
 
 namespace maskcore::py_bind {
+namespace {
+PyObject* g_kernel_error = nullptr;  // a new reference kept for the life of the module
+}
+PyObject* kernel_error_type() { return g_kernel_error; }
 void bind_rle(py::module_& m);
 void bind_raster(py::module_& m);
 void bind_metrics(py::module_& m);
@@ -55,6 +59,11 @@ PYBIND11_MODULE(_core, m) {
 #else
     m.attr("sanitize") = "";
 #endif
+    // A kernel's error with its ErrorInfo: args = (status, index, value, kind); the
+    // Python layer (maskcore/_validate.py: kernel_error) words the message.
+    py_bind::g_kernel_error = PyErr_NewException("maskcore._core.KernelError", PyExc_ValueError, nullptr);
+    if (!py_bind::g_kernel_error) throw py::error_already_set();
+    m.attr("KernelError") = py::handle(py_bind::g_kernel_error);
     py_bind::bind_rle(m);
     py_bind::bind_raster(m);
     py_bind::bind_metrics(m);

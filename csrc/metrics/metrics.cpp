@@ -56,7 +56,18 @@ Status count_pair(View2D<const uint8_t> a, View2D<const uint8_t> b, uint64_t out
             }
     }
     if (orr > 1) {
-        // Which operand: sums equal the pixel count of set bytes only when all are 0/1.
+        // Where: the first byte > 1, a before b (the error path only: a second pass).
+        for (int k = 0; k < 2; ++k) {
+            const View2D<const uint8_t>& m = k == 0 ? a : b;
+            for (int64_t r = 0; r < m.rows; ++r)
+                for (int64_t c = 0; c < m.cols; ++c)
+                    if (*m.at(r, c) > 1) {
+                        err.kind = k;
+                        err.index = r * m.cols + c;
+                        err.value = *m.at(r, c);
+                        return Status::invalid_value;
+                    }
+        }
         err.kind = 0;
         err.value = orr;
         return Status::invalid_value;
@@ -177,6 +188,7 @@ void find_invalid(View2D<const T> gt, View2D<const T> pred, int64_t k, int64_t i
             if (g >= k || p >= k) {
                 err.kind = g >= k ? 0 : 1;
                 err.value = g >= k ? g : p;
+                err.index = r * gt.cols + c;
                 return;
             }
         }
@@ -187,7 +199,7 @@ void find_invalid(View2D<const T> gt, View2D<const T> pred, int64_t k, int64_t i
 template <class T>
 Status confusion(View2D<const T> gt, View2D<const T> pred, int64_t k, int64_t ignore, int threads, int64_t* out,
                  ErrorInfo& err) noexcept {
-    if (k <= 0 || k > (int64_t{1} << 16) + 1 || k * k > (int64_t{1} << 31)) return Status::invalid_argument;
+    if (k <= 0 || k > kMaxClasses) return Status::invalid_argument;
     std::fill(out, out + k * k, int64_t{0});
     if (gt.rows != pred.rows || gt.cols != pred.cols) return Status::size_mismatch;
     if (gt.rows == 0 || gt.cols == 0) return Status::ok;
@@ -251,6 +263,7 @@ Status confusion(View2D<const T> gt, View2D<const T> pred, int64_t k, int64_t ig
             if (tables[s].status != Status::ok) {
                 st = tables[s].status;
                 err = tables[s].err;
+                if (st == Status::invalid_value) find_invalid<T>(gt, pred, k, ignore, err);  // the first, and where
             }
         if (st == Status::ok)
             for (int64_t s = 0; s < strips; ++s)

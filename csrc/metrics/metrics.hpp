@@ -155,14 +155,17 @@ inline const Kernels& kernels() noexcept {
 }
 
 // ---- entry points ------------------------------------------------------------------
+inline constexpr int64_t kMaxClasses = 46340;  // the largest K with K * K <= 2^31
 // |a & b|, |a|, |b| of two masks of one shape (any strides). invalid_value when a
-// byte is not 0/1 (err.kind = 0 for a, 1 for b).
+// byte is not 0/1: err.kind = 0 for a, 1 for b, err.index = its row-major index
+// (r * cols + c), err.value = the byte (the first such pixel, a before b).
 Status count_pair(View2D<const uint8_t> a, View2D<const uint8_t> b, uint64_t out[3], ErrorInfo& err) noexcept;
 
 // out (K x K int64, zeroed by the callee) = confusion matrix of gt and pred (one
 // shape, any strides; T = uint8, uint16 or uint32). ignore < 0: none. A value >= K
 // (other than an ignored ground truth) -> invalid_value, err.kind = 0 (gt) or 1
-// (pred), err.value = the value.
+// (pred), err.value = the value, err.index = the row-major index (r * cols + c) of the
+// first such pixel. K is at most kMaxClasses (K * K <= 2^31: the strips' uint32 bins).
 template <class T>
 Status confusion(View2D<const T> gt, View2D<const T> pred, int64_t k, int64_t ignore, int threads, int64_t* out,
                  ErrorInfo& err) noexcept;
