@@ -242,16 +242,6 @@ def _concat(parts):
             np.concatenate(sizes) if sizes else np.zeros((0, 2), np.int64))
 
 
-def _is_plain_polygon(segm) -> bool:
-    """A list of flat polygons, each of >= 6 (even) plain numbers: the batch rasterizer's input."""
-    if not segm:
-        return False
-    for p in segm:
-        if not isinstance(p, list) or len(p) < 6 or len(p) % 2:
-            return False
-    return True
-
-
 def _parse_masks(anns, src, threads, name):
     """The masks of the annotations as one batch, by pycocotools' ``annToRLE`` rules:
     polygons by its rasterization rule (merged parts) at the image's size, uncompressed RLE
@@ -259,27 +249,30 @@ def _parse_masks(anns, src, threads, name):
     from . import coco as _coco
     from .raster import rasterize_rle_batch
     n = len(anns)
-    compressed, polys, other = [], [], []
-    for i, ann in enumerate(anns):
-        segm = ann["segmentation"]
-        if isinstance(segm, list):
-            (polys if _is_plain_polygon(segm) else other).append(i)
-        elif isinstance(segm, dict) and isinstance(segm.get("counts"), (str, bytes)):
-            compressed.append(i)
-        else:
-            other.append(i)
+    segms = [a["segmentation"] for a in anns]
+    # 0: compressed RLE, 1: plain polygons (>= 6 numbers each), 2: anything else
+    kind = [(1 if s and all(type(p) is list and len(p) > 5 and not len(p) & 1 for p in s) else 2)
+            if type(s) is list else (0 if type(s) is dict and type(s.get("counts")) in (str, bytes) else 2)
+            for s in segms]
+    compressed = [i for i, k in enumerate(kind) if k == 0]
+    polys = [i for i, k in enumerate(kind) if k == 1]
+    other = [i for i, k in enumerate(kind) if k == 2]
     parts, order = [], []
     if compressed:
-        b = RLEBatch.from_coco([anns[i]["segmentation"] for i in compressed], threads=threads)
+        b = RLEBatch.from_coco(segms if len(compressed) == n else [segms[i] for i in compressed], threads=threads)
         parts.append((b._counts, b._offsets, b._sizes))
         order += compressed
     if polys:
-        hs, ws = [], []
+        imgs = src.imgs
+        sizes = {}  # per image: (height, width)
         for i in polys:
-            img = src.imgs[anns[i]["image_id"]]
-            hs.append(img["height"])
-            ws.append(img["width"])
-        b = rasterize_rle_batch([anns[i]["segmentation"] for i in polys], hs, ws, rule="coco")
+            im = anns[i]["image_id"]
+            if im not in sizes:
+                img = imgs[im]
+                sizes[im] = (img["height"], img["width"])
+        hw = [sizes[anns[i]["image_id"]] for i in polys]
+        b = rasterize_rle_batch(segms if len(polys) == n else [segms[i] for i in polys], [h for h, _ in hw],
+                                [w for _, w in hw], rule="coco")
         parts.append((b._counts, b._offsets, b._sizes))
         order += polys
     if other:
@@ -302,13 +295,13 @@ def _parse_masks(anns, src, threads, name):
         parts.append((b._counts, b._offsets, b._sizes))
         order += other
     if not parts:
-        return np.zeros(0, np.uint32), np.zeros(1, np.int64), np.zeros((0, 2), np.int64)
-    flat, offsets, sizes = _concat(parts)
-    inverse = np.empty(n, np.int64)
-    inverse[np.asarray(order, np.int64)] = np.arange(n)
-    if np.array_equal(inverse, np.arange(n)):
-        return flat, offsets, sizes
-    return _take(flat, offsets, sizes, inverse)
+        return np.zeros(0, np.uint32), np.zeros(1, np.int64), np.zeros((0, 2), np.int64), None
+    flat, offsets, sizes = parts[0] if len(parts) == 1 else _concat(parts)
+    if len(parts) == 1:
+        return flat, offsets, sizes, None
+    index = np.empty(n, np.int64)  # annotation i is mask index[i] of the batch
+    index[np.asarray(order, np.int64)] = np.arange(n)
+    return flat, offsets, sizes, index
 
 
 def _boundaries(masks, threads, dilation_ratio=0.02):
@@ -409,30 +402,33 @@ class COCOeval:
     def _gather(self, src, p, cat_ids, img_ids, name, gt):
         """The annotations of each evaluation unit, in pycocotools' order, grouped."""
         I0 = len(img_ids)
-        img_pos = {i: n for n, i in enumerate(img_ids)}
-        if p.useCats:
-            cat_pos = {c: [k] for k, c in enumerate(cat_ids)}
-        else:
-            cat_pos = defaultdict(list)
-            for k, c in enumerate(p.catIds):  # as listed (duplicates repeat, as pycocotools)
-                cat_pos[c].append(k)
-            K = max(len(p.catIds), 1)
-        anns, keys = [], []
-        get = src.imgToAnns.get if hasattr(src.imgToAnns, "get") else (lambda k, d: src.imgToAnns[k])
+        get = src.imgToAnns.get if hasattr(src.imgToAnns, "get") else (lambda k: src.imgToAnns[k])
         lookup = src.anns
-        for img in img_ids:
-            i = img_pos[img]
-            for a in get(img, ()):
-                ann = lookup[a["id"]]
-                ks = cat_pos.get(ann["category_id"])
-                if not ks:
-                    continue
-                for k in ks:
-                    anns.append(ann)
-                    keys.append(k * I0 + i if p.useCats else i * K + k)
+        lists = [get(img) or () for img in img_ids]
+        lens = np.fromiter((len(x) for x in lists), np.int64, count=I0)
+        # pycocotools loads annotations by id (loadAnns): a repeated id gives its last annotation
+        raw = [lookup[a["id"]] for x in lists for a in x]
+        img_of = np.repeat(np.arange(I0, dtype=np.int64), lens)
+        if p.useCats or len(set(p.catIds)) == len(p.catIds):
+            cat_pos = {c: k for k, c in enumerate(cat_ids if p.useCats else p.catIds)}
+            k_of = np.fromiter((cat_pos.get(a["category_id"], -1) for a in raw), np.int64, count=len(raw))
+            sel = np.flatnonzero(k_of >= 0)
+            K = max(len(p.catIds), 1)
+            keys = k_of[sel] * I0 + img_of[sel] if p.useCats else img_of[sel] * K + k_of[sel]
+            anns = [raw[j] for j in sel.tolist()]
+        else:  # useCats=0 with a category listed twice: its annotations come twice, as in pycocotools
+            cat_pos = defaultdict(list)
+            for k, c in enumerate(p.catIds):
+                cat_pos[c].append(k)
+            K = len(p.catIds)
+            anns, keys = [], []
+            for a, i in zip(raw, img_of.tolist()):
+                for k in cat_pos.get(a["category_id"], ()):
+                    anns.append(a)
+                    keys.append(i * K + k)
         keys = np.asarray(keys, np.int64)
         order = np.argsort(keys, kind="stable")
-        anns = [anns[j] for j in order]
+        anns = [anns[j] for j in order.tolist()]
         keys = keys[order]
         n_groups = (len(cat_ids) if p.useCats else 1) * I0
         group = keys if p.useCats else keys // K
@@ -471,13 +467,12 @@ class COCOeval:
             gm = _parse_masks(gt_anns, self.cocoGt, self.threads, "cocoGt")
             dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt")
             if gm[0].dtype != dm[0].dtype:
-                gm, dm = ((m[0].astype(np.uint64), m[1], m[2]) for m in (gm, dm))
+                gm, dm = ((m[0].astype(np.uint64),) + tuple(m[1:]) for m in (gm, dm))
             gt["masks"], dt["masks"] = gm, dm
-            if p.iouType == "boundary":
-                gt["bounds"], dt["bounds"] = _boundaries(gm, self.threads), _boundaries(dm, self.threads)
-                if gt["bounds"][0].dtype != gm[0].dtype or dt["bounds"][0].dtype != gm[0].dtype:
-                    gt["bounds"], dt["bounds"] = ((b[0].astype(gm[0].dtype), b[1], b[2])
-                                                  for b in (gt["bounds"], dt["bounds"]))
+            if p.iouType == "boundary":  # each boundary at its mask's batch position
+                gb, db = _boundaries(gm[:3], self.threads), _boundaries(dm[:3], self.threads)
+                gt["bounds"] = (gb[0].astype(gm[0].dtype, copy=False),) + tuple(gb[1:3]) + (gm[3],)
+                dt["bounds"] = (db[0].astype(gm[0].dtype, copy=False),) + tuple(db[1:3]) + (dm[3],)
         self._data = (gt_anns, gt_off, gt, dt_anns, dt_off, dt)
 
     def _run(self, detail):
@@ -613,7 +608,7 @@ class COCOeval:
                     continue
 
                 def batch(m, idx):
-                    return RLEBatch._wrap(*_take(*m, idx))
+                    return RLEBatch._wrap(*_take(m[0], m[1], m[2], idx if m[3] is None else m[3][idx]))
                 gidx = np.arange(g0, g1)
                 v = _rle_iou(batch(dt["masks"], sel), batch(gt["masks"], gidx), crowd.astype(bool))
                 if pe.iouType == "boundary":

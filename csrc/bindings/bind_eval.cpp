@@ -26,18 +26,28 @@ const T* ptr(const py::array& a, int64_t n, const char* name) {
 template <class T>
 rle::RleSet<T> rle_set(const py::object& b, int64_t n, const char* name) {
     if (b.is_none()) return {nullptr, nullptr, nullptr, 0};
+    // (flat, offsets, sizes) of a batch of nb masks, and optionally index: member i of
+    // the set is mask index[i] of the batch (n entries, each < nb).
     const py::tuple t = py::cast<py::tuple>(b);
-    MC_REQUIRE(t.size() == 3, std::string(name) + ": expected (flat, offsets, sizes)");
+    MC_REQUIRE(t.size() == 3 || t.size() == 4, std::string(name) + ": expected (flat, offsets, sizes[, index])");
     const py::array flat = py::cast<py::array>(t[0]), offsets = py::cast<py::array>(t[1]),
                     sizes = py::cast<py::array>(t[2]);
     const Span<T> f = span<T>(flat, name);
     const Span<int64_t> off = span<int64_t>(offsets, "offsets");
-    MC_REQUIRE(off.size == n + 1 && off.data[0] == 0 && off.data[n] <= f.size, std::string(name) + ": offsets out of range");
-    for (int64_t i = 0; i < n; ++i) MC_REQUIRE(off.data[i] <= off.data[i + 1], std::string(name) + ": offsets must be increasing");
-    MC_REQUIRE(sizes.dtype().is(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == n &&
+    const int64_t nb = off.size - 1;
+    MC_REQUIRE(nb >= 0 && off.data[0] == 0 && off.data[nb] <= f.size, std::string(name) + ": offsets out of range");
+    for (int64_t i = 0; i < nb; ++i) MC_REQUIRE(off.data[i] <= off.data[i + 1], std::string(name) + ": offsets must be increasing");
+    MC_REQUIRE(sizes.dtype().is(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == nb &&
                    sizes.shape(1) == 2 && (sizes.flags() & py::array::c_style),
                std::string(name) + ": sizes must be a contiguous int64 (n, 2) array");
-    return {f.data, off.data, static_cast<const int64_t*>(sizes.data()), n};
+    const int64_t* index = nullptr;
+    if (t.size() == 4 && !t[3].is_none()) {
+        index = ptr<int64_t>(py::cast<py::array>(t[3]), n, "index");
+        for (int64_t i = 0; i < n; ++i) MC_REQUIRE(index[i] >= 0 && index[i] < nb, std::string(name) + ": index out of range");
+    } else {
+        MC_REQUIRE(nb == n, std::string(name) + ": expected one mask per annotation");
+    }
+    return {f.data, off.data, static_cast<const int64_t*>(sizes.data()), n, index};
 }
 
 int64_t check_offsets(const py::array& a, int64_t groups, int64_t n, const char* name) {

@@ -36,7 +36,7 @@ struct Cand {
 
 // Per-thread buffers, grown to the largest group so far.
 struct Work {
-    std::vector<int64_t> order, gidx;
+    std::vector<int64_t> order, gidx, didx;
     std::vector<double> iou, iou2;
     std::vector<int32_t> cand_off;
     std::vector<Cand> cand, sorted;
@@ -76,18 +76,21 @@ Status group_ious(const Setup& s, const Annotations<T>& gt, const Annotations<T>
             err.value = static_cast<uint64_t>(g0);
             return Status::size_mismatch;
         }
+    // The group's members as indices into the batches (which may be indexed themselves).
     w.gidx.resize(static_cast<size_t>(G));
-    std::iota(w.gidx.begin(), w.gidx.end(), g0);
+    w.didx.resize(static_cast<size_t>(D));
+    for (int64_t j = 0; j < G; ++j) w.gidx[j] = gt.masks.at(g0 + j);
+    for (int64_t d = 0; d < D; ++d) w.didx[d] = dt.masks.at(kept[d]);
     rle::RleSet<T> a = dt.masks, b = gt.masks;
-    a.index = kept;
+    a.index = w.didx.data();
     a.n = D;
     b.index = w.gidx.data();
     b.n = G;
     Status st = rle::iou_matrix<T>(a, b, gt.crowd + g0, 1, out);
     if (st != Status::ok || s.kind != IouKind::boundary) return st;
     w.iou2.resize(static_cast<size_t>(D * G));
-    rle::RleSet<T> ab = dt.bounds, bb = gt.bounds;
-    ab.index = kept;
+    rle::RleSet<T> ab = dt.bounds, bb = gt.bounds;  // in the masks' batch order
+    ab.index = w.didx.data();
     ab.n = D;
     bb.index = w.gidx.data();
     bb.n = G;
@@ -107,6 +110,7 @@ Status one_group(const Setup& s, const Annotations<T>& gt, const Annotations<T>&
     const int64_t d0 = s.dt_off[g], Dall = s.dt_off[g + 1] - d0;
     const int64_t nt = s.nt, na = s.na;
     r.nonempty[g] = G > 0 || Dall > 0;
+    if (!r.nonempty[g]) return Status::ok;  // no slots, npig 0
     Work& w = work();
     // 1. dts by score (stable), cut at max_det.
     w.order.resize(static_cast<size_t>(Dall));

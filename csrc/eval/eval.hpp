@@ -66,8 +66,10 @@ struct Annotations {
     const uint8_t* crowd = nullptr;  // ground truths only: crowd IoU
     const uint8_t* ignore = nullptr; // ground truths only: always ignored
     const double* box = nullptr;     // bbox: n x 4, COCO [x, y, w, h]
-    rle::RleSet<T> masks{nullptr, nullptr, nullptr, 0};   // segm, boundary
-    rle::RleSet<T> bounds{nullptr, nullptr, nullptr, 0};  // boundary
+    // segm, boundary: annotation i's mask is masks.runs(i) (masks.index may map it
+    // into a batch in another order); its boundary is the same batch position of bounds.
+    rle::RleSet<T> masks{nullptr, nullptr, nullptr, 0};
+    rle::RleSet<T> bounds{nullptr, nullptr, nullptr, 0};
 };
 
 struct Setup {
