@@ -60,6 +60,9 @@ import math
 import os
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from itertools import chain, repeat
+from operator import itemgetter
 
 import numpy as np
 
@@ -233,13 +236,37 @@ def _concat(parts):
     """One batch (flat, offsets, sizes) from (flat, offsets, sizes) parts, counts uint64 if any part is."""
     dt = np.uint64 if any(p[0].dtype == np.uint64 for p in parts) else np.uint32
     flats = [p[0].astype(dt, copy=False) for p in parts]
+    if flats:  # into pooled memory: a large fresh array costs page faults on every call
+        flat = _core.pooled_empty(dt, [sum(f.size for f in flats)])
+        np.concatenate(flats, out=flat)
+    else:
+        flat = np.zeros(0, dt)
     offs, base = [np.zeros(1, np.int64)], 0
     for p in parts:
         offs.append(p[1][1:] + base)
         base += int(p[1][-1])
     sizes = [p[2] for p in parts]
-    return (np.concatenate(flats) if flats else np.zeros(0, dt), np.concatenate(offs),
+    return (flat, np.concatenate(offs),
             np.concatenate(sizes) if sizes else np.zeros((0, 2), np.int64))
+
+
+def _kind(s) -> int:
+    """0: compressed RLE dict; 1: a list of polygons of >= 6 numbers each (the batch
+    rasterizer's input; it declines odd lengths and non-numbers); 2: anything else."""
+    if type(s) is list:
+        try:
+            return 1 if s and min(map(len, s)) > 5 else 2
+        except TypeError:  # a flat list of numbers, or parts without a length
+            return 2
+    return 0 if type(s) is dict and type(s.get("counts")) in (str, bytes) else 2
+
+
+def _kinds(segms) -> list:
+    try:  # the common cases in one comprehension; anything unusual through _kind
+        return [(1 if s and min(map(len, s)) > 5 else 2) if type(s) is list else
+                (0 if type(s) is dict and type(s.get("counts")) in (str, bytes) else 2) for s in segms]
+    except TypeError:
+        return [_kind(s) for s in segms]
 
 
 def _parse_masks(anns, src, threads, name):
@@ -249,32 +276,60 @@ def _parse_masks(anns, src, threads, name):
     from . import coco as _coco
     from .raster import rasterize_rle_batch
     n = len(anns)
-    segms = [a["segmentation"] for a in anns]
-    # 0: compressed RLE, 1: plain polygons (>= 6 numbers each), 2: anything else
-    kind = [(1 if s and all(type(p) is list and len(p) > 5 and not len(p) & 1 for p in s) else 2)
-            if type(s) is list else (0 if type(s) is dict and type(s.get("counts")) in (str, bytes) else 2)
-            for s in segms]
+    segms = list(map(itemgetter("segmentation"), anns))
+    kind = _kinds(segms)
     compressed = [i for i, k in enumerate(kind) if k == 0]
     polys = [i for i, k in enumerate(kind) if k == 1]
     other = [i for i, k in enumerate(kind) if k == 2]
     parts, order = [], []
+    # Uncompressed RLE (crowds): pycocotools keeps the counts as given (frPyObjects encodes
+    # them and iou decodes them back), so they are the runs; the batch checks their sums.
+    plain = [i for i in other if type(segms[i]) is dict and type(segms[i].get("counts")) is list
+             and type(segms[i].get("size")) is list]
+    if plain:
+        try:
+            lists = [segms[i]["counts"] for i in plain]
+            lens = np.fromiter(map(len, lists), np.int64, count=len(lists))
+            offs = np.zeros(len(lists) + 1, np.int64)
+            np.cumsum(lens, out=offs[1:])
+            counts = np.fromiter(chain.from_iterable(lists), np.int64, count=int(offs[-1]))
+            b = RLEBatch.from_arrays(counts, offs, [segms[i]["size"] for i in plain])
+        except (TypeError, ValueError, OverflowError):
+            pass  # the general path names the problem
+        else:
+            parts.append((b._counts, b._offsets, b._sizes))
+            order += plain
+            done = set(plain)
+            other = [i for i in other if i not in done]
     if compressed:
-        b = RLEBatch.from_coco(segms if len(compressed) == n else [segms[i] for i in compressed], threads=threads)
-        parts.append((b._counts, b._offsets, b._sizes))
+        objs = segms if len(compressed) == n else [segms[i] for i in compressed]
+        try:
+            parts.append(_core.eval_rle_dicts(objs, threads))
+        except ValueError:  # the general reader names the annotation and the problem
+            for j, i in enumerate(compressed):
+                try:
+                    RLEBatch.from_coco([objs[j]])
+                except (ValueError, TypeError) as exc:
+                    raise ValueError(f"{name}: annotation {anns[i].get('id')!r}: {exc}") from None
+            b = RLEBatch.from_coco(objs, threads=threads)
+            parts.append((b._counts, b._offsets, b._sizes))
         order += compressed
     if polys:
+        ids = list(map(itemgetter("image_id"), anns if len(polys) == n else [anns[i] for i in polys]))
         imgs = src.imgs
-        sizes = {}  # per image: (height, width)
-        for i in polys:
-            im = anns[i]["image_id"]
-            if im not in sizes:
-                img = imgs[im]
-                sizes[im] = (img["height"], img["width"])
-        hw = [sizes[anns[i]["image_id"]] for i in polys]
-        b = rasterize_rle_batch(segms if len(polys) == n else [segms[i] for i in polys], [h for h, _ in hw],
-                                [w for _, w in hw], rule="coco")
-        parts.append((b._counts, b._offsets, b._sizes))
-        order += polys
+        hmap = {im: imgs[im]["height"] for im in set(ids)}
+        wmap = {im: imgs[im]["width"] for im in hmap}
+        hs = np.fromiter(map(hmap.__getitem__, ids), np.int64, count=len(ids))
+        ws = np.fromiter(map(wmap.__getitem__, ids), np.int64, count=len(ids))
+        try:
+            b = rasterize_rle_batch(segms if len(polys) == n else [segms[i] for i in polys], hs, ws, rule="coco")
+        except (TypeError, ValueError):
+            b = None  # odd lengths, non-numbers, bad sizes: one at a time, by pycocotools' rules
+        if b is None:
+            other += polys
+        else:
+            parts.append((b._counts, b._offsets, b._sizes))
+            order += polys
     if other:
         dicts = []
         for i in other:
@@ -407,11 +462,12 @@ class COCOeval:
         lists = [get(img) or () for img in img_ids]
         lens = np.fromiter((len(x) for x in lists), np.int64, count=I0)
         # pycocotools loads annotations by id (loadAnns): a repeated id gives its last annotation
-        raw = [lookup[a["id"]] for x in lists for a in x]
+        raw = [lookup[a] for x in lists for a in map(itemgetter("id"), x)]
         img_of = np.repeat(np.arange(I0, dtype=np.int64), lens)
         if p.useCats or len(set(p.catIds)) == len(p.catIds):
             cat_pos = {c: k for k, c in enumerate(cat_ids if p.useCats else p.catIds)}
-            k_of = np.fromiter((cat_pos.get(a["category_id"], -1) for a in raw), np.int64, count=len(raw))
+            k_of = np.fromiter(map(cat_pos.get, map(itemgetter("category_id"), raw), repeat(-1)), np.int64,
+                               count=len(raw))
             sel = np.flatnonzero(k_of >= 0)
             K = max(len(p.catIds), 1)
             keys = k_of[sel] * I0 + img_of[sel] if p.useCats else img_of[sel] * K + k_of[sel]
@@ -437,8 +493,8 @@ class COCOeval:
         n = len(anns)
         fields = {"area": np.empty(n, np.float64), "id": np.empty(n, np.int64)}
         try:
-            fields["area"][:] = [a["area"] for a in anns]
-            fields["id"][:] = [a["id"] for a in anns]
+            fields["area"][:] = list(map(itemgetter("area"), anns))
+            fields["id"][:] = list(map(itemgetter("id"), anns))
             if gt:
                 crowd = [a.get("iscrowd", 0) for a in anns]
                 fields["crowd"] = np.array([int(c) != 0 for c in crowd], np.uint8)
@@ -447,7 +503,7 @@ class COCOeval:
                 else:
                     fields["ignore"] = np.array([bool(c) for c in crowd], np.uint8)
             else:
-                fields["score"] = np.array([a["score"] for a in anns], np.float64).reshape(n)
+                fields["score"] = np.array(list(map(itemgetter("score"), anns)), np.float64).reshape(n)
         except KeyError as exc:
             raise KeyError(f"{name}: an annotation has no {exc.args[0]!r}") from None
         return anns, off, fields
@@ -464,8 +520,14 @@ class COCOeval:
             gt["box"], dt["box"] = _boxes(gt_anns, "cocoGt").reshape(-1), _boxes(dt_anns, "cocoDt").reshape(-1)
             gt["masks"] = dt["masks"] = None
         else:
-            gm = _parse_masks(gt_anns, self.cocoGt, self.threads, "cocoGt")
-            dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt")
+            if self.threads > 1:  # the native parts of the two parses overlap (they release the GIL)
+                with ThreadPoolExecutor(1) as pool:
+                    later = pool.submit(_parse_masks, gt_anns, self.cocoGt, self.threads, "cocoGt")
+                    dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt")
+                    gm = later.result()
+            else:
+                gm = _parse_masks(gt_anns, self.cocoGt, self.threads, "cocoGt")
+                dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt")
             if gm[0].dtype != dm[0].dtype:
                 gm, dm = ((m[0].astype(np.uint64),) + tuple(m[1:]) for m in (gm, dm))
             gt["masks"], dt["masks"] = gm, dm

@@ -2,10 +2,12 @@
 // in, GIL released, kernel, status out. RLE batches travel as in bind_rle.cpp
 // (flat counts, int64 offsets, int64 (n, 2) sizes); maskcore/cocoeval.py has
 // checked values (finite boxes, one counts dtype) before calling.
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "../common/parallel.hpp"
 #include "../eval/eval.hpp"
 #include "buffers.hpp"
 
@@ -209,9 +211,92 @@ py::array_t<int64_t> mask_nms(const py::tuple& b, const py::array& scores, doubl
     return mask_nms_t<uint32_t>(b, n, scores, thr, threads);
 }
 
+// COCO compressed-RLE dicts ({"size": [h, w], "counts": str or bytes}) to one batch
+// (flat, offsets, sizes): the fields are read under the GIL (no Python objects made),
+// the strings decoded in parallel without it. Anything else -> ValueError naming the
+// item (the caller then takes the general path, which explains it).
+template <class T>
+py::tuple rle_dicts_t(const std::vector<const char*>& str, const std::vector<Py_ssize_t>& len,
+                      const std::vector<int64_t>& sz, int threads) {
+    // Item i decodes into its own slice of one buffer, len + 32 counts long (from_string's
+    // bound: at most one count per char, plus vector slack), then the slices are packed
+    // to the front in order: no allocation per item and no second copy of the counts.
+    const int64_t n = static_cast<int64_t>(str.size());
+    std::vector<int64_t> slot(static_cast<size_t>(n + 1), 0), got(static_cast<size_t>(n), 0);
+    for (int64_t i = 0; i < n; ++i) slot[i + 1] = slot[i] + len[i] + 32;
+    py::array flat = pooled_empty(py::dtype::of<T>(), {static_cast<py::ssize_t>(slot[n])});
+    T* f = static_cast<T*>(flat.mutable_data());
+    std::vector<Status> st(static_cast<size_t>(n), Status::ok);
+    {
+        py::gil_scoped_release nogil;
+        parallel_for(n, worth(threads, static_cast<uint64_t>(slot[n]), 200000), [&](int64_t i) {
+            const uint64_t total = static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]);
+            RunBuf<T> view;  // borrows the slice: from_string finds room and never reallocates
+            view.data = f + slot[i];
+            view.cap = slot[i + 1] - slot[i];
+            ErrorInfo err;
+            st[i] = rle::from_string<T>(str[i], len[i], total, view, err);
+            got[i] = view.size;
+            view.data = nullptr;
+            view.cap = view.size = 0;
+        });
+    }
+    for (int64_t i = 0; i < n; ++i)
+        if (st[i] != Status::ok) raise(st[i], "segmentation " + std::to_string(i) + ": invalid compressed counts");
+    py::array_t<int64_t> offsets(n + 1);
+    int64_t* o = offsets.mutable_data();
+    o[0] = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        if (o[i] != slot[i] && got[i]) std::memmove(f + o[i], f + slot[i], static_cast<size_t>(got[i]) * sizeof(T));
+        o[i + 1] = o[i] + got[i];
+    }
+    py::array_t<int64_t> sizes({n, int64_t{2}});
+    if (n) std::memcpy(sizes.mutable_data(), sz.data(), static_cast<size_t>(2 * n) * sizeof(int64_t));
+    py::object view = flat[py::slice(0, o[n], 1)];
+    return py::make_tuple(view, offsets, sizes);
+}
+
+py::tuple rle_dicts(const py::list& objs, int threads) {
+    const Py_ssize_t n = PyList_GET_SIZE(objs.ptr());
+    std::vector<const char*> str(static_cast<size_t>(n));
+    std::vector<Py_ssize_t> len(static_cast<size_t>(n));
+    std::vector<int64_t> sz(static_cast<size_t>(2 * n));
+    bool big = false;
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        PyObject* o = PyList_GET_ITEM(objs.ptr(), i);
+        PyObject* counts = PyDict_Check(o) ? PyDict_GetItemString(o, "counts") : nullptr;
+        PyObject* size = PyDict_Check(o) ? PyDict_GetItemString(o, "size") : nullptr;
+        const std::string where = "segmentation " + std::to_string(i);
+        MC_REQUIRE(counts && size && PyList_Check(size) && PyList_GET_SIZE(size) == 2,
+                   where + ": expected {'size': [h, w], 'counts': str}");
+        for (int k = 0; k < 2; ++k) {
+            PyObject* v = PyList_GET_ITEM(size, k);
+            MC_REQUIRE(PyLong_CheckExact(v), where + ": size must be two ints");
+            const long long x = PyLong_AsLongLong(v);
+            if (x == -1 && PyErr_Occurred()) {
+                PyErr_Clear();
+                throw py::value_error(where + ": size out of range");
+            }
+            MC_REQUIRE(x >= 0 && x < (int64_t{1} << 31), where + ": size out of range");
+            sz[2 * i + k] = x;
+        }
+        big = big || static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]) >= (uint64_t{1} << 32);
+        if (PyBytes_Check(counts)) {
+            str[i] = PyBytes_AS_STRING(counts);
+            len[i] = PyBytes_GET_SIZE(counts);
+        } else {
+            MC_REQUIRE(PyUnicode_Check(counts) && PyUnicode_IS_ASCII(counts), where + ": counts must be an ASCII string");
+            str[i] = PyUnicode_AsUTF8AndSize(counts, &len[i]);  // ASCII: the string's own buffer
+            MC_REQUIRE(str[i] != nullptr, where + ": counts unreadable");
+        }
+    }
+    return big ? rle_dicts_t<uint64_t>(str, len, sz, threads) : rle_dicts_t<uint32_t>(str, len, sz, threads);
+}
+
 }  // namespace
 
 void bind_eval(py::module_& m) {
+    m.def("eval_rle_dicts", &rle_dicts, py::arg("objs"), py::arg("threads"));
     py::class_<Result, std::shared_ptr<Result>>(m, "EvalResult")
         .def_property_readonly("groups", [](const Result& r) { return r.groups; })
         .def_property_readonly("kept_off", [](const Result& r) { return to_array(r.kept_off); })
