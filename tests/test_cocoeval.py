@@ -397,3 +397,17 @@ def test_mask_nms_errors():
     with pytest.raises(ValueError, match="masks"):
         maskcore.mask_nms(np.zeros((4, 4), bool), [1.0])
     assert maskcore.mask_nms(np.zeros((0, 4, 4), bool), []).size == 0
+
+
+@pytest.mark.parametrize("kind", ["segm", "boundary"])
+def test_every_isa_identical(isa, kind):
+    """The IoU kernels differ per ISA (AND + POPCNT over bit columns); the counts, so the
+    numbers, do not."""
+    data, results = make_data(40, n_img=15)
+    gt = coco_of(data)
+    with quiet():
+        dt = gt.loadRes(results_for(results, "segm"))
+    got = run(COCOeval, gt, dt, kind, threads=2)
+    with maskcore.use_isa("scalar"):
+        want = run(COCOeval, gt, dt, kind, threads=1)
+    assert_same(want, got)
