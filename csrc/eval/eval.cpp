@@ -249,12 +249,16 @@ struct Entry {
 
 void accumulate_k(const Result& r, const AccumSetup& s, int64_t k, double* precision, double* recall,
                   double* scores) {
-    const int64_t nt = r.nt, na = r.na, R = s.nr, K = s.K, A = s.A, M = s.M;
+    const int64_t nt = r.nt, na = r.na, R = s.nr, K = s.K, A = s.A, M = s.M, AM = A * M;
     int64_t mmax = 0;
     for (int64_t m = 0; m < s.nm; ++m) mmax = std::max(mmax, s.max_dets[m]);
     std::vector<int64_t> grp(static_cast<size_t>(s.ni)), area(static_cast<size_t>(s.ni)), prev;
     std::vector<Entry> entries, sel;
     std::vector<double> rc, pr;
+    // This category's cells (a, m) for every (t, r), written out at the end in the
+    // output's order (its last axes are A, M: one short contiguous row per (t, r)).
+    std::vector<double> q(static_cast<size_t>(nt * R * AM), -1.0), ss(q.size(), -1.0), rec(static_cast<size_t>(nt * AM), -1.0);
+    std::vector<uint8_t> done(static_cast<size_t>(AM), 0);
     for (int64_t ka = 0; ka < s.nka; ++ka) {
         const int64_t AI = s.A0 * s.I0;
         int64_t npig = 0;
@@ -283,6 +287,8 @@ void accumulate_k(const Result& r, const AccumSetup& s, int64_t k, double* preci
             const int64_t nd = static_cast<int64_t>(sel.size());
             rc.resize(static_cast<size_t>(nd));
             pr.resize(static_cast<size_t>(nd));
+            const int64_t cell = ka * M + m;
+            done[cell] = 1;
             for (int64_t t = 0; t < nt; ++t) {
                 int64_t tp = 0, fp = 0;
                 for (int64_t i = 0; i < nd; ++i) {
@@ -295,21 +301,32 @@ void accumulate_k(const Result& r, const AccumSetup& s, int64_t k, double* preci
                     const double den = (fpf + tpf) + 2.220446049250313e-16;
                     pr[i] = tpf / den;
                 }
-                const int64_t cell = (k * A + ka) * M + m;  // (k, a, m) within a threshold's block
-                recall[t * K * A * M + cell] = nd ? rc[nd - 1] : 0.0;
+                rec[t * AM + cell] = nd ? rc[nd - 1] : 0.0;
                 for (int64_t i = nd - 1; i > 0; --i)
                     if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
-                for (int64_t ri = 0; ri < R; ++ri) {
-                    precision[(t * R + ri) * K * A * M + cell] = 0.0;
-                    scores[(t * R + ri) * K * A * M + cell] = 0.0;
-                }
+                double* qt = q.data() + t * R * AM + cell;
+                double* st = ss.data() + t * R * AM + cell;
+                for (int64_t ri = 0; ri < R; ++ri) qt[ri * AM] = st[ri * AM] = 0.0;
                 for (int64_t ri = 0; ri < R; ++ri) {
                     const int64_t pi = std::lower_bound(rc.begin(), rc.end(), s.rec_thr[ri]) - rc.begin();
                     if (pi >= nd) break;  // pycocotools' IndexError: the rest stay 0
-                    precision[(t * R + ri) * K * A * M + cell] = pr[pi];
-                    scores[(t * R + ri) * K * A * M + cell] = sel[pi].score;
+                    qt[ri * AM] = pr[pi];
+                    st[ri * AM] = sel[pi].score;
                 }
             }
+        }
+    }
+    // Cells never computed keep the caller's -1.
+    for (int64_t t = 0; t < nt; ++t) {
+        for (int64_t c = 0; c < AM; ++c)
+            if (done[c]) recall[(t * K + k) * AM + c] = rec[t * AM + c];
+        for (int64_t ri = 0; ri < R; ++ri) {
+            const int64_t o = ((t * R + ri) * K + k) * AM, l = (t * R + ri) * AM;
+            for (int64_t c = 0; c < AM; ++c)
+                if (done[c]) {
+                    precision[o + c] = q[l + c];
+                    scores[o + c] = ss[l + c];
+                }
         }
     }
 }
