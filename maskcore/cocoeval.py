@@ -458,39 +458,41 @@ class COCOeval:
         """The annotations of each evaluation unit, in pycocotools' order, grouped."""
         I0 = len(img_ids)
         get = src.imgToAnns.get if hasattr(src.imgToAnns, "get") else (lambda k: src.imgToAnns[k])
-        lookup = src.anns
-        lists = [get(img) or () for img in img_ids]
-        lens = np.fromiter((len(x) for x in lists), np.int64, count=I0)
-        # pycocotools loads annotations by id (loadAnns): a repeated id gives its last annotation
-        raw = [lookup[a] for x in lists for a in map(itemgetter("id"), x)]
-        img_of = np.repeat(np.arange(I0, dtype=np.int64), lens)
+        lists = [list(get(img) or ()) for img in img_ids]
+        n_groups = (len(cat_ids) if p.useCats else 1) * I0
+        K = max(len(p.catIds), 1)
         if p.useCats or len(set(p.catIds)) == len(p.catIds):
             cat_pos = {c: k for k, c in enumerate(cat_ids if p.useCats else p.catIds)}
-            k_of = np.fromiter(map(cat_pos.get, map(itemgetter("category_id"), raw), repeat(-1)), np.int64,
-                               count=len(raw))
-            sel = np.flatnonzero(k_of >= 0)
-            K = max(len(p.catIds), 1)
-            keys = k_of[sel] * I0 + img_of[sel] if p.useCats else img_of[sel] * K + k_of[sel]
-            anns = [raw[j] for j in sel.tolist()]
+            lookup = src.anns if isinstance(src.anns, dict) else dict(src.anns)
+            try:
+                got = _core.eval_gather(lists, lookup, cat_pos, bool(p.useCats), K, gt, p.iouType == "boundary")
+            except KeyError as exc:
+                raise KeyError(f"{name}: {exc.args[0]}") from None
+            anns, keys = got[0], got[1]
+            cols = got[2:]
         else:  # useCats=0 with a category listed twice: its annotations come twice, as in pycocotools
             cat_pos = defaultdict(list)
             for k, c in enumerate(p.catIds):
                 cat_pos[c].append(k)
-            K = len(p.catIds)
             anns, keys = [], []
-            for a, i in zip(raw, img_of.tolist()):
-                for k in cat_pos.get(a["category_id"], ()):
-                    anns.append(a)
-                    keys.append(i * K + k)
-        keys = np.asarray(keys, np.int64)
+            for i, x in enumerate(lists):
+                for a in x:
+                    a = src.anns[a["id"]]
+                    for k in cat_pos.get(a["category_id"], ()):
+                        anns.append(a)
+                        keys.append(i * K + k)
+            keys = np.asarray(keys, np.int64)
+            cols = None
         order = np.argsort(keys, kind="stable")
         anns = [anns[j] for j in order.tolist()]
         keys = keys[order]
-        n_groups = (len(cat_ids) if p.useCats else 1) * I0
         group = keys if p.useCats else keys // K
         off = np.zeros(n_groups + 1, np.int64)
         np.cumsum(np.bincount(group, minlength=n_groups)[:n_groups], out=off[1:])
         n = len(anns)
+        if cols is not None:
+            names = ("area", "id", "crowd", "ignore") if gt else ("area", "id", "score")
+            return anns, off, {k: np.ascontiguousarray(v[order]) for k, v in zip(names, cols)}
         fields = {"area": np.empty(n, np.float64), "id": np.empty(n, np.int64)}
         try:
             fields["area"][:] = list(map(itemgetter("area"), anns))

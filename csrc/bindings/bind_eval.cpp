@@ -293,9 +293,102 @@ py::tuple rle_dicts(const py::list& objs, int threads) {
     return big ? rle_dicts_t<uint64_t>(str, len, sz, threads) : rle_dicts_t<uint32_t>(str, len, sz, threads);
 }
 
+// The annotations of the evaluated images, read from pycocotools-style dicts with the
+// C API (the Python layer's loop over them cost more than the evaluation). lists[i]:
+// image i's annotations (imgToAnns order); lookup (dict or None): id -> annotation, as
+// pycocotools' loadAnns resolves them; cat_pos: category id -> position k (others are
+// skipped). Key of an annotation: k * I0 + i with categories, i * K + k without.
+// Returns (anns, keys, area, id, crowd, ignore) for ground truth (crowd: int(iscrowd) != 0;
+// ignore: bool(iscrowd), or bool(ignore) or bool(iscrowd) when `boundary`), and
+// (anns, keys, area, id, score) for detections.
+struct Ref {  // a borrowed-or-new reference, released at scope end
+    PyObject* p = nullptr;
+    ~Ref() { Py_XDECREF(p); }
+};
+
+PyObject* field(PyObject* ann, const char* key, bool required) {
+    if (!PyDict_Check(ann)) throw py::type_error("annotations must be dicts");
+    PyObject* v = PyDict_GetItemString(ann, key);  // borrowed
+    if (!v && required) throw py::key_error(std::string("an annotation has no '") + key + "'");
+    return v;
+}
+
+py::tuple gather(const py::list& lists, const py::object& lookup, const py::dict& cat_pos, bool use_cats, int64_t K,
+                 bool gt, bool boundary) {
+    const int64_t I0 = static_cast<int64_t>(PyList_GET_SIZE(lists.ptr()));
+    py::list anns;
+    std::vector<int64_t> keys, ids;
+    std::vector<double> area, score;
+    std::vector<uint8_t> crowd, ignore;
+    PyObject* look = lookup.is_none() ? nullptr : lookup.ptr();
+    MC_REQUIRE(!look || PyDict_Check(look), "lookup: expected a dict");
+    for (int64_t i = 0; i < I0; ++i) {
+        PyObject* lst = PyList_GET_ITEM(lists.ptr(), i);
+        MC_REQUIRE(PyList_Check(lst), "lists: expected lists of annotations");
+        const Py_ssize_t n = PyList_GET_SIZE(lst);
+        for (Py_ssize_t j = 0; j < n; ++j) {
+            PyObject* a = PyList_GET_ITEM(lst, j);
+            PyObject* id = field(a, "id", true);
+            if (look) {
+                PyObject* b = PyDict_GetItemWithError(look, id);
+                if (!b) {
+                    if (PyErr_Occurred()) throw py::error_already_set();
+                    throw py::key_error("annotation id " + std::string(py::str(id)) + " is not in anns");
+                }
+                a = b;
+            }
+            PyObject* kk = PyDict_GetItemWithError(cat_pos.ptr(), field(a, "category_id", true));
+            if (!kk) {
+                if (PyErr_Occurred()) throw py::error_already_set();
+                continue;
+            }
+            const int64_t k = PyLong_AsLongLong(kk);
+            keys.push_back(use_cats ? k * I0 + i : i * K + k);
+            const double ar = PyFloat_AsDouble(field(a, "area", true));
+            if (ar == -1.0 && PyErr_Occurred()) throw py::error_already_set();
+            area.push_back(ar);
+            Ref idv{PyNumber_Long(field(a, "id", true))};
+            if (!idv.p) throw py::error_already_set();
+            const long long idn = PyLong_AsLongLong(idv.p);
+            if (idn == -1 && PyErr_Occurred()) throw py::error_already_set();
+            ids.push_back(idn);
+            if (gt) {
+                PyObject* c = field(a, "iscrowd", false);
+                int truth = 0;
+                uint8_t nonzero = 0;
+                if (c) {
+                    truth = PyObject_IsTrue(c);
+                    if (truth < 0) throw py::error_already_set();
+                    Ref ci{PyNumber_Long(c)};
+                    if (!ci.p) throw py::error_already_set();
+                    nonzero = PyObject_IsTrue(ci.p) == 1;
+                }
+                crowd.push_back(nonzero);
+                int ig = truth;
+                if (boundary) {
+                    PyObject* g = field(a, "ignore", false);
+                    const int gi = g ? PyObject_IsTrue(g) : 0;
+                    if (gi < 0) throw py::error_already_set();
+                    ig = gi || truth;
+                }
+                ignore.push_back(static_cast<uint8_t>(ig != 0));
+            } else {
+                const double sc = PyFloat_AsDouble(field(a, "score", true));
+                if (sc == -1.0 && PyErr_Occurred()) throw py::error_already_set();
+                score.push_back(sc);
+            }
+            anns.append(py::handle(a));
+        }
+    }
+    if (gt) return py::make_tuple(anns, to_array(keys), to_array(area), to_array(ids), to_array(crowd), to_array(ignore));
+    return py::make_tuple(anns, to_array(keys), to_array(area), to_array(ids), to_array(score));
+}
+
 }  // namespace
 
 void bind_eval(py::module_& m) {
+    m.def("eval_gather", &gather, py::arg("lists"), py::arg("lookup"), py::arg("cat_pos"), py::arg("use_cats"),
+          py::arg("K"), py::arg("gt"), py::arg("boundary"));
     m.def("eval_rle_dicts", &rle_dicts, py::arg("objs"), py::arg("threads"));
     py::class_<Result, std::shared_ptr<Result>>(m, "EvalResult")
         .def_property_readonly("groups", [](const Result& r) { return r.groups; })
