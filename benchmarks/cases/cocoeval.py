@@ -13,8 +13,8 @@ Workloads (deterministic):
   changes their shape's rasterization), 10 % false positives, scores rounded to 0.01 (ties);
   ``maxDets = [1, 100, 1000]`` so that every detection counts.
 
-The harness uses sizes that let pycocotools run a few times: full (a) 500 images and (b) 8
-images, quick (a) 66 images and (b) 2 images of 300 instances. The issue's full workloads
+The harness uses sizes that let pycocotools run a few times: full (a) 200 images and (b) 2
+images of 300-1,000 objects, quick (a) 66 images and (b) 2 images of 300 objects. The issue's full workloads
 ((a) 5,000 images, (b) 300 images) and peak memory run in child processes from
 ``benchmarks/cocoeval_workloads.py``.
 """
@@ -228,7 +228,10 @@ def _eval_cases(group: str, inputs, kind: str, max_dets) -> Iterator[Case]:
             return _scalar(fn) if force_scalar else fn
         return Case(group, name, setup, check, kind_ or "maskcore")
 
-    yield row("pycocotools COCOeval", "pycocotools", check=None, kind_="pycocotools")
+    def keep(e):  # the pycocotools row's own result becomes the oracle (no second pycocotools run)
+        _REF.setdefault(group, e.eval)
+
+    yield row("pycocotools COCOeval", "pycocotools", check=keep, kind_="pycocotools")
     yield row("faster-coco-eval COCOeval_faster (separate_eval)", "faster-coco-eval", objects=fce_objects,
               check=check_close, kind_="peer")
     yield row("maskcore threads=1", "maskcore", threads=1)
@@ -315,8 +318,10 @@ def _nms_cases(n: int, side: int) -> Iterator[Case]:
 
 
 def cases(quick: bool) -> Iterator[Case]:
-    n_a = 66 if quick else 500
-    n_b, lo, hi = (2, 300, 300) if quick else (8, 300, 1000)
+    # pycocotools must run here several times (and once in CI's smoke run): the issue's sizes
+    # are in benchmarks/cocoeval_workloads.py.
+    n_a = 66 if quick else 200
+    n_b, lo, hi = (2, 300, 300) if quick else (2, 300, 1000)
     for kind in ("segm", "bbox"):
         yield from _eval_cases(f"cocoeval {kind}: (a) val2014 x {n_a} images",
                                functools.partial(coco_like, n_a, kind), kind, None)
