@@ -191,7 +191,10 @@ def _load_results(gt, results, name):
             ann["id"] = i + 1
             ann["iscrowd"] = 0
     elif anns and "segmentation" in anns[0]:
-        batch = RLEBatch.from_coco([a["segmentation"] for a in anns])
+        try:
+            batch = RLEBatch.from_coco([a["segmentation"] for a in anns])
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(f"{name}: results: {str(exc).replace('rles[', 'results[')}") from None
         from . import rle as _rle
         areas = _rle.area(batch)
         boxes = _rle.bbox(batch).astype(np.float64)

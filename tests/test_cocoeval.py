@@ -318,6 +318,18 @@ def test_errors():
     wrong[0]["segmentation"] = {"size": [7, 9], "counts": r["counts"].decode()}
     with pytest.raises(ValueError, match="sizes differ"):
         run(COCOeval, coco_of(data), wrong, "segm")
+    corrupt = results_for(results, "segm")
+    corrupt[2]["segmentation"] = dict(corrupt[2]["segmentation"], counts="0~~")
+    with pytest.raises(ValueError, match=r"cocoDt: results: results\[2\]"):
+        run(COCOeval, coco_of(data), corrupt, "segm")
+    dataset = {"images": data["images"], "categories": data["categories"],
+               "annotations": [dict(r, id=i + 1, area=10.0) for i, r in enumerate(corrupt)]}
+    with pytest.raises(ValueError, match="annotation 3"):
+        run(COCOeval, coco_of(data), dataset, "segm")
+    nocat = copy.deepcopy(data)
+    del nocat["annotations"][1]["area"]
+    with pytest.raises(KeyError, match="area"):
+        run(COCOeval, nocat, results_for(results, "segm"), "segm")
 
 
 def test_empty_results_and_no_gt():

@@ -218,42 +218,47 @@ py::array_t<int64_t> mask_nms(const py::tuple& b, const py::array& scores, doubl
 template <class T>
 py::tuple rle_dicts_t(const std::vector<const char*>& str, const std::vector<Py_ssize_t>& len,
                       const std::vector<int64_t>& sz, int threads) {
-    // Item i decodes into its own slice of one buffer, len + 32 counts long (from_string's
-    // bound: at most one count per char, plus vector slack), then the slices are packed
-    // to the front in order: no allocation per item and no second copy of the counts.
+    // Two passes, so the batch is allocated once at its exact size: (1) each string's
+    // number of counts (a count ends at each char without the "more" bit, 32 after the
+    // offset 48); (2) each string decoded into its thread's scratch (the decoder writes
+    // up to 32 counts past the end) and copied to its place.
     const int64_t n = static_cast<int64_t>(str.size());
-    std::vector<int64_t> slot(static_cast<size_t>(n + 1), 0), got(static_cast<size_t>(n), 0);
-    for (int64_t i = 0; i < n; ++i) slot[i + 1] = slot[i] + len[i] + 32;
-    py::array flat = pooled_empty(py::dtype::of<T>(), {static_cast<py::ssize_t>(slot[n])});
-    T* f = static_cast<T*>(flat.mutable_data());
+    std::vector<int64_t> off(static_cast<size_t>(n + 1), 0);
     std::vector<Status> st(static_cast<size_t>(n), Status::ok);
+    uint64_t chars = 0;
+    for (Py_ssize_t l : len) chars += static_cast<uint64_t>(l);
+    const int nth = worth(threads, chars, 200000);
     {
         py::gil_scoped_release nogil;
-        parallel_for(n, worth(threads, static_cast<uint64_t>(slot[n]), 200000), [&](int64_t i) {
-            const uint64_t total = static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]);
-            RunBuf<T> view;  // borrows the slice: from_string finds room and never reallocates
-            view.data = f + slot[i];
-            view.cap = slot[i + 1] - slot[i];
+        parallel_for(n, nth, [&](int64_t i) {
+            int64_t k = 0;
+            for (Py_ssize_t c = 0; c < len[i]; ++c) k += ((static_cast<unsigned char>(str[i][c]) - 48) & 32) == 0;
+            off[i + 1] = k;
+        });
+    }
+    for (int64_t i = 0; i < n; ++i) off[i + 1] += off[i];
+    py::array flat = pooled_empty(py::dtype::of<T>(), {static_cast<py::ssize_t>(off[n])});
+    T* f = static_cast<T*>(flat.mutable_data());
+    {
+        py::gil_scoped_release nogil;
+        parallel_for(n, nth, [&](int64_t i) {
+            thread_local RunBuf<T> scratch;
+            scratch.size = 0;
             ErrorInfo err;
-            st[i] = rle::from_string<T>(str[i], len[i], total, view, err);
-            got[i] = view.size;
-            view.data = nullptr;
-            view.cap = view.size = 0;
+            const uint64_t total = static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]);
+            st[i] = rle::from_string<T>(str[i], len[i], total, scratch, err);
+            if (st[i] == Status::ok && scratch.size != off[i + 1] - off[i]) st[i] = Status::corrupt_rle;
+            if (st[i] == Status::ok && scratch.size)
+                std::memcpy(f + off[i], scratch.data, static_cast<size_t>(scratch.size) * sizeof(T));
         });
     }
     for (int64_t i = 0; i < n; ++i)
         if (st[i] != Status::ok) raise(st[i], "segmentation " + std::to_string(i) + ": invalid compressed counts");
     py::array_t<int64_t> offsets(n + 1);
-    int64_t* o = offsets.mutable_data();
-    o[0] = 0;
-    for (int64_t i = 0; i < n; ++i) {
-        if (o[i] != slot[i] && got[i]) std::memmove(f + o[i], f + slot[i], static_cast<size_t>(got[i]) * sizeof(T));
-        o[i + 1] = o[i] + got[i];
-    }
+    std::memcpy(offsets.mutable_data(), off.data(), static_cast<size_t>(n + 1) * sizeof(int64_t));
     py::array_t<int64_t> sizes({n, int64_t{2}});
     if (n) std::memcpy(sizes.mutable_data(), sz.data(), static_cast<size_t>(2 * n) * sizeof(int64_t));
-    py::object view = flat[py::slice(0, o[n], 1)];
-    return py::make_tuple(view, offsets, sizes);
+    return py::make_tuple(flat, offsets, sizes);
 }
 
 py::tuple rle_dicts(const py::list& objs, int threads) {
