@@ -324,14 +324,27 @@ def _parse_masks(anns, src, threads, name):
         wmap = {im: imgs[im]["width"] for im in hmap}
         hs = np.fromiter(map(hmap.__getitem__, ids), np.int64, count=len(ids))
         ws = np.fromiter(map(wmap.__getitem__, ids), np.int64, count=len(ids))
+        objs = segms if len(polys) == n else [segms[i] for i in polys]
+        # With threads, chunks rasterize at once (the rasterizer releases the GIL).
+        chunks = min(threads, max(1, len(polys) // 4096))
+        bounds = np.linspace(0, len(polys), chunks + 1).astype(int).tolist()
+
+        def raster(c):
+            lo, hi = bounds[c], bounds[c + 1]
+            return rasterize_rle_batch(objs[lo:hi], hs[lo:hi], ws[lo:hi], rule="coco")
         try:
-            b = rasterize_rle_batch(segms if len(polys) == n else [segms[i] for i in polys], hs, ws, rule="coco")
+            if chunks > 1:
+                with ThreadPoolExecutor(chunks - 1) as pool:
+                    rest = [pool.submit(raster, c) for c in range(1, chunks)]
+                    bs = [raster(0)] + [f.result() for f in rest]
+            else:
+                bs = [raster(0)]
         except (TypeError, ValueError):
-            b = None  # odd lengths, non-numbers, bad sizes: one at a time, by pycocotools' rules
-        if b is None:
+            bs = None  # odd lengths, non-numbers, bad sizes: one at a time, by pycocotools' rules
+        if bs is None:
             other += polys
         else:
-            parts.append((b._counts, b._offsets, b._sizes))
+            parts += [(b._counts, b._offsets, b._sizes) for b in bs]
             order += polys
     if other:
         dicts = []

@@ -423,3 +423,22 @@ def test_every_isa_identical(isa, kind):
     with maskcore.use_isa("scalar"):
         want = run(COCOeval, gt, dt, kind, threads=1)
     assert_same(want, got)
+
+
+def test_parse_masks_chunked_and_mixed():
+    """The parse of many polygons in chunks over threads, mixed with compressed and
+    uncompressed RLE, gives each annotation the mask pycocotools' annToRLE gives."""
+    from maskcore import cocoeval as ce
+    rng = np.random.default_rng(41)
+    data, results = make_data(41, n_img=6)
+    gt = coco_of(data)
+    anns = [gt.anns[a["id"]] for a in data["annotations"]]
+    polys = [a for a in anns if isinstance(a["segmentation"], list)]
+    many = [polys[int(i)] for i in rng.integers(0, len(polys), 9000)] + anns
+    rng.shuffle(many)
+    want = [gt.annToRLE(a)["counts"] for a in many]
+    for threads in (1, 3):
+        flat, offsets, sizes, index = ce._parse_masks(many, gt, threads, "gt")
+        got = maskcore.RLEBatch._wrap(flat, offsets, sizes)
+        idx = np.arange(len(many)) if index is None else index
+        assert [got[int(i)].to_string() for i in idx] == want
