@@ -2,9 +2,11 @@
 value; atomic writes; guarded JSON and PNG loading."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -73,16 +75,49 @@ def side(path, field, v) -> int:
     return want_int(path, field, v, 0, MAX_SIDE)
 
 
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def staged():
+    """Files written inside the block (by :func:`write_atomic`) stay under temporary names
+    until the block ends without an exception; then all are renamed into place. On an
+    exception every temporary file is removed: a dataset is written whole or not at all
+    (each rename is atomic; the set of renames is done last, in one go)."""
+    if getattr(_local, "files", None) is not None:  # nested: the outer block commits
+        yield
+        return
+    _local.files = []
+    try:
+        yield
+        for tmp, final in _local.files:
+            os.replace(tmp, final)
+    except BaseException:
+        for tmp, _ in _local.files:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        raise
+    finally:
+        _local.files = None
+
+
 def write_atomic(path, write) -> None:
     """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it over
-    ``path``: readers never see a partial file, and a failure leaves ``path`` as it was."""
+    ``path`` (at the end of an enclosing :func:`staged` block, if any): readers never see a
+    partial file, and a failure leaves ``path`` as it was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
-        os.replace(tmp, path)
+        files = getattr(_local, "files", None)
+        if files is not None:
+            files.append((tmp, path))
+        else:
+            os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -128,21 +163,22 @@ def read_png(path, *, modes=None, expect_size=None, field="image") -> tuple[np.n
     except (OSError, SyntaxError, ValueError) as e:  # PIL: truncated / corrupt data
         raise FormatError(f"{path}: not a readable PNG ({e})") from None
     except Image.DecompressionBombError as e:
-        raise FormatError(f"{path}: size: {e}") from None
+        raise fail(path, "size", f"at most {MAX_PIXELS} pixels", f"<{e}>") from None
     return np.array(arr), mode, palette
 
 
 def write_png(path, arr: np.ndarray, *, palette=None) -> None:
+    """Write an (H, W) uint8 / uint16 map (uint8 with ``palette``: a 'P' PNG of indices) or an
+    (H, W, 3) uint8 RGB image as PNG, atomically."""
     from PIL import Image
     if arr.ndim == 3:
-        im = Image.fromarray(np.ascontiguousarray(arr, np.uint8), "RGB")
+        im = Image.fromarray(np.ascontiguousarray(arr, np.uint8))
     elif arr.dtype == np.uint8:
-        im = Image.fromarray(np.ascontiguousarray(arr), "L")
+        im = Image.fromarray(np.ascontiguousarray(arr))
         if palette is not None:
-            im = im.convert("P") if False else Image.fromarray(np.ascontiguousarray(arr), "P")
-            im.putpalette(palette)
+            im.putpalette(palette)  # 'L' -> 'P': the bytes are the indices
     elif arr.dtype == np.uint16:
-        im = Image.fromarray(np.ascontiguousarray(arr, np.uint16), "I;16")
+        im = Image.fromarray(np.ascontiguousarray(arr, np.uint16))
     else:
         raise TypeError(f"write_png: unsupported dtype {arr.dtype}")
 
