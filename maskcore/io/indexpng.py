@@ -36,7 +36,8 @@ import numpy as np
 
 from ..dataset import Category, Dataset, ImageRecord
 from ..segments import Segments
-from ._common import FormatError, fail, load_json, read_png, side, want_int, write_json, write_png
+from ._common import (FormatError, encode_png, fail, load_json, parallel_map, read_png, side, want_int, write_bytes,
+                      write_json)
 from .coco import _categories, _category_json
 
 __all__ = ["read_index_png", "write_index_png"]
@@ -45,6 +46,7 @@ FLAVOURS = ("semantic", "instance", "panoptic")
 
 
 def read_index_png(path, *, threads=None) -> Dataset:
+    # threads: images decoded in parallel (PNG decoding and the label-map pass release the GIL).
     """Read an index-PNG dataset (module docstring)."""
     path = Path(path)
     obj = load_json(path)
@@ -61,7 +63,7 @@ def read_index_png(path, *, threads=None) -> Dataset:
     bg = obj.get("background", 0)
     if bg is not None:
         bg = want_int(path, "background", bg, 0, 65535)
-    records = []
+    jobs = []
     for k, it in enumerate(obj["items"]):
         w_ = f"items[{k}]"
         if not isinstance(it, dict):
@@ -117,7 +119,10 @@ def read_index_png(path, *, threads=None) -> Dataset:
             if not isinstance(md, dict):
                 raise fail(path, f"{ws}.metadata", "an object", f"<{type(md).__name__}>")
             table[idx] = {"category_id": 0 if cid is None else cid, "iscrowd": bool(crowd), "attributes": md}
-        png = path.parent / mask
+        jobs.append((path.parent / mask, table, h, w, depth, w_, iid, fn, dict(meta, mask_file=mask)))
+
+    def load(job):
+        png, table, h, w, depth, w_, iid, fn, meta = job
         pixels, mode, _ = read_png(png, modes=("L", "P", "I;16", "I;16B", "I;16L", "I", "1"), expect_size=(h, w),
                                    field="mask")
         if mode == "I":
@@ -129,17 +134,19 @@ def read_index_png(path, *, threads=None) -> Dataset:
         if mode == "1":
             pixels = pixels.astype(np.uint8)
         try:
-            segs = Segments.from_label_map(pixels, table, background=bg, threads=threads)
+            segs = Segments.from_label_map(pixels, table, background=bg, threads=1)
         except ValueError as e:
             raise FormatError(f"{png}: {e} (values missing from {path.name} {w_}.segments)") from None
-        records.append(ImageRecord(iid, fn, h, w, dict(meta, mask_file=mask), segs))
+        return ImageRecord(iid, fn, h, w, meta, segs)
+
+    records = parallel_map(load, jobs, threads)
     metadata = {k: v for k, v in obj.items() if k not in ("items", "categories", "background", "flavour", "format")}
     metadata.update(flavour=flavour, background=bg)
     return Dataset(records, cats, metadata=metadata)
 
 
 def write_index_png(dataset: Dataset, path, *, mask_dir="masks", flavour=None, overlap: str = "error",
-                    priority=None, renumber: bool = False) -> None:
+                    priority=None, renumber: bool = False, threads=None) -> None:
     """Write index PNGs and the segments JSON (module docstring).
 
     ``renumber=True`` writes each image's segments as indices 1..n in row order (for ids that
@@ -149,9 +156,10 @@ def write_index_png(dataset: Dataset, path, *, mask_dir="masks", flavour=None, o
     flavour = flavour or dataset.metadata.get("flavour", "instance")
     if flavour not in FLAVOURS:
         raise ValueError(f"flavour: expected one of {', '.join(FLAVOURS)}, got {flavour!r}")
-    items, written = [], set()
     names = {c.id: c.name for c in dataset.categories}
-    for rec in dataset:
+
+    def render(k):
+        rec = dataset[k]
         s = rec.segments
         if renumber and len(s):
             attrs = [dict(a, source_id=int(i)) for a, i in zip(s.attributes, s.ids.tolist())]
@@ -159,14 +167,11 @@ def write_index_png(dataset: Dataset, path, *, mask_dir="masks", flavour=None, o
         bad = (s.ids < 1) | (s.ids > 65535)
         if bad.any():
             raise ValueError(f"ids: image {rec.image_id}: segment id {int(s.ids[bad][0])} does not fit an index PNG "
-                             "(1..65535); renumber the segments first")
+                             "(1..65535); renumber the segments first (renumber=True)")
         dt = np.uint8 if not len(s) or int(s.ids.max()) <= 255 else np.uint16
         mask = rec.metadata.get("mask_file") or f"{mask_dir}/{Path(rec.file_name).stem or rec.image_id}.png"
-        if mask in written:
-            raise ValueError(f"mask: two images would write {mask}")
-        written.add(mask)
         lab = s.to_label_map(dt, overlap=overlap, priority=priority) if len(s) else np.zeros((rec.height, rec.width), dt)
-        write_png(path.parent / mask, lab)
+        data = encode_png(lab)
         segs = []
         for i in range(len(s)):
             d = {"index": int(s.ids[i]), "category_id": int(s.category_ids[i])}
@@ -182,7 +187,16 @@ def write_index_png(dataset: Dataset, path, *, mask_dir="masks", flavour=None, o
         meta = {k: v for k, v in rec.metadata.items() if k != "mask_file"}
         if meta:
             item["metadata"] = meta
-        items.append(item)
+        return item, data
+
+    items, written = [], set()
+    for k0 in range(0, len(dataset), 256):  # rendered in parallel, 256 images at a time
+        for item, data in parallel_map(render, range(k0, min(k0 + 256, len(dataset))), threads):
+            if item["mask"] in written:
+                raise ValueError(f"mask: two images would write {item['mask']}")
+            written.add(item["mask"])
+            write_bytes(path.parent / item["mask"], data)
+            items.append(item)
     out = {k: v for k, v in dataset.metadata.items() if k not in ("flavour", "background")}
     out.update({"format": "index-png", "flavour": flavour, "background": 0,
                 "categories": [_category_json(c) for c in dataset.categories], "items": items})
