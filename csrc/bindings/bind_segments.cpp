@@ -209,9 +209,7 @@ py::dict coco_columns(const CocoAnnotations& c) {
     out["kind"] = copy_array(c.a.kind);
     out["rle"] = copy_array(c.a.rle).attr("reshape")(-1, 4);
     out["extra"] = copy_array(c.a.extra).attr("reshape")(-1, 5);
-    out["ann_part_end"] = copy_array(c.a.ann_part_end);
-    out["part_end"] = copy_array(c.a.part_end);
-    out["xy"] = copy_array(c.a.xy);
+    // The polygon buffers (xy, part_end) stay native: masks() reads them, Python never does.
     return out;
 }
 
@@ -240,11 +238,7 @@ py::tuple coco_masks_t(const CocoAnnotations& c, const char* d, int64_t /*n*/, c
     return py::make_tuple(adopt(flat), adopt(offsets));
 }
 
-py::tuple coco_masks(const CocoAnnotations& c, const py::bytes& data, const py::array& heights, const py::array& widths,
-                     int threads) {
-    char* d;
-    py::ssize_t n;
-    PyBytes_AsStringAndSize(data.ptr(), &d, &n);
+py::tuple coco_masks(const CocoAnnotations& c, const py::array& heights, const py::array& widths, int threads) {
     const Span<int64_t> hs = span<int64_t>(heights, "heights"), ws = span<int64_t>(widths, "widths");
     MC_REQUIRE(hs.size == c.size() && ws.size == c.size(), "heights, widths: expected one per annotation");
     bool big = false;
@@ -252,13 +246,11 @@ py::tuple coco_masks(const CocoAnnotations& c, const py::bytes& data, const py::
         MC_REQUIRE(hs.data[i] >= 0 && ws.data[i] >= 0 && hs.data[i] < (int64_t{1} << 31) && ws.data[i] < (int64_t{1} << 31),
                    "heights, widths: expected values in [0, 2**31)");
         big = big || static_cast<uint64_t>(hs.data[i]) * static_cast<uint64_t>(ws.data[i]) >= (uint64_t{1} << 32);
-        const int64_t* r = c.a.rle.data + 4 * i;
-        const int8_t k = c.a.kind.data[i];
-        if ((k == segments::coco::kRleString || k == segments::coco::kRleCounts) && r[2] >= 0 && (r[2] > n || r[3] > n))
-            throw py::value_error("data: not the bytes these annotations were parsed from");
     }
-    if (big) return coco_masks_t<uint64_t>(c, d, n, hs.data, ws.data, threads);
-    return coco_masks_t<uint32_t>(c, d, n, hs.data, ws.data, threads);
+    // Every counts string was copied into the annotations' own text buffer when parsed, so the
+    // JSON bytes are not needed (nor kept alive) here.
+    if (big) return coco_masks_t<uint64_t>(c, nullptr, 0, hs.data, ws.data, threads);
+    return coco_masks_t<uint32_t>(c, nullptr, 0, hs.data, ws.data, threads);
 }
 
 }  // namespace
@@ -267,7 +259,7 @@ void bind_segments(py::module_& m) {
     py::class_<CocoAnnotations>(m, "CocoAnnotations")
         .def("__len__", &CocoAnnotations::size)
         .def("columns", &coco_columns)
-        .def("masks", &coco_masks, py::arg("data"), py::arg("heights"), py::arg("widths"), py::arg("threads"));
+        .def("masks", &coco_masks, py::arg("heights"), py::arg("widths"), py::arg("threads"));
     m.def("coco_json_top", &coco_top, py::arg("data"));
     m.def("coco_json_annotations", &coco_annotations, py::arg("data"), py::arg("begin"), py::arg("end"));
     m.def("segments_scan", &scan, py::arg("map"), py::arg("threads"), py::arg("reference") = false);

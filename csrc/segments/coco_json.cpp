@@ -288,7 +288,7 @@ bool parse_segmentation(Parser& p, Annotations& out) noexcept {
                     if (!p.string(s, e)) return false;
                     rle[2] = s;
                     rle[3] = e;
-                    if (std::memchr(p.d + s, '\\', static_cast<size_t>(e - s))) {
+                    {  // copied out (unescaped): the masks are built after the JSON bytes are freed
                         const int64_t t0 = out.text.size;
                         if (!out.text.reserve_more(e - s)) return false;
                         for (int64_t k = s; k < e; ++k) {  // escapes were checked by string()
@@ -553,55 +553,62 @@ Status parse_annotations(const char* data, int64_t begin, int64_t end, Annotatio
 template <class T>
 Status annotation_masks(const Annotations& a, const char* data, const int64_t* heights, const int64_t* widths,
                         int threads, RunBuf<T>& flat, RunBuf<int64_t>& offsets, ParseError& err) noexcept {
+    // Annotations go in rounds of kRound; each round's blocks run on the threads and are appended
+    // to `flat` (and freed) before the next round, so the transient memory is one round's runs,
+    // not a second copy of the whole dataset's.
+    constexpr int64_t kRound = 32768;
     const int64_t n = a.kind.size;
-    const int workers = worth(threads, static_cast<uint64_t>(a.xy.size + a.ucounts.size + n * 8), 1 << 16);
-    const int64_t blocks = std::max<int64_t>(1, std::min<int64_t>(n, workers > 1 ? int64_t{workers} * 16 : 1));
     struct Block {
         RunBuf<T> counts;
         RunBuf<int64_t> lens;
         Status status = Status::ok;
         ParseError err;
     };
-    std::vector<Block> parts;
-    try {
-        parts.resize(static_cast<size_t>(blocks));
-    } catch (...) {
-        return Status::bad_alloc;
-    }
-    parallel_for(blocks, workers, [&](int64_t b) {
-        Block& blk = parts[b];
-        RunBuf<T> scratch;
-        std::vector<const T*> ptrs;
-        std::vector<int64_t> lens;
-        const int64_t lo = n * b / blocks, hi = n * (b + 1) / blocks;
-        try {
-            for (int64_t i = lo; i < hi; ++i) {
-                const int64_t before = blk.counts.size;
-                blk.status = one_mask<T>(a, data, i, heights[i], widths[i], blk.counts, scratch, ptrs, lens, blk.err);
-                if (blk.status != Status::ok) return;
-                if (!blk.lens.push(blk.counts.size - before)) {
-                    blk.status = Status::bad_alloc;
-                    return;
-                }
-            }
-        } catch (...) {
-            blk.status = Status::bad_alloc;
-        }
-    });
-    int64_t total = 0;
-    for (Block& blk : parts) {
-        if (blk.status != Status::ok) {
-            err = blk.err;
-            return blk.status;
-        }
-        total += blk.counts.size;
-    }
-    if (!flat.reserve_more(total) || !offsets.reserve_more(n + 1)) return Status::bad_alloc;
+    if (!offsets.reserve_more(n + 1)) return Status::bad_alloc;
     offsets.push_unchecked(0);
-    for (Block& blk : parts) {
-        if (blk.counts.size) std::memcpy(flat.data + flat.size, blk.counts.data, sizeof(T) * blk.counts.size);
-        flat.size += blk.counts.size;
-        for (int64_t k = 0; k < blk.lens.size; ++k) offsets.push_unchecked(offsets.data[offsets.size - 1] + blk.lens.data[k]);
+    const int workers = worth(threads, static_cast<uint64_t>(a.xy.size + a.ucounts.size + n * 8), 1 << 16);
+    std::vector<Block> parts;
+    for (int64_t r0 = 0; r0 < n; r0 += kRound) {
+        const int64_t r1 = std::min(n, r0 + kRound), m = r1 - r0;
+        const int64_t blocks = std::max<int64_t>(1, std::min<int64_t>(m, workers > 1 ? int64_t{workers} * 8 : 1));
+        try {
+            parts.clear();
+            parts.resize(static_cast<size_t>(blocks));
+        } catch (...) {
+            return Status::bad_alloc;
+        }
+        parallel_for(blocks, workers, [&](int64_t b) {
+            Block& blk = parts[b];
+            RunBuf<T> scratch;
+            std::vector<const T*> ptrs;
+            std::vector<int64_t> lens;
+            const int64_t lo = r0 + m * b / blocks, hi = r0 + m * (b + 1) / blocks;
+            try {
+                for (int64_t i = lo; i < hi; ++i) {
+                    const int64_t before = blk.counts.size;
+                    blk.status = one_mask<T>(a, data, i, heights[i], widths[i], blk.counts, scratch, ptrs, lens, blk.err);
+                    if (blk.status != Status::ok) return;
+                    if (!blk.lens.push(blk.counts.size - before)) {
+                        blk.status = Status::bad_alloc;
+                        return;
+                    }
+                }
+            } catch (...) {
+                blk.status = Status::bad_alloc;
+            }
+        });
+        for (Block& blk : parts) {
+            if (blk.status != Status::ok) {
+                err = blk.err;
+                return blk.status;
+            }
+            if (!flat.reserve_more(blk.counts.size)) return Status::bad_alloc;
+            if (blk.counts.size) std::memcpy(flat.data + flat.size, blk.counts.data, sizeof(T) * blk.counts.size);
+            flat.size += blk.counts.size;
+            for (int64_t k = 0; k < blk.lens.size; ++k)
+                offsets.push_unchecked(offsets.data[offsets.size - 1] + blk.lens.data[k]);
+            blk.counts = RunBuf<T>();  // freed now
+        }
     }
     return Status::ok;
 }

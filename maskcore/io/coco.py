@@ -264,14 +264,7 @@ def read_coco(path, *, images=None, strict: bool = True, threads=None) -> Datase
         raise fail(path, f"annotations[{int(boxes[0])}].segmentation", "polygons of at least 3 points (a first part "
                    "of exactly 4 numbers is read as a box [x, y, w, h] by pycocotools; refused as ambiguous)",
                    "<4 numbers>")
-    try:
-        flat, offsets = ann.masks(data, np.ascontiguousarray(hs[img_pos]), np.ascontiguousarray(ws[img_pos]),
-                                  _v.threads(threads))
-    except ValueError as e:
-        raise FormatError(f"{path}: {e}") from None
-    sizes = np.stack([hs[img_pos], ws[img_pos]], 1) if n else np.zeros((0, 2), np.int64)
-    batch = RLEBatch._wrap(flat, offsets, np.ascontiguousarray(sizes, np.int64))
-    # extra fields -> attributes
+    # extra fields -> attributes (read from the bytes, which are then dropped before the masks)
     attrs = None
     extra = cols["extra"]
     if extra.size:
@@ -282,6 +275,15 @@ def read_coco(path, *, images=None, strict: bool = True, threads=None) -> Datase
                 attrs[a][key] = json.loads(data[vs:ve])
             except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
                 raise FormatError(f"{path}: annotations[{a}]: invalid JSON value ({e})") from None
+    del data  # the masks need only the parsed columns: the file's bytes are not held while they are built
+    try:
+        flat, offsets = ann.masks(np.ascontiguousarray(hs[img_pos]), np.ascontiguousarray(ws[img_pos]),
+                                  _v.threads(threads))
+    except ValueError as e:
+        raise FormatError(f"{path}: {e}") from None
+    del ann
+    sizes = np.stack([hs[img_pos], ws[img_pos]], 1) if n else np.zeros((0, 2), np.int64)
+    batch = RLEBatch._wrap(flat, offsets, np.ascontiguousarray(sizes, np.int64))
     scores = cols["score"] if ((present & 16) != 0).any() else None
     # group by image (stable: file order within an image)
     order = np.argsort(img_pos, kind="stable")
