@@ -1,0 +1,366 @@
+"""Image-scale masks on Dask arrays: chunked labeling, statistics, RLE, polygons and QA.
+
+Every function takes a dask array (from zarr with ``da.from_zarr``, from a memmap or
+TIFF with ``da.from_array``, or any other graph), works block by block with the
+native kernels (``threads=1`` inside each task), and gives the same result as the
+whole-array function of maskcore:
+
+==============================  ==================================================
+:func:`label`                   ``maskcore.label`` (same partition, same numbering)
+:func:`component_stats`         ``maskcore.component_stats``
+:func:`encode`                  ``maskcore.encode`` (COCO RLE, uint64 counts past 2**32 pixels)
+:func:`find_polygons`           ``maskcore.find_polygons(exact=True)`` / ``find_polygons_labels``
+:func:`validate`                the per-map checks of ``maskcore.validate``
+==============================  ==================================================
+
+How labeling works (no serial chain of offsets, a graph of O(blocks) tasks):
+
+1. every block is labeled on its own (ids 1..n_b); the task returns n_b, each local
+   label's first pixel as a global raster index, the source value there, and the
+   block's faces (its first and last slice along every axis) -- never the labels;
+2. block b's ids become block-unique by adding the exclusive prefix sum of the
+   counts (computed once the counts are known: no task waits for another block);
+3. for each seam (a chunk boundary along one axis) the facing slices of all blocks
+   are joined into two planes and a native kernel lists the (id, id) pairs that touch
+   across it under the connectivity (diagonal block neighbours are in-plane offsets
+   of one seam, so they need no case of their own);
+4. one union-find over the pairs; each set's root is its member with the earliest
+   first pixel, and sorting the roots by it gives the numbering of ``maskcore.label``
+   on the whole array (raster order of each component's first pixel);
+5. the labels stay lazy: each output block labels its input block again and maps it
+   through its lookup table (local id -> final number).
+
+Steps 1-4 run when :func:`label` is called (memory: the faces and a few int64 per
+local component); step 5 runs when the labels are computed. Results do not depend on
+the chunking, the scheduler (threads, processes, synchronous, dask.distributed) or
+the number of workers.
+
+Install: ``pip install 'maskcore[dask]'`` (dask[array]; distributed for clusters).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from collections import OrderedDict
+
+import numpy as np
+
+try:
+    import dask
+    import dask.array as da
+    from dask.highlevelgraph import HighLevelGraph
+except ImportError as exc:  # pragma: no cover - exercised only without dask
+    raise ImportError("maskcore.dask needs dask: install the extra with pip install 'maskcore[dask]' "
+                      "(dask[array], distributed)") from exc
+
+from . import _core
+from . import _validate as _v
+from .components import _background, _stats_array
+from .components import label as _label_np
+from .contours import Polygon
+from .contours import find_polygons_labels as _polys_np
+from .qa import Problem, Report
+from .rle import RLE
+from .rle import encode as _encode_np
+
+__all__ = ["label", "component_stats", "encode", "find_polygons", "validate"]
+
+_U32_MAX = 2**32 - 1
+_REACH = {4: 0, 8: 2, 6: 0, 18: 1, 26: 2}  # in-plane offsets allowed across a seam (csrc/chunked)
+
+
+# ---------------------------------------------------------------------------------
+# input checks and geometry
+
+
+def _as_dask(x, name: str):
+    """A dask array for x (numpy and array-likes are wrapped with dask's auto chunks)."""
+    if isinstance(x, da.Array):
+        return x
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return da.from_array(x)
+    raise TypeError(f"{name}: expected a dask array (or an array-like), got {type(x).__name__}")
+
+
+def _check_image(img, name: str, ndims=(2, 3)):
+    if img.ndim not in ndims:
+        want = " or ".join(f"{d}D" for d in ndims)
+        raise ValueError(f"{name}: expected a {want} array, got {img.ndim}D with shape {img.shape}")
+    if img.dtype != np.bool_ and img.dtype.kind not in "iu":
+        raise TypeError(f"{name}: expected bool or integers, got dtype {img.dtype} (threshold or cast it first)")
+    if any(math.isnan(s) for c in img.chunks for s in c):
+        raise ValueError(f"{name}: unknown chunk sizes (call compute_chunk_sizes() first)")
+
+
+def _no_empty_chunks(img):
+    """The array without zero-length chunks (they would hide the faces of their
+    neighbours); the identical array when it has none."""
+    if all(s > 0 for c in img.chunks for s in c) or img.size == 0:
+        return img
+    return img.rechunk(tuple(tuple(s for s in c if s > 0) or (0,) for c in img.chunks))
+
+
+def _offsets(chunks):
+    """Per axis, the start of every chunk."""
+    return [np.concatenate([[0], np.cumsum(c)[:-1]]).astype(np.int64) for c in chunks]
+
+
+def _block_indices(numblocks):
+    return list(itertools.product(*[range(n) for n in numblocks]))
+
+
+def _global_index(flat_local, block_shape, start, shape):
+    """C-order flat indices inside a block -> C-order flat indices in the whole array."""
+    coords = np.unravel_index(flat_local, block_shape)
+    g = np.zeros(flat_local.shape, np.int64)
+    for c, s, full in zip(coords, start, shape):
+        g = g * full + (c.astype(np.int64) + s)
+    return g
+
+
+# ---------------------------------------------------------------------------------
+# label
+
+
+def _label_block(block, conn, background, binary, want_stats=False):
+    return _label_np(np.asarray(block), connectivity=conn, background=background, binary=binary,
+                     return_stats=want_stats, threads=1)
+
+
+def _summary(block, start, shape, conn, background, binary, multi):
+    """Pass 1 on one block: (n, first pixels (global), values or None, faces)."""
+    block = np.asarray(block)
+    lab, n = _label_block(block, conn, background, binary)
+    first_local = _core.chunked_first_pixels(lab, n)
+    first = _global_index(first_local, block.shape, start, shape)
+    values = block[np.unravel_index(first_local, block.shape)] if multi else None
+    faces = []
+    for d in range(block.ndim):
+        lo = np.ascontiguousarray(np.take(lab, 0, axis=d))
+        hi = np.ascontiguousarray(np.take(lab, -1, axis=d))
+        if multi:
+            klo = np.take(block, 0, axis=d).astype(np.uint64)
+            khi = np.take(block, -1, axis=d).astype(np.uint64)
+        else:
+            klo = khi = None
+        faces.append((lo, hi, klo, khi))
+    return n, first, values, faces
+
+
+def _relabel(block, lut, conn, background, binary):
+    """Pass 2 on one block: label it again and map local ids through lut."""
+    lab, n = _label_block(block, conn, background, binary)
+    if n != lut.shape[0] - 1:  # the block changed between the passes (a non-deterministic source)
+        raise RuntimeError(f"maskcore.dask.label: a block gave {n} components in pass 2, {lut.shape[0] - 1} "
+                           "in pass 1; the input must give the same values each time it is computed")
+    return np.take(lut, lab)
+
+
+def _block_stats(block, lut, start, conn, background, binary):
+    """Fused statistics of one output block from its input block: (ids, area, lo, hi, sums)."""
+    lab, n, st = _label_block(block, conn, background, binary, want_stats=True)
+    if n != lut.shape[0] - 1:
+        raise RuntimeError("maskcore.dask: the input gave other values in a later pass")
+    return _partial_from_stats(st, lut[1:].astype(np.uint64), start, block.ndim)
+
+
+def _partial_from_stats(st, ids, start, nd):
+    """Per-block partial statistics from a component_stats table over local
+    coordinates: global ids, area, bbox minima and exclusive maxima, and the exact
+    integer coordinate sums (centroid * area rounds back to the integer sum exactly
+    while it is below 2**52: a block's local sums are far below)."""
+    area = st["area"].astype(np.int64)
+    keep = area > 0
+    area = area[keep]
+    st = st[keep]
+    off = np.asarray(start, np.int64)
+    bbox = st["bbox"].astype(np.int64)
+    lo = bbox[:, :nd] + off
+    hi = bbox[:, nd:] + off
+    sums = np.rint(st["centroid"] * area[:, None]).astype(np.int64) + area[:, None] * off
+    return ids[keep], area, lo, hi, sums
+
+
+_REGISTRY: "OrderedDict[str, dict]" = OrderedDict()  # labels.name -> how it was made (for fused passes)
+
+
+def _remember(name: str, info: dict) -> None:
+    _REGISTRY[name] = info
+    while len(_REGISTRY) > 32:
+        _REGISTRY.popitem(last=False)
+
+
+def label(image, *, connectivity=None, background=0, binary=None, scheduler=None):
+    """Label the connected components of a chunked 2D image or 3D volume.
+
+    The result equals ``maskcore.label`` on the whole array: the same components,
+    numbered the same way (1..n in raster order of each component's first pixel,
+    scikit-image's and scipy's numbering), so it can be swapped in.
+
+    Parameters
+    ----------
+    image : dask array, (H, W) or (Z, Y, X), bool or integers
+        Bool: binary. Integers: multi-label (touching pixels join when their values
+        are equal), unless ``binary=True``. Any chunking (zero-length chunks too);
+        numpy arrays are wrapped with ``da.from_array``. Computed twice: once now
+        (pass 1) and once when the labels are computed, so it must give the same
+        values each time (zarr, memmap, a deterministic graph; ``persist()`` it
+        first when it is expensive to compute).
+    connectivity : int, optional
+        4 or 8 in 2D, 6, 18 or 26 in 3D (scikit-image's 1..ndim accepted); default
+        the full neighbourhood (8 / 26), as ``maskcore.label``.
+    background : int, default 0
+        The value that is not part of any component.
+    binary : bool, optional
+        For integer images: every value other than ``background`` is one class.
+        Default: False (bool images are always binary).
+    scheduler : optional
+        Passed to ``dask.compute`` for pass 1 (default: dask's current scheduler,
+        e.g. an active ``dask.distributed.Client``).
+
+    Returns
+    -------
+    labels : dask array, the image's shape and chunks
+        uint32, or uint64 when n exceeds 2**32 - 1 (``maskcore.label`` chooses uint64
+        by the pixel count instead; the values are equal). Lazy: each block is
+        labeled again and mapped through a lookup table when computed.
+    n : int
+        The number of components.
+
+    Raises
+    ------
+    TypeError
+        For float or complex images, or a non-array input.
+    ValueError
+        For an image that is not 2D or 3D, an unsupported connectivity, a background
+        outside the dtype's range, unknown chunk sizes.
+
+    Notes
+    -----
+    Pass 1 keeps in memory (where ``label`` is called) the faces of every block
+    (about 12 bytes per pixel on chunk borders), 8-16 bytes per component piece per
+    block, and the pairs across seams; the graph has O(blocks) tasks. Each block
+    needs the memory of ``maskcore.label`` on it (about 4 bytes per pixel plus
+    scratch).
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da, maskcore.dask
+    >>> m = da.from_array(np.eye(6, dtype=bool), chunks=2)
+    >>> lab, n = maskcore.dask.label(m)
+    >>> n, maskcore.dask.label(m, connectivity=4)[1]
+    (1, 6)
+    """
+    return _label(image, connectivity, background, binary, scheduler)["result"]
+
+
+def _label(image, connectivity, background, binary, scheduler):
+    src = _as_dask(image, "image")
+    _check_image(src, "image")
+    ndim = src.ndim
+    conn = _v.connectivity(connectivity, ndim)
+    is_bool = src.dtype == np.bool_
+    if binary is not None and not isinstance(binary, (bool, np.bool_)):
+        raise TypeError(f"binary: expected a bool or None, got {binary!r}")
+    bin_mode = bool(binary) or is_bool
+    multi = not bin_mode
+    _background(background, src.dtype)  # checks the range
+    bg = int(background)
+    if src.size == 0:
+        out = da.zeros(src.shape, chunks=src.chunks, dtype=np.uint32)
+        return {"result": (out, 0), "n": 0}
+    img = _no_empty_chunks(src)
+    shape = img.shape
+    starts = _offsets(img.chunks)
+    idx = _block_indices(img.numblocks)
+    blocks = img.to_delayed(optimize_graph=True)
+    tasks = [dask.delayed(_summary, pure=True)(blocks[b], tuple(int(starts[a][b[a]]) for a in range(ndim)), shape,
+                                               conn, bg, bin_mode, multi) for b in idx]
+    summaries = dask.compute(*tasks, scheduler=scheduler) if scheduler is not None else dask.compute(*tasks)
+    by_block = dict(zip(idx, summaries))
+    counts = np.array([s[0] for s in summaries], np.int64)
+    off_list = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    off = dict(zip(idx, off_list.tolist()))
+    N = int(counts.sum())
+    first = np.zeros(N + 1, np.int64)
+    first[1:] = np.concatenate([s[1] for s in summaries]) if N else np.zeros(0, np.int64)
+    values = None
+    if multi:
+        values = np.concatenate([s[2] for s in summaries]) if N else np.zeros(0, src.dtype)
+    faces = {b: s[3] for b, s in by_block.items()}
+    pairs = _seam_pairs(faces, off, img.numblocks, conn, multi)
+    pa = np.ascontiguousarray(pairs[0::2])
+    pb = np.ascontiguousarray(pairs[1::2])
+    final, n = _core.chunked_merge_numbering(first, pa, pb)
+    out_dtype = np.uint32 if n <= _U32_MAX else np.uint64
+    final = final.astype(out_dtype, copy=False)
+    comp_values = None
+    if multi:
+        comp_values = np.zeros(n, src.dtype)
+        comp_values[final[1:].astype(np.int64) - 1] = values
+    luts = {}
+    for b, o, c in zip(idx, off_list.tolist(), counts.tolist()):
+        lut = np.empty(c + 1, out_dtype)
+        lut[0] = 0
+        lut[1:] = final[o + 1:o + 1 + c]
+        luts[b] = lut
+    name = "maskcore-label-" + dask.base.tokenize(img.name, conn, bg, bin_mode)
+    layer = {(name,) + b: (_relabel, (img.name,) + b, luts[b], conn, bg, bin_mode) for b in idx}
+    graph = HighLevelGraph.from_collections(name, layer, dependencies=[img])
+    labels = da.Array(graph, name, img.chunks, dtype=out_dtype)
+    if labels.chunks != src.chunks:
+        labels = labels.rechunk(src.chunks)
+    info = {"image": img, "luts": luts, "starts": starts, "conn": conn, "bg": bg, "binary": bin_mode, "n": n,
+            "values": comp_values, "chunks": img.chunks}
+    _remember(labels.name, info)
+    info["result"] = (labels, int(n))
+    return info
+
+
+def _seam_pairs(faces, off, numblocks, conn, multi):
+    """Every (id, id) pair that touches across a seam, flat [u0, v0, u1, v1, ...]."""
+    ndim = len(numblocks)
+    reach = _REACH[conn]
+    out = [np.zeros(0, np.uint64)]
+    for d in range(ndim):
+        other = [a for a in range(ndim) if a != d]
+        for j in range(1, numblocks[d]):
+            def slab(jj):
+                grid = []
+                for rest in itertools.product(*[range(numblocks[a]) for a in other]):
+                    b = [0] * ndim
+                    b[d] = jj
+                    for a, r in zip(other, rest):
+                        b[a] = r
+                    grid.append(tuple(b))
+                return grid
+
+            planes = []
+            for jj, side in ((j - 1, 1), (j, 0)):
+                ids_parts, key_parts = [], []
+                for b in slab(jj):
+                    lo, hi, klo, khi = faces[b][d]
+                    f = (lo if side == 0 else hi)
+                    g = f.astype(np.uint64)
+                    g[f != 0] += np.uint64(off[b])
+                    ids_parts.append(g)
+                    key_parts.append(klo if side == 0 else khi)
+                planes.append((_join(ids_parts, numblocks, other), _join(key_parts, numblocks, other) if multi
+                               else None))
+            (a_ids, a_keys), (b_ids, b_keys) = planes
+            P, Q = (1, a_ids.size) if a_ids.ndim == 1 else a_ids.shape
+            if a_ids.size == 0:
+                continue
+            out.append(_core.chunked_seam_pairs(a_ids.reshape(-1), b_ids.reshape(-1),
+                                                None if a_keys is None else a_keys.reshape(-1),
+                                                None if b_keys is None else b_keys.reshape(-1), P, Q, reach))
+    return np.concatenate(out)
+
+
+def _join(parts, numblocks, other):
+    """Faces of a slab of blocks (listed in C order over the other axes) -> one plane."""
+    if len(other) == 1:
+        return np.ascontiguousarray(np.concatenate(parts))
+    n0, n1 = numblocks[other[0]], numblocks[other[1]]
+    rows = [np.concatenate(parts[i * n1:(i + 1) * n1], axis=1) for i in range(n0)]
+    return np.ascontiguousarray(np.concatenate(rows, axis=0))
