@@ -806,3 +806,151 @@ def find_polygons(image, *, connectivity=8, exact=True, scheduler=None):
     for p in result:
         out.setdefault(p.label, []).append(p)
     return {k: out[k] for k in sorted(out)}
+
+
+# ---------------------------------------------------------------------------------
+# QA
+
+
+def _block_hist(block):
+    vals, counts = np.unique(np.asarray(block), return_counts=True)
+    return vals, counts
+
+
+def _block_boxes(block, start, values):
+    """For each of `values` present in the block: (value, min_row, min_col, max_row, max_col)."""
+    block = np.asarray(block)
+    out = []
+    for v in values:
+        rows = np.flatnonzero((block == v).any(axis=1))
+        if rows.size:
+            cols = np.flatnonzero((block == v).any(axis=0))
+            out.append((v, start[0] + rows[0], start[1] + cols[0], start[0] + rows[-1] + 1, start[1] + cols[-1] + 1))
+    return out
+
+
+def _compute(tasks, scheduler):
+    return dask.compute(*tasks, scheduler=scheduler) if scheduler is not None else dask.compute(*tasks)
+
+
+def _components_of(img, conn, background, scheduler):
+    """(n, value per component, stats) of a chunked label map, components of each value."""
+    info = _label(img, conn, background, False if img.dtype != np.bool_ else None, scheduler)
+    labels, n = info["result"]
+    stats = component_stats(labels, n, scheduler=scheduler)
+    values = info["values"] if info["values"] is not None else np.ones(n, np.int64)
+    return n, values, stats
+
+
+def validate(mask, *, labels=None, instances=None, min_size=0, connectivity=8, background=0,
+             scheduler=None) -> Report:
+    """The per-map checks of ``maskcore.validate`` over a chunked label map.
+
+    Parameters
+    ----------
+    mask : dask array (H, W) of integers or bool
+        A label map (RGB masks: use ``maskcore.validate`` on tiles).
+    labels : iterable of int, optional
+        Allowed values (``background`` included if it is allowed). Every other value is
+        an ``unknown_label`` problem (count and bounding box per value, the 32 most
+        frequent; the telling apart of anti-aliased edges, which needs a pixel
+        neighbourhood, is left to ``maskcore.validate``).
+    instances : dask array (H, W) of integers, optional
+        An instance id map (0 = none): ids made of more than one connected component
+        are ``split_instance`` problems (with ``min_size``, their pieces and whole
+        instances under it are ``small_component``).
+    min_size : int, default 0
+        Components of each allowed class with fewer pixels are ``small_component``
+        (tiny islands). 0 disables it.
+    connectivity : {4, 8}, default 8
+    background : int, default 0
+        The value that is not a class (skipped by the component checks).
+    scheduler : optional
+        Passed to ``dask.compute``.
+
+    Returns
+    -------
+    Report
+        As ``maskcore.validate``: ``problems`` (kinds ``unknown_label``, ``empty``,
+        ``small_component``, ``split_instance``; boxes ``(min_row, min_col,
+        max_row_excl, max_col_excl)``) and the value ``histogram``, computed block by
+        block (per-block histograms, labels and statistics reduced across blocks).
+    """
+    conn = _v.connectivity(connectivity, 2)
+    min_size = _v.integer(min_size, "min_size")
+    a = _as_dask(mask, "mask")
+    if a.ndim != 2:
+        raise ValueError(f"mask: expected an (H, W) label map, got shape {a.shape}")
+    _check_image(a, "mask", (2,))
+    if a.dtype == np.bool_:
+        a = a.astype(np.uint8)
+    a = _no_empty_chunks(a)
+    starts = _offsets(a.chunks)
+    idx = _block_indices(a.numblocks)
+    blocks = a.to_delayed(optimize_graph=True)
+    parts = _compute([dask.delayed(_block_hist, pure=True)(blocks[b]) for b in idx], scheduler)
+    hist: dict = {}
+    for vals, counts in parts:
+        for v, c in zip(vals.tolist(), counts.tolist()):
+            hist[v] = hist.get(v, 0) + c
+    histogram = {int(v): int(hist[v]) for v in sorted(hist)}
+    problems: list = []
+    allowed = None
+    if labels is not None:
+        allowed = set(np.unique(np.asarray(list(labels), np.int64)).tolist())
+        unknown = sorted((v for v in histogram if v not in allowed), key=lambda v: -histogram[v])
+        if unknown:
+            shown = unknown[:32]
+            boxes = _compute([dask.delayed(_block_boxes, pure=True)(
+                blocks[b], (int(starts[0][b[0]]), int(starts[1][b[1]])), shown) for b in idx], scheduler)
+            box: dict = {}
+            for part in boxes:
+                for v, r0, c0, r1, c1 in part:
+                    o = box.get(v)
+                    box[v] = (r0, c0, r1, c1) if o is None else (min(o[0], r0), min(o[1], c0), max(o[2], r1),
+                                                                   max(o[3], c1))
+            for v in shown:
+                problems.append(Problem("unknown_label", f"value {v} is not allowed ({histogram[v]} pixels)",
+                                        bbox=tuple(int(x) for x in box[v]), count=histogram[v], value=v))
+            if len(unknown) > 32:
+                problems.append(Problem("unknown_label", f"... and {len(unknown) - 32} more values not allowed",
+                                        count=int(sum(histogram[v] for v in unknown[32:]))))
+    if a.size == 0 or all(v == background for v in histogram):
+        problems.append(Problem("empty", "the mask has no foreground (only background)", count=0))
+    if min_size > 0 and a.size:
+        n, values, stats = _components_of(a, conn, background, scheduler)
+        for v, s, b in zip(values.tolist(), stats["area"].tolist(), stats["bbox"].tolist()):
+            if s < min_size and (allowed is None or v in allowed):
+                problems.append(Problem("small_component", f"a component of class {v} has {s} pixels "
+                                        f"(< min_size = {min_size})", bbox=tuple(b), count=s, value=v))
+    if instances is not None:
+        inst = _as_dask(instances, "instances")
+        if inst.shape != a.shape:
+            raise ValueError(f"instances: id map shape {inst.shape} differs from mask shape {a.shape}")
+        _check_image(inst, "instances", (2,))
+        if inst.size:
+            n, values, stats = _components_of(inst, conn, 0, scheduler)
+            order = np.argsort(values, kind="stable")
+            vals = values[order]
+            cut = np.flatnonzero(np.r_[True, vals[1:] != vals[:-1]]) if n else np.zeros(0, np.int64)
+            for s, e in zip(cut.tolist(), np.r_[cut[1:], n].tolist()):
+                iid = int(vals[s])
+                rows = order[s:e]
+                sizes = stats["area"][rows]
+                bb = stats["bbox"][rows]
+                if e - s > 1:
+                    whole = (int(bb[:, 0].min()), int(bb[:, 1].min()), int(bb[:, 2].max()), int(bb[:, 3].max()))
+                    problems.append(Problem("split_instance", f"instance {iid} has {e - s} connected components "
+                                            f"(sizes {sorted(sizes.tolist(), reverse=True)[:8]})", bbox=whole,
+                                            count=e - s, instance=iid))
+                    if min_size > 0:
+                        for sz, b in zip(sizes.tolist(), bb.tolist()):
+                            if sz < min_size:
+                                problems.append(Problem("small_component", f"a component of instance {iid} has "
+                                                        f"{sz} pixels (< min_size = {min_size})", bbox=tuple(b),
+                                                        count=sz, instance=iid))
+                elif min_size > 0 and int(sizes[0]) < min_size:
+                    problems.append(Problem("small_component", f"instance {iid} has {int(sizes[0])} pixels "
+                                            f"(< min_size = {min_size})", bbox=tuple(bb[0].tolist()),
+                                            count=int(sizes[0]), instance=iid))
+    return Report(shape=tuple(int(s) for s in a.shape), problems=problems, histogram=histogram)
