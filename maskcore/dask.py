@@ -588,24 +588,50 @@ def encode(mask, *, scheduler=None):
     blocks = m.to_delayed(optimize_graph=True)
     tasks = [dask.delayed(_block_runs, pure=True)(blocks[b], (int(starts[0][b[0]]), int(starts[1][b[1]])), H)
              for b in idx]
-    parts = dask.compute(*tasks, scheduler=scheduler) if scheduler is not None else dask.compute(*tasks)
-    s = np.concatenate([p[0] for p in parts])
-    e = np.concatenate([p[1] for p in parts])
-    order = np.argsort(s, kind="stable")
-    s, e = s[order], e[order]
+    parts = list(_compute(tasks, scheduler))
+    # Column bands (one column of blocks) cover consecutive ranges of the column-major order,
+    # so each band's pieces are sorted on their own (pieces of one block are in order already;
+    # the blocks of a band interleave column by column), and the bands are concatenated.
+    rows = m.numblocks[0]
+    band_s, band_e = [], []
+    for j in range(m.numblocks[1]):
+        band = [parts[i * m.numblocks[1] + j] for i in range(rows)]
+        for i in range(rows):
+            parts[i * m.numblocks[1] + j] = None
+        bs = np.concatenate([p[0] for p in band])
+        be = np.concatenate([p[1] for p in band])
+        del band
+        if rows > 1:
+            order = np.argsort(bs, kind="stable")
+            bs, be = bs[order], be[order]
+            del order
+        band_s.append(bs)
+        band_e.append(be)
+    s = np.concatenate(band_s)
+    del band_s
+    e = np.concatenate(band_e)
+    del band_e
     if s.size:
-        new = np.r_[True, s[1:] != e[:-1]]  # a run continues where the previous piece ends
-        last = np.r_[new[1:], True]
-        s, e = s[new], e[last]
+        new = np.empty(s.size, bool)  # a run continues where the previous piece ends
+        new[0] = True
+        np.not_equal(s[1:], e[:-1], out=new[1:])
+        s = s[new]
+        new[:-1] = new[1:]
+        new[-1] = True
+        e = e[new]
+        del new
     total = H * W
-    counts = np.empty(2 * s.size + 1, np.int64)
-    counts[0::2][:s.size] = s - np.r_[0, e[:-1]]
-    counts[1::2] = e - s
-    counts[-1] = total - (e[-1] if e.size else 0)
-    if s.size and counts[-1] == 0:
-        counts = counts[:-1]
     dtype = np.uint32 if total < 2**32 else np.uint64
-    return RLE(counts.astype(dtype), H, W)
+    counts = np.empty(2 * s.size + 1, dtype)
+    zeros = counts[0::2]
+    zeros[0] = s[0] if s.size else total
+    if s.size:
+        np.subtract(s[1:], e[:-1], out=zeros[1:s.size], casting="unsafe")
+        np.subtract(e, s, out=counts[1::2], casting="unsafe")
+        zeros[s.size] = total - e[-1]
+        if zeros[s.size] == 0:
+            counts = counts[:-1]
+    return RLE._wrap(counts, H, W)  # canonical by construction: no empty run but the first
 
 
 # ---------------------------------------------------------------------------------
