@@ -1,14 +1,14 @@
 """Hand-run benchmark: a 100,000 x 100,000 blob mask stored as zarr on disk, labeled, measured
 and run-length encoded end to end with maskcore.dask, in bounded memory.
 
-    python benchmarks/dask_gigapixel.py [--side 100000] [--chunk 4096] [--scale 256]
+    python benchmarks/dask_gigapixel.py [--side 100000] [--chunk 4096] [--scale 128] [--level 0]
                                         [--dir /tmp/maskcore-gigapixel] [--workers 2] [--keep]
 
 Steps (each timed; peak RSS of this process, ru_maxrss, after each):
 
 1. write: the blob mask of benchmarks/cases/dask.py (a coarse smoothed noise field interpolated
    block by block and thresholded: blobs ``--scale`` pixels across, about half the pixels set)
-   is written as a bool zarr array with ``--chunk`` square chunks, compressed with zarr's default
+   (thresholded at ``--level`` standard deviations) is written as a bool zarr array with ``--chunk`` square chunks, compressed with zarr's default
    codec (blob masks compress to ~1 % of the 10 GB they would take raw). Skipped when the store
    exists (``--keep`` keeps it for the next run).
 2. label: ``maskcore.dask.label(da.from_zarr(...))`` -- pass 1: every block read, labeled, its
@@ -46,7 +46,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--side", type=int, default=100_000)
     ap.add_argument("--chunk", type=int, default=4096)
-    ap.add_argument("--scale", type=int, default=256)
+    ap.add_argument("--scale", type=int, default=128)
+    ap.add_argument("--level", type=float, default=0.0,
+                    help="threshold in std units: 0 about half the pixels (one component percolates), "
+                         "0.5 about 30 %% in separate blobs")
     ap.add_argument("--dir", default="/tmp/maskcore-gigapixel")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--keep", action="store_true", help="keep the zarr store for the next run")
@@ -62,7 +65,7 @@ def main() -> None:
 
     side, chunk = args.side, args.chunk
     gpx = side * side / 1e9
-    store = Path(args.dir) / f"blobs_{side}_{chunk}_{args.scale}.zarr"
+    store = Path(args.dir) / f"blobs_{side}_{chunk}_{args.scale}_{args.level:g}.zarr"
     print(f"maskcore {maskcore.__version__}, ISA {maskcore.get_isa()}, dask {dask.__version__}, zarr "
           f"{zarr.__version__}, {os.cpu_count()} cores, {args.workers} workers (threads scheduler)")
     print(f"mask {side} x {side} = {gpx:.2f} gigapixels, chunks {chunk}^2, blobs ~{args.scale} px, store {store}")
@@ -71,7 +74,7 @@ def main() -> None:
         if not store.exists():
             store.parent.mkdir(parents=True, exist_ok=True)
             t = time.perf_counter()
-            da.to_zarr(blob_array((side, side), chunk, args.scale), str(store))
+            da.to_zarr(blob_array((side, side), chunk, args.scale, level=args.level), str(store))
             rows.append(("write zarr", time.perf_counter() - t))
             print(f"write: {rows[-1][1]:.1f} s, peak RSS {peak_gib():.2f} GiB", flush=True)
         size = sum(f.stat().st_size for f in store.rglob("*") if f.is_file())
