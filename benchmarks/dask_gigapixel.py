@@ -7,9 +7,9 @@ and run-length encoded end to end with maskcore.dask, in bounded memory.
 Steps (each timed; peak RSS of this process, ru_maxrss, after each):
 
 1. write: the blob mask of benchmarks/cases/dask.py (a coarse smoothed noise field interpolated
-   block by block and thresholded: blobs ``--scale`` pixels across, about half the pixels set)
-   (thresholded at ``--level`` standard deviations) is written as a bool zarr array with ``--chunk`` square chunks, compressed with zarr's default
-   codec (blob masks compress to ~1 % of the 10 GB they would take raw). Skipped when the store
+   block by block and thresholded at ``--level`` standard deviations: blobs ``--scale`` pixels
+   across) is written as a bool zarr array with ``--chunk`` square chunks, compressed with zarr's
+   default codec (blob masks compress to ~1 % of the 10 GB they would take raw). Skipped when the store
    exists (``--keep`` keeps it for the next run).
 2. label: ``maskcore.dask.label(da.from_zarr(...))`` -- pass 1: every block read, labeled, its
    faces and first pixels kept; the seams merged; n known.
@@ -31,7 +31,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
