@@ -162,6 +162,10 @@ def _relabel(block, lut, conn, background, binary):
     if n != lut.shape[0] - 1:  # the block changed between the passes (a non-deterministic source)
         raise RuntimeError(f"maskcore.dask.label: a block gave {n} components in pass 2, {lut.shape[0] - 1} "
                            "in pass 1; the input must give the same values each time it is computed")
+    if lab.dtype == lut.dtype:
+        # In place (out[i] depends on lab[i] alone); mode="clip" skips numpy's buffering of
+        # an out that overlaps the indices (every local id indexes lut: nothing is clipped).
+        return np.take(lut, lab, out=lab, mode="clip")
     return np.take(lut, lab)
 
 
