@@ -26,6 +26,7 @@ void bind_ccl(py::module_& m);
 void bind_slic(py::module_& m);
 void bind_eval(py::module_& m);
 void bind_segments(py::module_& m);
+void bind_chunked(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -74,4 +75,5 @@ PYBIND11_MODULE(_core, m) {
     py_bind::bind_slic(m);
     py_bind::bind_eval(m);
     py_bind::bind_segments(m);
+    py_bind::bind_chunked(m);
 }
