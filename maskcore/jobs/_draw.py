@@ -120,7 +120,7 @@ def add_legend(img: np.ndarray, classes: list, categories: Optional[dict] = None
     return np.asarray(canvas)
 
 
-def crop_box(shape, bbox_xywh, margin: float = 0.5, min_side: int = 48):
+def crop_box(shape, bbox_xywh, margin: float = 0.5, min_side: int = 32):
     """(r0, r1, c0, c1) of a crop around a COCO box, grown by ``margin`` of its size on each side
     (at least ``min_side`` pixels square where the image allows), inside the image."""
     h, w = shape
@@ -144,7 +144,7 @@ def fit(img: np.ndarray, max_side: int) -> np.ndarray:
     nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
     im = Image.fromarray(np.ascontiguousarray(img))
     im = im.resize((nw, nh), Image.NEAREST if s >= 1 else Image.BOX)
-    return np.asarray(im)
+    return np.array(im)  # writable
 
 
 def bar_plot(labels: list, values: list, colors: list, title: str, width: int = 760, bar_h: int = 16,

@@ -159,9 +159,15 @@ def _validate_item(item: Item, opts: dict) -> dict:
         seen.add((p.kind, ann))
     if s.source_kind == "coco":
         mini = {"images": [item.payload["image"]], "annotations": anns, "categories": opts["categories"]}
+        structural = []
         for p in qa.validate_coco(mini, allow_overlap=True).problems:
             if (p.kind, p.annotation) not in seen:
-                probs.append(_problem_dict(p, s.name))
+                structural.append(_problem_dict(p, s.name))
+        # a segmentation that does not parse loads as an empty mask: its "empty" is that problem again
+        bad = {p.get("annotation") for p in structural if p["kind"] in ("polygon_odd_length", "polygon_too_few_points",
+                                                                         "bad_segmentation", "rle_invalid",
+                                                                         "rle_size_mismatch")}
+        probs = [p for p in probs if not (p["kind"] == "empty" and p.get("annotation") in bad)] + structural
     vals, counts = np.unique(cm, return_counts=True)
     hist = {int(v): int(c) for v, c in zip(vals.tolist(), counts.tolist())}
     return {"name": s.name, "shape": [s.height, s.width], "segments": len(s.masks), "histogram": hist,
@@ -173,8 +179,8 @@ def _rank(problems):
                                                        -int(problems[k].get("count") or 0), k))
 
 
-def validate(src, *, format=None, labels=None, min_island=0, connectivity=8, background=0, allow_overlap=True,
-             z=3.0, min_share_delta=0.25, report=None, json_path=None, images=None, masks=None,
+def validate(src, *, format=None, labels=None, names=None, min_island=0, connectivity=8, background=0, allow_overlap=True,
+             z=3.0, min_share_delta=0.25, share_anomalies=None, report=None, json_path=None, images=None, masks=None,
              thumbnails=12, scheduler=None, workers=None, shard_size=16, fail_fast=False, progress=False,
              resume=False, title=None) -> JobResult:
     """Check every image of a dataset with :func:`maskcore.validate` / :func:`maskcore.validate_coco`.
@@ -193,7 +199,12 @@ def validate(src, *, format=None, labels=None, min_island=0, connectivity=8, bac
     allow_overlap : bool, default True
         False: overlapping instances of one image are reported.
     z, min_share_delta : float
-        Class-share anomalies across images (:func:`maskcore.qa.class_share_anomalies`).
+        Class-share anomalies across images (:func:`maskcore.qa.class_share_anomalies`; a
+        class's share of the image's pixels, background included).
+    share_anomalies : bool, optional
+        Look for them; default: for label maps and panoptic sources (every image holds most
+        classes), not for COCO instances (most classes are in a few images, so a share far from
+        the others' is the rule there, not a defect).
     report : path, optional
         Write the self-contained HTML report there (``images``: the photos' folder, for the
         thumbnails; without it the thumbnails show the classes over grey).
@@ -223,7 +234,7 @@ def validate(src, *, format=None, labels=None, min_island=0, connectivity=8, bac
         res = JobResult("validate", str(src), d["items"], [ItemError(**e) for e in d["errors"]], d["problems"],
                         d["summary"], d["outputs"], skipped=len(outs))
         return res
-    source = open_source(src, format, masks=masks, labels=labels)
+    source = open_source(src, format, masks=masks, labels=labels, names=names)
     cats = source.categories
     opts = {"labels": None if labels is None else sorted(int(v) for v in labels), "min_island": int(min_island),
             "connectivity": connectivity, "background": background, "allow_overlap": bool(allow_overlap),
@@ -234,11 +245,12 @@ def validate(src, *, format=None, labels=None, min_island=0, connectivity=8, bac
     problems = [dict(p, image=str(source.path)) if "image" not in p else dict(p) for p in source.problems]
     for r in rows:
         problems += r["problems"]
-    hists = [{k: v for k, v in r["histogram"].items() if k != background} for r in rows]
-    for p in qa.class_share_anomalies(hists, z=z, min_share_delta=min_share_delta,
-                                      names=[r["name"] for r in rows]):
-        d = _problem_dict(p, rows[p.image]["name"])
-        problems.append(d)
+    look = source.kind in ("labels", "coco-panoptic") if share_anomalies is None else bool(share_anomalies)
+    if look:
+        for p in qa.class_share_anomalies([r["histogram"] for r in rows], z=z, min_share_delta=min_share_delta,
+                                          names=[r["name"] for r in rows]):
+            if p.value != background:
+                problems.append(_problem_dict(p, rows[p.image]["name"]))
     order = _rank(problems)
     problems = [problems[k] for k in order]
     pooled: dict = {}
@@ -255,7 +267,8 @@ def validate(src, *, format=None, labels=None, min_island=0, connectivity=8, bac
         "problems": len(problems), "problems_by_kind": dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
         "images_with_problems": len({p["image"] for p in problems}),
         "histogram": {int(k): int(v) for k, v in sorted(pooled.items())},
-        "class_names": {int(k): names.get(int(k), str(k)) for k in sorted(pooled)},
+        "class_names": {int(k): names.get(int(k), "background" if k == background else str(k))
+                        for k in sorted(pooled)},
         "per_image": [{"image": r["name"], "shape": r["shape"], "segments": r["segments"],
                        "problems": len(r["problems"])} for r in rows],
     }
@@ -296,7 +309,7 @@ def _thumb_item(job, cats_by_id, images_dir, background):
                          None if inst is None else inst[r0:r1, c0:c1], cats_by_id, background=background)
     side = 180
     scale = side / max(crop.shape[:2]) if crop.size else 1.0
-    crop = _draw.fit(crop, side) if crop.size else np.zeros((side, side, 3), np.uint8)
+    crop = np.array(_draw.fit(crop, side)) if crop.size else np.zeros((side, side, 3), np.uint8)
     if mark is not None:  # the problem's box, in red, over the scaled crop
         x, y, w, h = (v * scale for v in mark)
         x0, y0 = int(max(0, math.floor(x))), int(max(0, math.floor(y)))
@@ -310,14 +323,25 @@ def _thumb_item(job, cats_by_id, images_dir, background):
 
 def _thumbs(source: Source, problems, images_dir, cats, k, background, **common):
     by_name = {it.name: it for it in source.items}
-    chosen = [p for p in problems if p.get("image") in by_name][:max(0, int(k))]
+    # One of each kind first (the kinds by severity, each kind's worst), then the next of each...
+    queues: dict = {}
+    for p in problems:
+        if p.get("image") in by_name:
+            queues.setdefault(p["kind"], []).append(p)
+    chosen = []
+    depth = 0
+    while len(chosen) < max(0, int(k)) and any(len(q) > depth for q in queues.values()):
+        for q in queues.values():
+            if len(q) > depth and len(chosen) < int(k):
+                chosen.append(q[depth])
+        depth += 1
     if not chosen:
         return []
     cats_by_id = {int(c["id"]): c for c in cats}
     jobs = [(by_name[p["image"]], p) for p in chosen]
     pics = run_items(jobs, functools.partial(_thumb_item, cats_by_id=cats_by_id, images_dir=images_dir,
                                              background=background), **common)
-    return [(p, None if isinstance(pic, ItemError) else pic) for p, pic in zip(chosen, pics)]
+    return [(p, None, pic.why) if isinstance(pic, ItemError) else (p, pic, None) for p, pic in zip(chosen, pics)]
 
 
 # ---- stats -------------------------------------------------------------------------------------------
@@ -343,7 +367,7 @@ def _stats_item(item: Item, background: int) -> dict:
             "per_class": per, "areas": [[int(c), int(a)] for c, a in zip(s.category_ids, areas)]}
 
 
-def stats(src, *, format=None, masks=None, labels=None, background=0, json_path=None, scheduler=None,
+def stats(src, *, format=None, masks=None, labels=None, names=None, background=0, json_path=None, scheduler=None,
           workers=None, shard_size=16, fail_fast=False, progress=False, resume=False) -> JobResult:
     """Images, segments, classes, areas and the class histogram of a dataset.
 
@@ -356,7 +380,7 @@ def stats(src, *, format=None, masks=None, labels=None, background=0, json_path=
             d = json.load(f)
         return JobResult("stats", str(src), d["items"], [ItemError(**e) for e in d["errors"]], d["problems"],
                          d["summary"], d["outputs"], skipped=1)
-    source = open_source(src, format, masks=masks, labels=labels)
+    source = open_source(src, format, masks=masks, labels=labels, names=names)
     results = run_items(source.items, functools.partial(_stats_item, background=background), desc="stats",
                         **_common(scheduler, workers, shard_size, fail_fast, progress))
     rows, errors = _split(results)
@@ -423,13 +447,13 @@ def _render_item(item: Item, images_dir, out_dir, cats_by_id, names, background,
     return {"name": item.name, "output": str(dst), "skipped": False}
 
 
-def render(src, *, images=None, out, format=None, masks=None, labels=None, background=0, alpha=0.45,
+def render(src, *, images=None, out, format=None, masks=None, labels=None, names=None, background=0, alpha=0.45,
            scheduler=None, workers=None, shard_size=8, fail_fast=False, progress=False, resume=False) -> JobResult:
     """Overlay PNGs, one per image, in ``out``: the photo (from ``images``; mid grey without it)
     with the classes blended in, instance outlines in the class colour, and a legend of the
     classes present. Colours are deterministic per class (:func:`maskcore.jobs._draw.class_color`).
     Output names: the image's name with ``/`` -> ``__`` and ``.png``."""
-    source = open_source(src, format, masks=masks, labels=labels)
+    source = open_source(src, format, masks=masks, labels=labels, names=names)
     cats_by_id = {int(c["id"]): c for c in source.categories}
     Path(out).mkdir(parents=True, exist_ok=True)
     fn = functools.partial(_render_item, images_dir=images, out_dir=str(out), cats_by_id=cats_by_id,
@@ -547,7 +571,7 @@ def _pairs(sa: Source, sb: Source):
     return pairs, missing
 
 
-def compare(a, b, *, format=None, format_b=None, masks=None, masks_b=None, labels=None, background=0,
+def compare(a, b, *, format=None, format_b=None, masks=None, masks_b=None, labels=None, names=None, background=0,
             ignore=None, json_path=None, scheduler=None, workers=None, shard_size=8, fail_fast=False,
             progress=False, resume=False) -> JobResult:
     """Inter-annotator agreement between two annotations of the same images (matched by name).
@@ -563,8 +587,8 @@ def compare(a, b, *, format=None, format_b=None, masks=None, masks_b=None, label
             d = json.load(f)
         return JobResult("compare", d["source"], d["items"], [ItemError(**e) for e in d["errors"]], [],
                          d["summary"], d["outputs"], skipped=1)
-    sa = open_source(a, format, masks=masks, labels=labels)
-    sb = open_source(b, format_b or format, masks=masks_b, labels=labels)
+    sa = open_source(a, format, masks=masks, labels=labels, names=names)
+    sb = open_source(b, format_b or format, masks=masks_b, labels=labels, names=names)
     pairs, missing = _pairs(sa, sb)
     if fail_fast and missing:
         raise FailFast(missing[0])
@@ -654,7 +678,7 @@ COCO_STAT_NAMES = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR
 
 
 def evaluate(gt, pred, *, task="instances", iou_type="segm", format=None, format_pred=None, masks=None,
-             masks_pred=None, labels=None, ignore=None, background=0, json_path=None, scheduler=None, workers=None,
+             masks_pred=None, labels=None, names=None, ignore=None, background=0, json_path=None, scheduler=None, workers=None,
              shard_size=8, fail_fast=False, progress=False, resume=False) -> JobResult:
     """Predictions against ground truth.
 
@@ -684,8 +708,8 @@ def evaluate(gt, pred, *, task="instances", iou_type="segm", format=None, format
                    "stats": {n: v for n, v in zip(COCO_STAT_NAMES, st)}}
         res = JobResult("eval", f"{gt} vs {pred}", 1, [], [], summary)
     elif task in ("semantic", "panoptic"):
-        sa = open_source(gt, format, masks=masks, labels=labels)
-        sb = open_source(pred, format_pred or format, masks=masks_pred, labels=labels)
+        sa = open_source(gt, format, masks=masks, labels=labels, names=names)
+        sb = open_source(pred, format_pred or format, masks=masks_pred, labels=labels, names=names)
         pairs, missing = _pairs(sa, sb)
         if fail_fast and missing:
             raise FailFast(missing[0])
@@ -764,7 +788,7 @@ def _sample_item(item: Item):
     return load(item)
 
 
-def convert(src, dst, *, to, format=None, masks=None, labels=None, scheduler=None, workers=None, shard_size=16,
+def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, scheduler=None, workers=None, shard_size=16,
             fail_fast=False, progress=False, resume=False, **options) -> JobResult:
     """Any reader to any writer of :mod:`maskcore.io`: ``src`` (``format`` or sniffed) is read, its
     images loaded in the tasks (the sources of :mod:`maskcore.jobs._sources`; other formats
@@ -781,7 +805,7 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, scheduler=Non
     if resume and complete(dst):
         return JobResult("convert", str(src), 0, [], [], {"to": to, "dst": str(dst), "skipped": True}, [str(dst)],
                          skipped=1)
-    source = open_source(src, format, masks=masks, labels=labels)
+    source = open_source(src, format, masks=masks, labels=labels, names=names)
     if source.dataset is not None:  # maskcore.io read it already: write it as is
         ds, errors = source.dataset, []
     else:

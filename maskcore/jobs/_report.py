@@ -35,7 +35,7 @@ def _img(png: bytes, alt: str, width=None) -> str:
 
 def html_report(res, worst, categories, title=None) -> str:
     """The report of a validate :class:`~maskcore.jobs.JobResult`; ``worst``: (problem, base64 PNG
-    or None) pairs, worst first."""
+    or None, why there is no picture or None) triples, worst first."""
     from ._jobs import SEVERITY
 
     s = res.summary
@@ -80,10 +80,11 @@ def html_report(res, worst, categories, title=None) -> str:
 
     if worst:
         out.append(f"<h2>Worst problems ({len(worst)} of {len(res.problems)})</h2><div class='grid'>")
-        for p, pic in worst:
+        for p, pic, why in worst:
             sev = SEVERITY.get(p["kind"], 1)
             picture = (f'<img alt="{e(p["kind"])} in {e(str(p["image"]))}" '
-                       f'src="data:image/png;base64,{pic}">' if pic else "<div class='where'>(no picture)</div>")
+                       f'src="data:image/png;base64,{pic}">' if pic else
+                       f"<div class='where'>(no picture: {e(why or 'no pixels')})</div>")
             box = f" · bbox_xywh {p['bbox_xywh']}" if "bbox_xywh" in p else ""
             ann = f" · segment {e(str(p['annotation']))}" if "annotation" in p else ""
             out.append(f"<div class='card'>{picture}<div class='kind k{sev}'>{e(p['kind'])}</div>"

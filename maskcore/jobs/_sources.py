@@ -148,8 +148,9 @@ def _sniff_json(path, data) -> str:
                       f"panoptic JSON); give it with --from / format=")
 
 
-def open_source(path, format: Optional[str] = None, *, masks=None, labels=None, **options) -> Source:
-    """Open ``path`` as a job source (see the module docstring for the formats)."""
+def open_source(path, format: Optional[str] = None, *, masks=None, labels=None, names=None, **options) -> Source:
+    """Open ``path`` as a job source (see the module docstring for the formats). ``names``: class
+    value -> name for a ``labels`` folder (its categories: the keys of ``names`` and ``labels``)."""
     p = Path(path)
     if not p.exists():
         raise SourceError(f"{path}: no such file or directory")
@@ -169,7 +170,7 @@ def open_source(path, format: Optional[str] = None, *, masks=None, labels=None, 
     if format == "coco-panoptic":
         return _panoptic_source(p, data if data is not None else _load_json(p), masks)
     if format == "labels":
-        return _labels_source(p, labels)
+        return _labels_source(p, labels, names)
     return _io_source(p, format, options)
 
 
@@ -329,14 +330,16 @@ def load_panoptic(item: Item) -> Sample:
 
 # ---- label-map folders ----------------------------------------------------------------------------
 
-def _labels_source(p: Path, labels) -> Source:
+def _labels_source(p: Path, labels, names=None) -> Source:
     if not p.is_dir():
         raise SourceError(f"{p}: format 'labels' needs a folder of label-map PNGs")
     files = sorted(str(f.relative_to(p)) for f in p.rglob("*.png") if not f.name.startswith("."))
     if not files:
         raise SourceError(f"{p}: no .png files in this folder")
     items = [Item(name=f, path=str(p / f), kind="labels") for f in files]
-    cats = [{"id": int(v), "name": str(v)} for v in sorted(labels)] if labels is not None else []
+    names = {int(k): str(v) for k, v in (names or {}).items()}
+    ids = sorted(set(names) | {int(v) for v in (labels or [])})
+    cats = [{"id": v, "name": names.get(v, str(v))} for v in ids]
     return Source(p, "labels", items, cats)
 
 
