@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_dir", "write_png", "encode_png", "read_png",
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_dir", "staged_output", "write_png", "encode_png", "read_png",
            "read_image", "complete", "clean_temporaries", "need_pillow"]
 
 
@@ -79,6 +79,45 @@ class atomic_dir:
                 shutil.rmtree(self.tmp, ignore_errors=True)
             else:
                 self.tmp.unlink(missing_ok=True)
+        return False
+
+
+class staged_output:
+    """``with staged_output(dst) as p:`` a writer writes ``p`` (named as ``dst``, in a hidden
+    staging folder beside it) and any sibling files it makes (an index-png's ``masks/``, a
+    panoptic PNG folder). On success the siblings are moved beside ``dst`` file by file, and
+    ``dst`` itself last: ``dst`` existing means the whole output is complete. On an exception the
+    staging folder is removed and nothing is published."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.stage = _tmp_name(self.path)
+
+    def __enter__(self) -> Path:
+        self.stage.mkdir(parents=True)
+        return self.stage / self.path.name
+
+    def __exit__(self, et, ev, tb):
+        try:
+            if et is None:
+                main = self.stage / self.path.name
+                if not main.exists():
+                    raise FileNotFoundError(f"the writer made no {self.path.name} in {self.stage}")
+                for src in sorted(self.stage.rglob("*")):
+                    if src.is_dir() or src == main or main in src.parents:
+                        continue
+                    dst = self.path.parent / src.relative_to(self.stage)
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(src, dst)
+                if main.is_dir() and self.path.is_dir():
+                    old = _tmp_name(self.path)
+                    os.replace(self.path, old)
+                    os.replace(main, self.path)
+                    shutil.rmtree(old, ignore_errors=True)
+                else:
+                    os.replace(main, self.path)
+        finally:
+            shutil.rmtree(self.stage, ignore_errors=True)
         return False
 
 

@@ -14,7 +14,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import _draw
-from ._files import atomic_dir, atomic_write_text, complete, encode_png, read_image, write_png
+from ._files import atomic_write_text, staged_output, complete, encode_png, read_image, write_png
 from ._run import FailFast, ItemError, ItemFailure, JobError, run_items
 from ._sources import Item, Source, SourceError, image_path, load, open_source
 
@@ -788,14 +788,26 @@ def _sample_item(item: Item):
     return load(item)
 
 
-def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, scheduler=None, workers=None, shard_size=16,
-            fail_fast=False, progress=False, resume=False, **options) -> JobResult:
-    """Any reader to any writer of :mod:`maskcore.io`: ``src`` (``format`` or sniffed) is read, its
-    images loaded in the tasks (the sources of :mod:`maskcore.jobs._sources`; other formats
-    through :func:`maskcore.io.read`), then written with :func:`maskcore.io.write` (``to``,
-    ``options``) under a temporary name renamed to ``dst`` when complete. ``resume``: an
-    existing ``dst`` is complete and skipped. Images that fail to load are item errors and are
-    left out of the output (exit code 1)."""
+def _io_read(args):
+    from .. import io as mio
+
+    path, fmt, opts = args
+    return mio.read(path, fmt, **opts)
+
+
+def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, read_options=None, scheduler=None,
+            workers=None, shard_size=16, fail_fast=False, progress=False, resume=False, **options) -> JobResult:
+    """Any reader to any writer of :mod:`maskcore.io`, as a Dask graph.
+
+    A ``maskcore.io`` format (``format``, or told from a JSON's content) is read whole by
+    :func:`maskcore.io.read` in one task (every segment attribute and dataset field kept; the
+    reader checks the file and names what is wrong), then written by :func:`maskcore.io.write`
+    (``to``, ``options``). A ``labels`` folder is read per image in shard tasks (a corrupt PNG is
+    an item error, left out of the output; exit code 1), one segment per class. The output is
+    written under a temporary name and renamed to ``dst`` when complete; ``resume``: an existing
+    ``dst`` is complete and skipped. ``masks``: a panoptic source's PNG folder; ``read_options``:
+    the reader's options.
+    """
     try:
         from .. import io as mio
         from .. import Dataset, Segments  # noqa: F401
@@ -805,41 +817,64 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, s
     if resume and complete(dst):
         return JobResult("convert", str(src), 0, [], [], {"to": to, "dst": str(dst), "skipped": True}, [str(dst)],
                          skipped=1)
-    source = open_source(src, format, masks=masks, labels=labels, names=names)
-    if source.dataset is not None:  # maskcore.io read it already: write it as is
-        ds, errors = source.dataset, []
+    if to not in mio.FORMATS:
+        raise ValueError(f"to: expected one of {', '.join(mio.FORMATS)}, got {to!r}")
+    if format != "labels":
+        if format is None:
+            try:
+                format = mio.detect(src)
+            except ValueError as exc:
+                raise SourceError(str(exc)) from None
+        opts = dict(read_options or {})
+        if masks is not None:
+            opts["png_dir"] = str(masks)
+        out = run_items([(str(src), format, opts)], _io_read,
+                        **_common(scheduler, workers, 1, fail_fast, progress))
+        if isinstance(out[0], ItemError):
+            raise SourceError(f"cannot read {src} as {format!r}: {out[0].why}")
+        ds, errors, kind, n = out[0], [], format, len(out[0])
     else:
+        source = open_source(src, format, masks=masks, labels=labels, names=names)
         results = run_items(source.items, _sample_item, desc="convert",
                             **_common(scheduler, workers, shard_size, fail_fast, progress))
         samples, errors = _split(results)
-        ds = _to_dataset(samples, source)
-    with atomic_dir(dst) as tmp:
+        ds, kind, n = _to_dataset(samples, source), source.kind, len(source.items)
+    with staged_output(dst) as tmp:
         mio.write(ds, str(tmp), to, **options)
-    return JobResult("convert", str(src), len(source.items), errors, [],
-                     {"from": source.kind, "to": to, "dst": str(dst), "images": len(source.items),
-                      "written": len(source.items) - len(errors)}, [str(dst)])
+    return JobResult("convert", str(src), n, errors, [],
+                     {"from": kind, "to": to, "dst": str(dst), "images": n, "written": len(ds)}, [str(dst)])
 
 
 def _to_dataset(samples, source: Source):
-    """The loaded samples as a :class:`maskcore.Dataset` (the names issue 15 pins)."""
+    """The loaded samples as a :class:`maskcore.Dataset` (``labels`` maps: one segment per class,
+    :meth:`maskcore.Segments.from_semantic_map`; image ids 1..n in file order there)."""
     from .. import Category, Dataset, Segments
-    from ..rle import RLEBatch
+    from ..dataset import ImageRecord
 
-    cats = [Category(id=int(c["id"]), name=str(c.get("name", c["id"])), supercategory=c.get("supercategory"),
-                     isthing=c.get("isthing"), color=c.get("color")) for c in source.categories]
-    if source.kind == "labels" and not cats:
-        vals = sorted({int(v) for s in samples for v in np.unique(s.label_map).tolist()})
-        cats = [Category(id=v, name=str(v)) for v in vals]
+    def category(c):
+        kw = {"id": int(c["id"]), "name": str(c.get("name", c["id"]))}
+        if isinstance(c.get("supercategory"), str):
+            kw["supercategory"] = c["supercategory"]
+        if c.get("isthing") is not None:
+            kw["isthing"] = bool(c["isthing"])
+        if isinstance(c.get("color"), (list, tuple)) and len(c["color"]) == 3:
+            kw["color"] = tuple(int(v) for v in c["color"])
+        return Category(**kw)
+
+    cats = [category(c) for c in source.categories]
+    if source.kind == "labels":
+        seen = sorted({int(v) for s in samples for v in np.unique(s.label_map).tolist()} - {0})
+        known = {c.id for c in cats}
+        cats += [Category(id=v, name=str(v)) for v in seen if v not in known]
     images = []
-    for s in samples:
+    for k, s in enumerate(samples):
         if s.source_kind == "labels":
-            seg = Segments.from_label_map(s.label_map)
+            seg = Segments.from_semantic_map(s.label_map, threads=1)
+            iid = k + 1
         else:
-            seg = Segments(masks=RLEBatch.from_rles(s.masks) if hasattr(RLEBatch, "from_rles") else s.masks,
-                           ids=np.asarray(s.ids, np.int64), category_ids=np.asarray(s.category_ids, np.int64),
-                           iscrowd=np.asarray(s.iscrowd, bool),
-                           scores=None if s.scores is None else np.asarray(s.scores, np.float64),
-                           attributes=[{} for _ in s.masks])
-        images.append({"image_id": s.image_id, "file_name": s.file_name or s.name, "height": s.height,
-                       "width": s.width, "metadata": {}, "segments": seg})
-    return Dataset(images=images, categories=cats)
+            seg = Segments(s.masks, ids=s.ids, category_ids=s.category_ids, iscrowd=s.iscrowd, scores=s.scores,
+                           height=s.height, width=s.width)
+            iid = s.image_id
+        images.append(ImageRecord(image_id=iid, file_name=s.file_name or s.name, height=s.height, width=s.width,
+                                  metadata={}, segments=seg))
+    return Dataset(images, cats)
