@@ -22,6 +22,9 @@ thin API. Modules:
   :func:`boundary_iou`, :func:`confusion_matrix` / :func:`semantic_scores`,
   :func:`panoptic_quality`, :func:`match_instances`; :mod:`maskcore.qa` —
   :func:`validate` and :func:`validate_coco` for label maps and COCO files.
+- :mod:`maskcore.cocoeval` — ``COCOeval``, a drop-in for pycocotools' (segm, bbox and
+  boundary AP, bit-identical numbers, native and threaded); :func:`mask_nms` — greedy
+  non-maximum suppression by mask IoU.
 
 Instruction sets: the widest the CPU supports is used; ``MASKCORE_ISA=scalar``
 (or ``avx2``, ``avx512``) in the environment, :func:`set_isa` or the
@@ -47,7 +50,8 @@ from .contours import Polygon, find_polygons, find_polygons_labels, to_coco_segm
 from .metrics import (ConfusionAccumulator, annotator_agreement, boundary, boundary_iou, confusion_matrix, dice,
                       iou, match_instances, panoptic_quality, rgb_to_id, semantic_scores)
 from .qa import validate, validate_batch, validate_coco
-from . import coco, components, contours, metrics, qa, raster, rle, superpixels  # noqa: F401 (as attributes)
+from .nms import mask_nms
+from . import coco, cocoeval, components, contours, metrics, qa, raster, rle, superpixels  # noqa: F401 (as attributes)
 
 __version__ = "0.1.0"
 
@@ -73,6 +77,7 @@ __all__ = [
     "validate",
     "validate_batch",
     "validate_coco",
+    "mask_nms",
     "Polygon",
     "find_polygons",
     "find_polygons_labels",

@@ -170,16 +170,20 @@ template <class T>
 Foreground scan_foreground(const T* counts, int64_t n, int64_t h, int64_t w, int64_t box[4], uint64_t* iv) noexcept;
 
 // Many RLEs of one count type, as the bindings pass them (see bind_rle.cpp).
+// With `index`, member i is RLE index[i] of the batch (a subset or a reordering
+// of it, e.g. one image's detections in score order, without copying runs).
 template <class T>
 struct RleSet {
     const T* counts;
-    const int64_t* offsets;  // n + 1
-    const int64_t* sizes;    // n x (height, width)
+    const int64_t* offsets;  // batch size + 1
+    const int64_t* sizes;    // batch size x (height, width)
     int64_t n;
-    const T* runs(int64_t i) const noexcept { return counts + offsets[i]; }
-    int64_t len(int64_t i) const noexcept { return offsets[i + 1] - offsets[i]; }
-    int64_t h(int64_t i) const noexcept { return sizes[2 * i]; }
-    int64_t w(int64_t i) const noexcept { return sizes[2 * i + 1]; }
+    const int64_t* index = nullptr;  // n entries, or null: member i is RLE i
+    int64_t at(int64_t i) const noexcept { return index ? index[i] : i; }
+    const T* runs(int64_t i) const noexcept { return counts + offsets[at(i)]; }
+    int64_t len(int64_t i) const noexcept { return offsets[at(i) + 1] - offsets[at(i)]; }
+    int64_t h(int64_t i) const noexcept { return sizes[2 * at(i)]; }
+    int64_t w(int64_t i) const noexcept { return sizes[2 * at(i) + 1]; }
 };
 
 // out[i * b.n + j] = IoU of a[i] and b[j]; when crowd[j], the union is area(a[i]).

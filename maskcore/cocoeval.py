@@ -1,0 +1,721 @@
+"""COCO evaluation: a drop-in ``COCOeval`` for segm, bbox and boundary AP.
+
+``from maskcore.cocoeval import COCOeval`` replaces ``from pycocotools.cocoeval import
+COCOeval``: the same constructor, ``params`` (same fields and defaults), ``evaluate()``,
+``accumulate(p=None)``, ``summarize()``, ``stats``, ``eval`` (``precision`` ``[TxRxKxAxM]``,
+``recall`` ``[TxKxAxM]``, ``scores``) and ``evalImgs``, with every number bit-identical to
+pycocotools 2.0.x (``np.array_equal``, not ``allclose``): the per-image work is done by the
+same float64 operations in the same order, in native code (``csrc/eval``), in parallel over
+images and categories, with the same result for every thread count.
+
+The rules that decide the numbers, all as pycocotools has them:
+
+* Detections of one image (and category, when ``useCats``) are ordered by score, highest
+  first, by a stable sort on ``-score`` (numpy's mergesort): equal scores keep the order in
+  which the results list them (with ``useCats=0``: by the position of their category in
+  ``params.catIds``, then listing order). NaN scores go last. The list is cut at
+  ``maxDets[-1]``.
+* Ground truths are ordered not-ignored first (stable). A ground truth is ignored when it is a
+  crowd (``iscrowd`` truthy; for ``"segm"`` and ``"bbox"`` the ``ignore`` field is replaced by
+  it, as pycocotools does; ``"boundary"`` ORs the two, as the boundary-iou-api does) or its
+  ``area`` field lies outside the area range.
+* IoU: masks' run-length IoU; a crowd's union is the detection's area. Boxes: pycocotools'
+  float64 ``bbIou``. Boundary (``iouType="boundary"``, Cheng et al., CVPR 2021,
+  ``dilation_ratio=0.02``): for a non-crowd ground truth ``min(mask IoU, boundary IoU)``, for
+  a crowd the mask IoU, as boundary-iou-api's ``COCOeval``.
+* Greedy matching per IoU threshold ``t``: each detection in score order takes the best
+  ground truth with ``IoU >= min(t, 1 - 1e-10)``, skipping non-crowd ground truths already
+  taken (a detection id > 0 stored), and stopping at the ignored ones once it holds a
+  not-ignored one. Matches store ids: a ground truth of id 0 counts as unmatched, a
+  detection of id <= 0 does not take its ground truth away (pycocotools' behaviour).
+  An unmatched detection outside the area range is ignored.
+* accumulate: per category, area range and ``maxDet``, the first ``maxDet`` detections of each
+  image, concatenated in image order, ordered by a stable sort on ``-score`` (ties: image
+  order, then rank); cumulative sums of true and false positives; recall ``tp / npig``;
+  precision ``tp / (fp + tp + eps)`` (``eps = np.spacing(1)``), made non-increasing from the
+  end; for each recall threshold the first index whose recall reaches it
+  (``searchsorted(side="left")``): its precision and score, 0 past the last detection; -1
+  where a category has no ground truth left.
+* summarize: pycocotools' 12 numbers (the mean of the entries > -1, or -1), printed the same.
+
+Inputs: ``cocoGt`` / ``cocoDt`` may be pycocotools ``COCO`` objects (``cocoGt.loadRes(...)``
+results too; anything with ``imgToAnns``, ``anns``, ``imgs``, ``getImgIds`` and ``getCatIds``),
+a COCO dict, or a path to a JSON file; ``cocoDt`` may also be a list of results or a results
+JSON file (loaded by pycocotools' ``loadRes`` rules). An object with a
+``__maskcore_coco__()`` method returning a COCO dict is taken through that method (the hook for
+maskcore ``Dataset``\\ s). Annotations are read, never modified (pycocotools rewrites
+``segmentation`` and adds ``ignore`` in place).
+
+Departures, where pycocotools fails or computes garbage: masks of different sizes in one
+image raise ``ValueError`` (pycocotools gives IoU -1); boxes with NaN or infinite values raise
+``ValueError``; a polygon list that is empty is an empty mask (pycocotools raises
+``IndexError``); ``iouType="keypoints"`` raises ``NotImplementedError``.
+"""
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import math
+import os
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from . import _core
+from . import _validate as _v
+from .rle import RLEBatch
+
+__all__ = ["COCOeval", "Params"]
+
+_KINDS = {"bbox": 0, "segm": 1, "boundary": 2}
+
+
+class Params:
+    """Evaluation parameters, pycocotools' fields and defaults.
+
+    ``imgIds``, ``catIds`` (all, set from ``cocoGt``), ``iouThrs`` (0.5:0.05:0.95),
+    ``recThrs`` (0:0.01:1), ``maxDets`` ([1, 10, 100]), ``areaRng`` / ``areaRngLbl``
+    (all, small < 32^2, medium < 96^2, large), ``useCats`` (1), ``iouType`` and the
+    deprecated ``useSegm`` (None).
+    """
+
+    def setDetParams(self):
+        self.imgIds = []
+        self.catIds = []
+        # linspace, as pycocotools (arange's points drift above the round values)
+        self.iouThrs = np.linspace(.5, 0.95, int(np.round((0.95 - .5) / .05)) + 1, endpoint=True)
+        self.recThrs = np.linspace(.0, 1.00, int(np.round((1.00 - .0) / .01)) + 1, endpoint=True)
+        self.maxDets = [1, 10, 100]
+        self.areaRng = [[0 ** 2, 1e5 ** 2], [0 ** 2, 32 ** 2], [32 ** 2, 96 ** 2], [96 ** 2, 1e5 ** 2]]
+        self.areaRngLbl = ["all", "small", "medium", "large"]
+        self.useCats = 1
+
+    def setKpParams(self):
+        self.imgIds = []
+        self.catIds = []
+        self.iouThrs = np.linspace(.5, 0.95, int(np.round((0.95 - .5) / .05)) + 1, endpoint=True)
+        self.recThrs = np.linspace(.0, 1.00, int(np.round((1.00 - .0) / .01)) + 1, endpoint=True)
+        self.maxDets = [20]
+        self.areaRng = [[0 ** 2, 1e5 ** 2], [32 ** 2, 96 ** 2], [96 ** 2, 1e5 ** 2]]
+        self.areaRngLbl = ["all", "medium", "large"]
+        self.useCats = 1
+        self.kpt_oks_sigmas = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87,
+                                        .87, .89, .89]) / 10.0
+
+    def __init__(self, iouType="segm"):
+        if iouType in ("segm", "bbox", "boundary"):
+            self.setDetParams()
+        elif iouType == "keypoints":
+            self.setKpParams()
+        else:
+            raise ValueError(f"iouType: expected 'segm', 'bbox', 'boundary' or 'keypoints', got {iouType!r}")
+        self.iouType = iouType
+        self.useSegm = None  # deprecated, as in pycocotools
+
+
+# ---- sources: COCO objects, dicts, paths ------------------------------------------------------
+
+class _Index:
+    """The parts of pycocotools' ``COCO`` that evaluation reads, for a dict or a JSON file."""
+
+    def __init__(self, dataset: dict, name: str):
+        if not isinstance(dataset, dict):
+            raise TypeError(f"{name}: expected a COCO dict, got {type(dataset).__name__}")
+        self.dataset = dataset
+        self.anns, self.imgs, self.cats = {}, {}, {}
+        self.imgToAnns = defaultdict(list)
+        for ann in dataset.get("annotations", []):
+            self.imgToAnns[ann["image_id"]].append(ann)
+            self.anns[ann["id"]] = ann
+        for img in dataset.get("images", []):
+            self.imgs[img["id"]] = img
+        for cat in dataset.get("categories", []):
+            self.cats[cat["id"]] = cat
+
+    def getImgIds(self):
+        return list(self.imgs.keys())
+
+    def getCatIds(self):
+        return list(self.cats.keys())
+
+    def loadRes(self, results):
+        return _load_results(self, results, "cocoDt")
+
+
+def _read_json(path, name):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except OSError as exc:
+        raise ValueError(f"{name}: cannot read {os.fspath(path)!r}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{name}: {os.fspath(path)!r} is not JSON: {exc}") from None
+
+
+def _as_source(obj, name):
+    if obj is None:
+        return None
+    if hasattr(obj, "__maskcore_coco__"):  # maskcore Datasets (and anything else) exporting COCO
+        return _Index(obj.__maskcore_coco__(), name)
+    if all(hasattr(obj, a) for a in ("imgToAnns", "anns", "imgs", "getImgIds", "getCatIds")):
+        return obj
+    if isinstance(obj, (str, os.PathLike)):
+        obj = _read_json(obj, name)
+    if isinstance(obj, dict):
+        return _Index(obj, name)
+    raise TypeError(f"{name}: expected a pycocotools COCO object, a COCO dict or a path to a COCO JSON file, "
+                    f"got {type(obj).__name__}")
+
+
+def _load_results(gt, results, name):
+    """pycocotools' ``COCO.loadRes`` on a list of results (copies; the input is not modified)."""
+    if not isinstance(results, list):
+        raise TypeError(f"{name}: expected a list of results, got {type(results).__name__}")
+    img_ids = set(gt.getImgIds())
+    unknown = [r.get("image_id") for r in results if r.get("image_id") not in img_ids]
+    if unknown:
+        raise ValueError(f"{name}: results for image_id {unknown[0]!r} not in the ground truth")
+    anns = [dict(r) for r in results]
+    if anns and "bbox" in anns[0] and not anns[0]["bbox"] == []:
+        for i, ann in enumerate(anns):
+            bb = ann["bbox"]
+            x1, x2, y1, y2 = bb[0], bb[0] + bb[2], bb[1], bb[1] + bb[3]
+            if "segmentation" not in ann:
+                ann["segmentation"] = [[x1, y1, x1, y2, x2, y2, x2, y1]]
+            ann["area"] = bb[2] * bb[3]
+            ann["id"] = i + 1
+            ann["iscrowd"] = 0
+    elif anns and "segmentation" in anns[0]:
+        batch = RLEBatch.from_coco([a["segmentation"] for a in anns])
+        from . import rle as _rle
+        areas = _rle.area(batch)
+        boxes = _rle.bbox(batch).astype(np.float64)
+        for i, ann in enumerate(anns):
+            ann["area"] = int(areas[i])
+            if "bbox" not in ann:
+                ann["bbox"] = boxes[i].tolist()
+            ann["id"] = i + 1
+            ann["iscrowd"] = 0
+    elif anns:
+        raise ValueError(f"{name}: results need 'bbox' or 'segmentation' (keypoints are not supported)")
+    dataset = {"images": list(gt.imgs.values()), "annotations": anns,
+               "categories": list(getattr(gt, "cats", {}).values())}
+    return _Index(dataset, name)
+
+
+def _as_results(obj, gt, name):
+    if obj is None:
+        return None
+    if isinstance(obj, list):
+        return _load_results(gt, obj, name)
+    if isinstance(obj, (str, os.PathLike)):
+        data = _read_json(obj, name)
+        return _load_results(gt, data, name) if isinstance(data, list) else _Index(data, name)
+    return _as_source(obj, name)
+
+
+# ---- gathering and parsing ------------------------------------------------------------------
+
+def _take(flat, offsets, sizes, idx):
+    """(flat, offsets, sizes) of the RLEs idx of a batch, in that order (numpy gathers)."""
+    idx = np.asarray(idx, np.int64)
+    lens = (offsets[1:] - offsets[:-1])[idx]
+    new = np.zeros(idx.size + 1, np.int64)
+    np.cumsum(lens, out=new[1:])
+    starts = offsets[:-1][idx]
+    pos = np.arange(new[-1], dtype=np.int64) + np.repeat(starts - new[:-1], lens)
+    return np.ascontiguousarray(flat[pos]), new, np.ascontiguousarray(sizes[idx])
+
+
+def _concat(parts):
+    """One batch (flat, offsets, sizes) from (flat, offsets, sizes) parts, counts uint64 if any part is."""
+    dt = np.uint64 if any(p[0].dtype == np.uint64 for p in parts) else np.uint32
+    flats = [p[0].astype(dt, copy=False) for p in parts]
+    offs, base = [np.zeros(1, np.int64)], 0
+    for p in parts:
+        offs.append(p[1][1:] + base)
+        base += int(p[1][-1])
+    sizes = [p[2] for p in parts]
+    return (np.concatenate(flats) if flats else np.zeros(0, dt), np.concatenate(offs),
+            np.concatenate(sizes) if sizes else np.zeros((0, 2), np.int64))
+
+
+def _is_plain_polygon(segm) -> bool:
+    """A list of flat polygons, each of >= 6 (even) plain numbers: the batch rasterizer's input."""
+    if not segm:
+        return False
+    for p in segm:
+        if not isinstance(p, list) or len(p) < 6 or len(p) % 2:
+            return False
+    return True
+
+
+def _parse_masks(anns, src, threads, name):
+    """The masks of the annotations as one batch, by pycocotools' ``annToRLE`` rules:
+    polygons by its rasterization rule (merged parts) at the image's size, uncompressed RLE
+    converted, compressed RLE as is."""
+    from . import coco as _coco
+    from .raster import rasterize_rle_batch
+    n = len(anns)
+    compressed, polys, other = [], [], []
+    for i, ann in enumerate(anns):
+        segm = ann["segmentation"]
+        if isinstance(segm, list):
+            (polys if _is_plain_polygon(segm) else other).append(i)
+        elif isinstance(segm, dict) and isinstance(segm.get("counts"), (str, bytes)):
+            compressed.append(i)
+        else:
+            other.append(i)
+    parts, order = [], []
+    if compressed:
+        b = RLEBatch.from_coco([anns[i]["segmentation"] for i in compressed], threads=threads)
+        parts.append((b._counts, b._offsets, b._sizes))
+        order += compressed
+    if polys:
+        hs, ws = [], []
+        for i in polys:
+            img = src.imgs[anns[i]["image_id"]]
+            hs.append(img["height"])
+            ws.append(img["width"])
+        b = rasterize_rle_batch([anns[i]["segmentation"] for i in polys], hs, ws, rule="coco")
+        parts.append((b._counts, b._offsets, b._sizes))
+        order += polys
+    if other:
+        dicts = []
+        for i in other:
+            segm = anns[i]["segmentation"]
+            if isinstance(segm, list):
+                img = src.imgs[anns[i]["image_id"]]
+                h, w = img["height"], img["width"]
+                rles = _coco.frPyObjects(segm, h, w) if segm else []
+                d = _coco.merge(rles) if rles else _coco.encode(np.zeros((h, w, 1), np.uint8, order="F"))[0]
+            elif isinstance(segm, dict):
+                img = src.imgs[anns[i]["image_id"]]
+                d = _coco.frPyObjects(segm, img["height"], img["width"])
+            else:
+                raise TypeError(f"{name}: annotation {anns[i].get('id')!r}: segmentation must be a polygon list "
+                                f"or an RLE dict, got {type(segm).__name__}")
+            dicts.append(d)
+        b = RLEBatch.from_coco(dicts, threads=threads)
+        parts.append((b._counts, b._offsets, b._sizes))
+        order += other
+    if not parts:
+        return np.zeros(0, np.uint32), np.zeros(1, np.int64), np.zeros((0, 2), np.int64)
+    flat, offsets, sizes = _concat(parts)
+    inverse = np.empty(n, np.int64)
+    inverse[np.asarray(order, np.int64)] = np.arange(n)
+    if np.array_equal(inverse, np.arange(n)):
+        return flat, offsets, sizes
+    return _take(flat, offsets, sizes, inverse)
+
+
+def _boundaries(masks, threads, dilation_ratio=0.02):
+    """The boundary band of each mask (maskcore.metrics.boundary), d from each mask's size."""
+    from .metrics import _dilation
+    flat, offsets, sizes = masks
+    n = sizes.shape[0]
+    if n == 0:
+        return masks
+    keys = sizes[:, 0] * (int(sizes[:, 1].max()) + 1) + sizes[:, 1]
+    uniq, inv = np.unique(keys, return_inverse=True)
+    parts, order = [], []
+    for u in range(uniq.size):
+        idx = np.flatnonzero(inv == u)
+        f, o, s = _take(flat, offsets, sizes, idx) if uniq.size > 1 else masks
+        h, w = (int(v) for v in s[0])
+        bf, bo = _core.metrics_boundary(f, o, s, _dilation(h, w, dilation_ratio), threads)
+        parts.append((bf, bo, s))
+        order.append(idx)
+    if len(parts) == 1:
+        return parts[0]
+    flat2, off2, sizes2 = _concat(parts)
+    inverse = np.empty(n, np.int64)
+    inverse[np.concatenate(order)] = np.arange(n)
+    return _take(flat2, off2, sizes2, inverse)
+
+
+def _boxes(anns, name):
+    try:
+        boxes = np.array([a["bbox"] for a in anns], dtype=np.float64).reshape(len(anns), 4)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ValueError(f"{name}: every annotation needs a 'bbox' of 4 numbers ({exc})") from None
+    if not np.isfinite(boxes).all():
+        i = int(np.flatnonzero(~np.isfinite(boxes).all(axis=1))[0])
+        raise ValueError(f"{name}: annotation {anns[i].get('id')!r} has a non-finite bbox {anns[i]['bbox']!r}")
+    return boxes
+
+
+# ---- the evaluator ----------------------------------------------------------------------------
+
+class COCOeval:
+    """pycocotools' ``COCOeval``, bit-identical, in native code (see the module docstring).
+
+    Parameters
+    ----------
+    cocoGt : pycocotools.coco.COCO, dict or path, optional
+        Ground truth.
+    cocoDt : COCO (e.g. ``cocoGt.loadRes(...)``), dict, list of results or path, optional
+        Detections.
+    iouType : {"segm", "bbox", "boundary"}
+        ``"keypoints"`` raises ``NotImplementedError``.
+    threads : int, optional
+        Threads over images and categories (default: every core). Results do not depend on it.
+
+    Attributes
+    ----------
+    params : Params
+    evalImgs : list
+        pycocotools' per image, category and area range dicts (``None`` where the image has
+        neither ground truth nor detection of the category); built on first access (a second
+        matching pass that keeps every match), not by ``evaluate()``.
+    eval : dict
+        After ``accumulate()``: ``params``, ``counts``, ``date``, ``precision``, ``recall``,
+        ``scores``.
+    stats : ndarray
+        After ``summarize()``: the 12 numbers.
+    ious : dict
+        ``{(imgId, catId): IoU matrix}`` as pycocotools keeps them, computed on first access.
+    """
+
+    def __init__(self, cocoGt=None, cocoDt=None, iouType="segm", *, threads=None):
+        if iouType == "keypoints":
+            raise NotImplementedError("iouType='keypoints' is not implemented by maskcore.cocoeval "
+                                      "(use pycocotools.cocoeval for keypoints)")
+        if not iouType:
+            print("iouType not specified. use default iouType segm")
+            iouType = "segm"
+        if iouType not in _KINDS:
+            raise ValueError(f"iouType: expected 'segm', 'bbox' or 'boundary', got {iouType!r}")
+        self.threads = _v.threads(threads)
+        self.cocoGt = _as_source(cocoGt, "cocoGt")
+        self.cocoDt = _as_results(cocoDt, self.cocoGt, "cocoDt") if cocoGt is not None else _as_source(
+            cocoDt, "cocoDt")
+        self.params = Params(iouType=iouType)
+        self._paramsEval = {}
+        self.stats = []
+        self.eval = {}
+        self._result = None
+        self._evalImgs = None
+        self._ious = None
+        self._data = None
+        if self.cocoGt is not None:
+            self.params.imgIds = sorted(self.cocoGt.getImgIds())
+            self.params.catIds = sorted(self.cocoGt.getCatIds())
+
+    # -- evaluate -----------------------------------------------------------------------------
+
+    def _gather(self, src, p, cat_ids, img_ids, name, gt):
+        """The annotations of each evaluation unit, in pycocotools' order, grouped."""
+        I0 = len(img_ids)
+        img_pos = {i: n for n, i in enumerate(img_ids)}
+        if p.useCats:
+            cat_pos = {c: [k] for k, c in enumerate(cat_ids)}
+        else:
+            cat_pos = defaultdict(list)
+            for k, c in enumerate(p.catIds):  # as listed (duplicates repeat, as pycocotools)
+                cat_pos[c].append(k)
+            K = max(len(p.catIds), 1)
+        anns, keys = [], []
+        get = src.imgToAnns.get if hasattr(src.imgToAnns, "get") else (lambda k, d: src.imgToAnns[k])
+        lookup = src.anns
+        for img in img_ids:
+            i = img_pos[img]
+            for a in get(img, ()):
+                ann = lookup[a["id"]]
+                ks = cat_pos.get(ann["category_id"])
+                if not ks:
+                    continue
+                for k in ks:
+                    anns.append(ann)
+                    keys.append(k * I0 + i if p.useCats else i * K + k)
+        keys = np.asarray(keys, np.int64)
+        order = np.argsort(keys, kind="stable")
+        anns = [anns[j] for j in order]
+        keys = keys[order]
+        n_groups = (len(cat_ids) if p.useCats else 1) * I0
+        group = keys if p.useCats else keys // K
+        off = np.zeros(n_groups + 1, np.int64)
+        np.cumsum(np.bincount(group, minlength=n_groups)[:n_groups], out=off[1:])
+        n = len(anns)
+        fields = {"area": np.empty(n, np.float64), "id": np.empty(n, np.int64)}
+        try:
+            fields["area"][:] = [a["area"] for a in anns]
+            fields["id"][:] = [a["id"] for a in anns]
+            if gt:
+                crowd = [a.get("iscrowd", 0) for a in anns]
+                fields["crowd"] = np.array([int(c) != 0 for c in crowd], np.uint8)
+                if p.iouType == "boundary":
+                    fields["ignore"] = np.array([bool(a.get("ignore", 0) or c) for a, c in zip(anns, crowd)], np.uint8)
+                else:
+                    fields["ignore"] = np.array([bool(c) for c in crowd], np.uint8)
+            else:
+                fields["score"] = np.array([a["score"] for a in anns], np.float64).reshape(n)
+        except KeyError as exc:
+            raise KeyError(f"{name}: an annotation has no {exc.args[0]!r}") from None
+        return anns, off, fields
+
+    def _prepare(self):
+        p = self.params
+        if self.cocoGt is None or self.cocoDt is None:
+            raise ValueError("COCOeval: cocoGt and cocoDt are needed to evaluate")
+        img_ids = list(p.imgIds)
+        cat_ids = list(p.catIds) if p.useCats else [-1]
+        gt_anns, gt_off, gt = self._gather(self.cocoGt, p, cat_ids, img_ids, "cocoGt", True)
+        dt_anns, dt_off, dt = self._gather(self.cocoDt, p, cat_ids, img_ids, "cocoDt", False)
+        if p.iouType == "bbox":
+            gt["box"], dt["box"] = _boxes(gt_anns, "cocoGt").reshape(-1), _boxes(dt_anns, "cocoDt").reshape(-1)
+            gt["masks"] = dt["masks"] = None
+        else:
+            gm = _parse_masks(gt_anns, self.cocoGt, self.threads, "cocoGt")
+            dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt")
+            if gm[0].dtype != dm[0].dtype:
+                gm, dm = ((m[0].astype(np.uint64), m[1], m[2]) for m in (gm, dm))
+            gt["masks"], dt["masks"] = gm, dm
+            if p.iouType == "boundary":
+                gt["bounds"], dt["bounds"] = _boundaries(gm, self.threads), _boundaries(dm, self.threads)
+                if gt["bounds"][0].dtype != gm[0].dtype or dt["bounds"][0].dtype != gm[0].dtype:
+                    gt["bounds"], dt["bounds"] = ((b[0].astype(gm[0].dtype), b[1], b[2])
+                                                  for b in (gt["bounds"], dt["bounds"]))
+        self._data = (gt_anns, gt_off, gt, dt_anns, dt_off, dt)
+
+    def _run(self, detail):
+        p = self.params
+        gt_anns, gt_off, gt, dt_anns, dt_off, dt = self._data
+        thr = np.ascontiguousarray(p.iouThrs, dtype=np.float64).reshape(-1)
+        rng = np.ascontiguousarray(p.areaRng, dtype=np.float64).reshape(-1, 2)
+        return _core.eval_evaluate(_KINDS[p.iouType], thr, rng, int(p.maxDets[-1]), gt_off, dt_off, gt, dt,
+                                   self.threads, detail)
+
+    def evaluate(self):
+        """Match detections to ground truths on every image and category (pycocotools' evaluate)."""
+        tic = time.time()
+        print("Running per image evaluation...")
+        p = self.params
+        if p.useSegm is not None:
+            p.iouType = "segm" if p.useSegm == 1 else "bbox"
+            print(f"useSegm (deprecated) is not None. Running {p.iouType} evaluation")
+        print(f"Evaluate annotation type *{p.iouType}*")
+        if p.iouType == "keypoints":
+            raise NotImplementedError("iouType='keypoints' is not implemented by maskcore.cocoeval")
+        p.imgIds = list(np.unique(p.imgIds))
+        if p.useCats:
+            p.catIds = list(np.unique(p.catIds))
+        p.maxDets = sorted(p.maxDets)
+        self.params = p
+        self._prepare()
+        self._result = self._run(False)
+        self._evalImgs = None
+        self._ious = None
+        self.eval = {}
+        self._paramsEval = copy.deepcopy(self.params)
+        print(f"DONE (t={time.time() - tic:0.2f}s).")
+
+    # -- lazily: evalImgs and ious ------------------------------------------------------------
+
+    @property
+    def evalImgs(self):
+        if self._evalImgs is None:
+            self._evalImgs = self._build_eval_imgs() if self._result is not None else []
+        return self._evalImgs
+
+    @evalImgs.setter
+    def evalImgs(self, value):
+        self._evalImgs = value
+
+    def _build_eval_imgs(self):
+        pe = self._paramsEval
+        saved, self.params = self.params, pe
+        try:
+            r = self._run(True)
+        finally:
+            self.params = saved
+        gt_anns, gt_off, gt, dt_anns, dt_off, dt = self._data
+        cat_ids = pe.catIds if pe.useCats else [-1]
+        I0, A0, T = len(pe.imgIds), len(pe.areaRng), len(pe.iouThrs)
+        kept_off, kept, score = r.kept_off, r.kept, r.score
+        code, match, nonempty = r.code, r.match, r.nonempty
+        max_det = pe.maxDets[-1]
+        out = []
+        for k, cat in enumerate(cat_ids):
+            for a, rng in enumerate(pe.areaRng):
+                for i, img in enumerate(pe.imgIds):
+                    g = k * I0 + i
+                    if not nonempty[g]:
+                        out.append(None)
+                        continue
+                    g0, g1 = gt_off[g], gt_off[g + 1]
+                    s0, s1 = kept_off[g], kept_off[g + 1]
+                    area = gt["area"][g0:g1]
+                    ig = (gt["ignore"][g0:g1].astype(bool) | (area < rng[0]) | (area > rng[1])).astype(np.int64)
+                    gorder = np.argsort(ig, kind="mergesort")
+                    gt_ids = gt["id"][g0:g1][gorder]
+                    dt_ids = dt["id"][kept[s0:s1]]
+                    m = match[s0:s1, a, :].T  # T x D: rank of the matched gt or -1
+                    D, G = s1 - s0, g1 - g0
+                    dtm = np.zeros((T, D))
+                    hit = m >= 0
+                    dtm[hit] = gt_ids[m[hit]]
+                    gtm = np.zeros((T, G))
+                    for t in range(T):
+                        for d in np.flatnonzero(hit[t]):
+                            gtm[t, m[t, d]] = dt_ids[d]
+                    out.append({
+                        "image_id": img,
+                        "category_id": cat,
+                        "aRng": rng,
+                        "maxDet": max_det,
+                        "dtIds": dt_ids.tolist(),
+                        "gtIds": gt_ids.tolist(),
+                        "dtMatches": dtm,
+                        "gtMatches": gtm,
+                        "dtScores": score[s0:s1].tolist(),
+                        "gtIgnore": ig[gorder],
+                        "dtIgnore": code[s0:s1, a, :].T == 0,
+                    })
+        return out
+
+    @property
+    def ious(self):
+        if self._ious is None:
+            self._ious = self._compute_ious() if self._result is not None else {}
+        return self._ious
+
+    @ious.setter
+    def ious(self, value):
+        self._ious = value
+
+    def _compute_ious(self):
+        from . import coco as _coco
+        from .rle import iou as _rle_iou
+        pe = self._paramsEval
+        gt_anns, gt_off, gt, dt_anns, dt_off, dt = self._data
+        r = self._result
+        cat_ids = pe.catIds if pe.useCats else [-1]
+        I0 = len(pe.imgIds)
+        out = {}
+        for k, cat in enumerate(cat_ids):
+            for i, img in enumerate(pe.imgIds):
+                g = k * I0 + i
+                g0, g1 = gt_off[g], gt_off[g + 1]
+                sel = r.kept[r.kept_off[g]:r.kept_off[g + 1]]
+                if g1 == g0 and dt_off[g + 1] == dt_off[g]:
+                    out[img, cat] = []
+                    continue
+                if g1 == g0 or sel.size == 0:
+                    out[img, cat] = np.minimum([], []) if pe.iouType == "boundary" else []
+                    continue
+                crowd = gt["crowd"][g0:g1]
+                if pe.iouType == "bbox":
+                    boxes_d, boxes_g = dt["box"].reshape(-1, 4), gt["box"].reshape(-1, 4)
+                    out[img, cat] = _coco.iou(boxes_d[sel], boxes_g[g0:g1], crowd.tolist())
+                    continue
+
+                def batch(m, idx):
+                    return RLEBatch._wrap(*_take(*m, idx))
+                gidx = np.arange(g0, g1)
+                v = _rle_iou(batch(dt["masks"], sel), batch(gt["masks"], gidx), crowd.astype(bool))
+                if pe.iouType == "boundary":
+                    b = _rle_iou(batch(dt["bounds"], sel), batch(gt["bounds"], gidx), crowd.astype(bool))
+                    v[:, crowd == 0] = np.minimum(v[:, crowd == 0], b[:, crowd == 0])
+                out[img, cat] = v
+        return out
+
+    # -- accumulate ---------------------------------------------------------------------------
+
+    def accumulate(self, p=None):
+        """Precision / recall over images (pycocotools' accumulate), into ``self.eval``."""
+        print("Accumulating evaluation results...")
+        tic = time.time()
+        if self._result is None:
+            raise RuntimeError("Please run evaluate() first")
+        if p is None:
+            p = self.params
+        p.catIds = p.catIds if p.useCats == 1 else [-1]
+        T, R = len(p.iouThrs), len(p.recThrs)
+        K = len(p.catIds) if p.useCats else 1
+        A, M = len(p.areaRng), len(p.maxDets)
+        precision = -np.ones((T, R, K, A, M))
+        recall = -np.ones((T, K, A, M))
+        scores = -np.ones((T, R, K, A, M))
+        pe = self._paramsEval
+        cat_ids = pe.catIds if pe.useCats else [-1]
+        set_k, set_a = set(cat_ids), set(map(tuple, pe.areaRng))
+        set_m, set_i = set(pe.maxDets), set(pe.imgIds)
+        k_list = [n for n, k in enumerate(p.catIds) if k in set_k]
+        m_list = [m for m in p.maxDets if m in set_m]
+        a_list = [n for n, a in enumerate(map(tuple, p.areaRng)) if a in set_a]
+        i_list = [n for n, i in enumerate(p.imgIds) if i in set_i]
+        I0, A0 = len(pe.imgIds), len(pe.areaRng)
+        n_eval = len(cat_ids) * A0 * I0
+        if k_list and a_list and i_list and m_list:
+            last = max(k_list) * A0 * I0 + max(a_list) * I0 + max(i_list)
+            if last >= n_eval:
+                raise IndexError(f"accumulate: params select evalImgs[{last}] of {n_eval} (evaluate() ran with "
+                                 "other imgIds / catIds / areaRng)")
+            if len(pe.iouThrs) > T:
+                raise IndexError(f"accumulate: p.iouThrs has {T} thresholds, evaluate() used {len(pe.iouThrs)}")
+        rec = np.ascontiguousarray(p.recThrs, dtype=np.float64).reshape(-1)
+        as64 = lambda v: np.asarray(v, dtype=np.int64).reshape(-1)  # noqa: E731
+        _core.eval_accumulate(self._result, as64(k_list), as64(a_list), as64(i_list), as64(m_list), A0, I0, rec,
+                              precision, recall, scores, self.threads)
+        self.eval = {
+            "params": p,
+            "counts": [T, R, K, A, M],
+            "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+            "precision": precision,
+            "recall": recall,
+            "scores": scores,
+        }
+        print(f"DONE (t={time.time() - tic:0.2f}s).")
+
+    # -- summarize ----------------------------------------------------------------------------
+
+    def _summarize(self, ap=1, iouThr=None, areaRng="all", maxDets=100):
+        p = self.params
+        line = " {:<18} {} @[ IoU={:<9} | area={:>6s} | maxDets={:>3d} ] = {:0.3f}"
+        title = "Average Precision" if ap == 1 else "Average Recall"
+        kind = "(AP)" if ap == 1 else "(AR)"
+        iou = f"{p.iouThrs[0]:0.2f}:{p.iouThrs[-1]:0.2f}" if iouThr is None else f"{iouThr:0.2f}"
+        aind = [i for i, lbl in enumerate(p.areaRngLbl) if lbl == areaRng]
+        mind = [i for i, m in enumerate(p.maxDets) if m == maxDets]
+        if ap == 1:
+            s = self.eval["precision"]  # T x R x K x A x M
+            if iouThr is not None:
+                s = s[np.where(iouThr == p.iouThrs)[0]]
+            s = s[:, :, :, aind, mind]
+        else:
+            s = self.eval["recall"]  # T x K x A x M
+            if iouThr is not None:
+                s = s[np.where(iouThr == p.iouThrs)[0]]
+            s = s[:, :, aind, mind]
+        valid = s[s > -1]
+        mean = -1 if len(valid) == 0 else np.mean(valid)
+        print(line.format(title, kind, iou, areaRng, maxDets, mean))
+        return mean
+
+    def summarize(self):
+        """The 12 COCO numbers into ``self.stats``, printed as pycocotools prints them.
+
+        Valid for the default parameters only (as pycocotools): ``maxDets`` needs 3 entries
+        and ``areaRngLbl`` the labels 'all', 'small', 'medium', 'large'.
+        """
+        if not self.eval:
+            raise Exception("Please run accumulate() first")
+        md = self.params.maxDets
+        S = self._summarize
+        stats = np.zeros((12,))
+        stats[0] = S(1)
+        stats[1] = S(1, iouThr=.5, maxDets=md[2])
+        stats[2] = S(1, iouThr=.75, maxDets=md[2])
+        stats[3] = S(1, areaRng="small", maxDets=md[2])
+        stats[4] = S(1, areaRng="medium", maxDets=md[2])
+        stats[5] = S(1, areaRng="large", maxDets=md[2])
+        stats[6] = S(0, maxDets=md[0])
+        stats[7] = S(0, maxDets=md[1])
+        stats[8] = S(0, maxDets=md[2])
+        stats[9] = S(0, areaRng="small", maxDets=md[2])
+        stats[10] = S(0, areaRng="medium", maxDets=md[2])
+        stats[11] = S(0, areaRng="large", maxDets=md[2])
+        self.stats = stats
