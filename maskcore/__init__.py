@@ -18,6 +18,10 @@ thin API. Modules:
 - :mod:`maskcore.contours` — masks and label maps to polygons with holes
   (:func:`find_polygons`, exact crack mode that rasterizes back losslessly,
   topology-preserving simplification) and COCO / YOLO export.
+- :mod:`maskcore.segments` / :mod:`maskcore.dataset` — the annotation model:
+  :class:`Segments` (one image's masks as a table), :class:`Category`, :class:`Dataset`;
+  :mod:`maskcore.io` — :func:`maskcore.io.read` / :func:`maskcore.io.write` for COCO, COCO
+  panoptic, index PNGs, RGB masks, VOC, YOLO-seg, Cityscapes, Kaggle CSV, CVAT, LabelMe, NIfTI.
 - :mod:`maskcore.metrics` — :func:`iou` and :func:`dice` of dense masks or RLEs,
   :func:`boundary_iou`, :func:`confusion_matrix` / :func:`semantic_scores`,
   :func:`panoptic_quality`, :func:`match_instances`; :mod:`maskcore.qa` —
@@ -51,6 +55,9 @@ from .metrics import (ConfusionAccumulator, annotator_agreement, boundary, bound
                       iou, match_instances, panoptic_quality, rgb_to_id, semantic_scores)
 from .qa import validate, validate_batch, validate_coco
 from .nms import mask_nms
+from .segments import Segment, Segments
+from .dataset import Category, Dataset, ImageRecord
+from . import io  # noqa: E402
 from . import coco, cocoeval, components, contours, metrics, qa, raster, rle, superpixels  # noqa: F401 (as attributes)
 
 __version__ = "0.1.0"
@@ -58,6 +65,12 @@ __version__ = "0.1.0"
 __all__ = [
     "RLE",
     "RLEBatch",
+    "Segments",
+    "Segment",
+    "Category",
+    "Dataset",
+    "ImageRecord",
+    "io",
     "encode",
     "decode",
     "area",

@@ -21,8 +21,12 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-# ../shared/data beside the checkout; MASKCORE_SHARED_DATA points elsewhere (a git worktree one level deeper)
-SHARED_DATA = Path(os.environ.get("MASKCORE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+# ../shared/data beside the checkout; a git worktree one level deeper (wt/<name>) looks one more
+# level up; MASKCORE_DATA overrides both.
+_HERE = Path(__file__).resolve()
+SHARED_DATA = Path(os.environ["MASKCORE_DATA"]) if os.environ.get("MASKCORE_DATA") else next(
+    (p for p in (_HERE.parents[2] / "shared" / "data", _HERE.parents[3] / "shared" / "data") if p.is_dir()),
+    _HERE.parents[2] / "shared" / "data")
 
 
 @pytest.fixture(params=maskcore.available_isas())

@@ -21,6 +21,7 @@ void bind_contour(py::module_& m);
 void bind_ccl(py::module_& m);
 void bind_slic(py::module_& m);
 void bind_eval(py::module_& m);
+void bind_segments(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -63,4 +64,5 @@ PYBIND11_MODULE(_core, m) {
     py_bind::bind_ccl(m);
     py_bind::bind_slic(m);
     py_bind::bind_eval(m);
+    py_bind::bind_segments(m);
 }

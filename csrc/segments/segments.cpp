@@ -1,0 +1,325 @@
+// Label maps / colour masks -> every segment's runs (segments.hpp has the design).
+#include "segments.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "../common/parallel.hpp"
+
+namespace maskcore::segments {
+namespace {
+
+// Reads one pixel's key. Integers are little-endian (x86-64, the platforms maskcore builds for).
+template <int Kind>
+struct Load {
+    static uint64_t at(const uint8_t* p, int64_t /*chan*/) noexcept {
+        if constexpr (Kind == 1) {
+            return *p;
+        } else if constexpr (Kind == 2) {
+            uint16_t v; std::memcpy(&v, p, 2); return v;
+        } else if constexpr (Kind == 4) {
+            uint32_t v; std::memcpy(&v, p, 4); return v;
+        } else {
+            uint64_t v; std::memcpy(&v, p, 8); return v;
+        }
+    }
+    static constexpr int64_t bytes = Kind;
+};
+
+template <>
+struct Load<3> {
+    static uint64_t at(const uint8_t* p, int64_t chan) noexcept {
+        return uint64_t{p[0]} | (uint64_t{p[chan]} << 8) | (uint64_t{p[2 * chan]} << 16);
+    }
+    static constexpr int64_t bytes = 3;
+};
+
+// One column at a time, any strides (the Fortran-order path).
+template <int Kind>
+bool scan_columns(const MapView& m, int64_t c_lo, int64_t c_hi, RunBuf<KeyRun>& out) noexcept {
+    const int64_t h = m.rows;
+    for (int64_t c = c_lo; c < c_hi; ++c) {
+        const uint8_t* col = m.base + c * m.col_stride;
+        uint64_t cur = Load<Kind>::at(col, m.chan_stride);
+        int64_t start = 0;
+        for (int64_t r = 1; r < h; ++r) {
+            const uint64_t v = Load<Kind>::at(col + r * m.row_stride, m.chan_stride);
+            if (MC_UNLIKELY(v != cur)) {
+                if (!out.push({c * h + start, r - start, cur})) return false;
+                cur = v;
+                start = r;
+            }
+        }
+        if (!out.push({c * h + start, h - start, cur})) return false;
+    }
+    return true;
+}
+
+// Strips of kStrip columns read by rows (the C-order path): see the header's diagram.
+template <int Kind>
+bool scan_strips(const MapView& m, int64_t c_lo, int64_t c_hi, RunBuf<KeyRun>& out) noexcept {
+    const int64_t h = m.rows;
+    const bool contiguous = m.col_stride == Load<Kind>::bytes && (Kind != 3 || m.chan_stride == 1);
+    std::vector<RunBuf<KeyRun>> cols;
+    try {
+        cols.resize(kStrip);
+    } catch (...) {
+        return false;
+    }
+    uint64_t cur[kStrip];
+    int64_t start[kStrip];
+    for (int64_t c0 = c_lo; c0 < c_hi; c0 += kStrip) {
+        const int64_t nb = std::min(kStrip, c_hi - c0);
+        const uint8_t* row0 = m.base + c0 * m.col_stride;
+        for (int64_t j = 0; j < nb; ++j) {
+            cur[j] = Load<Kind>::at(row0 + j * m.col_stride, m.chan_stride);
+            start[j] = 0;
+            cols[j].size = 0;
+        }
+        const size_t strip_bytes = static_cast<size_t>(nb * Load<Kind>::bytes);
+        for (int64_t r = 1; r < h; ++r) {
+            const uint8_t* row = row0 + r * m.row_stride;
+            if (contiguous && std::memcmp(row, row - m.row_stride, strip_bytes) == 0) continue;
+            for (int64_t j = 0; j < nb; ++j) {
+                const uint64_t v = Load<Kind>::at(row + j * m.col_stride, m.chan_stride);
+                if (v != cur[j]) {
+                    if (!cols[j].push({start[j], r - start[j], cur[j]})) return false;
+                    cur[j] = v;
+                    start[j] = r;
+                }
+            }
+        }
+        int64_t total = 0;
+        for (int64_t j = 0; j < nb; ++j) {
+            if (!cols[j].push({start[j], h - start[j], cur[j]})) return false;
+            total += cols[j].size;
+        }
+        if (!out.reserve_more(total)) return false;
+        for (int64_t j = 0; j < nb; ++j) {
+            const int64_t base = (c0 + j) * h;
+            for (int64_t k = 0; k < cols[j].size; ++k) {
+                const KeyRun& run = cols[j].data[k];
+                out.push_unchecked({base + run.start, run.len, run.key});
+            }
+        }
+    }
+    return true;
+}
+
+template <int Kind>
+bool scan_range(const MapView& m, int64_t c_lo, int64_t c_hi, RunBuf<KeyRun>& out) noexcept {
+    const int64_t rs = m.row_stride < 0 ? -m.row_stride : m.row_stride;
+    const int64_t cs = m.col_stride < 0 ? -m.col_stride : m.col_stride;
+    if (rs <= cs) return scan_columns<Kind>(m, c_lo, c_hi, out);
+    return scan_strips<Kind>(m, c_lo, c_hi, out);
+}
+
+template <int Kind>
+Status scan_kind(const MapView& m, int threads, RunBuf<KeyRun>& out) noexcept {
+    if (m.rows <= 0 || m.cols <= 0) return Status::ok;
+    const int64_t strips = (m.cols + kStrip - 1) / kStrip;
+    const int workers = worth(threads, static_cast<uint64_t>(m.rows) * static_cast<uint64_t>(m.cols), 1 << 20);
+    const int64_t chunks = std::min<int64_t>(strips, workers > 1 ? int64_t{workers} * 4 : 1);
+    if (chunks <= 1) return scan_range<Kind>(m, 0, m.cols, out) ? Status::ok : Status::bad_alloc;
+    std::vector<RunBuf<KeyRun>> parts;
+    std::vector<char> ok;
+    try {
+        parts.resize(static_cast<size_t>(chunks));
+        ok.assign(static_cast<size_t>(chunks), 0);
+    } catch (...) {
+        return Status::bad_alloc;
+    }
+    parallel_for(chunks, workers, [&](int64_t i) {
+        const int64_t lo = strips * i / chunks * kStrip, hi = std::min(m.cols, strips * (i + 1) / chunks * kStrip);
+        ok[i] = scan_range<Kind>(m, lo, hi, parts[i]);
+    });
+    int64_t total = 0;
+    for (int64_t i = 0; i < chunks; ++i) {
+        if (!ok[i]) return Status::bad_alloc;
+        total += parts[i].size;
+    }
+    if (!out.reserve_more(total)) return Status::bad_alloc;
+    for (int64_t i = 0; i < chunks; ++i) {
+        if (parts[i].size) std::memcpy(out.data + out.size, parts[i].data, sizeof(KeyRun) * parts[i].size);
+        out.size += parts[i].size;
+    }
+    return Status::ok;
+}
+
+// Maps a key to its index in the sorted keys, or -1.
+struct KeyIndex {
+    const uint64_t* keys;
+    int64_t n;
+    std::vector<int32_t> table;  // keys < 2^16: direct
+    uint64_t last_key = 0;
+    int64_t last = -2;
+
+    bool init(const uint64_t* k, int64_t nk) noexcept {
+        keys = k;
+        n = nk;
+        if (nk > 0 && k[nk - 1] < (1u << 16)) {
+            try {
+                table.assign(static_cast<size_t>(k[nk - 1] + 1), -1);
+            } catch (...) {
+                return false;
+            }
+            for (int64_t i = 0; i < nk; ++i) table[k[i]] = static_cast<int32_t>(i);
+        }
+        return true;
+    }
+    int64_t find(uint64_t key) noexcept {
+        if (!table.empty()) return key < table.size() ? table[key] : -1;
+        if (last != -2 && key == last_key) return last;
+        const uint64_t* p = std::lower_bound(keys, keys + n, key);
+        last_key = key;
+        last = (p != keys + n && *p == key) ? p - keys : -1;
+        return last;
+    }
+};
+
+}  // namespace
+
+Status scan_runs(const MapView& m, int threads, RunBuf<KeyRun>& out) noexcept {
+    switch (m.kind) {
+        case 1: return scan_kind<1>(m, threads, out);
+        case 2: return scan_kind<2>(m, threads, out);
+        case 3: return scan_kind<3>(m, threads, out);
+        case 4: return scan_kind<4>(m, threads, out);
+        case 8: return scan_kind<8>(m, threads, out);
+        default: return Status::invalid_argument;
+    }
+}
+
+// The reference: every pixel in flattening order, one scalar compare each.
+Status scan_runs_reference(const MapView& m, RunBuf<KeyRun>& out) noexcept {
+    auto load = [&](int64_t r, int64_t c) -> uint64_t {
+        const uint8_t* p = m.base + r * m.row_stride + c * m.col_stride;
+        switch (m.kind) {
+            case 1: return Load<1>::at(p, 0);
+            case 2: return Load<2>::at(p, 0);
+            case 3: return Load<3>::at(p, m.chan_stride);
+            case 4: return Load<4>::at(p, 0);
+            default: return Load<8>::at(p, 0);
+        }
+    };
+    if (m.kind != 1 && m.kind != 2 && m.kind != 3 && m.kind != 4 && m.kind != 8) return Status::invalid_argument;
+    for (int64_t c = 0; c < m.cols; ++c) {
+        for (int64_t r = 0; r < m.rows; ++r) {
+            const uint64_t v = load(r, c);
+            if (r > 0 && out.data[out.size - 1].key == v) {
+                ++out.data[out.size - 1].len;
+            } else if (!out.push({c * m.rows + r, 1, v})) {
+                return Status::bad_alloc;
+            }
+        }
+    }
+    return Status::ok;
+}
+
+template <class T>
+Status gather_runs(const KeyRun* runs, int64_t nruns, const uint64_t* keys, const int64_t* seg_of_key, int64_t nkeys,
+                   int64_t nseg, uint64_t total, RunBuf<T>& counts, RunBuf<int64_t>& offsets,
+                   int64_t& unknown_pixels, int64_t& first_unknown) noexcept {
+    unknown_pixels = 0;
+    first_unknown = -1;
+    KeyIndex index;
+    std::vector<int64_t> seg, end, pos;
+    try {
+        seg.resize(static_cast<size_t>(nruns));
+        end.assign(static_cast<size_t>(nseg), -1);
+        pos.assign(static_cast<size_t>(nseg), 0);
+    } catch (...) {
+        return Status::bad_alloc;
+    }
+    if (!index.init(keys, nkeys)) return Status::bad_alloc;
+    // Pass 1: each segment's number of counts.
+    std::vector<int64_t>& n = pos;
+    for (int64_t i = 0; i < nruns; ++i) {
+        const int64_t k = index.find(runs[i].key);
+        if (k < 0) {
+            unknown_pixels += runs[i].len;
+            if (first_unknown < 0) first_unknown = i;
+            seg[i] = -1;
+            continue;
+        }
+        const int64_t s = seg_of_key[k];
+        seg[i] = s;
+        if (s < 0) continue;
+        if (s >= nseg) return Status::invalid_argument;
+        if (end[s] >= 0 && end[s] == runs[i].start) {
+            end[s] += runs[i].len;
+        } else {
+            n[s] += 2;
+            end[s] = runs[i].start + runs[i].len;
+        }
+    }
+    if (!offsets.reserve_more(nseg + 1)) return Status::bad_alloc;
+    offsets.push_unchecked(0);
+    for (int64_t s = 0; s < nseg; ++s) {
+        const int64_t tail = end[s] < 0 || static_cast<uint64_t>(end[s]) < total ? 1 : 0;
+        offsets.push_unchecked(offsets.data[s] + n[s] + tail);
+    }
+    if (!counts.reserve_more(offsets.data[nseg])) return Status::bad_alloc;
+    counts.size = offsets.data[nseg];
+    // Pass 2: write them.
+    for (int64_t s = 0; s < nseg; ++s) {
+        pos[s] = offsets.data[s];
+        end[s] = -1;
+    }
+    T* out = counts.data;
+    for (int64_t i = 0; i < nruns; ++i) {
+        const int64_t s = seg[i];
+        if (s < 0) continue;
+        const KeyRun& run = runs[i];
+        if (end[s] >= 0 && end[s] == run.start) {
+            out[pos[s] - 1] = static_cast<T>(out[pos[s] - 1] + run.len);
+        } else {
+            out[pos[s]++] = static_cast<T>(run.start - (end[s] < 0 ? 0 : end[s]));
+            out[pos[s]++] = static_cast<T>(run.len);
+        }
+        end[s] = run.start + run.len;
+    }
+    for (int64_t s = 0; s < nseg; ++s) {
+        if (end[s] < 0) out[pos[s]++] = static_cast<T>(total);
+        else if (static_cast<uint64_t>(end[s]) < total) out[pos[s]++] = static_cast<T>(total - end[s]);
+    }
+    return Status::ok;
+}
+
+template <class T>
+Status paint_runs(const T* flat, const int64_t* offsets, const uint64_t* values, const int64_t* order, int64_t norder,
+                  int elem_size, uint8_t* out, uint64_t total) noexcept {
+    for (int64_t i = 0; i < norder; ++i) {
+        const int64_t s = order[i];
+        const uint64_t v = values[s];
+        uint64_t p = 0;
+        for (int64_t k = offsets[s]; k < offsets[s + 1]; ++k) {
+            const uint64_t c = flat[k];
+            if (c > total - p) return Status::corrupt_rle;
+            if ((k - offsets[s]) & 1) {
+                switch (elem_size) {
+                    case 1: std::memset(out + p, static_cast<int>(v & 0xff), c); break;
+                    case 2: std::fill_n(reinterpret_cast<uint16_t*>(out) + p, c, static_cast<uint16_t>(v)); break;
+                    case 4: std::fill_n(reinterpret_cast<uint32_t*>(out) + p, c, static_cast<uint32_t>(v)); break;
+                    case 8: std::fill_n(reinterpret_cast<uint64_t*>(out) + p, c, v); break;
+                    default: return Status::invalid_argument;
+                }
+            }
+            p += c;
+        }
+    }
+    return Status::ok;
+}
+
+template Status gather_runs<uint32_t>(const KeyRun*, int64_t, const uint64_t*, const int64_t*, int64_t, int64_t,
+                                      uint64_t, RunBuf<uint32_t>&, RunBuf<int64_t>&, int64_t&, int64_t&) noexcept;
+template Status gather_runs<uint64_t>(const KeyRun*, int64_t, const uint64_t*, const int64_t*, int64_t, int64_t,
+                                      uint64_t, RunBuf<uint64_t>&, RunBuf<int64_t>&, int64_t&, int64_t&) noexcept;
+template Status paint_runs<uint32_t>(const uint32_t*, const int64_t*, const uint64_t*, const int64_t*, int64_t, int,
+                                     uint8_t*, uint64_t) noexcept;
+template Status paint_runs<uint64_t>(const uint64_t*, const int64_t*, const uint64_t*, const int64_t*, int64_t, int,
+                                     uint8_t*, uint64_t) noexcept;
+
+}  // namespace maskcore::segments

@@ -1,0 +1,89 @@
+// csrc/segments/segments.hpp — label maps and colour masks to the runs of every segment, in one pass.
+//
+// WHAT. An (h, w) map of pixel keys (a label map's integers, or an RGB mask's colours packed as
+// R + 256*G + 65536*B, COCO panoptic's id encoding) becomes the COCO RLE of every segment at
+// once: the mask of segment s is "the pixels whose key maps to s". A user's alternative is one
+// `map == id` per segment (500 segments: 500 reads of the map); here the map is read once.
+//
+// TWO STEPS.
+//   1. scan_runs (pixels, the one pass): the map's column-major flattening (COCO's order: pixel
+//      (r, c) is number c*h + r) cut into "key runs" {start, len, key}: maximal runs of one key
+//      inside one column, in increasing start order. A run never crosses a column, so columns
+//      (and strips of columns) are independent: threads take strips. Runs of the same key in
+//      consecutive columns that touch (the last row of column c and row 0 of column c+1) are
+//      joined in step 2.
+//
+//      Row-contiguous maps (C order, the usual numpy layout) are read row by row over a strip of
+//      kStrip columns; each column keeps its current run (start row, key). A strip row that
+//      equals the row above byte for byte (memcmp: the common case inside regions) ends no run
+//      and costs one compare of kStrip pixels; a differing row is compared pixel by pixel. The
+//      runs of each column are gathered per column and emitted column by column, so the output
+//      stays in flattening order. Column-contiguous maps (Fortran order) and any other strides
+//      are read one column at a time.
+//
+//                 strip of kStrip columns, read by rows
+//            c0  c0+1 ...                      runs per column: (start row, key)
+//       r-1 [ 5   5   5   7   7 ... ]  ----+   unchanged row: memcmp == 0, nothing to do
+//       r   [ 5   5   9   7   7 ... ]  <---+   column c0+2 changes 5 -> 9: its run of 5 ends at r
+//
+//   2. gather_runs (runs only, no pixels): each key run's key is looked up among the caller's
+//      sorted keys (a direct table for keys < 2^16, else binary search with a one-entry cache),
+//      giving a segment (or -1: background, dropped; or "unknown": counted and reported). Two
+//      passes over the runs: count every segment's counts, then write them into one flat buffer
+//      (RLEBatch layout: flat counts + offsets). A run that starts where the segment's previous
+//      run ended extends it (keys mapped to one segment, column joins).
+//
+// INVARIANTS. The counts of every segment sum to h*w and are canonical (no empty run but the
+// first; an empty mask is [h*w], the 0x0 mask [0]); they equal rle::encode of `segment mask`.
+//
+// PAINT. paint_runs writes segment values into a column-major (h*w) buffer, segment by segment
+// in a given order (later writes win): one fill per run. The caller transposes to C order.
+//
+// REFERENCE. scan_runs_reference reads every pixel in flattening order with a scalar compare;
+// the tests check scan_runs against it for every layout and dtype.
+//
+// LIMITS. h*w < 2^63; counts are uint32 when h*w < 2^32, else uint64. Allocation failure ->
+// Status::bad_alloc. Kernels never throw or print.
+#pragma once
+#include <cstdint>
+
+#include "../common/common.hpp"
+#include "../common/runbuf.hpp"
+
+namespace maskcore::segments {
+
+constexpr int64_t kStrip = 64;  // columns per strip: 64 pixels of a row, one or two cache lines
+
+struct KeyRun {
+    int64_t start;  // position in the column-major flattening
+    int64_t len;
+    uint64_t key;
+};
+
+// A map to read: element (r, c) starts at base + r*row_stride + c*col_stride (bytes, any sign).
+// kind: 1, 2, 4, 8 = unsigned little-endian integers of that many bytes; 3 = three uint8 channels
+// at chan_stride bytes apart, packed as c0 + 256*c1 + 65536*c2.
+struct MapView {
+    const uint8_t* base;
+    int64_t rows, cols;
+    int64_t row_stride, col_stride, chan_stride;
+    int kind;
+};
+
+Status scan_runs(const MapView& m, int threads, RunBuf<KeyRun>& out) noexcept;
+Status scan_runs_reference(const MapView& m, RunBuf<KeyRun>& out) noexcept;
+
+// keys: sorted, distinct (nkeys); seg_of_key[k]: the segment of keys[k], or -1 (dropped).
+// Keys not listed are "unknown": unknown_pixels / first_unknown (a run index, -1 if none) report them.
+template <class T>
+Status gather_runs(const KeyRun* runs, int64_t nruns, const uint64_t* keys, const int64_t* seg_of_key,
+                   int64_t nkeys, int64_t nseg, uint64_t total, RunBuf<T>& counts, RunBuf<int64_t>& offsets,
+                   int64_t& unknown_pixels, int64_t& first_unknown) noexcept;
+
+// Writes values[s] (elem_size bytes each, little-endian low bytes of a uint64) over the 1-runs of
+// segment order[i], i = 0..norder-1, into the column-major buffer out (total elements).
+template <class T>
+Status paint_runs(const T* flat, const int64_t* offsets, const uint64_t* values, const int64_t* order,
+                  int64_t norder, int elem_size, uint8_t* out, uint64_t total) noexcept;
+
+}  // namespace maskcore::segments
