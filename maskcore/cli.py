@@ -421,8 +421,8 @@ def _demo(args) -> int:
             title = f"maskcore demo: {coco}"
         # 1. convert (the formats layer)
         try:
-            conv = jobs.convert(coco, out / "index-png", to="index-png", **common)
-            steps.append(f"convert   {coco} -> {out / 'index-png'}: " +
+            conv = jobs.convert(coco, out / "index-png" / "segments.json", to="index-png", **common)
+            steps.append(f"convert   {coco} -> {out / 'index-png' / 'segments.json'} (+ masks/): " +
                          ("already complete" if conv.skipped else f"{conv.summary['written']} images"))
         except jobs.JobError as exc:
             conv = None

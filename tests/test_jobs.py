@@ -394,3 +394,26 @@ def test_real_report(shared_data, tmp_path):
     again = jobs.validate(d / "instances_val2017.json", report=tmp_path / "r.html", json_path=tmp_path / "r.json",
                           resume=True)
     assert again.skipped == 2 and again.problems == json.loads(res.to_json())["problems"]
+
+
+@pytest.mark.parametrize("iou_type", ["segm", "bbox"])
+def test_real_eval_instances_equals_pycocotools(shared_data, iou_type, capsys):
+    """COCO AP of the real fake-results file through maskcore.cocoeval equals pycocotools'."""
+    import contextlib
+    import io
+
+    pytest.importorskip("maskcore.cocoeval")
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    d = shared_data / "coco_val2014_first100"
+    dt = d / f"instances_val2014_fake{iou_type}_results.json"
+    res = jobs.evaluate(d / "instances_val2014_gt.json", dt, iou_type=iou_type, scheduler="threads")
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(str(d / "instances_val2014_gt.json"))
+        ev = COCOeval(gt, gt.loadRes(str(dt)), iou_type)
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    assert list(res.summary["stats"].values()) == [float(x) for x in ev.stats]
+    assert capsys.readouterr().out == ""  # summarize()'s printout stays off stdout

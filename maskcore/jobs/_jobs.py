@@ -658,20 +658,23 @@ def _panoptic_item(pair, cats):
 
 
 def _cocoeval_task(gt_path, pred_path, iou_type):
+    """One task: maskcore.cocoeval.COCOeval on the two files (its own threads: the whole
+    evaluation is this one task); its printout is kept off stdout."""
+    import contextlib
+    import io
+
+    from .. import _validate as _v
+
     try:
         from ..cocoeval import COCOeval
     except ImportError as exc:
         raise JobError(f"--iou-type {iou_type} needs maskcore.cocoeval, which this build lacks ({exc})") from None
-    with open(gt_path, encoding="utf-8") as f:
-        gt = json.load(f)
-    with open(pred_path, encoding="utf-8") as f:
-        dt = json.load(f)
-    ev = COCOeval(gt, dt, iouType=iou_type)
-    ev.evaluate()
-    ev.accumulate()
-    stats = [float(x) for x in np.asarray(ev.stats if getattr(ev, "stats", None) is not None and len(ev.stats)
-                                          else ev.summarize()).ravel()]
-    return stats
+    with contextlib.redirect_stdout(io.StringIO()):  # COCOeval prints its progress, as pycocotools'
+        ev = COCOeval(str(gt_path), str(pred_path), iouType=iou_type, threads=_v._usable_cores())
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return [float(x) for x in np.asarray(ev.stats).ravel()]
 
 
 COCO_STAT_NAMES = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"]
