@@ -831,8 +831,11 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, r
         opts = dict(read_options or {})
         if masks is not None:
             opts["png_dir"] = str(masks)
-        out = run_items([(str(src), format, opts)], _io_read,
-                        **_common(scheduler, workers, 1, fail_fast, progress))
+        try:
+            out = run_items([(str(src), format, opts)], _io_read,
+                            **_common(scheduler, workers, 1, fail_fast, progress))
+        except ImportError as exc:  # a format module missing from this build of maskcore.io
+            raise JobError(f"maskcore.io cannot read {format!r} in this build: {exc}") from None
         if isinstance(out[0], ItemError):
             raise SourceError(f"cannot read {src} as {format!r}: {out[0].why}")
         ds, errors, kind, n = out[0], [], format, len(out[0])
@@ -842,8 +845,11 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, r
                             **_common(scheduler, workers, shard_size, fail_fast, progress))
         samples, errors = _split(results)
         ds, kind, n = _to_dataset(samples, source), source.kind, len(source.items)
-    with staged_output(dst) as tmp:
-        mio.write(ds, str(tmp), to, **options)
+    try:
+        with staged_output(dst) as tmp:
+            mio.write(ds, str(tmp), to, **options)
+    except ImportError as exc:
+        raise JobError(f"maskcore.io cannot write {to!r} in this build: {exc}") from None
     return JobResult("convert", str(src), n, errors, [],
                      {"from": kind, "to": to, "dst": str(dst), "images": n, "written": len(ds)}, [str(dst)])
 
