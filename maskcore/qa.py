@@ -323,13 +323,19 @@ def validate(mask, *, labels=None, palette=None, instances=None, annotations=Non
             raise TypeError(f"mask: expected an integer label map or an RGB array, got dtype {a.dtype}")
         label_map = a
         bg = background
+        if a.dtype.kind == "u" and a.dtype.itemsize <= 2:  # a count per possible value: no sort
+            counts = np.bincount(a.ravel(), minlength=1)
+            vals = np.flatnonzero(counts)
+            counts = counts[vals]
+        else:
+            vals, counts = np.unique(a, return_counts=True)
+        histogram = {int(v): int(c) for v, c in zip(vals.tolist(), counts.tolist())}
         if labels is not None:
             allowed = np.unique(np.asarray(list(labels), np.int64))
-            wide = a.astype(np.int64)
-            problems += _stray_values(wide, wide[..., None], allowed, "value", "unknown_label", edge_radius)
-            label_map = np.where(np.isin(wide, allowed), wide, -1)  # components: allowed classes only
-        vals, counts = np.unique(a, return_counts=True)
-        histogram = {int(v): int(c) for v, c in zip(vals, counts)}
+            if not np.isin(vals.astype(np.int64), allowed).all():  # only then look at the pixels
+                wide = a.astype(np.int64)
+                problems += _stray_values(wide, wide[..., None], allowed, "value", "unknown_label", edge_radius)
+                label_map = np.where(np.isin(wide, allowed), wide, -1)  # components: allowed classes only
     else:
         raise ValueError(f"mask: expected (H, W) or (H, W, 3), got shape {a.shape}")
     shape = a.shape[:2]
