@@ -217,7 +217,8 @@ def _validate(args) -> int:
     def go():
         t0 = time.perf_counter()
         target = _json_target(args)
-        res = jobs.validate(args.src, format=args.source_format, labels=_labels_arg(args.labels), names=_names_arg(args),
+        res = jobs.validate(args.src, format=args.source_format, labels=_labels_arg(args.labels),
+                            names=_names_arg(args),
                             min_island=args.min_island, allow_overlap=not args.no_overlap, report=args.report,
                             json_path=target if target not in (None, "-") else None, images=args.images,
                             masks=args.masks, thumbnails=args.thumbnails, background=args.background,
@@ -252,7 +253,8 @@ def _stats(args) -> int:
 
     def go():
         t0 = time.perf_counter()
-        res = jobs.stats(args.src, format=args.source_format, masks=args.masks, labels=_labels_arg(args.labels), names=_names_arg(args),
+        res = jobs.stats(args.src, format=args.source_format, masks=args.masks, labels=_labels_arg(args.labels),
+                         names=_names_arg(args),
                          background=args.background, **_common(args))
         s = res.summary
         lines = [f"{res.source} ({s['format']}): {s['images_read']} of {s['images']} images, {s['segments']} segments, "
@@ -291,7 +293,8 @@ def _convert(args) -> int:
     def go():
         t0 = time.perf_counter()
         res = jobs.convert(args.src, args.dst, to=args.to, format=args.source_format, masks=args.masks,
-                           labels=_labels_arg(args.labels), names=_names_arg(args), **_common(args), **_options(args.option))
+                           labels=_labels_arg(args.labels),
+                           names=_names_arg(args), **_common(args), **_options(args.option))
         s = res.summary
         lines = [f"{res.source} -> {s['dst']} ({s.get('from', '?')} -> {s['to']})" +
                  (": already complete (--resume)" if s.get("skipped") else
@@ -308,7 +311,8 @@ def _eval(args) -> int:
         t0 = time.perf_counter()
         res = jobs.evaluate(args.gt, args.pred, task=args.task, iou_type=args.iou_type, format=args.source_format,
                             format_pred=args.pred_format, masks=args.masks, masks_pred=args.pred_masks,
-                            labels=_labels_arg(args.labels), names=_names_arg(args), ignore=args.ignore, background=args.background,
+                            labels=_labels_arg(args.labels),
+                            names=_names_arg(args), ignore=args.ignore, background=args.background,
                             **_common(args))
         s = res.summary
         lines = [f"{res.source}: {s['task']}"]
@@ -336,7 +340,8 @@ def _compare(args) -> int:
     def go():
         t0 = time.perf_counter()
         res = jobs.compare(args.a, args.b, format=args.source_format, format_b=args.b_format, masks=args.masks,
-                           masks_b=args.b_masks, labels=_labels_arg(args.labels), names=_names_arg(args), background=args.background,
+                           masks_b=args.b_masks, labels=_labels_arg(args.labels),
+                           names=_names_arg(args), background=args.background,
                            ignore=args.ignore, **_common(args))
         s = res.summary
         lines = [f"{res.source}: {s['compared']} of {s['images']} images compared, mean IoU "
@@ -359,7 +364,8 @@ def _render(args) -> int:
     def go():
         t0 = time.perf_counter()
         res = jobs.render(args.src, images=args.images, out=args.out, format=args.source_format, masks=args.masks,
-                          labels=_labels_arg(args.labels), names=_names_arg(args), background=args.background, alpha=args.alpha,
+                          labels=_labels_arg(args.labels),
+                          names=_names_arg(args), background=args.background, alpha=args.alpha,
                           **_common(args))
         lines = [f"{res.source}: {res.summary['written']} overlays written, {res.skipped} already there"]
         return _emit(args, res, lines, t0)
@@ -416,7 +422,8 @@ def _demo(args) -> int:
             data = Path(args.data)
             coco, images = data / "coco_mini_val2017" / "instances_val2017.json", data / "coco_mini_val2017" / "images"
             if not coco.is_file():
-                raise _Usage(f"--data {data}: expected coco_mini_val2017/instances_val2017.json there (the shared data)")
+                raise _Usage(f"--data {data}: expected coco_mini_val2017/instances_val2017.json there "
+                             f"(the shared data)")
             label_dir, labels = None, None
             title = f"maskcore demo: {coco}"
         # 1. convert (the formats layer)

@@ -2,7 +2,6 @@
 same bytes as the synchronous loop (through a Client and through its tcp:// address), and a worker
 killed mid-job leaves complete, correct outputs (the task is re-run elsewhere) or a clear failure
 (JobError), never a partial file under a final name."""
-import hashlib
 import os
 import signal
 import threading
@@ -140,7 +139,7 @@ def test_killed_worker_still_ends_with_complete_correct_outputs(tmp_path):
 
 def test_killed_worker_without_retries_is_a_clear_failure(tmp_path):
     paths = _images(tmp_path / "img", 12)
-    ref = jobs.superpixels(paths, region_size=8, out=tmp_path / "ref", scheduler="synchronous")
+    jobs.superpixels(paths, region_size=8, out=tmp_path / "ref", scheduler="synchronous")
     cluster, client = _cluster(**{"distributed.scheduler.allowed-failures": 0})
     try:
         killed, box = _superpixels_with_a_kill(client, paths, tmp_path / "out")

@@ -4,7 +4,6 @@ decodes, and a screenshot is not blank. Skipped, saying why, where Chromium is n
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest

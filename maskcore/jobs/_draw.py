@@ -72,7 +72,8 @@ def overlay(image: Optional[np.ndarray], class_map: np.ndarray, instance_map: Op
     fg = class_map != background
     out = base.copy()
     a256 = int(round(alpha * 256))
-    out[fg] = ((base[fg].astype(np.uint16) * (256 - a256) + col[fg].astype(np.uint16) * a256 + 128) >> 8).astype(np.uint8)
+    mix = base[fg].astype(np.uint16) * (256 - a256) + col[fg].astype(np.uint16) * a256 + 128
+    out[fg] = (mix >> 8).astype(np.uint8)
     edges = outline(instance_map if instance_map is not None else class_map) & fg
     out[edges] = col[edges]
     return out

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_dir", "staged_output", "write_png", "encode_png", "read_png",
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_dir", "staged_output", "write_png", "encode_png",
+           "read_png",
            "read_image", "complete", "clean_temporaries", "need_pillow"]
 
 

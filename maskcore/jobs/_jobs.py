@@ -9,7 +9,6 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
 
 import numpy as np
 
@@ -179,7 +178,8 @@ def _rank(problems):
                                                        -int(problems[k].get("count") or 0), k))
 
 
-def validate(src, *, format=None, labels=None, names=None, min_island=0, connectivity=8, background=0, allow_overlap=True,
+def validate(src, *, format=None, labels=None, names=None, min_island=0, connectivity=8, background=0,
+             allow_overlap=True,
              z=3.0, min_share_delta=0.25, share_anomalies=None, report=None, json_path=None, images=None, masks=None,
              thumbnails=12, scheduler=None, workers=None, shard_size=16, fail_fast=False, progress=False,
              resume=False, title=None) -> JobResult:
@@ -681,7 +681,8 @@ COCO_STAT_NAMES = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR
 
 
 def evaluate(gt, pred, *, task="instances", iou_type="segm", format=None, format_pred=None, masks=None,
-             masks_pred=None, labels=None, names=None, ignore=None, background=0, json_path=None, scheduler=None, workers=None,
+             masks_pred=None, labels=None, names=None, ignore=None, background=0, json_path=None, scheduler=None,
+             workers=None,
              shard_size=8, fail_fast=False, progress=False, resume=False) -> JobResult:
     """Predictions against ground truth.
 

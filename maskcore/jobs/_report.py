@@ -96,7 +96,8 @@ def html_report(res, worst, categories, title=None) -> str:
         out.append(f"<h2>Items that failed ({len(res.errors)})</h2><table>"
                    "<tr><th>file</th><th>field</th><th>value</th><th>why</th></tr>")
         for er in res.errors[:200]:
-            out.append(f"<tr><td>{e(er.file)}</td><td>{e(er.field)}</td><td>{e('' if er.value is None else repr(er.value))}"
+            val = "" if er.value is None else repr(er.value)
+            out.append(f"<tr><td>{e(er.file)}</td><td>{e(er.field)}</td><td>{e(val)}"
                        f"</td><td>{e(er.why)}</td></tr>")
         out.append("</table>")
 

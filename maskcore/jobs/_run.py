@@ -100,7 +100,7 @@ def _jsonable(v):
 def have_dask() -> bool:
     try:
         import dask  # noqa: F401
-        import dask.delayed  # noqa: F401
+        import dask.delayed  # noqa: F401  (dask[delayed])
     except ImportError:
         return False
     return True
