@@ -532,7 +532,7 @@ class Segments:
             else (lambda bits: bits)
         bg = None if background is None else _v.integer(background, "background")
         if table is None:
-            present = np.unique(keys_bits)
+            present = _distinct(keys_bits, lab.itemsize)
             vals = value_of(present)
             if bg is not None:
                 keep = vals != bg
@@ -633,9 +633,15 @@ class Segments:
                 raise ValueError(f"colors[{i}]: colour {tuple(int(x) for x in c)} is listed twice")
             rows[key] = seg if isinstance(seg, dict) else {"id": seg}
             table_colors.append(key)
-        ids, cats, crowd, scores, attrs = _table_columns(
-            {k: v for k, v in zip(range(len(pairs)), [rows[k] for k in table_colors])}, "colors", id_key="id",
-            default_ids=np.arange(1, len(pairs) + 1, dtype=np.int64))
+        plain = [rows[k]["id"] for k in table_colors if len(rows[k]) == 1 and "id" in rows[k]]
+        if len(plain) == len(table_colors) and all(type(v) is int for v in plain):
+            ids = np.array(plain, np.int64).reshape(-1)  # {colour: id}: no per-row dict work
+            n = ids.size
+            cats, crowd, scores, attrs = np.zeros(n, np.int64), np.zeros(n, np.bool_), None, None
+        else:
+            ids, cats, crowd, scores, attrs = _table_columns(
+                {k: v for k, v in zip(range(len(pairs)), [rows[k] for k in table_colors])}, "colors", id_key="id",
+                default_ids=np.arange(1, len(pairs) + 1, dtype=np.int64))
         if len(set(ids.tolist())) != ids.size:
             raise ValueError("colors: two colours have the same segment id; give each colour its own id")
         keys = np.array(table_colors, np.uint64)
@@ -684,7 +690,9 @@ class Segments:
 
 # ---- helpers -------------------------------------------------------------------------------------
 
-def _color(c, name: str) -> np.ndarray:
+def _color(c, name: str):
+    if type(c) in (tuple, list) and len(c) == 3 and all(type(x) is int and 0 <= x <= 255 for x in c):
+        return c  # the common case, without numpy per colour
     try:
         a = np.asarray(c)
     except Exception:
@@ -714,6 +722,14 @@ def _gather(runs, keys, seg, n, h, w):
     sizes = np.empty((n, 2), np.int64)
     sizes[:, 0], sizes[:, 1] = h, w
     return RLEBatch._wrap(flat, offsets, sizes), unknown
+
+
+def _distinct(keys: np.ndarray, itemsize: int) -> np.ndarray:
+    """Sorted distinct keys of the runs: a histogram for 1- and 2-byte maps (O(runs + 65536)),
+    a sort otherwise."""
+    if itemsize <= 2 and keys.size:
+        return np.flatnonzero(np.bincount(keys.astype(np.intp), minlength=1 << (8 * itemsize))).astype(np.uint64)
+    return np.unique(keys)
 
 
 def _first_unknown(lab: np.ndarray, keys: np.ndarray) -> tuple:

@@ -254,7 +254,7 @@ py::tuple coco_masks(const CocoAnnotations& c, const py::bytes& data, const py::
         big = big || static_cast<uint64_t>(hs.data[i]) * static_cast<uint64_t>(ws.data[i]) >= (uint64_t{1} << 32);
         const int64_t* r = c.a.rle.data + 4 * i;
         const int8_t k = c.a.kind.data[i];
-        if ((k == segments::coco::kRleString || k == segments::coco::kRleCounts) && (r[2] > n || r[3] > n))
+        if ((k == segments::coco::kRleString || k == segments::coco::kRleCounts) && r[2] >= 0 && (r[2] > n || r[3] > n))
             throw py::value_error("data: not the bytes these annotations were parsed from");
     }
     if (big) return coco_masks_t<uint64_t>(c, d, n, hs.data, ws.data, threads);

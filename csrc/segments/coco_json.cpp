@@ -288,6 +288,28 @@ bool parse_segmentation(Parser& p, Annotations& out) noexcept {
                     if (!p.string(s, e)) return false;
                     rle[2] = s;
                     rle[3] = e;
+                    if (std::memchr(p.d + s, '\\', static_cast<size_t>(e - s))) {
+                        const int64_t t0 = out.text.size;
+                        if (!out.text.reserve_more(e - s)) return false;
+                        for (int64_t k = s; k < e; ++k) {  // escapes were checked by string()
+                            char c = p.d[k];
+                            if (c == '\\') {
+                                const char x = p.d[++k];
+                                c = x == 'b' ? '\b' : x == 'f' ? '\f' : x == 'n' ? '\n' : x == 'r' ? '\r' : x == 't' ? '\t' : x;
+                                if (x == 'u') {
+                                    unsigned v = 0;
+                                    for (int q = 0; q < 4; ++q) {
+                                        const char h = p.d[++k];
+                                        v = v * 16 + static_cast<unsigned>(h <= '9' ? h - '0' : (h | 32) - 'a' + 10);
+                                    }
+                                    c = v < 128 ? static_cast<char>(v) : '\x7f';  // not an RLE char: decoding rejects it
+                                }
+                            }
+                            out.text.push_unchecked(c);
+                        }
+                        rle[2] = -1 - t0;
+                        rle[3] = out.text.size;
+                    }
                     kind = kRleString;
                 } else if (p.i < p.n && p.d[p.i] == '[') {
                     ++p.i;
@@ -445,7 +467,9 @@ Status one_mask(const Annotations& a, const char* data, int64_t i, int64_t h, in
         if (r[0] != h || r[1] != w) return bad("segmentation.size", "the image's [height, width]");
         if (kind == kRleString) {
             ErrorInfo e;
-            const Status s = rle::from_string<T>(data + r[2], r[3] - r[2], total, out, e);
+            const char* str = r[2] >= 0 ? data + r[2] : a.text.data + (-1 - r[2]);
+            const int64_t len = r[2] >= 0 ? r[3] - r[2] : r[3] - (-1 - r[2]);
+            const Status s = rle::from_string<T>(str, len, total, out, e);
             if (s == Status::corrupt_rle) return bad("segmentation.counts", "a valid compressed RLE string summing to h*w");
             return s;
         }

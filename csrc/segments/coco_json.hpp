@@ -50,7 +50,10 @@ struct Annotations {
     RunBuf<double> xy;             // every polygon / box coordinate
     RunBuf<int64_t> part_end;      // per part: end of its coordinates in xy
     RunBuf<int64_t> ann_part_end;  // per annotation: end of its parts in part_end
-    RunBuf<int64_t> rle;           // 4 per annotation: h, w, counts string start, end (-1 if none)
+    RunBuf<int64_t> rle;           // 4 per annotation: h, w, counts string start, end (-1 if none); a
+                                   // string with JSON escapes (COCO strings may hold '\\') is unescaped
+                                   // into `text`, and start is then -1 - (its start in text)
+    RunBuf<char> text;             // unescaped counts strings
     RunBuf<uint64_t> ucounts;      // uncompressed counts of every kRleCounts annotation
     RunBuf<int64_t> ann_ucount_end;  // per annotation: end of its counts in ucounts
     RunBuf<int64_t> extra;         // 5 per unknown key: annotation, key start, key end, value start, value end

@@ -57,51 +57,34 @@ bool scan_columns(const MapView& m, int64_t c_lo, int64_t c_hi, RunBuf<KeyRun>& 
     return true;
 }
 
-// Strips of kStrip columns read by rows (the C-order path): see the header's diagram.
+// Row-contiguous maps (C order): rows are read in memory order, each compared with the row above
+// in chunks of kChunkBytes (memcmp; a differing chunk pixel by pixel). Every difference is a
+// transition (column c changes key at row r). Transitions are bucketed by column (a counting sort,
+// stable in row order) and each column's runs are read off its transition rows. One streaming read
+// of the map (the row above is in cache); work beyond it is proportional to the transitions.
+constexpr int64_t kChunkBytes = 256;
+
+struct Transition {
+    int64_t col, row;
+    uint64_t key;  // the column's key from this row on (kept here: the emission reads no pixels)
+};
+
 template <int Kind>
-bool scan_strips(const MapView& m, int64_t c_lo, int64_t c_hi, RunBuf<KeyRun>& out) noexcept {
-    const int64_t h = m.rows;
-    const bool contiguous = m.col_stride == Load<Kind>::bytes && (Kind != 3 || m.chan_stride == 1);
-    std::vector<RunBuf<KeyRun>> cols;
-    try {
-        cols.resize(kStrip);
-    } catch (...) {
-        return false;
-    }
-    uint64_t cur[kStrip];
-    int64_t start[kStrip];
-    for (int64_t c0 = c_lo; c0 < c_hi; c0 += kStrip) {
-        const int64_t nb = std::min(kStrip, c_hi - c0);
-        const uint8_t* row0 = m.base + c0 * m.col_stride;
-        for (int64_t j = 0; j < nb; ++j) {
-            cur[j] = Load<Kind>::at(row0 + j * m.col_stride, m.chan_stride);
-            start[j] = 0;
-            cols[j].size = 0;
-        }
-        const size_t strip_bytes = static_cast<size_t>(nb * Load<Kind>::bytes);
-        for (int64_t r = 1; r < h; ++r) {
-            const uint8_t* row = row0 + r * m.row_stride;
-            if (contiguous && std::memcmp(row, row - m.row_stride, strip_bytes) == 0) continue;
-            for (int64_t j = 0; j < nb; ++j) {
-                const uint64_t v = Load<Kind>::at(row + j * m.col_stride, m.chan_stride);
-                if (v != cur[j]) {
-                    if (!cols[j].push({start[j], r - start[j], cur[j]})) return false;
-                    cur[j] = v;
-                    start[j] = r;
+bool row_transitions(const MapView& m, int64_t r_lo, int64_t r_hi, RunBuf<Transition>& out) noexcept {
+    const int64_t w = m.cols, es = Load<Kind>::bytes;
+    const bool contiguous = m.col_stride == es && (Kind != 3 || m.chan_stride == 1);
+    const int64_t chunk = contiguous ? std::max<int64_t>(1, kChunkBytes / es) : w;
+    for (int64_t r = std::max<int64_t>(r_lo, 1); r < r_hi; ++r) {
+        const uint8_t* cur = m.base + r * m.row_stride;
+        const uint8_t* prev = cur - m.row_stride;
+        for (int64_t c0 = 0; c0 < w; c0 += chunk) {
+            const int64_t nb = std::min(chunk, w - c0);
+            if (contiguous && std::memcmp(cur + c0 * es, prev + c0 * es, static_cast<size_t>(nb * es)) == 0) continue;
+            for (int64_t c = c0; c < c0 + nb; ++c) {
+                const uint64_t v = Load<Kind>::at(cur + c * m.col_stride, m.chan_stride);
+                if (v != Load<Kind>::at(prev + c * m.col_stride, m.chan_stride)) {
+                    if (!out.push({c, r, v})) return false;
                 }
-            }
-        }
-        int64_t total = 0;
-        for (int64_t j = 0; j < nb; ++j) {
-            if (!cols[j].push({start[j], h - start[j], cur[j]})) return false;
-            total += cols[j].size;
-        }
-        if (!out.reserve_more(total)) return false;
-        for (int64_t j = 0; j < nb; ++j) {
-            const int64_t base = (c0 + j) * h;
-            for (int64_t k = 0; k < cols[j].size; ++k) {
-                const KeyRun& run = cols[j].data[k];
-                out.push_unchecked({base + run.start, run.len, run.key});
             }
         }
     }
@@ -109,20 +92,64 @@ bool scan_strips(const MapView& m, int64_t c_lo, int64_t c_hi, RunBuf<KeyRun>& o
 }
 
 template <int Kind>
-bool scan_range(const MapView& m, int64_t c_lo, int64_t c_hi, RunBuf<KeyRun>& out) noexcept {
-    const int64_t rs = m.row_stride < 0 ? -m.row_stride : m.row_stride;
-    const int64_t cs = m.col_stride < 0 ? -m.col_stride : m.col_stride;
-    if (rs <= cs) return scan_columns<Kind>(m, c_lo, c_hi, out);
-    return scan_strips<Kind>(m, c_lo, c_hi, out);
+Status scan_rows(const MapView& m, int threads, RunBuf<KeyRun>& out) noexcept {
+    const int64_t h = m.rows, w = m.cols;
+    const int workers = worth(threads, static_cast<uint64_t>(h) * static_cast<uint64_t>(w), 1 << 20);
+    const int64_t bands = std::min<int64_t>(h, workers > 1 ? workers : 1);
+    std::vector<RunBuf<Transition>> parts;
+    std::vector<char> ok;
+    std::vector<int64_t> first;  // per column: start of its transitions in `rows`
+    try {
+        parts.resize(static_cast<size_t>(bands));
+        ok.assign(static_cast<size_t>(bands), 0);
+        first.assign(static_cast<size_t>(w + 1), 0);
+    } catch (...) {
+        return Status::bad_alloc;
+    }
+    parallel_for(bands, workers, [&](int64_t b) {
+        ok[b] = row_transitions<Kind>(m, h * b / bands, h * (b + 1) / bands, parts[b]);
+    });
+    int64_t total = 0;
+    for (int64_t b = 0; b < bands; ++b) {
+        if (!ok[b]) return Status::bad_alloc;
+        total += parts[b].size;
+        for (int64_t k = 0; k < parts[b].size; ++k) ++first[parts[b].data[k].col + 1];
+    }
+    for (int64_t c = 0; c < w; ++c) first[c + 1] += first[c];
+    RunBuf<Transition> by_col;
+    if (!by_col.reserve_more(total) || !out.reserve_more(total + w)) return Status::bad_alloc;
+    by_col.size = total;
+    try {
+        std::vector<int64_t> next(first.begin(), first.end() - 1);
+        for (int64_t b = 0; b < bands; ++b)
+            for (int64_t k = 0; k < parts[b].size; ++k) by_col.data[next[parts[b].data[k].col]++] = parts[b].data[k];
+    } catch (...) {
+        return Status::bad_alloc;
+    }
+    for (int64_t c = 0; c < w; ++c) {
+        uint64_t key = Load<Kind>::at(m.base + c * m.col_stride, m.chan_stride);  // row 0: read in order
+        int64_t start = 0;
+        for (int64_t k = first[c]; k < first[c + 1]; ++k) {
+            const Transition& t = by_col.data[k];
+            out.push_unchecked({c * h + start, t.row - start, key});
+            key = t.key;
+            start = t.row;
+        }
+        out.push_unchecked({c * h + start, h - start, key});
+    }
+    return Status::ok;
 }
 
 template <int Kind>
 Status scan_kind(const MapView& m, int threads, RunBuf<KeyRun>& out) noexcept {
     if (m.rows <= 0 || m.cols <= 0) return Status::ok;
-    const int64_t strips = (m.cols + kStrip - 1) / kStrip;
+    const int64_t rs = m.row_stride < 0 ? -m.row_stride : m.row_stride;
+    const int64_t cs = m.col_stride < 0 ? -m.col_stride : m.col_stride;
+    if (rs > cs) return scan_rows<Kind>(m, threads, out);
+    const int64_t strips = (m.cols + kStrip - 1) / kStrip;  // column blocks for threads
     const int workers = worth(threads, static_cast<uint64_t>(m.rows) * static_cast<uint64_t>(m.cols), 1 << 20);
     const int64_t chunks = std::min<int64_t>(strips, workers > 1 ? int64_t{workers} * 4 : 1);
-    if (chunks <= 1) return scan_range<Kind>(m, 0, m.cols, out) ? Status::ok : Status::bad_alloc;
+    if (chunks <= 1) return scan_columns<Kind>(m, 0, m.cols, out) ? Status::ok : Status::bad_alloc;
     std::vector<RunBuf<KeyRun>> parts;
     std::vector<char> ok;
     try {
@@ -133,7 +160,7 @@ Status scan_kind(const MapView& m, int threads, RunBuf<KeyRun>& out) noexcept {
     }
     parallel_for(chunks, workers, [&](int64_t i) {
         const int64_t lo = strips * i / chunks * kStrip, hi = std::min(m.cols, strips * (i + 1) / chunks * kStrip);
-        ok[i] = scan_range<Kind>(m, lo, hi, parts[i]);
+        ok[i] = scan_columns<Kind>(m, lo, hi, parts[i]);
     });
     int64_t total = 0;
     for (int64_t i = 0; i < chunks; ++i) {

@@ -22,8 +22,8 @@ policies):
 Ambiguity is refused, never guessed: with ``format=None`` only content that names its format
 is accepted (a COCO instances or panoptic JSON object, a LabelMe JSON, a CVAT XML); anything
 else (a PNG, a folder, a txt, a CSV, a result list) raises ValueError asking for ``format=``.
-Writers write to a temporary name beside the target and rename it: a failed write leaves no
-partial file. Hostile files raise :class:`FormatError` (a ValueError) naming the file, the
+Writers write every file to a temporary name beside its target and rename them all once
+everything is written: a failed write leaves no partial file and no partial dataset. Hostile files raise :class:`FormatError` (a ValueError) naming the file, the
 field and the value.
 """
 from __future__ import annotations
@@ -120,4 +120,7 @@ def write(dataset, path, format, **options):
     from ..dataset import Dataset
     if not isinstance(dataset, Dataset):
         raise TypeError(f"dataset: expected a maskcore.Dataset, got {type(dataset).__name__}")
-    return _entry(format, 1)(dataset, path, **options)
+    from ._common import staged
+    writer = _entry(format, 1)
+    with staged():
+        return writer(dataset, path, **options)
