@@ -276,7 +276,7 @@ def _options(pairs) -> dict:
     out = {}
     for p in pairs or []:
         if "=" not in p:
-            raise _Usage(f"--option: expected KEY=VALUE, got {p!r}")
+            raise _Usage(f"--option / --read-option: expected KEY=VALUE, got {p!r}")
         k, v = p.split("=", 1)
         try:
             import json
@@ -293,6 +293,7 @@ def _convert(args) -> int:
     def go():
         t0 = time.perf_counter()
         res = jobs.convert(args.src, args.dst, to=args.to, format=args.source_format, masks=args.masks,
+                           read_options=_options(args.read_option),
                            labels=_labels_arg(args.labels),
                            names=_names_arg(args), **_common(args), **_options(args.option))
         s = res.summary
@@ -424,13 +425,23 @@ def _demo(args) -> int:
             if not coco.is_file():
                 raise _Usage(f"--data {data}: expected coco_mini_val2017/instances_val2017.json there "
                              f"(the shared data)")
-            label_dir, labels = None, None
+            label_dir, labels, names = None, None, None
             title = f"maskcore demo: {coco}"
-        # 1. convert (the formats layer)
+        # 1. convert (the formats layer): the sample's label maps (a corrupt one: an item that
+        # fails, the rest written), or the real COCO file (each image's segments numbered 1..n,
+        # later segments over earlier ones, as COCO draws them)
         try:
-            conv = jobs.convert(coco, out / "index-png" / "segments.json", to="index-png", **common)
-            steps.append(f"convert   {coco} -> {out / 'index-png' / 'segments.json'} (+ masks/): " +
-                         ("already complete" if conv.skipped else f"{conv.summary['written']} images"))
+            if label_dir is not None:
+                conv = jobs.convert(label_dir, out / "index-png" / "segments.json", format="labels",
+                                    to="index-png", labels=labels, names=names, **common)
+                what = label_dir
+            else:
+                conv = jobs.convert(coco, out / "index-png" / "segments.json", to="index-png", renumber=True,
+                                    overlap="later-wins", **common)
+                what = coco
+            steps.append(f"convert   {what} -> {out / 'index-png' / 'segments.json'} (+ masks/): " +
+                         ("already complete" if conv.skipped else
+                          f"{conv.summary['written']} images, {len(conv.errors)} failed"))
         except jobs.JobError as exc:
             conv = None
             steps.append(f"convert   skipped: {exc}")
@@ -460,7 +471,7 @@ def _demo(args) -> int:
         if label_dir is not None:
             print(f"report: {(out / 'report-labels.html').resolve()}")
         print(f"done in {time.perf_counter() - t0:.2f} s (exit code {code}: "
-              f"{'clean' if code == 0 else 'problems found, as the sample was made to have'})")
+              f"{'clean' if code == 0 else 'problems found' + (', as the sample was made to have' if args.data is None else '')})")
         return code
 
     return _run_job(args, go)
@@ -552,7 +563,9 @@ def _add_jobs(sub):
     c.add_argument("--to", required=True, metavar="FORMAT", help="the output format")
     _source_args(c)
     c.add_argument("--option", action="append", metavar="KEY=VALUE",
-                   help="a writer option (JSON value), e.g. --option segmentation=\\\"rle\\\"; repeatable")
+                   help="a writer option (JSON value), e.g. --option renumber=true; repeatable")
+    c.add_argument("--read-option", action="append", metavar="KEY=VALUE",
+                   help="a reader option (JSON value), e.g. --read-option strict=false; repeatable")
     c.set_defaults(func=_convert)
 
     e = sub.add_parser("eval", parents=[parent], formatter_class=fmt, help="predictions against ground truth",

@@ -416,3 +416,90 @@ def test_real_eval_instances_equals_pycocotools(shared_data, iou_type, capsys):
         ev.summarize()
     assert list(res.summary["stats"].values()) == [float(x) for x in ev.stats]
     assert capsys.readouterr().out == ""  # summarize()'s printout stays off stdout
+
+
+# ---- convert (maskcore.io) -----------------------------------------------------------------------------
+
+def _semantic_maps(ds):
+    return [r.segments.to_semantic_map(overlap="later-wins") for r in ds]
+
+
+def _clean_coco(sample, tmp_path):
+    """The sample COCO file without its structurally broken annotations (maskcore.io refuses a file
+    that holds one: an odd-length polygon, an annotation of an unlisted image or category)."""
+    d = json.loads((sample / "coco" / "instances.json").read_text())
+    ids = {im["id"] for im in d["images"]}
+    cats = {c["id"] for c in d["categories"]}
+    d["annotations"] = [a for a in d["annotations"] if a["image_id"] in ids and a["category_id"] in cats and
+                        not (isinstance(a["segmentation"], list) and any(len(p) % 2 for p in a["segmentation"]))]
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    p = tmp_path / "clean.json"
+    p.write_text(json.dumps(d))
+    return p
+
+
+def test_convert_refuses_a_broken_coco_file_naming_the_field(sample, tmp_path):
+    pytest.importorskip("maskcore.io")
+    with pytest.raises(jobs.SourceError, match=r"annotations\[25\]\.segmentation"):
+        jobs.convert(sample / "coco" / "instances.json", tmp_path / "o.json", to="index-png",
+                     scheduler="synchronous")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_convert_coco_to_index_png_same_bytes_every_scheduler(sample, tmp_path):
+    mio = pytest.importorskip("maskcore.io")
+    src = _clean_coco(sample, tmp_path)
+    trees = []
+    for sch, w in (("synchronous", None), ("threads", 2), ("processes", 2)):
+        out = tmp_path / "out"
+        shutil.rmtree(out, ignore_errors=True)
+        res = jobs.convert(src, out / "segments.json", to="index-png", renumber=True, overlap="later-wins",
+                           scheduler=sch, workers=w)
+        assert not res.errors and res.summary["written"] == 6
+        trees.append(_tree(out))
+    assert trees[0] == trees[1] == trees[2] and not any(".tmp-" in k for k in trees[0])
+    back = mio.read(tmp_path / "out" / "segments.json", "index-png")
+    ref = mio.read(src, "coco")
+    for a, b in zip(_semantic_maps(ref), _semantic_maps(back)):
+        assert np.array_equal(a, b)
+    again = jobs.convert(src, tmp_path / "out" / "segments.json", to="index-png", resume=True)
+    assert again.skipped == 1
+
+
+def test_convert_label_folder_skips_the_corrupt_map(sample, tmp_path):
+    mio = pytest.importorskip("maskcore.io")
+    res = jobs.convert(sample / "labels", tmp_path / "seg.json", format="labels", to="index-png",
+                       scheduler="threads", workers=2, shard_size=1)
+    assert [e.file for e in res.errors] == ["scene_4.png"] and res.exit_code == 1
+    back = mio.read(tmp_path / "seg.json", "index-png")
+    from maskcore.jobs._files import read_png
+
+    names = [f"scene_{k}.png" for k in (0, 1, 2, 3, 5)]
+    assert [r.file_name for r in back] == names
+    for r, n in zip(back, names):
+        assert np.array_equal(r.segments.to_semantic_map(), read_png(sample / "labels" / n))
+
+
+def test_convert_failure_publishes_nothing(sample, tmp_path):
+    """A writer that fails part way (an id of the last image does not fit a 16-bit index PNG):
+    neither segments.json nor any mask PNG appears."""
+    pytest.importorskip("maskcore.io")
+    src = _clean_coco(sample, tmp_path / "in")
+    d = json.loads(src.read_text())
+    d["annotations"][-1]["id"] = 70000
+    src.write_text(json.dumps(d))
+    with pytest.raises((ValueError, jobs.JobError)):
+        jobs.convert(src, tmp_path / "out" / "segments.json", to="index-png", overlap="later-wins",
+                     scheduler="synchronous")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # no masks/ either
+
+
+def test_real_convert_coco_to_index_png(shared_data, tmp_path):
+    mio = pytest.importorskip("maskcore.io")
+    src = shared_data / "coco_mini_val2017" / "instances_val2017.json"
+    res = jobs.convert(src, tmp_path / "seg.json", to="index-png", renumber=True, overlap="later-wins",
+                       scheduler="threads", workers=2)
+    assert not res.errors and res.summary["written"] == 53
+    for a, b in zip(_semantic_maps(mio.read(src, "coco")), _semantic_maps(mio.read(tmp_path / "seg.json",
+                                                                                   "index-png"))):
+        assert np.array_equal(a, b)

@@ -792,11 +792,31 @@ def _sample_item(item: Item):
     return load(item)
 
 
-def _io_read(args):
+def _io_convert(args):
+    """One task: maskcore.io.read, then maskcore.io.write into a staged output published at
+    ``dst`` (the dataset never crosses a process boundary; on a cluster the worker writes ``dst``
+    itself, so it must see the same file system)."""
     from .. import io as mio
 
-    path, fmt, opts = args
-    return mio.read(path, fmt, **opts)
+    src, fmt, read_opts, dst, to, write_opts = args
+    try:
+        ds = mio.read(src, fmt, **read_opts)
+    except ImportError as exc:
+        raise JobError(f"maskcore.io cannot read {fmt!r} in this build: {exc}") from None
+    except (OSError, ValueError, TypeError, KeyError) as exc:  # FormatError is a ValueError
+        raise SourceError(f"cannot read {src} as {fmt!r}: {str(exc).splitlines()[0][:500]}") from None
+    _write(ds, dst, to, write_opts)
+    return len(ds)
+
+
+def _write(ds, dst, to, write_opts):
+    from .. import io as mio
+
+    try:
+        with staged_output(dst) as tmp:
+            mio.write(ds, str(tmp), to, **write_opts)
+    except ImportError as exc:
+        raise JobError(f"maskcore.io cannot write {to!r} in this build: {exc}") from None
 
 
 def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, read_options=None, scheduler=None,
@@ -804,25 +824,25 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, r
     """Any reader to any writer of :mod:`maskcore.io`, as a Dask graph.
 
     A ``maskcore.io`` format (``format``, or told from a JSON's content) is read whole by
-    :func:`maskcore.io.read` in one task (every segment attribute and dataset field kept; the
-    reader checks the file and names what is wrong), then written by :func:`maskcore.io.write`
-    (``to``, ``options``). A ``labels`` folder is read per image in shard tasks (a corrupt PNG is
-    an item error, left out of the output; exit code 1), one segment per class. The output is
-    written under a temporary name and renamed to ``dst`` when complete; ``resume``: an existing
-    ``dst`` is complete and skipped. ``masks``: a panoptic source's PNG folder; ``read_options``:
-    the reader's options.
+    :func:`maskcore.io.read` and written by :func:`maskcore.io.write` (``to``, ``options``) in one
+    task (every segment attribute and dataset field kept; the reader checks the file and names
+    what is wrong: :class:`SourceError`). A ``labels`` folder is read per image in shard tasks
+    (a corrupt PNG is an item error, left out of the output; exit code 1), one segment per
+    class, and written by the driver. The output is staged under a temporary name and published
+    at ``dst`` when complete (sibling files first, ``dst`` last); ``resume``: an existing ``dst``
+    is complete and skipped. ``masks``: a panoptic source's PNG folder; ``read_options``: the
+    reader's options.
     """
     try:
         from .. import io as mio
-        from .. import Dataset, Segments  # noqa: F401
     except ImportError as exc:
-        raise JobError(f"convert needs the formats layer (maskcore.io, Dataset, Segments), which this build "
-                       f"lacks: {exc}") from None
+        raise JobError(f"convert needs the formats layer (maskcore.io), which this build lacks: {exc}") from None
     if resume and complete(dst):
         return JobResult("convert", str(src), 0, [], [], {"to": to, "dst": str(dst), "skipped": True}, [str(dst)],
                          skipped=1)
     if to not in mio.FORMATS:
         raise ValueError(f"to: expected one of {', '.join(mio.FORMATS)}, got {to!r}")
+    common = _common(scheduler, workers, shard_size, fail_fast, progress)
     if format != "labels":
         if format is None:
             try:
@@ -832,27 +852,19 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, r
         opts = dict(read_options or {})
         if masks is not None:
             opts["png_dir"] = str(masks)
-        try:
-            out = run_items([(str(src), format, opts)], _io_read,
-                            **_common(scheduler, workers, 1, fail_fast, progress))
-        except ImportError as exc:  # a format module missing from this build of maskcore.io
-            raise JobError(f"maskcore.io cannot read {format!r} in this build: {exc}") from None
+        out = run_items([(str(src), format, opts, str(dst), to, options)], _io_convert, **dict(common, shard_size=1))
         if isinstance(out[0], ItemError):
-            raise SourceError(f"cannot read {src} as {format!r}: {out[0].why}")
-        ds, errors, kind, n = out[0], [], format, len(out[0])
+            raise SourceError(f"cannot convert {src} ({format!r}) to {to!r}: {out[0].why}")
+        errors, kind, n, written = [], format, out[0], out[0]
     else:
         source = open_source(src, format, masks=masks, labels=labels, names=names)
-        results = run_items(source.items, _sample_item, desc="convert",
-                            **_common(scheduler, workers, shard_size, fail_fast, progress))
+        results = run_items(source.items, _sample_item, desc="convert", **common)
         samples, errors = _split(results)
-        ds, kind, n = _to_dataset(samples, source), source.kind, len(source.items)
-    try:
-        with staged_output(dst) as tmp:
-            mio.write(ds, str(tmp), to, **options)
-    except ImportError as exc:
-        raise JobError(f"maskcore.io cannot write {to!r} in this build: {exc}") from None
+        ds = _to_dataset(samples, source)
+        _write(ds, dst, to, options)
+        kind, n, written = source.kind, len(source.items), len(ds)
     return JobResult("convert", str(src), n, errors, [],
-                     {"from": kind, "to": to, "dst": str(dst), "images": n, "written": len(ds)}, [str(dst)])
+                     {"from": kind, "to": to, "dst": str(dst), "images": n, "written": written}, [str(dst)])
 
 
 def _to_dataset(samples, source: Source):
