@@ -226,6 +226,7 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--jobs", nargs="+", default=["validate", "loop", "convert", "profile", "datumaro"])
     ap.add_argument("--profile-n", type=int, default=5000)
+    ap.add_argument("--loop-n", type=int, default=None, help="images for the loop-vs-Dask rows (default --n)")
     ap.add_argument("--datumaro-n", type=int, default=5000)
     ap.add_argument("--datumaro-python", default="/tmp/dmenv/bin/python")
     args = ap.parse_args(argv)
@@ -245,7 +246,15 @@ def main(argv=None):
             if len(rows) >= 2:
                 rows.append((f"scaling 1 -> 2 workers: {rows[0][1] / rows[1][1]:.2f}x", 0.0, 0.0))
         elif job == "loop":
-            rows = run_loop(folder, args.n)
+            n = min(args.loop_n or args.n, args.n)
+            sub = folder
+            if n < args.n:  # the first n images, in their own folder (links)
+                sub = where / f"loop-{n}" / "labels"
+                if not sub.is_dir():
+                    sub.mkdir(parents=True)
+                    for f in sorted(folder.glob("*.png"))[:n]:
+                        os.link(f, sub / f.name)
+            rows = run_loop(sub, n)
         elif job == "convert":
             try:
                 rows = run_convert(folder, args.n, args.workers, where)

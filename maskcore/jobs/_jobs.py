@@ -788,8 +788,17 @@ def _pq_summary(tot, cats, names):
 
 # ---- convert -------------------------------------------------------------------------------------------
 
-def _sample_item(item: Item):
-    return load(item)
+def _labels_runs_item(item: Item) -> dict:
+    """One label map -> its segments' runs (one native pass), as plain arrays: compact (a
+    dataset of 100k maps is held as runs, not pixels) and safe to pickle across processes."""
+    from .. import Segments
+
+    s = load(item)
+    seg = Segments.from_semantic_map(s.label_map, threads=1)
+    b = seg.masks
+    return {"name": s.name, "height": s.height, "width": s.width, "counts": np.array(b.counts),
+            "offsets": np.array(b.offsets), "sizes": np.array(b.sizes), "ids": np.array(seg.ids),
+            "category_ids": np.array(seg.category_ids)}
 
 
 def _io_convert(args):
@@ -858,7 +867,7 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, r
         errors, kind, n, written = [], format, out[0], out[0]
     else:
         source = open_source(src, format, masks=masks, labels=labels, names=names)
-        results = run_items(source.items, _sample_item, desc="convert", **common)
+        results = run_items(source.items, _labels_runs_item, desc="convert", **common)
         samples, errors = _split(results)
         ds = _to_dataset(samples, source)
         _write(ds, dst, to, options)
@@ -867,36 +876,22 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, r
                      {"from": kind, "to": to, "dst": str(dst), "images": n, "written": written}, [str(dst)])
 
 
-def _to_dataset(samples, source: Source):
-    """The loaded samples as a :class:`maskcore.Dataset` (``labels`` maps: one segment per class,
-    :meth:`maskcore.Segments.from_semantic_map`; image ids 1..n in file order there)."""
+def _to_dataset(rows, source: Source):
+    """The label maps' runs (:func:`_labels_runs_item`) as a :class:`maskcore.Dataset`: one
+    segment per class; image ids 1..n in file order; categories: the source's, plus any class
+    value seen without one (named by its value)."""
     from .. import Category, Dataset, Segments
     from ..dataset import ImageRecord
+    from ..rle import RLEBatch
 
-    def category(c):
-        kw = {"id": int(c["id"]), "name": str(c.get("name", c["id"]))}
-        if isinstance(c.get("supercategory"), str):
-            kw["supercategory"] = c["supercategory"]
-        if c.get("isthing") is not None:
-            kw["isthing"] = bool(c["isthing"])
-        if isinstance(c.get("color"), (list, tuple)) and len(c["color"]) == 3:
-            kw["color"] = tuple(int(v) for v in c["color"])
-        return Category(**kw)
-
-    cats = [category(c) for c in source.categories]
-    if source.kind == "labels":
-        seen = sorted({int(v) for s in samples for v in np.unique(s.label_map).tolist()} - {0})
-        known = {c.id for c in cats}
-        cats += [Category(id=v, name=str(v)) for v in seen if v not in known]
+    cats = [Category(id=int(c["id"]), name=str(c.get("name", c["id"]))) for c in source.categories]
+    known = {c.id for c in cats}
+    seen = sorted({int(v) for r in rows for v in r["category_ids"].tolist()} - known)
+    cats += [Category(id=v, name=str(v)) for v in seen]
     images = []
-    for k, s in enumerate(samples):
-        if s.source_kind == "labels":
-            seg = Segments.from_semantic_map(s.label_map, threads=1)
-            iid = k + 1
-        else:
-            seg = Segments(s.masks, ids=s.ids, category_ids=s.category_ids, iscrowd=s.iscrowd, scores=s.scores,
-                           height=s.height, width=s.width)
-            iid = s.image_id
-        images.append(ImageRecord(image_id=iid, file_name=s.file_name or s.name, height=s.height, width=s.width,
+    for k, r in enumerate(rows):
+        masks = RLEBatch.from_arrays(r["counts"], r["offsets"], r["sizes"])
+        seg = Segments(masks, ids=r["ids"], category_ids=r["category_ids"], height=r["height"], width=r["width"])
+        images.append(ImageRecord(image_id=k + 1, file_name=r["name"], height=r["height"], width=r["width"],
                                   metadata={}, segments=seg))
-    return Dataset(images, cats)
+    return Dataset(images, sorted(cats, key=lambda c: c.id))
