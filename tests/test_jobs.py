@@ -503,3 +503,22 @@ def test_real_convert_coco_to_index_png(shared_data, tmp_path):
     for a, b in zip(_semantic_maps(mio.read(src, "coco")), _semantic_maps(mio.read(tmp_path / "seg.json",
                                                                                    "index-png"))):
         assert np.array_equal(a, b)
+
+
+def test_io_formats_across_processes(sample, tmp_path):
+    """A maskcore.io source's runs and a label folder's converted runs cross process boundaries
+    (the processes scheduler pickles them) and give the same results as in one process."""
+    pytest.importorskip("maskcore.io")
+    outs = []
+    for sch in ("synchronous", "processes"):
+        d = tmp_path / sch
+        c = jobs.convert(sample / "labels", d / "seg.json", format="labels", to="index-png", scheduler=sch, workers=2)
+        v = jobs.validate(d / "seg.json", format="index-png", min_island=4, scheduler=sch, workers=2, shard_size=2)
+        s = jobs.stats(d / "seg.json", format="index-png", scheduler=sch, workers=2)
+        assert not v.errors and v.summary["images_checked"] == 5
+        outs.append((_tree(d), [_result(x) for x in (c, v, s)]))
+    assert outs[0][0] == outs[1][0]
+    for a, b in zip(outs[0][1], outs[1][1]):
+        a.pop("source"), b.pop("source")
+        a["summary"].pop("dst", None), b["summary"].pop("dst", None)
+        assert a == b

@@ -15,7 +15,7 @@ import numpy as np
 from . import _draw
 from ._files import atomic_write_text, staged_output, complete, encode_png, read_image, write_png
 from ._run import FailFast, ItemError, ItemFailure, JobError, run_items
-from ._sources import Item, Source, SourceError, image_path, load, open_source
+from ._sources import Item, Source, SourceError, canonical, image_path, load, open_source
 
 __all__ = ["JobResult", "convert", "validate", "evaluate", "compare", "render", "stats", "superpixels"]
 
@@ -890,8 +890,9 @@ def _to_dataset(rows, source: Source):
     cats += [Category(id=v, name=str(v)) for v in seen]
     images = []
     for k, r in enumerate(rows):
-        masks = RLEBatch.from_arrays(r["counts"], r["offsets"], r["sizes"])
-        seg = Segments(masks, ids=r["ids"], category_ids=r["category_ids"], height=r["height"], width=r["width"])
+        masks = RLEBatch.from_arrays(canonical(r["counts"]), canonical(r["offsets"]), canonical(r["sizes"]))
+        seg = Segments(masks, ids=canonical(r["ids"]), category_ids=canonical(r["category_ids"]), height=r["height"],
+                       width=r["width"])
         images.append(ImageRecord(image_id=k + 1, file_name=r["name"], height=r["height"], width=r["width"],
                                   metadata={}, segments=seg))
     return Dataset(images, sorted(cats, key=lambda c: c.id))

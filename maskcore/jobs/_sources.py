@@ -377,22 +377,35 @@ def _io_source(p: Path, format, options) -> Source:
     items = []
     for rec in ds:
         name = str(getattr(rec, "file_name", None) or getattr(rec, "image_id"))
-        items.append(Item(name=name, path=str(p), kind="io", payload=rec, image_id=getattr(rec, "image_id", name)))
+        seg = rec.segments
+        b = seg.masks
+        # plain arrays, not the record: compact, and they cross process boundaries intact
+        payload = {"file_name": str(rec.file_name), "height": int(rec.height), "width": int(rec.width),
+                   "counts": np.array(b.counts), "offsets": np.array(b.offsets), "sizes": np.array(b.sizes),
+                   "ids": np.array(seg.ids), "category_ids": np.array(seg.category_ids),
+                   "iscrowd": np.array(seg.iscrowd), "scores": None if seg.scores is None else np.array(seg.scores),
+                   "attributes": list(seg.attributes)}
+        items.append(Item(name=name, path=str(p), kind="io", payload=payload, image_id=int(rec.image_id)))
     return Source(p, format, items, cats, dataset=ds)
 
 
+def canonical(a: np.ndarray) -> np.ndarray:
+    """``a`` with numpy's own dtype object for its type. An array that crossed a process boundary
+    (pickled: Dask's processes scheduler, distributed workers) carries an equal but distinct dtype
+    object, which maskcore's bindings reject ("wrong dtype int64": they compare dtypes by
+    identity); a view with the canonical dtype costs nothing."""
+    return a.view(np.dtype(a.dtype.name)) if a.dtype.kind in "iub" else a
+
+
 def load_io(item: Item) -> Sample:
-    rec = item.payload
-    seg = rec.segments
-    masks = list(seg.masks)
-    n = len(masks)
-    scores = getattr(seg, "scores", None)
-    return Sample(item.name, item.image_id, str(getattr(rec, "file_name", item.name)), int(rec.height),
-                  int(rec.width), None, masks, [int(x) for x in np.asarray(seg.ids).tolist()],
-                  [int(x) for x in np.asarray(seg.category_ids).tolist()],
-                  [bool(x) for x in np.asarray(seg.iscrowd).tolist()] if n else [],
-                  None if scores is None else [float(x) for x in np.asarray(scores).tolist()],
-                  list(getattr(seg, "attributes", None) or [{}] * n), "io")
+    from ..rle import RLEBatch
+
+    d = item.payload
+    masks = list(RLEBatch.from_arrays(canonical(d["counts"]), canonical(d["offsets"]), canonical(d["sizes"])))
+    scores = d["scores"]
+    return Sample(item.name, item.image_id, d["file_name"], d["height"], d["width"], None, masks,
+                  d["ids"].tolist(), d["category_ids"].tolist(), [bool(x) for x in d["iscrowd"].tolist()],
+                  None if scores is None else scores.tolist(), [{} for _ in masks], "io")
 
 
 LOADERS = {"coco": load_coco, "coco-panoptic": load_panoptic, "labels": load_labels, "io": load_io}
