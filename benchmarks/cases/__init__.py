@@ -47,7 +47,7 @@ if _TESTS not in sys.path:
 
 __all__ = ["Case", "Unavailable", "NotInstalled", "NoData", "FAMILIES", "cases", "groups", "data_dir", "rng"]
 
-FAMILIES = ("rle", "raster", "components", "superpixels", "contours", "metrics", "cocoeval", "formats", "dask")
+FAMILIES = ("rle", "raster", "components", "superpixels", "contours", "metrics", "cocoeval", "formats", "dask", "jobs")
 
 SEED = 20_240_607  # any fixed value; changing it changes every input
 
