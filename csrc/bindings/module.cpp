@@ -20,6 +20,7 @@ void bind_metrics(py::module_& m);
 void bind_contour(py::module_& m);
 void bind_ccl(py::module_& m);
 void bind_slic(py::module_& m);
+void bind_coco(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -61,4 +62,5 @@ PYBIND11_MODULE(_core, m) {
     py_bind::bind_contour(m);
     py_bind::bind_ccl(m);
     py_bind::bind_slic(m);
+    py_bind::bind_coco(m);
 }
