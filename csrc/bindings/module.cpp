@@ -32,6 +32,17 @@ PYBIND11_MODULE(_core, m) {
             if (isa_supported(static_cast<Isa>(i))) out.emplace_back(isa_name(static_cast<Isa>(i)));
         return out;
     });
+    m.def("kernel_table", [] {  // [(family, kernel, [variant at scalar, avx2, avx512]), ...]
+        KernelRow rows[64];
+        const int n = kernel_rows(rows, 64);
+        py::list out;
+        for (int i = 0; i < n && i < 64; ++i) {
+            py::list v;
+            for (int j = 0; j < kIsaCount; ++j) v.append(rows[i].variant[j]);
+            out.append(py::make_tuple(rows[i].family, rows[i].kernel, v));
+        }
+        return out;
+    });
     m.def("best_isa", [] { return std::string(isa_name(best_isa())); });
     m.def("get_isa", [] { return std::string(isa_name(current_isa())); });
     m.def("set_isa", [](const std::string& name) {

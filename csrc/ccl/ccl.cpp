@@ -14,6 +14,20 @@
 #include "ccl.hpp"
 
 namespace maskcore::ccl {
+
+const IsaTable<Kernels>& kernel_table() noexcept {
+#define MC_K(ns)                                                                                                  \
+    Kernels{static_cast<int64_t (*)(const uint8_t*, int64_t, int64_t, uint8_t, bool, Run*) noexcept>(ns::find_runs),     \
+            static_cast<int64_t (*)(const uint16_t*, int64_t, int64_t, uint16_t, bool, Run*) noexcept>(ns::find_runs),   \
+            static_cast<int64_t (*)(const uint32_t*, int64_t, int64_t, uint32_t, bool, Run*) noexcept>(ns::find_runs),   \
+            static_cast<int64_t (*)(const uint64_t*, int64_t, int64_t, uint64_t, bool, Run*) noexcept>(ns::find_runs),   \
+            static_cast<void (*)(const Run*, const uint32_t*, int64_t, int64_t, int64_t, uint32_t*) noexcept>(ns::paint), \
+            static_cast<void (*)(const Run*, const uint64_t*, int64_t, int64_t, int64_t, uint64_t*) noexcept>(ns::paint)}
+    static const auto table = MC_ISA_TABLE(Kernels, MC_K(scalar), MC_K(avx2), MC_K(avx512));
+#undef MC_K
+    return table;
+}
+
 namespace {
 
 template <class T>
@@ -24,22 +38,18 @@ using Paint = void (*)(const Run*, const Idx*, int64_t, int64_t, int64_t, Idx*) 
 
 template <class Idx>
 Paint<Idx> pick_paint() noexcept {
-#if defined(MC_X86_64)
-    static const Paint<Idx> table[kIsaCount] = {scalar::paint, avx2::paint, avx512::paint};
-#else
-    static const Paint<Idx> table[kIsaCount] = {scalar::paint, scalar::paint, scalar::paint};
-#endif
-    return pick(table);
+    const Kernels& k = kernel_table().current();
+    if constexpr (sizeof(Idx) == 4) return k.paint32;
+    else return k.paint64;
 }
 
 template <class T>
 FindRuns<T> pick_find_runs() noexcept {
-#if defined(MC_X86_64)
-    static const FindRuns<T> table[kIsaCount] = {scalar::find_runs, avx2::find_runs, avx512::find_runs};
-#else
-    static const FindRuns<T> table[kIsaCount] = {scalar::find_runs, scalar::find_runs, scalar::find_runs};
-#endif
-    return pick(table);
+    const Kernels& k = kernel_table().current();
+    if constexpr (sizeof(T) == 1) return k.find_runs8;
+    else if constexpr (sizeof(T) == 2) return k.find_runs16;
+    else if constexpr (sizeof(T) == 4) return k.find_runs32;
+    else return k.find_runs64;
 }
 
 struct Free {

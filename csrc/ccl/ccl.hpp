@@ -120,6 +120,17 @@ namespace avx512 { MC_CCL_KERNELS }
 #endif
 #undef MC_CCL_KERNELS
 
+// The family's kernel table (dispatch.hpp): one entry per ISA level.
+struct Kernels {
+    int64_t (*find_runs8)(const uint8_t*, int64_t, int64_t, uint8_t, bool, Run*) noexcept;
+    int64_t (*find_runs16)(const uint16_t*, int64_t, int64_t, uint16_t, bool, Run*) noexcept;
+    int64_t (*find_runs32)(const uint32_t*, int64_t, int64_t, uint32_t, bool, Run*) noexcept;
+    int64_t (*find_runs64)(const uint64_t*, int64_t, int64_t, uint64_t, bool, Run*) noexcept;
+    void (*paint32)(const Run*, const uint32_t*, int64_t, int64_t, int64_t, uint32_t*) noexcept;
+    void (*paint64)(const Run*, const uint64_t*, int64_t, int64_t, int64_t, uint64_t*) noexcept;
+};
+const IsaTable<Kernels>& kernel_table() noexcept;
+
 // A volume of Z planes, Y rows, X columns of T (2D: Z = 1); strides in elements.
 template <class T>
 struct Volume {

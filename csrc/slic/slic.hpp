@@ -148,6 +148,15 @@ namespace avx2 { MC_SLIC_KERNELS }
 namespace avx512 { MC_SLIC_KERNELS }
 #undef MC_SLIC_KERNELS
 
+// The family's kernel table (dispatch.hpp): one entry per ISA level.
+struct Kernels {
+    void (*assign)(const Window&, int) noexcept;
+    void (*accumulate)(const int16_t*, int, int64_t, int64_t, const int32_t*, int64_t, int64_t, int64_t,
+                       int64_t*) noexcept;
+    void (*lab_row)(const LabTables&, const uint8_t*, int64_t, int64_t, int64_t, int16_t*, int16_t*, int16_t*) noexcept;
+};
+const IsaTable<Kernels>& kernel_table() noexcept;
+
 // RGB uint8 (any strides; channel stride cs) -> planar Lab*64 int16 (3 x h x w).
 Status lab_from_rgb(const uint8_t* rgb, int64_t h, int64_t w, int64_t rs, int64_t cs, int64_t chs, int16_t* out,
                     int threads) noexcept;
