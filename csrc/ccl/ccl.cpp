@@ -12,6 +12,9 @@
 
 #include "../common/parallel.hpp"
 #include "ccl.hpp"
+#if defined(MC_X86_64)
+#include <emmintrin.h>  // SSE2: the x86-64 baseline, no dispatch needed
+#endif
 
 namespace maskcore::ccl {
 
@@ -443,6 +446,32 @@ bool number(Labeler<T, Idx>& lab, int64_t NL, Block* block, Idx* n_out) noexcept
 // full, from a few sequential streams, and each output line is written whole.
 // Gathering lines one strided element at a time read a 64-byte line per element
 // (D99 atlas, 23M int32 voxels, Fortran order: 0.34 s against 0.05 s in C order).
+// Four columns of unit stride (column b at src + b * cs), n elements each, written as n
+// rows of four elements at out (rows os apart). 32-bit elements: a 4x4 transpose in SSE2
+// registers per four rows (bit moves only), 16-byte loads and stores; the rest (other
+// element sizes, the last rows) one element at a time.
+template <class T>
+void transpose4(const T* MC_RESTRICT src, int64_t cs, int64_t n, T* MC_RESTRICT out, int64_t os) noexcept {
+    int64_t i = 0;
+#if defined(MC_X86_64)
+    if constexpr (sizeof(T) == 4) {
+        for (; i + 4 <= n; i += 4) {
+            __m128 r0 = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+            __m128 r1 = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + cs + i)));
+            __m128 r2 = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * cs + i)));
+            __m128 r3 = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 3 * cs + i)));
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i * os), _mm_castps_si128(r0));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out + (i + 1) * os), _mm_castps_si128(r1));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out + (i + 2) * os), _mm_castps_si128(r2));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out + (i + 3) * os), _mm_castps_si128(r3));
+        }
+    }
+#endif
+    for (; i < n; ++i)
+        for (int b = 0; b < 4; ++b) out[i * os + b] = src[b * cs + i];
+}
+
 template <class T>
 bool transposed_copy(const Volume<T>& in, int threads, T* dst) noexcept {
     constexpr int64_t B = 64 / sizeof(T) < 8 ? 8 : 64 / sizeof(T);
@@ -454,8 +483,11 @@ bool transposed_copy(const Volume<T>& in, int threads, T* dst) noexcept {
                 const int64_t nb = X - x0 < B ? X - x0 : B;
                 const T* src = in.data + y * sy + x0 * sx;
                 T* out = dst + y * X + x0;
-                for (int64_t z = 0; z < Z; ++z, out += Y * X)
-                    for (int64_t b = 0; b < nb; ++b) out[b] = src[z * sz + b * sx];
+                int64_t b = 0;
+                if (sz == 1)
+                    for (; b + 4 <= nb; b += 4) transpose4(src + b * sx, sx, Z, out + b, Y * X);
+                for (int64_t z = 0; z < Z; ++z)
+                    for (int64_t c = b; c < nb; ++c) out[z * Y * X + c] = src[z * sz + c * sx];
             }
         });
         return true;
@@ -466,8 +498,11 @@ bool transposed_copy(const Volume<T>& in, int threads, T* dst) noexcept {
             for (int64_t z = 0; z < Z; ++z) {
                 const T* src = in.data + z * sz + x0 * sx;
                 T* out = dst + z * Y * X + x0;
-                for (int64_t y = 0; y < Y; ++y, out += X)
-                    for (int64_t b = 0; b < nb; ++b) out[b] = src[y * sy + b * sx];
+                int64_t b = 0;
+                if (sy == 1)
+                    for (; b + 4 <= nb; b += 4) transpose4(src + b * sx, sx, Y, out + b, X);
+                for (int64_t y = 0; y < Y; ++y)
+                    for (int64_t c = b; c < nb; ++c) out[y * X + c] = src[y * sy + c * sx];
             }
         });
         return true;
