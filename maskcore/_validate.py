@@ -11,6 +11,7 @@ import math
 from typing import Any, Iterable
 
 import numbers
+from collections.abc import Sequence
 import operator
 import os
 
@@ -304,7 +305,7 @@ def counts_array(counts: Any, total: int, name: str = "counts") -> np.ndarray:
     the caller (natively, without overflow).
     """
     dtype = np.uint32 if total < 2**32 else np.uint64
-    if isinstance(counts, (bytearray, memoryview, str, bytes)) or not isinstance(counts, (list, tuple, np.ndarray)):
+    if isinstance(counts, (bytearray, memoryview, str, bytes)) or not isinstance(counts, (Sequence, np.ndarray)):
         # bytes-likes were read as lists of byte values (bytearray(b'10') -> [49, 48]) and a
         # scalar as one count: only a compressed string (str / bytes, where the caller
         # takes them) or a sequence of ints is counts

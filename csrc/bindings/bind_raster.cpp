@@ -338,6 +338,9 @@ Status coco_union(Parts p, int64_t h, int64_t w, RunBuf<T>& counts, ErrorInfo& e
 // are clipped to the image and counted in whole pixels; non-finite values count 0
 // (the scan rejects them on either path).
 bool row_scan_is_cheaper(Parts p, int64_t h, int64_t w) noexcept {
+    // Up to 64 edges the column scan costs at most 64 steps a column (< 1 ms at 10^4
+    // columns): the per-annotation path (a few microseconds) skips the estimate.
+    if (p.n == 0 || p.offsets[p.n] - p.offsets[0] <= 128) return false;
     auto span = [](double a, double b, double limit) {
         double lo = a < b ? a : b, hi = a < b ? b : a;
         lo = lo > 0.0 ? lo : 0.0;
