@@ -46,6 +46,11 @@ JSON file (loaded by pycocotools' ``loadRes`` rules). An object with a
 maskcore ``Dataset``\\ s). Annotations are read, never modified (pycocotools rewrites
 ``segmentation`` and adds ``ignore`` in place).
 
+Compressed RLE strings (``iouType="segm"``) are decoded image by image inside the evaluator,
+so only one image's runs are in memory at a time; a string is checked when its image and
+category are evaluated against ground truth (pycocotools decodes a corrupt string to garbage
+without a word; here it raises ``ValueError`` naming the annotation).
+
 Departures, where pycocotools fails or computes garbage: masks of different sizes in one
 image raise ``ValueError`` (pycocotools gives IoU -1); boxes with NaN or infinite values raise
 ``ValueError``; a polygon list that is empty is an empty mask (pycocotools raises
@@ -58,6 +63,7 @@ import datetime
 import json
 import math
 import os
+import re
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -68,7 +74,7 @@ import numpy as np
 
 from . import _core
 from . import _validate as _v
-from .rle import RLEBatch
+from .rle import RLE, RLEBatch
 
 __all__ = ["COCOeval", "Params"]
 
@@ -272,10 +278,14 @@ def _kinds(segms) -> list:
         return [_kind(s) for s in segms]
 
 
-def _parse_masks(anns, src, threads, name):
+def _parse_masks(anns, src, threads, name, lazy=False):
     """The masks of the annotations as one batch, by pycocotools' ``annToRLE`` rules:
     polygons by its rasterization rule (merged parts) at the image's size, uncompressed RLE
-    converted, compressed RLE as is."""
+    converted, compressed RLE as is. Returns (flat, offsets, sizes, index, strings):
+    annotation i is mask index[i] of the batch (index None: i itself). With ``lazy``,
+    compressed strings are not decoded here: strings[i] is the annotation's RLE dict
+    (index[i] = -1), decoded by the evaluator when its image is evaluated; else strings
+    is None."""
     from . import coco as _coco
     from .raster import rasterize_rle_batch
     n = len(anns)
@@ -285,6 +295,12 @@ def _parse_masks(anns, src, threads, name):
     polys = [i for i, k in enumerate(kind) if k == 1]
     other = [i for i, k in enumerate(kind) if k == 2]
     parts, order = [], []
+    strings = None
+    if lazy and compressed:
+        strings = [None] * n
+        for i in compressed:
+            strings[i] = segms[i]
+        compressed = []
     # Uncompressed RLE (crowds): pycocotools keeps the counts as given (frPyObjects encodes
     # them and iou decodes them back), so they are the runs; the batch checks their sums.
     plain = [i for i in other if type(segms[i]) is dict and type(segms[i].get("counts")) is list
@@ -366,13 +382,14 @@ def _parse_masks(anns, src, threads, name):
         parts.append((b._counts, b._offsets, b._sizes))
         order += other
     if not parts:
-        return np.zeros(0, np.uint32), np.zeros(1, np.int64), np.zeros((0, 2), np.int64), None
-    flat, offsets, sizes = parts[0] if len(parts) == 1 else _concat(parts)
-    if len(parts) == 1:
-        return flat, offsets, sizes, None
-    index = np.empty(n, np.int64)  # annotation i is mask index[i] of the batch
-    index[np.asarray(order, np.int64)] = np.arange(n)
-    return flat, offsets, sizes, index
+        flat, offsets, sizes = np.zeros(0, np.uint32), np.zeros(1, np.int64), np.zeros((0, 2), np.int64)
+    else:
+        flat, offsets, sizes = parts[0] if len(parts) == 1 else _concat(parts)
+    if len(order) == n and order == list(range(n)):
+        return flat, offsets, sizes, None, strings
+    index = np.full(n, -1, np.int64)  # annotation i is mask index[i] of the batch
+    index[np.asarray(order, np.int64)] = np.arange(len(order))
+    return flat, offsets, sizes, index, strings
 
 
 def _boundaries(masks, threads, dilation_ratio=0.02):
@@ -538,16 +555,24 @@ class COCOeval:
             gt["box"], dt["box"] = _boxes(gt_anns, "cocoGt").reshape(-1), _boxes(dt_anns, "cocoDt").reshape(-1)
             gt["masks"] = dt["masks"] = None
         else:
+            # segm: compressed strings are decoded image by image in the evaluator (only one
+            # image's runs at a time); boundary needs every mask's band first.
+            lazy = p.iouType == "segm"
             if self.threads > 1:  # the native parts of the two parses overlap (they release the GIL)
                 with ThreadPoolExecutor(1) as pool:
-                    later = pool.submit(_parse_masks, gt_anns, self.cocoGt, self.threads, "cocoGt")
-                    dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt")
+                    later = pool.submit(_parse_masks, gt_anns, self.cocoGt, self.threads, "cocoGt", lazy)
+                    dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt", lazy)
                     gm = later.result()
             else:
-                gm = _parse_masks(gt_anns, self.cocoGt, self.threads, "cocoGt")
-                dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt")
-            if gm[0].dtype != dm[0].dtype:
+                gm = _parse_masks(gt_anns, self.cocoGt, self.threads, "cocoGt", lazy)
+                dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt", lazy)
+            big = gm[0].dtype == np.uint64 or dm[0].dtype == np.uint64 or any(
+                s is not None and any(o is not None and o["size"][0] * o["size"][1] >= 2 ** 32 for o in s)
+                for s in (gm[4], dm[4]))
+            if big:
                 gm, dm = ((m[0].astype(np.uint64),) + tuple(m[1:]) for m in (gm, dm))
+            gt["strings"], dt["strings"] = gm[4], dm[4]
+            gm, dm = gm[:4], dm[:4]
             gt["masks"], dt["masks"] = gm, dm
             if p.iouType == "boundary":  # each boundary at its mask's batch position
                 gb, db = _boundaries(gm[:3], self.threads), _boundaries(dm[:3], self.threads)
@@ -560,8 +585,15 @@ class COCOeval:
         gt_anns, gt_off, gt, dt_anns, dt_off, dt = self._data
         thr = np.ascontiguousarray(p.iouThrs, dtype=np.float64).reshape(-1)
         rng = np.ascontiguousarray(p.areaRng, dtype=np.float64).reshape(-1, 2)
-        return _core.eval_evaluate(_KINDS[p.iouType], thr, rng, int(p.maxDets[-1]), gt_off, dt_off, gt, dt,
-                                   self.threads, detail)
+        try:
+            return _core.eval_evaluate(_KINDS[p.iouType], thr, rng, int(p.maxDets[-1]), gt_off, dt_off, gt, dt,
+                                       self.threads, detail)
+        except ValueError as exc:  # name the annotation (the kernel knows its position)
+            m = re.match(r"(detection|ground truth) (\d+): (.*)", str(exc))
+            if not m:
+                raise
+            side, anns = ("cocoDt", dt_anns) if m.group(1) == "detection" else ("cocoGt", gt_anns)
+            raise ValueError(f"{side}: annotation {anns[int(m.group(2))].get('id')!r}: {m.group(3)}") from None
 
     def evaluate(self):
         """Match detections to ground truths on every image and category (pycocotools' evaluate)."""
@@ -687,12 +719,18 @@ class COCOeval:
                     out[img, cat] = _coco.iou(boxes_d[sel], boxes_g[g0:g1], crowd.tolist())
                     continue
 
-                def batch(m, idx):
-                    return RLEBatch._wrap(*_take(m[0], m[1], m[2], idx if m[3] is None else m[3][idx]))
+                def batch(side, key, idx):
+                    m, strs = side[key], side.get("strings") if key == "masks" else None
+                    pos = idx if m[3] is None else m[3][idx]
+                    if strs is None or all(strs[i] is None for i in idx):
+                        return RLEBatch._wrap(*_take(m[0], m[1], m[2], pos))
+                    whole = RLEBatch._wrap(m[0], m[1], m[2])
+                    return RLEBatch([whole[int(q)] if strs[i] is None else RLE.from_coco(strs[i])
+                                     for i, q in zip(idx.tolist(), pos.tolist())])
                 gidx = np.arange(g0, g1)
-                v = _rle_iou(batch(dt["masks"], sel), batch(gt["masks"], gidx), crowd.astype(bool))
+                v = _rle_iou(batch(dt, "masks", sel), batch(gt, "masks", gidx), crowd.astype(bool))
                 if pe.iouType == "boundary":
-                    b = _rle_iou(batch(dt["bounds"], sel), batch(gt["bounds"], gidx), crowd.astype(bool))
+                    b = _rle_iou(batch(dt, "bounds", sel), batch(gt, "bounds", gidx), crowd.astype(bool))
                     v[:, crowd == 0] = np.minimum(v[:, crowd == 0], b[:, crowd == 0])
                 out[img, cat] = v
         return out

@@ -322,9 +322,14 @@ def test_errors():
     corrupt[2]["segmentation"] = dict(corrupt[2]["segmentation"], counts="0~~")
     with pytest.raises(ValueError, match=r"cocoDt: results: results\[2\]"):
         run(COCOeval, coco_of(data), corrupt, "segm")
+    # a detection's string is decoded (and checked) when its image and category are evaluated
+    pairs = {(a["image_id"], a["category_id"]) for a in data["annotations"]}
+    j = next(i for i, r in enumerate(results) if (r["image_id"], r["category_id"]) in pairs)
+    corrupt = results_for(results, "segm")
+    corrupt[j]["segmentation"] = dict(corrupt[j]["segmentation"], counts="0~~")
     dataset = {"images": data["images"], "categories": data["categories"],
                "annotations": [dict(r, id=i + 1, area=10.0) for i, r in enumerate(corrupt)]}
-    with pytest.raises(ValueError, match="annotation 3"):
+    with pytest.raises(ValueError, match=f"cocoDt: annotation {j + 1}: invalid compressed"):
         run(COCOeval, coco_of(data), dataset, "segm")
     nocat = copy.deepcopy(data)
     del nocat["annotations"][1]["area"]
@@ -438,7 +443,8 @@ def test_parse_masks_chunked_and_mixed():
     rng.shuffle(many)
     want = [gt.annToRLE(a)["counts"] for a in many]
     for threads in (1, 3):
-        flat, offsets, sizes, index = ce._parse_masks(many, gt, threads, "gt")
+        flat, offsets, sizes, index, strings = ce._parse_masks(many, gt, threads, "gt")
+        assert strings is None
         got = maskcore.RLEBatch._wrap(flat, offsets, sizes)
         idx = np.arange(len(many)) if index is None else index
         assert [got[int(i)].to_string() for i in idx] == want

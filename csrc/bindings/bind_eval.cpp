@@ -45,7 +45,8 @@ rle::RleSet<T> rle_set(const py::object& b, int64_t n, const char* name) {
     const int64_t* index = nullptr;
     if (t.size() == 4 && !t[3].is_none()) {
         index = ptr<int64_t>(py::cast<py::array>(t[3]), n, "index");
-        for (int64_t i = 0; i < n; ++i) MC_REQUIRE(index[i] >= 0 && index[i] < nb, std::string(name) + ": index out of range");
+        // -1: not in the batch (the annotation's string is given instead; checked by the caller)
+        for (int64_t i = 0; i < n; ++i) MC_REQUIRE(index[i] >= -1 && index[i] < nb, std::string(name) + ": index out of range");
     } else {
         MC_REQUIRE(nb == n, std::string(name) + ": expected one mask per annotation");
     }
@@ -57,6 +58,53 @@ int64_t check_offsets(const py::array& a, int64_t groups, int64_t n, const char*
     MC_REQUIRE(o[0] == 0 && o[groups] == n, std::string(name) + ": must run from 0 to the number of annotations");
     for (int64_t g = 0; g < groups; ++g) MC_REQUIRE(o[g] <= o[g + 1], std::string(name) + ": must be increasing");
     return 0;
+}
+
+// The compressed strings of a side (segm): one entry per annotation, a segmentation dict
+// with str / bytes counts, or None (the mask is in the batch). Pointers into the Python
+// objects, which the caller keeps alive for the call.
+struct Strings {
+    std::vector<const char*> ptr;
+    std::vector<int64_t> len, size;
+    bool any = false;
+};
+
+Strings strings_of(const py::object& obj, int64_t n, const char* name) {
+    Strings s;
+    if (obj.is_none()) return s;
+    MC_REQUIRE(PyList_Check(obj.ptr()) && PyList_GET_SIZE(obj.ptr()) == n,
+               std::string(name) + ": expected one entry per annotation");
+    s.ptr.assign(static_cast<size_t>(n), nullptr);
+    s.len.assign(static_cast<size_t>(n), 0);
+    s.size.assign(static_cast<size_t>(2 * n), 0);
+    for (int64_t i = 0; i < n; ++i) {
+        PyObject* o = PyList_GET_ITEM(obj.ptr(), i);
+        if (o == Py_None) continue;
+        PyObject* counts = PyDict_Check(o) ? PyDict_GetItemString(o, "counts") : nullptr;
+        PyObject* size = PyDict_Check(o) ? PyDict_GetItemString(o, "size") : nullptr;
+        const std::string where = std::string(name) + " " + std::to_string(i);
+        MC_REQUIRE(counts && size && PyList_Check(size) && PyList_GET_SIZE(size) == 2,
+                   where + ": expected {'size': [h, w], 'counts': str}");
+        for (int k = 0; k < 2; ++k) {
+            PyObject* v = PyList_GET_ITEM(size, k);
+            const long long x = PyLong_Check(v) ? PyLong_AsLongLong(v) : -1;
+            if (x == -1 && PyErr_Occurred()) PyErr_Clear();
+            MC_REQUIRE(x >= 0 && x < (int64_t{1} << 31), where + ": size must be two ints in [0, 2^31)");
+            s.size[2 * i + k] = x;
+        }
+        if (PyBytes_Check(counts)) {
+            s.ptr[i] = PyBytes_AS_STRING(counts);
+            s.len[i] = PyBytes_GET_SIZE(counts);
+        } else {
+            MC_REQUIRE(PyUnicode_Check(counts) && PyUnicode_IS_ASCII(counts), where + ": counts must be an ASCII string");
+            Py_ssize_t l = 0;
+            s.ptr[i] = PyUnicode_AsUTF8AndSize(counts, &l);
+            MC_REQUIRE(s.ptr[i] != nullptr, where + ": counts unreadable");
+            s.len[i] = l;
+        }
+        s.any = true;
+    }
+    return s;
 }
 
 template <class T>
@@ -78,6 +126,7 @@ std::shared_ptr<Result> evaluate_t(int kind, const py::array& thr, const py::arr
     MC_REQUIRE(s.groups >= 0, "gt_off: expected groups + 1 entries");
     s.detail = detail;
     eval::Annotations<T> gt, dt;
+    Strings gs, ds;
     gt.n = span<double>(py::cast<py::array>(gtd["area"]), "gt area").size;
     dt.n = span<double>(py::cast<py::array>(dtd["area"]), "dt area").size;
     check_offsets(gt_off, s.groups, gt.n, "gt_off");
@@ -99,6 +148,20 @@ std::shared_ptr<Result> evaluate_t(int kind, const py::array& thr, const py::arr
         dt.masks = rle_set<T>(dtd["masks"], dt.n, "dt masks");
         MC_REQUIRE(gt.masks.counts || gt.n == 0, "gt masks: missing");
         MC_REQUIRE(dt.masks.counts || dt.n == 0, "dt masks: missing");
+        if (s.kind == eval::IouKind::segm) {
+            gs = strings_of(gtd.contains("strings") ? py::object(gtd["strings"]) : py::none(), gt.n, "ground truth");
+            ds = strings_of(dtd.contains("strings") ? py::object(dtd["strings"]) : py::none(), dt.n, "detection");
+            for (auto [an, st] : {std::pair{&gt, &gs}, std::pair{&dt, &ds}})
+                if (st->any) {
+                    an->str = st->ptr.data();
+                    an->str_len = st->len.data();
+                    an->str_size = st->size.data();
+                }
+        }
+        for (const eval::Annotations<T>* an : {&gt, &dt})
+            for (int64_t i = 0; i < an->n; ++i)
+                MC_REQUIRE(!(an->masks.index && an->masks.index[i] < 0) || (an->str && an->str[i]),
+                           "masks: annotation " + std::to_string(i) + " has neither a mask nor a string");
         if (s.kind == eval::IouKind::boundary) {
             gt.bounds = rle_set<T>(gtd["bounds"], gt.n, "gt bounds");
             dt.bounds = rle_set<T>(dtd["bounds"], dt.n, "dt bounds");
@@ -117,6 +180,9 @@ std::shared_ptr<Result> evaluate_t(int kind, const py::array& thr, const py::arr
                                                 : "ground truths of the group of ground truth " + std::to_string(err.value);
         raise(st, "segmentation sizes differ between " + what + " of one image (pycocotools gives IoU -1 there)");
     }
+    if (st == Status::corrupt_rle)
+        raise(st, std::string(err.kind ? "detection " : "ground truth ") + std::to_string(err.index) +
+                      ": invalid compressed RLE counts");
     if (st != Status::ok) raise(st, "evaluate failed");
     return r;
 }

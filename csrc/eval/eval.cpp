@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <vector>
 
@@ -36,7 +37,7 @@ struct Cand {
 
 // Per-thread buffers, grown to the largest group so far.
 struct Work {
-    std::vector<int64_t> order, gidx, didx;
+    std::vector<int64_t> order, gidx, didx, loff, lsz;
     std::vector<double> iou, iou2;
     std::vector<int32_t> cand_off;
     std::vector<Cand> cand, sorted;
@@ -63,19 +64,57 @@ Status group_ious(const Setup& s, const Annotations<T>& gt, const Annotations<T>
         return Status::ok;
     }
     // Masks: every dt and gt of the group must have one size (pycocotools gives -1 otherwise).
-    const int64_t h = gt.masks.h(g0), wd = gt.masks.w(g0);
+    const int64_t h = gt.h(g0), wd = gt.w(g0);
     for (int64_t j = 1; j < G; ++j)
-        if (gt.masks.h(g0 + j) != h || gt.masks.w(g0 + j) != wd) {
+        if (gt.h(g0 + j) != h || gt.w(g0 + j) != wd) {
             err.index = -1;
             err.value = static_cast<uint64_t>(g0 + j);
             return Status::size_mismatch;
         }
     for (int64_t d = 0; d < D; ++d)
-        if (dt.masks.h(kept[d]) != h || dt.masks.w(kept[d]) != wd) {
+        if (dt.h(kept[d]) != h || dt.w(kept[d]) != wd) {
             err.index = kept[d];
             err.value = static_cast<uint64_t>(g0);
             return Status::size_mismatch;
         }
+    if (dt.str || gt.str) {
+        // Some members are strings: this group's masks (dts in score order, then gts) are
+        // decoded or copied into one local batch, which lives until the next group.
+        thread_local RunBuf<T> local;
+        local.size = 0;
+        w.loff.assign(1, 0);
+        const uint64_t total = static_cast<uint64_t>(h) * static_cast<uint64_t>(wd);
+        auto add = [&](const Annotations<T>& an, int64_t i, int side) -> Status {
+            if (an.str && an.str[i]) {
+                ErrorInfo e;
+                const Status st = rle::from_string<T>(an.str[i], an.str_len[i], total, local, e);
+                if (st != Status::ok) {
+                    err.index = i;
+                    err.kind = side;
+                    return st;
+                }
+            } else {
+                const int64_t n = an.masks.len(i);
+                if (!local.reserve_more(n)) return Status::bad_alloc;
+                if (n) std::memcpy(local.data + local.size, an.masks.runs(i), static_cast<size_t>(n) * sizeof(T));
+                local.size += n;
+            }
+            w.loff.push_back(local.size);
+            return Status::ok;
+        };
+        for (int64_t d = 0; d < D; ++d)
+            if (const Status st = add(dt, kept[d], 1); st != Status::ok) return st;
+        for (int64_t j = 0; j < G; ++j)
+            if (const Status st = add(gt, g0 + j, 0); st != Status::ok) return st;
+        w.lsz.resize(static_cast<size_t>(2 * (D + G)));
+        for (int64_t k = 0; k < D + G; ++k) {
+            w.lsz[2 * k] = h;
+            w.lsz[2 * k + 1] = wd;
+        }
+        const rle::RleSet<T> a{local.data, w.loff.data(), w.lsz.data(), D};
+        const rle::RleSet<T> b{local.data, w.loff.data() + D, w.lsz.data() + 2 * D, G};
+        return rle::iou_matrix<T>(a, b, gt.crowd + g0, 1, out);
+    }
     // The group's members as indices into the batches (which may be indexed themselves).
     w.gidx.resize(static_cast<size_t>(G));
     w.didx.resize(static_cast<size_t>(D));

@@ -70,6 +70,14 @@ struct Annotations {
     // into a batch in another order); its boundary is the same batch position of bounds.
     rle::RleSet<T> masks{nullptr, nullptr, nullptr, 0};
     rle::RleSet<T> bounds{nullptr, nullptr, nullptr, 0};
+    // segm only, optional: annotation i with str[i] != null is a compressed COCO string
+    // of size str_size[2i] x str_size[2i + 1], decoded when its group is evaluated (so the
+    // decoded runs of one group live at a time; masks is not read for it).
+    const char* const* str = nullptr;
+    const int64_t* str_len = nullptr;
+    const int64_t* str_size = nullptr;
+    int64_t h(int64_t i) const noexcept { return str && str[i] ? str_size[2 * i] : masks.h(i); }
+    int64_t w(int64_t i) const noexcept { return str && str[i] ? str_size[2 * i + 1] : masks.w(i); }
 };
 
 struct Setup {
@@ -99,7 +107,8 @@ struct Result {
 };
 
 // Fills r (sized by the callee). size_mismatch when a dt and a gt of one group have
-// different mask sizes (err.index = the dt, err.value = the gt).
+// different mask sizes (err.index = the dt, err.value = the gt); corrupt_rle when a
+// string does not decode (err.index = the annotation, err.kind = 0 gt, 1 dt).
 template <class T>
 Status evaluate(const Setup& s, const Annotations<T>& gt, const Annotations<T>& dt, int threads, Result& r,
                 ErrorInfo& err) noexcept;
