@@ -13,18 +13,18 @@
 //      consecutive columns that touch (the last row of column c and row 0 of column c+1) are
 //      joined in step 2.
 //
-//      Row-contiguous maps (C order, the usual numpy layout) are read row by row over a strip of
-//      kStrip columns; each column keeps its current run (start row, key). A strip row that
-//      equals the row above byte for byte (memcmp: the common case inside regions) ends no run
-//      and costs one compare of kStrip pixels; a differing row is compared pixel by pixel. The
-//      runs of each column are gathered per column and emitted column by column, so the output
-//      stays in flattening order. Column-contiguous maps (Fortran order) and any other strides
-//      are read one column at a time.
+//      Row-contiguous maps (C order, the usual numpy layout) are read row by row in memory order,
+//      each row compared with the row above in 256-byte chunks (memcmp: inside regions rows repeat,
+//      so most chunks cost one compare); a differing chunk is compared pixel by pixel, and every
+//      difference is a transition {column, row, new key}. Threads take bands of rows. The
+//      transitions are bucketed by column (a counting sort, stable in row order) and each
+//      column's runs are read off them: the map is read once, in order, and never again.
+//      Column-contiguous maps (Fortran order) and any other strides are read one column at a
+//      time (threads take blocks of kStrip columns).
 //
-//                 strip of kStrip columns, read by rows
-//            c0  c0+1 ...                      runs per column: (start row, key)
-//       r-1 [ 5   5   5   7   7 ... ]  ----+   unchanged row: memcmp == 0, nothing to do
-//       r   [ 5   5   9   7   7 ... ]  <---+   column c0+2 changes 5 -> 9: its run of 5 ends at r
+//            column  c0   c0+1 c0+2 ...
+//       row r-1   [   5    5    5    7  ... ]   same bytes as row r: nothing to do
+//       row r     [   5    5    9    7  ... ]   chunk differs: column c0+2 changes 5 -> 9 at row r
 //
 //   2. gather_runs (runs only, no pixels): each key run's key is looked up among the caller's
 //      sorted keys (a direct table for keys < 2^16, else binary search with a one-entry cache),
@@ -52,7 +52,7 @@
 
 namespace maskcore::segments {
 
-constexpr int64_t kStrip = 64;  // columns per strip: 64 pixels of a row, one or two cache lines
+constexpr int64_t kStrip = 64;  // columns per thread block on the column-by-column path
 
 struct KeyRun {
     int64_t start;  // position in the column-major flattening

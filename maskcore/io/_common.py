@@ -203,7 +203,6 @@ def read_png(path, *, modes=None, expect_size=None, field="image") -> tuple[np.n
     unexpected mode, or larger than MAX_PIXELS. Palette ('P') images are read as indices.
     PNGs in the simple layout maskcore writes are decoded directly (:func:`_fast_png`, equal to
     Pillow's reading), others with Pillow."""
-    from PIL import Image
     path = Path(path)
     with open(path, "rb") as fh:
         data = fh.read()
@@ -216,6 +215,10 @@ def read_png(path, *, modes=None, expect_size=None, field="image") -> tuple[np.n
         if modes is not None and mode not in modes:
             raise fail(path, "mode", f"one of {', '.join(modes)}", mode)
         return arr, mode, palette
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError(f"{path}: reading this PNG needs Pillow: pip install pillow (or maskcore[io])") from None
     try:
         with Image.open(io.BytesIO(data)) as im:
             if im.format != "PNG":
