@@ -222,7 +222,7 @@ def run_datumaro(folder, n, where, python):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=100_000)
-    ap.add_argument("--where", default=str(Path(tempfile.gettempdir()) / "maskcore-100k"))
+    ap.add_argument("--where", default=str(Path(tempfile.gettempdir()) / "maskcore-jobs-bench"))
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--jobs", nargs="+", default=["validate", "loop", "convert", "profile", "datumaro"])
     ap.add_argument("--profile-n", type=int, default=5000)
@@ -230,7 +230,7 @@ def main(argv=None):
     ap.add_argument("--datumaro-n", type=int, default=5000)
     ap.add_argument("--datumaro-python", default="/tmp/dmenv/bin/python")
     args = ap.parse_args(argv)
-    where = Path(args.where)
+    where = Path(args.where) / str(args.n)  # one dataset per size
     t = time.perf_counter()
     folder = replicate_label_maps(args.n, where, _data())
     print(f"# {args.n} label-map PNGs in {folder} ({time.perf_counter() - t:.1f} s to make); "

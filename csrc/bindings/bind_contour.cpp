@@ -35,11 +35,11 @@ py::tuple contour_trace(const py::array& img, bool binary, int connectivity, boo
         s = contour::trace<T>(v, binary, opt, out, err);
     };
     const py::dtype dt = img.dtype();
-    if (dt.is(py::dtype::of<uint8_t>())) run(uint8_t{});
+    if (dt.equal(py::dtype::of<uint8_t>())) run(uint8_t{});
     else if (binary) throw py::value_error("mask: expected a uint8 array");
-    else if (dt.is(py::dtype::of<uint16_t>())) run(uint16_t{});
-    else if (dt.is(py::dtype::of<int32_t>())) run(int32_t{});
-    else if (dt.is(py::dtype::of<int64_t>())) run(int64_t{});
+    else if (dt.equal(py::dtype::of<uint16_t>())) run(uint16_t{});
+    else if (dt.equal(py::dtype::of<int32_t>())) run(int32_t{});
+    else if (dt.equal(py::dtype::of<int64_t>())) run(int64_t{});
     else throw py::value_error("labels: expected a uint8, uint16, int32 or int64 array");
     if (s != Status::ok) {
         if (s == Status::invalid_value)
@@ -65,7 +65,7 @@ struct Flat {
 };
 
 Flat flat(const py::array& xy, const py::array& ring_end, const py::array& obj_end) {
-    MC_REQUIRE(xy.dtype().is(py::dtype::of<double>()) && xy.ndim() == 2 && xy.shape(1) == 2 &&
+    MC_REQUIRE(xy.dtype().equal(py::dtype::of<double>()) && xy.ndim() == 2 && xy.shape(1) == 2 &&
                    (xy.flags() & py::array::c_style),
                "xy: expected a C-contiguous (N, 2) float64 array");
     Flat f{{static_cast<const double*>(xy.data()), xy.shape(0) * 2}, span<int64_t>(ring_end, "ring_end"),

@@ -39,7 +39,7 @@ rle::RleSet<T> rle_set(const py::object& b, int64_t n, const char* name) {
     const int64_t nb = off.size - 1;
     MC_REQUIRE(nb >= 0 && off.data[0] == 0 && off.data[nb] <= f.size, std::string(name) + ": offsets out of range");
     for (int64_t i = 0; i < nb; ++i) MC_REQUIRE(off.data[i] <= off.data[i + 1], std::string(name) + ": offsets must be increasing");
-    MC_REQUIRE(sizes.dtype().is(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == nb &&
+    MC_REQUIRE(sizes.dtype().equal(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == nb &&
                    sizes.shape(1) == 2 && (sizes.flags() & py::array::c_style),
                std::string(name) + ": sizes must be a contiguous int64 (n, 2) array");
     const int64_t* index = nullptr;
@@ -116,7 +116,7 @@ std::shared_ptr<Result> evaluate_t(int kind, const py::array& thr, const py::arr
     s.kind = static_cast<eval::IouKind>(kind);
     s.nt = span<double>(thr, "iouThrs").size;
     s.thr = span<double>(thr, "iouThrs").data;
-    MC_REQUIRE(area_rng.dtype().is(py::dtype::of<double>()) && area_rng.ndim() == 2 && area_rng.shape(1) == 2 &&
+    MC_REQUIRE(area_rng.dtype().equal(py::dtype::of<double>()) && area_rng.ndim() == 2 && area_rng.shape(1) == 2 &&
                    (area_rng.flags() & py::array::c_style),
                "areaRng: expected a contiguous float64 (A, 2) array");
     s.na = area_rng.shape(0);
@@ -193,7 +193,7 @@ std::shared_ptr<Result> evaluate(int kind, const py::array& thr, const py::array
     py::object counts = py::none();
     if (!gtd["masks"].is_none()) counts = py::cast<py::tuple>(gtd["masks"])[0];
     if (counts.is_none() && !dtd["masks"].is_none()) counts = py::cast<py::tuple>(dtd["masks"])[0];
-    if (!counts.is_none() && py::cast<py::array>(counts).dtype().is(py::dtype::of<uint64_t>()))
+    if (!counts.is_none() && py::cast<py::array>(counts).dtype().equal(py::dtype::of<uint64_t>()))
         return evaluate_t<uint64_t>(kind, thr, area_rng, max_det, gt_off, dt_off, gtd, dtd, threads, detail);
     return evaluate_t<uint32_t>(kind, thr, area_rng, max_det, gt_off, dt_off, gtd, dtd, threads, detail);
 }
@@ -233,7 +233,7 @@ void accumulate(const Result& r, const py::array& k0, const py::array& a0, const
     if (kmax >= 0 && amax >= 0 && imax >= 0)
         MC_REQUIRE(kmax * A0 * I0 + amax * I0 + imax < r.groups * r.na, "evalImgs index out of range");
     for (py::array* a : {&precision, &scores, &recall}) {
-        MC_REQUIRE(a->dtype().is(py::dtype::of<double>()) && (a->flags() & py::array::c_style) && a->writeable(),
+        MC_REQUIRE(a->dtype().equal(py::dtype::of<double>()) && (a->flags() & py::array::c_style) && a->writeable(),
                    "outputs: expected writable C-ordered float64 arrays");
     }
     MC_REQUIRE(precision.ndim() == 5 && scores.ndim() == 5 && recall.ndim() == 4, "outputs: wrong ndim");
@@ -273,7 +273,7 @@ py::array_t<int64_t> mask_nms_t(const py::tuple& b, int64_t n, const py::array& 
 py::array_t<int64_t> mask_nms(const py::tuple& b, const py::array& scores, double thr, int threads) {
     const py::array flat = py::cast<py::array>(b[0]);
     const int64_t n = py::cast<py::array>(b[1]).shape(0) - 1;
-    if (flat.dtype().is(py::dtype::of<uint64_t>())) return mask_nms_t<uint64_t>(b, n, scores, thr, threads);
+    if (flat.dtype().equal(py::dtype::of<uint64_t>())) return mask_nms_t<uint64_t>(b, n, scores, thr, threads);
     return mask_nms_t<uint32_t>(b, n, scores, thr, threads);
 }
 

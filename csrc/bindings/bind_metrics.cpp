@@ -13,7 +13,7 @@ namespace {
 
 template <class T>
 View2D<const T> view_of(const py::array& a, const char* name) {
-    MC_REQUIRE(a.dtype().is(py::dtype::of<T>()), std::string(name) + ": wrong dtype");
+    MC_REQUIRE(a.dtype().equal(py::dtype::of<T>()), std::string(name) + ": wrong dtype");
     MC_REQUIRE(a.ndim() == 2, std::string(name) + ": expected a 2D array");
     const auto isz = static_cast<py::ssize_t>(sizeof(T));
     MC_REQUIRE(a.strides(0) % isz == 0 && a.strides(1) % isz == 0 && is_aligned(a), std::string(name) + ": unaligned array");
@@ -54,10 +54,10 @@ py::array_t<int64_t> confusion_t(const py::array& gt, const py::array& pred, int
 }
 
 py::array_t<int64_t> confusion(const py::array& gt, const py::array& pred, int64_t k, int64_t ignore, int threads) {
-    MC_REQUIRE(gt.dtype().is(pred.dtype()), "gt and pred: dtypes differ");
-    if (gt.dtype().is(py::dtype::of<uint8_t>())) return confusion_t<uint8_t>(gt, pred, k, ignore, threads);
-    if (gt.dtype().is(py::dtype::of<uint16_t>())) return confusion_t<uint16_t>(gt, pred, k, ignore, threads);
-    if (gt.dtype().is(py::dtype::of<uint32_t>())) return confusion_t<uint32_t>(gt, pred, k, ignore, threads);
+    MC_REQUIRE(gt.dtype().equal(pred.dtype()), "gt and pred: dtypes differ");
+    if (gt.dtype().equal(py::dtype::of<uint8_t>())) return confusion_t<uint8_t>(gt, pred, k, ignore, threads);
+    if (gt.dtype().equal(py::dtype::of<uint16_t>())) return confusion_t<uint16_t>(gt, pred, k, ignore, threads);
+    if (gt.dtype().equal(py::dtype::of<uint32_t>())) return confusion_t<uint32_t>(gt, pred, k, ignore, threads);
     throw py::type_error("gt: expected uint8, uint16 or uint32, got " + std::string(py::str(gt.dtype())));
 }
 
@@ -76,10 +76,10 @@ py::tuple pair_table_t(const py::array& a, const py::array& b) {
 }
 
 py::tuple pair_table(const py::array& a, const py::array& b) {
-    MC_REQUIRE(a.dtype().is(b.dtype()), "a and b: dtypes differ");
-    if (a.dtype().is(py::dtype::of<uint8_t>())) return pair_table_t<uint8_t>(a, b);
-    if (a.dtype().is(py::dtype::of<uint16_t>())) return pair_table_t<uint16_t>(a, b);
-    if (a.dtype().is(py::dtype::of<uint32_t>())) return pair_table_t<uint32_t>(a, b);
+    MC_REQUIRE(a.dtype().equal(b.dtype()), "a and b: dtypes differ");
+    if (a.dtype().equal(py::dtype::of<uint8_t>())) return pair_table_t<uint8_t>(a, b);
+    if (a.dtype().equal(py::dtype::of<uint16_t>())) return pair_table_t<uint16_t>(a, b);
+    if (a.dtype().equal(py::dtype::of<uint32_t>())) return pair_table_t<uint32_t>(a, b);
     throw py::type_error("a: expected uint8, uint16 or uint32, got " + std::string(py::str(a.dtype())));
 }
 
@@ -90,7 +90,7 @@ py::tuple boundary_t(const py::array& flat, const py::array& offsets, const py::
     const Span<int64_t> off = span<int64_t>(offsets, "offsets");
     const int64_t n = off.size - 1;
     MC_REQUIRE(n >= 0 && off.data[0] == 0 && off.data[n] <= f.size, "offsets out of range");
-    MC_REQUIRE(sizes.dtype().is(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == n &&
+    MC_REQUIRE(sizes.dtype().equal(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == n &&
                    sizes.shape(1) == 2 && (sizes.flags() & py::array::c_style),
                "sizes must be a contiguous int64 (n, 2) array");
     for (int64_t i = 0; i < n; ++i) MC_REQUIRE(off.data[i] <= off.data[i + 1], "offsets must be increasing");
@@ -112,8 +112,8 @@ py::tuple boundary_t(const py::array& flat, const py::array& offsets, const py::
 }
 
 py::tuple boundary(const py::array& flat, const py::array& offsets, const py::array& sizes, int64_t d, int threads) {
-    if (flat.dtype().is(py::dtype::of<uint32_t>())) return boundary_t<uint32_t>(flat, offsets, sizes, d, threads);
-    if (flat.dtype().is(py::dtype::of<uint64_t>())) return boundary_t<uint64_t>(flat, offsets, sizes, d, threads);
+    if (flat.dtype().equal(py::dtype::of<uint32_t>())) return boundary_t<uint32_t>(flat, offsets, sizes, d, threads);
+    if (flat.dtype().equal(py::dtype::of<uint64_t>())) return boundary_t<uint64_t>(flat, offsets, sizes, d, threads);
     throw py::type_error("counts: expected uint32 or uint64");
 }
 

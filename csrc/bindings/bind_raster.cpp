@@ -469,7 +469,7 @@ bool append_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs) {
     if (!PyList_Check(obj)) {
         if (!py::isinstance<py::array>(obj)) return false;
         auto a = py::reinterpret_borrow<py::array>(obj);
-        if (!a.dtype().is(py::dtype::of<double>()) || !(a.flags() & py::array::c_style) || !is_aligned(a)) return false;
+        if (!a.dtype().equal(py::dtype::of<double>()) || !(a.flags() & py::array::c_style) || !is_aligned(a)) return false;
         if (!((a.ndim() == 2 && a.shape(1) == 2) || (a.ndim() == 1 && a.shape(0) % 2 == 0))) return false;
         const int64_t k = a.size();
         if (!xy.reserve_more(k)) return false;
@@ -848,7 +848,7 @@ py::object raster_fill_lists(PyObject* const* args) {
     Scratch& scratch = tls_once(scratch_tl);
     if (py::isinstance<py::array>(args[0])) {  // one part, read in place when append_parts takes it
         auto a = py::reinterpret_borrow<py::array>(args[0]);
-        if (a.dtype().is(py::dtype::of<double>()) && (a.flags() & py::array::c_style) && is_aligned(a) &&
+        if (a.dtype().equal(py::dtype::of<double>()) && (a.flags() & py::array::c_style) && is_aligned(a) &&
             ((a.ndim() == 2 && a.shape(1) == 2) || (a.ndim() == 1 && a.shape(0) % 2 == 0))) {
             const int64_t offs[2] = {0, static_cast<int64_t>(a.size())};
             fill_parts(Parts{static_cast<const double*>(a.data()), offs, 1}, out, rule, fill, pattern);
@@ -886,7 +886,7 @@ void raster_color(const py::array& xy, const py::array& offsets, py::array& img,
                   int fill) {
     const Polygons p = polygons(xy, offsets, 0, 0);
     MC_REQUIRE(img.ndim() == 3 && img.writeable(), "image: expected a writeable (H, W, C) array");
-    MC_REQUIRE(color.ndim() == 1 && color.shape(0) == img.shape(2) && color.dtype().is(img.dtype()) &&
+    MC_REQUIRE(color.ndim() == 1 && color.shape(0) == img.shape(2) && color.dtype().equal(img.dtype()) &&
                    (color.flags() & py::array::c_style),
                "color: expected one value per channel, in the image's dtype");
     MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");

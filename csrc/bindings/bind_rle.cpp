@@ -20,8 +20,8 @@ bool fits_u32(uint64_t total) { return total < (uint64_t{1} << 32); }
 
 template <class F>
 auto with_count_type(const py::array& counts, F&& f) {
-    if (counts.dtype().is(py::dtype::of<uint32_t>())) return f(uint32_t{});
-    if (counts.dtype().is(py::dtype::of<uint64_t>())) return f(uint64_t{});
+    if (counts.dtype().equal(py::dtype::of<uint32_t>())) return f(uint32_t{});
+    if (counts.dtype().equal(py::dtype::of<uint64_t>())) return f(uint64_t{});
     throw py::type_error("counts: expected uint32 or uint64, got " + std::string(py::str(counts.dtype())));
 }
 
@@ -43,7 +43,7 @@ Batch<T> batch(const py::array& flat, const py::array& offsets, const py::array&
     Batch<T> b{span<T>(flat, name), span<int64_t>(offsets, "offsets"), nullptr, 0};
     b.n = b.offsets.size - 1;
     MC_REQUIRE(b.n >= 0, std::string(name) + ": offsets must have n + 1 entries");
-    MC_REQUIRE(sizes.dtype().is(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == b.n &&
+    MC_REQUIRE(sizes.dtype().equal(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == b.n &&
                 sizes.shape(1) == 2 && (sizes.flags() & py::array::c_style),
             std::string(name) + ": sizes must be a contiguous int64 (n, 2) array");
     b.sizes = static_cast<const int64_t*>(sizes.data());
@@ -117,7 +117,7 @@ py::tuple encode_batch_t(const py::array& masks, bool strict, int threads) {
 }
 
 py::tuple encode_batch(const py::array& masks, bool strict, int threads) {
-    MC_REQUIRE(masks.dtype().is(py::dtype::of<uint8_t>()) && masks.ndim() == 3, "mask: expected a uint8 (H, W, N) array");
+    MC_REQUIRE(masks.dtype().equal(py::dtype::of<uint8_t>()) && masks.ndim() == 3, "mask: expected a uint8 (H, W, N) array");
     if (fits_u32(static_cast<uint64_t>(masks.shape(0)) * static_cast<uint64_t>(masks.shape(1))))
         return encode_batch_t<uint32_t>(masks, strict, threads);
     return encode_batch_t<uint64_t>(masks, strict, threads);
@@ -142,7 +142,7 @@ void decode(const py::array& counts, py::array& out) {
 
 // Batch -> (H, W, N) out, one plane per RLE, in parallel. All RLEs have out's (H, W).
 void decode_batch(const py::array& flat, const py::array& offsets, const py::array& sizes, py::array& out, int threads) {
-    MC_REQUIRE(out.dtype().is(py::dtype::of<uint8_t>()) && out.ndim() == 3 && out.writeable(),
+    MC_REQUIRE(out.dtype().equal(py::dtype::of<uint8_t>()) && out.ndim() == 3 && out.writeable(),
             "out: expected a writable uint8 (H, W, N) array");
     with_count_type(flat, [&](auto t) {
         using T = decltype(t);
@@ -239,7 +239,7 @@ py::array_t<int64_t> bbox_batch(const py::array& flat, const py::array& offsets,
 // union area(a[i]).
 py::array_t<double> iou(const py::array& aflat, const py::array& aoff, const py::array& asizes, const py::array& bflat,
                         const py::array& boff, const py::array& bsizes, const py::array& crowd, int threads) {
-    MC_REQUIRE(aflat.dtype().is(bflat.dtype()), "iou: both operands must have the same counts dtype");
+    MC_REQUIRE(aflat.dtype().equal(bflat.dtype()), "iou: both operands must have the same counts dtype");
     return with_count_type(aflat, [&](auto t) {
         using T = decltype(t);
         const Batch<T> a = batch<T>(aflat, aoff, asizes, "a"), b = batch<T>(bflat, boff, bsizes, "b");
@@ -273,7 +273,7 @@ py::array_t<double> iou(const py::array& aflat, const py::array& aoff, const py:
 // ---- set operations ---------------------------------------------------------------
 
 py::array combine(const py::array& a, const py::array& b, int op) {
-    MC_REQUIRE(a.dtype().is(b.dtype()), "combine: both operands must have the same counts dtype");
+    MC_REQUIRE(a.dtype().equal(b.dtype()), "combine: both operands must have the same counts dtype");
     MC_REQUIRE(op >= 0 && op <= 3, "op: expected 0..3");
     return with_count_type(a, [&](auto t) -> py::array {
         using T = decltype(t);
@@ -397,7 +397,7 @@ py::array from_string(const py::bytes& data, int64_t h, int64_t w, const char* n
 // Many strings (bytes) of the given sizes -> (flat, offsets); counts dtype from the largest size.
 py::tuple from_string_batch(const py::list& strings, const py::array& sizes, int threads) {
     const int64_t n = static_cast<int64_t>(strings.size());
-    MC_REQUIRE(sizes.dtype().is(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == n &&
+    MC_REQUIRE(sizes.dtype().equal(py::dtype::of<int64_t>()) && sizes.ndim() == 2 && sizes.shape(0) == n &&
                 sizes.shape(1) == 2 && (sizes.flags() & py::array::c_style),
             "sizes: expected a contiguous int64 (n, 2) array");
     const int64_t* sz = static_cast<const int64_t*>(sizes.data());
@@ -448,9 +448,9 @@ py::tuple concat(const py::list& arrays) {
     for (size_t i = 0; i < n; ++i) {
         py::array a = py::reinterpret_borrow<py::array>(arrays[i]);
         MC_REQUIRE(py::isinstance<py::array>(arrays[i]) && a.ndim() == 1 && (a.flags() & py::array::c_style) &&
-                    (a.dtype().is(py::dtype::of<uint32_t>()) || a.dtype().is(py::dtype::of<uint64_t>())),
+                    (a.dtype().equal(py::dtype::of<uint32_t>()) || a.dtype().equal(py::dtype::of<uint64_t>())),
                 "rles[" + std::to_string(i) + "]: counts must be a contiguous uint32/uint64 array");
-        wide = wide || a.dtype().is(py::dtype::of<uint64_t>());
+        wide = wide || a.dtype().equal(py::dtype::of<uint64_t>());
         arr.push_back(std::move(a));
     }
     auto run = [&](auto t) -> py::tuple {
@@ -462,7 +462,7 @@ py::tuple concat(const py::list& arrays) {
         py::array_t<T> flat(o[n]);
         T* f = flat.mutable_data();
         for (size_t i = 0; i < n; ++i) {
-            if (arr[i].dtype().is(py::dtype::of<T>())) {
+            if (arr[i].dtype().equal(py::dtype::of<T>())) {
                 std::memcpy(f + o[i], arr[i].data(), static_cast<size_t>(arr[i].shape(0)) * sizeof(T));
             } else {  // uint32 into a uint64 batch
                 const auto* src = static_cast<const uint32_t*>(arr[i].data());

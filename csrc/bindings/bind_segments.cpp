@@ -58,7 +58,7 @@ py::array scan(const py::array& map, int threads, bool reference) {
 }
 
 const KeyRun* runs_of(const py::array& runs, int64_t& n) {
-    MC_REQUIRE(runs.dtype().is(py::dtype::of<int64_t>()) && runs.ndim() == 2 && runs.shape(1) == 3 &&
+    MC_REQUIRE(runs.dtype().equal(py::dtype::of<int64_t>()) && runs.ndim() == 2 && runs.shape(1) == 3 &&
                    (runs.flags() & py::array::c_style),
                "runs: expected a C-contiguous (n, 3) int64 array");
     n = runs.shape(0);
@@ -127,7 +127,7 @@ void paint(const py::array& flat, const py::array& offsets, const py::array& val
         }
         if (s != Status::ok) raise(s, "masks: counts do not match the map size");
     };
-    if (flat.dtype().is(py::dtype::of<uint32_t>())) run(uint32_t{});
+    if (flat.dtype().equal(py::dtype::of<uint32_t>())) run(uint32_t{});
     else run(uint64_t{});
 }
 

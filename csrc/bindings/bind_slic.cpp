@@ -20,7 +20,7 @@ struct SlicWorkspace {
 
 // `out`: None (a new array) or a C-contiguous writable int16 (3, H, W) array to overwrite.
 py::array_t<int16_t> slic_lab(const py::array& rgb, int threads, const py::object& out) {
-    MC_REQUIRE(rgb.dtype().is(py::dtype::of<uint8_t>()) && rgb.ndim() == 3 && rgb.shape(2) == 3,
+    MC_REQUIRE(rgb.dtype().equal(py::dtype::of<uint8_t>()) && rgb.ndim() == 3 && rgb.shape(2) == 3,
                "image: expected a uint8 (H, W, 3) array");
     const int64_t h = rgb.shape(0), w = rgb.shape(1);
     py::array_t<int16_t> dst_arr;
@@ -32,7 +32,7 @@ py::array_t<int16_t> slic_lab(const py::array& rgb, int threads, const py::objec
     } else {
         MC_REQUIRE(py::isinstance<py::array>(out), "out: expected a numpy array");
         const py::array o = py::reinterpret_borrow<py::array>(out);
-        MC_REQUIRE(o.dtype().is(py::dtype::of<int16_t>()) && o.ndim() == 3 && o.shape(0) == 3 && o.shape(1) == h &&
+        MC_REQUIRE(o.dtype().equal(py::dtype::of<int16_t>()) && o.ndim() == 3 && o.shape(0) == 3 && o.shape(1) == h &&
                        o.shape(2) == w && (o.flags() & py::array::c_style) && o.writeable(),
                    "out: expected a writable C-contiguous int16 (3, H, W) array");
         dst_arr = py::reinterpret_borrow<py::array_t<int16_t>>(out);
@@ -62,7 +62,7 @@ __attribute__((noinline)) slic::Workspace& kept_workspace() noexcept {
 py::tuple slic_run(const py::array& feat, const py::object& mask, int64_t ny, int64_t nx, double step,
                    double compactness, double scale, int iterations, bool connectivity, double min_size, int threads,
                    const py::object& out, SlicWorkspace* workspace) {
-    MC_REQUIRE(feat.dtype().is(py::dtype::of<int16_t>()) && feat.ndim() == 3 && (feat.flags() & py::array::c_style),
+    MC_REQUIRE(feat.dtype().equal(py::dtype::of<int16_t>()) && feat.ndim() == 3 && (feat.flags() & py::array::c_style),
                "features: expected a C-contiguous int16 (C, H, W) array");
     const int nc = static_cast<int>(feat.shape(0));
     const int64_t h = feat.shape(1), w = feat.shape(2);
@@ -71,7 +71,7 @@ py::tuple slic_run(const py::array& feat, const py::object& mask, int64_t ny, in
     const uint8_t* m = nullptr;
     if (!mask.is_none()) {
         const py::array ma = py::reinterpret_borrow<py::array>(mask);
-        MC_REQUIRE(ma.dtype().is(py::dtype::of<uint8_t>()) && ma.ndim() == 2 && ma.shape(0) == h && ma.shape(1) == w &&
+        MC_REQUIRE(ma.dtype().equal(py::dtype::of<uint8_t>()) && ma.ndim() == 2 && ma.shape(0) == h && ma.shape(1) == w &&
                        (ma.flags() & py::array::c_style),
                    "mask: expected a C-contiguous uint8 array of the image's shape");
         m = static_cast<const uint8_t*>(ma.data());
@@ -83,7 +83,7 @@ py::tuple slic_run(const py::array& feat, const py::object& mask, int64_t ny, in
     } else {
         MC_REQUIRE(py::isinstance<py::array>(out), "out: expected a numpy array");
         const py::array o = py::reinterpret_borrow<py::array>(out);
-        MC_REQUIRE(o.dtype().is(py::dtype::of<int32_t>()) && o.ndim() == 2 &&
+        MC_REQUIRE(o.dtype().equal(py::dtype::of<int32_t>()) && o.ndim() == 2 &&
                        o.shape(0) == h && o.shape(1) == w && (o.flags() & py::array::c_style) && o.writeable(),
                    "out: expected a writable C-contiguous int32 array of the image's shape");
         labels = py::reinterpret_borrow<py::array_t<int32_t>>(out);

@@ -66,13 +66,13 @@ PyObject* kernel_error_type();
 
 // A 2D (or one plane of a 3D) uint8 array as a view. Strides are in bytes = elements.
 inline View2D<const uint8_t> const_view(const py::array& a, const char* name) {
-    MC_REQUIRE(a.dtype().is(py::dtype::of<uint8_t>()), std::string(name) + ": expected a uint8 array");
+    MC_REQUIRE(a.dtype().equal(py::dtype::of<uint8_t>()), std::string(name) + ": expected a uint8 array");
     MC_REQUIRE(a.ndim() == 2, std::string(name) + ": expected a 2D array");
     return {static_cast<const uint8_t*>(a.data()), a.shape(0), a.shape(1), a.strides(0), a.strides(1)};
 }
 
 inline View2D<uint8_t> mutable_view(py::array& a, const char* name) {
-    MC_REQUIRE(a.dtype().is(py::dtype::of<uint8_t>()), std::string(name) + ": expected a uint8 array");
+    MC_REQUIRE(a.dtype().equal(py::dtype::of<uint8_t>()), std::string(name) + ": expected a uint8 array");
     MC_REQUIRE(a.ndim() == 2, std::string(name) + ": expected a 2D array");
     MC_REQUIRE(a.writeable(), std::string(name) + ": array is read-only");
     return {static_cast<uint8_t*>(a.mutable_data()), a.shape(0), a.shape(1), a.strides(0), a.strides(1)};
@@ -106,7 +106,7 @@ struct Span {
 
 template <class T>
 Span<T> span(const py::array& a, const char* name) {
-    MC_REQUIRE(a.dtype().is(py::dtype::of<T>()), std::string(name) + ": wrong dtype " + std::string(py::str(a.dtype())));
+    MC_REQUIRE(a.dtype().equal(py::dtype::of<T>()), std::string(name) + ": wrong dtype " + std::string(py::str(a.dtype())));
     MC_REQUIRE(a.ndim() == 1 && (a.flags() & py::array::c_style), std::string(name) + ": expected a contiguous 1D array");
     MC_REQUIRE(is_aligned(a), std::string(name) + ": expected an aligned array");
     return {static_cast<const T*>(a.data()), a.shape(0)};
