@@ -55,8 +55,9 @@ def mask_nms(masks, scores, iou_threshold=0.5, *, threads=None) -> np.ndarray:
     Notes
     -----
     The IoUs are the RLE IoU matrix (boxes prune disjoint pairs, bit columns count the
-    rest), computed by blocks of live masks (in score order) against the live masks after
-    them, so memory stays at one block (at most 2^22 values) whatever N.
+    rest), computed by blocks of up to 128 live masks (in score order) against the live
+    masks after them: masks suppressed by one block drop out of the next, and memory stays
+    at one block (at most 2^22 values) whatever N.
 
     Examples
     --------

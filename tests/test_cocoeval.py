@@ -389,7 +389,7 @@ def test_mask_nms_reference(case):
 
 
 def test_mask_nms_blocks():
-    """More masks than one block of rows (64 rows for 2^22 / n < 64): the same as the reference."""
+    """More masks than one block of rows (128): the same as the reference, for any block size."""
     rng = np.random.default_rng(5)
     n, h, w = 300, 40, 40
     masks = np.zeros((n, h, w), bool)
@@ -400,6 +400,11 @@ def test_mask_nms_blocks():
     want = nms_ref(masks, scores, 0.3)
     assert np.array_equal(maskcore.mask_nms(masks, scores, 0.3), want)
     assert np.array_equal(maskcore.mask_nms(masks, np.full(n, 0.5), 0.3), nms_ref(masks, np.full(n, 0.5), 0.3))
+    from maskcore import _core
+    batch = maskcore.encode(np.moveaxis(masks, 0, -1))
+    for block in (1, 7, 64, 1000):
+        got = _core.eval_mask_nms((batch._counts, batch._offsets, batch._sizes), scores.astype(float), 0.3, 2, block)
+        assert np.array_equal(got, want)
 
 
 def test_mask_nms_errors():

@@ -81,3 +81,17 @@ def test_torch_cpu_tensor_when_torch_is_installed():
     assert maskcore.encode(t) == maskcore.encode(m)
     lab, n = maskcore.label(torch.from_numpy(m.astype(bool)))
     assert n == maskcore.label(m.astype(bool))[1]
+
+
+def test_pickled_arrays_are_accepted():
+    """An array that crossed a process boundary (a Dask processes scheduler, a distributed
+    worker) carries an equal but distinct dtype object: the bindings compare dtypes by value."""
+    import pickle
+
+    m = pickle.loads(pickle.dumps(_mask()))
+    labels = pickle.loads(pickle.dumps((_mask() * 3).astype(np.uint16)))
+    assert maskcore.encode(m) == maskcore.encode(_mask())
+    batch = pickle.loads(pickle.dumps(maskcore.encode(np.dstack([_mask(), _mask()]))))
+    np.testing.assert_array_equal(maskcore.area(batch), [maskcore.encode(_mask()).area] * 2)
+    np.testing.assert_array_equal(maskcore.confusion_matrix(labels, labels, num_classes=4),
+                                  maskcore.confusion_matrix(labels.copy(), labels.copy(), num_classes=4))

@@ -257,24 +257,25 @@ void accumulate(const Result& r, const py::array& k0, const py::array& a0, const
 }
 
 template <class T>
-py::array_t<int64_t> mask_nms_t(const py::tuple& b, int64_t n, const py::array& scores, double thr, int threads) {
+py::array_t<int64_t> mask_nms_t(const py::tuple& b, int64_t n, const py::array& scores, double thr, int threads,
+                                int64_t block) {
     const rle::RleSet<T> set = rle_set<T>(b, n, "masks");
     const double* s = ptr<double>(scores, n, "scores");
     std::vector<int64_t> keep;
     Status st;
     {
         py::gil_scoped_release nogil;
-        st = eval::mask_nms<T>(set, s, thr, threads, keep);
+        st = eval::mask_nms<T>(set, s, thr, threads, keep, block);
     }
     if (st != Status::ok) raise(st, "mask_nms failed");
     return to_array(keep);
 }
 
-py::array_t<int64_t> mask_nms(const py::tuple& b, const py::array& scores, double thr, int threads) {
+py::array_t<int64_t> mask_nms(const py::tuple& b, const py::array& scores, double thr, int threads, int64_t block) {
     const py::array flat = py::cast<py::array>(b[0]);
     const int64_t n = py::cast<py::array>(b[1]).shape(0) - 1;
-    if (flat.dtype().equal(py::dtype::of<uint64_t>())) return mask_nms_t<uint64_t>(b, n, scores, thr, threads);
-    return mask_nms_t<uint32_t>(b, n, scores, thr, threads);
+    if (flat.dtype().equal(py::dtype::of<uint64_t>())) return mask_nms_t<uint64_t>(b, n, scores, thr, threads, block);
+    return mask_nms_t<uint32_t>(b, n, scores, thr, threads, block);
 }
 
 // COCO compressed-RLE dicts ({"size": [h, w], "counts": str or bytes}) to one batch
@@ -485,7 +486,8 @@ void bind_eval(py::module_& m) {
     m.def("eval_accumulate", &accumulate, py::arg("result"), py::arg("k0"), py::arg("a0"), py::arg("img"),
           py::arg("max_dets"), py::arg("A0"), py::arg("I0"), py::arg("rec_thr"), py::arg("precision"),
           py::arg("recall"), py::arg("scores"), py::arg("threads"));
-    m.def("eval_mask_nms", &mask_nms, py::arg("masks"), py::arg("scores"), py::arg("threshold"), py::arg("threads"));
+    m.def("eval_mask_nms", &mask_nms, py::arg("masks"), py::arg("scores"), py::arg("threshold"), py::arg("threads"),
+          py::arg("block") = 0);
 }
 
 }  // namespace maskcore::py_bind

@@ -393,7 +393,7 @@ Status accumulate(const Result& r, const AccumSetup& s, int threads, double* pre
 
 template <class T>
 Status mask_nms(const rle::RleSet<T>& masks, const double* score, double threshold, int threads,
-                std::vector<int64_t>& keep) noexcept {
+                std::vector<int64_t>& keep, int64_t block_rows) noexcept {
     if (masks.index) return Status::invalid_argument;  // rows and columns index the batch itself
     try {
         const int64_t n = masks.n;
@@ -407,7 +407,11 @@ Status mask_nms(const rle::RleSet<T>& masks, const double* score, double thresho
         std::vector<double> iou;
         // Rows: up to `block` live masks (in score order); columns: every live mask after
         // the first row. Memory: block x live doubles (<= 32 MiB).
-        const int64_t block = std::max<int64_t>(64, (int64_t{1} << 22) / std::max<int64_t>(n, 1));
+        // 128 rows: small enough that masks suppressed by a block's kept rows drop out of the
+        // next block (1,000 masks 1024^2: 40-52 ms vs 85-105 ms for one block of all rows),
+        // large enough to amortize the columns' summaries; at most 2^22 values in memory.
+        const int64_t block = block_rows > 0 ? block_rows
+                                             : std::max<int64_t>(1, std::min<int64_t>(128, (int64_t{1} << 22) / std::max<int64_t>(n, 1)));
         for (int64_t lo = 0; lo < n;) {
             rows.clear();
             row_rank.clear();
@@ -452,7 +456,7 @@ Status mask_nms(const rle::RleSet<T>& masks, const double* score, double thresho
     }
 }
 
-template Status mask_nms<uint32_t>(const rle::RleSet<uint32_t>&, const double*, double, int, std::vector<int64_t>&) noexcept;
-template Status mask_nms<uint64_t>(const rle::RleSet<uint64_t>&, const double*, double, int, std::vector<int64_t>&) noexcept;
+template Status mask_nms<uint32_t>(const rle::RleSet<uint32_t>&, const double*, double, int, std::vector<int64_t>&, int64_t) noexcept;
+template Status mask_nms<uint64_t>(const rle::RleSet<uint64_t>&, const double*, double, int, std::vector<int64_t>&, int64_t) noexcept;
 
 }  // namespace maskcore::eval

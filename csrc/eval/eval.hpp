@@ -137,8 +137,9 @@ Status accumulate(const Result& r, const AccumSetup& s, int threads, double* pre
                   double* scores) noexcept;
 
 // Greedy NMS of masks (see MASK NMS). keep: kept indices in score order.
+// block_rows: rows per IoU block (0: the default).
 template <class T>
 Status mask_nms(const rle::RleSet<T>& masks, const double* score, double threshold, int threads,
-                std::vector<int64_t>& keep) noexcept;
+                std::vector<int64_t>& keep, int64_t block_rows = 0) noexcept;
 
 }  // namespace maskcore::eval
