@@ -156,6 +156,11 @@ def show_config(file: Optional[TextIO] = None) -> None:
     ]
     if _core.sanitize:
         lines.append(f"sanitize  {_core.sanitize}")
+    isas = ["scalar", "avx2", "avx512"]
+    level = isas.index(get_isa())
+    lines.append(f"kernels   (the variant that runs at {get_isa()}; at each level: {' / '.join(isas)})")
+    for family, kernel, variants in _core.kernel_table():
+        lines.append(f"  {family:8s} {kernel:22s} {variants[level]:16s} [{' / '.join(variants)}]")
     print("\n".join(lines), file=file)
 
 

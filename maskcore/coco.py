@@ -231,6 +231,9 @@ def area(rleObjs: list[Any] | tuple[Any, ...] | RLEBatch) -> NDArray[Any]: ...
 def area(rleObjs: Any) -> np.uint32 | np.uint64 | NDArray[Any]:
     """Foreground pixel counts: uint32 ``(n,)`` for a list, ``numpy.uint32`` for one dict
     (uint64 if an area reaches 2**32)."""
+    fast = _core.coco_fast(0, rleObjs)  # plain dicts, one or a list (None: the general path)
+    if fast is not None:
+        return np.uint32(fast) if type(fast) is int else fast
     if _is_many(rleObjs):
         a = _area(_many(rleObjs, "rleObjs"))
         return a.astype(_area_dtype(a))
@@ -240,6 +243,9 @@ def area(rleObjs: Any) -> np.uint32 | np.uint64 | NDArray[Any]:
 
 def toBbox(rleObjs: Any) -> NDArray[np.float64]:
     """COCO boxes ``[x, y, w, h]``: float64 ``(n, 4)`` for a list, ``(4,)`` for one dict."""
+    fast = _core.coco_fast(1, rleObjs)
+    if fast is not None:
+        return fast
     if _is_many(rleObjs):
         return _bbox(_many(rleObjs, "rleObjs")).astype(np.float64)
     return _bbox(_one(rleObjs, "rleObjs")).astype(np.float64)
@@ -336,6 +342,9 @@ def merge(rleObjs: Any, intersect: int | bool = 0) -> dict[str, Any]:
     """Union (or with ``intersect`` true, intersection) of a list of RLE dicts of one size."""
     if not _is_many(rleObjs):
         return _dict(_one(rleObjs, "rleObjs"))
+    fast = _core.coco_fast(3 if intersect else 2, rleObjs)
+    if fast is not None:
+        return fast
     batch = _many(rleObjs, "rleObjs")
     if len(batch) == 0:
         return {"size": [0, 0], "counts": b""}  # pycocotools' value for an empty list

@@ -344,7 +344,13 @@ def select_superpixels(labels: ArrayLike, points: ArrayLike) -> NDArray[np.bool_
     labels = _v.label_array(labels)
     rows, cols = _v.points_xy(points, labels.shape)
     ids = labels[rows, cols]
-    return _lookup(_segment_lut(labels, ids[ids >= 0], "points"), labels)
+    ids = np.unique(ids[ids >= 0])
+    if len(ids) <= 8:  # a click or a few: one compare pass per segment, no lookup table
+        mask = np.zeros(labels.shape, bool) if len(ids) == 0 else labels == ids[0]
+        for i in ids[1:]:
+            mask |= labels == i
+        return mask
+    return _lookup(_segment_lut(labels, ids, "points"), labels)
 
 
 def paint_superpixels(label_map: LabelMap, labels: ArrayLike, segment_ids: int | Iterable[int] | ArrayLike, label: int, *,

@@ -264,3 +264,21 @@ def test_unknown_isa(isa):
     with raises_naming(ValueError, "isa|ISA", "avx9000"):
         maskcore.set_isa("avx9000")
     assert maskcore.get_isa() == isa
+
+
+def test_show_config_lists_every_family_and_the_running_variant():
+    import io
+
+    rows = maskcore._core.kernel_table()
+    families = {r[0] for r in rows}
+    assert {"rle", "metrics", "slic", "ccl", "raster", "contour"} <= families
+    for _, _, variants in rows:
+        assert len(variants) == 3
+    for isa in maskcore.available_isas():  # a SIMD family runs its own level's variant
+        level = ["scalar", "avx2", "avx512"].index(isa)
+        for fam, kernel, variants in rows:
+            if fam in ("slic", "ccl", "metrics") or (fam == "rle" and kernel != "codec_decode"):
+                assert variants[level] == isa, (fam, kernel, variants)
+    buf = io.StringIO()
+    maskcore.show_config(file=buf)
+    assert "assign_window" in buf.getvalue() and "find_runs" in buf.getvalue()

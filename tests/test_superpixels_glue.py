@@ -175,3 +175,13 @@ def test_paint_details():
         maskcore.paint_superpixels(lm, labels, [0], 1.5)
     with pytest.raises(ValueError, match=r"segment_ids\[1\]"):
         maskcore.paint_superpixels(lm, labels, [0, -1], 1)
+
+
+def test_select_superpixels_few_and_many_clicks_equal_isin():
+    rng = np.random.default_rng(5)
+    labels = rng.integers(-1, 40, (37, 29)).astype(np.int32)
+    for n in (1, 2, 8, 9, 30):
+        rows, cols = rng.integers(0, 37, n), rng.integers(0, 29, n)
+        pts = np.stack([cols + 0.5, rows + 0.5], 1)
+        ids = labels[rows, cols]
+        np.testing.assert_array_equal(maskcore.select_superpixels(labels, pts), np.isin(labels, ids[ids >= 0]))

@@ -45,7 +45,7 @@ _TESTS = str(Path(__file__).resolve().parents[2] / "tests")
 if _TESTS not in sys.path:
     sys.path.append(_TESTS)
 
-__all__ = ["Case", "Unavailable", "NotInstalled", "NoData", "FAMILIES", "cases", "groups", "data_dir", "rng"]
+__all__ = ["twin_rows", "Case", "Unavailable", "NotInstalled", "NoData", "FAMILIES", "cases", "groups", "data_dir", "rng"]
 
 FAMILIES = ("rle", "raster", "components", "superpixels", "contours", "metrics")
 
@@ -123,17 +123,53 @@ def have(loader) -> bool:
     return True
 
 
+_FORCED = ["scalar"]  # the ISA that scalar() forces; twin_rows() switches it while building an [avx2] twin
+
+
 def scalar(fn: Callable[[], Any]) -> Callable[[], Any]:
-    """Run ``fn`` with the scalar kernels forced (and the previous ISA restored afterwards)."""
+    """Run ``fn`` with the scalar kernels forced (and the previous ISA restored afterwards).
+
+    Inside :func:`twin_rows`' ``[avx2]`` twins the same call forces ``avx2`` instead, so every
+    ``[scalar]`` row of every family gets its AVX2 counterpart without writing it twice."""
     mc = _maskcore()
-    if "scalar" not in mc.available_isas():  # the spec promises it; say so clearly if not
-        raise NotInstalled(f"maskcore.available_isas() has no 'scalar': {mc.available_isas()}")
+    isa = _FORCED[0]
+    if isa not in mc.available_isas():  # the spec promises scalar; say so clearly if not
+        raise NotInstalled(f"maskcore.available_isas() has no {isa!r}: {mc.available_isas()}")
 
     def run():
-        with mc.use_isa("scalar"):
+        with mc.use_isa(isa):
             return fn()
 
     return run
+
+
+def _forced(isa: str, setup: Callable[[], Callable[[], Any]]) -> Callable[[], Callable[[], Any]]:
+    def twin_setup():
+        _FORCED[0] = isa
+        try:
+            return setup()
+        finally:
+            _FORCED[0] = "scalar"
+    return twin_setup
+
+
+def twin_rows(case_list: list) -> list:
+    """``case_list`` with an ``[avx2]`` row after every ``[scalar]`` row: the same call with
+    ``MASKCORE_ISA=avx2``'s kernels, i.e. what an AVX2-only CPU runs. Added only where the
+    plain ``maskcore`` rows use a wider ISA (an AVX-512 machine); on an AVX2-only machine
+    they are the plain rows."""
+    try:
+        mc = _maskcore()
+    except Unavailable:
+        return case_list
+    if "avx2" not in mc.available_isas() or mc.get_isa() in ("avx2", "scalar"):
+        return case_list
+    out = []
+    for c in case_list:
+        out.append(c)
+        if "[scalar]" in c.name:
+            out.append(Case(c.group, c.name.replace("[scalar]", "[avx2]"), _forced("avx2", c.setup), c.check, c.kind))
+    return out
 
 
 def data_dir() -> Path:
@@ -175,7 +211,7 @@ def cases(quick: bool = False, family: Optional[str] = None) -> list:
                 raise
             continue  # a family without benchmarks yet
         out += list(mod.cases(quick))
-    return out
+    return twin_rows(out)
 
 
 def groups(case_list) -> "dict[str, list]":

@@ -109,7 +109,8 @@ def _expected(key: tuple) -> tuple:
 def _input(key: tuple) -> np.ndarray:
     kind, shape = key[0], key[1]
     return {"blobs": lambda: blobs(shape), "noise": lambda: noise(shape), "semantic": lambda: semantic(shape[0]),
-            "classes": lambda: classes3d(shape), "atlas": atlas}[kind]()
+            "classes": lambda: classes3d(shape), "atlas": atlas,
+            "atlas_f": lambda: np.asfortranarray(atlas())}[kind]()
 
 
 def same_partition(labels: np.ndarray, want: np.ndarray, n: int) -> bool:
@@ -243,3 +244,5 @@ def cases(quick: bool = False) -> Iterator[Case]:
         yield from _cases(f"label volume multi-label {_res(s.volume)} {conn}-conn", key, conn)
     key = ("atlas", (275, 347, 245), 26, True)
     yield from _cases("label volume D99 atlas 245x347x275 26-conn", key, 26)
+    key = ("atlas_f", (275, 347, 245), 26, True)  # as nibabel loads it: Fortran order
+    yield from _cases("label volume D99 atlas 245x347x275 26-conn, Fortran order (as nibabel loads it)", key, 26)

@@ -250,8 +250,106 @@ def _real_cases() -> Iterator[Case]:
     yield Case(g, "pycocotools merge(frPyObjects)", pc(True), check_dicts, kind="pycocotools")
 
 
+def _editor_cases(side: int) -> Iterator[Case]:
+    """Editor latency (issue 19): one pen stroke (20 points, width 9, label 7 locked) and one
+    10-vertex polygon paint on a side x side uint16 label map, per call, against the cheapest
+    numpy/OpenCV way (the same work on the shape's bounding box: a uint8 scratch drawn by
+    cv2 and a masked assignment that skips the locked label); and one 10-vertex rasterize on
+    1024x1024 against cv2.fillPoly into fresh zeros (integer vertices, rule "inclusive": the same pixels). Results checked: the stroke and paint rows
+    leave the same map where the rules coincide (strokes: the pixels differ on the rim, so the
+    check is the painted-pixel count within 10 %)."""
+    g = rng("editor", side)
+    c = side / 2
+    pts = np.cumsum(g.normal(0, 3, (20, 2)), 0) + c
+    ang = np.linspace(0, 2 * np.pi, 10, endpoint=False)
+    poly = np.stack([c + 0.075 * side * np.cos(ang), c + 0.05 * side * np.sin(ang)], 1)
+    poly10 = np.round(np.stack([512 + 300 * np.cos(ang), 512 + 200 * np.sin(ang)], 1))  # cv2 takes integers
+
+    def label_map():
+        lm = np.zeros((side, side), np.uint16)
+        q = side // 4
+        lm[q:3 * q, q:3 * q] = 7
+        return lm
+
+    def painted(result):
+        return int(np.count_nonzero(np.asarray(result) == 3))
+
+    def check_stroke(want):
+        def check(result):
+            n = painted(result)
+            assert abs(n - want) <= 0.1 * want + 20, (n, want)
+        return check
+
+    def mc_stroke():
+        mc, lm = _maskcore(), label_map()
+        return lambda: mc.stroke(lm, pts, 9, 3, locked=[7])
+
+    def cv_stroke():
+        cv2, lm = _cv2(), label_map()
+        x0, y0 = np.floor(pts.min(0) - 5).astype(int)
+        x1, y1 = np.ceil(pts.max(0) + 6).astype(int)
+        q = np.round(pts - (x0, y0)).astype(np.int32)
+
+        def run():
+            sub = lm[y0:y1, x0:x1]
+            tmp = np.zeros(sub.shape, np.uint8)
+            cv2.polylines(tmp, [q], False, 1, thickness=9)
+            sub[(tmp != 0) & (sub != 7)] = 3
+            return lm
+        return run
+
+    want = painted(_maskcore().stroke(label_map(), pts, 9, 3, locked=[7]))
+    gs = f"editor: one pen stroke (20 points, width 9, 1 locked label) on a {side}x{side} uint16 map"
+    yield Case(gs, "maskcore stroke", mc_stroke, check_stroke(want))
+    yield Case(gs, "maskcore [scalar] stroke", lambda: scalar(mc_stroke()), check_stroke(want))
+    yield Case(gs, "numpy + cv2.polylines on the bounding box", cv_stroke, check_stroke(want), kind="peer")
+
+    def mc_paint():
+        mc, lm = _maskcore(), label_map()
+        return lambda: mc.paint(lm, poly, 3, locked=[7], rule="inclusive")
+
+    def cv_paint():
+        cv2, lm = _cv2(), label_map()
+        x0, y0 = np.floor(poly.min(0)).astype(int)
+        x1, y1 = np.ceil(poly.max(0) + 1).astype(int)
+        q = np.round(poly - (x0, y0)).astype(np.int32)
+
+        def run():
+            sub = lm[y0:y1, x0:x1]
+            tmp = np.zeros(sub.shape, np.uint8)
+            cv2.fillPoly(tmp, [q], 1)
+            sub[(tmp != 0) & (sub != 7)] = 3
+            return lm
+        return run
+
+    want = painted(_maskcore().paint(label_map(), poly, 3, locked=[7], rule="inclusive"))
+    gp = f"editor: one 10-vertex polygon paint (1 locked label) on a {side}x{side} uint16 map"
+    yield Case(gp, "maskcore paint", mc_paint, check_stroke(want))
+    yield Case(gp, "maskcore [scalar] paint", lambda: scalar(mc_paint()), check_stroke(want))
+    yield Case(gp, "numpy + cv2.fillPoly on the bounding box", cv_paint, check_stroke(want), kind="peer")
+
+    def mc_raster():
+        mc = _maskcore()
+        return lambda: mc.rasterize(poly10, 1024, 1024, rule="inclusive")
+
+    def cv_raster():
+        cv2 = _cv2()
+        q = np.round(poly10).astype(np.int32)
+        return lambda: cv2.fillPoly(np.zeros((1024, 1024), np.uint8), [q], 1)
+
+    want_r = _maskcore().rasterize(poly10, 1024, 1024, rule="inclusive") != 0
+    gr = "editor: one 10-vertex rasterize on 1024x1024 (fresh output)"
+    yield Case(gr, "maskcore rasterize", mc_raster, _exact_check(want_r))
+    yield Case(gr, "maskcore [scalar] rasterize", lambda: scalar(mc_raster()), _exact_check(want_r))
+    yield Case(gr, "cv2.fillPoly into np.zeros", cv_raster, _exact_check(want_r), kind="peer")
+
+
 def cases(quick: bool = False) -> list:
     out: list = []
+    out += list(_editor_cases(1000 if quick else 4000))
+    if not quick:  # issue 19's case: one 500-vertex polygon on 4000x4000
+        out += list(_dense_cases("raster dense: one 500-vertex polygon on 4000x4000", 4000, 4000,
+                                 [star(500, 4000, 4000, 0.3, 2)], [1]))
     h, w, n = QUICK_BIG if quick else FULL_BIG
     out += list(_dense_cases(f"raster dense: one {n}-vertex polygon, ~25% of {w}x{h}", h, w,
                              [star(n, h, w, 0.25, 0)], [1]))

@@ -294,8 +294,28 @@ def _slic_cases(h: int, w: int, source: str) -> Iterator[Case]:
     yield Case(g, "cv2.ximgproc SLICO", opencv("SLICO"), check, kind="peer")
 
 
+def _click_cases(side: int) -> Iterator[Case]:
+    """Editor latency (issue 19): one select_superpixels click on a side x side int32 segment
+    map (a grid of 20 x 20 segments) against numpy's ``labels == id``."""
+    g = f"editor: one select_superpixels click on {side}x{side} int32 labels"
+    labels = (np.arange(side)[:, None] // 20 * (side // 20 + 1) + np.arange(side)[None, :] // 20).astype(np.int32)
+    x, y = side / 2 + 0.5, side / 2 - 0.5
+    want = labels == labels[int(y), int(x)]
+
+    def check(mask):
+        np.testing.assert_array_equal(mask, want)
+
+    def mc():
+        import maskcore
+
+        return lambda: maskcore.select_superpixels(labels, [(x, y)])
+
+    yield Case(g, "maskcore select_superpixels", mc, check)
+    yield Case(g, "numpy labels == labels[y, x]", lambda: (lambda: labels == labels[int(y), int(x)]), check, kind="numpy")
+
+
 def cases(quick: bool = False) -> list:
-    out: list = []
+    out: list = list(_click_cases(1000 if quick else 4000))
     for h, w, source in QUICK_SIZES if quick else FULL_SIZES:
         out += list(_slic_cases(h, w, source))
     return out

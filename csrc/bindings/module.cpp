@@ -24,6 +24,7 @@ void bind_metrics(py::module_& m);
 void bind_contour(py::module_& m);
 void bind_ccl(py::module_& m);
 void bind_slic(py::module_& m);
+void bind_coco(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -33,6 +34,17 @@ PYBIND11_MODULE(_core, m) {
         std::vector<std::string> out;
         for (int i = 0; i < kIsaCount; ++i)
             if (isa_supported(static_cast<Isa>(i))) out.emplace_back(isa_name(static_cast<Isa>(i)));
+        return out;
+    });
+    m.def("kernel_table", [] {  // [(family, kernel, [variant at scalar, avx2, avx512]), ...]
+        KernelRow rows[64];
+        const int n = kernel_rows(rows, 64);
+        py::list out;
+        for (int i = 0; i < n && i < 64; ++i) {
+            py::list v;
+            for (int j = 0; j < kIsaCount; ++j) v.append(rows[i].variant[j]);
+            out.append(py::make_tuple(rows[i].family, rows[i].kernel, v));
+        }
         return out;
     });
     m.def("best_isa", [] { return std::string(isa_name(best_isa())); });
@@ -70,4 +82,5 @@ PYBIND11_MODULE(_core, m) {
     py_bind::bind_contour(m);
     py_bind::bind_ccl(m);
     py_bind::bind_slic(m);
+    py_bind::bind_coco(m);
 }

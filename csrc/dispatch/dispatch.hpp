@@ -30,14 +30,32 @@ Isa current_isa() noexcept;
 // Returns Status::invalid_argument when the CPU lacks `isa`.
 Status set_isa(Isa isa) noexcept;
 
-// Picks the entry of a per-ISA table for the current level, falling back to the
-// nearest narrower level that has an implementation (a null entry).
-template <class Fn>
-Fn pick(const Fn (&table)[kIsaCount]) noexcept {
-    for (int i = static_cast<int>(current_isa()); i > 0; --i)
-        if (table[i]) return table[i];
-    return table[0];
-}
+// Every family's kernel table is one IsaTable: its entry (a struct of function
+// pointers) for each level. MC_ISA_TABLE(K, scalar, avx2, avx512) fills one; builds
+// without x86 SIMD put the scalar entry at every level, so callers never test the
+// platform. A family reads its kernels through table.current(); the kernel listing
+// behind maskcore.show_config() (kernels.cpp) reads every level through at().
+template <class K>
+struct IsaTable {
+    K level[kIsaCount];
+    const K& at(Isa isa) const noexcept { return level[static_cast<int>(isa)]; }
+    const K& current() const noexcept { return at(current_isa()); }
+};
+#if defined(MC_X86_64)
+#define MC_ISA_TABLE(K, S, A2, A5) ::maskcore::IsaTable<K>{{S, A2, A5}}
+#else
+#define MC_ISA_TABLE(K, S, A2, A5) ::maskcore::IsaTable<K>{{S, S, S}}
+#endif
+
+// One row of the kernel listing: family, kernel, and the variant (an ISA name) that
+// runs at each level, from the families' tables.
+struct KernelRow {
+    const char* family;
+    const char* kernel;
+    const char* variant[kIsaCount];
+};
+// Every kernel family's rows (kernels.cpp), raster and contour included.
+int kernel_rows(KernelRow* out, int room) noexcept;
 
 const char* compiler_description() noexcept;
 

@@ -141,18 +141,13 @@ struct Kernels {
     void (*boundary_column)(const uint8_t*, const uint8_t*, int32_t*, int64_t, int32_t, int32_t, uint8_t*);
 };
 
-inline const Kernels& kernels() noexcept {
-#if defined(MC_X86_64)
-    static const Kernels table[kIsaCount] = {{scalar::count_pair, scalar::hist_u8, scalar::flush_sub, scalar::boundary_column},
-                                             {avx2::count_pair, avx2::hist_u8, avx2::flush_sub, avx2::boundary_column},
-                                             {avx512::count_pair, avx512::hist_u8, avx512::flush_sub, avx512::boundary_column}};
-#else
-    static const Kernels table[kIsaCount] = {{scalar::count_pair, scalar::hist_u8, scalar::flush_sub, scalar::boundary_column},
-                                             {scalar::count_pair, scalar::hist_u8, scalar::flush_sub, scalar::boundary_column},
-                                             {scalar::count_pair, scalar::hist_u8, scalar::flush_sub, scalar::boundary_column}};
-#endif
-    return table[static_cast<int>(current_isa())];
+inline const IsaTable<Kernels>& kernel_table() noexcept {
+#define MC_KERNELS(ns) Kernels{ns::count_pair, ns::hist_u8, ns::flush_sub, ns::boundary_column}
+    static const auto table = MC_ISA_TABLE(Kernels, MC_KERNELS(scalar), MC_KERNELS(avx2), MC_KERNELS(avx512));
+#undef MC_KERNELS
+    return table;
 }
+inline const Kernels& kernels() noexcept { return kernel_table().current(); }
 
 // ---- entry points ------------------------------------------------------------------
 inline constexpr int64_t kMaxClasses = 46340;  // the largest K with K * K <= 2^31

@@ -1257,6 +1257,8 @@ inline bool is_locked(uint64_t v, const uint64_t* locked, int64_t n) noexcept {
 
 template <class T>
 void PaintRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
+    bool locks_fit = true;  // every lock is a value of T (the bindings pass T's bit patterns)
+    for (int64_t k = 0; k < n_locked && k < 4; ++k) locks_fit &= static_cast<uint64_t>(static_cast<T>(locked[k])) == locked[k];
     for (int64_t i = 0; i < n; ++i) {
         const int64_t a = spans[2 * i], b = spans[2 * i + 1];
         T* p = img.at(r, a);
@@ -1266,6 +1268,24 @@ void PaintRows<T>::row(int64_t r, const int64_t* spans, int64_t n) noexcept {
                 std::fill(p, p + (b - a), value);
             } else {
                 for (int64_t c = a; c < b; ++c, p += cs) *p = value;
+            }
+            continue;
+        }
+        if (cs == 1 && n_locked <= 4 && locks_fit) {
+            // Up to four locks (the editor's usual case), without branches so the loop
+            // vectorizes: missing locks are `value` itself (rewriting it changes nothing).
+            // Locals (not members) for everything the loop reads: a store through p
+            // could otherwise alias `value`, and GCC would not vectorize.
+            const T val = value, l0 = n_locked > 0 ? static_cast<T>(locked[0]) : val,
+                    l1 = n_locked > 1 ? static_cast<T>(locked[1]) : val, l2 = n_locked > 2 ? static_cast<T>(locked[2]) : val,
+                    l3 = n_locked > 3 ? static_cast<T>(locked[3]) : val;
+            const T any = over ? T(~T(0)) : T(0);  // over: every value passes the mode test
+            T* MC_RESTRICT q = p;
+            const int64_t len = b - a;
+            for (int64_t c = 0; c < len; ++c) {
+                const T v = q[c];
+                const bool ok = ((v & ~any) == 0) & (v != l0) & (v != l1) & (v != l2) & (v != l3);
+                q[c] = ok ? val : v;
             }
             continue;
         }

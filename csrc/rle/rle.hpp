@@ -108,19 +108,15 @@ struct Kernels {
 };
 
 template <class T = uint32_t>
-inline const Kernels<T>& kernels() noexcept {
+inline const IsaTable<Kernels<T>>& kernel_table() noexcept {
 #define MC_KERNELS(ns, decode) Kernels<T>{ns::find_transitions, ns::codec_encode, ns::and_popcount, decode}
-#if defined(MC_X86_64)
-    static const Kernels<T> table[kIsaCount] = {MC_KERNELS(scalar, nullptr), MC_KERNELS(avx2, avx2::codec_decode),
-                                               MC_KERNELS(avx512, avx512::codec_decode)};
-#else
-    static const Kernels<T> table[kIsaCount] = {MC_KERNELS(scalar, nullptr), MC_KERNELS(scalar, nullptr),
-                                               MC_KERNELS(scalar, nullptr)};
-#endif
+    static const auto table = MC_ISA_TABLE(Kernels<T>, MC_KERNELS(scalar, nullptr), MC_KERNELS(avx2, avx2::codec_decode),
+                                           MC_KERNELS(avx512, avx512::codec_decode));
 #undef MC_KERNELS
-    return table[static_cast<int>(current_isa())];
+    return table;
 }
-
+template <class T = uint32_t>
+inline const Kernels<T>& kernels() noexcept { return kernel_table<T>().current(); }
 
 // Walks the column-major flattening as (row, column) without a division per run
 // (a division only when a step crosses more than one column end).

@@ -12,35 +12,20 @@
 #include "../common/parallel.hpp"
 
 namespace maskcore::slic {
-namespace {
-
-struct Kernels {
-    void (*assign)(const Window&, int) noexcept;
-    void (*accumulate)(const int16_t*, int, int64_t, int64_t, const int32_t*, int64_t, int64_t, int64_t,
-                       int64_t*) noexcept;
-    void (*lab_row)(const LabTables&, const uint8_t*, int64_t, int64_t, int64_t, int16_t*, int16_t*, int16_t*) noexcept;
-};
-
-}  // namespace
-
 const LabTables& lab_tables() noexcept {
     static const LabTables t;
     return t;
 }
 
-namespace {
-
-const Kernels& kernels() noexcept {
+const IsaTable<Kernels>& kernel_table() noexcept {
 #define MC_K(ns) Kernels{ns::assign_window, ns::accumulate, ns::lab_row}
-#if defined(MC_X86_64)
-    static const Kernels table[kIsaCount] = {MC_K(scalar), MC_K(avx2), MC_K(avx512)};
-#else
-    static const Kernels table[kIsaCount] = {MC_K(scalar), MC_K(scalar), MC_K(scalar)};
-#endif
+    static const auto table = MC_ISA_TABLE(Kernels, MC_K(scalar), MC_K(avx2), MC_K(avx512));
 #undef MC_K
-    return table[static_cast<int>(current_isa())];
+    return table;
 }
 
+namespace {
+const Kernels& kernels() noexcept { return kernel_table().current(); }
 }  // namespace
 
 Status lab_from_rgb(const uint8_t* rgb, int64_t h, int64_t w, int64_t rs, int64_t cs, int64_t chs, int16_t* out,

@@ -47,10 +47,10 @@
 // (chunks, four per thread) go to the threads as they free up, so a slower core
 // takes fewer; each chunk sums into its own int64 arrays (over the center range its
 // strips list), added up afterwards: integer sums, so no order matters. The
-// 16-lane vector loops start on a fixed grid of 8 columns rather than at each
+// vector loops start on a fixed grid of 8 columns rather than at each
 // window's edge, so the overlapping windows of neighbouring centers mostly load
 // exactly what the previous one stored (store-to-load forwarding), with masks for
-// the lanes outside. (A float copy of the strip's features, converted once per
+// the lanes outside (slic_simd.inl). (A float copy of the strip's features, converted once per
 // strip instead of once per window, saved 12% of the assignment and cost more
 // than that in conversion: measured, not kept.)
 //
@@ -72,9 +72,10 @@
 // (noise: up to one run per pixel).
 //
 // VARIANTS. assign_window (the hot loop), accumulate (the update's sums) and
-// lab_row per ISA: scalar and avx2 from one body (slic_assign.inl, vectorized by
-// the compiler); avx512 hand-written for assign_window and accumulate (masked
-// 16-lane loops, slic_avx512.cpp), the same operations per pixel.
+// lab_row per ISA. The scalar reference is slic_assign.inl (vectorized by the
+// compiler only where it can); avx2 and avx512 run the loops of slic_simd.inl, one
+// template over a small vector type (8 or 16 float lanes), whose columns left over
+// at the row end go through the reference's operations: the same bits everywhere.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -146,6 +147,15 @@ namespace scalar { MC_SLIC_KERNELS }
 namespace avx2 { MC_SLIC_KERNELS }
 namespace avx512 { MC_SLIC_KERNELS }
 #undef MC_SLIC_KERNELS
+
+// The family's kernel table (dispatch.hpp): one entry per ISA level.
+struct Kernels {
+    void (*assign)(const Window&, int) noexcept;
+    void (*accumulate)(const int16_t*, int, int64_t, int64_t, const int32_t*, int64_t, int64_t, int64_t,
+                       int64_t*) noexcept;
+    void (*lab_row)(const LabTables&, const uint8_t*, int64_t, int64_t, int64_t, int16_t*, int16_t*, int16_t*) noexcept;
+};
+const IsaTable<Kernels>& kernel_table() noexcept;
 
 // RGB uint8 (any strides; channel stride cs) -> planar Lab*64 int16 (3 x h x w).
 Status lab_from_rgb(const uint8_t* rgb, int64_t h, int64_t w, int64_t rs, int64_t cs, int64_t chs, int16_t* out,
