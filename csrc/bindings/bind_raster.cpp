@@ -9,7 +9,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "../common/raster_tls.hpp"
+#include "../common/thread_scratch.hpp"
 #include "../raster/coco_poly.hpp"
 #include "../raster/scan.hpp"
 #include "../rle/rle.hpp"
