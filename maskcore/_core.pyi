@@ -8,7 +8,9 @@ import numpy
 import numpy.typing
 import typing
 import maskcore.rle
-__all__: list[str] = ['SlicWorkspace', 'available_isas', 'best_isa', 'ccl_label', 'ccl_stats', 'coco_poly_counts', 'coco_poly_dicts', 'coco_poly_max_coordinate', 'coco_poly_pack', 'coco_poly_strings', 'compiler', 'contour_fill', 'contour_fill_compare', 'contour_simplify', 'contour_trace', 'get_isa', 'metrics_boundary', 'metrics_boundary_dense', 'metrics_confusion', 'metrics_count_pair', 'metrics_pair_table', 'paint_mask', 'pool_kept_bytes', 'pool_release', 'pooled_empty', 'raster_color', 'raster_fill', 'raster_fill_lists', 'raster_max_coordinate', 'raster_paint', 'raster_paint_many', 'raster_paint_many_lists', 'raster_rle', 'raster_rle_batch', 'raster_rle_lists', 'rle_area_batch', 'rle_bbox_batch', 'rle_check', 'rle_check_batch', 'rle_combine', 'rle_concat', 'rle_decode', 'rle_decode_batch', 'rle_encode', 'rle_encode_batch', 'rle_from_string', 'rle_from_string_batch', 'rle_iou', 'rle_merge', 'rle_to_string', 'rle_to_string_batch', 'sanitize', 'set_isa', 'slic_lab', 'slic_lab_scale', 'slic_run', 'stroke_paint']
+__all__: list[str] = ['FILL_RULES', 'KernelError', 'RASTER_RULES', 'SlicWorkspace', 'available_isas', 'best_isa', 'ccl_label', 'ccl_stats', 'coco_fast', 'coco_poly_counts', 'coco_poly_dicts', 'coco_poly_max_coordinate', 'coco_poly_pack', 'coco_poly_strings', 'compiler', 'contour_fill', 'contour_fill_compare', 'contour_simplify', 'contour_trace', 'get_isa', 'kernel_table', 'metrics_boundary', 'metrics_boundary_dense', 'metrics_confusion', 'metrics_count_pair', 'metrics_pair_table', 'paint_mask', 'pool_kept_bytes', 'pool_release', 'pooled_empty', 'raster_color', 'raster_fill', 'raster_fill_lists', 'raster_max_coordinate', 'raster_paint', 'raster_paint_many', 'raster_paint_many_lists', 'raster_rle', 'raster_rle_batch', 'raster_rle_lists', 'rle_area_batch', 'rle_bbox_batch', 'rle_check', 'rle_check_batch', 'rle_combine', 'rle_concat', 'rle_decode', 'rle_decode_batch', 'rle_encode', 'rle_encode_batch', 'rle_from_string', 'rle_from_string_batch', 'rle_iou', 'rle_merge', 'rle_to_string', 'rle_to_string_batch', 'sanitize', 'set_isa', 'slic_lab', 'slic_lab_scale', 'slic_run', 'stroke_paint']
+class KernelError(ValueError):
+    pass
 class SlicWorkspace:
     """
     Buffers of slic_run kept between runs (maskcore.Superpixels).
@@ -22,6 +24,8 @@ def best_isa() -> str:
 def ccl_label(image: numpy.ndarray, connectivity: typing.SupportsInt | typing.SupportsIndex, binary: bool, background: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex, want_stats: bool, wide: bool) -> tuple[typing.Any, ...]:
     ...
 def ccl_stats(labels: numpy.ndarray, n: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
+    ...
+def coco_fast(op: typing.SupportsInt | typing.SupportsIndex, objs: typing.Any) -> typing.Any:
     ...
 def coco_poly_counts(xy: numpy.ndarray, offsets: numpy.ndarray, height: typing.SupportsInt | typing.SupportsIndex, width: typing.SupportsInt | typing.SupportsIndex, name: str, nested: bool) -> tuple[typing.Any, ...]:
     ...
@@ -42,6 +46,8 @@ def contour_simplify(xy: numpy.ndarray, ring_end: numpy.ndarray, obj_end: numpy.
 def contour_trace(image: numpy.ndarray, binary: bool, connectivity: typing.SupportsInt | typing.SupportsIndex, exact: bool) -> tuple[typing.Any, ...]:
     ...
 def get_isa() -> str:
+    ...
+def kernel_table() -> list[typing.Any]:
     ...
 def metrics_boundary(flat: numpy.ndarray, offsets: numpy.ndarray, sizes: numpy.ndarray, d: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex) -> tuple[typing.Any, ...]:
     ...
@@ -125,6 +131,8 @@ def slic_run(features: numpy.ndarray, mask: typing.Any, ny: typing.SupportsInt |
     ...
 def stroke_paint(arg0: numpy.ndarray, arg1: numpy.ndarray, arg2: typing.SupportsFloat | typing.SupportsIndex, arg3: typing.SupportsInt | typing.SupportsIndex, arg4: bool, arg5: numpy.ndarray) -> None:
     ...
+FILL_RULES: dict[str, int] = {'evenodd': 0, 'nonzero': 1}
+RASTER_RULES: dict[str, int] = {'center': 0, 'touched': 1, 'inclusive': 2, 'coco': 3}
 coco_poly_max_coordinate: float = 200000000.0
 raster_max_coordinate: float = 1099511627776.0
 sanitize: str = ''

@@ -17,6 +17,8 @@ import os
 import numpy as np
 from numpy.typing import NDArray
 
+from . import _core
+
 _INT64_MAX = INT64_MAX = 2**63 - 1
 MAX_THREADS = 4096  # threads= above it is a mistake, not a machine (the kernels take an int)
 
@@ -621,9 +623,11 @@ def connectivity(value: Any, ndim: int, default: str = "full", name: str = "conn
 
 
 # ---- raster
-RASTER_RULES = ("center", "coco", "inclusive", "touched")
-_RULE_CODES = {"center": 0, "touched": 1, "inclusive": 2, "coco": -1}
-_FILL_CODES = {"evenodd": 0, "nonzero": 1}
+# The rule and fill-rule codes are defined once, in C++ (csrc/raster/scan.hpp), and read here.
+RULE_CODES: dict[str, int] = dict(_core.RASTER_RULES)
+FILL_CODES: dict[str, int] = dict(_core.FILL_RULES)
+RASTER_RULES = tuple(sorted(RULE_CODES))  # (for messages)
+FILL_RULES = tuple(FILL_CODES)
 
 
 def choice(value: object, options: tuple[str, ...], name: str) -> str:
@@ -634,12 +638,13 @@ def choice(value: object, options: tuple[str, ...], name: str) -> str:
 
 
 def raster_rule(rule: object) -> int:
-    """``rule=`` as the kernel's code (-1 for "coco")."""
-    return _RULE_CODES[choice(rule, RASTER_RULES, "rule")]
+    """``rule=`` as the kernel's code (RULE_CODES)."""
+    return RULE_CODES[choice(rule, RASTER_RULES, "rule")]
 
 
 def fill_rule(value: object) -> int:
-    return _FILL_CODES[choice(value, tuple(_FILL_CODES), "fill_rule")]
+    """``fill_rule=`` as the kernel's code (FILL_CODES)."""
+    return FILL_CODES[choice(value, FILL_RULES, "fill_rule")]
 
 
 def _is_number(v: object) -> bool:
@@ -702,7 +707,6 @@ def label_value(value: Any, dtype: Any, name: str = "label") -> int:
 
 
 def _core_pack(parts: Any) -> Any:
-    from . import _core
     return _core.coco_poly_pack(parts)
 
 

@@ -1,6 +1,6 @@
 // csrc/raster/scan.cpp — the scan engine: polygon_rows runs one rule over the parts and drives
 // the rows into the sink (scan.hpp). The rules live in scan_center.hpp, scan_touched.hpp and
-// scan_inclusive.hpp (shared pieces: scan_common.hpp), the "coco" rule in coco_poly.cpp,
+// scan_inclusive.hpp (shared pieces: scan_common.hpp), the "coco" rule in coco_rows.cpp,
 // strokes in stroke.cpp, the sinks in sinks.cpp.
 #include "scan.hpp"
 
@@ -30,6 +30,7 @@ Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill,
                     bool transposed) noexcept {
     if (h < 0 || w < 0 || parts.n < 0) return Status::invalid_argument;
     if (h >= (int64_t{1} << 31) || w >= (int64_t{1} << 31)) return Status::overflow;
+    if (rule == Rule::coco) return transposed ? Status::invalid_argument : coco_rows(parts, h, w, sink, err);
     const double* xy = parts.xy;
     const int64_t first = parts.n ? parts.offsets[0] : 0, end = parts.n ? parts.offsets[parts.n] : 0;
     if (Status s = check_coordinates(xy + first, end - first, err); s != Status::ok) {
