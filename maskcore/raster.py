@@ -176,11 +176,11 @@ def rasterize_rle(polygons: Any, height: int, width: int, *, rule: str = "center
     [7, 3, 3, 3, 3, 3, 14]
     """
     # Fast path: COCO JSON lists, plain int sizes and rule names go to the kernel in one
-    # call, which checks them itself and returns the RLE (None: anything else, for the
+    # call, which checks them itself and returns the counts (None: anything else, for the
     # validating path below).
-    rle = _core.raster_rle_lists(polygons, height, width, rule, fill_rule, RLE)
-    if rle is not None:
-        return rle
+    counts = _core.raster_rle_lists(polygons, height, width, rule, fill_rule)
+    if counts is not None:
+        return RLE._wrap(counts, height, width)
     h, w = _v.raster_size(height, width)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)

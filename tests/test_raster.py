@@ -446,13 +446,13 @@ def test_rasterize_rle_fast_path_declines_to_the_checked_path():
     assert r.counts.dtype == np.uint32 and not r.counts.flags.writeable
     with pytest.raises(TypeError, match="positional"):
         maskcore._core.raster_rle_lists(p, 5, 6)
-    assert maskcore._core.raster_rle_lists(p, 5, 6, "coco", "evenodd", None) is None  # not a type: declined
+    assert maskcore._core.raster_rle_lists(p, 5, 6, "coco", "evenodd").tolist() == want.counts.tolist()
+    assert maskcore._core.raster_rle_lists(p, 5, 6, "centre", "evenodd") is None  # the validating path explains
 
 
 def test_rasterize_rle_fast_path_builds_the_same_rle():
-    # COCO lists with int sizes take raster_rle_lists, which builds the RLE in C++; an
-    # array and numpy ints take the validating path and RLE._wrap.
-    import gc
+    # COCO lists with int sizes take raster_rle_lists (counts from C++, wrapped by RLE._wrap);
+    # an array and numpy ints take the validating path.
     import pickle
     p = [[1, 1, 4.5, 1, 4, 4, 1, 4], [5, 5, 6.5, 5, 6, 6.5]]
     for rule in ["coco", "center"]:
@@ -462,7 +462,6 @@ def test_rasterize_rle_fast_path_builds_the_same_rle():
         assert type(fast.height) is int and type(fast.width) is int
         assert fast.counts.dtype == np.uint32 and not fast.counts.flags.writeable
         assert pickle.loads(pickle.dumps(fast)) == fast and hash(fast) == hash(slow)
-        assert not gc.is_tracked(fast)  # it holds no containers: the collector skips it
 
 
 def test_rasterize_fast_path_equals_the_checked_path(monkeypatch):

@@ -96,36 +96,6 @@ py::list coco_poly_strings(const py::array& xy, const py::array& offsets, int64_
     return fits_u32(h, w) ? run(uint32_t{}) : run(uint64_t{});
 }
 
-// The counts of every polygon as one batch (flat, offsets): uint32, or uint64 when
-// h * w >= 2^32.
-py::tuple coco_poly_counts(const py::array& xy, const py::array& offsets, int64_t h, int64_t w, const std::string& name,
-                           bool nested) {
-    const Polygons p = polygons(xy, offsets, h, w);
-    auto run = [&](auto t) -> py::tuple {
-        using T = decltype(t);
-        RunBuf<T> counts;
-        std::vector<int64_t> ends(static_cast<size_t>(p.n));
-        ErrorInfo err;
-        Status s = Status::ok;
-        int64_t i = 0;
-        {
-            py::gil_scoped_release nogil;
-            for (; i < p.n; ++i) {
-                s = raster::coco_polygon<T>(p.points(i), p.k(i), h, w, counts, err);
-                if (s != Status::ok) break;
-                ends[i] = counts.size;
-            }
-        }
-        if (s != Status::ok) raise_polygon(s, p, i, err, h, w, name, nested);
-        py::array_t<int64_t> offs(p.n + 1);
-        int64_t* o = offs.mutable_data();
-        o[0] = 0;
-        for (int64_t j = 0; j < p.n; ++j) o[j + 1] = ends[j];
-        return py::make_tuple(adopt(counts), offs);
-    };
-    return fits_u32(h, w) ? run(uint32_t{}) : run(uint64_t{});
-}
-
 // Python polygons -> (xy, offsets) without numpy's per-list type discovery: the
 // fast path for what COCO JSON holds, a list of lists of float / int with an even
 // length each. Declines (returns None) on anything else, bools and numpy scalars
@@ -688,18 +658,15 @@ int fill_arg(PyObject* v) {
     return name_arg(v, names, raster::kFillNames, raster::kNumFillRules);
 }
 
-// rasterize_rle's fast path: raster_rle_lists(polygons, height, width, rule, fill_rule, cls)
-// with the caller's own arguments: COCO lists (parse_parts), exact ints, the rule names.
-// One call from the lists to a finished maskcore.RLE (cls): the instance RLE._wrap
-// makes (its three slots: the read-only counts and the caller's height and width ints),
-// built here because the Python-level call costs as much as a small polygon's whole
-// conversion. None declines (the validating path explains).
+// rasterize_rle's native entry for what COCO JSON holds: raster_rle_lists(polygons, height,
+// width, rule, fill_rule) with the caller's own arguments: COCO lists (parse_parts), exact
+// ints, the rule names. Returns the counts (a read-only uint32 / uint64 array, the form
+// maskcore.RLE holds), for maskcore/raster.py to wrap through RLE's own trusted
+// constructor; None declines (the validating path explains).
 py::object raster_rle_lists(PyObject* const* args) {
-    static PyObject* const slots[] = {interned("_counts"), interned("_h"), interned("_w")};
     int64_t h, w;
     const int rule = rule_arg(args[3]), fill = fill_arg(args[4]);
-    if (rule < 0 || fill < 0 || !size_arg(args[1], h) || !size_arg(args[2], w) || !PyType_Check(args[5]))
-        return py::none();
+    if (rule < 0 || fill < 0 || !size_arg(args[1], h) || !size_arg(args[2], w)) return py::none();
     struct Scratch {
         RunBuf<double> xy;
         RunBuf<int64_t> offs;
@@ -707,17 +674,7 @@ py::object raster_rle_lists(PyObject* const* args) {
     thread_local Scratch scratch_tl;
     Scratch& scratch = tls_once(scratch_tl);
     if (!PyList_Check(args[0]) || !parse_parts(args[0], scratch.xy, scratch.offs)) return py::none();
-    py::array counts = rle_of(Parts{scratch.xy.data, scratch.offs.data, scratch.offs.size - 1}, h, w, rule, fill);
-    auto* cls = reinterpret_cast<PyTypeObject*>(args[5]);
-    auto rle = py::reinterpret_steal<py::object>(cls->tp_alloc(cls, 0));
-    if (!rle || PyObject_GenericSetAttr(rle.ptr(), slots[0], counts.ptr()) ||
-        PyObject_GenericSetAttr(rle.ptr(), slots[1], args[1]) || PyObject_GenericSetAttr(rle.ptr(), slots[2], args[2]))
-        throw py::error_already_set();
-    // Its slots hold an ndarray and two ints, none of them containers: it can close no
-    // reference cycle, so the garbage collector need not track it (as CPython untracks
-    // tuples of atomic values). Saves the collector's passes over every RLE a loop keeps.
-    if (PyType_IS_GC(cls)) PyObject_GC_UnTrack(rle.ptr());
-    return rle;
+    return rle_of(Parts{scratch.xy.data, scratch.offs.data, scratch.offs.size - 1}, h, w, rule, fill);
 }
 
 // rasterize's fast path: raster_fill_lists(polygons, height, width, rule, fill_rule, value,
@@ -866,8 +823,8 @@ void bind_raster(py::module_& m) {
     m.def("raster_paint_many", &raster_paint_many);
     m.def("raster_rle", &raster_rle);
     static PyMethodDef fast[] = {
-        {"raster_rle_lists", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_rle_lists, 6>)),
-         METH_FASTCALL, "raster_rle_lists(polygons, height, width, rule, fill_rule, RLE) -> RLE or None"},
+        {"raster_rle_lists", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_rle_lists, 5>)),
+         METH_FASTCALL, "raster_rle_lists(polygons, height, width, rule, fill_rule) -> counts or None"},
         {"raster_fill_lists", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_fill_lists, 7>)),
          METH_FASTCALL, "raster_fill_lists(polygons, height, width, rule, fill_rule, value, out) -> mask or None"},
         {"coco_poly_dicts", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&coco_poly_dicts, 3>)),
@@ -887,8 +844,6 @@ void bind_raster(py::module_& m) {
     m.def("coco_poly_strings", &coco_poly_strings, py::arg("xy"), py::arg("offsets"), py::arg("height"),
           py::arg("width"), py::arg("name"), py::arg("nested"));
     m.def("coco_poly_pack", &coco_poly_pack, py::arg("polygons"));
-    m.def("coco_poly_counts", &coco_poly_counts, py::arg("xy"), py::arg("offsets"), py::arg("height"),
-          py::arg("width"), py::arg("name"), py::arg("nested"));
 }
 
 }  // namespace maskcore::py_bind
