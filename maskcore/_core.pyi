@@ -8,7 +8,7 @@ import numpy
 import numpy.typing
 import typing
 import maskcore.rle
-__all__: list[str] = ['FILL_RULES', 'KernelError', 'RASTER_RULES', 'SlicWorkspace', 'available_isas', 'best_isa', 'ccl_label', 'ccl_stats', 'coco_fast', 'coco_poly_dicts', 'coco_poly_max_coordinate', 'coco_poly_pack', 'coco_poly_strings', 'compiler', 'contour_fill', 'contour_fill_compare', 'contour_simplify', 'contour_trace', 'get_isa', 'kernel_table', 'metrics_boundary', 'metrics_boundary_dense', 'metrics_confusion', 'metrics_count_pair', 'metrics_pair_table', 'paint_mask', 'pool_kept_bytes', 'pool_release', 'pooled_empty', 'raster_color', 'raster_fill', 'raster_fill_lists', 'raster_max_coordinate', 'raster_paint', 'raster_paint_many', 'raster_paint_many_lists', 'raster_rle', 'raster_rle_batch', 'raster_rle_lists', 'rle_area_batch', 'rle_bbox_batch', 'rle_check', 'rle_check_batch', 'rle_combine', 'rle_concat', 'rle_decode', 'rle_decode_batch', 'rle_encode', 'rle_encode_batch', 'rle_from_string', 'rle_from_string_batch', 'rle_iou', 'rle_merge', 'rle_to_string', 'rle_to_string_batch', 'sanitize', 'set_isa', 'slic_lab', 'slic_lab_scale', 'slic_run', 'stroke_paint']
+__all__: list[str] = ['FILL_RULES', 'KernelError', 'RASTER_RULES', 'SlicWorkspace', 'available_isas', 'best_isa', 'ccl_label', 'ccl_stats', 'coco_fast', 'coco_poly_dicts', 'coco_poly_max_coordinate', 'coco_poly_strings', 'compiler', 'contour_fill', 'contour_fill_compare', 'contour_simplify', 'contour_trace', 'get_isa', 'kernel_table', 'metrics_boundary', 'metrics_boundary_dense', 'metrics_confusion', 'metrics_count_pair', 'metrics_pair_table', 'paint_mask', 'pool_kept_bytes', 'pool_release', 'pooled_empty', 'raster_color', 'raster_fill', 'raster_fill_lists', 'raster_max_coordinate', 'raster_paint', 'raster_paint_many', 'raster_paint_many_lists', 'raster_parse', 'raster_rle', 'raster_rle_batch', 'raster_rle_lists', 'rle_area_batch', 'rle_bbox_batch', 'rle_check', 'rle_check_batch', 'rle_combine', 'rle_concat', 'rle_decode', 'rle_decode_batch', 'rle_encode', 'rle_encode_batch', 'rle_from_string', 'rle_from_string_batch', 'rle_iou', 'rle_merge', 'rle_to_string', 'rle_to_string_batch', 'sanitize', 'set_isa', 'slic_lab', 'slic_lab_scale', 'slic_run', 'stroke_paint']
 class KernelError(ValueError):
     pass
 class SlicWorkspace:
@@ -28,8 +28,6 @@ def ccl_stats(labels: numpy.ndarray, n: typing.SupportsInt | typing.SupportsInde
 def coco_fast(op: typing.SupportsInt | typing.SupportsIndex, objs: typing.Any) -> typing.Any:
     ...
 def coco_poly_dicts(polygons: typing.Any, h: typing.Any, w: typing.Any) -> list[dict[str, typing.Any]] | None:
-    ...
-def coco_poly_pack(polygons: typing.Any) -> typing.Any:
     ...
 def coco_poly_strings(xy: numpy.ndarray, offsets: numpy.ndarray, height: typing.SupportsInt | typing.SupportsIndex, width: typing.SupportsInt | typing.SupportsIndex, name: str, nested: bool) -> list[typing.Any]:
     ...
@@ -82,6 +80,8 @@ def raster_paint(arg0: numpy.ndarray, arg1: numpy.ndarray, arg2: numpy.ndarray, 
 def raster_paint_many(arg0: numpy.ndarray, arg1: numpy.ndarray, arg2: numpy.ndarray, arg3: numpy.ndarray, arg4: numpy.ndarray, arg5: numpy.ndarray, arg6: typing.SupportsInt | typing.SupportsIndex, arg7: typing.SupportsInt | typing.SupportsIndex, arg8: bool, arg9: numpy.ndarray) -> None:
     ...
 def raster_paint_many_lists(arg0: typing.Any, arg1: numpy.ndarray, arg2: typing.SupportsInt | typing.SupportsIndex, arg3: typing.SupportsInt | typing.SupportsIndex, arg4: bool, arg5: numpy.ndarray) -> typing.Any:
+    ...
+def raster_parse(polygons: typing.Any) -> typing.Any:
     ...
 def raster_rle(arg0: numpy.ndarray, arg1: numpy.ndarray, arg2: typing.SupportsInt | typing.SupportsIndex, arg3: typing.SupportsInt | typing.SupportsIndex, arg4: typing.SupportsInt | typing.SupportsIndex, arg5: typing.SupportsInt | typing.SupportsIndex) -> numpy.ndarray:
     ...

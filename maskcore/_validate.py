@@ -668,11 +668,12 @@ def raster_polygons(polygons: Any, name: str = "polygons") -> tuple[NDArray[np.f
     if not isinstance(polygons, (list, tuple)):
         raise TypeError(f"{name}: expected a flat list x0, y0, x1, y1, ..., an (N, 2) array or a list of "
                         f"those, got {type(polygons).__name__}")
-    flat = len(polygons) and _is_number(polygons[0])
-    packed = _core_pack([polygons] if flat else polygons) if isinstance(polygons, list) else None
-    if packed is None and flat:
+    packed = _core.raster_parse(polygons) if isinstance(polygons, list) else None  # the native entries' parser
+    if packed is not None:
+        return packed
+    if len(polygons) and _is_number(polygons[0]):
         return coco_polygons([polygons], name, nested=False)
-    return packed if packed is not None else coco_polygons(polygons, name, nested=True)
+    return coco_polygons(polygons, name, nested=True)
 
 
 _ONE_PART: dict[int, NDArray[np.int64]] = {}
@@ -704,10 +705,6 @@ def label_value(value: Any, dtype: Any, name: str = "label") -> int:
     if not r[0] <= v <= r[1]:
         raise OverflowError(f"{name}: {v} does not fit {np.dtype(dtype)} ([{r[0]}, {r[1]}])")
     return v % r[2]
-
-
-def _core_pack(parts: Any) -> Any:
-    return _core.coco_poly_pack(parts)
 
 
 def paint_target(arr: Any, name: str = "label_map") -> tuple[np.ndarray, np.dtype[Any]]:

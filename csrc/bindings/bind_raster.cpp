@@ -1,9 +1,10 @@
 // Bindings of the raster family: buffers in, GIL released, kernel, status out.
 // Many polygons travel as one flat float64 array of x0, y0, x1, y1, ... and int64
-// offsets (n + 1; polygon i is xy[offsets[i]:offsets[i+1]], an even count). The
-// Python layer builds them (coco_poly_pack below for plain lists of floats, else
-// maskcore/_validate.py: coco_polygons, which also explains bad input); the bounds
-// are re-checked here (O(n)), the coordinates by the kernel.
+// offsets (n + 1; polygon i is xy[offsets[i]:offsets[i+1]], an even count). Lists are
+// read by one parser (append_parts below: the native entries' own, and raster_parse for
+// maskcore/_validate.py); anything else is converted by _validate.coco_polygons, which
+// also explains bad input. The bounds are re-checked here (O(n)), the coordinates by the
+// kernel.
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -95,47 +96,6 @@ py::list coco_poly_strings(const py::array& xy, const py::array& offsets, int64_
     };
     return fits_u32(h, w) ? run(uint32_t{}) : run(uint64_t{});
 }
-
-// Python polygons -> (xy, offsets) without numpy's per-list type discovery: the
-// fast path for what COCO JSON holds, a list of lists of float / int with an even
-// length each. Declines (returns None) on anything else, bools and numpy scalars
-// included; _validate.coco_polygons then converts it or says what is wrong.
-py::object coco_poly_pack(const py::handle& polys) {
-    PyObject* outer = polys.ptr();
-    if (!PyList_Check(outer)) return py::none();
-    const Py_ssize_t n = PyList_GET_SIZE(outer);
-    py::array_t<int64_t> offsets(n + 1);
-    int64_t* o = offsets.mutable_data();
-    o[0] = 0;
-    for (Py_ssize_t i = 0; i < n; ++i) {
-        PyObject* p = PyList_GET_ITEM(outer, i);
-        if (!PyList_Check(p) || PyList_GET_SIZE(p) % 2) return py::none();
-        o[i + 1] = o[i] + PyList_GET_SIZE(p);
-    }
-    py::array_t<double> xy(o[n]);
-    double* d = xy.mutable_data();
-    for (Py_ssize_t i = 0; i < n; ++i) {
-        PyObject* p = PyList_GET_ITEM(outer, i);
-        const Py_ssize_t k = PyList_GET_SIZE(p);  // unchanged: no Python code ran since
-        for (Py_ssize_t j = 0; j < k; ++j) {
-            PyObject* v = PyList_GET_ITEM(p, j);
-            if (PyFloat_CheckExact(v)) {
-                *d++ = PyFloat_AS_DOUBLE(v);
-            } else if (PyLong_CheckExact(v)) {
-                const double x = PyLong_AsDouble(v);
-                if (x == -1.0 && PyErr_Occurred()) {  // too large for a double
-                    PyErr_Clear();
-                    return py::none();
-                }
-                *d++ = x;
-            } else {
-                return py::none();
-            }
-        }
-    }
-    return py::make_tuple(xy, offsets);
-}
-
 
 // ---- scanline rules (scan.hpp) ------------------------------------------------------------
 // Any 2D integer array as a View2D of the unsigned type of its width; f(view) runs it.
@@ -401,6 +361,16 @@ bool append_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs) {
         if (!PyList_Check(part) || !flat(part)) return false;
     }
     return true;
+}
+
+// The one polygon-list parser (append_parts, which every native entry reads its polygons
+// with) for maskcore/_validate.py's raster_polygons: (xy, offsets) of what it reads, None
+// for anything else (the validating path then converts it, or says what is wrong).
+py::object raster_parse(const py::handle& polygons) {
+    RunBuf<double> xy;
+    RunBuf<int64_t> offs;
+    if (!PyList_Check(polygons.ptr()) || !parse_parts(polygons.ptr(), xy, offs)) return py::none();
+    return py::make_tuple(adopt(xy), adopt(offs));
 }
 
 // Many objects to one batch of counts (flat, offsets): object i is objects[i] (parsed as
@@ -843,7 +813,7 @@ void bind_raster(py::module_& m) {
     m.attr("coco_poly_max_coordinate") = raster::kCocoMaxCoordinate;
     m.def("coco_poly_strings", &coco_poly_strings, py::arg("xy"), py::arg("offsets"), py::arg("height"),
           py::arg("width"), py::arg("name"), py::arg("nested"));
-    m.def("coco_poly_pack", &coco_poly_pack, py::arg("polygons"));
+    m.def("raster_parse", &raster_parse, py::arg("polygons"));
 }
 
 }  // namespace maskcore::py_bind

@@ -137,6 +137,10 @@ Status coco_rows(Parts p, int64_t h, int64_t w, RowSink& sink, ErrorInfo& err) n
         sc.tog.size = 0;
         if (!sc.tog.reserve_more(2 * (n - i))) return Status::bad_alloc;
         for (; i < n && static_cast<int64_t>(sc.events.data[i] / W) == r; ++i) {
+            if (i + 1 < n && sc.events.data[i + 1] == sc.events.data[i]) {  // a column that stops and
+                ++i;                                                       // starts again: no change
+                continue;                                                  // (canonical counts have none)
+            }
             const int64_t c = static_cast<int64_t>(sc.events.data[i] % W);
             if (sc.tog.size && sc.tog.data[sc.tog.size - 1] == c) --sc.tog.size;
             else sc.tog.push_unchecked(c);
