@@ -18,6 +18,8 @@ import os
 import numpy as np
 from numpy.typing import NDArray
 
+from . import _core
+
 _INT64_MAX = INT64_MAX = 2**63 - 1
 MAX_THREADS = 4096  # threads= above it is a mistake, not a machine (the kernels take an int)
 
@@ -622,9 +624,11 @@ def connectivity(value: Any, ndim: int, default: str = "full", name: str = "conn
 
 
 # ---- raster
-RASTER_RULES = ("center", "coco", "inclusive", "touched")
-_RULE_CODES = {"center": 0, "touched": 1, "inclusive": 2, "coco": -1}
-_FILL_CODES = {"evenodd": 0, "nonzero": 1}
+# The rule and fill-rule codes are defined once, in C++ (csrc/raster/scan.hpp), and read here.
+RULE_CODES: dict[str, int] = dict(_core.RASTER_RULES)
+FILL_CODES: dict[str, int] = dict(_core.FILL_RULES)
+RASTER_RULES = tuple(sorted(RULE_CODES))  # (for messages)
+FILL_RULES = tuple(FILL_CODES)
 
 
 def choice(value: object, options: tuple[str, ...], name: str) -> str:
@@ -635,12 +639,13 @@ def choice(value: object, options: tuple[str, ...], name: str) -> str:
 
 
 def raster_rule(rule: object) -> int:
-    """``rule=`` as the kernel's code (-1 for "coco")."""
-    return _RULE_CODES[choice(rule, RASTER_RULES, "rule")]
+    """``rule=`` as the kernel's code (RULE_CODES)."""
+    return RULE_CODES[choice(rule, RASTER_RULES, "rule")]
 
 
 def fill_rule(value: object) -> int:
-    return _FILL_CODES[choice(value, tuple(_FILL_CODES), "fill_rule")]
+    """``fill_rule=`` as the kernel's code (FILL_CODES)."""
+    return FILL_CODES[choice(value, FILL_RULES, "fill_rule")]
 
 
 def _is_number(v: object) -> bool:
@@ -664,11 +669,12 @@ def raster_polygons(polygons: Any, name: str = "polygons") -> tuple[NDArray[np.f
     if not isinstance(polygons, (list, tuple)):
         raise TypeError(f"{name}: expected a flat list x0, y0, x1, y1, ..., an (N, 2) array or a list of "
                         f"those, got {type(polygons).__name__}")
-    flat = len(polygons) and _is_number(polygons[0])
-    packed = _core_pack([polygons] if flat else polygons) if isinstance(polygons, list) else None
-    if packed is None and flat:
+    packed = _core.raster_parse(polygons) if isinstance(polygons, list) else None  # the native entries' parser
+    if packed is not None:
+        return packed
+    if len(polygons) and _is_number(polygons[0]):
         return coco_polygons([polygons], name, nested=False)
-    return packed if packed is not None else coco_polygons(polygons, name, nested=True)
+    return coco_polygons(polygons, name, nested=True)
 
 
 _ONE_PART: dict[int, NDArray[np.int64]] = {}
@@ -700,11 +706,6 @@ def label_value(value: Any, dtype: Any, name: str = "label") -> int:
     if not r[0] <= v <= r[1]:
         raise OverflowError(f"{name}: {v} does not fit {np.dtype(dtype)} ([{r[0]}, {r[1]}])")
     return v % r[2]
-
-
-def _core_pack(parts: Any) -> Any:
-    from . import _core
-    return _core.coco_poly_pack(parts)
 
 
 def paint_target(arr: Any, name: str = "label_map") -> tuple[np.ndarray, np.dtype[Any]]:

@@ -55,7 +55,7 @@ import numpy as np
 
 from . import _core
 from . import _validate as _v
-from .rle import RLE, RLEBatch, _OR
+from .rle import RLE, RLEBatch
 
 if TYPE_CHECKING:
     from ._typing import ArrayLike, LabelMap, NDArray
@@ -63,24 +63,7 @@ if TYPE_CHECKING:
 __all__ = ["rasterize", "rasterize_rle", "rasterize_rle_batch", "paint", "paint_many", "paint_mask", "stroke", "draw_rgb"]
 
 _NO_LOCKS = np.zeros(0, np.uint64)
-_RLE_RULES = {"center": 0, "touched": 1, "inclusive": 2, "coco": 3}
-_RULES = {"center": 0, "touched": 1, "inclusive": 2, "coco": -1}
-_FILLS = {"evenodd": 0, "nonzero": 1}
-
-
-def _coco_rle(flat: NDArray[np.float64], offsets: NDArray[np.int64], h: int, w: int) -> RLE:
-    counts, offs = _core.coco_poly_counts(flat, offsets, h, w, "polygons", True)
-    n = len(offs) - 1
-    if n == 1:
-        return RLE._wrap(counts, h, w)
-    if n == 0:
-        return RLE._wrap(np.array([h * w], counts.dtype), h, w)
-    parts = [counts[offs[i]:offs[i + 1]] for i in range(n)]
-    return RLE._wrap(_core.rle_merge(parts, _OR, h * w), h, w)
-
-
-def _coco_mask(flat: NDArray[np.float64], offsets: NDArray[np.int64], h: int, w: int) -> NDArray[np.bool_]:
-    return _coco_rle(flat, offsets, h, w).decode().view(bool)  # 0 / 1 bytes
+_RULES, _FILLS = _v.RULE_CODES, _v.FILL_CODES  # the kernel's codes (csrc/raster/scan.hpp)
 
 
 def rasterize(polygons: Any, height: int, width: int, *, rule: str = "center", fill_rule: str = "evenodd", value: int = 1,
@@ -142,14 +125,7 @@ def rasterize(polygons: Any, height: int, width: int, *, rule: str = "center", f
     dt = out.dtype
     bits = _v.label_value(value, dt, "value")
     target = out.view(np.uint8) if dt.kind == "b" else out
-    if code < 0:  # COCO's rule: its RLE, decoded straight into the output
-        rle = _coco_rle(flat, offsets, h, w)
-        u = target.view(target.dtype.str.replace("i", "u")) if target.dtype.kind == "i" else target  # its byte order
-        if u.dtype == np.uint8 and bits == 1:
-            rle.decode(out=u)
-        else:
-            np.multiply(rle.decode(), u.dtype.type(bits), out=u, casting="unsafe")
-    elif dt.isnative:
+    if dt.isnative:
         _core.raster_fill(flat, offsets, target, code, fill, bits)  # every pixel written once
     else:  # byte-swapped: the kernel writes native integers, converted on the copy
         tmp = np.empty((h, w), dt.newbyteorder("="))
@@ -200,15 +176,15 @@ def rasterize_rle(polygons: Any, height: int, width: int, *, rule: str = "center
     [7, 3, 3, 3, 3, 3, 14]
     """
     # Fast path: COCO JSON lists, plain int sizes and rule names go to the kernel in one
-    # call, which checks them itself and returns the RLE (None: anything else, for the
+    # call, which checks them itself and returns the counts (None: anything else, for the
     # validating path below).
-    rle = _core.raster_rle_lists(polygons, height, width, rule, fill_rule, RLE)
-    if rle is not None:
-        return rle
+    counts = _core.raster_rle_lists(polygons, height, width, rule, fill_rule)
+    if counts is not None:
+        return RLE._wrap(counts, height, width)
     h, w = _v.raster_size(height, width)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)
-    return RLE._wrap(_core.raster_rle(flat, offsets, h, w, 3 if code < 0 else code, fill), h, w)
+    return RLE._wrap(_core.raster_rle(flat, offsets, h, w, code, fill), h, w)
 
 
 def rasterize_rle_batch(objects: Iterable[Any], height: int | ArrayLike, width: int | ArrayLike, *, rule: str = "center",
@@ -241,7 +217,7 @@ def rasterize_rle_batch(objects: Iterable[Any], height: int | ArrayLike, width: 
     >>> [r.area for r in b]
     [9, 1]
     """
-    code, fill = _RLE_RULES.get(rule) if isinstance(rule, str) else None, _FILLS.get(fill_rule) if isinstance(
+    code, fill = _RULES.get(rule) if isinstance(rule, str) else None, _FILLS.get(fill_rule) if isinstance(
         fill_rule, str) else None
     if code is None:
         _v.raster_rule(rule)
@@ -308,11 +284,7 @@ def paint(label_map: LabelMap, polygons: Any, label: int, *, rule: str = "center
     lm, dt, bits, over, locks = _v.paint_args(label_map, label, mode, locked)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)
-    if code < 0:
-        mask = _coco_mask(flat, offsets, *lm.shape)
-        _core.paint_mask(lm, mask.view(np.uint8), bits, over, locks)
-    else:
-        _core.raster_paint(flat, offsets, lm, code, fill, bits, over, locks)
+    _core.raster_paint(flat, offsets, lm, code, fill, bits, over, locks)
     return label_map
 
 
@@ -376,7 +348,7 @@ def paint_many(label_map: LabelMap, items: Iterable[tuple[Any, int]], *, order: 
     lm, dt, _, over, locks = _v.paint_args(label_map, None, mode, locked, has_label=False)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     _v.choice(order, ("later_wins", "priority"), "order")
-    if order == "later_wins" and priority is None and code >= 0 and type(items) is list and dt.kind == "u":
+    if order == "later_wins" and priority is None and type(items) is list and dt.kind == "u":
         # Fast path: lists of (polygons, int) pairs are parsed and painted in one native call (it
         # checks labels against the unsigned view, so signed maps take the checked path).
         if _core.raster_paint_many_lists(items, lm, code, fill, over, locks) is not None:
@@ -407,12 +379,6 @@ def paint_many(label_map: LabelMap, items: Iterable[tuple[Any, int]], *, order: 
         if priority is not None:
             raise ValueError("priority: only used with order='priority'")
         seq = list(range(m))
-    if code < 0:
-        for j in seq:
-            o = np.concatenate([[0], offs[j] - (offs[j][0] - len(flats[j]) if len(offs[j]) else 0)])
-            paint(lm, [flats[j][o[k]:o[k + 1]] for k in range(len(o) - 1)], labels[j], rule="coco", mode=mode,
-                  locked=locks)
-        return label_map
     flat = np.concatenate(flats) if flats else np.zeros(0, np.float64)
     offsets = np.concatenate([np.zeros(1, np.int64)] + offs).astype(np.int64)
     _core.raster_paint_many(flat, offsets, np.asarray(item_parts, np.int64), np.asarray(labels, np.uint64),
@@ -484,8 +450,5 @@ def draw_rgb(image: NDArray[Any], polygons: Any, color: ArrayLike, *, rule: str 
     cast = _v.color_value(color, image.dtype, image.shape[2])
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)
-    if code < 0:
-        image[_coco_mask(flat, offsets, image.shape[0], image.shape[1])] = cast
-        return image
     _core.raster_color(flat, offsets, image, np.ascontiguousarray(cast), code, fill)
     return image

@@ -306,7 +306,8 @@ def test_every_shared_polygon_transposed(annotations):
 
 def test_every_shared_polygon_rasterize_rle(annotations, isa):
     """maskcore.rasterize_rle(rule="coco") (one object: parts unioned) == pycocotools'
-    merge(frPyObjects) on every real annotation; and the other rules' RLE == encode(dense)."""
+    merge(frPyObjects) on every real annotation, and so is its dense rasterize (every tenth); and
+    the other rules' RLE == encode(dense)."""
     import maskcore
     wants = []
     for i, (_, seg, h, w) in enumerate(annotations):
@@ -315,6 +316,8 @@ def test_every_shared_polygon_rasterize_rle(annotations, isa):
         assert got.to_string() == want["counts"], i
         wants.append(want["counts"])
         if i % 10 == 0:
+            # the dense mask through the scan engine's row sink (coco_rows) == the RLE
+            assert maskcore.encode(maskcore.rasterize(seg, h, w, rule="coco")) == got, i
             for rule in ("center", "touched", "inclusive"):
                 assert maskcore.rasterize_rle(seg, h, w, rule=rule) == maskcore.encode(
                     maskcore.rasterize(seg, h, w, rule=rule)), (i, rule)

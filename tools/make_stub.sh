@@ -19,7 +19,7 @@ import sys
 # return types of the METH_FASTCALL entries, whose docstrings say them in prose
 RETURNS = {
     "raster_fill_lists": "numpy.ndarray | None",  # "mask or None"
-    "raster_rle_lists": "maskcore.rle.RLE | None",  # "RLE or None" (it is passed maskcore.RLE)
+    "raster_rle_lists": "numpy.ndarray | None",  # "counts or None"
     "coco_poly_dicts": "list[dict[str, typing.Any]] | None",  # "list of RLE dicts or None"
 }
 

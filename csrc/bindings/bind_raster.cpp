@@ -1,15 +1,16 @@
 // Bindings of the raster family: buffers in, GIL released, kernel, status out.
 // Many polygons travel as one flat float64 array of x0, y0, x1, y1, ... and int64
-// offsets (n + 1; polygon i is xy[offsets[i]:offsets[i+1]], an even count). The
-// Python layer builds them (coco_poly_pack below for plain lists of floats, else
-// maskcore/_validate.py: coco_polygons, which also explains bad input); the bounds
-// are re-checked here (O(n)), the coordinates by the kernel.
+// offsets (n + 1; polygon i is xy[offsets[i]:offsets[i+1]], an even count). Lists are
+// read by one parser (append_parts below: the native entries' own, and raster_parse for
+// maskcore/_validate.py); anything else is converted by _validate.coco_polygons, which
+// also explains bad input. The bounds are re-checked here (O(n)), the coordinates by the
+// kernel.
 #include <cstring>
 #include <string>
 #include <type_traits>
 #include <vector>
 
-#include "../common/raster_tls.hpp"
+#include "../common/thread_scratch.hpp"
 #include "../raster/coco_poly.hpp"
 #include "../raster/scan.hpp"
 #include "../rle/rle.hpp"
@@ -96,77 +97,6 @@ py::list coco_poly_strings(const py::array& xy, const py::array& offsets, int64_
     return fits_u32(h, w) ? run(uint32_t{}) : run(uint64_t{});
 }
 
-// The counts of every polygon as one batch (flat, offsets): uint32, or uint64 when
-// h * w >= 2^32.
-py::tuple coco_poly_counts(const py::array& xy, const py::array& offsets, int64_t h, int64_t w, const std::string& name,
-                           bool nested) {
-    const Polygons p = polygons(xy, offsets, h, w);
-    auto run = [&](auto t) -> py::tuple {
-        using T = decltype(t);
-        RunBuf<T> counts;
-        std::vector<int64_t> ends(static_cast<size_t>(p.n));
-        ErrorInfo err;
-        Status s = Status::ok;
-        int64_t i = 0;
-        {
-            py::gil_scoped_release nogil;
-            for (; i < p.n; ++i) {
-                s = raster::coco_polygon<T>(p.points(i), p.k(i), h, w, counts, err);
-                if (s != Status::ok) break;
-                ends[i] = counts.size;
-            }
-        }
-        if (s != Status::ok) raise_polygon(s, p, i, err, h, w, name, nested);
-        py::array_t<int64_t> offs(p.n + 1);
-        int64_t* o = offs.mutable_data();
-        o[0] = 0;
-        for (int64_t j = 0; j < p.n; ++j) o[j + 1] = ends[j];
-        return py::make_tuple(adopt(counts), offs);
-    };
-    return fits_u32(h, w) ? run(uint32_t{}) : run(uint64_t{});
-}
-
-// Python polygons -> (xy, offsets) without numpy's per-list type discovery: the
-// fast path for what COCO JSON holds, a list of lists of float / int with an even
-// length each. Declines (returns None) on anything else, bools and numpy scalars
-// included; _validate.coco_polygons then converts it or says what is wrong.
-py::object coco_poly_pack(const py::handle& polys) {
-    PyObject* outer = polys.ptr();
-    if (!PyList_Check(outer)) return py::none();
-    const Py_ssize_t n = PyList_GET_SIZE(outer);
-    py::array_t<int64_t> offsets(n + 1);
-    int64_t* o = offsets.mutable_data();
-    o[0] = 0;
-    for (Py_ssize_t i = 0; i < n; ++i) {
-        PyObject* p = PyList_GET_ITEM(outer, i);
-        if (!PyList_Check(p) || PyList_GET_SIZE(p) % 2) return py::none();
-        o[i + 1] = o[i] + PyList_GET_SIZE(p);
-    }
-    py::array_t<double> xy(o[n]);
-    double* d = xy.mutable_data();
-    for (Py_ssize_t i = 0; i < n; ++i) {
-        PyObject* p = PyList_GET_ITEM(outer, i);
-        const Py_ssize_t k = PyList_GET_SIZE(p);  // unchanged: no Python code ran since
-        for (Py_ssize_t j = 0; j < k; ++j) {
-            PyObject* v = PyList_GET_ITEM(p, j);
-            if (PyFloat_CheckExact(v)) {
-                *d++ = PyFloat_AS_DOUBLE(v);
-            } else if (PyLong_CheckExact(v)) {
-                const double x = PyLong_AsDouble(v);
-                if (x == -1.0 && PyErr_Occurred()) {  // too large for a double
-                    PyErr_Clear();
-                    return py::none();
-                }
-                *d++ = x;
-            } else {
-                return py::none();
-            }
-        }
-    }
-    return py::make_tuple(xy, offsets);
-}
-
-
 // ---- scanline rules (scan.hpp) ------------------------------------------------------------
 // Any 2D integer array as a View2D of the unsigned type of its width; f(view) runs it.
 template <class F>
@@ -192,18 +122,33 @@ auto with_view(py::array& a, const char* name, F&& f) {
 
 Parts parts_of(const Polygons& p) { return raster::Parts{p.xy.data, p.offsets.data, p.n}; }
 
+// The codes of rule= and fill_rule= (scan.hpp: kRuleNames, kFillNames), checked.
+raster::Rule rule_of(int code) {
+    MC_REQUIRE(code >= 0 && code < raster::kNumRules, "rule: unknown code " + std::to_string(code));
+    return static_cast<raster::Rule>(code);
+}
+raster::FillRule fill_of(int code) {
+    MC_REQUIRE(code >= 0 && code < raster::kNumFillRules, "fill_rule: unknown code " + std::to_string(code));
+    return static_cast<raster::FillRule>(code);
+}
+void check_codes(int rule, int fill) {
+    rule_of(rule);
+    fill_of(fill);
+}
+
 [[noreturn]] void raise_rle(Status s, const Parts& p, int rule, const ErrorInfo& err, int64_t h, int64_t w) {
+    const bool coco = rule == static_cast<int>(raster::Rule::coco);
     if (s == Status::invalid_value && err.index >= 0) {
         int64_t part = 0;
         while (part + 1 < p.n && p.offsets[part + 1] <= err.index) ++part;
         const int64_t j = err.index - p.offsets[part];
         raise(s, "polygons: part " + std::to_string(part) + " point " + std::to_string(j / 2) + " has " +
                      (j % 2 ? "y" : "x") + " = " + std::string(py::str(py::float_(p.xy[err.index]))) +
-                     "; expected a finite coordinate with |v| <= " + (rule == 3 ? "2e8" : "2**40"));
+                     "; expected a finite coordinate with |v| <= " + (coco ? "2e8" : "2**40"));
     }
     if (s == Status::overflow)
         raise(s, "size: " + std::to_string(h) + "x" + std::to_string(w) +
-                     (rule == 3 ? " pixels does not fit in int64" : ": height and width must be < 2**31"));
+                     (coco ? " pixels does not fit in int64" : ": height and width must be < 2**31"));
     raise(s, "polygons: rasterization failed");
 }
 
@@ -219,7 +164,7 @@ void raster_paint(const py::array& xy, const py::array& offsets, py::array& img,
                   bool over, const py::array& locked) {
     const Polygons p = polygons(xy, offsets, 0, 0);
     const Span<uint64_t> lk = span<uint64_t>(locked, "locked");
-    MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
+    check_codes(rule, fill);
     with_view(img, "label_map", [&](auto v) {
         using T = std::remove_pointer_t<decltype(v.data)>;
         raster::PaintRows<T> sink(v, static_cast<T>(value), over, lk.data, lk.size);
@@ -227,8 +172,8 @@ void raster_paint(const py::array& xy, const py::array& offsets, py::array& img,
         Status s;
         {
             py::gil_scoped_release nogil;
-            s = raster::polygon_rows(parts_of(p), v.rows, v.cols, static_cast<raster::Rule>(rule),
-                                     static_cast<raster::FillRule>(fill), sink, err);
+            s = raster::polygon_rows(parts_of(p), v.rows, v.cols, rule_of(rule),
+                                     fill_of(fill), sink, err);
         }
         if (s != Status::ok) raise_rle(s, parts_of(p), rule, err, v.rows, v.cols);
         return 0;
@@ -244,8 +189,8 @@ void fill_parts(const Parts& parts, py::array& img, int rule, int fill, uint64_t
         {
             py::gil_scoped_release nogil;
             raster::FillRows<T> sink(v, static_cast<T>(value));
-            s = raster::polygon_rows(parts, v.rows, v.cols, static_cast<raster::Rule>(rule),
-                                     static_cast<raster::FillRule>(fill), sink, err);
+            s = raster::polygon_rows(parts, v.rows, v.cols, rule_of(rule),
+                                     fill_of(fill), sink, err);
             if (s == Status::ok) sink.finish();
         }
         if (s != Status::ok) raise_rle(s, parts, rule, err, v.rows, v.cols);
@@ -255,7 +200,7 @@ void fill_parts(const Parts& parts, py::array& img, int rule, int fill, uint64_t
 
 void raster_fill(const py::array& xy, const py::array& offsets, py::array& img, int rule, int fill, uint64_t value) {
     const Polygons p = polygons(xy, offsets, 0, 0);
-    MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
+    check_codes(rule, fill);
     fill_parts(parts_of(p), img, rule, fill, value);
 }
 
@@ -273,7 +218,7 @@ void raster_paint_many(const py::array& xy, const py::array& offsets, const py::
     MC_REQUIRE(ip.size == m + 1 && ip.data[0] == 0 && ip.data[m] == p.n, "item_parts: expected m + 1 part offsets");
     for (int64_t j = 0; j < m; ++j) MC_REQUIRE(ip.data[j] <= ip.data[j + 1], "item_parts: expected non-decreasing");
     for (int64_t j = 0; j < ord.size; ++j) MC_REQUIRE(ord.data[j] >= 0 && ord.data[j] < m, "order: out of range");
-    MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
+    check_codes(rule, fill);
     with_view(img, "label_map", [&](auto v) {
         using T = std::remove_pointer_t<decltype(v.data)>;
         ErrorInfo err;
@@ -285,8 +230,8 @@ void raster_paint_many(const py::array& xy, const py::array& offsets, const py::
                 const int64_t it = ord.data[j];
                 raster::PaintRows<T> sink(v, static_cast<T>(lab.data[it]), over, lk.data, lk.size);
                 raster::Parts parts{p.xy.data, p.offsets.data + ip.data[it], ip.data[it + 1] - ip.data[it]};
-                s = raster::polygon_rows(parts, v.rows, v.cols, static_cast<raster::Rule>(rule),
-                                         static_cast<raster::FillRule>(fill), sink, err);
+                s = raster::polygon_rows(parts, v.rows, v.cols, rule_of(rule),
+                                         fill_of(fill), sink, err);
                 if (s != Status::ok) break;
             }
         }
@@ -297,102 +242,6 @@ void raster_paint_many(const py::array& xy, const py::array& offsets, const py::
         }
         return 0;
     });
-}
-
-// Per-thread scratch of coco_union.
-template <class T>
-struct CocoParts {
-    RunBuf<T> runs;         // every part's counts, one after another
-    RunBuf<int64_t> lens;   // their lengths
-    RunBuf<const T*> ptrs;  // their starts
-};
-
-// The union of the coco masks of p.n >= 2 parts (pycocotools' merge), into counts.
-template <class T>
-Status coco_union(Parts p, int64_t h, int64_t w, RunBuf<T>& counts, ErrorInfo& err, CocoParts<T>& sc) noexcept {
-    sc.runs.size = sc.lens.size = sc.ptrs.size = 0;
-    if (!sc.lens.reserve_more(p.n) || !sc.ptrs.reserve_more(p.n)) return Status::bad_alloc;
-    for (int64_t i = 0; i < p.n; ++i) {
-        const int64_t before = sc.runs.size;
-        Status s = raster::coco_polygon<T>(p.xy + p.offsets[i], (p.offsets[i + 1] - p.offsets[i]) / 2, h, w, sc.runs,
-                                           err);
-        if (s != Status::ok) {
-            err.index += p.offsets[i];  // an index into xy
-            return s;
-        }
-        sc.lens.push_unchecked(sc.runs.size - before);
-    }
-    for (int64_t i = 0, b = 0; i < p.n; b += sc.lens.data[i++]) sc.ptrs.push_unchecked(sc.runs.data + b);
-    return rle::merge_runs<T>(sc.ptrs.data, sc.lens.data, p.n, false,
-                              static_cast<uint64_t>(h) * static_cast<uint64_t>(w), counts);
-}
-
-// Which scan costs less for the centre and touched rules' counts. The column scan
-// (RleCols: runs come out in COCO order) steps every edge once per column it spans;
-// the row scan (RleRows: row spans, then their toggles sorted by column) once per row
-// it spans, plus about as much again for the toggles. Both select the same pixels
-// (scan.hpp, RLE), so the choice changes the time, never the counts. A polygon that
-// zigzags across the image horizontally (40,000 edges over 1,000 columns, each
-// spanning all of them and a fortieth of a row) costs edges x columns by columns and
-// edges by rows: the rows win, 1.06 s -> about what the dense rasterize takes. Spans
-// are clipped to the image and counted in whole pixels; non-finite values count 0
-// (the scan rejects them on either path).
-bool row_scan_is_cheaper(Parts p, int64_t h, int64_t w) noexcept {
-    // Up to 64 edges the column scan costs at most 64 steps a column (< 1 ms at 10^4
-    // columns): the per-annotation path (a few microseconds) skips the estimate.
-    if (p.n == 0 || p.offsets[p.n] - p.offsets[0] <= 128) return false;
-    auto span = [](double a, double b, double limit) {
-        double lo = a < b ? a : b, hi = a < b ? b : a;
-        lo = lo > 0.0 ? lo : 0.0;
-        hi = hi < limit ? hi : limit;
-        return hi > lo ? hi - lo + 1.0 : 1.0;  // (NaN compares false: 1)
-    };
-    double rows = 0.0, cols = 0.0;
-    for (int64_t i = 0; i < p.n; ++i) {
-        const int64_t a = p.offsets[i], k = (p.offsets[i + 1] - a) / 2;
-        const double* xy = p.xy + a;
-        for (int64_t j = 0; j < k; ++j) {
-            const int64_t q = j + 1 < k ? j + 1 : 0;  // closed implicitly
-            cols += span(xy[2 * j], xy[2 * q], static_cast<double>(w));
-            rows += span(xy[2 * j + 1], xy[2 * q + 1], static_cast<double>(h));
-        }
-    }
-    return 4.0 * rows + static_cast<double>(h) < cols;
-}
-
-// COCO counts of the parts (one object): rule 0..2 (scan.hpp; center and touched by
-// the column scan, inclusive by row toggles) or 3 (coco: each part by coco_poly.hpp,
-// unioned). T: uint32 when h * w < 2^32.
-template <class T>
-Status rle_counts(Parts p, int64_t h, int64_t w, int rule, int fill, RunBuf<T>& counts, ErrorInfo& err) noexcept {
-    if (rule == 3) {
-        if (p.n <= 1) {
-            if (p.n == 0) return counts.push(static_cast<T>(static_cast<uint64_t>(h) * static_cast<uint64_t>(w)))
-                                     ? Status::ok : Status::bad_alloc;
-            Status s = raster::coco_polygon<T>(p.xy + p.offsets[0], (p.offsets[1] - p.offsets[0]) / 2, h, w, counts,
-                                               err);
-            if (s == Status::invalid_value) err.index += p.offsets[0];  // an index into xy
-            return s;
-        }
-        thread_local CocoParts<T> scratch;
-        return coco_union(p, h, w, counts, err, tls_once(scratch));
-    }
-    if (rule == 2) {
-        raster::RleRows<T> sink(h, w);
-        Status s = raster::polygon_rows(p, h, w, raster::Rule::inclusive, static_cast<raster::FillRule>(fill), sink,
-                                        err);
-        return s == Status::ok ? sink.finish(counts) : s;
-    }
-    if (row_scan_is_cheaper(p, h, w)) {
-        raster::RleRows<T> sink(h, w);
-        Status s = raster::polygon_rows(p, h, w, static_cast<raster::Rule>(rule), static_cast<raster::FillRule>(fill),
-                                        sink, err);
-        return s == Status::ok ? sink.finish(counts) : s;
-    }
-    raster::RleCols<T> sink(h, w, counts);
-    Status s = raster::polygon_rows(p, h, w, static_cast<raster::Rule>(rule), static_cast<raster::FillRule>(fill),
-                                    sink, err, true);
-    return s == Status::ok ? sink.finish() : s;
 }
 
 // Counts as a read-only numpy array (what maskcore.RLE holds), without a copy.
@@ -423,7 +272,7 @@ py::array readonly_copy(const T* data, int64_t n) {
 }
 
 py::array rle_of(Parts p, int64_t h, int64_t w, int rule, int fill) {
-    MC_REQUIRE(rule >= 0 && rule <= 3 && (fill == 0 || fill == 1), "rule: unknown");
+    check_codes(rule, fill);
     MC_REQUIRE(h >= 0 && w >= 0, "size: expected non-negative height and width");
     // Typical annotations (a few hundred coordinates) take about a microsecond: the GIL
     // round trip would cost a sizeable part of that, so only larger inputs release it.
@@ -437,9 +286,9 @@ py::array rle_of(Parts p, int64_t h, int64_t w, int rule, int fill) {
         Status s;
         if (release) {
             py::gil_scoped_release nogil;
-            s = rle_counts<T>(p, h, w, rule, fill, counts, err);
+            s = raster::polygon_counts<T>(p, h, w, rule_of(rule), fill_of(fill), counts, err);
         } else {
-            s = rle_counts<T>(p, h, w, rule, fill, counts, err);
+            s = raster::polygon_counts<T>(p, h, w, rule_of(rule), fill_of(fill), counts, err);
         }
         if (s != Status::ok) raise_rle(s, p, rule, err, h, w);
         return readonly_copy(counts.data, counts.size);
@@ -514,12 +363,22 @@ bool append_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs) {
     return true;
 }
 
+// The one polygon-list parser (append_parts, which every native entry reads its polygons
+// with) for maskcore/_validate.py's raster_polygons: (xy, offsets) of what it reads, None
+// for anything else (the validating path then converts it, or says what is wrong).
+py::object raster_parse(const py::handle& polygons) {
+    RunBuf<double> xy;
+    RunBuf<int64_t> offs;
+    if (!PyList_Check(polygons.ptr()) || !parse_parts(polygons.ptr(), xy, offs)) return py::none();
+    return py::make_tuple(adopt(xy), adopt(offs));
+}
+
 // Many objects to one batch of counts (flat, offsets): object i is objects[i] (parsed as
 // in append_parts) over heights[i] x widths[i]. None declines.
 py::object raster_rle_batch(const py::handle& objects, const py::array& heights, const py::array& widths, int rule,
                             int fill) {
     if (!PyList_Check(objects.ptr())) return py::none();
-    MC_REQUIRE(rule >= 0 && rule <= 3 && (fill == 0 || fill == 1), "rule: unknown");
+    check_codes(rule, fill);
     const Span<int64_t> hs = span<int64_t>(heights, "heights"), ws = span<int64_t>(widths, "widths");
     const Py_ssize_t m = PyList_GET_SIZE(objects.ptr());
     MC_REQUIRE(hs.size == m && ws.size == m, "heights, widths: expected one per object");
@@ -546,7 +405,7 @@ py::object raster_rle_batch(const py::handle& objects, const py::array& heights,
             py::gil_scoped_release nogil;
             for (; i < m; ++i) {
                 const Parts p{xy.data, offs.data + obj_parts.data[i], obj_parts.data[i + 1] - obj_parts.data[i]};
-                s = rle_counts<T>(p, hs.data[i], ws.data[i], rule, fill, counts, err);
+                s = raster::polygon_counts<T>(p, hs.data[i], ws.data[i], rule_of(rule), fill_of(fill), counts, err);
                 if (s != Status::ok) break;
                 e[i + 1] = counts.size;
             }
@@ -656,7 +515,7 @@ py::object coco_poly_dicts(PyObject* const* args) {
 py::object raster_paint_many_lists(const py::handle& items, py::array& img, int rule, int fill, bool over,
                                    const py::array& locked) {
     if (!PyList_Check(items.ptr())) return py::none();
-    MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
+    check_codes(rule, fill);
     const Span<uint64_t> lk = span<uint64_t>(locked, "locked");
     thread_local RunBuf<double> xy_tl;
     thread_local RunBuf<int64_t> offs_tl, item_tl;
@@ -692,8 +551,8 @@ py::object raster_paint_many_lists(const py::handle& items, py::array& img, int 
             for (; j < m; ++j) {
                 raster::PaintRows<T> sink(v, static_cast<T>(labels.data[j]), over, lk.data, lk.size);
                 raster::Parts parts{xy.data, offs.data + item_parts.data[j], item_parts.data[j + 1] - item_parts.data[j]};
-                s = raster::polygon_rows(parts, v.rows, v.cols, static_cast<raster::Rule>(rule),
-                                         static_cast<raster::FillRule>(fill), sink, err);
+                s = raster::polygon_rows(parts, v.rows, v.cols, rule_of(rule),
+                                         fill_of(fill), sink, err);
                 if (s != Status::ok) break;
             }
         }
@@ -756,23 +615,28 @@ PyObject* interned(const char* s) {
     return o;  // immortal for our purposes: kept for the life of the process
 }
 
-// rasterize_rle's fast path: raster_rle_lists(polygons, height, width, rule, fill_rule, cls)
-// with the caller's own arguments: COCO lists (parse_parts), exact ints, the rule names.
-// One call from the lists to a finished maskcore.RLE (cls): the instance RLE._wrap
-// makes (its three slots: the read-only counts and the caller's height and width ints),
-// built here because the Python-level call costs as much as a small polygon's whole
-// conversion. None declines (the validating path explains).
+// rule= / fill_rule= by name: the code, or -1.
+int rule_arg(PyObject* v) {
+    static PyObject* const names[] = {interned(raster::kRuleNames[0]), interned(raster::kRuleNames[1]),
+                                      interned(raster::kRuleNames[2]), interned(raster::kRuleNames[3])};
+    static_assert(raster::kNumRules == 4, "list every rule above");
+    return name_arg(v, names, raster::kRuleNames, raster::kNumRules);
+}
+int fill_arg(PyObject* v) {
+    static PyObject* const names[] = {interned(raster::kFillNames[0]), interned(raster::kFillNames[1])};
+    static_assert(raster::kNumFillRules == 2, "list every fill rule above");
+    return name_arg(v, names, raster::kFillNames, raster::kNumFillRules);
+}
+
+// rasterize_rle's native entry for what COCO JSON holds: raster_rle_lists(polygons, height,
+// width, rule, fill_rule) with the caller's own arguments: COCO lists (parse_parts), exact
+// ints, the rule names. Returns the counts (a read-only uint32 / uint64 array, the form
+// maskcore.RLE holds), for maskcore/raster.py to wrap through RLE's own trusted
+// constructor; None declines (the validating path explains).
 py::object raster_rle_lists(PyObject* const* args) {
-    static const char* const kRules[] = {"center", "touched", "inclusive", "coco"};  // codes 0..3
-    static const char* const kFills[] = {"evenodd", "nonzero"};
-    static PyObject* const rules[] = {interned(kRules[0]), interned(kRules[1]), interned(kRules[2]),
-                                      interned(kRules[3])};
-    static PyObject* const fills[] = {interned(kFills[0]), interned(kFills[1])};
-    static PyObject* const slots[] = {interned("_counts"), interned("_h"), interned("_w")};
     int64_t h, w;
-    const int rule = name_arg(args[3], rules, kRules, 4), fill = name_arg(args[4], fills, kFills, 2);
-    if (rule < 0 || fill < 0 || !size_arg(args[1], h) || !size_arg(args[2], w) || !PyType_Check(args[5]))
-        return py::none();
+    const int rule = rule_arg(args[3]), fill = fill_arg(args[4]);
+    if (rule < 0 || fill < 0 || !size_arg(args[1], h) || !size_arg(args[2], w)) return py::none();
     struct Scratch {
         RunBuf<double> xy;
         RunBuf<int64_t> offs;
@@ -780,33 +644,19 @@ py::object raster_rle_lists(PyObject* const* args) {
     thread_local Scratch scratch_tl;
     Scratch& scratch = tls_once(scratch_tl);
     if (!PyList_Check(args[0]) || !parse_parts(args[0], scratch.xy, scratch.offs)) return py::none();
-    py::array counts = rle_of(Parts{scratch.xy.data, scratch.offs.data, scratch.offs.size - 1}, h, w, rule, fill);
-    auto* cls = reinterpret_cast<PyTypeObject*>(args[5]);
-    auto rle = py::reinterpret_steal<py::object>(cls->tp_alloc(cls, 0));
-    if (!rle || PyObject_GenericSetAttr(rle.ptr(), slots[0], counts.ptr()) ||
-        PyObject_GenericSetAttr(rle.ptr(), slots[1], args[1]) || PyObject_GenericSetAttr(rle.ptr(), slots[2], args[2]))
-        throw py::error_already_set();
-    // Its slots hold an ndarray and two ints, none of them containers: it can close no
-    // reference cycle, so the garbage collector need not track it (as CPython untracks
-    // tuples of atomic values). Saves the collector's passes over every RLE a loop keeps.
-    if (PyType_IS_GC(cls)) PyObject_GC_UnTrack(rle.ptr());
-    return rle;
+    return rle_of(Parts{scratch.xy.data, scratch.offs.data, scratch.offs.size - 1}, h, w, rule, fill);
 }
 
 // rasterize's fast path: raster_fill_lists(polygons, height, width, rule, fill_rule, value,
 // out) with the caller's own arguments: polygons as append_parts reads them, exact ints for
-// the sizes (< 2^31) and the value, a rule name but "coco", and out None (a new C-ordered
+// the sizes (< 2^31) and the value, a rule name, and out None (a new C-ordered
 // uint8 mask) or a writable native-order integer / bool ndarray of shape (height, width)
 // whose dtype holds the value. Returns the mask written; None declines (the validating
 // path explains what is wrong, or handles it). The Python-level checks it replaces cost
 // more than the fill of a small polygon (1.4 us a call against cv2.fillPoly's 0.65 us).
 py::object raster_fill_lists(PyObject* const* args) {
-    static const char* const kRules[] = {"center", "touched", "inclusive"};  // codes 0..2
-    static const char* const kFills[] = {"evenodd", "nonzero"};
-    static PyObject* const rules[] = {interned(kRules[0]), interned(kRules[1]), interned(kRules[2])};
-    static PyObject* const fills[] = {interned(kFills[0]), interned(kFills[1])};
     int64_t h, w;
-    const int rule = name_arg(args[3], rules, kRules, 3), fill = name_arg(args[4], fills, kFills, 2);
+    const int rule = rule_arg(args[3]), fill = fill_arg(args[4]);
     if (rule < 0 || fill < 0 || !size_arg(args[1], h) || !size_arg(args[2], w) || !PyLong_CheckExact(args[5]))
         return py::none();
     if (h >= (int64_t{1} << 31) || w >= (int64_t{1} << 31)) return py::none();
@@ -889,7 +739,7 @@ void raster_color(const py::array& xy, const py::array& offsets, py::array& img,
     MC_REQUIRE(color.ndim() == 1 && color.shape(0) == img.shape(2) && color.dtype().equal(img.dtype()) &&
                    (color.flags() & py::array::c_style),
                "color: expected one value per channel, in the image's dtype");
-    MC_REQUIRE(rule >= 0 && rule <= 2 && (fill == 0 || fill == 1), "rule: unknown");
+    check_codes(rule, fill);
     const int64_t isz = img.itemsize();
     for (int d = 0; d < 3; ++d) MC_REQUIRE(img.strides(d) % isz == 0, "image: unaligned strides");
     MC_REQUIRE(is_aligned(img), "image: expected an aligned array");
@@ -901,8 +751,8 @@ void raster_color(const py::array& xy, const py::array& offsets, py::array& img,
         Status s;
         {
             py::gil_scoped_release nogil;
-            s = raster::polygon_rows(parts_of(p), img.shape(0), img.shape(1), static_cast<raster::Rule>(rule),
-                                     static_cast<raster::FillRule>(fill), sink, err);
+            s = raster::polygon_rows(parts_of(p), img.shape(0), img.shape(1), rule_of(rule),
+                                     fill_of(fill), sink, err);
         }
         if (s != Status::ok) raise_rle(s, parts_of(p), rule, err, img.shape(0), img.shape(1));
     };
@@ -932,13 +782,19 @@ void paint_mask_(py::array& img, const py::array& mask, uint64_t value, bool ove
 
 void bind_raster(py::module_& m) {
     m.attr("raster_max_coordinate") = raster::kMaxCoordinate;
+    // The rule and fill-rule codes, by name: the one table (scan.hpp), read by maskcore/_validate.py.
+    py::dict rules, fills;
+    for (int i = 0; i < raster::kNumRules; ++i) rules[raster::kRuleNames[i]] = i;
+    for (int i = 0; i < raster::kNumFillRules; ++i) fills[raster::kFillNames[i]] = i;
+    m.attr("RASTER_RULES") = rules;
+    m.attr("FILL_RULES") = fills;
     m.def("raster_paint", &raster_paint);
     m.def("raster_fill", &raster_fill);
     m.def("raster_paint_many", &raster_paint_many);
     m.def("raster_rle", &raster_rle);
     static PyMethodDef fast[] = {
-        {"raster_rle_lists", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_rle_lists, 6>)),
-         METH_FASTCALL, "raster_rle_lists(polygons, height, width, rule, fill_rule, RLE) -> RLE or None"},
+        {"raster_rle_lists", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_rle_lists, 5>)),
+         METH_FASTCALL, "raster_rle_lists(polygons, height, width, rule, fill_rule) -> counts or None"},
         {"raster_fill_lists", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_fill_lists, 7>)),
          METH_FASTCALL, "raster_fill_lists(polygons, height, width, rule, fill_rule, value, out) -> mask or None"},
         {"coco_poly_dicts", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&coco_poly_dicts, 3>)),
@@ -957,9 +813,7 @@ void bind_raster(py::module_& m) {
     m.attr("coco_poly_max_coordinate") = raster::kCocoMaxCoordinate;
     m.def("coco_poly_strings", &coco_poly_strings, py::arg("xy"), py::arg("offsets"), py::arg("height"),
           py::arg("width"), py::arg("name"), py::arg("nested"));
-    m.def("coco_poly_pack", &coco_poly_pack, py::arg("polygons"));
-    m.def("coco_poly_counts", &coco_poly_counts, py::arg("xy"), py::arg("offsets"), py::arg("height"),
-          py::arg("width"), py::arg("name"), py::arg("nested"));
+    m.def("raster_parse", &raster_parse, py::arg("polygons"));
 }
 
 }  // namespace maskcore::py_bind

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "../common/raster_tls.hpp"
+#include "../common/thread_scratch.hpp"
 
 namespace maskcore::raster {
 namespace {

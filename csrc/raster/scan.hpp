@@ -4,7 +4,9 @@
 // WHAT. One scanline engine turns an edge list (all parts of one object, closed
 // implicitly) into, for every image row r, a sorted list of disjoint column spans
 // [a, b) clipped to [0, w). A rule is a policy that says which columns of a row are
-// in; a sink says what to do with them. Rules (the "coco" rule lives in coco_poly.hpp):
+// in; a sink says what to do with them. Every rule goes through polygon_rows, "coco"
+// included (its mask is pycocotools' column walk, coco_poly.hpp, turned into row spans
+// by coco_rows.cpp). Rules:
 //
 //   center     pixel (r, c) is in when its centre p = (c + .5, r + .5) is inside the
 //              polygon under the fill rule, with p + (eps, eps^2) tested instead of p
@@ -114,8 +116,13 @@ namespace maskcore::raster {
 
 inline constexpr double kMaxCoordinate = 1099511627776.0;  // 2^40
 
-enum class Rule : int { center = 0, touched = 1, inclusive = 2 };
+// The rules and fill rules, and their names: the one table (bind_raster.cpp exports it
+// as maskcore._core.RASTER_RULES / FILL_RULES; maskcore/_validate.py reads it there).
+enum class Rule : int { center = 0, touched = 1, inclusive = 2, coco = 3 };
 enum class FillRule : int { evenodd = 0, nonzero = 1 };
+inline constexpr int kNumRules = 4, kNumFillRules = 2;
+inline constexpr const char* kRuleNames[kNumRules] = {"center", "touched", "inclusive", "coco"};
+inline constexpr const char* kFillNames[kNumFillRules] = {"evenodd", "nonzero"};
 
 // Parts of one object: part i is xy[offsets[i] .. offsets[i + 1]) = x0, y0, x1, y1, ...
 struct Parts {
@@ -152,9 +159,22 @@ struct RowSink {
 // `transposed` (center and touched only), column by column instead: sink.row(c, ...)
 // receives the row spans of column c (the COCO order). The centre rule's ties then
 // follow the same perturbation seen from the columns (scan.hpp, RLE), so both scans
-// select the same pixels.
+// select the same pixels. Rule::coco (fill ignored: parts are unioned) runs coco_rows.
 Status polygon_rows(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill, RowSink& sink, ErrorInfo& err,
                     bool transposed = false) noexcept;
+
+// The "coco" rule's mask (pycocotools' frPyObjects + merge: each part by coco_poly.hpp,
+// their union) as row spans, rows in increasing order (coco_rows.cpp). Limits those of
+// coco_poly.hpp (|v| <= kCocoMaxCoordinate, err.index into xy).
+Status coco_rows(Parts parts, int64_t h, int64_t w, RowSink& sink, ErrorInfo& err) noexcept;
+
+// The COCO counts of the parts under any rule, appended to counts: "coco" straight from
+// coco_poly.hpp (parts merged), "inclusive" by row toggles (RleRows), "center" and
+// "touched" by whichever of the column scan (RleCols) and the row scan costs less (the
+// same pixels either way). T: uint32_t when h * w < 2^32, else uint64_t.
+template <class T>
+Status polygon_counts(Parts parts, int64_t h, int64_t w, Rule rule, FillRule fill, RunBuf<T>& counts,
+                      ErrorInfo& err) noexcept;
 
 // Paints a thick polyline (xy: n points) of the given width (diameter), row by row.
 Status stroke_rows(const double* xy, int64_t n, double width, int64_t h, int64_t w, RowSink& sink,

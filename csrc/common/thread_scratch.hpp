@@ -1,4 +1,4 @@
-// csrc/common/raster_tls.hpp — a thread_local's address, fetched once.
+// csrc/common/thread_scratch.hpp — per-thread scratch: a thread_local's address, fetched once.
 //
 // In a shared library every thread_local access is a __tls_get_addr call, and GCC
 // recomputes the address after each call the function makes, even through a
