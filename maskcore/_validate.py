@@ -417,7 +417,7 @@ def kernel_error(exc: Exception) -> tuple[int, int, int, int]:
 
 def position(index: int, shape, order: str = "C") -> tuple:
     """A linear index of an array of ``shape`` (row-major, or column-major for "F") as a tuple."""
-    return tuple(int(v) for v in np.unravel_index(index, shape, order=order))
+    return tuple(int(v) for v in np.unravel_index(index, shape, order=order))  # type: ignore[call-overload]
 
 
 def binary_error(exc: Exception, names, shapes, hint: str = " (use mask != 0 for 0/255 masks)") -> ValueError:

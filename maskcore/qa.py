@@ -405,9 +405,9 @@ def validate(mask: ArrayLike, *, labels: Iterable[int] | None = None, palette: A
         _, _, stats = _components(label_map, conn, background=bg)
         for v, s, b in zip(stats["value"].tolist(), stats["area"].tolist(), stats["bbox"].tolist()):
             if s < min_size and v != stray:  # values outside the allowed labels, reported above
-                show = _show_rgb(int(pal_keys[v])) if a.ndim == 3 else (shown(v) if shown else v)
-                problems.append(Problem("small_component", f"a component of class {show} has {s} pixels "
-                                        f"(< min_size = {min_size})", bbox=tuple(b), count=s, value=show))
+                shown_v: Any = _show_rgb(int(pal_keys[v])) if a.ndim == 3 else (shown(v) if shown else v)
+                problems.append(Problem("small_component", f"a component of class {shown_v} has {s} pixels "
+                                        f"(< min_size = {min_size})", bbox=tuple(b), count=s, value=shown_v))
     if annotations is not None and instances is None:
         raise ValueError("annotations: given without instances (they declare the instances' area and bbox)")
     if instances is not None:

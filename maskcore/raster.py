@@ -284,7 +284,7 @@ def paint(label_map: LabelMap, polygons: Any, label: int, *, rule: str = "center
     lm, dt, bits, over, locks = _v.paint_args(label_map, label, mode, locked)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)
-    _core.raster_paint(flat, offsets, lm, code, fill, bits, over, locks)
+    _core.raster_paint(flat, offsets, lm, code, fill, cast(int, bits), over, locks)
     return label_map
 
 
@@ -317,7 +317,7 @@ def paint_mask(label_map: LabelMap, mask: ArrayLike, label: int, *, mode: str = 
         raise ValueError(f"mask: expected shape {lm.shape}, got {m.shape}")
     if m.size and m.max() > 1:
         raise ValueError("mask: expected 0/1 values (use mask != 0)")
-    _core.paint_mask(lm, m, bits, over, locks)
+    _core.paint_mask(lm, m, cast(int, bits), over, locks)
     return label_map
 
 
@@ -414,7 +414,7 @@ def stroke(label_map: LabelMap, points: Sequence[Any] | NDArray[Any], width: flo
         raise TypeError(f"width: expected a number, got {_v._describe(width)}")
     if not (0 <= float(width) <= 2.0**40):
         raise ValueError(f"width: expected a width in pixels in [0, 2**40], got {width!r}")
-    _core.stroke_paint(np.ascontiguousarray(flat), lm, float(width), bits, over, locks)
+    _core.stroke_paint(np.ascontiguousarray(flat), lm, float(width), cast(int, bits), over, locks)
     return label_map
 
 

@@ -197,7 +197,7 @@ class RLE:
     # ---- set operations on the runs ---------------------------------------------------
     def _combine(self, other: object, op: int) -> "RLE":
         if not isinstance(other, RLE):
-            return NotImplemented  # type: ignore[no-any-return]  # (the operators' contract)
+            return NotImplemented  # (the operators' contract)
         if other.shape != self.shape:
             raise ValueError(f"rle: operands have different sizes {self._h}x{self._w} and {other._h}x{other._w}")
         return RLE._wrap(_core.rle_combine(self._counts, other._counts, op), self._h, self._w)
