@@ -44,9 +44,10 @@ for line in open(sys.argv[1]).read().splitlines():
         head, params, ret = m.groups()
         ret = RETURNS.get(head.split()[-1], "typing.Any" if ret == "..." else ret)
         line = f"{head}({annotate_params(params)}) -> {ret}:"
-        line = re.sub(r"(: |-> )(tuple|list)\b(?!\[)",
-                      lambda m: m.group(1) + ("tuple[typing.Any, ...]" if m.group(2) == "tuple"
-                                              else "list[typing.Any]"), line)
+    # bare generics in parameters, returns and module constants
+    line = re.sub(r"(: |-> )(tuple|list|dict)\b(?!\[)",
+                  lambda m: m.group(1) + {"tuple": "tuple[typing.Any, ...]", "list": "list[typing.Any]",
+                                          "dict": "dict[typing.Any, typing.Any]"}[m.group(2)], line)
     print(line)
     if line == "import typing":
         print("import maskcore.rle")
