@@ -229,23 +229,49 @@ def _validate(args) -> int:
 
 
 def _check_coco(args) -> int:
-    """check-coco: validate on a COCO instances file, with its old flags and exit codes."""
+    """check-coco: maskcore.validate_coco on one COCO instances file (the hardened checker: a file
+    that is not a COCO instances document is one line naming the field and value, exit code 2)."""
     import json
+    from collections import Counter
 
-    from maskcore import jobs
+    import maskcore
 
-    def go():
-        t0 = time.perf_counter()
-        try:  # one clear line and exit code 2 for a file that is not a readable JSON document
-            with open(args.file, encoding="utf-8") as f:
-                json.load(f)
-        except (OSError, ValueError, UnicodeError, RecursionError) as exc:
-            print(f"maskcore check-coco: cannot read {args.file}: {str(exc).splitlines()[0][:300]}", file=sys.stderr)
-            return 2
-        res = jobs.validate(args.file, format="coco", allow_overlap=not args.no_overlap, **_common(args))
-        return _emit(args, res, _validate_text(res, args, t0), t0)
+    def fail(what: str) -> int:  # a user error: one line, exit code 2
+        print(f"maskcore check-coco: {args.file}: {what}", file=sys.stderr)
+        return 2
 
-    return _run_job(args, go)
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            coco = json.load(f)
+    except RecursionError:
+        return fail("cannot read it: JSON nested too deeply")
+    except (OSError, ValueError) as exc:  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
+        return fail(f"cannot read it: {exc}")
+    t0 = time.perf_counter()
+    try:
+        report = maskcore.validate_coco(coco, allow_overlap=not args.no_overlap)
+    except (TypeError, ValueError, OverflowError) as exc:  # not a COCO instances file: the field and value
+        return fail(f"not a COCO instances file: {exc}")
+    except RecursionError:
+        return fail("not a COCO instances file: a value nested too deeply")
+    except MemoryError:
+        return fail("out of memory while checking it")
+    elapsed = time.perf_counter() - t0
+    if args.json:
+        print(report.to_json(indent=1))
+        return 0 if report.ok else 1
+    n_ann, n_img = len(coco.get("annotations", [])), len(coco.get("images", []))
+    print(f"{args.file}: {n_ann} annotations on {n_img} images checked in {elapsed:.2f} s")
+    if report.ok:
+        print("no problems found")
+        return 0
+    kinds = Counter(p.kind for p in report.problems)
+    print(f"{len(report.problems)} problems: " + ", ".join(f"{k} {c}" for k, c in kinds.most_common()))
+    for p in report.problems[:args.limit]:
+        print(f"  {p.kind:<18} {p.message}")
+    if len(report.problems) > args.limit:
+        print(f"  ... {len(report.problems) - args.limit} more (--limit, or --json for all)")
+    return 1
 
 
 def _stats(args) -> int:

@@ -373,7 +373,6 @@ def validate(mask: ArrayLike, *, labels: Iterable[int] | None = None, palette: A
         histogram = {int(v): int(c) for v, c in zip(vals.tolist(), counts.tolist())}
         if labels is not None:
             allowed_in = _v.int_values(labels, "labels")
-        if labels is not None and not set(histogram) <= set(allowed_in):  # only then look at the pixels
             # Keys: the values as int64, order kept; uint64 maps through v ^ 2**63 (the
             # values >= 2**63 would wrap to negatives), and `show` maps keys back.
             if a.dtype == np.uint64:
