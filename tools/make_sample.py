@@ -37,9 +37,11 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import maskcore  # noqa: E402
+try:
+    import maskcore
+except ImportError:  # run from a checkout that has the in-place build but no install
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import maskcore
 from maskcore.jobs._files import encode_png  # noqa: E402
 
 H, W = 120, 160
