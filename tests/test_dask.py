@@ -8,8 +8,6 @@ memmaps, and on a two-worker dask.distributed cluster. Skipped without dask."""
 import importlib
 import sys
 
-import os
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -363,9 +361,6 @@ def test_import_error_names_the_extra(monkeypatch):
     importlib.import_module("maskcore.dask")
 
 
-@pytest.mark.skipif(bool(os.environ.get("MASKCORE_TEST_INSTALLED")),
-                    reason="hangs in Client.gather when run from the installed wheel by tools/test_installed.sh "
-                           "(passes from the source tree); under investigation, see the stop note")
 def test_distributed_local_cluster():
     distributed = pytest.importorskip("distributed")
     rng = np.random.default_rng(11)

@@ -18,11 +18,7 @@ from maskcore.jobs import _files  # noqa: E402
 
 from test_jobs import _make_sample_module, _result, _tree  # noqa: E402
 
-pytestmark = [pytest.mark.skipif(
-                  bool(os.environ.get("MASKCORE_TEST_INSTALLED")),
-                  reason="dask.distributed LocalCluster tests hang in Client.gather when run from the installed "
-                         "wheel by tools/test_installed.sh (they pass from the source tree); under investigation"),
-              pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
               pytest.mark.filterwarnings("ignore::ResourceWarning"),
               pytest.mark.filterwarnings("ignore::UserWarning"),
               pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
