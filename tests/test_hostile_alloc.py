@@ -25,6 +25,8 @@ pytestmark = [
 ]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The child imports the maskcore this process imported (the installed wheel under tools/test_installed.sh).
+HOME = os.path.dirname(os.path.dirname(os.path.abspath(maskcore.__file__)))
 
 # Set up (inputs made before any limit), then the call; names are the families.
 FAMILIES = {
@@ -84,8 +86,8 @@ CHILD = textwrap.dedent("""
 def test_allocation_failure_is_memory_error(family):
     setup, call = FAMILIES[family]
     code = CHILD.format(setup=setup, call=call)
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
+    env = dict(os.environ, PYTHONPATH=HOME + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=HOME,
                           timeout=300)
     assert proc.returncode == 0, (f"{family}: the child ended with {proc.returncode} "
                                   f"(a negative code is a signal)\n{proc.stderr[-2000:]}")

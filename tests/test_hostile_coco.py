@@ -19,6 +19,8 @@ import maskcore
 from maskcore.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The child imports the maskcore this process imported (the installed wheel under tools/test_installed.sh).
+HOME = os.path.dirname(os.path.dirname(os.path.abspath(maskcore.__file__)))
 
 
 def _doc(anns=None, images=None, categories=None):
@@ -170,6 +172,6 @@ def test_memory_follows_the_annotations(tmp_path):
                main(["check-coco", "--no-overlap", {str(tmp_path / 'grid.json')!r}])]
         sys.exit(0 if rcs == [0, 1] else 3)
     """)
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=HOME + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:] + proc.stdout[-2000:]
