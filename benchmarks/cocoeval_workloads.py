@@ -45,7 +45,8 @@ def cache_dir() -> Path:
 
 def build(workload: str, slice_b: int) -> dict:
     """Paths of gt / segm / bbox JSON for workload 'a', 'b' and 'b-slice'."""
-    sys.path[:0] = [str(HERE), str(HERE.parent)]
+    sys.path.insert(0, str(HERE))
+    import _checkout  # noqa: F401  (an installed maskcore wins over this checkout)
     import cases.cocoeval as cc
     out = {}
     d = cache_dir()
@@ -105,7 +106,8 @@ def child(row: str, gt_path: str, dt_path: str, kind: str, max_dets, repeats: in
             def make(g, d):
                 return make_cls(g, d, kind)
         else:
-            sys.path.insert(0, str(HERE.parent))
+            sys.path.insert(0, str(HERE))
+            import _checkout  # noqa: F401
             import maskcore
             from maskcore.cocoeval import COCOeval
             if "scalar" in row:
@@ -160,7 +162,9 @@ def main(argv=None) -> int:
         row, gt, dt, kind, md, reps = args.child
         print(json.dumps(child(row, gt, dt, kind, json.loads(md), int(reps))))
         return 0
-    env = dict(os.environ, PYTHONPATH=str(HERE.parent) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    sys.path.insert(0, str(HERE))
+    import _checkout
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(_checkout.pythonpath() + [os.environ.get("PYTHONPATH", "")]))
     for wl in args.workload:
         paths = build(wl, args.slice_b)
         max_dets = None if wl == "a" else DENSE_MAXDETS

@@ -34,7 +34,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
+import _checkout  # noqa: E402,F401  (an installed maskcore wins over this checkout)
 
 
 def peak_gib() -> float:

@@ -29,10 +29,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+import _checkout  # noqa: E402  (an installed maskcore wins over this checkout)
 
 CHILD = r"""
 import contextlib, io, json, resource, sys, time
-sys.path.insert(0, {root!r})
+sys.path[:0] = {paths!r}
 which, path = {which!r}, {path!r}
 if which == "maskcore":
     import maskcore, maskcore.io
@@ -56,7 +58,7 @@ print(json.dumps({{"n": n, "seconds": dt, "peak_kb": peak, "base_kb": base}}))
 
 
 def run(which: str, path: Path) -> dict:
-    code = CHILD.format(root=str(ROOT), which=which, path=str(path))
+    code = CHILD.format(paths=_checkout.pythonpath(), which=which, path=str(path))
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=str(ROOT))
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -37,8 +37,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
+import _checkout  # noqa: E402,F401  (an installed maskcore wins over this checkout)
 
 from cases.jobs import LABEL_MAPS, replicate_label_maps  # noqa: E402
 

@@ -24,9 +24,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-for p in (str(HERE), str(HERE.parent)):
-    if p not in sys.path:
-        sys.path.insert(0, p)
+sys.path.insert(0, str(HERE))
+import _checkout  # noqa: E402,F401  (an installed maskcore wins over this checkout)
 
 import cases as _cases  # noqa: E402
 
