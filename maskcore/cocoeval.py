@@ -497,10 +497,14 @@ class COCOeval:
         if p.useCats or len(set(p.catIds)) == len(p.catIds):
             cat_pos = {c: k for k, c in enumerate(cat_ids if p.useCats else p.catIds)}
             lookup = src.anns if isinstance(src.anns, dict) else dict(src.anns)
+            boxes = p.iouType == "bbox"
             try:
-                got = _core.eval_gather(lists, lookup, cat_pos, bool(p.useCats), K, gt, p.iouType == "boundary")
+                got = _core.eval_gather(lists, lookup, cat_pos, bool(p.useCats), K, gt, p.iouType == "boundary",
+                                        boxes)
             except KeyError as exc:
                 raise KeyError(f"{name}: {exc.args[0]}") from None
+            except ValueError as exc:  # a bad bbox, named by its annotation
+                raise ValueError(f"{name}: {exc}") from None
             anns, keys = got[0], got[1]
             cols = got[2:]
         else:  # useCats=0 with a category listed twice: its annotations come twice, as in pycocotools
@@ -525,7 +529,10 @@ class COCOeval:
         n = len(anns)
         if cols is not None:
             names = ("area", "id", "crowd", "ignore") if gt else ("area", "id", "score")
-            return anns, off, {k: np.ascontiguousarray(v[order]) for k, v in zip(names, cols)}
+            fields = {k: np.ascontiguousarray(v[order]) for k, v in zip(names, cols)}
+            if boxes:
+                fields["box"] = np.ascontiguousarray(cols[-1][order]).reshape(-1)
+            return anns, off, fields
         fields = {"area": np.empty(n, np.float64), "id": np.empty(n, np.int64)}
         try:
             fields["area"][:] = list(map(itemgetter("area"), anns))
@@ -539,6 +546,8 @@ class COCOeval:
                     fields["ignore"] = np.array([bool(c) for c in crowd], np.uint8)
             else:
                 fields["score"] = np.array(list(map(itemgetter("score"), anns)), np.float64).reshape(n)
+            if p.iouType == "bbox":
+                fields["box"] = _boxes(anns, name).reshape(-1)
         except KeyError as exc:
             raise KeyError(f"{name}: an annotation has no {exc.args[0]!r}") from None
         return anns, off, fields
@@ -552,7 +561,6 @@ class COCOeval:
         gt_anns, gt_off, gt = self._gather(self.cocoGt, p, cat_ids, img_ids, "cocoGt", True)
         dt_anns, dt_off, dt = self._gather(self.cocoDt, p, cat_ids, img_ids, "cocoDt", False)
         if p.iouType == "bbox":
-            gt["box"], dt["box"] = _boxes(gt_anns, "cocoGt").reshape(-1), _boxes(dt_anns, "cocoDt").reshape(-1)
             gt["masks"] = dt["masks"] = None
         else:
             # segm: compressed strings are decoded image by image in the evaluator (only one

@@ -337,6 +337,28 @@ def test_errors():
         run(COCOeval, nocat, results_for(results, "segm"), "segm")
 
 
+@pytest.mark.parametrize("box, message", [([1, 2, "x", 3], "non-numeric bbox"), ([1, 2, 3], "no 4-number bbox"),
+                                          (None, "no 4-number bbox"), ([1, 2, float("nan"), 3], "non-finite bbox")])
+def test_bad_detection_box_is_named(box, message):
+    data, results = make_data(38)
+    gt = coco_of(data)
+    with quiet():
+        dt = gt.loadRes(results_for(results, "bbox"))
+    ann = dt.anns[min(dt.anns)]
+    ann["bbox"] = box
+    with pytest.raises(ValueError, match=rf"cocoDt: annotation {ann['id']} has (a )?{message}"):
+        run(COCOeval, gt, dt, "bbox")
+
+
+def test_numpy_scalar_boxes_evaluate_as_floats():
+    data, results = make_data(39)
+    dets = results_for(results, "bbox")
+    as_np = [dict(d, bbox=[np.float32(v) for v in d["bbox"]]) for d in dets]
+    as_f32 = [dict(d, bbox=[float(np.float32(v)) for v in d["bbox"]]) for d in dets]
+    a, b = run(COCOeval, coco_of(data), as_np, "bbox"), run(COCOeval, coco_of(data), as_f32, "bbox")
+    assert np.array_equal(a.eval["precision"], b.eval["precision"])
+
+
 def test_empty_results_and_no_gt():
     data, _ = make_data(39)
     with quiet():

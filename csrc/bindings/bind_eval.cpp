@@ -2,6 +2,7 @@
 // in, GIL released, kernel, status out. RLE batches travel as in bind_rle.cpp
 // (flat counts, int64 offsets, int64 (n, 2) sizes); maskcore/cocoeval.py has
 // checked values (finite boxes, one counts dtype) before calling.
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -372,25 +373,70 @@ py::tuple rle_dicts(const py::list& objs, int threads) {
 // skipped). Key of an annotation: k * I0 + i with categories, i * K + k without.
 // Returns (anns, keys, area, id, crowd, ignore) for ground truth (crowd: int(iscrowd) != 0;
 // ignore: bool(iscrowd), or bool(ignore) or bool(iscrowd) when `boundary`), and
-// (anns, keys, area, id, score) for detections.
-struct Ref {  // a borrowed-or-new reference, released at scope end
+// (anns, keys, area, id, score) for detections; with `boxes`, one more column: the
+// (n, 4) float64 'bbox' of each (4 finite numbers, else ValueError naming the annotation).
+// This read holds the GIL (it walks Python objects) and is the serial part of an
+// evaluation: the keys are interned once and looked up without temporaries.
+struct Ref {  // a new reference, released at scope end
     PyObject* p = nullptr;
     ~Ref() { Py_XDECREF(p); }
 };
 
-PyObject* field(PyObject* ann, const char* key, bool required) {
+struct Keys {
+    PyObject *id, *category_id, *area, *iscrowd, *ignore, *score, *bbox;
+};
+
+const Keys& keys() {  // first called with the GIL held; interned strings live forever
+    static const Keys k{PyUnicode_InternFromString("id"),      PyUnicode_InternFromString("category_id"),
+                        PyUnicode_InternFromString("area"),    PyUnicode_InternFromString("iscrowd"),
+                        PyUnicode_InternFromString("ignore"),  PyUnicode_InternFromString("score"),
+                        PyUnicode_InternFromString("bbox")};
+    return k;
+}
+
+PyObject* field(PyObject* ann, PyObject* key, bool required) {
     if (!PyDict_Check(ann)) throw py::type_error("annotations must be dicts");
-    PyObject* v = PyDict_GetItemString(ann, key);  // borrowed
-    if (!v && required) throw py::key_error(std::string("an annotation has no '") + key + "'");
+    PyObject* v = PyDict_GetItemWithError(ann, key);  // borrowed
+    if (!v) {
+        if (PyErr_Occurred()) throw py::error_already_set();
+        if (required) throw py::key_error("an annotation has no '" + std::string(PyUnicode_AsUTF8(key)) + "'");
+    }
     return v;
 }
 
+double number(PyObject* v) {
+    const double x = PyFloat_CheckExact(v) ? PyFloat_AS_DOUBLE(v) : PyFloat_AsDouble(v);
+    if (x == -1.0 && PyErr_Occurred()) throw py::error_already_set();
+    return x;
+}
+
+// The annotation's 'bbox' as 4 finite doubles (a list or tuple of numbers).
+void read_box(PyObject* a, double* out) {
+    PyObject* b = field(a, keys().bbox, false);
+    const auto bad = [&](const char* what) {
+        PyObject* id = field(a, keys().id, true);
+        throw py::value_error("annotation " + std::string(py::repr(id)) + " has " + what + " bbox " +
+                              (b ? std::string(py::repr(b)) : std::string("(none)")));
+    };
+    if (!b || !(PyList_Check(b) || PyTuple_Check(b)) || PySequence_Fast_GET_SIZE(b) != 4) bad("no 4-number");
+    PyObject** item = PySequence_Fast_ITEMS(b);
+    for (int c = 0; c < 4; ++c) {
+        out[c] = PyFloat_CheckExact(item[c]) ? PyFloat_AS_DOUBLE(item[c]) : PyFloat_AsDouble(item[c]);
+        if (out[c] == -1.0 && PyErr_Occurred()) {  // not a number (numpy scalars are)
+            PyErr_Clear();
+            bad("a non-numeric");
+        }
+        if (!std::isfinite(out[c])) bad("a non-finite");
+    }
+}
+
 py::tuple gather(const py::list& lists, const py::object& lookup, const py::dict& cat_pos, bool use_cats, int64_t K,
-                 bool gt, bool boundary) {
+                 bool gt, bool boundary, bool boxes) {
+    const Keys& key = keys();
     const int64_t I0 = static_cast<int64_t>(PyList_GET_SIZE(lists.ptr()));
     py::list anns;
-    std::vector<int64_t> keys, ids;
-    std::vector<double> area, score;
+    std::vector<int64_t> order_keys, ids;
+    std::vector<double> area, score, box;
     std::vector<uint8_t> crowd, ignore;
     PyObject* look = lookup.is_none() ? nullptr : lookup.ptr();
     MC_REQUIRE(!look || PyDict_Check(look), "lookup: expected a dict");
@@ -400,7 +446,7 @@ py::tuple gather(const py::list& lists, const py::object& lookup, const py::dict
         const Py_ssize_t n = PyList_GET_SIZE(lst);
         for (Py_ssize_t j = 0; j < n; ++j) {
             PyObject* a = PyList_GET_ITEM(lst, j);
-            PyObject* id = field(a, "id", true);
+            PyObject* id = field(a, key.id, true);
             if (look) {
                 PyObject* b = PyDict_GetItemWithError(look, id);
                 if (!b) {
@@ -408,59 +454,80 @@ py::tuple gather(const py::list& lists, const py::object& lookup, const py::dict
                     throw py::key_error("annotation id " + std::string(py::str(id)) + " is not in anns");
                 }
                 a = b;
+                id = field(a, key.id, true);
             }
-            PyObject* kk = PyDict_GetItemWithError(cat_pos.ptr(), field(a, "category_id", true));
+            PyObject* kk = PyDict_GetItemWithError(cat_pos.ptr(), field(a, key.category_id, true));
             if (!kk) {
                 if (PyErr_Occurred()) throw py::error_already_set();
                 continue;
             }
             const int64_t k = PyLong_AsLongLong(kk);
-            keys.push_back(use_cats ? k * I0 + i : i * K + k);
-            const double ar = PyFloat_AsDouble(field(a, "area", true));
-            if (ar == -1.0 && PyErr_Occurred()) throw py::error_already_set();
-            area.push_back(ar);
-            Ref idv{PyNumber_Long(field(a, "id", true))};
-            if (!idv.p) throw py::error_already_set();
-            const long long idn = PyLong_AsLongLong(idv.p);
+            order_keys.push_back(use_cats ? k * I0 + i : i * K + k);
+            area.push_back(number(field(a, key.area, true)));
+            long long idn;
+            if (PyLong_CheckExact(id)) {
+                idn = PyLong_AsLongLong(id);
+            } else {
+                Ref idv{PyNumber_Long(id)};
+                if (!idv.p) throw py::error_already_set();
+                idn = PyLong_AsLongLong(idv.p);
+            }
             if (idn == -1 && PyErr_Occurred()) throw py::error_already_set();
             ids.push_back(idn);
             if (gt) {
-                PyObject* c = field(a, "iscrowd", false);
+                PyObject* c = field(a, key.iscrowd, false);
                 int truth = 0;
                 uint8_t nonzero = 0;
                 if (c) {
                     truth = PyObject_IsTrue(c);
                     if (truth < 0) throw py::error_already_set();
-                    Ref ci{PyNumber_Long(c)};
-                    if (!ci.p) throw py::error_already_set();
-                    nonzero = PyObject_IsTrue(ci.p) == 1;
+                    if (PyLong_CheckExact(c)) {
+                        nonzero = static_cast<uint8_t>(truth);
+                    } else {
+                        Ref ci{PyNumber_Long(c)};
+                        if (!ci.p) throw py::error_already_set();
+                        nonzero = PyObject_IsTrue(ci.p) == 1;
+                    }
                 }
                 crowd.push_back(nonzero);
                 int ig = truth;
                 if (boundary) {
-                    PyObject* g = field(a, "ignore", false);
+                    PyObject* g = field(a, key.ignore, false);
                     const int gi = g ? PyObject_IsTrue(g) : 0;
                     if (gi < 0) throw py::error_already_set();
                     ig = gi || truth;
                 }
                 ignore.push_back(static_cast<uint8_t>(ig != 0));
             } else {
-                const double sc = PyFloat_AsDouble(field(a, "score", true));
-                if (sc == -1.0 && PyErr_Occurred()) throw py::error_already_set();
-                score.push_back(sc);
+                score.push_back(number(field(a, key.score, true)));
+            }
+            if (boxes) {
+                box.resize(box.size() + 4);
+                read_box(a, box.data() + box.size() - 4);
             }
             anns.append(py::handle(a));
         }
     }
-    if (gt) return py::make_tuple(anns, to_array(keys), to_array(area), to_array(ids), to_array(crowd), to_array(ignore));
-    return py::make_tuple(anns, to_array(keys), to_array(area), to_array(ids), to_array(score));
+    py::list out;
+    out.append(anns);
+    out.append(to_array(order_keys));
+    out.append(to_array(area));
+    out.append(to_array(ids));
+    if (gt) {
+        out.append(to_array(crowd));
+        out.append(to_array(ignore));
+    } else {
+        out.append(to_array(score));
+    }
+    if (boxes) out.append(to_array(box).reshape({static_cast<py::ssize_t>(box.size() / 4), py::ssize_t{4}}));
+    return py::tuple(out);
 }
 
 }  // namespace
 
 void bind_eval(py::module_& m) {
     m.def("eval_gather", &gather, py::arg("lists"), py::arg("lookup"), py::arg("cat_pos"), py::arg("use_cats"),
-          py::arg("K"), py::arg("gt"), py::arg("boundary"));
+          py::arg("K"), py::arg("gt"), py::arg("boundary"), py::arg("boxes"));
     m.def("eval_rle_dicts", &rle_dicts, py::arg("objs"), py::arg("threads"));
     py::class_<Result, std::shared_ptr<Result>>(m, "EvalResult")
         .def_property_readonly("groups", [](const Result& r) { return r.groups; })
