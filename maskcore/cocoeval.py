@@ -488,51 +488,54 @@ class COCOeval:
     # -- evaluate -----------------------------------------------------------------------------
 
     def _gather(self, src, p, cat_ids, img_ids, name, gt):
-        """The annotations of each evaluation unit, in pycocotools' order, grouped."""
+        """The annotations of each evaluation unit, in pycocotools' order, grouped: (anns,
+        off, fields), unit u's annotations anns[off[u]:off[u + 1]], fields their columns."""
         I0 = len(img_ids)
-        get = src.imgToAnns.get if hasattr(src.imgToAnns, "get") else (lambda k: src.imgToAnns[k])
-        lists = [list(get(img) or ()) for img in img_ids]
         n_groups = (len(cat_ids) if p.useCats else 1) * I0
         K = max(len(p.catIds), 1)
+        by_image = src.imgToAnns
+        if not isinstance(by_image, dict):
+            get = by_image.get if hasattr(by_image, "get") else by_image.__getitem__
+            by_image = {img: list(get(img) or ()) for img in img_ids}
         if p.useCats or len(set(p.catIds)) == len(p.catIds):
             cat_pos = {c: k for k, c in enumerate(cat_ids if p.useCats else p.catIds)}
             lookup = src.anns if isinstance(src.anns, dict) else dict(src.anns)
             boxes = p.iouType == "bbox"
-            try:
-                got = _core.eval_gather(lists, lookup, cat_pos, bool(p.useCats), K, gt, p.iouType == "boundary",
-                                        boxes)
+            try:  # sorted by unit, stably, in native code
+                got = _core.eval_gather(by_image, list(img_ids), lookup, cat_pos, bool(p.useCats), K, gt,
+                                        p.iouType == "boundary", boxes)
             except KeyError as exc:
                 raise KeyError(f"{name}: {exc.args[0]}") from None
             except ValueError as exc:  # a bad bbox, named by its annotation
                 raise ValueError(f"{name}: {exc}") from None
             anns, keys = got[0], got[1]
-            cols = got[2:]
+            names = ("area", "id", "crowd", "ignore") if gt else ("area", "id", "score")
+            fields = dict(zip(names + (("box",) if boxes else ()), got[2:]))
+            if boxes:
+                fields["box"] = fields["box"].reshape(-1)
         else:  # useCats=0 with a category listed twice: its annotations come twice, as in pycocotools
-            cat_pos = defaultdict(list)
-            for k, c in enumerate(p.catIds):
-                cat_pos[c].append(k)
-            anns, keys = [], []
-            for i, x in enumerate(lists):
-                for a in x:
-                    a = src.anns[a["id"]]
-                    for k in cat_pos.get(a["category_id"], ()):
-                        anns.append(a)
-                        keys.append(i * K + k)
-            keys = np.asarray(keys, np.int64)
-            cols = None
-        order = np.argsort(keys, kind="stable")
-        anns = [anns[j] for j in order.tolist()]
-        keys = keys[order]
+            anns, keys, fields = self._gather_repeated(src, p, by_image, img_ids, K, name, gt)
         group = keys if p.useCats else keys // K
         off = np.zeros(n_groups + 1, np.int64)
         np.cumsum(np.bincount(group, minlength=n_groups)[:n_groups], out=off[1:])
+        return anns, off, fields
+
+    @staticmethod
+    def _gather_repeated(src, p, by_image, img_ids, K, name, gt):
+        cat_pos = defaultdict(list)
+        for k, c in enumerate(p.catIds):
+            cat_pos[c].append(k)
+        anns, keys = [], []
+        for i, img in enumerate(img_ids):
+            for a in by_image.get(img) or ():
+                a = src.anns[a["id"]]
+                for k in cat_pos.get(a["category_id"], ()):
+                    anns.append(a)
+                    keys.append(i * K + k)
+        order = np.argsort(np.asarray(keys, np.int64), kind="stable")
+        anns = [anns[j] for j in order.tolist()]
+        keys = np.asarray(keys, np.int64)[order]
         n = len(anns)
-        if cols is not None:
-            names = ("area", "id", "crowd", "ignore") if gt else ("area", "id", "score")
-            fields = {k: np.ascontiguousarray(v[order]) for k, v in zip(names, cols)}
-            if boxes:
-                fields["box"] = np.ascontiguousarray(cols[-1][order]).reshape(-1)
-            return anns, off, fields
         fields = {"area": np.empty(n, np.float64), "id": np.empty(n, np.int64)}
         try:
             fields["area"][:] = list(map(itemgetter("area"), anns))
@@ -550,7 +553,7 @@ class COCOeval:
                 fields["box"] = _boxes(anns, name).reshape(-1)
         except KeyError as exc:
             raise KeyError(f"{name}: an annotation has no {exc.args[0]!r}") from None
-        return anns, off, fields
+        return anns, keys, fields
 
     def _prepare(self):
         p = self.params

@@ -2,6 +2,7 @@
 // in, GIL released, kernel, status out. RLE batches travel as in bind_rle.cpp
 // (flat counts, int64 offsets, int64 (n, 2) sizes); maskcore/cocoeval.py has
 // checked values (finite boxes, one counts dtype) before calling.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -367,14 +368,17 @@ py::tuple rle_dicts(const py::list& objs, int threads) {
 }
 
 // The annotations of the evaluated images, read from pycocotools-style dicts with the
-// C API (the Python layer's loop over them cost more than the evaluation). lists[i]:
-// image i's annotations (imgToAnns order); lookup (dict or None): id -> annotation, as
-// pycocotools' loadAnns resolves them; cat_pos: category id -> position k (others are
-// skipped). Key of an annotation: k * I0 + i with categories, i * K + k without.
-// Returns (anns, keys, area, id, crowd, ignore) for ground truth (crowd: int(iscrowd) != 0;
-// ignore: bool(iscrowd), or bool(ignore) or bool(iscrowd) when `boundary`), and
-// (anns, keys, area, id, score) for detections; with `boxes`, one more column: the
-// (n, 4) float64 'bbox' of each (4 finite numbers, else ValueError naming the annotation).
+// C API (the Python layer's loop over them cost more than the evaluation). by_image: a
+// dict image id -> that image's annotations (pycocotools' imgToAnns; a missing or None
+// entry is no annotations), img_ids: the I0 evaluated images; lookup (dict or None):
+// id -> annotation, as pycocotools' loadAnns resolves them; cat_pos: category id ->
+// position k (others are skipped). Key of an annotation: k * I0 + i with categories,
+// i * K + k without. Everything comes back sorted by key, stably (image order, then
+// imgToAnns order within a unit: pycocotools' order): (anns, keys, area, id, crowd,
+// ignore) for ground truth (crowd: int(iscrowd) != 0; ignore: bool(iscrowd), or
+// bool(ignore) or bool(iscrowd) when `boundary`), and (anns, keys, area, id, score) for
+// detections; with `boxes`, one more column: the (n, 4) float64 'bbox' of each (4 finite
+// numbers, else ValueError naming the annotation).
 // This read holds the GIL (it walks Python objects) and is the serial part of an
 // evaluation: the keys are interned once and looked up without temporaries.
 struct Ref {  // a new reference, released at scope end
@@ -430,31 +434,49 @@ void read_box(PyObject* a, double* out) {
     }
 }
 
-py::tuple gather(const py::list& lists, const py::object& lookup, const py::dict& cat_pos, bool use_cats, int64_t K,
-                 bool gt, bool boundary, bool boxes) {
+// The entries of v in the order `order`.
+template <class T>
+py::array_t<T> permuted(const std::vector<T>& v, const std::vector<int64_t>& order, size_t width = 1) {
+    std::vector<T> out(v.size());
+    for (size_t j = 0; j < order.size(); ++j)
+        std::copy_n(v.data() + static_cast<size_t>(order[j]) * width, width, out.data() + j * width);
+    return to_array(out);
+}
+
+py::tuple gather(const py::dict& by_image, const py::list& img_ids, const py::object& lookup, const py::dict& cat_pos,
+                 bool use_cats, int64_t K, bool gt, bool boundary, bool boxes) {
     const Keys& key = keys();
-    const int64_t I0 = static_cast<int64_t>(PyList_GET_SIZE(lists.ptr()));
-    py::list anns;
+    const int64_t I0 = static_cast<int64_t>(PyList_GET_SIZE(img_ids.ptr()));
+    std::vector<py::object> anns;  // owned: the Python code a value may run (__float__, __eq__) can mutate the dicts
     std::vector<int64_t> order_keys, ids;
     std::vector<double> area, score, box;
     std::vector<uint8_t> crowd, ignore;
     PyObject* look = lookup.is_none() ? nullptr : lookup.ptr();
     MC_REQUIRE(!look || PyDict_Check(look), "lookup: expected a dict");
     for (int64_t i = 0; i < I0; ++i) {
-        PyObject* lst = PyList_GET_ITEM(lists.ptr(), i);
-        MC_REQUIRE(PyList_Check(lst), "lists: expected lists of annotations");
-        const Py_ssize_t n = PyList_GET_SIZE(lst);
-        for (Py_ssize_t j = 0; j < n; ++j) {
-            PyObject* a = PyList_GET_ITEM(lst, j);
-            PyObject* id = field(a, key.id, true);
+        PyObject* lst = PyDict_GetItemWithError(by_image.ptr(), PyList_GET_ITEM(img_ids.ptr(), i));
+        if (!lst) {
+            if (PyErr_Occurred()) throw py::error_already_set();
+            continue;
+        }
+        if (lst == Py_None) continue;
+        Ref seq{PySequence_Fast(lst, "imgToAnns: an image's annotations must be a list")};
+        if (!seq.p) throw py::error_already_set();
+        for (Py_ssize_t j = 0; j < PySequence_Fast_GET_SIZE(seq.p); ++j) {  // re-read: see `anns`
+            py::object held = py::reinterpret_borrow<py::object>(PySequence_Fast_GET_ITEM(seq.p, j));
+            PyObject* a = held.ptr();
+            py::object id_held = py::reinterpret_borrow<py::object>(field(a, key.id, true));
+            PyObject* id = id_held.ptr();
             if (look) {
                 PyObject* b = PyDict_GetItemWithError(look, id);
                 if (!b) {
                     if (PyErr_Occurred()) throw py::error_already_set();
                     throw py::key_error("annotation id " + std::string(py::str(id)) + " is not in anns");
                 }
-                a = b;
-                id = field(a, key.id, true);
+                held = py::reinterpret_borrow<py::object>(b);
+                a = held.ptr();
+                id_held = py::reinterpret_borrow<py::object>(field(a, key.id, true));
+                id = id_held.ptr();
             }
             PyObject* kk = PyDict_GetItemWithError(cat_pos.ptr(), field(a, key.category_id, true));
             if (!kk) {
@@ -505,28 +527,36 @@ py::tuple gather(const py::list& lists, const py::object& lookup, const py::dict
                 box.resize(box.size() + 4);
                 read_box(a, box.data() + box.size() - 4);
             }
-            anns.append(py::handle(a));
+            anns.push_back(std::move(held));
         }
     }
-    py::list out;
-    out.append(anns);
-    out.append(to_array(order_keys));
-    out.append(to_array(area));
-    out.append(to_array(ids));
-    if (gt) {
-        out.append(to_array(crowd));
-        out.append(to_array(ignore));
-    } else {
-        out.append(to_array(score));
+    const size_t n = anns.size();
+    std::vector<int64_t> order(n);
+    for (size_t j = 0; j < n; ++j) order[j] = static_cast<int64_t>(j);
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return order_keys[a] < order_keys[b]; });
+    py::list sorted(static_cast<py::ssize_t>(n));
+    for (size_t j = 0; j < n; ++j) {
+        PyList_SET_ITEM(sorted.ptr(), static_cast<Py_ssize_t>(j), anns[static_cast<size_t>(order[j])].inc_ref().ptr());
     }
-    if (boxes) out.append(to_array(box).reshape({static_cast<py::ssize_t>(box.size() / 4), py::ssize_t{4}}));
+    py::list out;
+    out.append(sorted);
+    out.append(permuted(order_keys, order));
+    out.append(permuted(area, order));
+    out.append(permuted(ids, order));
+    if (gt) {
+        out.append(permuted(crowd, order));
+        out.append(permuted(ignore, order));
+    } else {
+        out.append(permuted(score, order));
+    }
+    if (boxes) out.append(permuted(box, order, 4).reshape({static_cast<py::ssize_t>(n), py::ssize_t{4}}));
     return py::tuple(out);
 }
 
 }  // namespace
 
 void bind_eval(py::module_& m) {
-    m.def("eval_gather", &gather, py::arg("lists"), py::arg("lookup"), py::arg("cat_pos"), py::arg("use_cats"),
+    m.def("eval_gather", &gather, py::arg("by_image"), py::arg("img_ids"), py::arg("lookup"), py::arg("cat_pos"), py::arg("use_cats"),
           py::arg("K"), py::arg("gt"), py::arg("boundary"), py::arg("boxes"));
     m.def("eval_rle_dicts", &rle_dicts, py::arg("objs"), py::arg("threads"));
     py::class_<Result, std::shared_ptr<Result>>(m, "EvalResult")
