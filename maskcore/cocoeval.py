@@ -259,47 +259,30 @@ def _concat(parts):
             np.concatenate(sizes) if sizes else np.zeros((0, 2), np.int64))
 
 
-def _kind(s) -> int:
-    """0: compressed RLE dict; 1: a list of polygons of >= 6 numbers each (the batch
-    rasterizer's input; it declines odd lengths and non-numbers); 2: anything else."""
-    if type(s) is list:
-        try:
-            return 1 if s and min(map(len, s)) > 5 else 2
-        except TypeError:  # a flat list of numbers, or parts without a length
-            return 2
-    return 0 if type(s) is dict and type(s.get("counts")) in (str, bytes) else 2
-
-
-def _kinds(segms) -> list:
-    try:  # the common cases in one comprehension; anything unusual through _kind
-        return [(1 if s and min(map(len, s)) > 5 else 2) if type(s) is list else
-                (0 if type(s) is dict and type(s.get("counts")) in (str, bytes) else 2) for s in segms]
-    except TypeError:
-        return [_kind(s) for s in segms]
-
-
-def _parse_masks(anns, src, threads, name, lazy=False):
+def _parse_masks(anns, src, threads, name, lazy=False, hw=None):
     """The masks of the annotations as one batch, by pycocotools' ``annToRLE`` rules:
     polygons by its rasterization rule (merged parts) at the image's size, uncompressed RLE
     converted, compressed RLE as is. Returns (flat, offsets, sizes, index, strings):
     annotation i is mask index[i] of the batch (index None: i itself). With ``lazy``,
     compressed strings are not decoded here: strings[i] is the annotation's RLE dict
     (index[i] = -1), decoded by the evaluator when its image is evaluated; else strings
-    is None."""
+    is None. Last, whether a compressed RLE has h * w >= 2^32 (uint64 counts). ``hw``:
+    each annotation's image (height, width) if the caller has them (-1: not in src.imgs)."""
     from . import coco as _coco
     from .raster import rasterize_rle_batch
     n = len(anns)
     segms = list(map(itemgetter("segmentation"), anns))
-    kind = _kinds(segms)
-    compressed = [i for i, k in enumerate(kind) if k == 0]
-    polys = [i for i, k in enumerate(kind) if k == 1]
-    other = [i for i, k in enumerate(kind) if k == 2]
+    kind, big = _core.eval_segm_kinds(segms)  # 0 compressed RLE, 1 polygons, 2 anything else
+    compressed, polys, other = (np.flatnonzero(kind == k).tolist() for k in range(3))
     parts, order = [], []
     strings = None
     if lazy and compressed:
-        strings = [None] * n
-        for i in compressed:
-            strings[i] = segms[i]
+        if len(compressed) == n:
+            strings = segms
+        else:
+            strings = [None] * n
+            for i in compressed:
+                strings[i] = segms[i]
         compressed = []
     # Uncompressed RLE (crowds): pycocotools keeps the counts as given (frPyObjects encodes
     # them and iou decodes them back), so they are the runs; the batch checks their sums.
@@ -334,12 +317,16 @@ def _parse_masks(anns, src, threads, name, lazy=False):
             parts.append((b._counts, b._offsets, b._sizes))
         order += compressed
     if polys:
-        ids = list(map(itemgetter("image_id"), anns if len(polys) == n else [anns[i] for i in polys]))
-        imgs = src.imgs
-        hmap = {im: imgs[im]["height"] for im in set(ids)}
-        wmap = {im: imgs[im]["width"] for im in hmap}
-        hs = np.fromiter(map(hmap.__getitem__, ids), np.int64, count=len(ids))
-        ws = np.fromiter(map(wmap.__getitem__, ids), np.int64, count=len(ids))
+        if hw is None:
+            ids = list(map(itemgetter("image_id"), anns if len(polys) == n else [anns[i] for i in polys]))
+            imgs = src.imgs
+            dims = {im: (imgs[im]["height"], imgs[im]["width"]) for im in set(ids)}
+            sel = np.array([dims[im] for im in ids], np.int64).reshape(-1, 2)
+        else:
+            sel = hw if len(polys) == n else hw[polys]
+            if sel.size and sel.min() < 0:  # an image the source does not have: as pycocotools fails
+                raise KeyError(anns[polys[int(np.flatnonzero(sel[:, 0] < 0)[0])]]["image_id"])
+        hs, ws = np.ascontiguousarray(sel[:, 0]), np.ascontiguousarray(sel[:, 1])
         objs = segms if len(polys) == n else [segms[i] for i in polys]
         # With threads, chunks rasterize at once (the rasterizer releases the GIL).
         chunks = min(threads, max(1, len(polys) // 4096))
@@ -386,10 +373,19 @@ def _parse_masks(anns, src, threads, name, lazy=False):
     else:
         flat, offsets, sizes = parts[0] if len(parts) == 1 else _concat(parts)
     if len(order) == n and order == list(range(n)):
-        return flat, offsets, sizes, None, strings
+        return flat, offsets, sizes, None, strings, big
     index = np.full(n, -1, np.int64)  # annotation i is mask index[i] of the batch
     index[np.asarray(order, np.int64)] = np.arange(len(order))
-    return flat, offsets, sizes, index, strings
+    return flat, offsets, sizes, index, strings, big
+
+
+def _image_dims(src, img_ids, img_pos):
+    """(n, 2) int64: the (height, width) of each annotation's image, from its position in
+    img_ids (-1 where src.imgs has no such image)."""
+    imgs = src.imgs
+    table = np.array([(t.get("height", -1), t.get("width", -1)) if (t := imgs.get(im)) is not None else (-1, -1)
+                      for im in img_ids], np.int64).reshape(-1, 2)
+    return table[img_pos]
 
 
 def _boundaries(masks, threads, dilation_ratio=0.02):
@@ -516,6 +512,7 @@ class COCOeval:
         else:  # useCats=0 with a category listed twice: its annotations come twice, as in pycocotools
             anns, keys, fields = self._gather_repeated(src, p, by_image, img_ids, K, name, gt)
         group = keys if p.useCats else keys // K
+        fields["img"] = keys % I0 if p.useCats else keys // K  # the annotation's image position
         off = np.zeros(n_groups + 1, np.int64)
         np.cumsum(np.bincount(group, minlength=n_groups)[:n_groups], out=off[1:])
         return anns, off, fields
@@ -569,17 +566,16 @@ class COCOeval:
             # segm: compressed strings are decoded image by image in the evaluator (only one
             # image's runs at a time); boundary needs every mask's band first.
             lazy = p.iouType == "segm"
+            ghw, dhw = _image_dims(self.cocoGt, img_ids, gt["img"]), _image_dims(self.cocoDt, img_ids, dt["img"])
             if self.threads > 1:  # the native parts of the two parses overlap (they release the GIL)
                 with ThreadPoolExecutor(1) as pool:
-                    later = pool.submit(_parse_masks, gt_anns, self.cocoGt, self.threads, "cocoGt", lazy)
-                    dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt", lazy)
+                    later = pool.submit(_parse_masks, gt_anns, self.cocoGt, self.threads, "cocoGt", lazy, ghw)
+                    dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt", lazy, dhw)
                     gm = later.result()
             else:
-                gm = _parse_masks(gt_anns, self.cocoGt, self.threads, "cocoGt", lazy)
-                dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt", lazy)
-            big = gm[0].dtype == np.uint64 or dm[0].dtype == np.uint64 or any(
-                s is not None and any(o is not None and o["size"][0] * o["size"][1] >= 2 ** 32 for o in s)
-                for s in (gm[4], dm[4]))
+                gm = _parse_masks(gt_anns, self.cocoGt, self.threads, "cocoGt", lazy, ghw)
+                dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt", lazy, dhw)
+            big = gm[0].dtype == np.uint64 or dm[0].dtype == np.uint64 or gm[5] or dm[5]
             if big:
                 gm, dm = ((m[0].astype(np.uint64),) + tuple(m[1:]) for m in (gm, dm))
             gt["strings"], dt["strings"] = gm[4], dm[4]

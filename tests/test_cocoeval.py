@@ -470,8 +470,44 @@ def test_parse_masks_chunked_and_mixed():
     rng.shuffle(many)
     want = [gt.annToRLE(a)["counts"] for a in many]
     for threads in (1, 3):
-        flat, offsets, sizes, index, strings = ce._parse_masks(many, gt, threads, "gt")
-        assert strings is None
+        flat, offsets, sizes, index, strings, big = ce._parse_masks(many, gt, threads, "gt")
+        assert strings is None and not big
         got = maskcore.RLEBatch._wrap(flat, offsets, sizes)
         idx = np.arange(len(many)) if index is None else index
         assert [got[int(i)].to_string() for i in idx] == want
+
+
+def _segm_kind_ref(s):
+    """The parse path of a segmentation: 0 compressed RLE dict, 1 polygons of >= 6 numbers
+    each, 2 anything else (tests the native classifier)."""
+    if type(s) is list:
+        try:
+            return 1 if s and min(len(part) for part in s) > 5 else 2
+        except TypeError:
+            return 2
+    return 0 if type(s) is dict and type(s.get("counts")) in (str, bytes) else 2
+
+
+class _Sized:
+    def __len__(self):
+        return 8
+
+
+_SEGMS = st.one_of(
+    st.lists(st.one_of(st.lists(st.floats(0, 9), max_size=9), st.just("abcdefg"), st.just(3), st.just(_Sized()),
+                       st.tuples(*[st.integers(0, 9)] * 6)), max_size=3),
+    st.fixed_dictionaries({"counts": st.one_of(st.text(max_size=3), st.binary(max_size=3), st.lists(st.integers())),
+                           "size": st.one_of(st.lists(st.integers(0, 2 ** 40), min_size=2, max_size=2),
+                                             st.just([1, "x"]), st.just((2, 2)))}),
+    st.dictionaries(st.sampled_from(["size", "cnts"]), st.integers(), max_size=2),
+    st.none(), st.integers(), st.text(max_size=2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SEGMS, max_size=12))
+def test_segm_kinds_match_reference(segms):
+    kinds, big = maskcore._core.eval_segm_kinds(segms)
+    assert kinds.tolist() == [_segm_kind_ref(s) for s in segms]
+    assert big == any(k == 0 and type(s["size"]) is list and all(type(v) is int for v in s["size"])
+                      and s["size"][0] > 0 and s["size"][1] > 0 and s["size"][0] * s["size"][1] >= 2 ** 32
+                      for k, s in zip(kinds.tolist(), segms))

@@ -367,6 +367,53 @@ py::tuple rle_dicts(const py::list& objs, int threads) {
     return big ? rle_dicts_t<uint64_t>(str, len, sz, threads) : rle_dicts_t<uint32_t>(str, len, sz, threads);
 }
 
+// The kind of each annotation's 'segmentation', by which cocoeval.py parses it: 0 a
+// compressed RLE dict ('counts' a str or bytes), 1 a list of polygons of >= 6 numbers
+// each (the batch rasterizer's input: it declines odd lengths and non-numbers), 2
+// anything else (the general, one-at-a-time path). Also whether any compressed RLE's
+// size [h, w] has h * w >= 2^32 (its runs need uint64 counts).
+py::tuple segm_kinds(const py::list& segms) {
+    static PyObject* const counts_key = PyUnicode_InternFromString("counts");
+    static PyObject* const size_key = PyUnicode_InternFromString("size");
+    const Py_ssize_t n = PyList_GET_SIZE(segms.ptr());
+    py::array_t<uint8_t> kinds(n);
+    uint8_t* out = kinds.mutable_data();
+    bool big = false;
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        PyObject* s = PyList_GET_ITEM(segms.ptr(), i);
+        uint8_t kind = 2;
+        if (PyList_CheckExact(s)) {
+            const Py_ssize_t parts = PyList_GET_SIZE(s);
+            kind = parts > 0 ? 1 : 2;
+            for (Py_ssize_t j = 0; j < parts && kind == 1; ++j) {
+                PyObject* part = PyList_GET_ITEM(s, j);
+                const Py_ssize_t len = PyList_CheckExact(part) ? PyList_GET_SIZE(part) : PyObject_Length(part);
+                if (len < 0) PyErr_Clear();  // no length: the general path says what is wrong
+                if (len <= 5) kind = 2;
+            }
+        } else if (PyDict_CheckExact(s)) {
+            PyObject* c = PyDict_GetItemWithError(s, counts_key);
+            if (!c && PyErr_Occurred()) throw py::error_already_set();
+            if (c && (PyUnicode_CheckExact(c) || PyBytes_CheckExact(c))) {
+                kind = 0;
+                PyObject* size = PyDict_GetItemWithError(s, size_key);
+                if (!size && PyErr_Occurred()) throw py::error_already_set();
+                if (size && PyList_CheckExact(size) && PyList_GET_SIZE(size) == 2) {
+                    const long long h = PyLong_AsLongLong(PyList_GET_ITEM(size, 0));
+                    const long long w = PyLong_AsLongLong(PyList_GET_ITEM(size, 1));
+                    if (PyErr_Occurred()) {
+                        PyErr_Clear();  // not two ints: the RLE reader names the problem
+                    } else if (h > 0 && w > 0 && static_cast<double>(h) * static_cast<double>(w) >= 4294967296.0) {
+                        big = true;
+                    }
+                }
+            }
+        }
+        out[i] = kind;
+    }
+    return py::make_tuple(kinds, big);
+}
+
 // The annotations of the evaluated images, read from pycocotools-style dicts with the
 // C API (the Python layer's loop over them cost more than the evaluation). by_image: a
 // dict image id -> that image's annotations (pycocotools' imgToAnns; a missing or None
@@ -558,6 +605,7 @@ py::tuple gather(const py::dict& by_image, const py::list& img_ids, const py::ob
 void bind_eval(py::module_& m) {
     m.def("eval_gather", &gather, py::arg("by_image"), py::arg("img_ids"), py::arg("lookup"), py::arg("cat_pos"), py::arg("use_cats"),
           py::arg("K"), py::arg("gt"), py::arg("boundary"), py::arg("boxes"));
+    m.def("eval_segm_kinds", &segm_kinds, py::arg("segms"));
     m.def("eval_rle_dicts", &rle_dicts, py::arg("objs"), py::arg("threads"));
     py::class_<Result, std::shared_ptr<Result>>(m, "EvalResult")
         .def_property_readonly("groups", [](const Result& r) { return r.groups; })
