@@ -69,8 +69,10 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from itertools import chain, repeat
 from operator import itemgetter
+from typing import Any, Callable, Optional, Protocol, Union
 
 import numpy as np
+from numpy.typing import NDArray
 
 from . import _core
 from . import _validate as _v
@@ -79,6 +81,25 @@ from .rle import RLE, RLEBatch
 __all__ = ["COCOeval", "Params"]
 
 _KINDS = {"bbox": 0, "segm": 1, "boundary": 2}
+
+
+class CocoLike(Protocol):
+    """What evaluation reads of a pycocotools ``COCO`` object (or anything shaped so)."""
+
+    imgToAnns: Any
+    anns: Any
+    imgs: Any
+
+    def getImgIds(self) -> Any: ...
+
+    def getCatIds(self) -> Any: ...
+
+
+#: What ``COCOeval`` takes for ``cocoGt`` / ``cocoDt``: a COCO object, a COCO dict, a path to
+#: a COCO JSON file (a results JSON for ``cocoDt``), a list of results (``cocoDt``), or an
+#: object with ``__maskcore_coco__()``.
+CocoSource = Union[CocoLike, dict[str, Any], list[dict[str, Any]], str, "os.PathLike[str]", Any]
+_Batch = tuple[NDArray[Any], NDArray[np.int64], NDArray[np.int64]]
 
 
 class Params:
@@ -90,7 +111,7 @@ class Params:
     deprecated ``useSegm`` (None).
     """
 
-    def setDetParams(self):
+    def setDetParams(self) -> None:
         self.imgIds = []
         self.catIds = []
         # linspace, as pycocotools (arange's points drift above the round values)
@@ -101,7 +122,7 @@ class Params:
         self.areaRngLbl = ["all", "small", "medium", "large"]
         self.useCats = 1
 
-    def setKpParams(self):
+    def setKpParams(self) -> None:
         self.imgIds = []
         self.catIds = []
         self.iouThrs = np.linspace(.5, 0.95, int(np.round((0.95 - .5) / .05)) + 1, endpoint=True)
@@ -113,7 +134,18 @@ class Params:
         self.kpt_oks_sigmas = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87,
                                         .87, .89, .89]) / 10.0
 
-    def __init__(self, iouType="segm"):
+    imgIds: list[Any]
+    catIds: list[Any]
+    iouThrs: NDArray[np.float64]
+    recThrs: NDArray[np.float64]
+    maxDets: list[int]
+    areaRng: list[list[float]]
+    areaRngLbl: list[str]
+    useCats: int
+    iouType: str
+    useSegm: Optional[int]
+
+    def __init__(self, iouType: str = "segm") -> None:
         if iouType in ("segm", "bbox", "boundary"):
             self.setDetParams()
         elif iouType == "keypoints":
@@ -129,12 +161,14 @@ class Params:
 class _Index:
     """The parts of pycocotools' ``COCO`` that evaluation reads, for a dict or a JSON file."""
 
-    def __init__(self, dataset: dict, name: str):
+    def __init__(self, dataset: dict[str, Any], name: str) -> None:
         if not isinstance(dataset, dict):
             raise TypeError(f"{name}: expected a COCO dict, got {type(dataset).__name__}")
         self.dataset = dataset
-        self.anns, self.imgs, self.cats = {}, {}, {}
-        self.imgToAnns = defaultdict(list)
+        self.anns: dict[Any, dict[str, Any]] = {}
+        self.imgs: dict[Any, dict[str, Any]] = {}
+        self.cats: dict[Any, dict[str, Any]] = {}
+        self.imgToAnns: defaultdict[Any, list[dict[str, Any]]] = defaultdict(list)
         for ann in dataset.get("annotations", []):
             self.imgToAnns[ann["image_id"]].append(ann)
             self.anns[ann["id"]] = ann
@@ -143,17 +177,17 @@ class _Index:
         for cat in dataset.get("categories", []):
             self.cats[cat["id"]] = cat
 
-    def getImgIds(self):
+    def getImgIds(self) -> list[Any]:
         return list(self.imgs.keys())
 
-    def getCatIds(self):
+    def getCatIds(self) -> list[Any]:
         return list(self.cats.keys())
 
-    def loadRes(self, results):
+    def loadRes(self, results: list[dict[str, Any]]) -> _Index:
         return _load_results(self, results, "cocoDt")
 
 
-def _read_json(path, name):
+def _read_json(path: Union[str, "os.PathLike[str]"], name: str) -> Any:
     try:
         with open(path) as f:
             return json.load(f)
@@ -163,7 +197,7 @@ def _read_json(path, name):
         raise ValueError(f"{name}: {os.fspath(path)!r} is not JSON: {exc}") from None
 
 
-def _as_source(obj, name):
+def _as_source(obj: Any, name: str) -> Any:
     if obj is None:
         return None
     if hasattr(obj, "__maskcore_coco__"):  # maskcore Datasets (and anything else) exporting COCO
@@ -178,7 +212,7 @@ def _as_source(obj, name):
                     f"got {type(obj).__name__}")
 
 
-def _load_results(gt, results, name):
+def _load_results(gt: Any, results: Any, name: str) -> _Index:
     """pycocotools' ``COCO.loadRes`` on a list of results (copies; the input is not modified)."""
     if not isinstance(results, list):
         raise TypeError(f"{name}: expected a list of results, got {type(results).__name__}")
@@ -217,7 +251,7 @@ def _load_results(gt, results, name):
     return _Index(dataset, name)
 
 
-def _as_results(obj, gt, name):
+def _as_results(obj: Any, gt: Any, name: str) -> Any:
     if obj is None:
         return None
     if isinstance(obj, list):
@@ -230,7 +264,7 @@ def _as_results(obj, gt, name):
 
 # ---- gathering and parsing ------------------------------------------------------------------
 
-def _take(flat, offsets, sizes, idx):
+def _take(flat: NDArray[Any], offsets: NDArray[np.int64], sizes: NDArray[np.int64], idx: Any) -> _Batch:
     """(flat, offsets, sizes) of the RLEs idx of a batch, in that order (numpy gathers)."""
     idx = np.asarray(idx, np.int64)
     lens = (offsets[1:] - offsets[:-1])[idx]
@@ -241,7 +275,7 @@ def _take(flat, offsets, sizes, idx):
     return np.ascontiguousarray(flat[pos]), new, np.ascontiguousarray(sizes[idx])
 
 
-def _concat(parts):
+def _concat(parts: list[_Batch]) -> _Batch:
     """One batch (flat, offsets, sizes) from (flat, offsets, sizes) parts, counts uint64 if any part is."""
     dt = np.uint64 if any(p[0].dtype == np.uint64 for p in parts) else np.uint32
     flats = [p[0].astype(dt, copy=False) for p in parts]
@@ -259,7 +293,8 @@ def _concat(parts):
             np.concatenate(sizes) if sizes else np.zeros((0, 2), np.int64))
 
 
-def _parse_masks(anns, src, threads, name, lazy=False, hw=None):
+def _parse_masks(anns: list[dict[str, Any]], src: Any, threads: int, name: str, lazy: bool = False,
+                 hw: Optional[NDArray[np.int64]] = None) -> tuple[Any, ...]:
     """The masks of the annotations as one batch, by pycocotools' ``annToRLE`` rules:
     polygons by its rasterization rule (merged parts) at the image's size, uncompressed RLE
     converted, compressed RLE as is. Returns (flat, offsets, sizes, index, strings):
@@ -332,7 +367,7 @@ def _parse_masks(anns, src, threads, name, lazy=False, hw=None):
         chunks = min(threads, max(1, len(polys) // 4096))
         bounds = np.linspace(0, len(polys), chunks + 1).astype(int).tolist()
 
-        def raster(c):
+        def raster(c: int) -> RLEBatch:
             lo, hi = bounds[c], bounds[c + 1]
             return rasterize_rle_batch(objs[lo:hi], hs[lo:hi], ws[lo:hi], rule="coco")
         try:
@@ -350,14 +385,18 @@ def _parse_masks(anns, src, threads, name, lazy=False, hw=None):
             parts += [(b._counts, b._offsets, b._sizes) for b in bs]
             order += polys
     if other:
-        dicts = []
+        dicts: list[dict[str, Any]] = []
         for i in other:
             segm = anns[i]["segmentation"]
+            d: Any
             if isinstance(segm, list):
                 img = src.imgs[anns[i]["image_id"]]
                 h, w = img["height"], img["width"]
                 rles = _coco.frPyObjects(segm, h, w) if segm else []
-                d = _coco.merge(rles) if rles else _coco.encode(np.zeros((h, w, 1), np.uint8, order="F"))[0]
+                if rles:
+                    d = _coco.merge(rles)
+                else:  # an empty polygon list: the empty mask (3D input: a list of one)
+                    d = _coco.encode(np.zeros((h, w, 1), np.uint8, order="F"))[0]  # type: ignore[index]
             elif isinstance(segm, dict):
                 img = src.imgs[anns[i]["image_id"]]
                 d = _coco.frPyObjects(segm, img["height"], img["width"])
@@ -379,7 +418,7 @@ def _parse_masks(anns, src, threads, name, lazy=False, hw=None):
     return flat, offsets, sizes, index, strings, big
 
 
-def _image_dims(src, img_ids, img_pos):
+def _image_dims(src: Any, img_ids: list[Any], img_pos: NDArray[np.int64]) -> NDArray[np.int64]:
     """(n, 2) int64: the (height, width) of each annotation's image, from its position in
     img_ids (-1 where src.imgs has no such image)."""
     imgs = src.imgs
@@ -388,7 +427,7 @@ def _image_dims(src, img_ids, img_pos):
     return table[img_pos]
 
 
-def _boundaries(masks, threads, dilation_ratio=0.02):
+def _boundaries(masks: _Batch, threads: int, dilation_ratio: float = 0.02) -> _Batch:
     """The boundary band of each mask (maskcore.metrics.boundary), d from each mask's size."""
     from .metrics import _dilation
     flat, offsets, sizes = masks
@@ -413,7 +452,7 @@ def _boundaries(masks, threads, dilation_ratio=0.02):
     return _take(flat2, off2, sizes2, inverse)
 
 
-def _boxes(anns, name):
+def _boxes(anns: list[dict[str, Any]], name: str) -> NDArray[np.float64]:
     try:
         boxes = np.array([a["bbox"] for a in anns], dtype=np.float64).reshape(len(anns), 4)
     except (KeyError, ValueError, TypeError) as exc:
@@ -456,7 +495,8 @@ class COCOeval:
         ``{(imgId, catId): IoU matrix}`` as pycocotools keeps them, computed on first access.
     """
 
-    def __init__(self, cocoGt=None, cocoDt=None, iouType="segm", *, threads=None):
+    def __init__(self, cocoGt: CocoSource = None, cocoDt: CocoSource = None, iouType: str = "segm", *,
+                 threads: Optional[int] = None) -> None:
         if iouType == "keypoints":
             raise NotImplementedError("iouType='keypoints' is not implemented by maskcore.cocoeval "
                                       "(use pycocotools.cocoeval for keypoints)")
@@ -470,20 +510,21 @@ class COCOeval:
         self.cocoDt = _as_results(cocoDt, self.cocoGt, "cocoDt") if cocoGt is not None else _as_source(
             cocoDt, "cocoDt")
         self.params = Params(iouType=iouType)
-        self._paramsEval = {}
-        self.stats = []
-        self.eval = {}
-        self._result = None
-        self._evalImgs = None
-        self._ious = None
-        self._data = None
+        self._paramsEval: Any = {}  # a Params after evaluate(), as pycocotools
+        self.stats: Any = []  # an ndarray after summarize(), as pycocotools
+        self.eval: dict[str, Any] = {}
+        self._result: Any = None
+        self._evalImgs: Optional[list[Optional[dict[str, Any]]]] = None
+        self._ious: Optional[dict[Any, Any]] = None
+        self._data: Any = None
         if self.cocoGt is not None:
             self.params.imgIds = sorted(self.cocoGt.getImgIds())
             self.params.catIds = sorted(self.cocoGt.getCatIds())
 
     # -- evaluate -----------------------------------------------------------------------------
 
-    def _gather(self, src, p, cat_ids, img_ids, name, gt):
+    def _gather(self, src: Any, p: Params, cat_ids: list[Any], img_ids: list[Any], name: str,
+                gt: bool) -> tuple[list[dict[str, Any]], NDArray[np.int64], dict[str, Any]]:
         """The annotations of each evaluation unit, in pycocotools' order, grouped: (anns,
         off, fields), unit u's annotations anns[off[u]:off[u + 1]], fields their columns."""
         I0 = len(img_ids)
@@ -518,7 +559,8 @@ class COCOeval:
         return anns, off, fields
 
     @staticmethod
-    def _gather_repeated(src, p, by_image, img_ids, K, name, gt):
+    def _gather_repeated(src: Any, p: Params, by_image: dict[Any, Any], img_ids: list[Any], K: int, name: str,
+                         gt: bool) -> tuple[list[dict[str, Any]], NDArray[np.int64], dict[str, Any]]:
         cat_pos = defaultdict(list)
         for k, c in enumerate(p.catIds):
             cat_pos[c].append(k)
@@ -552,7 +594,7 @@ class COCOeval:
             raise KeyError(f"{name}: an annotation has no {exc.args[0]!r}") from None
         return anns, keys, fields
 
-    def _prepare(self):
+    def _prepare(self) -> None:
         p = self.params
         if self.cocoGt is None or self.cocoDt is None:
             raise ValueError("COCOeval: cocoGt and cocoDt are needed to evaluate")
@@ -587,7 +629,7 @@ class COCOeval:
                 dt["bounds"] = (db[0].astype(gm[0].dtype, copy=False),) + tuple(db[1:3]) + (dm[3],)
         self._data = (gt_anns, gt_off, gt, dt_anns, dt_off, dt)
 
-    def _run(self, detail):
+    def _run(self, detail: bool) -> Any:
         p = self.params
         gt_anns, gt_off, gt, dt_anns, dt_off, dt = self._data
         thr = np.ascontiguousarray(p.iouThrs, dtype=np.float64).reshape(-1)
@@ -602,7 +644,7 @@ class COCOeval:
             side, anns = ("cocoDt", dt_anns) if m.group(1) == "detection" else ("cocoGt", gt_anns)
             raise ValueError(f"{side}: annotation {anns[int(m.group(2))].get('id')!r}: {m.group(3)}") from None
 
-    def evaluate(self):
+    def evaluate(self) -> None:
         """Match detections to ground truths on every image and category (pycocotools' evaluate)."""
         tic = time.time()
         print("Running per image evaluation...")
@@ -629,16 +671,16 @@ class COCOeval:
     # -- lazily: evalImgs and ious ------------------------------------------------------------
 
     @property
-    def evalImgs(self):
+    def evalImgs(self) -> list[Optional[dict[str, Any]]]:
         if self._evalImgs is None:
             self._evalImgs = self._build_eval_imgs() if self._result is not None else []
         return self._evalImgs
 
     @evalImgs.setter
-    def evalImgs(self, value):
+    def evalImgs(self, value: list[Optional[dict[str, Any]]]) -> None:
         self._evalImgs = value
 
-    def _build_eval_imgs(self):
+    def _build_eval_imgs(self) -> list[Optional[dict[str, Any]]]:
         pe = self._paramsEval
         saved, self.params = self.params, pe
         try:
@@ -651,7 +693,7 @@ class COCOeval:
         kept_off, kept, score = r.kept_off, r.kept, r.score
         code, match, nonempty = r.code, r.match, r.nonempty
         max_det = pe.maxDets[-1]
-        out = []
+        out: list[Optional[dict[str, Any]]] = []
         for k, cat in enumerate(cat_ids):
             for a, rng in enumerate(pe.areaRng):
                 for i, img in enumerate(pe.imgIds):
@@ -691,16 +733,16 @@ class COCOeval:
         return out
 
     @property
-    def ious(self):
+    def ious(self) -> dict[Any, Any]:
         if self._ious is None:
             self._ious = self._compute_ious() if self._result is not None else {}
         return self._ious
 
     @ious.setter
-    def ious(self, value):
+    def ious(self, value: dict[Any, Any]) -> None:
         self._ious = value
 
-    def _compute_ious(self):
+    def _compute_ious(self) -> dict[Any, Any]:
         from . import coco as _coco
         from .rle import iou as _rle_iou
         pe = self._paramsEval
@@ -708,7 +750,7 @@ class COCOeval:
         r = self._result
         cat_ids = pe.catIds if pe.useCats else [-1]
         I0 = len(pe.imgIds)
-        out = {}
+        out: dict[Any, Any] = {}
         for k, cat in enumerate(cat_ids):
             for i, img in enumerate(pe.imgIds):
                 g = k * I0 + i
@@ -726,7 +768,7 @@ class COCOeval:
                     out[img, cat] = _coco.iou(boxes_d[sel], boxes_g[g0:g1], crowd.tolist())
                     continue
 
-                def batch(side, key, idx):
+                def batch(side: dict[str, Any], key: str, idx: NDArray[np.int64]) -> RLEBatch:
                     m, strs = side[key], side.get("strings") if key == "masks" else None
                     pos = idx if m[3] is None else m[3][idx]
                     if strs is None or all(strs[i] is None for i in idx):
@@ -744,7 +786,7 @@ class COCOeval:
 
     # -- accumulate ---------------------------------------------------------------------------
 
-    def accumulate(self, p=None):
+    def accumulate(self, p: Optional[Params] = None) -> None:
         """Precision / recall over images (pycocotools' accumulate), into ``self.eval``."""
         print("Accumulating evaluation results...")
         tic = time.time()
@@ -777,7 +819,9 @@ class COCOeval:
             if len(pe.iouThrs) > T:
                 raise IndexError(f"accumulate: p.iouThrs has {T} thresholds, evaluate() used {len(pe.iouThrs)}")
         rec = np.ascontiguousarray(p.recThrs, dtype=np.float64).reshape(-1)
-        as64 = lambda v: np.asarray(v, dtype=np.int64).reshape(-1)  # noqa: E731
+
+        def as64(v: list[int]) -> NDArray[np.int64]:
+            return np.asarray(v, dtype=np.int64).reshape(-1)
         _core.eval_accumulate(self._result, as64(k_list), as64(a_list), as64(i_list), as64(m_list), A0, I0, rec,
                               precision, recall, scores, self.threads)
         self.eval = {
@@ -792,7 +836,8 @@ class COCOeval:
 
     # -- summarize ----------------------------------------------------------------------------
 
-    def _summarize(self, ap=1, iouThr=None, areaRng="all", maxDets=100):
+    def _summarize(self, ap: int = 1, iouThr: Optional[float] = None, areaRng: str = "all",
+                   maxDets: int = 100) -> float:
         p = self.params
         line = " {:<18} {} @[ IoU={:<9} | area={:>6s} | maxDets={:>3d} ] = {:0.3f}"
         title = "Average Precision" if ap == 1 else "Average Recall"
@@ -815,7 +860,7 @@ class COCOeval:
         print(line.format(title, kind, iou, areaRng, maxDets, mean))
         return mean
 
-    def summarize(self):
+    def summarize(self) -> None:
         """The 12 COCO numbers into ``self.stats``, printed as pycocotools prints them.
 
         Valid for the default parameters only (as pycocotools): ``maxDets`` needs 3 entries

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import math
+from typing import Any, Optional
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _core
 from . import _validate as _v
@@ -12,13 +14,14 @@ from .rle import RLE, RLEBatch, _as_batch, encode
 __all__ = ["mask_nms"]
 
 
-def _masks(masks, threads: int) -> RLEBatch:
+def _masks(masks: Any, threads: int) -> RLEBatch:
     if isinstance(masks, np.ndarray):
         if masks.ndim != 3:
             raise ValueError(f"masks: expected a dense (N, H, W) stack, got shape {masks.shape}")
         if masks.shape[0] == 0:
             return RLEBatch()
         batch = encode(np.moveaxis(masks, 0, -1), threads=threads)  # (H, W, N) view: planes stay contiguous
+        assert isinstance(batch, RLEBatch)  # a 3D input encodes to a batch
         return batch
     if isinstance(masks, (list, tuple)) and masks and all(isinstance(m, np.ndarray) for m in masks):
         return _masks(np.stack(masks), threads)
@@ -28,7 +31,8 @@ def _masks(masks, threads: int) -> RLEBatch:
     return batch
 
 
-def mask_nms(masks, scores, iou_threshold=0.5, *, threads=None) -> np.ndarray:
+def mask_nms(masks: Any, scores: ArrayLike, iou_threshold: float = 0.5, *,
+             threads: Optional[int] = None) -> NDArray[np.int64]:
     """Greedy non-maximum suppression of masks, as box NMS but with mask IoU.
 
     Masks are visited by score, highest first; equal scores keep their input order (a
