@@ -16,6 +16,12 @@ Each row is one child process: it loads the inputs the way the library's users d
 time; pycocotools once) and reports the median. Peak memory: the child resets its peak RSS after
 loading (``/proc/self/clear_refs``), so "peak" is the most resident memory during evaluation,
 and "added" is that minus the resident memory before it.
+
+``--scaling N``: instead of the rows, N interleaved pairs of maskcore ``threads=1`` /
+``threads=2`` evaluations (evaluate + accumulate, fresh evaluators on one loaded pair of COCO
+objects) per workload and kind, in one process, and the median of the per-pair ratios; beside
+it the machine's own two-thread ceiling at that moment (hashing, which releases the GIL, on
+one thread vs two), since a shared VM may not give the second core.
 """
 
 from __future__ import annotations
@@ -138,6 +144,53 @@ def child(row: str, gt_path: str, dt_path: str, kind: str, max_dets, repeats: in
     return {"median": statistics.median(times), "times": times, "peak": peak, "added": added, "stats": stats}
 
 
+# ---- two-thread scaling, interleaved ------------------------------------------------------------
+
+def _ceiling(rounds: int = 5) -> float:
+    """Median ratio of one thread hashing 2 x 32 MiB to two threads hashing 32 MiB each."""
+    import hashlib
+    from concurrent.futures import ThreadPoolExecutor
+    blob = os.urandom(32 << 20)
+    ratios = []
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            hashlib.sha256(blob).digest(), hashlib.sha256(blob).digest()
+            t1 = time.perf_counter()
+            list(pool.map(lambda b: hashlib.sha256(b).digest(), (blob, blob)))
+            t2 = time.perf_counter()
+            ratios.append((t1 - t0) / (t2 - t1))
+    return statistics.median(ratios)
+
+
+def scaling(paths: dict, kind: str, max_dets, pairs: int) -> str:
+    from pycocotools.coco import COCO
+    import maskcore  # noqa: F401  (through _checkout)
+    from maskcore.cocoeval import COCOeval
+    quiet = contextlib.redirect_stdout(io.StringIO())
+    with quiet:
+        g = COCO(paths["gt"])
+        d = g.loadRes(paths[kind])
+
+    def once(threads: int) -> float:
+        with contextlib.redirect_stdout(io.StringIO()):
+            e = COCOeval(g, d, kind, threads=threads)
+            if max_dets:
+                e.params.maxDets = list(max_dets)
+            t0 = time.perf_counter()
+            e.evaluate()
+            e.accumulate()
+            return time.perf_counter() - t0
+    once(2)  # warm: pooled memory, page cache
+    t1, t2 = [], []
+    for _ in range(pairs):
+        t1.append(once(1))
+        t2.append(once(2))
+    ratio = statistics.median(a / b for a, b in zip(t1, t2))
+    return (f"threads=1 {statistics.median(t1):.3f} s, threads=2 {statistics.median(t2):.3f} s: "
+            f"{ratio:.2f}x (median of {pairs} interleaved pairs; machine ceiling {_ceiling():.2f}x)")
+
+
 # ---- the parent ---------------------------------------------------------------------------------
 
 def run_row(row, paths, kind, max_dets, repeats, env):
@@ -157,6 +210,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rows", nargs="+", default=list(ROWS), choices=list(ROWS))
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--slice-b", type=int, default=10)
+    ap.add_argument("--scaling", type=int, metavar="PAIRS", help="threads=1 vs threads=2, interleaved (see above)")
     args = ap.parse_args(argv)
     if args.child:
         row, gt, dt, kind, md, reps = args.child
@@ -169,6 +223,9 @@ def main(argv=None) -> int:
         paths = build(wl, args.slice_b)
         max_dets = None if wl == "a" else DENSE_MAXDETS
         for kind in args.kind:
+            if args.scaling:
+                print(f"({wl}) {kind}: {scaling(paths, kind, max_dets, args.scaling)}", flush=True)
+                continue
             print(f"\n({wl}) {kind}: {Path(paths['gt']).name}")
             print(f"  {'row':32} {'median':>10} {'pyco/x':>8} {'fce/x':>8} {'peak MiB':>9} {'added MiB':>10}")
             results = {}
