@@ -20,14 +20,14 @@ sources = sorted(glob("csrc/**/*.cpp", recursive=True))
 headers = sorted(glob("csrc/**/*.hpp", recursive=True) + glob("csrc/**/*.inl", recursive=True))
 
 
-compile_args = ["-O3", "-fvisibility=hidden", "-ffp-contract=off", "-Wall", "-Wextra"]
+compile_args = ["-O3", "-fvisibility=hidden", "-ffp-contract=off", "-Wall", "-Wextra", "-MMD"]
 link_args = []
 macros = []
 
 sanitize = os.environ.get("MASKCORE_SANITIZE", "").strip()
 if sanitize:
     compile_args = ["-O1", "-g", "-fno-omit-frame-pointer", f"-fsanitize={sanitize}",
-                    "-fno-sanitize-recover=undefined", "-fvisibility=hidden", "-Wall"]
+                    "-fno-sanitize-recover=undefined", "-fvisibility=hidden", "-Wall", "-MMD"]
     link_args += [f"-fsanitize={sanitize}"]
     macros.append(("MASKCORE_SANITIZE", f'"{sanitize}"'))
 if os.environ.get("MASKCORE_DEBUG"):
@@ -35,9 +35,11 @@ if os.environ.get("MASKCORE_DEBUG"):
 if os.environ.get("MASKCORE_NATIVE"):
     compile_args.append("-march=native")
 
-# Incremental rebuilds: an object is recompiled when it is older than its source or than any
-# header, and every object is when the flags changed since the last build (a sanitizer or debug
-# build after a normal one, and back) or with --force.
+# Incremental rebuilds: the compiler writes each object's dependencies beside it (-MMD: obj.d,
+# the headers it includes); an object is recompiled when it is older than its source or than
+# one of those headers (than any header while it has no .d yet), and every object is when the
+# flags changed since the last build (a sanitizer or debug build after a normal one, and back)
+# or with --force.
 import pybind11  # noqa: E402  (its headers are compiled into every object)
 
 _flags = repr((compile_args, link_args, macros, pybind11.__version__, sys.version))
@@ -48,16 +50,23 @@ try:
 except OSError:
     _rebuild_all = True
 _rebuild_all = _rebuild_all or "--force" in sys.argv or "-f" in sys.argv
-os.makedirs("build", exist_ok=True)
-with open(_stamp, "w") as f:
-    f.write(_flags)
+
+
+def _dependencies(obj: str) -> list:
+    """The files obj.d (make syntax, written by -MMD) says obj was built from, or every header."""
+    try:
+        with open(os.path.splitext(obj)[0] + ".d") as f:
+            text = f.read().replace("\\\n", " ")
+    except OSError:
+        return headers
+    return text.partition(":")[2].split()
 
 
 def needs_recompile(obj: str, src: str) -> bool:
     if _rebuild_all or not os.path.exists(obj):
         return True
     t = os.path.getmtime(obj)
-    return any(os.path.getmtime(f) > t for f in [src, *headers])
+    return any(not os.path.exists(f) or os.path.getmtime(f) > t for f in [src, *_dependencies(obj)])
 
 
 ParallelCompile("MASKCORE_BUILD_JOBS", default=0, needs_recompile=needs_recompile).install()
@@ -73,4 +82,17 @@ ext = Pybind11Extension(
     depends=headers,
 )
 
-setup(ext_modules=[ext], cmdclass={"build_ext": build_ext})
+class BuildExt(build_ext):
+    def finalize_options(self) -> None:
+        super().finalize_options()
+        if _rebuild_all:  # new flags: setuptools would otherwise skip an extension newer than its sources
+            self.force = True
+
+    def run(self) -> None:
+        super().run()
+        os.makedirs("build", exist_ok=True)  # the flags of the objects now in build/
+        with open(_stamp, "w") as f:
+            f.write(_flags)
+
+
+setup(ext_modules=[ext], cmdclass={"build_ext": BuildExt})

@@ -146,27 +146,11 @@ def child(row: str, gt_path: str, dt_path: str, kind: str, max_dets, repeats: in
 
 # ---- two-thread scaling, interleaved ------------------------------------------------------------
 
-def _ceiling(rounds: int = 5) -> float:
-    """Median ratio of one thread hashing 2 x 32 MiB to two threads hashing 32 MiB each."""
-    import hashlib
-    from concurrent.futures import ThreadPoolExecutor
-    blob = os.urandom(32 << 20)
-    ratios = []
-    with ThreadPoolExecutor(2) as pool:
-        for _ in range(rounds):
-            t0 = time.perf_counter()
-            hashlib.sha256(blob).digest(), hashlib.sha256(blob).digest()
-            t1 = time.perf_counter()
-            list(pool.map(lambda b: hashlib.sha256(b).digest(), (blob, blob)))
-            t2 = time.perf_counter()
-            ratios.append((t1 - t0) / (t2 - t1))
-    return statistics.median(ratios)
-
-
 def scaling(paths: dict, kind: str, max_dets, pairs: int) -> str:
     from pycocotools.coco import COCO
     import maskcore  # noqa: F401  (through _checkout)
     from maskcore.cocoeval import COCOeval
+    from scaling import ceiling
     quiet = contextlib.redirect_stdout(io.StringIO())
     with quiet:
         g = COCO(paths["gt"])
@@ -188,7 +172,7 @@ def scaling(paths: dict, kind: str, max_dets, pairs: int) -> str:
         t2.append(once(2))
     ratio = statistics.median(a / b for a, b in zip(t1, t2))
     return (f"threads=1 {statistics.median(t1):.3f} s, threads=2 {statistics.median(t2):.3f} s: "
-            f"{ratio:.2f}x (median of {pairs} interleaved pairs; machine ceiling {_ceiling():.2f}x)")
+            f"{ratio:.2f}x (median of {pairs} interleaved pairs; machine ceiling {ceiling():.2f}x)")
 
 
 # ---- the parent ---------------------------------------------------------------------------------
