@@ -90,8 +90,19 @@ def _load() -> str:
 SUMMARY: dict = {}
 
 
+def _warm(folder):
+    """A 64-image job first: the imports (dask, its config) and first-call costs stay out of the timings."""
+    tmp = Path(tempfile.mkdtemp(prefix="maskcore-warm-")) / "labels"
+    tmp.mkdir()
+    for f in sorted(folder.glob("*.png"))[:64]:
+        os.link(f, tmp / f.name)
+    _validate(tmp, scheduler="threads", workers=1)
+    shutil.rmtree(tmp.parent, ignore_errors=True)
+
+
 def run_validate(folder, n, workers, schedulers):
     """Rows: (what, seconds, images/s, parent CPU ms/img, workers CPU ms/img)."""
+    _warm(folder)
     rows = []
     for sched in schedulers:
         walls = {}
@@ -125,14 +136,7 @@ def run_loop(folder, n):
     def job():
         return _validate(folder, scheduler="threads", workers=1)
 
-    warm = sorted(folder.glob("*.png"))[:64]  # imports (dask, its config) and caches, outside the timings
-    jobs_mod = __import__("maskcore.jobs", fromlist=["validate"])
-    tmp = Path(tempfile.mkdtemp(prefix="maskcore-warm-")) / "labels"
-    tmp.mkdir()
-    for f in warm:
-        os.link(f, tmp / f.name)
-    jobs_mod.validate(tmp, format="labels", labels=list(range(256)), scheduler="threads", workers=1)
-    shutil.rmtree(tmp.parent, ignore_errors=True)
+    _warm(folder)
     t = {"loop": [], "job": []}
     for _ in range(2):
         for name, fn in (("loop", loop), ("job", job)):

@@ -53,7 +53,18 @@ class JobResult:
 
     def to_json(self, **kw) -> str:
         kw.setdefault("indent", 1)
-        return json.dumps(_clean(self.to_dict()), allow_nan=False, **kw)
+        d = self.to_dict()
+        try:  # most results hold no NaN and no numpy keys: encoded as they are (numpy scalars by _scalar)
+            return json.dumps(d, allow_nan=False, default=_scalar, **kw)
+        except (ValueError, TypeError):  # a NaN / inf (-> null) or a key json refuses: cleaned first
+            return json.dumps(_clean(d), allow_nan=False, **kw)
+
+
+def _scalar(x):
+    """json.dumps' default=: numpy scalars as Python numbers (NaN still raises: allow_nan=False)."""
+    if isinstance(x, np.generic):
+        return x.item()
+    raise TypeError(f"{type(x).__name__} is not JSON serializable")
 
 
 def _clean(x):
