@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _draw
 from ._files import atomic_write_text, staged_output, complete, encode_png, read_image, write_png
-from ._run import FailFast, ItemError, ItemFailure, JobError, run_items
+from ._run import FailFast, ItemError, ItemFailure, JobError, kernel_threads, run_items
 from ._sources import Item, Source, SourceError, canonical, image_path, load, open_source
 
 __all__ = ["JobResult", "convert", "validate", "evaluate", "compare", "render", "stats", "superpixels"]
@@ -895,7 +895,9 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, b
         opts = dict(read_options or {})
         if masks is not None:
             opts["png_dir"] = str(masks)
-        out = run_items([(str(src), format, opts, str(dst), to, options)], _io_convert, **dict(common, shard_size=1))
+        # one task reads and writes the whole dataset: the format's own threads, as many as --workers
+        out = run_items([(str(src), format, opts, str(dst), to, options)], _io_convert, threads=workers,
+                        **dict(common, shard_size=1))
         if isinstance(out[0], ItemError):
             raise SourceError(f"cannot convert {src} ({format!r}) to {to!r}: {out[0].why}")
         errors, kind, n, written = [], format, out[0], out[0]
@@ -905,7 +907,8 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, b
                             **common)
         samples, errors = _split(results)
         ds = _to_dataset(samples, source)
-        _write(ds, dst, to, options)
+        with kernel_threads(workers):  # the writer's threads (PNG encoding): as many as --workers
+            _write(ds, dst, to, options)
         kind, n, written = source.kind, len(source.items), len(ds)
     return JobResult("convert", str(src), n, errors, [],
                      {"from": kind, "to": to, "dst": str(dst), "images": n, "written": written}, [str(dst)])
