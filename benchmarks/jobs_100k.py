@@ -1,24 +1,37 @@
 """The dataset jobs at scale, run by hand (not part of the pytest run):
 
-    python benchmarks/jobs_100k.py [--n 100000] [--where /tmp/maskcore-100k] [--workers 1 2]
-                                   [--jobs validate convert loop profile datumaro]
+    python benchmarks/jobs_100k.py [--n 100000] [--where /tmp/maskcore-jobs-bench] [--workers 1 2]
+                                   [--schedulers threads processes]
+                                   [--jobs validate loop tasks convert profile datumaro]
                                    [--datumaro-python /tmp/dmenv/bin/python]
+    python benchmarks/jobs_100k.py --quick      # 2,000 images: validate, loop, tasks (a few minutes)
 
 1. Makes a dataset of ``n`` label-map PNGs by replicating the real label maps of ../shared/data
    (benchmarks/cases/jobs.py: Cityscapes 256x128, LIP, Mapillary 100x100, Potsdam 512x512, VOC
    500x375; hard links, so every file is decoded for real).
 2. ``validate``: ``maskcore.jobs.validate(folder, format="labels", labels=0..255, min_island=10)``
-   with ``--scheduler threads`` and 1 and 2 workers: images/s, and the 1 -> 2 scaling.
-3. ``loop``: the same per-image work in a plain Python loop (no Dask): the Dask overhead.
-4. ``convert``: ``maskcore.jobs.convert(folder, ..., format="labels", to="index-png")`` (PNG
-   decode + one native pass per map + index PNG encode), 1 and 2 workers.
-5. ``profile``: cProfile of validate (synchronous) over the first 5,000 images: the share of time
+   with each ``--schedulers`` and each ``--workers``: wall, images/s, and CPU time per image
+   split into the parent (threads: the main thread, which runs Dask's scheduler loop, the
+   progress and the reduce; processes: the parent process) and the workers (threads: the other
+   threads of the process; processes: the child processes), so the figures mean something on a
+   loaded machine too: the parent's share is the serial part, and a worker CPU per image that
+   grows with the worker count is contention (the GIL with threads, or a busy host).
+3. ``loop``: the same per-image work in a plain Python loop (no Dask) beside the job with
+   ``--scheduler threads --workers 1``, alternated (loop, job, loop, job), both warm (dask
+   imported and a small job run first): the Dask overhead, as the median wall and CPU ratio.
+4. ``tasks``: the per-task cost of the local schedulers (a trivial item function, 20,000 items,
+   shard sizes 1, 16, 64): why items are batched in shards.
+5. ``convert``: ``maskcore.jobs.convert(folder, ..., format="labels", to="index-png")`` (PNG
+   decode + one native pass per map + index PNG encode), threads, each ``--workers``.
+6. ``profile``: cProfile of validate (synchronous) over the first 5,000 images: the share of time
    in PNG decode/encode, JSON, maskcore's native kernels, numpy and the rest.
-6. ``datumaro``: the peer, in its own virtualenv (pip install datumaro there; it pins Pillow and
+7. ``datumaro``: the peer, in its own virtualenv (pip install datumaro there; it pins Pillow and
    opencv-python-headless versions that differ from this environment's): import the same folder
    as "common_semantic_segmentation" and (a) run its SegmentationValidator, (b) export it as
    "voc_segmentation" masks. Its time per image on a subset (``--datumaro-n``), extrapolated.
 
+The last line, ``SUMMARY ...``, is the one to paste: validate, workers=1 vs 2 per scheduler
+(wall seconds and the 1 -> 2 ratio), the Dask overhead, and the load average while it ran.
 Every timing is one run (the machine is shared: re-run rows near a target); figures go to
 benchmarks/RESULTS.md.
 """
@@ -59,35 +72,104 @@ def _validate(folder, **kw):
     return jobs.validate(folder, format="labels", labels=list(range(256)), min_island=10, shard_size=64, **kw)
 
 
-def run_validate(folder, n, workers):
+def _measure(fn):
+    """Run fn(); return (result, wall s, main-thread CPU s, this process's CPU s, children's CPU s).
+    Children's CPU counts the processes that ended during the call (the processes scheduler's
+    pool is shut down with the job)."""
+    c0, m0, w0 = os.times(), time.thread_time(), time.perf_counter()
+    res = fn()
+    w1, m1, c1 = time.perf_counter(), time.thread_time(), os.times()
+    return (res, w1 - w0, m1 - m0, (c1.user - c0.user) + (c1.system - c0.system),
+            (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system))
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+SUMMARY: dict = {}
+
+
+def _warm(folder):
+    """A 64-image job first: the imports (dask, its config) and first-call costs stay out of the timings."""
+    tmp = Path(tempfile.mkdtemp(prefix="maskcore-warm-")) / "labels"
+    tmp.mkdir()
+    for f in sorted(folder.glob("*.png"))[:64]:
+        os.link(f, tmp / f.name)
+    _validate(tmp, scheduler="threads", workers=1)
+    shutil.rmtree(tmp.parent, ignore_errors=True)
+
+
+def run_validate(folder, n, workers, schedulers):
+    """Rows: (what, seconds, images/s, parent CPU ms/img, workers CPU ms/img)."""
+    _warm(folder)
     rows = []
-    for w in workers:
-        t = time.perf_counter()
-        res = _validate(folder, scheduler="threads", workers=w)
-        dt = time.perf_counter() - t
-        assert res.summary["images_checked"] == n, res.summary
-        rows.append((f"validate threads, {w} worker(s)", dt, n / dt))
+    for sched in schedulers:
+        walls = {}
+        for w in workers:
+            res, wall, main, proc, child = _measure(lambda: _validate(folder, scheduler=sched, workers=w))
+            assert res.summary["images_checked"] == n, res.summary
+            parent, work = (main, proc - main) if sched == "threads" else (proc, child)
+            walls[w] = wall
+            rows.append((f"validate {sched}, {w} worker(s) [load {_load()}]", wall, n / wall,
+                         1e3 * parent / n, 1e3 * work / n))
+        if 1 in walls and 2 in walls:
+            SUMMARY[sched] = (walls[1], walls[2])
+            rows.append((f"  {sched}: scaling 1 -> 2 workers {walls[1] / walls[2]:.2f}x", 0.0, 0.0, None, None))
     return rows
 
 
 def run_loop(folder, n):
+    """The plain loop and the job (threads, 1 worker), warm and alternated: the Dask overhead."""
+    import statistics
+
     from maskcore.jobs import _jobs as J, _run, _sources
 
     opts = {"labels": list(range(256)), "min_island": 10, "connectivity": 8, "background": 0,
             "allow_overlap": True, "category_ids": [], "categories": []}
-    t = time.perf_counter()
-    src = _sources.open_source(folder, "labels")
-    with _run.kernel_threads(1):
-        out = [J._validate_item(it, opts) for it in src.items]
-    dt = time.perf_counter() - t
-    assert len(out) == n
-    t = time.perf_counter()
-    res = _validate(folder, scheduler="threads", workers=1)
-    dt2 = time.perf_counter() - t
-    assert res.summary["images_checked"] == n
-    return [("plain loop, same per-image work (1 thread)", dt, n / dt),
-            ("validate threads, 1 worker (same run)", dt2, n / dt2),
-            (f"Dask + reduce overhead: {100 * (dt2 / dt - 1):+.1f} %", dt2 - dt, 0.0)]
+
+    def loop():
+        src = _sources.open_source(folder, "labels")
+        with _run.kernel_threads(1):
+            return [J._validate_item(it, opts) for it in src.items]
+
+    def job():
+        return _validate(folder, scheduler="threads", workers=1)
+
+    _warm(folder)
+    t = {"loop": [], "job": []}
+    for _ in range(2):
+        for name, fn in (("loop", loop), ("job", job)):
+            res, wall, main, proc, child = _measure(fn)
+            assert (len(res) if name == "loop" else res.summary["images_checked"]) == n
+            t[name].append((wall, proc))
+    med = {k: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)) for k, v in t.items()}
+    (lw, lc), (jw, jc) = med["loop"], med["job"]
+    SUMMARY["overhead"] = (100 * (jw / lw - 1), 100 * (jc / lc - 1))
+    return [(f"plain loop, same per-image work (1 thread), median of 2 [load {_load()}]", lw, n / lw, 1e3 * lc / n,
+             None),
+            ("validate threads, 1 worker (alternated with the loop), median of 2", jw, n / jw, 1e3 * jc / n, None),
+            (f"Dask + reduce overhead: wall {SUMMARY['overhead'][0]:+.1f} %, CPU {SUMMARY['overhead'][1]:+.1f} %",
+             jw - lw, 0.0, None, None)]
+
+
+def _noop(x):
+    return x
+
+
+def run_tasks(n=20_000):
+    """The per-task cost of the local schedulers: a trivial function over n items."""
+    from maskcore.jobs import run_items
+
+    rows = []
+    for sched in ("threads", "synchronous"):
+        for shard in (1, 16, 64):
+            _, wall, main, proc, child = _measure(lambda: run_items(range(n), _noop, scheduler=sched, workers=1,
+                                                                    shard_size=shard))
+            tasks = -(-n // shard)
+            rows.append((f"tasks: {sched}, shard_size {shard} ({tasks} tasks): us per task", wall,
+                         1e6 * wall / tasks, 1e3 * proc / n, None))
+    return rows
 
 
 def run_convert(folder, n, workers, where):
@@ -97,12 +179,12 @@ def run_convert(folder, n, workers, where):
     for w in workers:
         out = where / f"convert-{w}"
         shutil.rmtree(out, ignore_errors=True)
-        t = time.perf_counter()
-        res = jobs.convert(folder, out / "segments.json", format="labels", to="index-png", scheduler="threads",
-                           workers=w, shard_size=64)
-        dt = time.perf_counter() - t
+        res, dt, main, proc, child = _measure(lambda: jobs.convert(
+            folder, out / "segments.json", format="labels", to="index-png", scheduler="threads", workers=w,
+            shard_size=64))
         assert res.summary["written"] == n and not res.errors, res.summary
-        rows.append((f"convert labels -> index-png, {w} worker(s)", dt, n / dt))
+        rows.append((f"convert labels -> index-png, threads, {w} worker(s)", dt, n / dt, 1e3 * main / n,
+                     1e3 * (proc - main) / n))
     return rows
 
 
@@ -219,57 +301,90 @@ def run_datumaro(folder, n, where, python):
             (f"datumaro import+export ({k} images)", d["load"] + d["export"], k / (d["load"] + d["export"]))]
 
 
+def _subset(folder: Path, where: Path, n: int, total: int) -> Path:
+    """The first n images of the dataset, in their own folder (links)."""
+    if n >= total:
+        return folder
+    sub = where / f"first-{n}" / "labels"
+    if not sub.is_dir():
+        sub.mkdir(parents=True)
+        for f in sorted(folder.glob("*.png"))[:n]:
+            os.link(f, sub / f.name)
+    return sub
+
+
+def _row(what, sec, rate, parent=None, work=None):
+    cpu = "" if parent is None else f" {parent:>9.3f}" + ("" if work is None else f" {work:>9.3f}")
+    return f"{what:<72} {sec:>9.2f} {rate:>11.1f}{cpu}"
+
+
+def summary_line(n: int, load0: str) -> str:
+    parts = [f"SUMMARY jobs validate n={n}"]
+    for sched in ("threads", "processes"):
+        if sched in SUMMARY:
+            w1, w2 = SUMMARY[sched]
+            parts.append(f"{sched}: workers=1 {w1:.1f} s, workers=2 {w2:.1f} s, ratio {w1 / w2:.2f}x")
+    if "overhead" in SUMMARY:
+        parts.append(f"Dask overhead vs plain loop: wall {SUMMARY['overhead'][0]:+.1f} %, "
+                     f"CPU {SUMMARY['overhead'][1]:+.1f} %")
+    parts.append(f"load avg {load0} -> {_load()} on {os.cpu_count()} CPUs")
+    return " | ".join(parts)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--n", type=int, default=None, help="images (100,000; --quick: 2,000)")
+    ap.add_argument("--quick", action="store_true", help="2,000 images; validate, loop and tasks only")
     ap.add_argument("--where", default=str(Path(tempfile.gettempdir()) / "maskcore-jobs-bench"))
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--jobs", nargs="+", default=["validate", "loop", "convert", "profile", "datumaro"])
+    ap.add_argument("--schedulers", nargs="+", default=["threads", "processes"])
+    ap.add_argument("--jobs", nargs="+", default=None,
+                    help="validate loop tasks convert profile datumaro (--quick: validate loop tasks)")
     ap.add_argument("--profile-n", type=int, default=5000)
     ap.add_argument("--loop-n", type=int, default=None, help="images for the loop-vs-Dask rows (default --n)")
     ap.add_argument("--datumaro-n", type=int, default=5000)
     ap.add_argument("--datumaro-python", default="/tmp/dmenv/bin/python")
     args = ap.parse_args(argv)
-    where = Path(args.where) / str(args.n)  # one dataset per size
+    n_all = args.n or (2000 if args.quick else 100_000)
+    jobs = args.jobs or (["validate", "loop", "tasks"] if args.quick else
+                         ["validate", "loop", "tasks", "convert", "profile", "datumaro"])
+    load0 = _load()
+    where = Path(args.where) / str(n_all)  # one dataset per size
     t = time.perf_counter()
-    folder = replicate_label_maps(args.n, where, _data())
-    print(f"# {args.n} label-map PNGs in {folder} ({time.perf_counter() - t:.1f} s to make); "
+    folder = replicate_label_maps(n_all, where, _data())
+    print(f"# {n_all} label-map PNGs in {folder} ({time.perf_counter() - t:.1f} s to make); "
           f"sources: {', '.join(Path(p).name for p in LABEL_MAPS)}", flush=True)
     import maskcore
 
     print(f"# maskcore {maskcore.__version__}, ISA {maskcore.get_isa() if hasattr(maskcore, 'get_isa') else '?'}, "
-          f"{os.cpu_count()} CPUs", flush=True)
-    print(f"{'what':<62} {'seconds':>9} {'img/s or %':>11}")
-    for job in args.jobs:
+          f"{os.cpu_count()} CPUs, load average {load0}", flush=True)
+    print(f"# CPU ms/img: parent = the main thread (threads) or the parent process (processes); workers = the "
+          f"worker threads or child processes", flush=True)
+    print(f"{'what':<72} {'seconds':>9} {'img/s or %':>11} {'CPU ms/img':>9} {'workers':>9}")
+    for job in jobs:
         if job == "validate":
-            rows = run_validate(folder, args.n, args.workers)
-            if len(rows) >= 2:
-                rows.append((f"scaling 1 -> 2 workers: {rows[0][1] / rows[1][1]:.2f}x", 0.0, 0.0))
+            rows = run_validate(folder, n_all, args.workers, args.schedulers)
         elif job == "loop":
-            n = min(args.loop_n or args.n, args.n)
-            sub = folder
-            if n < args.n:  # the first n images, in their own folder (links)
-                sub = where / f"loop-{n}" / "labels"
-                if not sub.is_dir():
-                    sub.mkdir(parents=True)
-                    for f in sorted(folder.glob("*.png"))[:n]:
-                        os.link(f, sub / f.name)
-            rows = run_loop(sub, n)
+            n = min(args.loop_n or n_all, n_all)
+            rows = run_loop(_subset(folder, where, n, n_all), n)
+        elif job == "tasks":
+            rows = run_tasks()
         elif job == "convert":
             try:
-                rows = run_convert(folder, args.n, args.workers, where)
+                rows = run_convert(folder, n_all, args.workers, where)
                 if len(rows) >= 2:
-                    rows.append((f"scaling 1 -> 2 workers: {rows[0][1] / rows[1][1]:.2f}x", 0.0, 0.0))
+                    rows.append((f"  scaling 1 -> 2 workers: {rows[0][1] / rows[1][1]:.2f}x", 0.0, 0.0))
             except Exception as exc:  # noqa: BLE001 - a report line, not a crash
                 rows = [(f"convert unavailable: {type(exc).__name__}: {exc}"[:120], 0.0, 0.0)]
         elif job == "profile":
-            rows = run_profile(folder, min(args.profile_n, args.n))
+            rows = run_profile(folder, min(args.profile_n, n_all))
         elif job == "datumaro":
-            rows = run_datumaro(folder, min(args.datumaro_n, args.n), where, args.datumaro_python)
+            rows = run_datumaro(folder, min(args.datumaro_n, n_all), where, args.datumaro_python)
         else:
             sys.exit(f"--jobs: unknown {job!r}")
-        for what, sec, rate in rows:
-            print(f"{what:<62} {sec:>9.2f} {rate:>11.1f}", flush=True)
+        for r in rows:
+            print(_row(*r), flush=True)
+    print(summary_line(n_all, load0), flush=True)
 
 
 if __name__ == "__main__":

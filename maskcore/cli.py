@@ -33,8 +33,9 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 __all__ = ["main"]
 
@@ -73,7 +74,11 @@ def _info(args) -> int:
     return 0
 
 
-# ---- dataset jobs ------------------------------------------------------------------------------------
+# ---- option values -----------------------------------------------------------------------------------
+
+class _Usage(Exception):
+    """A usage error found after parsing (exit code 2)."""
+
 
 def _int_list(text: str) -> list:
     """``"0,1,2"``, ``"0-20,255"`` or ``"3"`` -> ints (ranges inclusive)."""
@@ -90,7 +95,8 @@ def _int_list(text: str) -> list:
     return out
 
 
-def _labels_arg(values):
+def _labels(values):
+    """--labels L [L ...] -> a list of ints, or None."""
     if not values:
         return None
     out = []
@@ -102,12 +108,8 @@ def _labels_arg(values):
     return out
 
 
-class _Usage(Exception):
-    """A usage error found after parsing (exit code 2)."""
-
-
-def _names_arg(args):
-    path = getattr(args, "names", None)
+def _names(path):
+    """--names JSON -> {value: name}, or None."""
     if path is None:
         return None
     import json
@@ -124,10 +126,107 @@ def _names_arg(args):
         raise _Usage(f"--names {path}: {exc}") from None
 
 
+def _options(pairs) -> dict:
+    """--option / --read-option KEY=VALUE ... -> {key: JSON value (or the text)}."""
+    import json
+
+    out = {}
+    for p in pairs or []:
+        if "=" not in p:
+            raise _Usage(f"--option / --read-option: expected KEY=VALUE, got {p!r}")
+        k, v = p.split("=", 1)
+        try:
+            out[k.replace("-", "_")] = json.loads(v)
+        except ValueError:
+            out[k.replace("-", "_")] = v
+    return out
+
+
+# ---- the command table -----------------------------------------------------------------------------------
+#
+# Every dataset command is one row of COMMANDS: its help, its arguments, the maskcore.jobs
+# function it calls and how its result reads as text. An argument names the job keyword it
+# feeds (``job=``; the argparse dest when omitted, ``None``: the runner's own, ``"**"``: a dict
+# spread into the keywords) and how its value converts (``conv=``). One runner, _run, builds the
+# keywords, calls the job, maps errors to exit codes and prints the result.
+
+_SELF = None  # job= of an option the runner keeps (not passed to the job)
+_SPREAD = "**"
+
+
+@dataclass(frozen=True)
+class Arg:
+    flags: tuple
+    opts: dict
+    job: Optional[str] = ""  # "": the dest
+    conv: Optional[Callable] = None
+
+
+def arg(*flags, job: Optional[str] = "", conv: Optional[Callable] = None, **opts) -> Arg:
+    return Arg(flags, opts, job, conv)
+
+
+# Every dataset command: how to run the job (job keywords) and how to print it (the runner's).
+RUNNING = (
+    arg("--scheduler", default=None, metavar="S",
+        help="threads (default with dask), processes, synchronous, or tcp://HOST:PORT of a dask.distributed "
+             "scheduler"),
+    arg("--workers", type=int, default=None, metavar="N", help="workers of the local schedulers"),
+    arg("--quiet", "-q", action="store_true", job="progress", conv=lambda quiet: not quiet,
+        help="no progress bar, no text unless something failed"),
+    arg("--fail-fast", action="store_true", help="stop at the first item that fails"),
+    arg("--resume", action="store_true", help="skip outputs already complete"),
+    arg("--json", nargs="?", const="-", default=None, metavar="PATH", job=_SELF,
+        help="the result as JSON: on stdout (no PATH, or -; nothing else is printed there) or to PATH"),
+    arg("--limit", type=int, default=20, metavar="N", job=_SELF, help="lines of problems / errors to print (20)"),
+)
+
+# A dataset source: its format and what reading it needs.
+SOURCE = (
+    arg("--from", dest="source_format", default=None, metavar="FORMAT", job="format",
+        help="the source's format: coco, coco-panoptic, labels (a folder of label-map PNGs) or any maskcore.io "
+             "format; a JSON file's is read from its content, a folder's must be given"),
+    arg("--masks", default=None, metavar="DIR", help="coco-panoptic: the PNG folder (default: found beside the JSON)"),
+    arg("--labels", nargs="+", default=None, metavar="L", conv=_labels,
+        help="allowed class values, e.g. 0-20 255 (label maps)"),
+    arg("--names", default=None, metavar="JSON", conv=_names,
+        help="class names of label maps: a JSON file {value: name} (or {\"names\": {...}})"),
+    arg("--background", type=int, default=0, metavar="V", help="the background value (0)"),
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    description: str
+    args: tuple
+    job: str = ""  # the maskcore.jobs function; "" with handler
+    text: Optional[Callable] = None  # (result, args) -> the summary's lines
+    handler: Optional[Callable] = None  # a command that runs itself (args) -> exit code
+    json_path: bool = False  # --json PATH is the job's json_path (written by the job; --resume reads it back)
+    list_outputs: bool = True  # "wrote PATH" per output (else one line: how many, where)
+
+
 def _common(args) -> dict:
-    sched = args.scheduler
-    return {"scheduler": sched, "workers": args.workers, "fail_fast": args.fail_fast, "resume": args.resume,
-            "progress": not args.quiet}
+    """The job keywords of the RUNNING options (scheduler, workers, progress, fail_fast, resume)."""
+    return _keywords(RUNNING, args)
+
+
+def _keywords(specs, args) -> dict:
+    kw: dict = {}
+    for a in specs:
+        if a.job is _SELF:
+            continue
+        dest = a.opts.get("dest") or a.flags[0].lstrip("-").replace("-", "_")
+        value = getattr(args, dest)
+        if a.conv is not None:
+            value = a.conv(value)
+        if a.job == _SPREAD:
+            kw.update(value)
+        else:
+            kw[a.job or dest] = value
+    return kw
 
 
 def _json_target(args):
@@ -135,7 +234,25 @@ def _json_target(args):
     return getattr(args, "json", None)
 
 
-def _emit(args, res, text_lines, t0) -> int:
+def _run(args) -> int:
+    """A dataset command: the job's keywords from the arguments, the job, the result printed."""
+    cmd = args.command_spec
+
+    def go():
+        from maskcore import jobs
+
+        t0 = time.perf_counter()
+        kw = _keywords(cmd.args + RUNNING, args)
+        target = _json_target(args)
+        if cmd.json_path:
+            kw["json_path"] = target if target not in (None, "-") else None
+        res = getattr(jobs, cmd.job)(**kw)
+        return _emit(args, res, cmd.text(res, args), t0, cmd.list_outputs)
+
+    return _guarded(args, go)
+
+
+def _emit(args, res, text_lines, t0, list_outputs=True) -> int:
     """Print the result: JSON on stdout (--json / --json -) or the text summary; return the exit code."""
     target = _json_target(args)
     if target == "-":
@@ -155,26 +272,24 @@ def _emit(args, res, text_lines, t0) -> int:
             lines.append(f"  ... {len(res.errors) - args.limit} more (--limit, or --json)")
     if res.skipped:
         lines.append(f"{res.skipped} outputs already complete, skipped (--resume)")
-    for o in res.outputs[:1] if res.job in ("render", "superpixels") else res.outputs:
-        lines.append(f"wrote {o}" if res.job not in ("render", "superpixels") else f"wrote {len(res.outputs)} files "
-                     f"to {res.summary.get('out')}")
+    if list_outputs:
+        lines += [f"wrote {o}" for o in res.outputs]
+    elif res.outputs:
+        lines.append(f"wrote {len(res.outputs)} files to {res.summary.get('out')}")
     lines.append(f"done in {time.perf_counter() - t0:.2f} s: " + ("clean" if res.ok else "exit code 1"))
     if not args.quiet or res.exit_code:
         print("\n".join(lines))
     return res.exit_code
 
 
-def _run_job(args, fn) -> int:
-    """Run a command's job with the errors mapped to exit codes and one clear line each."""
+def _guarded(args, fn) -> int:
+    """Run a command with the errors mapped to exit codes and one clear line each."""
     from maskcore.jobs import FailFast, JobError, SourceError
 
     prog = f"maskcore {args.command}"
     try:
         return fn()
-    except _Usage as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
-        return 2
-    except SourceError as exc:
+    except (_Usage, SourceError, ImportError, ValueError, TypeError) as exc:  # usage, unreadable input
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     except FailFast as exc:
@@ -183,19 +298,15 @@ def _run_job(args, fn) -> int:
     except JobError as exc:
         print(f"{prog}: the job failed: {exc}", file=sys.stderr)
         return 1
-    except ImportError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
-        return 2
-    except (ValueError, TypeError) as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; outputs written so far are complete, --resume goes on from them",
               file=sys.stderr)
         return 130
 
 
-def _validate_text(res, args, t0):
+# ---- each command's summary ---------------------------------------------------------------------------
+
+def _validate_text(res, args):
     s = res.summary
     lines = [f"{res.source}: {s['images_checked']} of {s['images']} images checked ({s['format']}), "
              f"{s['segments']} segments, {len(s['histogram'])} classes"]
@@ -211,22 +322,62 @@ def _validate_text(res, args, t0):
     return lines
 
 
-def _validate(args) -> int:
-    from maskcore import jobs
+def _stats_text(res, args):
+    s = res.summary
+    lines = [f"{res.source} ({s['format']}): {s['images_read']} of {s['images']} images, {s['segments']} segments, "
+             f"{len(s['classes'])} classes seen ({s['categories_declared']} declared)",
+             "sizes: " + ", ".join(f"{k} x{v}" for k, v in list(s["image_sizes"].items())[:6]),
+             f"  {'id':>6} {'name':<24} {'images':>7} {'segments':>9} {'pixels':>12} {'area min/median/max':>24}"]
+    for c in sorted(s["classes"], key=lambda c: -c["pixels"])[:args.limit]:
+        area = (f"{c['area_min']}/{c['area_median']:g}/{c['area_max']}" if "area_min" in c else "")
+        lines.append(f"  {c['id']:>6} {c['name'][:24]:<24} {c['images']:>7} {c['segments']:>9} {c['pixels']:>12} "
+                     f"{area:>24}")
+    if len(s["classes"]) > args.limit:
+        lines.append(f"  ... {len(s['classes']) - args.limit} more classes (--limit, or --json)")
+    return lines
 
-    def go():
-        t0 = time.perf_counter()
-        target = _json_target(args)
-        res = jobs.validate(args.src, format=args.source_format, labels=_labels_arg(args.labels),
-                            names=_names_arg(args),
-                            min_island=args.min_island, allow_overlap=not args.no_overlap, report=args.report,
-                            json_path=target if target not in (None, "-") else None, images=args.images,
-                            masks=args.masks, thumbnails=args.thumbnails, background=args.background,
-                            **_common(args))
-        return _emit(args, res, _validate_text(res, args, t0), t0)
 
-    return _run_job(args, go)
+def _convert_text(res, args):
+    s = res.summary
+    return [f"{res.source} -> {s['dst']} ({s.get('from', '?')} -> {s['to']})" +
+            (": already complete (--resume)" if s.get("skipped") else
+             f": {s['written']} of {s['images']} images written")]
 
+
+def _eval_text(res, args):
+    s = res.summary
+    lines = [f"{res.source}: {s['task']}"]
+    if s["task"] == "instances":
+        lines += [f"  {k:<6} {v:.3f}" for k, v in s["stats"].items()]
+    elif s["task"] == "semantic":
+        lines.append(f"  mIoU {s['mean_iou']:.4f}  mDice {s['mean_dice']:.4f}  pixel accuracy "
+                     f"{s['pixel_accuracy']:.4f}")
+        for c, n, i in zip(s["classes"], s["class_names"], s["iou"]):
+            lines.append(f"  {c:>6} {n[:24]:<24} IoU {i:.4f}")
+    else:
+        for g in ("all", "things", "stuff"):
+            d = s[g]
+            if d["n"]:
+                lines.append(f"  {g:<7} PQ {100 * d['pq']:.1f}  SQ {100 * d['sq']:.1f}  RQ {100 * d['rq']:.1f}  "
+                             f"({d['n']} classes)")
+    return lines
+
+
+def _compare_text(res, args):
+    s = res.summary
+    lines = [f"{res.source}: {s['compared']} of {s['images']} images compared, mean IoU "
+             f"{s['mean_iou'] if s['mean_iou'] is None else round(s['mean_iou'], 4)}, pixel agreement "
+             f"{s['pixel_agreement'] if s['pixel_agreement'] is None else round(s['pixel_agreement'], 4)}"]
+    if "instances" in s:
+        i = s["instances"]
+        lines.append(f"instances: {i['matched']} matched, {i['only_a']} only in A, {i['only_b']} only in B")
+    lines.append("images that disagree most:")
+    for r in s["per_image"][:args.limit]:
+        lines.append(f"  {r['image']}: mean IoU {r['mean_iou']:.4f}, boundary IoU {r['mean_boundary_iou']:.4f}")
+    return lines
+
+
+# ---- the commands that run themselves -----------------------------------------------------------------
 
 def _check_coco(args) -> int:
     """check-coco: maskcore.validate_coco on one COCO instances file (the hardened checker: a file
@@ -272,145 +423,6 @@ def _check_coco(args) -> int:
     if len(report.problems) > args.limit:
         print(f"  ... {len(report.problems) - args.limit} more (--limit, or --json for all)")
     return 1
-
-
-def _stats(args) -> int:
-    from maskcore import jobs
-
-    def go():
-        t0 = time.perf_counter()
-        res = jobs.stats(args.src, format=args.source_format, masks=args.masks, labels=_labels_arg(args.labels),
-                         names=_names_arg(args),
-                         background=args.background, **_common(args))
-        s = res.summary
-        lines = [f"{res.source} ({s['format']}): {s['images_read']} of {s['images']} images, {s['segments']} segments, "
-                 f"{len(s['classes'])} classes seen ({s['categories_declared']} declared)",
-                 "sizes: " + ", ".join(f"{k} x{v}" for k, v in list(s["image_sizes"].items())[:6]),
-                 f"  {'id':>6} {'name':<24} {'images':>7} {'segments':>9} {'pixels':>12} {'area min/median/max':>24}"]
-        for c in sorted(s["classes"], key=lambda c: -c["pixels"])[:args.limit]:
-            area = (f"{c['area_min']}/{c['area_median']:g}/{c['area_max']}" if "area_min" in c else "")
-            lines.append(f"  {c['id']:>6} {c['name'][:24]:<24} {c['images']:>7} {c['segments']:>9} {c['pixels']:>12} "
-                         f"{area:>24}")
-        if len(s["classes"]) > args.limit:
-            lines.append(f"  ... {len(s['classes']) - args.limit} more classes (--limit, or --json)")
-        return _emit(args, res, lines, t0)
-
-    return _run_job(args, go)
-
-
-def _options(pairs) -> dict:
-    out = {}
-    for p in pairs or []:
-        if "=" not in p:
-            raise _Usage(f"--option / --read-option: expected KEY=VALUE, got {p!r}")
-        k, v = p.split("=", 1)
-        try:
-            import json
-
-            out[k.replace("-", "_")] = json.loads(v)
-        except ValueError:
-            out[k.replace("-", "_")] = v
-    return out
-
-
-def _convert(args) -> int:
-    from maskcore import jobs
-
-    def go():
-        t0 = time.perf_counter()
-        res = jobs.convert(args.src, args.dst, to=args.to, format=args.source_format, masks=args.masks,
-                           read_options=_options(args.read_option),
-                           labels=_labels_arg(args.labels),
-                           names=_names_arg(args), **_common(args), **_options(args.option))
-        s = res.summary
-        lines = [f"{res.source} -> {s['dst']} ({s.get('from', '?')} -> {s['to']})" +
-                 (": already complete (--resume)" if s.get("skipped") else
-                  f": {s['written']} of {s['images']} images written")]
-        return _emit(args, res, lines, t0)
-
-    return _run_job(args, go)
-
-
-def _eval(args) -> int:
-    from maskcore import jobs
-
-    def go():
-        t0 = time.perf_counter()
-        res = jobs.evaluate(args.gt, args.pred, task=args.task, iou_type=args.iou_type, format=args.source_format,
-                            format_pred=args.pred_format, masks=args.masks, masks_pred=args.pred_masks,
-                            labels=_labels_arg(args.labels),
-                            names=_names_arg(args), ignore=args.ignore, background=args.background,
-                            **_common(args))
-        s = res.summary
-        lines = [f"{res.source}: {s['task']}"]
-        if s["task"] == "instances":
-            lines += [f"  {k:<6} {v:.3f}" for k, v in s["stats"].items()]
-        elif s["task"] == "semantic":
-            lines.append(f"  mIoU {s['mean_iou']:.4f}  mDice {s['mean_dice']:.4f}  pixel accuracy "
-                         f"{s['pixel_accuracy']:.4f}")
-            for c, n, i in zip(s["classes"], s["class_names"], s["iou"]):
-                lines.append(f"  {c:>6} {n[:24]:<24} IoU {i:.4f}")
-        else:
-            for g in ("all", "things", "stuff"):
-                d = s[g]
-                if d["n"]:
-                    lines.append(f"  {g:<7} PQ {100 * d['pq']:.1f}  SQ {100 * d['sq']:.1f}  RQ {100 * d['rq']:.1f}  "
-                                 f"({d['n']} classes)")
-        return _emit(args, res, lines, t0)
-
-    return _run_job(args, go)
-
-
-def _compare(args) -> int:
-    from maskcore import jobs
-
-    def go():
-        t0 = time.perf_counter()
-        res = jobs.compare(args.a, args.b, format=args.source_format, format_b=args.b_format, masks=args.masks,
-                           masks_b=args.b_masks, labels=_labels_arg(args.labels),
-                           names=_names_arg(args), background=args.background,
-                           ignore=args.ignore, **_common(args))
-        s = res.summary
-        lines = [f"{res.source}: {s['compared']} of {s['images']} images compared, mean IoU "
-                 f"{s['mean_iou'] if s['mean_iou'] is None else round(s['mean_iou'], 4)}, pixel agreement "
-                 f"{s['pixel_agreement'] if s['pixel_agreement'] is None else round(s['pixel_agreement'], 4)}"]
-        if "instances" in s:
-            i = s["instances"]
-            lines.append(f"instances: {i['matched']} matched, {i['only_a']} only in A, {i['only_b']} only in B")
-        lines.append("images that disagree most:")
-        for r in s["per_image"][:args.limit]:
-            lines.append(f"  {r['image']}: mean IoU {r['mean_iou']:.4f}, boundary IoU {r['mean_boundary_iou']:.4f}")
-        return _emit(args, res, lines, t0)
-
-    return _run_job(args, go)
-
-
-def _render(args) -> int:
-    from maskcore import jobs
-
-    def go():
-        t0 = time.perf_counter()
-        res = jobs.render(args.src, images=args.images, out=args.out, format=args.source_format, masks=args.masks,
-                          labels=_labels_arg(args.labels),
-                          names=_names_arg(args), background=args.background, alpha=args.alpha,
-                          **_common(args))
-        lines = [f"{res.source}: {res.summary['written']} overlays written, {res.skipped} already there"]
-        return _emit(args, res, lines, t0)
-
-    return _run_job(args, go)
-
-
-def _superpixels(args) -> int:
-    from maskcore import jobs
-
-    def go():
-        t0 = time.perf_counter()
-        res = jobs.superpixels(args.images, region_size=args.region_size, compactness=args.compactness, out=args.out,
-                               **_common(args))
-        lines = [f"{len(args.images)} images: labels and overlays in {args.out}"]
-        return _emit(args, res, lines, t0)
-
-    return _run_job(args, go)
 
 
 def _find_checkout_dir(rel: str) -> Optional[Path]:
@@ -500,153 +512,101 @@ def _demo(args) -> int:
               f"{'clean' if code == 0 else 'problems found' + (', as the sample was made to have' if args.data is None else '')})")
         return code
 
-    return _run_job(args, go)
+    return _guarded(args, go)
 
 
-def _job_parent() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(add_help=False)
-    g = p.add_argument_group("running the job")
-    g.add_argument("--scheduler", default=None, metavar="S",
-                   help="threads (default with dask), processes, synchronous, or tcp://HOST:PORT of a "
-                        "dask.distributed scheduler")
-    g.add_argument("--workers", type=int, default=None, metavar="N", help="workers of the local schedulers")
-    g.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no text unless something failed")
-    g.add_argument("--fail-fast", action="store_true", help="stop at the first item that fails")
-    g.add_argument("--resume", action="store_true", help="skip outputs already complete")
-    g.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH",
-                   help="the result as JSON: on stdout (no PATH, or -; nothing else is printed there) or to PATH")
-    g.add_argument("--limit", type=int, default=20, metavar="N", help="lines of problems / errors to print (20)")
-    return p
+COMMANDS = (
+    Command("demo", "the main job on the bundled sample dataset: convert, validate, HTML report",
+            "Converts the sample dataset of this repository (examples/sample, generated by tools/make_sample.py: "
+            "images, label maps, COCO and panoptic annotations with deliberate defects), validates it and writes "
+            "the HTML report, then prints where it is. --data DIR runs the same on the real data (../shared/data).",
+            (arg("--data", default=None, metavar="DIR", help="run on this data folder instead (../shared/data)"),
+             arg("--sample", default=None, metavar="DIR", help="the sample folder (default: examples/sample)"),
+             arg("--out", default="maskcore-demo", metavar="DIR", help="where to write (maskcore-demo/)"),
+             arg("--min-island", type=int, default=4, metavar="N", help="smallest component not reported (4)")),
+            handler=_demo),
+    Command("validate", "QA of a whole dataset: label maps, COCO files, panoptic PNGs",
+            "Checks every image: unknown ids, anti-aliased edges, overlaps, split instances, tiny islands, empty "
+            "masks, declared area/bbox against the pixels, class histograms and class-share anomalies across "
+            "images. Exit code 1 when any problem is found or an item could not be read.\n\nexample:\n"
+            "  maskcore validate VOC/SegmentationClass --from labels --labels 0-20 255 --min-island 10 "
+            "--report report.html",
+            (arg("src", help="a COCO / panoptic JSON, or a folder with --from"), *SOURCE,
+             arg("--min-island", type=int, default=0, metavar="N",
+                 help="report connected components smaller than N pixels (0: off)"),
+             arg("--no-overlap", action="store_true", job="allow_overlap", conv=lambda no: not no,
+                 help="report overlapping instances of one image"),
+             arg("--report", default=None, metavar="HTML", help="write the self-contained HTML report there"),
+             arg("--images", default=None, metavar="DIR", help="the photos, for the report's thumbnails"),
+             arg("--thumbnails", type=int, default=12, metavar="N", help="worst problems pictured (12)")),
+            job="validate", text=_validate_text, json_path=True),
+    Command("check-coco", "validate a COCO instances file (an alias of validate --from coco)",
+            "Checks every annotation of a COCO instances file (maskcore validate with --from coco): ids, polygon "
+            "shapes, RLE sizes and counts, empty masks, declared bbox and area against the pixels, split "
+            "instances, optionally overlaps. Exit code 1 if any problem, 2 if the file cannot be read.",
+            (arg("file", help="a COCO instances .json"),
+             arg("--no-overlap", action="store_true", help="also report overlapping non-crowd annotations of one "
+                                                            "image")),
+            handler=_check_coco),
+    Command("convert", "any maskcore.io reader -> any writer",
+            "Reads SRC (--from, or told from a JSON's content) and writes DST in --to (maskcore.io formats: coco, "
+            "coco-panoptic, index-png, rgb, voc, cityscapes, yolo-seg, kaggle-csv, cvat, labelme, nifti). DST "
+            "appears only when complete.",
+            (arg("src"), arg("dst"), arg("--to", required=True, metavar="FORMAT", help="the output format"), *SOURCE,
+             arg("--option", action="append", metavar="KEY=VALUE", job=_SPREAD, conv=_options,
+                 help="a writer option (JSON value), e.g. --option renumber=true; repeatable"),
+             arg("--read-option", action="append", metavar="KEY=VALUE", job="read_options", conv=_options,
+                 help="a reader option (JSON value), e.g. --read-option strict=false; repeatable")),
+            job="convert", text=_convert_text),
+    Command("eval", "predictions against ground truth",
+            "--task instances: COCO AP (maskcore.cocoeval) of a results file against a COCO GT file, --iou-type "
+            "segm|bbox|boundary. --task semantic: confusion matrix, per-class IoU / Dice, mIoU of two label-map "
+            "sets (matched by file name). --task panoptic: PQ / SQ / RQ of two COCO panoptic sets.",
+            (arg("gt"), arg("pred"), arg("--task", default="instances", choices=["instances", "semantic", "panoptic"]),
+             arg("--iou-type", default="segm", choices=["segm", "bbox", "boundary"]), *SOURCE,
+             arg("--pred-from", dest="pred_format", default=None, metavar="FORMAT", job="format_pred",
+                 help="PRED's format (--from)"),
+             arg("--pred-masks", default=None, metavar="DIR", job="masks_pred", help="PRED's panoptic PNG folder"),
+             arg("--ignore", type=int, default=None, metavar="V", help="a ground-truth value left out (e.g. 255)")),
+            job="evaluate", text=_eval_text),
+    Command("compare", "inter-annotator agreement between two annotations of the same images",
+            "IoU / Dice / boundary IoU per image, per class and pooled, instance matching for instance sources; "
+            "the images that disagree most first.",
+            (arg("a"), arg("b"), *SOURCE,
+             arg("--b-from", dest="b_format", default=None, metavar="FORMAT", job="format_b",
+                 help="B's format (default --from)"),
+             arg("--b-masks", default=None, metavar="DIR", job="masks_b", help="B's panoptic PNG folder"),
+             arg("--ignore", type=int, default=None, metavar="V", help="a class value left out of both")),
+            job="compare", text=_compare_text),
+    Command("render", "overlay PNGs of a dataset",
+            "One PNG per image in --out: the photo with the classes blended in, instance outlines, and a legend; "
+            "colours fixed per class.",
+            (arg("src"), *SOURCE,
+             arg("--images", default=None, metavar="DIR", help="the photos (without: grey background)"),
+             arg("--out", required=True, metavar="DIR"),
+             arg("--alpha", type=float, default=0.45, help="opacity of the class colours (0.45)")),
+            job="render", list_outputs=False,
+            text=lambda res, args: [f"{res.source}: {res.summary['written']} overlays written, "
+                                    f"{res.skipped} already there"]),
+    Command("superpixels", "SLIC superpixels of images",
+            "maskcore.slic on each image: <stem>_labels.png (16-bit labels) and <stem>_overlay.png (boundaries in "
+            "yellow) in --out.",
+            (arg("images", nargs="+", metavar="IMAGE"),
+             arg("--region-size", type=int, required=True, metavar="N", help="superpixel side in pixels"),
+             arg("--compactness", type=float, default=10.0),
+             arg("--out", required=True, metavar="DIR")),
+            job="superpixels", list_outputs=False,
+            text=lambda res, args: [f"{len(args.images)} images: labels and overlays in {args.out}"]),
+    Command("stats", "images, segments, classes, areas, class histogram",
+            "Counts of a dataset: images and sizes, segments, and per class the images, segments, pixels and "
+            "segment areas.",
+            (arg("src"), *SOURCE), job="stats", text=_stats_text),
+)
 
 
-def _source_args(p, masks=True, labels=True):
-    p.add_argument("--from", dest="source_format", default=None, metavar="FORMAT",
-                   help="the source's format: coco, coco-panoptic, labels (a folder of label-map PNGs) or any "
-                        "maskcore.io format; a JSON file's is read from its content, a folder's must be given")
-    if masks:
-        p.add_argument("--masks", default=None, metavar="DIR", help="coco-panoptic: the PNG folder (default: found "
-                                                                    "beside the JSON)")
-    if labels:
-        p.add_argument("--labels", nargs="+", default=None, metavar="L",
-                       help="allowed class values, e.g. 0-20 255 (label maps)")
-        p.add_argument("--names", default=None, metavar="JSON",
-                       help="class names of label maps: a JSON file {value: name} (or {\"names\": {...}})")
-    p.add_argument("--background", type=int, default=0, metavar="V", help="the background value (0)")
-
-
-def _add_jobs(sub):
-    parent = _job_parent()
-    fmt = argparse.RawDescriptionHelpFormatter
-
-    demo = sub.add_parser("demo", parents=[parent], formatter_class=fmt,
-                          help="the main job on the bundled sample dataset: convert, validate, HTML report",
-                          description="Converts the sample dataset of this repository (examples/sample, generated "
-                                      "by tools/make_sample.py: images, label maps, COCO and panoptic annotations "
-                                      "with deliberate defects), validates it and writes the HTML report, then "
-                                      "prints where it is. --data DIR runs the same on the real data "
-                                      "(../shared/data).")
-    demo.add_argument("--data", default=None, metavar="DIR", help="run on this data folder instead (../shared/data)")
-    demo.add_argument("--sample", default=None, metavar="DIR", help="the sample folder (default: examples/sample)")
-    demo.add_argument("--out", default="maskcore-demo", metavar="DIR", help="where to write (maskcore-demo/)")
-    demo.add_argument("--min-island", type=int, default=4, metavar="N", help="smallest component not reported (4)")
-    demo.set_defaults(func=_demo)
-
-    v = sub.add_parser("validate", parents=[parent], formatter_class=fmt,
-                       help="QA of a whole dataset: label maps, COCO files, panoptic PNGs",
-                       description="Checks every image: unknown ids, anti-aliased edges, overlaps, split instances, "
-                                   "tiny islands, empty masks, declared area/bbox against the pixels, class "
-                                   "histograms and class-share anomalies across images. Exit code 1 when any "
-                                   "problem is found or an item could not be read.\n\nexample:\n"
-                                   "  maskcore validate VOC/SegmentationClass --from labels --labels 0-20 255 "
-                                   "--min-island 10 --report report.html")
-    v.add_argument("src", help="a COCO / panoptic JSON, or a folder with --from")
-    _source_args(v)
-    v.add_argument("--min-island", type=int, default=0, metavar="N",
-                   help="report connected components smaller than N pixels (0: off)")
-    v.add_argument("--no-overlap", action="store_true", help="report overlapping instances of one image")
-    v.add_argument("--report", default=None, metavar="HTML", help="write the self-contained HTML report there")
-    v.add_argument("--images", default=None, metavar="DIR", help="the photos, for the report's thumbnails")
-    v.add_argument("--thumbnails", type=int, default=12, metavar="N", help="worst problems pictured (12)")
-    v.set_defaults(func=_validate)
-
-    check = sub.add_parser("check-coco", parents=[parent], formatter_class=fmt,
-                           help="validate a COCO instances file (an alias of validate --from coco)",
-                           description="Checks every annotation of a COCO instances file (maskcore validate with "
-                                       "--from coco): ids, polygon shapes, RLE sizes and counts, empty masks, "
-                                       "declared bbox and area against the pixels, split instances, optionally "
-                                       "overlaps. Exit code 1 if any problem, 2 if the file cannot be read.")
-    check.add_argument("file", help="a COCO instances .json")
-    check.add_argument("--no-overlap", action="store_true",
-                       help="also report overlapping non-crowd annotations of one image")
-    check.set_defaults(func=_check_coco)
-
-    c = sub.add_parser("convert", parents=[parent], formatter_class=fmt, help="any maskcore.io reader -> any writer",
-                       description="Reads SRC (--from, or told from a JSON's content) and writes DST in --to "
-                                   "(maskcore.io formats: coco, coco-panoptic, index-png, rgb, voc, cityscapes, "
-                                   "yolo-seg, kaggle-csv, cvat, labelme, nifti). DST appears only when complete.")
-    c.add_argument("src")
-    c.add_argument("dst")
-    c.add_argument("--to", required=True, metavar="FORMAT", help="the output format")
-    _source_args(c)
-    c.add_argument("--option", action="append", metavar="KEY=VALUE",
-                   help="a writer option (JSON value), e.g. --option renumber=true; repeatable")
-    c.add_argument("--read-option", action="append", metavar="KEY=VALUE",
-                   help="a reader option (JSON value), e.g. --read-option strict=false; repeatable")
-    c.set_defaults(func=_convert)
-
-    e = sub.add_parser("eval", parents=[parent], formatter_class=fmt, help="predictions against ground truth",
-                       description="--task instances: COCO AP (maskcore.cocoeval) of a results file against a COCO "
-                                   "GT file, --iou-type segm|bbox|boundary. --task semantic: confusion matrix, "
-                                   "per-class IoU / Dice, mIoU of two label-map sets (matched by file name). "
-                                   "--task panoptic: PQ / SQ / RQ of two COCO panoptic sets.")
-    e.add_argument("gt")
-    e.add_argument("pred")
-    e.add_argument("--task", default="instances", choices=["instances", "semantic", "panoptic"])
-    e.add_argument("--iou-type", default="segm", choices=["segm", "bbox", "boundary"])
-    _source_args(e)
-    e.add_argument("--pred-from", dest="pred_format", default=None, metavar="FORMAT", help="PRED's format (--from)")
-    e.add_argument("--pred-masks", default=None, metavar="DIR", help="PRED's panoptic PNG folder")
-    e.add_argument("--ignore", type=int, default=None, metavar="V", help="a ground-truth value left out (e.g. 255)")
-    e.set_defaults(func=_eval)
-
-    cm = sub.add_parser("compare", parents=[parent], formatter_class=fmt,
-                        help="inter-annotator agreement between two annotations of the same images",
-                        description="IoU / Dice / boundary IoU per image, per class and pooled, instance matching "
-                                    "for instance sources; the images that disagree most first.")
-    cm.add_argument("a")
-    cm.add_argument("b")
-    _source_args(cm)
-    cm.add_argument("--b-from", dest="b_format", default=None, metavar="FORMAT", help="B's format (default --from)")
-    cm.add_argument("--b-masks", default=None, metavar="DIR", help="B's panoptic PNG folder")
-    cm.add_argument("--ignore", type=int, default=None, metavar="V", help="a class value left out of both")
-    cm.set_defaults(func=_compare)
-
-    r = sub.add_parser("render", parents=[parent], formatter_class=fmt, help="overlay PNGs of a dataset",
-                       description="One PNG per image in --out: the photo with the classes blended in, instance "
-                                   "outlines, and a legend; colours fixed per class.")
-    r.add_argument("src")
-    _source_args(r)
-    r.add_argument("--images", default=None, metavar="DIR", help="the photos (without: grey background)")
-    r.add_argument("--out", required=True, metavar="DIR")
-    r.add_argument("--alpha", type=float, default=0.45, help="opacity of the class colours (0.45)")
-    r.set_defaults(func=_render)
-
-    sp = sub.add_parser("superpixels", parents=[parent], formatter_class=fmt, help="SLIC superpixels of images",
-                        description="maskcore.slic on each image: <stem>_labels.png (16-bit labels) and "
-                                    "<stem>_overlay.png (boundaries in yellow) in --out.")
-    sp.add_argument("images", nargs="+", metavar="IMAGE")
-    sp.add_argument("--region-size", type=int, required=True, metavar="N", help="superpixel side in pixels")
-    sp.add_argument("--compactness", type=float, default=10.0)
-    sp.add_argument("--out", required=True, metavar="DIR")
-    sp.set_defaults(func=_superpixels)
-
-    st = sub.add_parser("stats", parents=[parent], formatter_class=fmt,
-                        help="images, segments, classes, areas, class histogram",
-                        description="Counts of a dataset: images and sizes, segments, and per class the images, "
-                                    "segments, pixels and segment areas.")
-    st.add_argument("src")
-    _source_args(st)
-    st.set_defaults(func=_stats)
+def _add(parser_or_group, specs):
+    for a in specs:
+        parser_or_group.add_argument(*a.flags, **a.opts)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -656,7 +616,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.required = True
     info = sub.add_parser("info", help="print version, compiler and instruction sets in use")
     info.set_defaults(func=_info)
-    _add_jobs(sub)
+    running = argparse.ArgumentParser(add_help=False)
+    _add(running.add_argument_group("running the job"), RUNNING)
+    for cmd in COMMANDS:
+        c = sub.add_parser(cmd.name, parents=[running], formatter_class=argparse.RawDescriptionHelpFormatter,
+                           help=cmd.help, description=cmd.description)
+        _add(c, cmd.args)
+        c.set_defaults(func=cmd.handler or _run, command_spec=cmd)
     bench = sub.add_parser(
         "bench", help="time maskcore against its peers (benchmarks/run.py of a checkout)", add_help=False,
         description="Runs benchmarks/run.py of a maskcore checkout; `maskcore bench --help` lists its options.")

@@ -522,3 +522,42 @@ def test_io_formats_across_processes(sample, tmp_path):
         a.pop("source"), b.pop("source")
         a["summary"].pop("dst", None), b["summary"].pop("dst", None)
         assert a == b
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_validate_labels_shortcut_equals_the_full_check(tmp_path, dtype):
+    """validate skips qa.validate's per-pixel labels pass when a map holds only allowed values
+    (_jobs._only_allowed): the problems are those of the full check, with or without strays."""
+    from PIL import Image
+
+    from maskcore import qa
+    from maskcore.jobs import _jobs
+
+    rng = np.random.default_rng(7)
+    top = 255 if dtype == np.uint8 else 1000
+    maps = []
+    for k in range(6):
+        m = np.zeros((40, 50), dtype)
+        m[5:20, 5:30] = 3
+        m[25:35, 10:45] = top
+        m[rng.integers(0, 40, 4), rng.integers(0, 50, 4)] = 7  # islands of one pixel
+        if k == 2:
+            m[0, 0] = 9  # a value outside every label set below but the full range
+        if k == 4:
+            m[:] = 0  # empty
+        maps.append(m)
+        Image.fromarray(m).save(tmp_path / f"m{k}.png")
+    for labels in ([0, 3, 7, top], list(range(top + 1)), [0, 3, top], list(range(8)) + [top]):
+        res = jobs.validate(tmp_path, format="labels", labels=labels, min_island=2, scheduler="synchronous")
+        got = sorted(json.dumps(p, sort_keys=True) for p in res.problems if p["kind"] != "class_share_anomaly")
+        want = sorted(json.dumps(_jobs._problem_dict(p, f"m{k}.png"), sort_keys=True)
+                      for k, m in enumerate(maps) for p in qa.validate(m, labels=labels, min_size=2).problems)
+        assert got == want, labels
+    assert _jobs._only_allowed(maps[0], [0, 3, 7, top]) and not _jobs._only_allowed(maps[2], [0, 3, 7, top])
+    assert _jobs._only_allowed(maps[0], list(range(top + 1))) and not _jobs._only_allowed(maps[0], [0, 3, top])
+
+
+def test_many_shards_come_back_in_item_order():
+    """One plain task graph per job (not one delayed object per shard): thousands of shards, in order."""
+    out = _run.run_items(range(5000), abs, scheduler="threads", workers=2, shard_size=1)
+    assert out == list(range(5000))

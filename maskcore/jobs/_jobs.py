@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _draw
 from ._files import atomic_write_text, staged_output, complete, encode_png, read_image, write_png
-from ._run import FailFast, ItemError, ItemFailure, JobError, run_items
+from ._run import FailFast, ItemError, ItemFailure, JobError, kernel_threads, run_items
 from ._sources import Item, Source, SourceError, canonical, image_path, load, open_source
 
 __all__ = ["JobResult", "convert", "validate", "evaluate", "compare", "render", "stats", "superpixels"]
@@ -53,7 +53,18 @@ class JobResult:
 
     def to_json(self, **kw) -> str:
         kw.setdefault("indent", 1)
-        return json.dumps(_clean(self.to_dict()), allow_nan=False, **kw)
+        d = self.to_dict()
+        try:  # most results hold no NaN and no numpy keys: encoded as they are (numpy scalars by _scalar)
+            return json.dumps(d, allow_nan=False, default=_scalar, **kw)
+        except (ValueError, TypeError):  # a NaN / inf (-> null) or a key json refuses: cleaned first
+            return json.dumps(_clean(d), allow_nan=False, **kw)
+
+
+def _scalar(x):
+    """json.dumps' default=: numpy scalars as Python numbers (NaN still raises: allow_nan=False)."""
+    if isinstance(x, np.generic):
+        return x.item()
+    raise TypeError(f"{type(x).__name__} is not JSON serializable")
 
 
 def _clean(x):
@@ -74,6 +85,26 @@ def _split(results):
     for r in results:
         (errs if isinstance(r, ItemError) else ok).append(r)
     return ok, errs
+
+
+def _resumed(job: str, json_path, *others):
+    """``resume``: the result read back from ``json_path`` when it and every other output given
+    (not None) are complete, else None."""
+    outs = [p for p in (json_path, *others) if p is not None]
+    if json_path is None or not all(complete(p) for p in outs):
+        return None
+    with open(json_path, encoding="utf-8") as f:
+        d = json.load(f)
+    return JobResult(job, d["source"], d["items"], [ItemError(**e) for e in d["errors"]], d["problems"], d["summary"],
+                     d["outputs"], skipped=len(outs))
+
+
+def _publish(res: JobResult, json_path) -> JobResult:
+    """Write the result to ``json_path`` (when given; atomically), listed among its outputs."""
+    if json_path is not None:
+        res.outputs.append(str(json_path))
+        atomic_write_text(json_path, res.to_json())
+    return res
 
 
 def _common(scheduler, workers, shard_size, fail_fast, progress):
@@ -112,6 +143,28 @@ SEVERITY = {  # the report's order of the worst problems (higher first); unknown
 }
 
 
+@functools.lru_cache(maxsize=8)
+def _allowed_table(labels: tuple) -> np.ndarray:
+    """A lookup table value -> allowed, for the values of 8- and 16-bit label maps."""
+    table = np.zeros(1 << 16, bool)
+    table[[v for v in labels if 0 <= v < 1 << 16]] = True
+    return table
+
+
+def _only_allowed(label_map: np.ndarray, labels) -> bool:
+    """Every value of a uint8 / uint16 map is in ``labels``: then qa.validate's per-pixel pass
+    over the values not allowed (its ``labels=``) finds nothing, and the job skips it. That pass
+    (the labels checked as ints, the map widened to int64, two ``np.isin``) was half the per-image
+    time of a clean dataset, most of it Python holding the GIL."""
+    if labels is None or label_map.dtype.kind != "u" or label_map.dtype.itemsize > 2 or label_map.size == 0:
+        return False
+    table = _allowed_table(tuple(labels))
+    if table[int(label_map.min()):int(label_map.max()) + 1].all():  # every value in the map's range is allowed
+        return True
+    present = np.flatnonzero(np.bincount(label_map.ravel(), minlength=1))
+    return bool(table[present].all())
+
+
 def _validate_item(item: Item, opts: dict) -> dict:
     from .. import qa
 
@@ -119,8 +172,9 @@ def _validate_item(item: Item, opts: dict) -> dict:
     probs = []
     bg = opts["background"]
     if s.source_kind == "labels":
-        rep = qa.validate(s.label_map, labels=opts["labels"], min_size=opts["min_island"],
-                          connectivity=opts["connectivity"], background=bg)
+        labels = opts["labels"]
+        rep = qa.validate(s.label_map, labels=None if _only_allowed(s.label_map, labels) else labels,
+                          min_size=opts["min_island"], connectivity=opts["connectivity"], background=bg)
         probs = [_problem_dict(p, s.name) for p in rep.problems]
         hist = {int(k): int(v) for k, v in rep.histogram.items()}
         return {"name": s.name, "shape": [s.height, s.width], "segments": len(hist) - (bg in hist),
@@ -227,13 +281,9 @@ def validate(src, *, format=None, labels=None, names=None, min_island=0, connect
     """
     from .. import qa
 
-    outs = [p for p in (report, json_path) if p is not None]
-    if resume and json_path is not None and all(complete(p) for p in outs):
-        with open(json_path, encoding="utf-8") as f:
-            d = json.load(f)
-        res = JobResult("validate", str(src), d["items"], [ItemError(**e) for e in d["errors"]], d["problems"],
-                        d["summary"], d["outputs"], skipped=len(outs))
-        return res
+    done = _resumed("validate", json_path, report) if resume else None
+    if done is not None:
+        return done
     source = open_source(src, format, masks=masks, labels=labels, names=names)
     cats = source.categories
     opts = {"labels": None if labels is None else sorted(int(v) for v in labels), "min_island": int(min_island),
@@ -280,10 +330,7 @@ def validate(src, *, format=None, labels=None, names=None, min_island=0, connect
                         **_common(scheduler, workers, shard_size, False, False))
         res.outputs.append(str(report))
         atomic_write_text(report, html_report(res, worst, cats, title=title))
-    if json_path is not None:
-        res.outputs.append(str(json_path))
-        atomic_write_text(json_path, res.to_json())
-    return res
+    return _publish(res, json_path)
 
 
 def _thumb_item(job, cats_by_id, images_dir, background):
@@ -375,11 +422,9 @@ def stats(src, *, format=None, masks=None, labels=None, names=None, background=0
     class: id, name, images it appears in, segments, pixels, segment area min / median / max),
     ``image_sizes`` (size -> count). Label maps count one segment per class per image.
     """
-    if resume and json_path is not None and complete(json_path):
-        with open(json_path, encoding="utf-8") as f:
-            d = json.load(f)
-        return JobResult("stats", str(src), d["items"], [ItemError(**e) for e in d["errors"]], d["problems"],
-                         d["summary"], d["outputs"], skipped=1)
+    done = _resumed("stats", json_path) if resume else None
+    if done is not None:
+        return done
     source = open_source(src, format, masks=masks, labels=labels, names=names)
     results = run_items(source.items, functools.partial(_stats_item, background=background), desc="stats",
                         **_common(scheduler, workers, shard_size, fail_fast, progress))
@@ -412,10 +457,7 @@ def stats(src, *, format=None, masks=None, labels=None, names=None, background=0
                "categories_declared": len(source.categories),
                "image_sizes": dict(sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])))}
     res = JobResult("stats", str(src), len(source.items), errors, [], summary)
-    if json_path is not None:
-        res.outputs.append(str(json_path))
-        atomic_write_text(json_path, res.to_json())
-    return res
+    return _publish(res, json_path)
 
 
 # ---- render ------------------------------------------------------------------------------------------
@@ -582,11 +624,9 @@ def compare(a, b, *, format=None, format_b=None, masks=None, masks_b=None, label
     by mean IoU, the images that disagree most first. ``ignore``: a class value left out of both.
     Images present in only one side are item errors.
     """
-    if resume and json_path is not None and complete(json_path):
-        with open(json_path, encoding="utf-8") as f:
-            d = json.load(f)
-        return JobResult("compare", d["source"], d["items"], [ItemError(**e) for e in d["errors"]], [],
-                         d["summary"], d["outputs"], skipped=1)
+    done = _resumed("compare", json_path) if resume else None
+    if done is not None:
+        return done
     sa = open_source(a, format, masks=masks, labels=labels, names=names)
     sb = open_source(b, format_b or format, masks=masks_b, labels=labels, names=names)
     pairs, missing = _pairs(sa, sb)
@@ -625,10 +665,7 @@ def compare(a, b, *, format=None, format_b=None, masks=None, masks_b=None, label
         summary["instances"] = {"matched": sum(x["matched"] for x in inst), "only_a": sum(x["only_a"] for x in inst),
                                 "only_b": sum(x["only_b"] for x in inst)}
     res = JobResult("compare", f"{a} vs {b}", len(sa.items), missing + errors, [], summary)
-    if json_path is not None:
-        res.outputs.append(str(json_path))
-        atomic_write_text(json_path, res.to_json())
-    return res
+    return _publish(res, json_path)
 
 
 # ---- evaluate --------------------------------------------------------------------------------------------
@@ -695,11 +732,9 @@ def evaluate(gt, pred, *, task="instances", iou_type="segm", format=None, format
     """
     from ..metrics import semantic_scores
 
-    if resume and json_path is not None and complete(json_path):
-        with open(json_path, encoding="utf-8") as f:
-            d = json.load(f)
-        return JobResult("eval", d["source"], d["items"], [ItemError(**e) for e in d["errors"]], [], d["summary"],
-                         d["outputs"], skipped=1)
+    done = _resumed("eval", json_path) if resume else None
+    if done is not None:
+        return done
     common = _common(scheduler, workers, shard_size, fail_fast, progress)
     if task in ("instances", "instance", "coco"):
         if iou_type not in ("segm", "bbox", "boundary"):
@@ -755,10 +790,7 @@ def evaluate(gt, pred, *, task="instances", iou_type="segm", format=None, format
         res = JobResult("eval", f"{gt} vs {pred}", len(sa.items), missing + errors, [], summary)
     else:
         raise ValueError(f"task: expected 'instances', 'semantic' or 'panoptic', got {task!r}")
-    if json_path is not None:
-        res.outputs.append(str(json_path))
-        atomic_write_text(json_path, res.to_json())
-    return res
+    return _publish(res, json_path)
 
 
 def _star_cocoeval(args):
@@ -788,13 +820,14 @@ def _pq_summary(tot, cats, names):
 
 # ---- convert -------------------------------------------------------------------------------------------
 
-def _labels_runs_item(item: Item) -> dict:
-    """One label map -> its segments' runs (one native pass), as plain arrays: compact (a
-    dataset of 100k maps is held as runs, not pixels) and safe to pickle across processes."""
+def _labels_runs_item(item: Item, background: int = 0) -> dict:
+    """One label map -> its segments' runs (one native pass; ``background`` is no segment), as
+    plain arrays: compact (a dataset of 100k maps is held as runs, not pixels) and safe to pickle
+    across processes."""
     from .. import Segments
 
     s = load(item)
-    seg = Segments.from_semantic_map(s.label_map, threads=1)
+    seg = Segments.from_semantic_map(s.label_map, background=background, threads=1)
     b = seg.masks
     return {"name": s.name, "height": s.height, "width": s.width, "counts": np.array(b.counts),
             "offsets": np.array(b.offsets), "sizes": np.array(b.sizes), "ids": np.array(seg.ids),
@@ -828,8 +861,9 @@ def _write(ds, dst, to, write_opts):
         raise JobError(f"maskcore.io cannot write {to!r} in this build: {exc}") from None
 
 
-def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, read_options=None, scheduler=None,
-            workers=None, shard_size=16, fail_fast=False, progress=False, resume=False, **options) -> JobResult:
+def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, background=0, read_options=None,
+            scheduler=None, workers=None, shard_size=16, fail_fast=False, progress=False, resume=False,
+            **options) -> JobResult:
     """Any reader to any writer of :mod:`maskcore.io`, as a Dask graph.
 
     A ``maskcore.io`` format (``format``, or told from a JSON's content) is read whole by
@@ -837,8 +871,8 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, r
     task (every segment attribute and dataset field kept; the reader checks the file and names
     what is wrong: :class:`SourceError`). A ``labels`` folder is read per image in shard tasks
     (a corrupt PNG is an item error, left out of the output; exit code 1), one segment per
-    class, and written by the driver. The output is staged under a temporary name and published
-    at ``dst`` when complete (sibling files first, ``dst`` last); ``resume``: an existing ``dst``
+    class (``background``, default 0, is no segment), and written by the driver. The output is
+    staged under a temporary name and published at ``dst`` when complete (sibling files first, ``dst`` last); ``resume``: an existing ``dst``
     is complete and skipped. ``masks``: a panoptic source's PNG folder; ``read_options``: the
     reader's options.
     """
@@ -861,16 +895,20 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, r
         opts = dict(read_options or {})
         if masks is not None:
             opts["png_dir"] = str(masks)
-        out = run_items([(str(src), format, opts, str(dst), to, options)], _io_convert, **dict(common, shard_size=1))
+        # one task reads and writes the whole dataset: the format's own threads, as many as --workers
+        out = run_items([(str(src), format, opts, str(dst), to, options)], _io_convert, threads=workers,
+                        **dict(common, shard_size=1))
         if isinstance(out[0], ItemError):
             raise SourceError(f"cannot convert {src} ({format!r}) to {to!r}: {out[0].why}")
         errors, kind, n, written = [], format, out[0], out[0]
     else:
         source = open_source(src, format, masks=masks, labels=labels, names=names)
-        results = run_items(source.items, _labels_runs_item, desc="convert", **common)
+        results = run_items(source.items, functools.partial(_labels_runs_item, background=background), desc="convert",
+                            **common)
         samples, errors = _split(results)
         ds = _to_dataset(samples, source)
-        _write(ds, dst, to, options)
+        with kernel_threads(workers):  # the writer's threads (PNG encoding): as many as --workers
+            _write(ds, dst, to, options)
         kind, n, written = source.kind, len(source.items), len(ds)
     return JobResult("convert", str(src), n, errors, [],
                      {"from": kind, "to": to, "dst": str(dst), "images": n, "written": written}, [str(dst)])

@@ -195,14 +195,14 @@ class _Shard:
         return len(self.items)
 
 
-def _run_shard(func: Callable, shard: Sequence, fail_fast: bool, threads: Optional[int]):
-    """One task: func over the shard's items; each result or ItemError in its slot."""
+def _run_shard(shard: Sequence, item_func: Callable, fail_fast: bool, threads: Optional[int]):
+    """One task: item_func over the shard's items; each result or ItemError in its slot."""
     if threads is not None:
         _v.CORES = threads  # in a worker process the job owns the default; see kernel_threads
     out = []
     for item in shard:
         try:
-            out.append(func(item))
+            out.append(item_func(item))
         except ItemFailure as exc:
             if fail_fast:
                 raise FailFast(exc.error) from None
@@ -270,7 +270,7 @@ def run_items(items: Sequence, func: Callable, *, scheduler=None, workers=None, 
             with kernel_threads(threads):
                 results = []
                 for sh in shards:
-                    results.append(_run_shard(func, sh, fail_fast, None))
+                    results.append(_run_shard(sh, func, fail_fast, None))
                     bar.update(len(sh))
         elif kind in SCHEDULERS:
             results = _run_local(func, shards, kind, workers, fail_fast, threads, bar)
@@ -281,35 +281,34 @@ def run_items(items: Sequence, func: Callable, *, scheduler=None, workers=None, 
     return [r for sh in results for r in sh]
 
 
-def _tasks(func, shards, fail_fast, threads):
-    from dask import delayed
-
-    run = delayed(_run_shard, pure=False)
+def _keys(n: int) -> list:
     job = uuid.uuid4().hex
-    return [run(func, _Shard(sh), fail_fast, threads, dask_key_name=f"maskcore-shard-{k}-{job}")
-            for k, sh in enumerate(shards)]
+    return [f"maskcore-shard-{k}-{job}" for k in range(n)]
 
 
 def _run_local(func, shards, kind, workers, fail_fast, threads, bar):
-    import dask
+    """The shards as one plain task graph ({key: (_run_shard, shard, ...)}) handed to the local
+    scheduler's get. Not dask.delayed: dask.compute over thousands of delayed objects merges and
+    culls one graph layer per object, a cost that grows with the square of the task count (3,000
+    tasks: 15 s of driver time before the first task ran)."""
+    from dask.base import get_scheduler
     from dask.callbacks import Callback
 
-    sizes = {f"maskcore-shard-{k}": len(sh) for k, sh in enumerate(shards)}
+    keys = _keys(len(shards))
+    sizes = dict(zip(keys, map(len, shards)))
 
     class _Count(Callback):
         def _posttask(self, key, result, dsk, state, worker_id):
-            name = key[0] if isinstance(key, tuple) else key
-            if isinstance(name, str) and name.startswith("maskcore-shard-"):
-                bar.update(sizes.get(name.rsplit("-", 1)[0], 0))
+            bar.update(sizes.get(key, 0))
 
-    tasks = _tasks(func, shards, fail_fast, threads)
-    kw = {"scheduler": kind}
+    dsk = {key: (_run_shard, _Shard(sh), func, fail_fast, threads) for key, sh in zip(keys, shards)}
+    kw = {}
     if workers is not None and kind != "synchronous":
         kw["num_workers"] = workers
     # threads / synchronous run in this process: kernels get the job's thread count here; the
     # processes scheduler's children set it in _run_shard.
     with kernel_threads(threads if kind != "processes" else None), _Count():
-        return list(dask.compute(*tasks, **kw))
+        return list(get_scheduler(scheduler=kind)(dsk, keys, **kw))
 
 
 def _run_distributed(func, shards, kind, value, fail_fast, threads, bar):
@@ -323,8 +322,9 @@ def _run_distributed(func, shards, kind, value, fail_fast, threads, bar):
     client = Client(value, set_as_default=False) if own else value
     futures = []
     try:
-        tasks = _tasks(func, shards, fail_fast, threads)
-        futures = client.compute(tasks)
+        keys = _keys(len(shards))
+        futures = client.map(_run_shard, [_Shard(sh) for sh in shards], key=keys, pure=False, item_func=func,
+                             fail_fast=fail_fast, threads=threads)
         index = {f.key: k for k, f in enumerate(futures)}
         results = [None] * len(futures)
         for fut in as_completed(futures):
