@@ -187,3 +187,15 @@ def test_written_files_have_ordinary_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "masks" / "a.png").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("h", [63, 64, 65, 95, 96, 97, 130])
+@pytest.mark.parametrize("w", [1, 7, 300])
+def test_encode_png_column_major_bands(h, w):
+    """Column-major uint8 maps of 64 rows or more are gathered 32 rows at a time."""
+    rng = np.random.default_rng(h * 1000 + w)
+    a = np.asfortranarray(np.repeat(rng.integers(0, 4, (h, 1)), w, axis=1).astype(np.uint8))
+    a[rng.integers(0, h, 20), rng.integers(0, w, 20)] = 9
+    data = encode_png(a)
+    np.testing.assert_array_equal(pillow(data), a)
+    assert data == encode_png(np.ascontiguousarray(a))

@@ -286,9 +286,11 @@ py::bytes png_deflate(const py::array& a) {
     } else {
         MC_REQUIRE(a.ndim() == 2, "map: expected a 2D array");
         if (a.dtype().equal(py::dtype::of<uint16_t>())) {
-            v.bpp = 2;  // PNG samples are big-endian; numpy's native uint16 here is little-endian
-            v.byte_offset[0] = 1;
-            v.byte_offset[1] = 0;
+            v.bpp = 2;  // PNG samples are big-endian: the high byte first, whatever the host's order
+            const uint16_t probe = 1;
+            const bool little = *reinterpret_cast<const uint8_t*>(&probe) == 1;
+            v.byte_offset[0] = little ? 1 : 0;
+            v.byte_offset[1] = little ? 0 : 1;
         } else {
             MC_REQUIRE(a.dtype().equal(py::dtype::of<uint8_t>()), "map: expected uint8 or native uint16");
         }

@@ -2,6 +2,7 @@
 #include "png.hpp"
 
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -238,9 +239,37 @@ struct Emitter {
             if (!literal(last)) return false;
         return true;
     }
-    bool bytes(const uint8_t* f, int64_t n) noexcept {
+    // Bytes f[0..n); `above` (may be null): the n bytes `dist` back in the stream. A stretch equal
+    // to the bytes above (filtered label-map rows are mostly zeros where the row above is too,
+    // and slanted edges repeat) becomes matches at that distance; else a run of the last byte
+    // becomes matches (repeat); else a literal.
+    bool bytes(const uint8_t* f, int64_t n, const uint8_t* above, int64_t dist) noexcept {
         int64_t i = 0;
         while (i < n) {
+            if (above) {
+                int64_t m = 0;
+                for (uint64_t x, y; i + m + 8 <= n; m += 8) {
+                    std::memcpy(&x, f + i + m, 8);
+                    std::memcpy(&y, above + i + m, 8);
+                    if (x != y) break;
+                }
+                while (i + m < n && f[i + m] == above[i + m]) ++m;
+                if (m >= 8) {  // long enough to beat a run (a short one costs more bits than it saves)
+                    int64_t run = m;
+                    while (run >= 3) {
+                        const int64_t l = run < 258 ? run : 258;
+                        if (!put_match(w, t, l, dist)) return false;
+                        run -= l;
+                    }
+                    const int64_t end = i + m - run;
+                    last = f[end - 1];
+                    have = 1;
+                    for (int64_t k = end; k < i + m; ++k)
+                        if (!literal(f[k])) return false;
+                    i += m;
+                    continue;
+                }
+            }
             int64_t run = 0;
             if (have) {
                 const uint64_t pat = 0x0101010101010101ull * last;
@@ -295,9 +324,28 @@ Status png_deflate_map(const PixelView& v, RunBuf<uint8_t>& out) noexcept {
     BitWriter w(out);
     Emitter e{w, t};
     bool ok = out.reserve_more(64 + n / 16) && w.put(0x78, 8) && w.put(0x01, 8) && w.put(1, 1) && w.put(1, 2);
+    // Column-major one-byte maps (a label map as painted): rows are gathered kBand at a time, each
+    // column's kBand bytes read in one go (they are adjacent), so every cache line read serves
+    // kBand rows; read a row at a time, each pixel would be its own cache line.
+    constexpr int64_t kBand = 32;
+    const bool by_band = v.bpp == 1 && v.row_stride == 1 && v.col_stride >= v.rows && v.rows >= 2 * kBand;
+    uint8_t* band = nullptr;
+    if (by_band && !(band = static_cast<uint8_t*>(std::malloc(static_cast<size_t>(kBand * n))))) {
+        std::free(buf);
+        return Status::bad_alloc;
+    }
     for (int64_t r = 0; ok && r < v.rows; ++r) {
         const uint8_t* row = v.base + r * v.row_stride;
-        if (v.bpp == 1 && v.col_stride == 1) {
+        if (by_band) {
+            const int64_t r0 = r - r % kBand, nb = std::min<int64_t>(kBand, v.rows - r0);
+            if (r == r0) {
+                for (int64_t c = 0; c < v.cols; ++c) {
+                    const uint8_t* col = v.base + c * v.col_stride + r0;
+                    for (int64_t j = 0; j < nb; ++j) band[j * n + c] = col[j];
+                }
+            }
+            std::memcpy(cur, band + (r - r0) * n, static_cast<size_t>(n));
+        } else if (v.bpp == 1 && v.col_stride == 1) {
             std::memcpy(cur, row, static_cast<size_t>(n));
         } else {
             for (int64_t c = 0; c < v.cols; ++c) {
@@ -327,11 +375,12 @@ Status png_deflate_map(const PixelView& v, RunBuf<uint8_t>& out) noexcept {
         if (r > 0 && stride <= 32768 && std::memcmp(filt, filt_prev, static_cast<size_t>(stride)) == 0)
             ok = e.copy_row(filt, stride);
         else
-            ok = e.bytes(filt, stride);
+            ok = e.bytes(filt, stride, r > 0 && stride <= 32768 ? filt_prev : nullptr, stride);
         std::swap(cur, prev);
         std::swap(filt, filt_prev);
     }
     std::free(buf);
+    std::free(band);
     ok = ok && w.put(t.code[256], t.len[256]) && w.flush();
     if (ok) {
         const uint32_t sum = (adler.b << 16) | adler.a;
