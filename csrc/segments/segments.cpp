@@ -152,6 +152,15 @@ bool row_transitions(const MapView& m, int64_t r_lo, int64_t r_hi, RunBuf<Transi
                     const int64_t nbytes = nb * es;
                     int64_t i = 0;
                     for (; i + 8 <= nbytes; i += 8) {
+                        if ((i & 31) == 0 && i + 32 <= nbytes) {  // equal 32-byte blocks (most): skipped whole
+                            uint64_t x4[4], y4[4];
+                            std::memcpy(x4, a + i, 32);
+                            std::memcpy(y4, b + i, 32);
+                            if (((x4[0] ^ y4[0]) | (x4[1] ^ y4[1]) | (x4[2] ^ y4[2]) | (x4[3] ^ y4[3])) == 0) {
+                                i += 24;  // + 8 by the loop
+                                continue;
+                            }
+                        }
                         uint64_t x, y;
                         std::memcpy(&x, a + i, 8);
                         std::memcpy(&y, b + i, 8);
