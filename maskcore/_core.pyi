@@ -8,7 +8,7 @@ import numpy
 import numpy.typing
 import typing
 import maskcore.rle
-__all__: list[str] = ['CocoAnnotations', 'EvalResult', 'FILL_RULES', 'KernelError', 'RASTER_RULES', 'SlicWorkspace', 'available_isas', 'best_isa', 'ccl_label', 'ccl_stats', 'chunked_first_pixels', 'chunked_merge_numbering', 'chunked_seam_pairs', 'coco_fast', 'coco_json_annotations', 'coco_json_top', 'coco_poly_dicts', 'coco_poly_max_coordinate', 'coco_poly_strings', 'compiler', 'contour_fill', 'contour_fill_compare', 'contour_simplify', 'contour_trace', 'eval_accumulate', 'eval_evaluate', 'eval_gather', 'eval_mask_nms', 'eval_rle_dicts', 'eval_segm_kinds', 'get_isa', 'kernel_table', 'metrics_boundary', 'metrics_boundary_dense', 'metrics_confusion', 'metrics_count_pair', 'metrics_pair_table', 'paint_mask', 'pool_kept_bytes', 'pool_release', 'pooled_empty', 'raster_color', 'raster_fill', 'raster_fill_lists', 'raster_max_coordinate', 'raster_paint', 'raster_paint_many', 'raster_paint_many_lists', 'raster_parse', 'raster_rle', 'raster_rle_batch', 'raster_rle_lists', 'rle_area_batch', 'rle_bbox_batch', 'rle_check', 'rle_check_batch', 'rle_combine', 'rle_concat', 'rle_decode', 'rle_decode_batch', 'rle_encode', 'rle_encode_batch', 'rle_from_string', 'rle_from_string_batch', 'rle_iou', 'rle_merge', 'rle_to_string', 'rle_to_string_batch', 'sanitize', 'segments_gather', 'segments_paint', 'segments_scan', 'set_isa', 'slic_lab', 'slic_lab_scale', 'slic_run', 'stroke_paint']
+__all__: list[str] = ['CocoAnnotations', 'EvalResult', 'FILL_RULES', 'KernelError', 'RASTER_RULES', 'SlicWorkspace', 'available_isas', 'best_isa', 'ccl_label', 'ccl_stats', 'chunked_first_pixels', 'chunked_merge_numbering', 'chunked_seam_pairs', 'coco_fast', 'coco_json_annotations', 'coco_json_top', 'coco_poly_dicts', 'coco_poly_max_coordinate', 'coco_poly_strings', 'compiler', 'contour_fill', 'contour_fill_compare', 'contour_simplify', 'contour_trace', 'eval_accumulate', 'eval_evaluate', 'eval_gather', 'eval_mask_nms', 'eval_rle_dicts', 'eval_segm_kinds', 'get_isa', 'kernel_table', 'metrics_boundary', 'metrics_boundary_dense', 'metrics_confusion', 'metrics_count_pair', 'metrics_pair_table', 'paint_mask', 'png_deflate', 'png_unfilter', 'pool_kept_bytes', 'pool_release', 'pooled_empty', 'raster_color', 'raster_fill', 'raster_fill_lists', 'raster_max_coordinate', 'raster_paint', 'raster_paint_many', 'raster_paint_many_lists', 'raster_parse', 'raster_rle', 'raster_rle_batch', 'raster_rle_lists', 'rle_area_batch', 'rle_bbox_batch', 'rle_check', 'rle_check_batch', 'rle_combine', 'rle_concat', 'rle_decode', 'rle_decode_batch', 'rle_encode', 'rle_encode_batch', 'rle_from_string', 'rle_from_string_batch', 'rle_iou', 'rle_merge', 'rle_to_string', 'rle_to_string_batch', 'sanitize', 'segments_gather', 'segments_paint', 'segments_scan', 'set_isa', 'slic_lab', 'slic_lab_scale', 'slic_run', 'stroke_paint']
 class KernelError(ValueError):
     pass
 class SlicWorkspace:
@@ -110,6 +110,10 @@ def metrics_count_pair(a: numpy.ndarray, b: numpy.ndarray) -> tuple[typing.Any, 
 def metrics_pair_table(a: numpy.ndarray, b: numpy.ndarray) -> tuple[typing.Any, ...]:
     ...
 def paint_mask(arg0: numpy.ndarray, arg1: numpy.ndarray, arg2: typing.SupportsInt | typing.SupportsIndex, arg3: bool, arg4: numpy.ndarray) -> None:
+    ...
+def png_deflate(map: numpy.ndarray) -> bytes:
+    ...
+def png_unfilter(raw: bytes, rows: typing.SupportsInt | typing.SupportsIndex, width_bytes: typing.SupportsInt | typing.SupportsIndex, bpp: typing.SupportsInt | typing.SupportsIndex) -> numpy.ndarray:
     ...
 def pool_kept_bytes() -> int:
     """

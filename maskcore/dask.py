@@ -758,6 +758,65 @@ def _stitch(pieces, seam_x, seam_y, conn):
     return outer, holes
 
 
+def _first_corner(ring):
+    """(x, y) of a ring's top-left vertex (least y, then least x)."""
+    j = np.lexsort((ring[:, 0], ring[:, 1]))[0]
+    return ring[j]
+
+
+def _nest(polys):
+    """``polys`` (one label's, in raster order) with ``parent`` / ``parent_hole`` set as
+    ``maskcore.find_polygons`` sets them: the polygon, and which of its holes, whose hole is
+    the innermost one holding the polygon's first pixel (None: the unbounded background).
+
+    A horizontal sweep along the centre line of each row where a polygon starts: the holes'
+    vertical crack edges crossing that line, in x order, open and close the holes' intervals
+    (rings never cross, so the intervals nest: a crossing of the hole on top of the stack
+    closes it, any other opens one), and the first pixel's centre (x + 0.5, never on a crack
+    line) lies in the hole on top of the stack when it is reached."""
+    holes = [(i, j, np.asarray(h)) for i, p in enumerate(polys) for j, h in enumerate(p.holes)]
+    if not holes:
+        return [Polygon(p.outer, p.holes, None, None, p.area, p.label) for p in polys]
+    firsts = np.array([_first_corner(np.asarray(p.outer)) for p in polys], np.float64)
+    q_rows = firsts[:, 1].astype(np.int64)
+    wanted = np.unique(q_rows)
+    xs, rows, hid = [], [], []
+    for k, (_, _, ring) in enumerate(holes):
+        a = ring.astype(np.int64)
+        b = np.roll(a, -1, axis=0)
+        vert = (a[:, 0] == b[:, 0]) & (a[:, 1] != b[:, 1])
+        x, lo, hi = a[vert, 0], np.minimum(a[vert, 1], b[vert, 1]), np.maximum(a[vert, 1], b[vert, 1])
+        n = hi - lo
+        r = np.repeat(lo, n) + (np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n))
+        keep = np.isin(r, wanted)
+        xs.append(np.repeat(x, n)[keep])
+        rows.append(r[keep])
+        hid.append(np.full(int(keep.sum()), k, np.int64))
+    # events: crossings (kind 0, at integer x) and queries (kind 1, at x + 0.5), by row then x
+    ev_row = np.concatenate(rows + [q_rows])
+    ev_x2 = np.concatenate([2 * x for x in xs] + [2 * firsts[:, 0].astype(np.int64) + 1])
+    ev_id = np.concatenate(hid + [np.arange(len(polys), dtype=np.int64)])
+    n_cross = ev_row.size - len(polys)
+    order = np.lexsort((ev_x2, ev_row))
+    parent_of = [None] * len(polys)
+    stack: list = []
+    row = None
+    for e, r, ident in zip(order.tolist(), ev_row[order].tolist(), ev_id[order].tolist()):
+        if r != row:
+            stack, row = [], r
+        if e >= n_cross:  # a polygon's first pixel
+            parent_of[ident] = stack[-1] if stack else None
+        elif stack and stack[-1] == ident:
+            stack.pop()
+        else:
+            stack.append(ident)
+    out = []
+    for p, k in zip(polys, parent_of):
+        par, ph = (None, None) if k is None else holes[k][:2]
+        out.append(Polygon(p.outer, p.holes, par, ph, p.area, p.label))
+    return out
+
+
 def find_polygons(image, *, connectivity=8, exact=True, scheduler=None):
     """Exact polygons (with holes) of a chunked binary mask or label map, with the
     rings of components that cross block seams merged.
@@ -787,7 +846,10 @@ def find_polygons(image, *, connectivity=8, exact=True, scheduler=None):
         ``area`` the pixel count, ``label`` 1 or the label value. The rings are the
         same point sets as the whole-array tracer's (a merged ring may start at
         another vertex: this one starts at its top-left corner); ``parent`` and
-        ``parent_hole`` are None (the nesting of components is not computed here).
+        ``parent_hole`` as ``maskcore.find_polygons`` gives them (the index, in the same
+        list, of the polygon in one of whose holes this one lies, and which hole; None
+        in the unbounded background), found by one sweep along the rows where
+        components start (:func:`_nest`).
 
     Notes
     -----
@@ -840,11 +902,11 @@ def find_polygons(image, *, connectivity=8, exact=True, scheduler=None):
             raise RuntimeError(f"maskcore.dask.find_polygons: component {gid} gave {len(outer)} outer rings")
         result.append(Polygon(outer[0], holes, None, None, sum(p.area for p in ps), value))
     if is_mask:
-        return result
+        return _nest(result)
     out: dict = {}
     for p in result:
         out.setdefault(p.label, []).append(p)
-    return {k: out[k] for k in sorted(out)}
+    return {k: _nest(out[k]) for k in sorted(out)}
 
 
 # ---------------------------------------------------------------------------------

@@ -368,7 +368,7 @@ class Segments:
             seen.append((key, m))
             union = m if union is None else union | m
 
-    def _paint(self, values: np.ndarray, order: np.ndarray, dtype) -> np.ndarray:
+    def _paint(self, values: np.ndarray, order: np.ndarray, dtype, c_order: bool = True) -> np.ndarray:
         h, w = self._h, self._w
         out_t = np.empty((w, h), dtype)
         u = out_t.view(np.dtype(f"u{out_t.itemsize}")) if out_t.dtype.kind != "u" else out_t
@@ -377,7 +377,7 @@ class Segments:
         b = self._masks
         _core.segments_paint(b.counts, b.offsets, np.ascontiguousarray(bits), np.ascontiguousarray(order),
                              u.reshape(-1), h, w)
-        return np.ascontiguousarray(out_t.T)
+        return np.ascontiguousarray(out_t.T) if c_order else out_t.T  # painted column-major
 
     @staticmethod
     def _map_dtype(values: np.ndarray, dtype, name: str):
@@ -427,12 +427,17 @@ class Segments:
         OverflowError
             An id that ``dtype`` cannot hold.
         """
+        return self._label_map(dtype, overlap, priority, True)
+
+    def _label_map(self, dtype, overlap, priority, c_order: bool) -> np.ndarray:
+        """:meth:`to_label_map`; ``c_order=False`` returns the (H, W) map as painted, a
+        Fortran-ordered array (for writers that read it row by row natively: no transpose)."""
         zero = np.flatnonzero(self._ids == 0)
         if zero.size:
             raise ValueError(f"ids: segment {int(zero[0])} has id 0, which a label map reserves for background")
         dt = self._map_dtype(self._ids, dtype, "id")
         order = self._order(overlap, priority, self._ids, "segments")
-        return self._paint(self._ids, order, dt)
+        return self._paint(self._ids, order, dt, c_order)
 
     def to_semantic_map(self, dtype=None, *, overlap: str = "error", priority=None, background: int = 0) -> np.ndarray:
         """Paint every segment's category id into one ``(H, W)`` class map.

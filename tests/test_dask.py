@@ -223,7 +223,8 @@ def test_find_polygons_exact(case, conn):
         assert g.area == p.area
         np.testing.assert_array_equal(rasterize([g], h, w), rasterize([p], h, w))
         assert ring_set(g.outer) == ring_set(p.outer)
-        assert sorted(map(ring_set, g.holes)) == sorted(map(ring_set, p.holes))
+        assert list(map(ring_set, g.holes)) == list(map(ring_set, p.holes))  # same holes, same order
+        assert (g.parent, g.parent_hole) == (p.parent, p.parent_hole)
         x, y = g.outer[:, 0], g.outer[:, 1]
         assert np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y) > 0  # positive shoelace area
 
@@ -245,6 +246,37 @@ def test_find_polygons_labels(case):
         for g, p in zip(got[v], want[v]):
             assert g.label == v
             assert ring_set(g.outer) == ring_set(p.outer)
+            assert list(map(ring_set, g.holes)) == list(map(ring_set, p.holes))
+            assert (g.parent, g.parent_hole) == (p.parent, p.parent_hole)
+
+
+def nested_rings(depth, gap=1):
+    """Concentric square rings: ring k (width 1) around ring k+1, `gap` background between."""
+    side = 2 * depth * (1 + gap) + 1
+    m = np.zeros((side + 2, side + 2), bool)
+    for k in range(depth):
+        o = 1 + k * (1 + gap)
+        m[o:side + 2 - o, o:side + 2 - o] = True
+        m[o + 1:side + 1 - o, o + 1:side + 1 - o] = False
+    m[side // 2 + 1, side // 2 + 1] = True  # a dot in the middle
+    return m
+
+
+@DASK_SETTINGS
+@given(st.integers(1, 5), st.sampled_from((4, 8)), st.data())
+def test_find_polygons_nesting_across_seams(depth, conn, data):
+    """Components inside holes inside components..., every ring cut by seams: the parent /
+    hole links equal the whole-array tracer's, and rasterizing gives the mask back."""
+    m = nested_rings(depth)
+    chunks = data.draw(chunkings(m.shape))
+    got = md.find_polygons(da.from_array(m, chunks=chunks), connectivity=conn)
+    want = maskcore.find_polygons(m, connectivity=conn, exact=True)
+    assert [(g.parent, g.parent_hole) for g in got] == [(p.parent, p.parent_hole) for p in want]
+    assert [g.parent for g in got] == [None] + list(range(depth))
+    np.testing.assert_array_equal(rasterize(got, *m.shape), m.astype(np.uint8))
+    for g in got:  # each polygon alone, minus what lies in its holes, is its component
+        alone = rasterize([g], *m.shape)
+        assert alone.sum() == g.area
 
 
 def test_find_polygons_ring_across_seams():

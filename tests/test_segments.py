@@ -217,3 +217,17 @@ def test_constructor_checks():
         Segments([])
     with pytest.raises(ValueError, match="id 0"):
         Segments(m, ids=[0, 1]).to_label_map()
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int32, np.uint64])
+@pytest.mark.parametrize("w", [1, 7, 8, 9, 31, 127, 128, 129, 257, 300])
+def test_scan_word_compare_equals_reference(dtype, w):
+    """C-order rows are compared 8 bytes at a time; every element width, row ends inside a
+    word, several differences in one word, sparse and dense differences."""
+    rng = np.random.default_rng(w)
+    lab = np.repeat(rng.integers(0, 3, (1, w)), 40, axis=0).astype(dtype)
+    lab[rng.integers(0, 40, 60), rng.integers(0, w, 60)] = 5
+    lab[20] = rng.integers(0, 3, w)  # a dense row
+    lab[25, ::2] = 7
+    for threads in (1, 2):
+        assert np.array_equal(_core.segments_scan(lab, threads, False), _core.segments_scan(lab, 1, True))

@@ -281,12 +281,21 @@ def _encode_group(g: str, key: tuple) -> Iterator[Case]:
 def _sizes(quick: bool) -> dict:
     """Input sizes: ``MASKCORE_BENCH_DASK=full`` gives the issue's (20000^2 in 4096^2 chunks,
     1024^3 in 256^3 chunks); otherwise smaller ones, so that the smoke run of the test suite
-    (every case once) stays short."""
+    (every case once) stays short. ``MASKCORE_BENCH_DASK_VOLUME=side[:chunk]`` overrides the
+    volume (e.g. ``512:256``: 512^3 in 256^3 chunks); for the volume alone, with one round and
+    no whole-array gather, use ``benchmarks/dask_volume.py``."""
     if os.environ.get("MASKCORE_BENCH_DASK", "") == "full":
-        return dict(side=20000, chunk2=4096, vol=1024, chunk3=256, stats_side=2000, stats_chunk=512)
-    if quick:
-        return dict(side=2000, chunk2=512, vol=64, chunk3=32, stats_side=512, stats_chunk=128)
-    return dict(side=4000, chunk2=1024, vol=128, chunk3=64, stats_side=1000, stats_chunk=256)
+        z = dict(side=20000, chunk2=4096, vol=1024, chunk3=256, stats_side=2000, stats_chunk=512)
+    elif quick:
+        z = dict(side=2000, chunk2=512, vol=64, chunk3=32, stats_side=512, stats_chunk=128)
+    else:
+        z = dict(side=4000, chunk2=1024, vol=128, chunk3=64, stats_side=1000, stats_chunk=256)
+    vol = os.environ.get("MASKCORE_BENCH_DASK_VOLUME", "")
+    if vol:
+        side, _, chunk = vol.partition(":")
+        z["vol"] = int(side)
+        z["chunk3"] = int(chunk) if chunk else min(256, int(side))
+    return z
 
 
 def cases(quick: bool = False) -> Iterator[Case]:

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "../segments/coco_json.hpp"
+#include "../segments/png.hpp"
 #include "../segments/segments.hpp"
 #include "buffers.hpp"
 
@@ -253,6 +254,62 @@ py::tuple coco_masks(const CocoAnnotations& c, const py::array& heights, const p
     return coco_masks_t<uint32_t>(c, nullptr, 0, hs.data, ws.data, threads);
 }
 
+py::array png_unfilter(const py::bytes& raw, int64_t rows, int64_t width_bytes, int bpp) {
+    char* d;
+    py::ssize_t n;
+    PyBytes_AsStringAndSize(raw.ptr(), &d, &n);
+    MC_REQUIRE(rows >= 0 && width_bytes >= 0 && bpp >= 1 && bpp <= 8, "rows, width_bytes, bpp: out of range");
+    MC_REQUIRE(rows == 0 || width_bytes < (int64_t{1} << 40) / rows, "rows, width_bytes: too large");
+    MC_REQUIRE(n == rows * (width_bytes + 1), "raw: expected rows * (1 + width_bytes) bytes");
+    py::array_t<uint8_t> out({static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(width_bytes)});
+    uint8_t* o = out.mutable_data();
+    int64_t bad = -1;
+    Status s;
+    {
+        py::gil_scoped_release nogil;
+        s = segments::png_unfilter(reinterpret_cast<const uint8_t*>(d), rows, width_bytes, bpp, o, bad);
+    }
+    if (s == Status::invalid_value)
+        throw py::value_error("filter type of row " + std::to_string(bad) + ": expected 0..4, got " +
+                              std::to_string(static_cast<int>(static_cast<uint8_t>(d[bad * (width_bytes + 1)]))));
+    if (s != Status::ok) raise(s, "png_unfilter failed");
+    return out;
+}
+
+py::bytes png_deflate(const py::array& a) {
+    segments::PixelView v{static_cast<const uint8_t*>(a.data()), 0, 0, 0, 0, 1, {0, 0, 0, 0}};
+    if (a.ndim() == 3) {
+        MC_REQUIRE(a.dtype().equal(py::dtype::of<uint8_t>()) && (a.shape(2) == 3 || a.shape(2) == 4),
+                   "map: expected an (H, W, 3) or (H, W, 4) uint8 array");
+        v.bpp = static_cast<int>(a.shape(2));
+        for (int j = 0; j < v.bpp; ++j) v.byte_offset[j] = j * a.strides(2);
+    } else {
+        MC_REQUIRE(a.ndim() == 2, "map: expected a 2D array");
+        if (a.dtype().equal(py::dtype::of<uint16_t>())) {
+            v.bpp = 2;  // PNG samples are big-endian: the high byte first, whatever the host's order
+            const uint16_t probe = 1;
+            const bool little = *reinterpret_cast<const uint8_t*>(&probe) == 1;
+            v.byte_offset[0] = little ? 1 : 0;
+            v.byte_offset[1] = little ? 0 : 1;
+        } else {
+            MC_REQUIRE(a.dtype().equal(py::dtype::of<uint8_t>()), "map: expected uint8 or native uint16");
+        }
+    }
+    v.rows = a.shape(0);
+    v.cols = a.shape(1);
+    v.row_stride = a.strides(0);
+    v.col_stride = a.strides(1);
+    MC_REQUIRE(v.rows > 0 && v.cols > 0, "map: a PNG needs at least one row and one column");
+    RunBuf<uint8_t> out;
+    Status s;
+    {
+        py::gil_scoped_release nogil;
+        s = segments::png_deflate_map(v, out);
+    }
+    if (s != Status::ok) raise(s, "png_deflate failed");
+    return py::bytes(reinterpret_cast<const char*>(out.data), static_cast<py::ssize_t>(out.size));
+}
+
 }  // namespace
 
 void bind_segments(py::module_& m) {
@@ -262,6 +319,8 @@ void bind_segments(py::module_& m) {
         .def("masks", &coco_masks, py::arg("heights"), py::arg("widths"), py::arg("threads"));
     m.def("coco_json_top", &coco_top, py::arg("data"));
     m.def("coco_json_annotations", &coco_annotations, py::arg("data"), py::arg("begin"), py::arg("end"));
+    m.def("png_deflate", &png_deflate, py::arg("map"));
+    m.def("png_unfilter", &png_unfilter, py::arg("raw"), py::arg("rows"), py::arg("width_bytes"), py::arg("bpp"));
     m.def("segments_scan", &scan, py::arg("map"), py::arg("threads"), py::arg("reference") = false);
     m.def("segments_gather", &gather, py::arg("runs"), py::arg("keys"), py::arg("seg_of_key"), py::arg("nseg"),
           py::arg("h"), py::arg("w"));

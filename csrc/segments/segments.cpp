@@ -4,9 +4,14 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "../common/parallel.hpp"
+
+#if defined(_MSC_VER)
+#include <intrin.h>
+#endif
 
 namespace maskcore::segments {
 namespace {
@@ -69,6 +74,64 @@ struct Transition {
     uint64_t key;  // the column's key from this row on (kept here: the emission reads no pixels)
 };
 
+// Scratch buffers of transitions kept between calls. Fresh memory costs a page fault per 4 KB,
+// and on a virtual machine those cost more than the work: profiled on a 4000 x 4000 map with 500
+// regions, the kernel's page-fault handling was 39 % of from_label_map's time when every call
+// allocated its transition buffers afresh. Buffers up to kStashBytes each, kStashCount in all,
+// are kept; a call takes and returns them under a lock, so concurrent calls (the GIL is
+// released) never share one.
+constexpr int64_t kStashBytes = int64_t{32} << 20;
+constexpr size_t kStashCount = 8;
+
+struct Stash {
+    std::mutex lock;
+    std::vector<RunBuf<Transition>> free;
+};
+
+Stash& stash() {
+    static Stash* s = new Stash;  // never destroyed: nothing to order at exit
+    return *s;
+}
+
+RunBuf<Transition> take_scratch() noexcept {
+    Stash& s = stash();
+    std::lock_guard<std::mutex> g(s.lock);
+    if (s.free.empty()) return RunBuf<Transition>();
+    RunBuf<Transition> b = std::move(s.free.back());
+    s.free.pop_back();
+    b.size = 0;
+    return b;
+}
+
+void give_scratch(RunBuf<Transition>& b) noexcept {
+    if (!b.data || b.cap * static_cast<int64_t>(sizeof(Transition)) > kStashBytes) return;  // its owner frees it
+    Stash& s = stash();
+    std::lock_guard<std::mutex> g(s.lock);
+    if (s.free.size() >= kStashCount) return;
+    try {
+        s.free.push_back(std::move(b));
+    } catch (...) {
+    }
+}
+
+// One call's scratch: back to the stash when the call ends, however it ends.
+struct ScratchSet {
+    std::vector<RunBuf<Transition>> bufs;
+    ~ScratchSet() {
+        for (auto& b : bufs) give_scratch(b);
+    }
+};
+
+inline int lowest_set_bit(uint64_t x) noexcept {  // x != 0
+#if defined(_MSC_VER)
+    unsigned long i;
+    _BitScanForward64(&i, x);
+    return static_cast<int>(i);
+#else
+    return __builtin_ctzll(x);
+#endif
+}
+
 template <int Kind>
 bool row_transitions(const MapView& m, int64_t r_lo, int64_t r_hi, RunBuf<Transition>& out) noexcept {
     const int64_t w = m.cols, es = Load<Kind>::bytes;
@@ -77,10 +140,42 @@ bool row_transitions(const MapView& m, int64_t r_lo, int64_t r_hi, RunBuf<Transi
     for (int64_t r = std::max<int64_t>(r_lo, 1); r < r_hi; ++r) {
         const uint8_t* cur = m.base + r * m.row_stride;
         const uint8_t* prev = cur - m.row_stride;
+        if (contiguous && std::memcmp(cur, prev, static_cast<size_t>(w * es)) == 0) continue;  // most rows
         for (int64_t c0 = 0; c0 < w; c0 += chunk) {
             const int64_t nb = std::min(chunk, w - c0);
             if (contiguous && std::memcmp(cur + c0 * es, prev + c0 * es, static_cast<size_t>(nb * es)) == 0) continue;
-            for (int64_t c = c0; c < c0 + nb; ++c) {
+            int64_t c_tail = c0;
+            if constexpr (Kind != 3) {
+                if (contiguous) {  // 8 bytes at a time: XOR, then one transition per differing element
+                    const uint8_t* a = cur + c0 * es;
+                    const uint8_t* b = prev + c0 * es;
+                    const int64_t nbytes = nb * es;
+                    int64_t i = 0;
+                    for (; i + 8 <= nbytes; i += 8) {
+                        if ((i & 31) == 0 && i + 32 <= nbytes) {  // equal 32-byte blocks (most): skipped whole
+                            uint64_t x4[4], y4[4];
+                            std::memcpy(x4, a + i, 32);
+                            std::memcpy(y4, b + i, 32);
+                            if (((x4[0] ^ y4[0]) | (x4[1] ^ y4[1]) | (x4[2] ^ y4[2]) | (x4[3] ^ y4[3])) == 0) {
+                                i += 24;  // + 8 by the loop
+                                continue;
+                            }
+                        }
+                        uint64_t x, y;
+                        std::memcpy(&x, a + i, 8);
+                        std::memcpy(&y, b + i, 8);
+                        uint64_t d = x ^ y;
+                        while (d) {  // elements never straddle a word: es divides 8, i is a multiple of 8
+                            const int64_t e = (i + (lowest_set_bit(d) >> 3)) / es;  // element within the chunk
+                            if (!out.push({c0 + e, r, Load<Kind>::at(a + e * es, 0)})) return false;
+                            const int64_t end = (e + 1) * es - i;  // the element's end, in bytes of this word
+                            d = end >= 8 ? 0 : d & (~uint64_t{0} << (8 * end));
+                        }
+                    }
+                    c_tail = c0 + i / es;
+                }
+            }
+            for (int64_t c = c_tail; c < c0 + nb; ++c) {
                 const uint64_t v = Load<Kind>::at(cur + c * m.col_stride, m.chan_stride);
                 if (v != Load<Kind>::at(prev + c * m.col_stride, m.chan_stride)) {
                     if (!out.push({c, r, v})) return false;
@@ -96,16 +191,17 @@ Status scan_rows(const MapView& m, int threads, RunBuf<KeyRun>& out) noexcept {
     const int64_t h = m.rows, w = m.cols;
     const int workers = worth(threads, static_cast<uint64_t>(h) * static_cast<uint64_t>(w), 1 << 20);
     const int64_t bands = std::min<int64_t>(h, workers > 1 ? workers : 1);
-    std::vector<RunBuf<Transition>> parts;
+    ScratchSet scratch;  // the bands' transitions
     std::vector<char> ok;
-    std::vector<int64_t> first;  // per column: start of its transitions in `rows`
+    std::vector<int64_t> first;  // per column: how many transitions the columns before it have
     try {
-        parts.resize(static_cast<size_t>(bands));
+        for (int64_t b = 0; b < bands; ++b) scratch.bufs.push_back(take_scratch());
         ok.assign(static_cast<size_t>(bands), 0);
         first.assign(static_cast<size_t>(w + 1), 0);
     } catch (...) {
         return Status::bad_alloc;
     }
+    RunBuf<Transition>* parts = scratch.bufs.data();
     parallel_for(bands, workers, [&](int64_t b) {
         ok[b] = row_transitions<Kind>(m, h * b / bands, h * (b + 1) / bands, parts[b]);
     });
@@ -115,27 +211,33 @@ Status scan_rows(const MapView& m, int threads, RunBuf<KeyRun>& out) noexcept {
         total += parts[b].size;
         for (int64_t k = 0; k < parts[b].size; ++k) ++first[parts[b].data[k].col + 1];
     }
+    // Column c's runs go to out[first[c] + c ...]: its run from row 0, then one per transition.
+    // Transitions are placed straight there in row order (a scatter of their start and key);
+    // one sequential pass per column then sets each run's length from the next run's start.
     for (int64_t c = 0; c < w; ++c) first[c + 1] += first[c];
-    RunBuf<Transition> by_col;
-    if (!by_col.reserve_more(total) || !out.reserve_more(total + w)) return Status::bad_alloc;
-    by_col.size = total;
+    if (!out.reserve_more(total + w)) return Status::bad_alloc;
+    out.size = total + w;
+    KeyRun* o = out.data;
     try {
-        std::vector<int64_t> next(first.begin(), first.end() - 1);
-        for (int64_t b = 0; b < bands; ++b)
-            for (int64_t k = 0; k < parts[b].size; ++k) by_col.data[next[parts[b].data[k].col]++] = parts[b].data[k];
+        std::vector<int64_t> next(static_cast<size_t>(w));
+        for (int64_t c = 0; c < w; ++c) {
+            const int64_t at = first[c] + c;
+            o[at] = {c * h, 0, Load<Kind>::at(m.base + c * m.col_stride, m.chan_stride)};  // row 0: read in order
+            next[c] = at + 1;
+        }
+        int64_t* nx = next.data();
+        for (int64_t b = 0; b < bands; ++b) {
+            const Transition* td = parts[b].data;
+            const int64_t tn = parts[b].size;
+            for (int64_t k = 0; k < tn; ++k) o[nx[td[k].col]++] = {td[k].col * h + td[k].row, 0, td[k].key};
+        }
     } catch (...) {
         return Status::bad_alloc;
     }
     for (int64_t c = 0; c < w; ++c) {
-        uint64_t key = Load<Kind>::at(m.base + c * m.col_stride, m.chan_stride);  // row 0: read in order
-        int64_t start = 0;
-        for (int64_t k = first[c]; k < first[c + 1]; ++k) {
-            const Transition& t = by_col.data[k];
-            out.push_unchecked({c * h + start, t.row - start, key});
-            key = t.key;
-            start = t.row;
-        }
-        out.push_unchecked({c * h + start, h - start, key});
+        const int64_t lo = first[c] + c, hi = first[c + 1] + c + 1, end = (c + 1) * h;
+        for (int64_t i = lo; i + 1 < hi; ++i) o[i].len = o[i + 1].start - o[i].start;
+        o[hi - 1].len = end - o[hi - 1].start;
     }
     return Status::ok;
 }
@@ -252,9 +354,8 @@ Status gather_runs(const KeyRun* runs, int64_t nruns, const uint64_t* keys, cons
     unknown_pixels = 0;
     first_unknown = -1;
     KeyIndex index;
-    std::vector<int64_t> seg, end, pos;
+    std::vector<int64_t> end, pos;  // pass 2 looks each run's key up again (cheaper than storing it)
     try {
-        seg.resize(static_cast<size_t>(nruns));
         end.assign(static_cast<size_t>(nseg), -1);
         pos.assign(static_cast<size_t>(nseg), 0);
     } catch (...) {
@@ -268,11 +369,9 @@ Status gather_runs(const KeyRun* runs, int64_t nruns, const uint64_t* keys, cons
         if (k < 0) {
             unknown_pixels += runs[i].len;
             if (first_unknown < 0) first_unknown = i;
-            seg[i] = -1;
             continue;
         }
         const int64_t s = seg_of_key[k];
-        seg[i] = s;
         if (s < 0) continue;
         if (s >= nseg) return Status::invalid_argument;
         if (end[s] >= 0 && end[s] == runs[i].start) {
@@ -297,9 +396,11 @@ Status gather_runs(const KeyRun* runs, int64_t nruns, const uint64_t* keys, cons
     }
     T* out = counts.data;
     for (int64_t i = 0; i < nruns; ++i) {
-        const int64_t s = seg[i];
-        if (s < 0) continue;
         const KeyRun& run = runs[i];
+        const int64_t k = index.find(run.key);
+        if (k < 0) continue;
+        const int64_t s = seg_of_key[k];
+        if (s < 0) continue;
         if (end[s] >= 0 && end[s] == run.start) {
             out[pos[s] - 1] = static_cast<T>(out[pos[s] - 1] + run.len);
         } else {

@@ -16,9 +16,11 @@
 //      Row-contiguous maps (C order, the usual numpy layout) are read row by row in memory order,
 //      each row compared with the row above in 256-byte chunks (memcmp: inside regions rows repeat,
 //      so most chunks cost one compare); a differing chunk is compared pixel by pixel, and every
-//      difference is a transition {column, row, new key}. Threads take bands of rows. The
-//      transitions are bucketed by column (a counting sort, stable in row order) and each
-//      column's runs are read off them: the map is read once, in order, and never again.
+//      difference is a transition {column, row, new key}. Threads take bands of rows. Each
+//      transition starts a run of its column: counted per column, they are placed straight into
+//      their column's run slots in row order (a counting sort), and one pass per column sets the
+//      lengths: the map is read once, in order, and never again. Transition buffers are kept
+//      between calls (fresh memory's page faults cost more than the scan on a VM).
 //      Column-contiguous maps (Fortran order) and any other strides are read one column at a
 //      time (threads take blocks of kStrip columns).
 //

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,7 @@ def side(path, field, v) -> int:
 
 
 _local = threading.local()
+_names = itertools.count()
 
 
 @contextlib.contextmanager
@@ -84,7 +85,9 @@ def staged():
     """Files written inside the block (by :func:`write_atomic`) stay under temporary names
     until the block ends without an exception; then all are renamed into place. On an
     exception every temporary file is removed: a dataset is written whole or not at all
-    (each rename is atomic; the set of renames is done last, in one go)."""
+    (each rename is atomic; the set of renames is done last, in one go). The stage belongs to
+    the thread that opened it; writers that write from worker threads pass it on
+    (``write_atomic(..., stage=current_stage())``)."""
     if getattr(_local, "files", None) is not None:  # nested: the outer block commits
         yield
         return
@@ -104,19 +107,41 @@ def staged():
         _local.files = None
 
 
-def write_atomic(path, write) -> None:
+def current_stage():
+    """The open :func:`staged` block's file list of this thread (None outside one), for
+    :func:`write_atomic` calls made from worker threads."""
+    return getattr(_local, "files", None)
+
+
+def _create_temp(path: Path):
+    """(fd, name) of a new file beside ``path``, created exclusively under a hidden name unique
+    to this process, thread and call, with the permissions an ordinary ``open`` gives (0o666
+    less the umask; ``tempfile.mkstemp`` would make it 0o600)."""
+    while True:
+        tmp = path.parent / f".{path.name}.{os.getpid()}-{threading.get_ident()}-{next(_names)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), tmp
+        except FileExistsError:  # left by an earlier process of the same pid
+            continue
+
+
+_UNSET = object()
+
+
+def write_atomic(path, write, *, stage=_UNSET) -> None:
     """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it over
-    ``path`` (at the end of an enclosing :func:`staged` block, if any): readers never see a
+    ``path`` (at the end of the enclosing :func:`staged` block, if any: ``stage`` is that
+    block's :func:`current_stage`, by default the calling thread's): readers never see a
     partial file, and a failure leaves ``path`` as it was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
-        files = getattr(_local, "files", None)
+        files = current_stage() if stage is _UNSET else stage
         if files is not None:
-            files.append((tmp, path))
+            files.append((tmp, path))  # list.append is atomic: worker threads may share a stage
         else:
             os.replace(tmp, path)
     except BaseException:
@@ -133,12 +158,19 @@ def write_json(path, obj, indent=None) -> None:
     write_atomic(path, lambda f: f.write(data))
 
 
+# (colour type, bit depth) -> (bytes per pixel, the mode Pillow gives) of the PNGs decoded here.
+_FAST_LAYOUTS = {(0, 8): (1, "L"), (0, 16): (2, "I;16"), (2, 8): (3, "RGB"), (3, 8): (1, "P"), (6, 8): (4, "RGBA")}
+
+
 def _fast_png(data: bytes):
-    """(pixels, mode, palette) of the PNGs :func:`encode_png` writes (8-bit gray / RGB / palette
-    or 16-bit gray, not interlaced, row 0 filtered None or Sub, the other rows all None or all
-    Up), decoded with zlib and one cumulative sum; None for anything else (Pillow reads it)."""
+    """(pixels, mode, palette) of a non-interlaced 8-bit gray / RGB / RGBA / palette or 16-bit gray
+    PNG (every filter type; the layouts index, colour and palette masks use), decoded with zlib
+    and the native unfilter (:func:`maskcore._core.png_unfilter`); equal to Pillow's reading.
+    None for anything else, or for any defect (a bad CRC, a truncated stream, a bad filter byte):
+    Pillow then reads the file and names what is wrong."""
     import struct
     import zlib
+    from .. import _core
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         return None
     pos, n, ihdr, pal, idat = 8, len(data), None, None, []
@@ -166,36 +198,31 @@ def _fast_png(data: bytes):
     if ihdr is None or len(ihdr) != 13:
         return None
     w, h, depth, color, comp, filt, interlace = struct.unpack(">IIBBBBB", ihdr)
-    if interlace or comp or filt or (color, depth) not in ((0, 8), (0, 16), (2, 8), (3, 8)) or w * h > MAX_PIXELS:
+    layout = _FAST_LAYOUTS.get((color, depth))
+    if interlace or comp or filt or layout is None or w * h > MAX_PIXELS or h == 0 or w == 0:
         return None
-    bpp = {0: depth // 8, 2: 3, 3: 1}[color]
+    if color == 3 and pal is None:
+        return None
+    bpp, mode = layout
     stride = w * bpp + 1
     d = zlib.decompressobj()
     try:
         raw = d.decompress(b"".join(idat), h * stride + 1)
     except zlib.error:
         return None
-    if len(raw) != h * stride or h == 0:
+    if len(raw) != h * stride:
         return None
-    raw = np.frombuffer(raw, np.uint8).reshape(h, stride)
-    f = raw[:, 0]
-    if f[0] not in (0, 1) or not ((f[1:] == 0).all() or (f[1:] == 2).all()):
+    try:
+        px = _core.png_unfilter(raw, h, stride - 1, bpp)
+    except ValueError:  # a filter byte > 4
         return None
-    px = raw[:, 1:].copy()
-    if f[0] == 1:
-        px[0] = np.cumsum(px[0].reshape(w, bpp), axis=0, dtype=np.uint8).reshape(-1)
-    if h > 1 and f[1] == 2:  # row by row: numpy's cumsum down axis 0 of uint8 is ~2.5x slower here
-        for r in range(1, h):
-            np.add(px[r], px[r - 1], out=px[r])
     if color == 2:
-        return px.reshape(h, w, 3), "RGB", None
+        return px.reshape(h, w, 3), mode, None
+    if color == 6:
+        return px.reshape(h, w, 4), mode, None
     if depth == 16:
-        return px.view(">u2").astype(np.uint16).reshape(h, w), "I;16", None
-    if color == 3:
-        if pal is None:
-            return None
-        return px.reshape(h, w), "P", list(pal)
-    return px.reshape(h, w), "L", None
+        return px.view(">u2").astype(np.uint16).reshape(h, w), mode, None
+    return px, mode, (list(pal) if color == 3 else None)
 
 
 def read_png(path, *, modes=None, expect_size=None, field="image") -> tuple[np.ndarray, str, Any]:
@@ -251,11 +278,13 @@ def read_png(path, *, modes=None, expect_size=None, field="image") -> tuple[np.n
 
 # PNG encoding. Label maps and colour masks are long runs of one value, and most of their rows
 # repeat the row above, so every row gets PNG's "Up" filter (row 0 "Sub"): a repeated row becomes
-# zeros, and zlib's Z_RLE strategy (run-length matches only) compresses that fastest. Pillow's
-# encoder instead tries all five filters on every row; on the COCO-derived 16-bit index maps of
-# the benchmarks (640x480, mostly background) it took 9.2 ms per map at level 1 and 18.1 ms at its
-# default level 6 (3.9 KB), against about 1-2 ms here at a similar size. The output is a plain
-# PNG (IHDR, PLTE for palettes, one IDAT, IEND) that every reader decodes.
+# zeros. The filtered bytes are deflated natively (csrc/segments/png.hpp: runs of the byte before
+# as distance-1 matches, fixed Huffman codes, no match search), reading the map once. Measured on
+# the COCO-derived index maps of the benchmarks (640x425, mostly background): Pillow's encoder,
+# which tries all five filters on every row, took 9.2 ms per map at level 1 and 18.1 ms at its
+# default level 6; numpy filtering + zlib level 1 took about 2 ms (1.7 ms of it zlib scanning the
+# zero runs). The output is a plain PNG (IHDR, PLTE for palettes, one IDAT, IEND) that every
+# reader decodes.
 def _chunk(kind: bytes, data: bytes) -> bytes:
     import struct
     import zlib
@@ -264,30 +293,24 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 def encode_png(arr: np.ndarray, *, palette=None) -> bytes:
     """PNG bytes of an (H, W) uint8 / uint16 map (uint8 with ``palette``, a flat list of RGB
-    values: a palette PNG whose bytes are the indices) or an (H, W, 3) uint8 RGB image.
-    Thread-safe; zlib releases the GIL while compressing."""
+    values: a palette PNG whose bytes are the indices) or an (H, W, 3) uint8 RGB image, in any
+    memory layout (a Fortran-ordered map is read as it is). The image data is filtered and
+    deflated natively (:func:`maskcore._core.png_deflate`, one pass; the GIL released)."""
     import struct
-    import zlib
+    from .. import _core
     if arr.ndim == 3 and arr.shape[2] == 3 and arr.dtype == np.uint8:
-        color, depth, bpp, rows = 2, 8, 3, np.ascontiguousarray(arr).reshape(arr.shape[0], -1)
+        color, depth = 2, 8
     elif arr.ndim == 2 and arr.dtype == np.uint8:
-        color, depth, bpp, rows = (3 if palette is not None else 0), 8, 1, np.ascontiguousarray(arr)
+        color, depth = (3 if palette is not None else 0), 8
     elif arr.ndim == 2 and arr.dtype == np.uint16:
-        color, depth, bpp = 0, 16, 2
-        rows = np.ascontiguousarray(arr, ">u2").view(np.uint8).reshape(arr.shape[0], -1)
+        color, depth = 0, 16
+        arr = arr.astype(np.uint16, copy=False)  # native byte order
     else:
         raise TypeError(f"encode_png: expected (H, W) uint8/uint16 or (H, W, 3) uint8, got {arr.dtype} {arr.shape}")
     h, w = arr.shape[:2]
     if h == 0 or w == 0:
         raise ValueError(f"encode_png: a PNG cannot be {w}x{h}")
-    raw = np.empty((h, rows.shape[1] + 1), np.uint8)
-    raw[0, 0] = 1  # Sub
-    raw[0, 1:1 + bpp] = rows[0, :bpp]
-    np.subtract(rows[0, bpp:], rows[0, :-bpp], out=raw[0, 1 + bpp:])
-    raw[1:, 0] = 2  # Up
-    np.subtract(rows[1:], rows[:-1], out=raw[1:, 1:])
-    z = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
-    idat = z.compress(raw.data) + z.flush()
+    idat = _core.png_deflate(arr)
     out = [b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, color, 0, 0, 0))]
     if color == 3:
         pal = bytes(int(v) & 255 for v in list(palette)[:768])
@@ -296,8 +319,8 @@ def encode_png(arr: np.ndarray, *, palette=None) -> bytes:
     return b"".join(out)
 
 
-def write_bytes(path, data: bytes) -> None:
-    write_atomic(path, lambda f: f.write(data))
+def write_bytes(path, data: bytes, *, stage=_UNSET) -> None:
+    write_atomic(path, lambda f: f.write(data), stage=stage)
 
 
 def write_png(path, arr: np.ndarray, *, palette=None) -> None:

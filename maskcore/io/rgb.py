@@ -48,8 +48,8 @@ import numpy as np
 from ..dataset import Category, Dataset, ImageRecord
 from ..rle import RLEBatch
 from ..segments import Segments
-from ._common import FormatError, fail, load_json, read_png, side, want_int, write_atomic, write_json, write_png
-from .coco import _categories, _category_json
+from ._common import FormatError, encode_png, fail, read_png, want_int, write_atomic, write_png
+from ._table import CategoryFields, load_items, read_table, row_category, row_crowd, write_table
 
 __all__ = ["read_rgb", "write_rgb", "read_labelbox_ndjson", "write_labelbox_ndjson"]
 
@@ -82,65 +82,38 @@ def _segments(png, pixels, colors, snap, background, where):
         raise FormatError(f"{png}: {e} ({where})") from None
 
 
-def read_rgb(path, *, snap=None) -> Dataset:
-    """Read RGB colour masks and their colour table (module docstring)."""
+def read_rgb(path, *, snap=None, strict: bool = True, threads=None) -> Dataset:
+    """Read RGB colour masks and their colour table (module docstring).
+
+    ``strict``: as :func:`maskcore.io.read_index_png` (a ``category_id`` that is neither a
+    category's nor 0). ``threads``: images decoded in parallel."""
     path = Path(path)
-    obj = load_json(path)
-    if not isinstance(obj, dict) or not isinstance(obj.get("items"), list):
-        raise fail(path, "items", "a JSON object with an 'items' list", f"<{type(obj).__name__}>")
-    cats = _categories(path, obj.get("categories", []))
-    by_name = {c.name: c.id for c in cats}
-    cat_ids = {c.id for c in cats}
+    obj, cats, items = read_table(path, "features", strict=strict)
     bg = obj.get("background", [0, 0, 0])
     bg = None if bg is None else _color_of(path, "background", bg)
-    records = []
-    for k, it in enumerate(obj["items"]):
-        w_ = f"items[{k}]"
-        if not isinstance(it, dict):
-            raise fail(path, w_, "an object", f"<{type(it).__name__}>")
-        for key in ("mask", "height", "width", "features"):
-            if key not in it:
-                raise fail(path, f"{w_}.{key}", f"the item's {key}", "<missing>")
-        iid = want_int(path, f"{w_}.image_id", it.get("image_id", k + 1))
-        h, w = side(path, f"{w_}.height", it["height"]), side(path, f"{w_}.width", it["width"])
-        if not isinstance(it["mask"], str):
-            raise fail(path, f"{w_}.mask", "a PNG path", it["mask"])
-        feats = it["features"]
-        if not isinstance(feats, list):
-            raise fail(path, f"{w_}.features", "a list", f"<{type(feats).__name__}>")
+    for item in items:
         colors = []
-        for j, f in enumerate(feats):
-            wf = f"{w_}.features[{j}]"
-            if not isinstance(f, dict):
-                raise fail(path, wf, "an object", f"<{type(f).__name__}>")
+        for j, f in enumerate(item.rows):
+            wf = f"{item.where}.features[{j}]"
             if "color" not in f:
                 raise fail(path, f"{wf}.color", "the feature's colour", "<missing>")
             col = _color_of(path, f"{wf}.color", f["color"])
             sid = want_int(path, f"{wf}.id", f.get("id", j + 1))
-            cid = f.get("category_id")
-            if cid is None and "name" in f and f["name"] in by_name:
-                cid = by_name[f["name"]]
-            cid = want_int(path, f"{wf}.category_id", cid if cid is not None else 0)
-            if cats and cid not in cat_ids:
-                raise fail(path, f"{wf}.category_id", "the id of a category in 'categories'", cid)
-            crowd = f.get("iscrowd", False)
-            if crowd not in (0, 1, True, False) or isinstance(crowd, float):
-                raise fail(path, f"{wf}.iscrowd", "a bool", crowd)
+            cid = row_category(cats, wf, f, "name", name_binds=False)
             attrs = {key: v for key, v in f.items() if key not in ("id", "category_id", "iscrowd")}
             attrs["color"] = list(col)
-            colors.append((col, {"id": sid, "category_id": cid, "iscrowd": bool(crowd), "attributes": attrs}))
-        png = path.parent / it["mask"]
-        pixels = _rgb_pixels(png, (h, w))
-        segs = _segments(png, pixels, colors, snap, bg, f"colour table {path.name} {w_}.features")
-        fn = it.get("file_name", "")
-        meta = it.get("metadata", {})
-        if not isinstance(meta, dict):
-            raise fail(path, f"{w_}.metadata", "an object", f"<{type(meta).__name__}>")
-        meta = dict(meta, mask_file=it["mask"])
+            colors.append((col, {"id": sid, "category_id": cid, "iscrowd": row_crowd(path, wf, f), "attributes": attrs}))
+        item.table = colors
+
+    def build(item):
+        segs = Segments.from_rgb(_rgb_pixels(item.png, (item.height, item.width)), item.table, snap=snap,
+                                 background=bg)
         if snap is not None:
-            meta["snap_report"] = segs.report
-        records.append(ImageRecord(iid, fn if isinstance(fn, str) else str(fn), h, w, meta, segs))
-    return Dataset(records, cats, metadata={"background": None if bg is None else list(bg)})
+            item.extra["snap_report"] = segs.report
+        return segs
+
+    return load_items(path, obj, cats, items, build, threads=threads,
+                      metadata={"background": None if bg is None else list(bg)})
 
 
 def _auto_color(i: int) -> tuple:
@@ -169,37 +142,30 @@ def _colors(s: Segments) -> list:
     return out
 
 
-def write_rgb(dataset: Dataset, path, *, mask_dir="masks", overlap: str = "error", priority=None) -> None:
-    """Write composite RGB PNGs and the colour table (module docstring)."""
-    path = Path(path)
-    items, written = [], set()
-    for rec in dataset:
+def write_rgb(dataset: Dataset, path, *, mask_dir="masks", overlap: str = "error", priority=None,
+              strict: bool = True, threads=None) -> None:
+    """Write composite RGB PNGs and the colour table (module docstring). ``strict``: as
+    :func:`maskcore.io.write_index_png`."""
+
+    cat_fields = CategoryFields(dataset, strict, None)
+
+    def render(k, rec):
         s = rec.segments
         cols = _colors(s)
-        mask = rec.metadata.get("mask_file") or f"{mask_dir}/{Path(rec.file_name).stem or rec.image_id}.png"
-        if mask in written:
-            raise ValueError(f"mask: two images would write {mask}")
-        written.add(mask)
         rgb = s.to_rgb(np.array(cols, np.int64).reshape(-1, 3), overlap=overlap, priority=priority) if len(s) else \
             np.zeros((rec.height, rec.width, 3), np.uint8)
-        write_png(path.parent / mask, rgb)
         feats = []
-        for i in range(len(s)):
-            f = {"id": int(s.ids[i]), "category_id": int(s.category_ids[i])}
+        for i, (sid, cid) in enumerate(zip(s.ids.tolist(), s.category_ids.tolist())):
+            f = {"id": sid, **cat_fields(cid, rec.image_id, i)}
             if s.iscrowd[i]:
                 f["iscrowd"] = True
             if s.has_attributes():
                 f.update(s.attributes[i])
             f["color"] = list(cols[i])
             feats.append(f)
-        meta = {k: v for k, v in rec.metadata.items() if k not in ("mask_file", "snap_report")}
-        item = {"image_id": rec.image_id, "file_name": rec.file_name, "mask": mask, "height": rec.height,
-                "width": rec.width, "features": feats}
-        if meta:
-            item["metadata"] = meta
-        items.append(item)
-    write_json(path, {"format": "rgb", "background": [0, 0, 0],
-                      "categories": [_category_json(c) for c in dataset.categories], "items": items})
+        return encode_png(rgb), {"features": feats}
+
+    write_table(dataset, path, {"format": "rgb", "background": [0, 0, 0]}, render, mask_dir=mask_dir, threads=threads)
 
 
 # ---- Labelbox NDJSON --------------------------------------------------------------------------------
