@@ -546,11 +546,14 @@ def decode(x: RLELike, out: NDArray[Any] | None = None, *, threads: int | None =
         ``(H, W)`` for one RLE, ``(H, W, N)`` for many; C-ordered unless ``out``
         is given.
     """
-    batch, single = _as_batch(x, "x")
-    if single:
-        h, w = (int(v) for v in batch._sizes[0])
+    if type(x) is RLE:  # one RLE: no batch arrays (they cost more than decoding a small mask)
+        h, w, counts = x._h, x._w, x._counts
+    else:
+        batch, single = _as_batch(x, "x")
+        h, w, counts = (int(batch._sizes[0, 0]), int(batch._sizes[0, 1]), batch._counts) if single else (0, 0, None)
+    if counts is not None:
         dst = np.empty((h, w), np.uint8) if out is None else out
-        _core.rle_decode(batch._counts, _v.out_array(dst, (h, w)))
+        _core.rle_decode(counts, _v.out_array(dst, (h, w)))
         return dst
     sizes = batch._sizes
     if len(sizes) and not (sizes == sizes[0]).all():
