@@ -127,6 +127,7 @@ __all__ = [
     "set_isa",
     "use_isa",
     "show_config",
+    "release_memory",
     "__version__",
 ]
 
@@ -163,14 +164,37 @@ def use_isa(name: str) -> Iterator[None]:
         set_isa(previous)
 
 
+def release_memory() -> None:
+    """Give back the memory maskcore keeps between calls.
+
+    maskcore keeps two kinds of memory so that repeated calls do not pay for allocation
+    and page faults every time:
+
+    - the kernels' per-thread scratch buffers: at most 64 MiB per thread
+      (``maskcore._core.SCRATCH_KEEP_BYTES``) between calls, over all kernel families;
+    - a small pool of large output blocks, reused for outputs of the same size.
+
+    This frees the pool, the calling thread's scratch at once and every other thread's
+    scratch (the worker threads of ``threads=``) at its next kernel call. Results never
+    depend on it; the next calls are only slower by a first-touch of their memory.
+    :func:`show_config` reports what is kept.
+    """
+    _core.pool_release()
+    _core.scratch_release()
+
+
 def show_config(file: Optional[TextIO] = None) -> None:
-    """Print the version, compiler, instruction set in use and those available."""
+    """Print the version, compiler, instruction set in use and those available, the memory
+    kept between calls (:func:`release_memory`) and the kernel table."""
     lines = [
         f"maskcore {__version__}",
         f"python    {platform.python_version()} ({sys.platform}, {platform.machine()})",
         f"compiler  {_core.compiler()}",
         f"isa       {get_isa()} (best: {_core.best_isa()}; available: {', '.join(available_isas())})",
         f"threads   {_v.CORES} (default for threads=None)",
+        f"memory    kept between calls: {_core.scratch_kept_bytes() / 2**20:.1f} MiB scratch (this thread; "
+        f"at most {_core.SCRATCH_KEEP_BYTES >> 20} MiB per thread), {_core.pool_kept_bytes() / 2**20:.1f} MiB "
+        f"output pool; maskcore.release_memory() frees them",
     ]
     if _core.sanitize:
         lines.append(f"sanitize  {_core.sanitize}")

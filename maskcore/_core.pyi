@@ -8,7 +8,7 @@ import numpy
 import numpy.typing
 import typing
 import maskcore.rle
-__all__: list[str] = ['CocoAnnotations', 'EvalResult', 'FILL_RULES', 'KernelError', 'RASTER_RULES', 'SlicWorkspace', 'available_isas', 'best_isa', 'ccl_label', 'ccl_stats', 'chunked_first_pixels', 'chunked_merge_numbering', 'chunked_seam_pairs', 'coco_fast', 'coco_json_annotations', 'coco_json_top', 'coco_poly_dicts', 'coco_poly_max_coordinate', 'coco_poly_strings', 'compiler', 'contour_fill', 'contour_fill_compare', 'contour_simplify', 'contour_trace', 'eval_accumulate', 'eval_evaluate', 'eval_gather', 'eval_mask_nms', 'eval_rle_dicts', 'eval_segm_kinds', 'get_isa', 'kernel_table', 'metrics_boundary', 'metrics_boundary_dense', 'metrics_confusion', 'metrics_count_pair', 'metrics_pair_table', 'paint_mask', 'png_deflate', 'png_unfilter', 'pool_kept_bytes', 'pool_release', 'pooled_empty', 'raster_color', 'raster_fill', 'raster_fill_lists', 'raster_max_coordinate', 'raster_paint', 'raster_paint_many', 'raster_paint_many_lists', 'raster_parse', 'raster_rle', 'raster_rle_batch', 'raster_rle_lists', 'rle_area_batch', 'rle_bbox_batch', 'rle_check', 'rle_check_batch', 'rle_combine', 'rle_concat', 'rle_decode', 'rle_decode_batch', 'rle_encode', 'rle_encode_batch', 'rle_from_string', 'rle_from_string_batch', 'rle_iou', 'rle_merge', 'rle_to_string', 'rle_to_string_batch', 'sanitize', 'segments_gather', 'segments_paint', 'segments_scan', 'set_isa', 'slic_lab', 'slic_lab_scale', 'slic_run', 'stroke_paint']
+__all__: list[str] = ['CocoAnnotations', 'EvalResult', 'FILL_RULES', 'KERNEL_STATUS', 'KernelError', 'METRICS_MAX_CLASSES', 'RASTER_RULES', 'RLE_STRING_ERRORS', 'SCRATCH_KEEP_BYTES', 'SlicWorkspace', 'available_isas', 'best_isa', 'ccl_label', 'ccl_stats', 'chunked_first_pixels', 'chunked_merge_numbering', 'chunked_seam_pairs', 'coco_fast', 'coco_json_annotations', 'coco_json_top', 'coco_poly_dicts', 'coco_poly_max_coordinate', 'coco_poly_strings', 'compiler', 'contour_fill', 'contour_fill_compare', 'contour_simplify', 'contour_trace', 'eval_accumulate', 'eval_evaluate', 'eval_gather', 'eval_mask_nms', 'eval_rle_dicts', 'eval_segm_kinds', 'get_isa', 'kernel_table', 'metrics_boundary', 'metrics_boundary_dense', 'metrics_confusion', 'metrics_count_pair', 'metrics_pair_table', 'paint_mask', 'png_deflate', 'png_unfilter', 'pool_kept_bytes', 'pool_release', 'pooled_empty', 'raster_color', 'raster_fill', 'raster_fill_lists', 'raster_max_coordinate', 'raster_paint', 'raster_paint_many', 'raster_paint_many_lists', 'raster_parse', 'raster_rle', 'raster_rle_batch', 'raster_rle_lists', 'rle_area_batch', 'rle_bbox_batch', 'rle_check', 'rle_check_batch', 'rle_combine', 'rle_concat', 'rle_decode', 'rle_decode_batch', 'rle_encode', 'rle_encode_batch', 'rle_from_string', 'rle_from_string_batch', 'rle_iou', 'rle_merge', 'rle_to_string', 'rle_to_string_batch', 'sanitize', 'scratch_kept_bytes', 'scratch_release', 'segments_gather', 'segments_paint', 'segments_scan', 'set_isa', 'slic_lab', 'slic_lab_scale', 'slic_run', 'stroke_paint']
 class KernelError(ValueError):
     pass
 class SlicWorkspace:
@@ -71,7 +71,7 @@ def coco_json_top(data: bytes) -> tuple[typing.Any, ...]:
     ...
 def coco_poly_dicts(polygons: typing.Any, h: typing.Any, w: typing.Any) -> list[dict[str, typing.Any]] | None:
     ...
-def coco_poly_strings(xy: numpy.ndarray, offsets: numpy.ndarray, height: typing.SupportsInt | typing.SupportsIndex, width: typing.SupportsInt | typing.SupportsIndex, name: str, nested: bool) -> list[typing.Any]:
+def coco_poly_strings(xy: numpy.ndarray, offsets: numpy.ndarray, height: typing.SupportsInt | typing.SupportsIndex, width: typing.SupportsInt | typing.SupportsIndex) -> list[typing.Any]:
     ...
 def compiler() -> str:
     ...
@@ -151,7 +151,7 @@ def rle_area_batch(flat: numpy.ndarray, offsets: numpy.ndarray, sizes: numpy.nda
     ...
 def rle_bbox_batch(flat: numpy.ndarray, offsets: numpy.ndarray, sizes: numpy.ndarray, threads: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.int64]:
     ...
-def rle_check(counts: numpy.ndarray, height: typing.SupportsInt | typing.SupportsIndex, width: typing.SupportsInt | typing.SupportsIndex, name: str) -> None:
+def rle_check(counts: numpy.ndarray, height: typing.SupportsInt | typing.SupportsIndex, width: typing.SupportsInt | typing.SupportsIndex) -> None:
     ...
 def rle_check_batch(flat: numpy.ndarray, offsets: numpy.ndarray, sizes: numpy.ndarray, threads: typing.SupportsInt | typing.SupportsIndex) -> None:
     ...
@@ -167,7 +167,7 @@ def rle_encode(mask: numpy.ndarray, strict: bool) -> numpy.ndarray:
     ...
 def rle_encode_batch(masks: numpy.ndarray, strict: bool, threads: typing.SupportsInt | typing.SupportsIndex) -> tuple[typing.Any, ...]:
     ...
-def rle_from_string(data: bytes, height: typing.SupportsInt | typing.SupportsIndex, width: typing.SupportsInt | typing.SupportsIndex, name: str) -> numpy.ndarray:
+def rle_from_string(data: bytes, height: typing.SupportsInt | typing.SupportsIndex, width: typing.SupportsInt | typing.SupportsIndex) -> numpy.ndarray:
     ...
 def rle_from_string_batch(strings: list[typing.Any], sizes: numpy.ndarray, threads: typing.SupportsInt | typing.SupportsIndex) -> tuple[typing.Any, ...]:
     ...
@@ -179,6 +179,14 @@ def rle_to_string(counts: numpy.ndarray) -> bytes:
     ...
 def rle_to_string_batch(flat: numpy.ndarray, offsets: numpy.ndarray, sizes: numpy.ndarray, threads: typing.SupportsInt | typing.SupportsIndex) -> list[typing.Any]:
     ...
+def scratch_kept_bytes() -> int:
+    """
+    Per-thread scratch the calling thread keeps (csrc/common/thread_scratch.hpp).
+    """
+def scratch_release() -> None:
+    """
+    Frees the calling thread's scratch now, every other thread's at its next kernel call.
+    """
 def segments_gather(runs: numpy.ndarray, keys: numpy.ndarray, seg_of_key: numpy.ndarray, nseg: typing.SupportsInt | typing.SupportsIndex, h: typing.SupportsInt | typing.SupportsIndex, w: typing.SupportsInt | typing.SupportsIndex) -> tuple[typing.Any, ...]:
     ...
 def segments_paint(flat: numpy.ndarray, offsets: numpy.ndarray, values: numpy.ndarray, order: numpy.ndarray, out: numpy.ndarray, h: typing.SupportsInt | typing.SupportsIndex, w: typing.SupportsInt | typing.SupportsIndex) -> None:
@@ -194,7 +202,11 @@ def slic_run(features: numpy.ndarray, mask: typing.Any, ny: typing.SupportsInt |
 def stroke_paint(arg0: numpy.ndarray, arg1: numpy.ndarray, arg2: typing.SupportsFloat | typing.SupportsIndex, arg3: typing.SupportsInt | typing.SupportsIndex, arg4: bool, arg5: numpy.ndarray) -> None:
     ...
 FILL_RULES: dict[typing.Any, typing.Any] = {'evenodd': 0, 'nonzero': 1}
+KERNEL_STATUS: tuple[typing.Any, ...] = ('ok', 'invalid_argument', 'invalid_value', 'corrupt_rle', 'size_mismatch', 'overflow', 'bad_alloc', 'internal')
+METRICS_MAX_CLASSES: int = 46340
 RASTER_RULES: dict[typing.Any, typing.Any] = {'center': 0, 'touched': 1, 'inclusive': 2, 'coco': 3}
+RLE_STRING_ERRORS: dict[typing.Any, typing.Any] = {'bad_char': 1, 'truncated': 2, 'too_long': 3, 'bad_count': 4, 'bad_sum': 5}
+SCRATCH_KEEP_BYTES: int = 67108864
 coco_poly_max_coordinate: float = 200000000.0
 raster_max_coordinate: float = 1099511627776.0
 sanitize: str = ''

@@ -8,7 +8,7 @@ the docstring of the helper says so.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import numbers
 from collections.abc import Sequence
@@ -406,30 +406,211 @@ def coco_polygons(polys: Iterable[Any], name: str = "polygons", nested: bool = T
 
 
 # ---- errors the kernels found
+# A kernel that finds a fault in the data returns a Status and an ErrorInfo (where: an
+# index; what: a value; which check: a kind); the binding raises them as
+# ``_core.KernelError(status, index, value, kind, item)`` (item: which member of a
+# batch, -1 for none) and never words a message. The functions below do, here, where
+# the parameter names and shapes are known. They run only when a call has failed.
+
+KERNEL_STATUS: tuple[str, ...] = tuple(_core.KERNEL_STATUS)  # code -> name (csrc/common/common.hpp)
+RLE_STRING_ERRORS: dict[str, int] = dict(_core.RLE_STRING_ERRORS)  # kind of a bad string (csrc/rle/rle.hpp)
+KernelError = _core.KernelError
+
+
+class KernelInfo(NamedTuple):
+    status: str  # a name of KERNEL_STATUS
+    at: int  # ErrorInfo.index: where (an element, byte or coordinate index), -1 if none
+    value: int
+    kind: int
+    item: int  # the failed member of a batch, -1 for a single call
+    coordinate: float  # a bad float the kernel found (a polygon coordinate), else 0.0
+
+
+def kernel_info(exc: BaseException) -> KernelInfo:
+    """The ErrorInfo carried by a ``_core.KernelError``."""
+    args = tuple(exc.args)
+    status, index, value, kind = args[:4]
+    item = args[4] if len(args) > 4 else -1
+    coordinate = args[5] if len(args) > 5 else 0.0
+    return KernelInfo(KERNEL_STATUS[status] if 0 <= status < len(KERNEL_STATUS) else "internal",
+                      index, value, kind, item, coordinate)
 
 
 def kernel_error(exc: Exception) -> tuple[int, int, int, int]:
-    """The kernel's ErrorInfo carried by ``maskcore._core.KernelError``: (status, index,
-    value, kind). The bindings raise it instead of a message; the functions here word it."""
-    status, index, value, kind = exc.args
+    """(status, index, value, kind) of a ``_core.KernelError`` (see :func:`kernel_info`)."""
+    status, index, value, kind = tuple(exc.args)[:4]
     return status, index, value, kind
 
 
-def position(index: int, shape, order: str = "C") -> tuple:
+def _kernel_exception(info: KernelInfo, message: str) -> Exception:
+    """The exception for ``message``: OverflowError for an overflow, RuntimeError for an
+    internal failure, ValueError otherwise (as csrc/bindings/buffers.hpp: raise maps a Status)."""
+    if info.status == "overflow":
+        return OverflowError(message)
+    if info.status == "internal":
+        return RuntimeError(message)
+    return ValueError(message)
+
+
+def position(index: int, shape: Any, order: str = "C") -> tuple[int, ...]:
     """A linear index of an array of ``shape`` (row-major, or column-major for "F") as a tuple."""
     return tuple(int(v) for v in np.unravel_index(index, shape, order=order))  # type: ignore[call-overload]
 
 
-def binary_error(exc: Exception, names, shapes, hint: str = " (use mask != 0 for 0/255 masks)") -> ValueError:
-    """A 0/1 mask holding another value: kind indexes ``names``/``shapes``, index is row-major."""
-    _, index, value, kind = kernel_error(exc)
-    where = f" at {position(index, shapes[kind])}" if index >= 0 else ""
-    return ValueError(f"{names[kind]}: expected a binary mask (0/1), found {value}{where}{hint}")
+def binary_error(exc: Exception, names: Sequence[str], shapes: Sequence[Any],
+                 hint: str = " (use mask != 0 for 0/255 masks)") -> ValueError:
+    """A 0/1 mask holding another value (metrics): kind indexes ``names``/``shapes``, index is row-major."""
+    info = kernel_info(exc)
+    where = f" at {position(info.at, shapes[info.kind])}" if info.at >= 0 else ""
+    return ValueError(f"{names[info.kind]}: expected a binary mask (0/1), found {info.value}{where}{hint}")
+
+
+def encode_error(exc: Exception, name: str, shape: tuple[int, ...], *, transposed: bool = False,
+                 hint: str = "") -> Exception:
+    """The RLE encoder found a byte other than 0/1: ``name`` and the position ``[row, col]``
+    (``[row, col, i]`` in an (H, W, N) stack: KernelError's item) of the first one in
+    column-major order. ``shape`` is that of the array the encoder read; ``transposed``:
+    it read the caller's ``mask.T`` (the position is given in the caller's mask)."""
+    info = kernel_info(exc)
+    if info.status != "invalid_value":
+        return _kernel_exception(info, f"{name}: encode failed ({info.status})")
+    h = shape[0]
+    r, c = (info.at % h, info.at // h) if h else (0, 0)
+    if transposed:
+        r, c = c, r
+    at = [r, c] if len(shape) == 2 else [r, c, info.item]
+    return ValueError(f"{name}: expected only 0 and 1 (or bool), found {info.value} at {at}{hint}")
+
+
+def counts_error(exc: Exception, name: str, total: int, n: int) -> Exception:
+    """``n`` run lengths that do not sum to ``height * width = total`` (``rle_check``): the
+    count where the sum passed ``total``, or the sum when it fell short."""
+    info = kernel_info(exc)
+    if info.status != "corrupt_rle":
+        return _kernel_exception(info, f"{name}: counts check failed ({info.status})")
+    if info.at < n:
+        return ValueError(f"{name}: counts sum past height*width = {total} at counts[{info.at}]")
+    return ValueError(f"{name}: counts sum to {info.value}, expected height*width = {total}")
+
+
+def size_mismatch_error(exc: Exception, what: str, name_a: str, sizes_a: Any, name_b: str, sizes_b: Any) -> Exception:
+    """Two operands of different sizes (KernelError(size_mismatch): index = i of ``a``,
+    value = j of ``b``; ``sizes_*`` are their (n, 2) height, width rows)."""
+    info = kernel_info(exc)
+    if info.status != "size_mismatch":
+        return _kernel_exception(info, f"{what}: failed ({info.status})")
+    i, j = info.at, info.value
+    return ValueError(f"{what}: {name_a}[{i}] is {int(sizes_a[i][0])}x{int(sizes_a[i][1])} but {name_b}[{j}] is "
+                      f"{int(sizes_b[j][0])}x{int(sizes_b[j][1])}")
+
+
+def string_error(exc: Exception, name: str, total: int) -> Exception:
+    """A malformed compressed COCO string (``rle_from_string``): what and where."""
+    info = kernel_info(exc)
+    if info.status != "corrupt_rle":
+        return _kernel_exception(info, f"{name}: invalid compressed RLE string ({info.status})")
+    head = f"{name}: invalid compressed RLE string: "
+    at = f" at offset {info.at}"
+    e = RLE_STRING_ERRORS
+    if info.kind == e["bad_char"]:
+        return ValueError(f"{head}character {info.value}{at} is outside '0'..'o'")
+    if info.kind == e["truncated"]:
+        return ValueError(f"{head}truncated (the value{at} runs past the end)")
+    if info.kind == e["too_long"]:
+        return ValueError(f"{head}the value{at} is longer than 64 bits")
+    if info.kind == e["bad_count"]:
+        return ValueError(f"{head}counts[{info.at}] (stored as {info.value}) is negative or runs past "
+                          f"height*width = {total}")
+    return ValueError(f"{head}counts sum to {info.value}, expected height*width = {total}")
+
+
+def _limit_text(v: float) -> str:
+    """A coordinate limit as the messages write it: 2**40, 2e8."""
+    m, e = math.frexp(v)
+    return f"2**{e - 1}" if m == 0.5 else f"{v:.0e}".replace("e+0", "e").replace("e+", "e")
+
+
+def polygon_error(exc: Exception, name: str, nested: bool, height: int, width: int) -> Exception:
+    """The COCO polygon rasterizer (``coco_poly_strings`` / ``coco_poly_dicts``) refused
+    polygon ``item``: ``name[item]`` (``name`` when not ``nested``), the point and its value."""
+    info = kernel_info(exc)
+    where = f"{name}[{info.item}]" if nested else name
+    if info.status == "invalid_value" and info.at >= 0:
+        return ValueError(f"{where}: point {info.at // 2} has {'y' if info.at % 2 else 'x'} = "
+                          f"{info.coordinate}; expected a finite coordinate with |v| <= "
+                          f"{_limit_text(_core.coco_poly_max_coordinate)}")
+    if info.status == "overflow":
+        return OverflowError(f"size: {height}x{width} pixels does not fit in int64")
+    return _kernel_exception(info, f"{where}: rasterization failed")
+
+
+def scan_error(exc: Exception, height: int, width: int, rule: int, batch: str = "objects") -> Exception:
+    """A polygon scan (rasterize, paint, draw_rgb, rasterize_rle) refused its input: the part,
+    the point and its value; or the size. Member ``item`` of a batch is named ``batch[item]``."""
+    info = kernel_info(exc)
+    coco = rule == RULE_CODES["coco"]
+    prefix = f"{batch}[{info.item}]: " if info.item >= 0 else ""
+    if info.status == "invalid_value" and info.at >= 0:
+        limit = _limit_text(_core.coco_poly_max_coordinate if coco else _core.raster_max_coordinate)
+        return ValueError(f"{prefix}polygons: part {info.kind} point {info.at // 2} has "
+                          f"{'y' if info.at % 2 else 'x'} = {info.coordinate}; expected a finite coordinate "
+                          f"with |v| <= {limit}")
+    if info.status == "overflow":
+        return OverflowError(f"size: {height}x{width}" + (" pixels does not fit in int64" if coco
+                                                         else ": height and width must be < 2**31"))
+    return _kernel_exception(info, f"{prefix}polygons: rasterization failed")
+
+
+def stroke_error(exc: Exception) -> Exception:
+    """The stroke painter refused its width or points."""
+    info = kernel_info(exc)
+    if info.status == "invalid_argument":
+        return ValueError("width: expected a finite width >= 0")
+    if info.status == "invalid_value":
+        return ValueError(f"points: expected finite coordinates with |v| <= {_limit_text(_core.raster_max_coordinate)}")
+    if info.status == "overflow":
+        return OverflowError("points: image too large (height and width must be < 2**31)")
+    return _kernel_exception(info, "points: rasterization failed")
+
+
+def eval_error(exc: Exception, gt_anns: Sequence[Any], dt_anns: Sequence[Any]) -> Exception:
+    """COCOeval's kernel refused an image's masks: segmentations of different sizes
+    (detection ``at`` against ground truth ``value``; ``at`` -1: two ground truths), or a
+    compressed string that does not decode (annotation ``at``; kind 1: a detection).
+    Annotations are named by their ``id``."""
+    info = kernel_info(exc)
+
+    def ann_id(anns: Sequence[Any], i: int) -> str:
+        a = anns[i] if 0 <= i < len(anns) else None
+        return repr(a.get("id")) if isinstance(a, dict) else f"#{i}"
+
+    if info.status == "size_mismatch":
+        if info.at >= 0:
+            return ValueError(f"cocoDt: annotation {ann_id(dt_anns, info.at)}: segmentation sizes differ from "
+                              f"ground truth annotation {ann_id(gt_anns, info.value)} of one image "
+                              f"(pycocotools gives IoU -1 there)")
+        return ValueError(f"cocoGt: annotation {ann_id(gt_anns, info.value)}: segmentation sizes differ between "
+                          f"the ground truths of one image (pycocotools gives IoU -1 there)")
+    if info.status == "corrupt_rle":
+        side, anns = ("cocoDt", dt_anns) if info.kind else ("cocoGt", gt_anns)
+        return ValueError(f"{side}: annotation {ann_id(anns, info.at)}: invalid compressed RLE counts")
+    return _kernel_exception(info, f"evaluate failed ({info.status})")
 
 
 # ---- metrics
 
-MAX_CLASSES = 46340  # the largest K with K * K <= 2**31 (csrc/metrics/metrics.hpp: kMaxClasses)
+# The largest K with K * K <= 2**31, defined once in csrc/metrics/metrics.hpp (kMaxClasses).
+MAX_CLASSES: int = _core.METRICS_MAX_CLASSES
+
+
+def class_value_error(exc: Exception, names: Sequence[str], shape: Any, k: int, ignore: int | None) -> Exception:
+    """A label >= num_classes in a confusion matrix's input: kind indexes ``names`` (gt,
+    pred), index is the row-major position in ``shape``, value the label."""
+    info = kernel_info(exc)
+    if info.status != "invalid_value":
+        return _kernel_exception(info, f"{names[0]} and {names[1]}: confusion matrix failed ({info.status})")
+    return ValueError(f"{names[info.kind]}: value {info.value} at {position(info.at, shape)} is >= "
+                      f"num_classes={k}" + ("" if ignore is None else f" (ignore_index={ignore})"))
 
 
 def confusion_counts(cm, name: str) -> np.ndarray:
@@ -553,6 +734,22 @@ def label_map(labels: object, name: str = "labels") -> np.ndarray:
             raise OverflowError(f"{name}: value {labels.max()} does not fit in int64")
         return labels.astype(np.int64)
     raise TypeError(f"{name}: expected an integer array, got dtype {dt}")
+
+
+def trace_error(exc: Exception, name: str, shape: tuple[int, ...], connectivity: int) -> Exception:
+    """The contour tracer's failure: a mask byte other than 0/1 (index row-major), a map
+    too large for its padded copy (overflow), or a connectivity it does not take."""
+    info = kernel_info(exc)
+    h, w = shape
+    if info.status == "invalid_value":
+        r, c = divmod(info.at, w) if w else (0, 0)
+        return ValueError(f"{name}: expected only 0 and 1, got {info.value} at (row {r}, col {c}) "
+                          f"(use mask != 0 to treat nonzero as foreground)")
+    if info.status == "overflow":
+        return OverflowError(f"{name}: {h}x{w} is too large (at most (h + 2) * (w + 2) < 2**31 pixels)")
+    if info.status == "invalid_argument":
+        return ValueError(f"connectivity: expected 4 or 8, got {connectivity}")
+    return _kernel_exception(info, f"{name}: find_polygons failed ({info.status})")
 
 
 def tolerance(value: Any, name: str) -> float:

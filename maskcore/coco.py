@@ -142,7 +142,7 @@ from .rle import area as _area
 from .rle import bbox as _bbox
 from .rle import decode as _decode
 from .rle import _encode as _encode_bytes
-from .rle import iou as _iou
+from .rle import _iou
 from .rle import merge as _merge
 
 if TYPE_CHECKING:
@@ -289,9 +289,7 @@ def _boxes_array(objs: object, name: str) -> NDArray[np.float64]:
     return b
 
 
-def _describe(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+_describe = _validate._describe  # (the one value formatter of the messages)
 
 
 def _box_iou(dt: np.ndarray, gt: np.ndarray, crowd: np.ndarray) -> np.ndarray:
@@ -435,10 +433,13 @@ def _polygon_dicts(polys: Any, h: Any, w: Any, nested: bool) -> list[dict[str, A
     # Lists of float / int lists (COCO JSON) are parsed, rasterized and encoded in one native
     # call; the rest, and anything wrong, go through _validate.
     # (A single flat polygon takes the validating path, whose messages name it without an index.)
-    if nested and (dicts := _core.coco_poly_dicts(polys, h, w)) is not None:
-        return dicts
-    flat, offsets = _validate.coco_polygons(polys, "pyobj", nested)
-    strings = _core.coco_poly_strings(flat, offsets, h, w, "pyobj", nested)
+    try:
+        if nested and (dicts := _core.coco_poly_dicts(polys, h, w)) is not None:
+            return dicts
+        flat, offsets = _validate.coco_polygons(polys, "pyobj", nested)
+        strings = _core.coco_poly_strings(flat, offsets, h, w)
+    except _validate.KernelError as exc:
+        raise _validate.polygon_error(exc, "pyobj", nested, h, w) from None
     return [{"size": [h, w], "counts": c} for c in strings]
 
 

@@ -63,7 +63,6 @@ import datetime
 import json
 import math
 import os
-import re
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -637,12 +636,8 @@ class COCOeval:
         try:
             return _core.eval_evaluate(_KINDS[p.iouType], thr, rng, int(p.maxDets[-1]), gt_off, dt_off, gt, dt,
                                        self.threads, detail)
-        except ValueError as exc:  # name the annotation (the kernel knows its position)
-            m = re.match(r"(detection|ground truth) (\d+): (.*)", str(exc))
-            if not m:
-                raise
-            side, anns = ("cocoDt", dt_anns) if m.group(1) == "detection" else ("cocoGt", gt_anns)
-            raise ValueError(f"{side}: annotation {anns[int(m.group(2))].get('id')!r}: {m.group(3)}") from None
+        except _v.KernelError as exc:  # the kernel's ErrorInfo says which annotation
+            raise _v.eval_error(exc, gt_anns, dt_anns) from None
 
     def evaluate(self) -> None:
         """Match detections to ground truths on every image and category (pycocotools' evaluate)."""

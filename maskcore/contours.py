@@ -210,7 +210,10 @@ def find_polygons(mask: ArrayLike, *, connectivity: int = 8, exact: bool = False
     conn = _v.connectivity(connectivity, 2, default="full")
     eps = _v.tolerance(simplify, "simplify")
     min_area = _v.non_negative(min_area, "min_area")
-    traced = _core.contour_trace(m, True, conn, bool(exact))
+    try:
+        traced = _core.contour_trace(m, True, conn, bool(exact))
+    except _v.KernelError as exc:
+        raise _v.trace_error(exc, "mask", m.shape, conn) from None
     polys = _build(traced, min_area).get(1, [])
     if eps > 0 and polys:
         polys = _simplify(polys, eps)
@@ -248,7 +251,11 @@ def find_polygons_labels(labels: ArrayLike, *, connectivity: int = 8, exact: boo
     conn = _v.connectivity(connectivity, 2, default="full")
     eps = _v.tolerance(simplify, "simplify")
     min_area = _v.non_negative(min_area, "min_area")
-    out = _build(_core.contour_trace(lab, False, conn, bool(exact)), min_area)
+    try:
+        traced = _core.contour_trace(lab, False, conn, bool(exact))
+    except _v.KernelError as exc:
+        raise _v.trace_error(exc, "labels", lab.shape, conn) from None
+    out = _build(traced, min_area)
     if eps > 0:
         out = {v: _simplify(polys, eps) for v, polys in out.items()}
     return out

@@ -96,7 +96,7 @@ def _dense_pair(a: np.ndarray, b: np.ndarray) -> tuple[int, int, int]:
         raise ValueError(f"a and b: shapes differ, {ma.shape} and {mb.shape}")
     try:
         return _core.metrics_count_pair(ma, mb)
-    except _core.KernelError as exc:  # which operand, where and what: the kernel's ErrorInfo
+    except _v.KernelError as exc:  # which operand, where and what: the kernel's ErrorInfo
         raise _v.binary_error(exc, ("a", "b"), (ma.shape, mb.shape)) from None
 
 
@@ -104,7 +104,7 @@ def _pair_counts(a: Masks, b: Masks, threads: int) -> tuple[np.ndarray, np.ndarr
     """IoU matrix and the areas of both sides (as float64 columns/rows), single flag."""
     ba, sa = _masks(a, "a", threads)
     bb, sb = _masks(b, "b", threads)
-    m = _rle.iou(ba, bb, threads=threads)
+    m = _rle._iou(ba, bb, threads=threads)
     area_a = np.asarray(_rle.area(ba, threads=threads), np.float64).reshape(-1, 1)
     area_b = np.asarray(_rle.area(bb, threads=threads), np.float64).reshape(1, -1)
     return m, area_a, area_b, sa and sb
@@ -155,7 +155,7 @@ def iou(a: Masks, b: Masks, iscrowd: ArrayLike | None = None, *, empty: float = 
     -----
     Two dense masks are counted in one SIMD pass over both. Everything else goes
     through RLE: dense lists are encoded first, then pairs whose boxes do not overlap
-    cost nothing and the rest are counted on bit columns (see :func:`maskcore.rle.iou`).
+    cost nothing and the rest are counted on bit columns (maskcore.rle._iou).
     Values equal ``pycocotools.mask.iou`` on the same RLEs, bit for bit.
 
     Examples
@@ -175,7 +175,7 @@ def iou(a: Masks, b: Masks, iscrowd: ArrayLike | None = None, *, empty: float = 
         return inter / union if union else empty
     ba, sa = _masks(a, "a", th)
     bb, sb = _masks(b, "b", th)
-    m = _rle.iou(ba, bb, iscrowd, threads=th)
+    m = _rle._iou(ba, bb, iscrowd, threads=th)
     if empty != 0.0 and m.size:
         area_a = np.asarray(_rle.area(ba, threads=th)).reshape(-1, 1)
         area_b = np.asarray(_rle.area(bb, threads=th)).reshape(1, -1)
@@ -270,12 +270,10 @@ def _boundary_batch(x: Masks, name: str, dilation_ratio: Any, threads: int, tran
         d = _dilation(h, w, dilation_ratio)
         try:
             flat, offsets = _core.metrics_boundary_dense(dense, d, threads)
-        except _core.KernelError as exc:  # a value other than 0/1: the encoder's ErrorInfo (column-major)
-            _, index, value, i = _v.kernel_error(exc)
-            where = name if single else f"{name}[{i}]"
-            pos = _v.position(index, (h, w), "F")  # of the masks as given (the caller's, untransposed)
-            raise ValueError(f"{where}: expected only 0 and 1 (or bool), found {value} at "
-                             f"{list(pos[::-1] if transposed else pos)} (use mask != 0 for 0/255 masks)") from None
+        except _v.KernelError as exc:  # a value other than 0/1: the encoder's ErrorInfo (column-major)
+            i = _v.kernel_info(exc).item
+            raise _v.encode_error(exc, name if single else f"{name}[{i}]", (h, w), transposed=transposed,
+                                  hint=" (use mask != 0 for 0/255 masks)") from None
         return RLEBatch._wrap(flat, offsets, np.tile(np.array([h, w], np.int64), (len(dense), 1))), single
     batch, single = _masks(x, name, threads)
     return _boundaries(batch, dilation_ratio, threads), single
@@ -389,7 +387,8 @@ def confusion_matrix(gt: ArrayLike, pred: ArrayLike, num_classes: int, ignore_in
         dtypes and bool are converted, a copy). 2D; other ranks are reshaped (a copy if
         not contiguous). Any memory layout.
     num_classes : int
-        K: labels are 0 .. K-1 (1 <= K <= 65536 and K*K <= 2^31).
+        K: labels are 0 .. K-1, 1 <= K <= 46340 (K*K <= 2^31: the kernel's per-strip
+        uint32 bins; ``maskcore._validate.MAX_CLASSES``).
     ignore_index : int, optional
         Pixels whose ground truth equals it are skipped (whatever the prediction).
     threads : int, optional
@@ -418,10 +417,8 @@ def confusion_matrix(gt: ArrayLike, pred: ArrayLike, num_classes: int, ignore_in
     g, p = _common_dtype(g, p)
     try:
         return _core.metrics_confusion(g, p, k, ign if ign >= 0 else -1, _v.threads(threads))
-    except _core.KernelError as exc:  # which map, where and what: the kernel's ErrorInfo
-        _, index, value, kind = _v.kernel_error(exc)
-        raise ValueError(f"{('gt', 'pred')[kind]}: value {value} at {_v.position(index, g.shape)} is >= "
-                         f"num_classes={k}" + ("" if ignore_index is None else f" (ignore_index={ign})")) from None
+    except _v.KernelError as exc:  # which map, where and what: the kernel's ErrorInfo
+        raise _v.class_value_error(exc, ("gt", "pred"), g.shape, k, None if ignore_index is None else ign) from None
 
 
 @dataclass
@@ -824,7 +821,7 @@ def match_instances(gt: Masks, pred: Masks, iou_threshold: float = 0.5, *, threa
     th = _v.threads(threads)
     bg, _ = _masks(gt, "gt", th)
     bp, _ = _masks(pred, "pred", th)
-    m = np.zeros((len(bg), len(bp))) if not (len(bg) and len(bp)) else _rle.iou(bg, bp, threads=th)
+    m = np.zeros((len(bg), len(bp))) if not (len(bg) and len(bp)) else _rle._iou(bg, bp, threads=th)
     if thr == 0.0:
         thr = np.nextafter(0.0, 1.0)  # IoU 0 is no overlap: never a match
     pairs, ious = _greedy(m, thr)

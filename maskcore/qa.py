@@ -693,7 +693,7 @@ def _overlaps(iid, items: list) -> list:
     batch = RLEBatch.from_list([r for _, r in items])
     for i0 in range(0, len(items), _OVERLAP_BLOCK):
         block = RLEBatch.from_list([r for _, r in items[i0:i0 + _OVERLAP_BLOCK]])
-        m = _rle.iou(block, batch, threads=1 if len(items) < 64 else None)
+        m = _rle._iou(block, batch, threads=1 if len(items) < 64 else None)
         rows, cols = np.nonzero(m > 0)
         pairs = [(a, b) for a, b in zip((rows + i0).tolist(), cols.tolist()) if b > a]
         if not pairs:

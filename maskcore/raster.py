@@ -107,7 +107,10 @@ def rasterize(polygons: Any, height: int, width: int, *, rule: str = "center", f
     # Fast path: the kernel takes the caller's arguments as they are when they need no
     # conversion (COCO lists or a float64 array, int sizes, rule names, an int value that
     # out's dtype holds); None: anything else, for the validating path below.
-    got = _core.raster_fill_lists(polygons, height, width, rule, fill_rule, value, out)
+    try:
+        got = _core.raster_fill_lists(polygons, height, width, rule, fill_rule, value, out)
+    except _v.KernelError as exc:  # (it took the arguments: int sizes, a known rule name)
+        raise _v.scan_error(exc, height, width, _RULES[rule]) from None
     if got is not None:
         return got
     if type(height) is int and type(width) is int and 0 <= height < 2**31 and 0 <= width < 2**31:
@@ -125,12 +128,15 @@ def rasterize(polygons: Any, height: int, width: int, *, rule: str = "center", f
     dt = out.dtype
     bits = _v.label_value(value, dt, "value")
     target = out.view(np.uint8) if dt.kind == "b" else out
-    if dt.isnative:
-        _core.raster_fill(flat, offsets, target, code, fill, bits)  # every pixel written once
-    else:  # byte-swapped: the kernel writes native integers, converted on the copy
-        tmp = np.empty((h, w), dt.newbyteorder("="))
-        _core.raster_fill(flat, offsets, tmp, code, fill, bits)
-        np.copyto(out, tmp)
+    try:
+        if dt.isnative:
+            _core.raster_fill(flat, offsets, target, code, fill, bits)  # every pixel written once
+        else:  # byte-swapped: the kernel writes native integers, converted on the copy
+            tmp = np.empty((h, w), dt.newbyteorder("="))
+            _core.raster_fill(flat, offsets, tmp, code, fill, bits)
+            np.copyto(out, tmp)
+    except _v.KernelError as exc:
+        raise _v.scan_error(exc, h, w, code) from None
     return out
 
 
@@ -178,13 +184,19 @@ def rasterize_rle(polygons: Any, height: int, width: int, *, rule: str = "center
     # Fast path: COCO JSON lists, plain int sizes and rule names go to the kernel in one
     # call, which checks them itself and returns the counts (None: anything else, for the
     # validating path below).
-    counts = _core.raster_rle_lists(polygons, height, width, rule, fill_rule)
+    try:
+        counts = _core.raster_rle_lists(polygons, height, width, rule, fill_rule)
+    except _v.KernelError as exc:  # (it took the arguments: int sizes, a known rule name)
+        raise _v.scan_error(exc, height, width, _RULES[rule]) from None
     if counts is not None:
         return RLE._wrap(counts, height, width)
     h, w = _v.raster_size(height, width)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)
-    return RLE._wrap(_core.raster_rle(flat, offsets, h, w, code, fill), h, w)
+    try:
+        return RLE._wrap(_core.raster_rle(flat, offsets, h, w, code, fill), h, w)
+    except _v.KernelError as exc:
+        raise _v.scan_error(exc, h, w, code) from None
 
 
 def rasterize_rle_batch(objects: Iterable[Any], height: int | ArrayLike, width: int | ArrayLike, *, rule: str = "center",
@@ -227,7 +239,11 @@ def rasterize_rle_batch(objects: Iterable[Any], height: int | ArrayLike, width: 
     n = len(objs)
     hs, ws = _sizes(height, n, "height"), _sizes(width, n, "width")
     sizes = np.stack([hs, ws], 1) if n else np.zeros((0, 2), np.int64)
-    got = _core.raster_rle_batch(objs, hs, ws, cast(int, code), cast(int, fill))  # (checked above)
+    try:
+        got = _core.raster_rle_batch(objs, hs, ws, cast(int, code), cast(int, fill))  # (checked above)
+    except _v.KernelError as exc:
+        i = _v.kernel_info(exc).item
+        raise _v.scan_error(exc, int(hs[i]), int(ws[i]), cast(int, code)) from None
     if got is not None:
         return RLEBatch._wrap(got[0], got[1], sizes)
     rles = []
@@ -284,7 +300,10 @@ def paint(label_map: LabelMap, polygons: Any, label: int, *, rule: str = "center
     lm, dt, bits, over, locks = _v.paint_args(label_map, label, mode, locked)
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)
-    _core.raster_paint(flat, offsets, lm, code, fill, cast(int, bits), over, locks)
+    try:
+        _core.raster_paint(flat, offsets, lm, code, fill, cast(int, bits), over, locks)
+    except _v.KernelError as exc:
+        raise _v.scan_error(exc, lm.shape[0], lm.shape[1], code) from None
     return label_map
 
 
@@ -351,8 +370,11 @@ def paint_many(label_map: LabelMap, items: Iterable[tuple[Any, int]], *, order: 
     if order == "later_wins" and priority is None and type(items) is list and dt.kind == "u":
         # Fast path: lists of (polygons, int) pairs are parsed and painted in one native call (it
         # checks labels against the unsigned view, so signed maps take the checked path).
-        if _core.raster_paint_many_lists(items, lm, code, fill, over, locks) is not None:
-            return label_map
+        try:
+            if _core.raster_paint_many_lists(items, lm, code, fill, over, locks) is not None:
+                return label_map
+        except _v.KernelError as exc:
+            raise _v.scan_error(exc, lm.shape[0], lm.shape[1], code, "items") from None
     flats, offs, item_parts, labels = [], [], [0], []
     total = 0
     for i, item in enumerate(items):
@@ -381,8 +403,11 @@ def paint_many(label_map: LabelMap, items: Iterable[tuple[Any, int]], *, order: 
         seq = list(range(m))
     flat = np.concatenate(flats) if flats else np.zeros(0, np.float64)
     offsets = np.concatenate([np.zeros(1, np.int64)] + offs).astype(np.int64)
-    _core.raster_paint_many(flat, offsets, np.asarray(item_parts, np.int64), np.asarray(labels, np.uint64),
-                            np.asarray(seq, np.int64), lm, code, fill, over, locks)
+    try:
+        _core.raster_paint_many(flat, offsets, np.asarray(item_parts, np.int64), np.asarray(labels, np.uint64),
+                                np.asarray(seq, np.int64), lm, code, fill, over, locks)
+    except _v.KernelError as exc:
+        raise _v.scan_error(exc, lm.shape[0], lm.shape[1], code, "items") from None
     return label_map
 
 
@@ -414,7 +439,10 @@ def stroke(label_map: LabelMap, points: Sequence[Any] | NDArray[Any], width: flo
         raise TypeError(f"width: expected a number, got {_v._describe(width)}")
     if not (0 <= float(width) <= 2.0**40):
         raise ValueError(f"width: expected a width in pixels in [0, 2**40], got {width!r}")
-    _core.stroke_paint(np.ascontiguousarray(flat), lm, float(width), cast(int, bits), over, locks)
+    try:
+        _core.stroke_paint(np.ascontiguousarray(flat), lm, float(width), cast(int, bits), over, locks)
+    except _v.KernelError as exc:
+        raise _v.stroke_error(exc) from None
     return label_map
 
 
@@ -450,5 +478,8 @@ def draw_rgb(image: NDArray[Any], polygons: Any, color: ArrayLike, *, rule: str 
     cast = _v.color_value(color, image.dtype, image.shape[2])
     code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     flat, offsets = _v.raster_polygons(polygons)
-    _core.raster_color(flat, offsets, image, np.ascontiguousarray(cast), code, fill)
+    try:
+        _core.raster_color(flat, offsets, image, np.ascontiguousarray(cast), code, fill)
+    except _v.KernelError as exc:
+        raise _v.scan_error(exc, image.shape[0], image.shape[1], code) from None
     return image

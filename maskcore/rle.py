@@ -116,7 +116,10 @@ class RLE:
         c = _v.counts_array(counts, h * w)
         if c is counts or (isinstance(counts, np.ndarray) and np.shares_memory(c, counts)):
             c = c.copy()  # never freeze (or share) the caller's array
-        _core.rle_check(c, h, w, "counts")
+        try:
+            _core.rle_check(c, h, w)
+        except _v.KernelError as exc:
+            raise _v.counts_error(exc, "counts", h * w, c.size) from None
         self._counts, self._h, self._w = _readonly(c), h, w
 
     @classmethod
@@ -192,7 +195,7 @@ class RLE:
     def from_mask(cls, mask: ArrayLike) -> "RLE":
         """Same as :func:`encode` for a 2D mask."""
         m = _v.mask_array(mask, "mask")  # 2D only: encode() would return a batch for a stack
-        return RLE._wrap(_core.rle_encode(m, True), *m.shape)
+        return cast(RLE, _encode(m, True))
 
     # ---- set operations on the runs ---------------------------------------------------
     def _combine(self, other: object, op: int) -> "RLE":
@@ -299,7 +302,12 @@ class RLEBatch:
         flat = np.array(flat, dtype=np.uint64 if big else np.uint32, copy=True)
         if offsets.size != len(sizes) + 1:
             raise ValueError(f"offsets: expected {len(sizes) + 1} entries (one more than sizes), got {offsets.size}")
-        _core.rle_check_batch(flat, offsets, sizes, _v.threads(None))
+        try:
+            _core.rle_check_batch(flat, offsets, sizes, _v.threads(None))
+        except _v.KernelError as exc:
+            i = _v.kernel_info(exc).item
+            raise _v.counts_error(exc, f"rles[{i}]", int(sizes[i, 0]) * int(sizes[i, 1]),
+                                  int(offsets[i + 1] - offsets[i])) from None
         return cls._wrap(flat, offsets, sizes)
 
     @classmethod
@@ -396,7 +404,11 @@ def _batch_from_dicts(objs: list[Any], threads: int) -> RLEBatch | None:
     if any(type(c) is not bytes for c in strings):
         return None
     sizes = np.array(flat, dtype=np.int64).reshape(len(objs), 2)
-    flat, offsets = _core.rle_from_string_batch(strings, sizes, threads)
+    try:
+        flat, offsets = _core.rle_from_string_batch(strings, sizes, threads)
+    except _v.KernelError as exc:
+        i = _v.kernel_info(exc).item
+        raise _v.string_error(exc, f"rles[{i}]", int(sizes[i, 0]) * int(sizes[i, 1])) from None
     return RLEBatch._wrap(flat, offsets, sizes)
 
 
@@ -404,7 +416,10 @@ def _from_coco(obj: object, name: str) -> RLE:
     h, w, counts = _coco_fields(obj, name)
     if isinstance(counts, (str, bytes)):
         where = f"{name}['counts']"
-        return RLE._wrap(_core.rle_from_string(_ascii(counts, where), h, w, where), h, w)
+        try:
+            return RLE._wrap(_core.rle_from_string(_ascii(counts, where), h, w), h, w)
+        except _v.KernelError as exc:
+            raise _v.string_error(exc, where, h * w) from None
     return RLE(counts, h, w)
 
 
@@ -487,7 +502,10 @@ def _encode(m: np.ndarray, strict: bool, threads=None) -> Union[RLE, RLEBatch]:
     """encode() of a checked uint8 mask or stack; ``strict=False``: nonzero is foreground
     (one pass, as the kernel reads the bytes: maskcore.coco.encode's semantics)."""
     if m.ndim == 2:
-        return RLE._wrap(_core.rle_encode(m, strict), *m.shape)
+        try:
+            return RLE._wrap(_core.rle_encode(m, strict), *m.shape)
+        except _v.KernelError as exc:
+            raise _v.encode_error(exc, "mask", m.shape) from None
     h, w, n = m.shape
     _v.size(h, w, "mask")
     if not _planes_contiguous(m):
@@ -495,7 +513,10 @@ def _encode(m: np.ndarray, strict: bool, threads=None) -> Union[RLE, RLEBatch]:
         # one transposing copy makes every plane C-contiguous, far cheaper than
         # N strided gathers over the whole stack.
         m = np.ascontiguousarray(m.transpose(2, 0, 1)).transpose(1, 2, 0)
-    flat, offsets = _core.rle_encode_batch(m, strict, _v.threads(threads))
+    try:
+        flat, offsets = _core.rle_encode_batch(m, strict, _v.threads(threads))
+    except _v.KernelError as exc:
+        raise _v.encode_error(exc, "mask", m.shape) from None
     return RLEBatch._wrap(flat, offsets, np.tile(np.array([h, w], np.int64), (n, 1)))
 
 
@@ -525,11 +546,14 @@ def decode(x: RLELike, out: NDArray[Any] | None = None, *, threads: int | None =
         ``(H, W)`` for one RLE, ``(H, W, N)`` for many; C-ordered unless ``out``
         is given.
     """
-    batch, single = _as_batch(x, "x")
-    if single:
-        h, w = (int(v) for v in batch._sizes[0])
+    if type(x) is RLE:  # one RLE: no batch arrays (they cost more than decoding a small mask)
+        h, w, counts = x._h, x._w, x._counts
+    else:
+        batch, single = _as_batch(x, "x")
+        h, w, counts = (int(batch._sizes[0, 0]), int(batch._sizes[0, 1]), batch._counts) if single else (0, 0, None)
+    if counts is not None:
         dst = np.empty((h, w), np.uint8) if out is None else out
-        _core.rle_decode(batch._counts, _v.out_array(dst, (h, w)))
+        _core.rle_decode(counts, _v.out_array(dst, (h, w)))
         return dst
     sizes = batch._sizes
     if len(sizes) and not (sizes == sizes[0]).all():
@@ -603,33 +627,27 @@ def iou(a: ManyRLEs, b: RLELike, iscrowd: ArrayLike | None = None, *, threads: i
 @overload
 def iou(a: RLELike, b: ManyRLEs, iscrowd: ArrayLike | None = None, *, threads: int | None = None) -> NDArray[np.float64]: ...
 def iou(a: RLELike, b: RLELike, iscrowd: ArrayLike | None = None, *, threads: int | None = None) -> float | NDArray[np.float64]:
-    """Intersection over union of RLEs, computed on the runs.
+    """Alias of :func:`maskcore.iou` (the one public IoU), kept for code that calls it here.
 
-    Parameters
-    ----------
-    a : RLE, RLEBatch or list of RLE
-        Detections (rows of the result).
-    b : RLE, RLEBatch or list of RLE
-        Ground truth (columns of the result).
-    iscrowd : sequence of bool, optional
-        One flag per ground-truth RLE. Against a crowd region the union is the
-        detection's area (COCO: a detection inside a crowd is not penalized).
-    threads : int, optional
-        Threads over the rows (default: every core).
-
-    Returns
-    -------
-    float or ndarray
-        A float for two single RLEs, else a float64 ``(len(a), len(b))`` matrix.
-        A pair with an empty union gives 0.0, as pycocotools does.
-
-    Raises
-    ------
-    ValueError
-        If two RLEs differ in size or ``iscrowd`` has the wrong length.
+    The same function with the same results: ``maskcore.rle.iou(a, b, iscrowd)`` is
+    ``maskcore.iou(a, b, iscrowd)`` for RLE inputs (a float for two single RLEs, else a
+    float64 ``(len(a), len(b))`` matrix; an empty union gives 0.0, as in pycocotools).
     """
-    ba, single_a = _as_batch(a, "a")
-    bb, single_b = _as_batch(b, "b")
+    from .metrics import iou as _metrics_iou  # (metrics imports this module)
+    return _metrics_iou(a, b, iscrowd, threads=threads)
+
+
+def _iou(a: RLELike, b: RLELike, iscrowd: ArrayLike | None = None, *, threads: int | None = None) -> NDArray[np.float64]:
+    """The IoU matrix of RLEs, computed on the runs: the kernel behind :func:`maskcore.iou`
+    (and maskcore.coco.iou); always a float64 ``(len(a), len(b))`` matrix.
+
+    ``a`` are the rows (detections), ``b`` the columns (ground truth); ``iscrowd`` (one
+    flag per RLE of ``b``) makes the union of a pair the area of ``a``'s mask. A pair
+    with an empty union gives 0.0. ValueError if two RLEs differ in size or ``iscrowd``
+    has the wrong length.
+    """
+    ba, _ = _as_batch(a, "a")
+    bb, _ = _as_batch(b, "b")
     if iscrowd is None:
         crowd = np.zeros(len(bb), np.uint8)
     else:
@@ -640,8 +658,10 @@ def iou(a: RLELike, b: RLELike, iscrowd: ArrayLike | None = None, *, threads: in
             raise TypeError(f"iscrowd: expected bools or ints, got dtype {crowd.dtype}")
         crowd = np.ascontiguousarray(crowd != 0, dtype=np.uint8)
     ca, cb = _same_dtype(ba, bb)
-    o = _core.rle_iou(ca, ba._offsets, ba._sizes, cb, bb._offsets, bb._sizes, crowd, _v.threads(threads))
-    return float(o[0, 0]) if single_a and single_b else o
+    try:
+        return _core.rle_iou(ca, ba._offsets, ba._sizes, cb, bb._offsets, bb._sizes, crowd, _v.threads(threads))
+    except _v.KernelError as exc:
+        raise _v.size_mismatch_error(exc, "iou", "a", ba._sizes, "b", bb._sizes) from None
 
 
 def merge(rles: RLE | ManyRLEs, intersect: bool = False) -> RLE:

@@ -336,5 +336,10 @@ def test_every_shared_polygon_fused_dicts(annotations):
     assert _core.coco_poly_dicts([np.zeros(6)], 5, 5) is None
     assert _core.coco_poly_dicts([[1, 2, 3, 4, 5, True]], 5, 5) is None
     assert _core.coco_poly_dicts([[], [0, 0, 4, 0, 0, 4]], 5, 5) == C.frPyObjects([[], [0, 0, 4, 0, 0, 4]], 5, 5)
-    with pytest.raises(ValueError, match="pyobj\\[0\\]"):
+    with pytest.raises(_core.KernelError) as e:  # the kernel's ErrorInfo: polygon 0, coordinate 3 (y of point 1)
         _core.coco_poly_dicts([[0, 0, 1, float("nan"), 2, 2]], 5, 5)
+    from maskcore import _validate
+    info = _validate.kernel_info(e.value)
+    assert (info.status, info.item, info.at) == ("invalid_value", 0, 3) and info.coordinate != info.coordinate
+    with pytest.raises(ValueError, match=r"^pyobj\[0\]: point 1 has y = nan"):  # worded by _validate
+        C.frPyObjects([[0, 0, 1, float("nan"), 2, 2]], 5, 5)

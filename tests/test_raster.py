@@ -503,8 +503,10 @@ def test_rasterize_fast_path_equals_the_checked_path(monkeypatch):
     ro = np.zeros((5, 6), np.uint8)
     ro.flags.writeable = False
     assert fast([0, 0, 4, 0, 0, 4], 5, 6, "center", "evenodd", 1, ro) is None
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(maskcore._core.KernelError):  # the kernel's ErrorInfo; rasterize() words it
         fast([0, 0, 4, 0, float("nan"), 4], 5, 6, "center", "evenodd", 1, None)
+    with pytest.raises(ValueError, match="point 2 has x = nan; expected a finite"):
+        rasterize([0, 0, 4, 0, float("nan"), 4], 5, 6)
     with pytest.raises(TypeError, match="positional"):
         fast([0, 0, 4, 0, 0, 4], 5, 6)
 

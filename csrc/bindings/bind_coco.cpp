@@ -18,6 +18,7 @@
 #include <cstring>
 #include <vector>
 
+#include "../common/thread_scratch.hpp"
 #include "../rle/rle.hpp"
 #include "buffers.hpp"
 
@@ -25,6 +26,11 @@ namespace py = pybind11;
 
 namespace maskcore::py_bind {
 namespace {
+
+struct OneRle {
+    RunBuf<uint32_t> counts;
+    MC_SCRATCH_BYTES(counts)
+};
 
 struct Item {
     const char* s;
@@ -96,7 +102,8 @@ py::object coco_fast(int op, py::handle objs) {
     // would cost more than the work, and the strings belong to live Python objects.
     if (op == 0 || op == 1) {  // one item at a time: parsed into one reused buffer, measured at once
         std::vector<double> res(static_cast<size_t>(op == 0 ? n : 4 * n));
-        thread_local RunBuf<uint32_t> one;
+        ScratchLease<OneRle> lease;  // one reused buffer per thread (csrc/common/thread_scratch.hpp)
+        RunBuf<uint32_t>& one = lease->counts;
         for (int64_t i = 0; i < n; ++i) {
             const Item& it = items[static_cast<size_t>(i)];
             ErrorInfo err;

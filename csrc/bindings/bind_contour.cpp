@@ -25,12 +25,9 @@ py::tuple contour_trace(const py::array& img, bool binary, int connectivity, boo
     opt.exact = exact;
     ErrorInfo err;
     Status s = Status::ok;
-    int64_t h = 0, w = 0;
     auto run = [&](auto t) {
         using T = decltype(t);
         const View2D<const T> v = typed_view<T>(img, binary ? "mask" : "labels");
-        h = v.rows;
-        w = v.cols;
         py::gil_scoped_release nogil;
         s = contour::trace<T>(v, binary, opt, out, err);
     };
@@ -41,18 +38,10 @@ py::tuple contour_trace(const py::array& img, bool binary, int connectivity, boo
     else if (dt.equal(py::dtype::of<int32_t>())) run(int32_t{});
     else if (dt.equal(py::dtype::of<int64_t>())) run(int64_t{});
     else throw py::value_error("labels: expected a uint8, uint16, int32 or int64 array");
-    if (s != Status::ok) {
-        if (s == Status::invalid_value)
-            raise(s, "mask: expected only 0 and 1, got " + std::to_string(err.value) + " at (row " +
-                         std::to_string(err.index / w) + ", col " + std::to_string(err.index % w) +
-                         ") (use mask != 0 to treat nonzero as foreground)");
-        if (s == Status::overflow)
-            raise(s, std::string(binary ? "mask" : "labels") + ": " + std::to_string(h) + "x" + std::to_string(w) +
-                         " is too large (at most (h + 2) * (w + 2) < 2**31 pixels)");
-        if (s == Status::invalid_argument)
-            raise(s, "connectivity: expected 4 or 8, got " + std::to_string(connectivity));
-        raise(s, "find_polygons failed");
-    }
+    // invalid_value: a mask byte other than 0/1 (index row-major, value the byte);
+    // overflow: the map is too large; invalid_argument: the connectivity. Worded by
+    // maskcore/_validate.py: trace_error.
+    if (s != Status::ok) raise_kernel(s, err);
     py::array_t<double> xy = adopt(out.xy);
     xy = xy.reshape({xy.shape(0) / 2, py::ssize_t{2}});
     return py::make_tuple(xy, adopt(out.ring_end), adopt(out.ring_comp), adopt(out.comp_outer),

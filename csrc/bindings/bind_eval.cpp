@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../common/parallel.hpp"
+#include "../common/thread_scratch.hpp"
 #include "../eval/eval.hpp"
 #include "buffers.hpp"
 
@@ -176,16 +177,10 @@ std::shared_ptr<Result> evaluate_t(int kind, const py::array& thr, const py::arr
         py::gil_scoped_release nogil;
         st = eval::evaluate<T>(s, gt, dt, threads, *r, err);
     }
-    if (st == Status::size_mismatch) {
-        const std::string what = err.index >= 0 ? "detection " + std::to_string(err.index) + " and ground truth " +
-                                                      std::to_string(err.value)
-                                                : "ground truths of the group of ground truth " + std::to_string(err.value);
-        raise(st, "segmentation sizes differ between " + what + " of one image (pycocotools gives IoU -1 there)");
-    }
-    if (st == Status::corrupt_rle)
-        raise(st, std::string(err.kind ? "detection " : "ground truth ") + std::to_string(err.index) +
-                      ": invalid compressed RLE counts");
-    if (st != Status::ok) raise(st, "evaluate failed");
+    // size_mismatch: detection err.index (-1: none) against ground truth err.value;
+    // corrupt_rle: annotation err.index of the detections (kind 1) or ground truths (kind 0).
+    // maskcore/_validate.py (eval_error) words it, naming the annotations.
+    if (st != Status::ok) raise_kernel(st, err);
     return r;
 }
 
@@ -280,6 +275,12 @@ py::array_t<int64_t> mask_nms(const py::tuple& b, const py::array& scores, doubl
     return mask_nms_t<uint32_t>(b, n, scores, thr, threads, block);
 }
 
+template <class T>
+struct ParsedCounts {  // one string's counts, copied to their place in the batch
+    RunBuf<T> counts;
+    MC_SCRATCH_BYTES(counts)
+};
+
 // COCO compressed-RLE dicts ({"size": [h, w], "counts": str or bytes}) to one batch
 // (flat, offsets, sizes): the fields are read under the GIL (no Python objects made),
 // the strings decoded in parallel without it. Anything else -> ValueError naming the
@@ -311,7 +312,8 @@ py::tuple rle_dicts_t(const std::vector<const char*>& str, const std::vector<Py_
     {
         py::gil_scoped_release nogil;
         parallel_for(n, nth, [&](int64_t i) {
-            thread_local RunBuf<T> scratch;
+            ScratchLease<ParsedCounts<T>> lease;  // per worker thread, within the one limit
+            RunBuf<T>& scratch = lease->counts;
             scratch.size = 0;
             ErrorInfo err;
             const uint64_t total = static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]);

@@ -121,7 +121,8 @@ py::tuple boundary(const py::array& flat, const py::array& offsets, const py::ar
 // by the encoder): each mask is encoded and its boundary taken in the same task, so
 // a list of dense masks costs one native call, one read of each mask and no
 // intermediate batch of full RLEs. Returns (flat, offsets) as boundary_t; a mask
-// with a value other than 0/1 raises ValueError naming its index.
+// with a value other than 0/1 raises KernelError (item: which mask; index: the
+// column-major position, as rle_encode).
 template <class T>
 py::tuple boundary_dense_t(const std::vector<View2D<const uint8_t>>& views, int64_t h, int64_t w, int64_t d,
                            int threads) {
@@ -139,13 +140,7 @@ py::tuple boundary_dense_t(const std::vector<View2D<const uint8_t>>& views, int6
                          if (st[i] == Status::ok) st[i] = metrics::boundary<T>(full.data, full.size, h, w, d, outs[i]);
                      });
     }
-    for (int64_t i = 0; i < n; ++i) {
-        if (st[i] == Status::invalid_value) {
-            errs[i].kind = static_cast<int>(i);  // which mask
-            raise_kernel(st[i], errs[i]);
-        }
-        if (st[i] != Status::ok) raise(st[i], "boundary failed");
-    }
+    raise_first(st, errs);
     return flatten(outs);
 }
 
@@ -165,6 +160,7 @@ py::tuple boundary_dense(const py::list& masks, int64_t d, int threads) {
 }  // namespace
 
 void bind_metrics(py::module_& m) {
+    m.attr("METRICS_MAX_CLASSES") = metrics::kMaxClasses;  // num_classes' one limit (metrics.hpp)
     m.def("metrics_count_pair", &count_pair, py::arg("a"), py::arg("b"));
     m.def("metrics_confusion", &confusion, py::arg("gt"), py::arg("pred"), py::arg("num_classes"), py::arg("ignore"),
           py::arg("threads"));

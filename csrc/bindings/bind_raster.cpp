@@ -40,34 +40,52 @@ Polygons polygons(const py::array& xy, const py::array& offsets, int64_t h, int6
     return p;
 }
 
+// Per-thread scratch of the entry points below (csrc/common/thread_scratch.hpp): leased
+// for a call, within the one limit, freed by maskcore.release_memory().
+struct ParseScratch {  // a polygon list parsed into (xy, offsets)
+    RunBuf<double> xy;
+    RunBuf<int64_t> offs;
+    MC_SCRATCH_BYTES(xy, offs)
+};
+template <class T>
+struct EncodeScratch {  // COCO counts and their strings, copied out
+    RunBuf<T> counts;
+    RunBuf<char> chars;
+    MC_SCRATCH_BYTES(counts, chars)
+};
+template <class T>
+struct CountsScratch {  // counts copied out: small outputs skip a malloc and a capsule
+    RunBuf<T> counts;
+    MC_SCRATCH_BYTES(counts)
+};
+struct PaintManyScratch {
+    RunBuf<double> xy;
+    RunBuf<int64_t> offs, item_parts;
+    RunBuf<uint64_t> labels;
+    MC_SCRATCH_BYTES(xy, offs, item_parts, labels)
+};
+
 bool fits_u32(int64_t h, int64_t w) {
     return h <= 0 || w <= 0 || static_cast<uint64_t>(w) <= UINT32_MAX / static_cast<uint64_t>(h);
 }
 
-// `name` names the polygons for messages: polygon i is name[i] when `nested`, else
-// (one polygon given on its own) name itself.
-static_assert(raster::kCocoMaxCoordinate == 2e8, "update the message below");
-[[noreturn]] void raise_polygon(Status s, const Polygons& p, int64_t i, const ErrorInfo& err, int64_t h, int64_t w,
-                                const std::string& name, bool nested) {
-    const std::string where = nested ? name + "[" + std::to_string(i) + "]" : name;
-    if (s == Status::invalid_value) {
-        const double v = p.points(i)[err.index];
-        raise(s, where + ": point " + std::to_string(err.index / 2) + " has " + (err.index % 2 ? "y" : "x") + " = " +
-                     std::string(py::str(py::float_(v))) + "; expected a finite coordinate with |v| <= 2e8");
-    }
-    if (s == Status::overflow)
-        raise(s, "size: " + std::to_string(h) + "x" + std::to_string(w) + " pixels does not fit in int64");
-    raise(s, where + ": rasterization failed");
+// A kernel's failure on polygon i of p (coco_polygon): KernelError with kind = 0 (the
+// part: one polygon), index = the coordinate within it, coordinate = its value, item =
+// i. maskcore/_validate.py (polygon_error) words it.
+[[noreturn]] void raise_polygon(Status s, const Polygons& p, int64_t i, ErrorInfo err) {
+    const double v = s == Status::invalid_value && err.index >= 0 ? p.points(i)[err.index] : 0.0;
+    err.kind = 0;
+    raise_kernel(s, err, i, v);
 }
 
 // The compressed COCO string of every polygon, as bytes (pycocotools' frPoly).
-py::list coco_poly_strings(const py::array& xy, const py::array& offsets, int64_t h, int64_t w, const std::string& name,
-                           bool nested) {
+py::list coco_poly_strings(const py::array& xy, const py::array& offsets, int64_t h, int64_t w) {
     const Polygons p = polygons(xy, offsets, h, w);
     auto run = [&](auto t) -> py::list {
         using T = decltype(t);
-        thread_local RunBuf<T> counts;
-        thread_local RunBuf<char> chars;
+        ScratchLease<EncodeScratch<T>> lease;
+        RunBuf<T>& counts = lease->counts;
+        RunBuf<char>& chars = lease->chars;
         std::vector<int64_t> ends(static_cast<size_t>(p.n));
         ErrorInfo err;
         Status s = Status::ok;
@@ -83,7 +101,7 @@ py::list coco_poly_strings(const py::array& xy, const py::array& offsets, int64_
                 ends[i] = chars.size;
             }
         }
-        if (s != Status::ok) raise_polygon(s, p, i, err, h, w, name, nested);
+        if (s != Status::ok) raise_polygon(s, p, i, err);
         py::list out(p.n);
         int64_t begin = 0;
         for (int64_t j = 0; j < p.n; ++j) {
@@ -136,27 +154,19 @@ void check_codes(int rule, int fill) {
     fill_of(fill);
 }
 
-[[noreturn]] void raise_rle(Status s, const Parts& p, int rule, const ErrorInfo& err, int64_t h, int64_t w) {
-    const bool coco = rule == static_cast<int>(raster::Rule::coco);
+// A scan's failure on the parts p (of object `item` of a batch, -1 for none): a bad
+// coordinate is located as KernelError kind = its part, index = the coordinate within
+// that part, coordinate = its value; maskcore/_validate.py (scan_error) words it.
+[[noreturn]] void raise_rle(Status s, const Parts& p, ErrorInfo err, int64_t item = -1) {
+    double v = 0.0;
     if (s == Status::invalid_value && err.index >= 0) {
         int64_t part = 0;
         while (part + 1 < p.n && p.offsets[part + 1] <= err.index) ++part;
-        const int64_t j = err.index - p.offsets[part];
-        raise(s, "polygons: part " + std::to_string(part) + " point " + std::to_string(j / 2) + " has " +
-                     (j % 2 ? "y" : "x") + " = " + std::string(py::str(py::float_(p.xy[err.index]))) +
-                     "; expected a finite coordinate with |v| <= " + (coco ? "2e8" : "2**40"));
+        v = p.xy[err.index];
+        err.index -= p.offsets[part];
+        err.kind = static_cast<int>(part);
     }
-    if (s == Status::overflow)
-        raise(s, "size: " + std::to_string(h) + "x" + std::to_string(w) +
-                     (coco ? " pixels does not fit in int64" : ": height and width must be < 2**31"));
-    raise(s, "polygons: rasterization failed");
-}
-
-[[noreturn]] void raise_scan(Status s, const std::string& what) {
-    if (s == Status::invalid_value)
-        raise(s, what + ": expected finite coordinates with |v| <= 2**40");
-    if (s == Status::overflow) raise(s, what + ": image too large (height and width must be < 2**31)");
-    raise(s, what + ": rasterization failed");
+    raise_kernel(s, err, item, v);
 }
 
 // Paints the parts into img (lock rule, scan.hpp) under `rule` / `fill`.
@@ -175,7 +185,7 @@ void raster_paint(const py::array& xy, const py::array& offsets, py::array& img,
             s = raster::polygon_rows(parts_of(p), v.rows, v.cols, rule_of(rule),
                                      fill_of(fill), sink, err);
         }
-        if (s != Status::ok) raise_rle(s, parts_of(p), rule, err, v.rows, v.cols);
+        if (s != Status::ok) raise_rle(s, parts_of(p), err);
         return 0;
     });
 }
@@ -193,7 +203,7 @@ void fill_parts(const Parts& parts, py::array& img, int rule, int fill, uint64_t
                                      fill_of(fill), sink, err);
             if (s == Status::ok) sink.finish();
         }
-        if (s != Status::ok) raise_rle(s, parts, rule, err, v.rows, v.cols);
+        if (s != Status::ok) raise_rle(s, parts, err);
         return 0;
     });
 }
@@ -238,7 +248,7 @@ void raster_paint_many(const py::array& xy, const py::array& offsets, const py::
         if (s != Status::ok) {
             const int64_t it = ord.data[j];
             raster::Parts parts{p.xy.data, p.offsets.data + ip.data[it], ip.data[it + 1] - ip.data[it]};
-            raise_rle(s, parts, rule, err, v.rows, v.cols);
+            raise_rle(s, parts, err, it);
         }
         return 0;
     });
@@ -279,8 +289,8 @@ py::array rle_of(Parts p, int64_t h, int64_t w, int rule, int fill) {
     const bool release = p.n > 0 && p.offsets[p.n] > 512;
     auto run = [&](auto t) -> py::array {
         using T = decltype(t);
-        thread_local RunBuf<T> counts_tl;  // copied out: small outputs skip a malloc and a capsule
-        RunBuf<T>& counts = tls_once(counts_tl);
+        ScratchLease<CountsScratch<T>> lease;
+        RunBuf<T>& counts = lease->counts;
         counts.size = 0;
         ErrorInfo err;
         Status s;
@@ -290,7 +300,7 @@ py::array rle_of(Parts p, int64_t h, int64_t w, int rule, int fill) {
         } else {
             s = raster::polygon_counts<T>(p, h, w, rule_of(rule), fill_of(fill), counts, err);
         }
-        if (s != Status::ok) raise_rle(s, p, rule, err, h, w);
+        if (s != Status::ok) raise_rle(s, p, err);
         return readonly_copy(counts.data, counts.size);
     };
     return fits_u32(h, w) ? run(uint32_t{}) : run(uint64_t{});
@@ -412,11 +422,7 @@ py::object raster_rle_batch(const py::handle& objects, const py::array& heights,
         }
         if (s != Status::ok) {
             const Parts p{xy.data, offs.data + obj_parts.data[i], obj_parts.data[i + 1] - obj_parts.data[i]};
-            try {
-                raise_rle(s, p, rule, err, hs.data[i], ws.data[i]);
-            } catch (py::value_error& ex) {
-                throw py::value_error("objects[" + std::to_string(i) + "]: " + ex.what());
-            }
+            raise_rle(s, p, err, i);
         }
         return py::make_tuple(readonly_counts(counts), ends);
     };
@@ -435,10 +441,9 @@ py::object coco_poly_dicts(PyObject* const* args) {
     PyObject* outer = args[0];
     int64_t h, w;
     if (!PyList_Check(outer) || !size_arg(args[1], h) || !size_arg(args[2], w)) return py::none();
-    thread_local RunBuf<double> xy_tl;
-    thread_local RunBuf<int64_t> offs_tl;
-    RunBuf<double>& xy = xy_tl;
-    RunBuf<int64_t>& offs = offs_tl;
+    ScratchLease<ParseScratch> parsed;
+    RunBuf<double>& xy = parsed->xy;
+    RunBuf<int64_t>& offs = parsed->offs;
     xy.size = offs.size = 0;
     if (!offs.push(0)) throw std::bad_alloc();
     const Py_ssize_t n = PyList_GET_SIZE(outer);
@@ -456,10 +461,9 @@ py::object coco_poly_dicts(PyObject* const* args) {
     const Polygons p{Span<double>{xy.data, xy.size}, Span<int64_t>{offs.data, offs.size}, offs.size - 1};
     auto run = [&](auto t) -> py::object {
         using T = decltype(t);
-        thread_local RunBuf<T> counts_tl;
-        thread_local RunBuf<char> chars_tl;
-        RunBuf<T>& counts = counts_tl;
-        RunBuf<char>& chars = chars_tl;
+        ScratchLease<EncodeScratch<T>> lease;
+        RunBuf<T>& counts = lease->counts;
+        RunBuf<char>& chars = lease->chars;
         std::vector<int64_t> ends(static_cast<size_t>(p.n));
         ErrorInfo err;
         Status s = Status::ok;
@@ -483,7 +487,7 @@ py::object coco_poly_dicts(PyObject* const* args) {
         } else {
             rasterize_all();
         }
-        if (s != Status::ok) raise_polygon(s, p, i, err, h, w, "pyobj", true);
+        if (s != Status::ok) raise_polygon(s, p, i, err);
         // The dicts through the C API with interned keys (pybind11's item proxies make a key
         // string per assignment: ~0.1 us a polygon).
         static PyObject* const kSize = PyUnicode_InternFromString("size");  // never freed
@@ -517,13 +521,11 @@ py::object raster_paint_many_lists(const py::handle& items, py::array& img, int 
     if (!PyList_Check(items.ptr())) return py::none();
     check_codes(rule, fill);
     const Span<uint64_t> lk = span<uint64_t>(locked, "locked");
-    thread_local RunBuf<double> xy_tl;
-    thread_local RunBuf<int64_t> offs_tl, item_tl;
-    thread_local RunBuf<uint64_t> labels_tl;
-    RunBuf<double>& xy = xy_tl;
-    RunBuf<int64_t>& offs = offs_tl;
-    RunBuf<int64_t>& item_parts = item_tl;
-    RunBuf<uint64_t>& labels = labels_tl;
+    ScratchLease<PaintManyScratch> lease;
+    RunBuf<double>& xy = lease->xy;
+    RunBuf<int64_t>& offs = lease->offs;
+    RunBuf<int64_t>& item_parts = lease->item_parts;
+    RunBuf<uint64_t>& labels = lease->labels;
     xy.size = offs.size = item_parts.size = labels.size = 0;
     const uint64_t maxv = img.itemsize() >= 8 ? UINT64_MAX : (uint64_t{1} << (8 * img.itemsize())) - 1;
     if (!offs.push(0) || !item_parts.push(0)) throw std::bad_alloc();
@@ -558,7 +560,7 @@ py::object raster_paint_many_lists(const py::handle& items, py::array& img, int 
         }
         if (s != Status::ok) {
             raster::Parts parts{xy.data, offs.data + item_parts.data[j], item_parts.data[j + 1] - item_parts.data[j]};
-            raise_rle(s, parts, rule, err, v.rows, v.cols);
+            raise_rle(s, parts, err, j);
         }
         return 0;
     });
@@ -637,12 +639,8 @@ py::object raster_rle_lists(PyObject* const* args) {
     int64_t h, w;
     const int rule = rule_arg(args[3]), fill = fill_arg(args[4]);
     if (rule < 0 || fill < 0 || !size_arg(args[1], h) || !size_arg(args[2], w)) return py::none();
-    struct Scratch {
-        RunBuf<double> xy;
-        RunBuf<int64_t> offs;
-    };
-    thread_local Scratch scratch_tl;
-    Scratch& scratch = tls_once(scratch_tl);
+    ScratchLease<ParseScratch> lease;
+    ParseScratch& scratch = *lease;
     if (!PyList_Check(args[0]) || !parse_parts(args[0], scratch.xy, scratch.offs)) return py::none();
     return rle_of(Parts{scratch.xy.data, scratch.offs.data, scratch.offs.size - 1}, h, w, rule, fill);
 }
@@ -690,12 +688,8 @@ py::object raster_fill_lists(PyObject* const* args) {
     else if (bits < 64) fits = v >= -(1LL << (bits - 1)) && v < (1LL << (bits - 1));
     if (!fits) return py::none();
     const uint64_t pattern = bits == 64 ? static_cast<uint64_t>(v) : static_cast<uint64_t>(v) & ((uint64_t{1} << bits) - 1);
-    struct Scratch {
-        RunBuf<double> xy;
-        RunBuf<int64_t> offs;
-    };
-    thread_local Scratch scratch_tl;
-    Scratch& scratch = tls_once(scratch_tl);
+    ScratchLease<ParseScratch> lease;
+    ParseScratch& scratch = *lease;
     if (py::isinstance<py::array>(args[0])) {  // one part, read in place when append_parts takes it
         auto a = py::reinterpret_borrow<py::array>(args[0]);
         if (a.dtype().equal(py::dtype::of<double>()) && (a.flags() & py::array::c_style) && is_aligned(a) &&
@@ -725,8 +719,7 @@ void stroke_paint(const py::array& xy, py::array& img, double width, uint64_t va
             py::gil_scoped_release nogil;
             s = raster::stroke_rows(pts.data, pts.size / 2, width, v.rows, v.cols, sink, err);
         }
-        if (s == Status::invalid_argument) raise(s, "width: expected a finite width >= 0");
-        if (s != Status::ok) raise_scan(s, "points");
+        if (s != Status::ok) raise_kernel(s, err);  // invalid_argument: the width
         return 0;
     });
 }
@@ -754,7 +747,7 @@ void raster_color(const py::array& xy, const py::array& offsets, py::array& img,
             s = raster::polygon_rows(parts_of(p), img.shape(0), img.shape(1), rule_of(rule),
                                      fill_of(fill), sink, err);
         }
-        if (s != Status::ok) raise_rle(s, parts_of(p), rule, err, img.shape(0), img.shape(1));
+        if (s != Status::ok) raise_rle(s, parts_of(p), err);
     };
     switch (isz) {
         case 1: run(uint8_t{}); break;
@@ -812,7 +805,7 @@ void bind_raster(py::module_& m) {
     m.def("paint_mask", &paint_mask_);
     m.attr("coco_poly_max_coordinate") = raster::kCocoMaxCoordinate;
     m.def("coco_poly_strings", &coco_poly_strings, py::arg("xy"), py::arg("offsets"), py::arg("height"),
-          py::arg("width"), py::arg("name"), py::arg("nested"));
+          py::arg("width"));
     m.def("raster_parse", &raster_parse, py::arg("polygons"));
 }
 

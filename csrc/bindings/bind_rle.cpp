@@ -2,7 +2,9 @@
 // Many RLEs travel as a batch: one flat counts array (uint32 or uint64), int64
 // offsets (n + 1, offsets[i]..offsets[i+1] are RLE i's counts) and int64 sizes
 // (n x 2 rows of height, width). Bounds are re-checked here (O(n)); the sums of
-// counts were checked when the batch was built (maskcore/rle.py).
+// counts were checked when the batch was built (maskcore/rle.py). What a kernel finds
+// in the data (a mask byte other than 0/1, a bad count or string) is raised with its
+// ErrorInfo (raise_kernel) and worded by maskcore/_validate.py.
 #include <cstring>
 #include <string>
 #include <vector>
@@ -54,18 +56,21 @@ Batch<T> batch(const py::array& flat, const py::array& offsets, const py::array&
     return b;
 }
 
-std::string check_message(const char* name, uint64_t total, const ErrorInfo& e, int64_t n) {
-    if (e.index < n)
-        return std::string(name) + ": counts sum past height*width = " + std::to_string(total) + " at counts[" +
-               std::to_string(e.index) + "]";
-    return std::string(name) + ": counts sum to " + std::to_string(e.value) + ", expected height*width = " +
-           std::to_string(total);
+// Counts for maskcore.RLE, which holds them read-only: made so here, at no cost, rather
+// than by setting flags.writeable = False in Python (~1-2 us on a fresh array with numpy
+// 2.4: a sizeable part of a small mask's encode). The array is new and nobody else's.
+template <class T>
+py::array readonly_counts(RunBuf<T>& buf) {
+    py::array a = adopt(buf);
+    py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+    return a;
 }
 
 // ---- encode ---------------------------------------------------------------------
 
+// A byte other than 0/1 (strict): KernelError, index = its column-major position.
 template <class T>
-py::array encode_one(View2D<const uint8_t> v, bool strict, const char* name) {
+py::array encode_one(View2D<const uint8_t> v, bool strict) {
     RunBuf<T> out;
     ErrorInfo err;
     Status s;
@@ -73,19 +78,14 @@ py::array encode_one(View2D<const uint8_t> v, bool strict, const char* name) {
         py::gil_scoped_release nogil;
         s = rle::encode<T>(v, strict, out, err);
     }
-    if (s == Status::invalid_value) {
-        const int64_t r = err.index % (v.rows ? v.rows : 1), c = err.index / (v.rows ? v.rows : 1);
-        raise(s, std::string(name) + ": expected only 0 and 1 (or bool), found " + std::to_string(err.value) +
-                     " at [" + std::to_string(r) + ", " + std::to_string(c) + "]");
-    }
-    if (s != Status::ok) raise(s, std::string(name) + ": encode failed");
-    return adopt(out);
+    if (s != Status::ok) raise_kernel(s, err);
+    return readonly_counts(out);
 }
 
 py::array encode(const py::array& mask, bool strict) {
     const View2D<const uint8_t> v = const_view(mask, "mask");
-    if (fits_u32(static_cast<uint64_t>(v.rows) * static_cast<uint64_t>(v.cols))) return encode_one<uint32_t>(v, strict, "mask");
-    return encode_one<uint64_t>(v, strict, "mask");
+    if (fits_u32(static_cast<uint64_t>(v.rows) * static_cast<uint64_t>(v.cols))) return encode_one<uint32_t>(v, strict);
+    return encode_one<uint64_t>(v, strict);
 }
 
 // (H, W, N) -> (flat counts, offsets); masks in parallel.
@@ -105,14 +105,7 @@ py::tuple encode_batch_t(const py::array& masks, bool strict, int threads) {
             status[i] = rle::encode<T>(v, strict, runs[i], errs[i]);
         });
     }
-    for (int64_t i = 0; i < n; ++i) {
-        if (status[i] == Status::invalid_value) {
-            const int64_t r = errs[i].index % (h ? h : 1), c = errs[i].index / (h ? h : 1);
-            raise(status[i], "mask: expected only 0 and 1 (or bool), found " + std::to_string(errs[i].value) + " at [" +
-                                 std::to_string(r) + ", " + std::to_string(c) + ", " + std::to_string(i) + "]");
-        }
-        if (status[i] != Status::ok) raise(status[i], "mask: encode failed");
-    }
+    raise_first(status, errs);  // item = the plane
     return flatten(runs);
 }
 
@@ -167,10 +160,12 @@ void decode_batch(const py::array& flat, const py::array& offsets, const py::arr
 
 // ---- validation, area, bbox, iou -------------------------------------------------
 
-void check(const py::array& counts, int64_t h, int64_t w, const char* name) {
+// Counts that do not sum to h * w: KernelError (index: the count where the sum passed
+// h * w, or the number of counts when it fell short; value: the sum).
+void check(const py::array& counts, int64_t h, int64_t w) {
     with_count_type(counts, [&](auto t) {
         using T = decltype(t);
-        const Span<T> c = span<T>(counts, name);
+        const Span<T> c = span<T>(counts, "counts");
         const uint64_t total = static_cast<uint64_t>(h) * static_cast<uint64_t>(w);
         ErrorInfo err;
         Status s;
@@ -178,7 +173,7 @@ void check(const py::array& counts, int64_t h, int64_t w, const char* name) {
             py::gil_scoped_release nogil;
             s = rle::check_counts<T>(c.data, c.size, total, err);
         }
-        if (s != Status::ok) raise(s, check_message(name, total, err, c.size));
+        if (s != Status::ok) raise_kernel(s, err);
         return 0;
     });
 }
@@ -196,11 +191,7 @@ void check_batch(const py::array& flat, const py::array& offsets, const py::arra
                 status[i] = rle::check_counts<T>(b.counts(i), b.len(i), static_cast<uint64_t>(b.h(i)) * static_cast<uint64_t>(b.w(i)), errs[i]);
             });
         }
-        for (int64_t i = 0; i < b.n; ++i)
-            if (status[i] != Status::ok) {
-                const std::string name = "rles[" + std::to_string(i) + "]";
-                raise(status[i], check_message(name.c_str(), static_cast<uint64_t>(b.h(i)) * static_cast<uint64_t>(b.w(i)), errs[i], b.len(i)));
-            }
+        raise_first(status, errs);
         return 0;
     });
 }
@@ -253,10 +244,12 @@ py::array_t<double> iou(const py::array& aflat, const py::array& aoff, const py:
                 i = 0;
                 while (j < b.n && b.h(j) == a.h(0) && b.w(j) == a.w(0)) ++j;
             }
-            if (i < a.n && j < b.n)
-                raise(Status::size_mismatch, "iou: a[" + std::to_string(i) + "] is " + std::to_string(a.h(i)) + "x" +
-                                                 std::to_string(a.w(i)) + " but b[" + std::to_string(j) + "] is " +
-                                                 std::to_string(b.h(j)) + "x" + std::to_string(b.w(j)));
+            if (i < a.n && j < b.n) {  // KernelError(size_mismatch): index = i of a, value = j of b
+                ErrorInfo e;
+                e.index = i;
+                e.value = j;
+                raise_kernel(Status::size_mismatch, e);
+            }
         }
         py::array_t<double> out({a.n, b.n});
         double* o = out.mutable_data();
@@ -285,7 +278,7 @@ py::array combine(const py::array& a, const py::array& b, int op) {
             s = rle::combine<T>(x.data, x.size, y.data, y.size, static_cast<Op>(op), out);
         }
         if (s != Status::ok) raise(s, "combine failed");
-        return adopt(out);
+        return readonly_counts(out);
     });
 }
 
@@ -311,7 +304,7 @@ py::array merge(const py::list& arrays, int op, uint64_t total) {
             s = rle::merge_runs<T>(runs.data(), lens.data(), static_cast<int64_t>(runs.size()), op == 0, total, counts);
         }
         if (s != Status::ok) raise(s, "merge failed");
-        return adopt(counts);
+        return readonly_counts(counts);
     });
 }
 
@@ -360,21 +353,9 @@ py::list to_string_batch(const py::array& flat, const py::array& offsets, const 
     });
 }
 
-std::string string_error(const char* name, uint64_t total, const ErrorInfo& e) {
-    const std::string where = std::string(name) + ": invalid compressed RLE string: ";
-    const std::string at = " at offset " + std::to_string(e.index);
-    switch (e.kind) {
-        case rle::bad_char: return where + "character " + std::to_string(e.value) + at + " is outside '0'..'o'";
-        case rle::truncated: return where + "truncated (the value" + at + " runs past the end)";
-        case rle::too_long: return where + "the value" + at + " is longer than 64 bits";
-        case rle::bad_count:
-            return where + "counts[" + std::to_string(e.index) + "] (stored as " + std::to_string(e.value) +
-                   ") is negative or runs past height*width = " + std::to_string(total);
-        default: return where + "counts sum to " + std::to_string(e.value) + ", expected height*width = " + std::to_string(total);
-    }
-}
-
-py::array from_string(const py::bytes& data, int64_t h, int64_t w, const char* name) {
+// A malformed string: KernelError with kind = rle::StringError (RLE_STRING_ERRORS),
+// index = the byte offset (bad_count: the count), value = the char or the value.
+py::array from_string(const py::bytes& data, int64_t h, int64_t w) {
     char* s = nullptr;
     py::ssize_t len = 0;
     PyBytes_AsStringAndSize(data.ptr(), &s, &len);
@@ -388,8 +369,8 @@ py::array from_string(const py::bytes& data, int64_t h, int64_t w, const char* n
             py::gil_scoped_release nogil;
             st = rle::from_string<T>(s, len, total, out, err);
         }
-        if (st != Status::ok) raise(st, string_error(name, total, err));
-        return adopt(out);
+        if (st != Status::ok) raise_kernel(st, err);
+        return readonly_counts(out);
     };
     return fits_u32(total) ? run(uint32_t{}) : run(uint64_t{});
 }
@@ -428,11 +409,7 @@ py::tuple from_string_batch(const py::list& strings, const py::array& sizes, int
                 status[i] = rle::from_string<T>(ptr[i], len[i], static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]), runs[i], errs[i]);
             });
         }
-        for (int64_t i = 0; i < n; ++i)
-            if (status[i] != Status::ok) {
-                const std::string name = "rles[" + std::to_string(i) + "]";
-                raise(status[i], string_error(name.c_str(), static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]), errs[i]));
-            }
+        raise_first(status, errs);
         return flatten(runs);
     };
     return wide ? run(uint64_t{}) : run(uint32_t{});
@@ -483,7 +460,7 @@ void bind_rle(py::module_& m) {
     m.def("rle_decode", &decode, py::arg("counts"), py::arg("out"));
     m.def("rle_decode_batch", &decode_batch, py::arg("flat"), py::arg("offsets"), py::arg("sizes"), py::arg("out"),
           py::arg("threads"));
-    m.def("rle_check", &check, py::arg("counts"), py::arg("height"), py::arg("width"), py::arg("name"));
+    m.def("rle_check", &check, py::arg("counts"), py::arg("height"), py::arg("width"));
     m.def("rle_check_batch", &check_batch, py::arg("flat"), py::arg("offsets"), py::arg("sizes"), py::arg("threads"));
     m.def("rle_area_batch", &area_batch, py::arg("flat"), py::arg("offsets"), py::arg("sizes"), py::arg("threads"));
     m.def("rle_bbox_batch", &bbox_batch, py::arg("flat"), py::arg("offsets"), py::arg("sizes"), py::arg("threads"));
@@ -494,7 +471,14 @@ void bind_rle(py::module_& m) {
     m.def("rle_to_string", &to_string, py::arg("counts"));
     m.def("rle_to_string_batch", &to_string_batch, py::arg("flat"), py::arg("offsets"), py::arg("sizes"),
           py::arg("threads"));
-    m.def("rle_from_string", &from_string, py::arg("data"), py::arg("height"), py::arg("width"), py::arg("name"));
+    m.def("rle_from_string", &from_string, py::arg("data"), py::arg("height"), py::arg("width"));
+    py::dict string_errors;  // KernelError kind of a malformed string (rle.hpp: StringError)
+    string_errors["bad_char"] = int{rle::bad_char};
+    string_errors["truncated"] = int{rle::truncated};
+    string_errors["too_long"] = int{rle::too_long};
+    string_errors["bad_count"] = int{rle::bad_count};
+    string_errors["bad_sum"] = int{rle::bad_sum};
+    m.attr("RLE_STRING_ERRORS") = string_errors;
     m.def("rle_from_string_batch", &from_string_batch, py::arg("strings"), py::arg("sizes"), py::arg("threads"));
 }
 

@@ -44,17 +44,28 @@ inline bool is_aligned(const py::array& a) {
 PyObject* kernel_error_type();
 
 // A kernel's failure with its ErrorInfo, for maskcore/_validate.py to put into words
-// (it knows the parameter names and shapes): raises KernelError(status, index, value,
-// kind) with the ints of the Status and the ErrorInfo. bad_alloc stays MemoryError.
-[[noreturn]] inline void raise_kernel(Status s, const ErrorInfo& e) {
+// (it knows the parameter names, shapes and values): raises KernelError(status, index,
+// value, kind, item, coordinate) with the ints of the Status, the ErrorInfo and, for a batch, which
+// item failed (-1: not a batch). bad_alloc stays MemoryError. This is how a binding
+// reports anything the kernel found in the data: it never formats a message itself.
+// `coordinate`: a float the kernel found bad (a polygon's coordinate), given whole as
+// the sixth argument (ErrorInfo's value is an int).
+[[noreturn]] inline void raise_kernel(Status s, const ErrorInfo& e, int64_t item = -1, double coordinate = 0.0) {
     if (s == Status::bad_alloc) throw std::bad_alloc();
-    PyObject* args = Py_BuildValue("(iLLi)", static_cast<int>(s), static_cast<long long>(e.index),
-                                   static_cast<long long>(e.value), e.kind);
+    PyObject* args = Py_BuildValue("(iLLiLd)", static_cast<int>(s), static_cast<long long>(e.index),
+                                   static_cast<long long>(e.value), e.kind, static_cast<long long>(item), coordinate);
     if (args) {
         PyErr_SetObject(kernel_error_type(), args);
         Py_DECREF(args);
     }
     throw py::error_already_set();
+}
+
+// The first failed item of a batch kernel (status[i] != ok), raised as raise_kernel
+// does; returns if every item succeeded.
+inline void raise_first(const std::vector<Status>& status, const std::vector<ErrorInfo>& errs) {
+    for (size_t i = 0; i < status.size(); ++i)
+        if (status[i] != Status::ok) raise_kernel(status[i], errs[i], static_cast<int64_t>(i));
 }
 
 // Checks a precondition; the message expression is evaluated only on failure (it

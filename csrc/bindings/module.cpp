@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/thread_scratch.hpp"
 #include "../dispatch/dispatch.hpp"
 #include "buffers.hpp"
 
@@ -69,16 +70,24 @@ PYBIND11_MODULE(_core, m) {
           "np.empty(shape, dtype) C-ordered; large arrays' memory is pooled (csrc/bindings/pool.cpp).");
     m.def("pool_kept_bytes", &py_bind::pool_kept_bytes, "Free bytes the large-array pool keeps.");
     m.def("pool_release", &py_bind::pool_release, "Frees the blocks the large-array pool keeps.");
+    m.def("scratch_kept_bytes", [] { return scratch_kept_bytes(); },
+          "Per-thread scratch the calling thread keeps (csrc/common/thread_scratch.hpp).");
+    m.def("scratch_release", [] { release_scratch(); },
+          "Frees the calling thread's scratch now, every other thread's at its next kernel call.");
+    m.attr("SCRATCH_KEEP_BYTES") = kScratchKeepBytes;
 #ifdef MASKCORE_SANITIZE
     m.attr("sanitize") = MASKCORE_SANITIZE;
 #else
     m.attr("sanitize") = "";
 #endif
-    // A kernel's error with its ErrorInfo: args = (status, index, value, kind); the
-    // Python layer (maskcore/_validate.py: kernel_error) words the message.
+    // A kernel's error with its ErrorInfo: args = (status, index, value, kind, item); the
+    // Python layer (maskcore/_validate.py: kernel_info and the *_error functions) words the message.
     py_bind::g_kernel_error = PyErr_NewException("maskcore._core.KernelError", PyExc_ValueError, nullptr);
     if (!py_bind::g_kernel_error) throw py::error_already_set();
     m.attr("KernelError") = py::handle(py_bind::g_kernel_error);
+    py::tuple status_names(kStatusCount);
+    for (int i = 0; i < kStatusCount; ++i) status_names[i] = status_name(static_cast<Status>(i));
+    m.attr("KERNEL_STATUS") = status_names;  // KernelError.args[0] -> name (common.hpp: Status)
     py_bind::bind_rle(m);
     py_bind::bind_raster(m);
     py_bind::bind_metrics(m);

@@ -1,7 +1,8 @@
 // csrc/common/common.hpp — what every kernel family shares.
 //
-// Status codes: kernels never throw, print or abort. They return a Status and the
-// binding layer maps it to a Python exception (csrc/bindings/buffers.hpp, raise()).
+// Status codes: kernels never throw, print or abort. They return a Status (and, for a
+// fault in the data, an ErrorInfo saying where and what); the binding layer raises it
+// (csrc/bindings/buffers.hpp: raise_kernel), and maskcore/_validate.py words the message.
 // Views: non-owning descriptions of caller memory. Strides are in elements and may
 // be negative or zero-free arbitrary; a kernel picks its fast path from them.
 #pragma once
@@ -34,6 +35,16 @@ enum class Status : int {
     bad_alloc,          // memory could not be had (MemoryError)
     internal,           // a kernel or worker failed in a way it does not name (RuntimeError)
 };
+inline constexpr int kStatusCount = 8;
+
+// The names of the codes above, in order: exported as maskcore._core.KERNEL_STATUS, by
+// which maskcore/_validate.py reads the status of a KernelError.
+inline const char* status_name(Status s) noexcept {
+    static const char* const names[kStatusCount] = {"ok",       "invalid_argument", "invalid_value", "corrupt_rle",
+                                                    "size_mismatch", "overflow",    "bad_alloc",     "internal"};
+    const int i = static_cast<int>(s);
+    return i >= 0 && i < kStatusCount ? names[i] : "internal";
+}
 
 // A 2D array of T: element (r, c) is at data[r * row_stride + c * col_stride].
 template <class T>

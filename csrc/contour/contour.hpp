@@ -72,7 +72,8 @@
 // internally) -> overflow. Binary input must be 0/1 (invalid_value, err.index =
 // r * w + c of the first other value in row-major order, err.value = the value).
 // Memory: one uint32 crack mark per framed pixel (two for label maps), kept per
-// thread between calls (up to 64 MiB) and zero between calls, plus an h x w copy
+// thread between calls (within csrc/common/thread_scratch.hpp's one limit) and zero
+// between calls, plus an h x w copy
 // when the columns are strided (Fortran order, views).
 //
 // VARIANTS. One template over the pixel type (uint8 binary and label maps of

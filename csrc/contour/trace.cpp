@@ -4,6 +4,7 @@
 #include <memory>
 #include <new>
 
+#include "../common/thread_scratch.hpp"
 #include "contour.hpp"
 
 #ifdef MC_X86_64
@@ -20,7 +21,23 @@ struct Scratch {
     void* p = nullptr;
     size_t cap = 0;
     bool zero = false;  // the first cap bytes are known to be 0
+    Scratch() = default;
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    Scratch& operator=(Scratch&& o) noexcept {
+        if (this != &o) {
+            std::free(p);
+            p = o.p;
+            cap = o.cap;
+            zero = o.zero;
+            o.p = nullptr;
+            o.cap = 0;
+            o.zero = false;
+        }
+        return *this;
+    }
     ~Scratch() { std::free(p); }
+    size_t scratch_bytes() const noexcept { return cap; }
     void drop() noexcept {
         std::free(p);
         p = nullptr;
@@ -47,10 +64,13 @@ struct Scratch {
         }
         return p;
     }
-    // Keep at most 64 MiB between calls.
-    void trim() noexcept {
-        if (cap > (size_t{64} << 20)) drop();
-    }
+};
+
+// The copy (strided input) and the crack marks, kept per thread within the one scratch
+// limit (csrc/common/thread_scratch.hpp).
+struct TraceScratch {
+    Scratch copy, mark;
+    MC_SCRATCH_BYTES(copy, mark)
 };
 
 // Per label: the last vertical crack of that label met on the current row (its
@@ -318,7 +338,9 @@ Status trace(View2D<const T> img, bool binary, const Options& opt, Traced& out, 
     // every call cost as much as the whole scan on 640x480 masks). The marks are all 0
     // between calls: the row scan clears each one after reading it, the last time it
     // is needed (a ring found on row y has no crack before (y, x) in raster order).
-    thread_local Scratch copy_buf, mark_buf;
+    ScratchLease<TraceScratch> lease;
+    Scratch& copy_buf = lease->copy;
+    Scratch& mark_buf = lease->mark;
     const int64_t n_marks = binary ? total : 2 * total;
     T* scratch = nullptr;
     if (img.col_stride != 1) {
@@ -327,15 +349,13 @@ Status trace(View2D<const T> img, bool binary, const Options& opt, Traced& out, 
     }
     uint32_t* marks = static_cast<uint32_t*>(mark_buf.get_zeroed(static_cast<size_t>(n_marks) * sizeof(uint32_t)));
     if (!marks) return Status::bad_alloc;
-    struct Release {  // on every exit: give back big buffers, and drop marks left dirty by an error
-        Scratch &a, &b;
+    struct Release {  // on every exit: drop marks left dirty by an error (the lease then keeps the rest in bounds)
+        Scratch& b;
         bool clean = false;
         ~Release() {
             if (!clean) b.drop();
-            a.trim();
-            b.trim();
         }
-    } release{copy_buf, mark_buf};
+    } release{mark_buf};
     int64_t rs = 0;
     const T* base = unit_rows(img, scratch, rs);
     Status st = Status::ok;

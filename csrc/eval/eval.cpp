@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../common/parallel.hpp"
+#include "../common/thread_scratch.hpp"
 
 namespace maskcore::eval {
 namespace {
@@ -44,12 +45,15 @@ struct Work {
     std::vector<uint8_t> ig;
     std::vector<int32_t> pos;
     std::vector<int64_t> gtm;
+    MC_SCRATCH_BYTES(order, gidx, didx, loff, lsz, iou, iou2, cand_off, cand, sorted, ig, pos, gtm)
 };
 
-Work& work() {
-    thread_local Work w;
-    return w;
-}
+// One group's masks, decoded or copied (group_ious).
+template <class T>
+struct GroupMasks {
+    RunBuf<T> local;
+    MC_SCRATCH_BYTES(local)
+};
 
 template <class T>
 Status group_ious(const Setup& s, const Annotations<T>& gt, const Annotations<T>& dt, int64_t g0, int64_t G,
@@ -80,7 +84,8 @@ Status group_ious(const Setup& s, const Annotations<T>& gt, const Annotations<T>
     if (dt.str || gt.str) {
         // Some members are strings: this group's masks (dts in score order, then gts) are
         // decoded or copied into one local batch, which lives until the next group.
-        thread_local RunBuf<T> local;
+        ScratchLease<GroupMasks<T>> lease;
+        RunBuf<T>& local = lease->local;
         local.size = 0;
         w.loff.assign(1, 0);
         const uint64_t total = static_cast<uint64_t>(h) * static_cast<uint64_t>(wd);
@@ -150,7 +155,8 @@ Status one_group(const Setup& s, const Annotations<T>& gt, const Annotations<T>&
     const int64_t nt = s.nt, na = s.na;
     r.nonempty[g] = G > 0 || Dall > 0;
     if (!r.nonempty[g]) return Status::ok;  // no slots, npig 0
-    Work& w = work();
+    ScratchLease<Work> lease;  // per thread, within the one limit (csrc/common/thread_scratch.hpp)
+    Work& w = *lease;
     // 1. dts by score (stable), cut at max_det.
     w.order.resize(static_cast<size_t>(Dall));
     std::iota(w.order.begin(), w.order.end(), d0);

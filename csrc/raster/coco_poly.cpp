@@ -117,12 +117,13 @@ void walk_y(const Edge& e, int64_t h, int64_t* MC_RESTRICT p, uint32_t* MC_RESTR
     }
 }
 
-// Per-thread scratch memory of coco_polygon.
-struct Scratch {
+// Per-thread scratch memory of coco_polygon (csrc/common/thread_scratch.hpp).
+struct PolyScratch {
     RunBuf<Vertex> verts;
     RunBuf<Edge> edges;  // x-major edges from the front, y-major from the back
     RunBuf<int64_t> pos;
     RunBuf<uint32_t> rows;
+    MC_SCRATCH_BYTES(verts, edges, pos, rows)
 };
 
 // Sorts a column's few rows (usually 2 or 4).
@@ -175,8 +176,8 @@ Status coco_polygon(const double* xy, int64_t k, int64_t h, int64_t w, RunBuf<T>
     // Pass 1: the fine vertices, then the edges that cross a column centre (x-major ones
     // from the front of `edges`, y-major ones from the back, branch-free: the two kinds
     // are about equally common, in no predictable order) and the columns they span.
-    thread_local Scratch scratch_tl;
-    Scratch& scratch = tls_once(scratch_tl);
+    ScratchLease<PolyScratch> lease;
+    PolyScratch& scratch = *lease;
     RunBuf<Vertex>& verts = scratch.verts;
     RunBuf<Edge>& edges = scratch.edges;
     verts.size = edges.size = 0;

@@ -33,6 +33,7 @@ struct CocoParts {
     RunBuf<T> runs;         // every part's counts, one after another
     RunBuf<int64_t> lens;   // their lengths
     RunBuf<const T*> ptrs;  // their starts
+    MC_SCRATCH_BYTES(runs, lens, ptrs)
 };
 
 // The union of the coco masks of p.n >= 2 parts (pycocotools' merge), into counts.
@@ -65,8 +66,8 @@ Status coco_counts(Parts p, int64_t h, int64_t w, RunBuf<T>& counts, ErrorInfo& 
         if (s == Status::invalid_value) err.index += p.offsets[0];  // an index into xy
         return s;
     }
-    thread_local CocoParts<T> scratch;
-    return coco_union(p, h, w, counts, err, tls_once(scratch));
+    ScratchLease<CocoParts<T>> lease;
+    return coco_union(p, h, w, counts, err, *lease);
 }
 
 // Which scan costs less for the centre and touched rules' counts. The column scan
@@ -106,13 +107,14 @@ struct RowsScratch {
     RunBuf<uint64_t> counts;
     RunBuf<uint64_t> events;  // r * w + c: column c starts or stops being held at row r
     RunBuf<int64_t> bnd, next, tog;
+    MC_SCRATCH_BYTES(counts, events, bnd, next, tog)
 };
 
 }  // namespace
 
 Status coco_rows(Parts p, int64_t h, int64_t w, RowSink& sink, ErrorInfo& err) noexcept {
-    thread_local RowsScratch scratch_tl;
-    RowsScratch& sc = tls_once(scratch_tl);
+    ScratchLease<RowsScratch> lease;
+    RowsScratch& sc = *lease;
     sc.counts.size = sc.events.size = sc.bnd.size = 0;
     if (Status s = coco_counts<uint64_t>(p, h, w, sc.counts, err); s != Status::ok) return s;
     if (h == 0 || w == 0) return Status::ok;

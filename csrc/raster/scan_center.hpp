@@ -91,6 +91,7 @@ struct CenterScan {
     RunBuf<uint32_t> active;
     RowOrder queue;
     FillRule fill = FillRule::evenodd;
+    MC_SCRATCH_BYTES(edges, active, queue)
 
     bool start() noexcept {
         active.size = 0;

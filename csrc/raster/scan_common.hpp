@@ -10,6 +10,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "../common/thread_scratch.hpp"
 #include "scan.hpp"
 
 namespace maskcore::raster {
@@ -83,6 +84,7 @@ inline bool push_span(RunBuf<int64_t>& out, int64_t a, int64_t b, int64_t w) noe
 struct RowOrder {
     RunBuf<uint32_t> order, hist;
     int64_t next = 0;
+    MC_SCRATCH_BYTES(order, hist)
 
     template <class T>
     bool build(const RunBuf<T>& v) noexcept {

@@ -192,6 +192,7 @@ struct InclusiveScan {
     RunBuf<int64_t> part;                   // setup: per edge of a part, see polygon_rows
     FillRule fill = FillRule::evenodd;
     bool apart = false;  // free lines drawn by draw_lines, not by row()
+    MC_SCRATCH_BYTES(edges, lines, active, active_lines, queue, line_queue, runs, part)
 
     bool start() noexcept {
         active.size = active_lines.size = 0;

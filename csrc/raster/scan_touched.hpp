@@ -53,6 +53,7 @@ struct TouchedScan {
     CenterScan center;
     RunBuf<TEdge> edges, active;
     RowOrder queue;
+    MC_SCRATCH_BYTES(center, edges, active, queue)
     bool start() noexcept {
         active.size = 0;
         return center.start() && queue.build(edges);

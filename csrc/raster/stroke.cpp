@@ -56,6 +56,7 @@ bool capsule_interval(const Seg& s, double yc, double R, double& lo, double& hi)
 struct StrokeScan {
     RunBuf<Seg> segs, active;
     RowOrder queue;
+    MC_SCRATCH_BYTES(segs, active, queue)
     double R = 0;
     int64_t next_row() const noexcept {
         if (active.size) return -1;
@@ -73,16 +74,12 @@ struct StrokeScan {
         return true;
     }
 };
-// Per-thread scratch, reached through one opaque call per kernel call (see scan.cpp).
-struct Scratch {
+// Per-thread scratch, leased once per kernel call (see scan.cpp).
+struct StrokeScratch {
     StrokeScan stroke;
     RunBuf<int64_t> spans;
+    MC_SCRATCH_BYTES(stroke, spans)
 };
-
-__attribute__((noinline)) Scratch& scratch() noexcept {
-    thread_local Scratch s;
-    return s;
-}
 }  // namespace
 
 Status stroke_rows(const double* xy, int64_t n, double width, int64_t h, int64_t w, RowSink& sink,
@@ -95,7 +92,8 @@ Status stroke_rows(const double* xy, int64_t n, double width, int64_t h, int64_t
         return Status::invalid_argument;
     }
     if (h == 0 || w == 0 || n == 0) return Status::ok;
-    Scratch& sc = scratch();
+    ScratchLease<StrokeScratch> lease;
+    StrokeScratch& sc = *lease;
     StrokeScan& scan = sc.stroke;
     scan.segs.size = 0;
     scan.active.size = 0;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "../common/parallel.hpp"
+#include "../common/thread_scratch.hpp"
 #include "rle.hpp"
 
 namespace maskcore::rle {
@@ -85,26 +86,20 @@ void fill_bits(int64_t h, Summary& s) noexcept {
     }
 }
 
-// The two buffers of a call, kept per thread between calls (their page faults
-// would otherwise be paid on every call) unless they grew past kKeep words.
+// The two buffers of a call, kept per thread between calls (their page faults would
+// otherwise be paid on every call), within the one scratch limit (thread_scratch.hpp).
+struct IouScratch {
+    RunBuf<uint64_t> intervals, bits;
+    MC_SCRATCH_BYTES(intervals, bits)
+};
+
 class Scratch {
    public:
-    uint64_t* intervals(int64_t n) noexcept { return get(store().intervals, n); }
-    uint64_t* bits(int64_t n) noexcept { return get(store().bits, n); }
-    ~Scratch() {
-        for (RunBuf<uint64_t>* b : {&store().intervals, &store().bits})
-            if (b->cap > kKeep) *b = RunBuf<uint64_t>();
-    }
+    uint64_t* intervals(int64_t n) noexcept { return get(lease_->intervals, n); }
+    uint64_t* bits(int64_t n) noexcept { return get(lease_->bits, n); }
 
    private:
-    static constexpr int64_t kKeep = int64_t{1} << 20;  // 8 MiB
-    struct Store {
-        RunBuf<uint64_t> intervals, bits;
-    };
-    static Store& store() noexcept {
-        thread_local Store s;
-        return s;
-    }
+    ScratchLease<IouScratch> lease_;
     static uint64_t* get(RunBuf<uint64_t>& b, int64_t n) noexcept {
         b.size = 0;
         return b.reserve_more(n > 0 ? n : 1) ? b.data : nullptr;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 
+#include "../common/thread_scratch.hpp"
 #include "../dispatch/dispatch.hpp"
 
 namespace maskcore::rle {
@@ -20,12 +21,16 @@ constexpr int64_t kChunk = 1 << 14;
 template <class T>
 using Buf = RunBuf<T>;
 
-// find_transitions' index scratch, one per thread for its lifetime: a batch
-// encodes many masks per thread, and an allocation per mask costs more than a
-// small mask's scan.
+// find_transitions' index scratch (kChunk indices), one per thread: a batch encodes
+// many masks per thread, and an allocation per mask costs more than a small mask's
+// scan. Null when memory cannot be had.
+struct IndexScratch {
+    RunBuf<uint32_t> idx;
+    MC_SCRATCH_BYTES(idx)
+};
 uint32_t* scratch_indices() noexcept {
-    thread_local std::unique_ptr<uint32_t[]> idx(new (std::nothrow) uint32_t[kChunk]);
-    return idx.get();
+    RunBuf<uint32_t>& b = thread_scratch<IndexScratch>().idx;  // 64 KiB: within the limit, never trimmed
+    return b.cap >= kChunk || b.reserve_more(kChunk) ? b.data : nullptr;
 }
 
 // Where the first byte other than 0 and 1 is, in column-major order (error path).
@@ -550,13 +555,22 @@ Status intervals_to_counts(const uint64_t* iv, int64_t k, uint64_t total, RunBuf
     return Status::ok;
 }
 
+namespace {
+struct MergeScratch {
+    RunBuf<uint64_t> bufs[2];
+    RunBuf<int64_t> spans[2];
+    MC_SCRATCH_BYTES(bufs, spans)
+};
+}  // namespace
+
 template <class T>
 Status merge_runs(const T* const* runs, const int64_t* lens, int64_t n, bool intersect, uint64_t total,
                   RunBuf<T>& out) noexcept {
     // Lists live back to back in one buffer; a round writes the next level into the
     // other buffer (a level never holds more intervals than the one before it).
-    thread_local RunBuf<uint64_t> bufs[2];
-    thread_local RunBuf<int64_t> spans[2];  // start of each list in its buffer, + end
+    ScratchLease<MergeScratch> lease;
+    RunBuf<uint64_t>* bufs = lease->bufs;
+    RunBuf<int64_t>* spans = lease->spans;  // start of each list in its buffer, + end
     int64_t room = 0;
     for (int64_t i = 0; i < n; ++i) room += lens[i] + 1;
     for (int b = 0; b < 2; ++b) {
