@@ -17,11 +17,20 @@ value is the index of a segment (Nucleus' ``Segment(label, index, metadata)``)::
 by ``label`` (a category name; both given must agree). ``bit_depth`` (optional) declares 8 or 16.
 Palette PNGs are read as their indices (never through colours); RGB PNGs are refused.
 
+Category ids (the rule of maskcore.io's table formats, ``_table.py``; reader and writer follow
+the same one, so whatever is written reads back): a segment without ``category_id`` or
+``label`` has category 0, and 0 that is not among ``categories`` means "no category" (written as
+no ``category_id``). Any other id not among ``categories`` is refused by the reader and by the
+writer, naming the image and segment, unless both are given ``strict=False``: the reader then
+keeps it and lists it in ``dataset.metadata["unknown_category_ids"]``. The writer writes
+``label`` only for a category whose name no other category has (two categories may share a name;
+``category_id`` then says which).
+
 Reading: ``ids`` are the pixel values (``index``), rows in increasing index order (one native
 pass per PNG), ``attributes`` the segment's ``metadata``; an image's ``metadata`` is kept in
 the record. Refused, naming the file and value: a pixel value missing from ``segments``, a PNG
 size different from ``height``/``width``, a 16-bit PNG where ``bit_depth`` is 8, an unknown
-``label`` or ``category_id``, an index outside 0..65535.
+``label`` or ``category_id`` (above), an index outside 0..65535.
 
 Writing: ids must be in 1..65535 (8-bit PNG when all ids fit 255, else 16-bit; ``renumber=True``
 numbers each image's segments 1..n and keeps the old id in ``metadata["source_id"]``); segments may

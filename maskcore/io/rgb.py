@@ -25,6 +25,11 @@ RGB only when alpha is 255 everywhere.
 Writing: each segment's colour is its ``attributes["color"]``, or else a distinct colour made
 from its row number; overlapping segments need ``overlap=`` (:meth:`Segments.to_rgb`).
 
+Category ids follow the rule of ``"index-png"`` (0 = no category; other ids not among
+``categories`` refused by reader and writer alike unless ``strict=False``); a feature's
+``name`` is Labelbox's free text: it gives the category of that name when there is no
+``category_id``, and is otherwise kept as it is.
+
 ``"labelbox-ndjson"`` — offline rows of a Labelbox export, one JSON object per line::
 
     {"uuid": "...", "dataRow": {"id": "..."}, "name": "car" | "schemaId": "...",
