@@ -107,13 +107,48 @@ struct Run {
 // segment overwrite the overshoot, so short runs cost one store; out[n, room) may
 // be overwritten too (room >= n: the next line, painted after this one), so the
 // segments near the end of a line need no scalar tail.
+// Short-run joins (multi-label 3D, C-contiguous lines): the runs of one line, the
+// earlier neighbour lines as their input row and a row of run ids (prov: at each
+// foreground column, some run of that column's component, e.g. the run's root).
+// in[q] null: neighbour q is missing (outside the volume or in an earlier strip).
+template <class T, class Idx>
+struct WindowJoin {
+    const Run* runs;   // the line's runs: runs[at, at + k)
+    const T* value;    // value[i]: run i's value
+    Idx* parent;       // the union-find forest; parent[i] == i for the line's runs on entry
+    int64_t at, k, X;
+    int conn;          // 6, 18 or 26: the neighbour lines of ccl.hpp's table, in its order
+    const T* in[4];
+    const Idx* prov[4];
+};
+
+// join_window: joins each run of the line with every run of each neighbour line
+// that has its value and touches its columns (widened by one where the line has
+// diagonals): the window of the neighbour's row is compared with the run's value as
+// one lane mask per vector, each segment start in it is one run of that value, and
+// its prov entry is united with the run (union by min, path halving), except where
+// an earlier union already implies it (runs.inl). On exit parent[i] is the root of
+// run i's set at that time. The partition, hence the labels, is the same in every ISA.
+// transpose: rows r of the tile (b < nb rows of n elements, ts apart) written as
+// columns: out[r * os + b] = tile[b * ts + r] (8x8 register transposes of 32-bit
+// elements where a vector ISA has them).
 #define MC_CCL_KERNELS                                                                                        \
     int64_t find_runs(const uint8_t* p, int64_t n, int64_t stride, uint8_t bg, bool binary, Run* out) noexcept;   \
     int64_t find_runs(const uint16_t* p, int64_t n, int64_t stride, uint16_t bg, bool binary, Run* out) noexcept; \
     int64_t find_runs(const uint32_t* p, int64_t n, int64_t stride, uint32_t bg, bool binary, Run* out) noexcept; \
     int64_t find_runs(const uint64_t* p, int64_t n, int64_t stride, uint64_t bg, bool binary, Run* out) noexcept; \
     void paint(const Run* runs, const uint32_t* labels, int64_t k, int64_t n, int64_t room, uint32_t* out) noexcept; \
-    void paint(const Run* runs, const uint64_t* labels, int64_t k, int64_t n, int64_t room, uint64_t* out) noexcept;
+    void paint(const Run* runs, const uint64_t* labels, int64_t k, int64_t n, int64_t room, uint64_t* out) noexcept; \
+    void join_window(const WindowJoin<uint8_t, uint32_t>& w) noexcept;                                           \
+    void join_window(const WindowJoin<uint16_t, uint32_t>& w) noexcept;                                          \
+    void join_window(const WindowJoin<uint32_t, uint32_t>& w) noexcept;                                          \
+    void join_window(const WindowJoin<uint64_t, uint32_t>& w) noexcept;                                          \
+    void join_window(const WindowJoin<uint8_t, uint64_t>& w) noexcept;                                           \
+    void join_window(const WindowJoin<uint16_t, uint64_t>& w) noexcept;                                          \
+    void join_window(const WindowJoin<uint32_t, uint64_t>& w) noexcept;                                          \
+    void join_window(const WindowJoin<uint64_t, uint64_t>& w) noexcept;                                          \
+    void transpose(const uint32_t* tile, int64_t nb, int64_t n, int64_t ts, uint32_t* out, int64_t os) noexcept;   \
+    void transpose(const uint64_t* tile, int64_t nb, int64_t n, int64_t ts, uint64_t* out, int64_t os) noexcept;
 namespace scalar { MC_CCL_KERNELS }
 #if defined(MC_X86_64)
 namespace avx2 { MC_CCL_KERNELS }
@@ -129,6 +164,16 @@ struct Kernels {
     int64_t (*find_runs64)(const uint64_t*, int64_t, int64_t, uint64_t, bool, Run*) noexcept;
     void (*paint32)(const Run*, const uint32_t*, int64_t, int64_t, int64_t, uint32_t*) noexcept;
     void (*paint64)(const Run*, const uint64_t*, int64_t, int64_t, int64_t, uint64_t*) noexcept;
+    void (*join8_32)(const WindowJoin<uint8_t, uint32_t>&) noexcept;
+    void (*join16_32)(const WindowJoin<uint16_t, uint32_t>&) noexcept;
+    void (*join32_32)(const WindowJoin<uint32_t, uint32_t>&) noexcept;
+    void (*join64_32)(const WindowJoin<uint64_t, uint32_t>&) noexcept;
+    void (*join8_64)(const WindowJoin<uint8_t, uint64_t>&) noexcept;
+    void (*join16_64)(const WindowJoin<uint16_t, uint64_t>&) noexcept;
+    void (*join32_64)(const WindowJoin<uint32_t, uint64_t>&) noexcept;
+    void (*join64_64)(const WindowJoin<uint64_t, uint64_t>&) noexcept;
+    void (*transpose32)(const uint32_t*, int64_t, int64_t, int64_t, uint32_t*, int64_t) noexcept;
+    void (*transpose64)(const uint64_t*, int64_t, int64_t, int64_t, uint64_t*, int64_t) noexcept;
 };
 const IsaTable<Kernels>& kernel_table() noexcept;
 
