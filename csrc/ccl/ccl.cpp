@@ -735,8 +735,9 @@ Status transposed_visit(void* p, RunTable<Idx>& t) noexcept {
     }
     for (int64_t L = 0; L < NL; ++L)
         for (int64_t i = t.lb[L]; i < t.le[L]; ++i) t.label[i] = static_cast<Idx>(first[t.label[i] - 1]);
-    // transposed paint: tiles of 16 lines x R columns (+ a vector of room each)
-    constexpr int64_t B = 16;
+    // transposed paint: tiles of B lines x R columns (+ a vector of room each): 32
+    // lines write 128 contiguous bytes (two cache lines) per output row
+    constexpr int64_t B = 32;
     const int64_t ts = R + 16;
     const Paint<Idx> paint = pick_paint<Idx>();
     const Transpose<Idx> transpose = pick_transpose<Idx>();

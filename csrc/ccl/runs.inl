@@ -246,33 +246,26 @@ inline void join_window_impl(const WindowJoin<T, Idx>& w) noexcept {
 template <class Idx>
 inline void transpose_impl(const Idx* MC_RESTRICT tile, int64_t nb, int64_t n, int64_t ts, Idx* MC_RESTRICT out,
                            int64_t os) noexcept {
-    int64_t b = 0;
+    int64_t b8 = 0;  // tile rows done by the vector loop
 #if defined(MC_VEC)
     if constexpr (sizeof(Idx) == 4) {
-        // 16 tile rows: both halves of an output row's 64 bytes written back to back
-        for (; b + 16 <= nb; b += 16) {
-            int64_t r = 0;
-            for (; r + 8 <= n; r += 8) {
-                // the rows two blocks ahead: their lines are requested while these are written
-                // (the rows are far apart: without, each store waits for its line)
-                if (r + 24 <= n)
-                    for (int64_t j = 16; j < 24; ++j) __builtin_prefetch(out + (r + j) * os + b, 1);
-                V::transpose8(tile + b * ts + r, ts, out + r * os + b, os);
-                V::transpose8(tile + (b + 8) * ts + r, ts, out + r * os + b + 8, os);
-            }
-            for (; r < n; ++r)
-                for (int64_t j = 0; j < 16; ++j) out[r * os + b + j] = tile[(b + j) * ts + r];
+        // 8 output rows at a time, each written whole (nb & ~7 elements, back to back);
+        // the rows two steps ahead are requested first: output rows lie far apart, and
+        // without the prefetch each store waited for its line
+        b8 = nb & ~int64_t{7};
+        int64_t r = 0;
+        for (; r + 8 <= n; r += 8) {
+            if (r + 24 <= n)
+                for (int64_t j = 16; j < 24; ++j)
+                    for (int64_t b = 0; b < b8; b += 16) __builtin_prefetch(out + (r + j) * os + b, 1);
+            for (int64_t b = 0; b < b8; b += 8) V::transpose8(tile + b * ts + r, ts, out + r * os + b, os);
         }
-        for (; b + 8 <= nb; b += 8) {
-            int64_t r = 0;
-            for (; r + 8 <= n; r += 8) V::transpose8(tile + b * ts + r, ts, out + r * os + b, os);
-            for (; r < n; ++r)
-                for (int64_t j = 0; j < 8; ++j) out[r * os + b + j] = tile[(b + j) * ts + r];
-        }
+        for (; r < n; ++r)
+            for (int64_t b = 0; b < b8; ++b) out[r * os + b] = tile[b * ts + r];
     }
 #endif
-    for (; b < nb; ++b)
-        for (int64_t r = 0; r < n; ++r) out[r * os + b] = tile[b * ts + r];
+    for (int64_t r = 0; r < n; ++r)
+        for (int64_t b = b8; b < nb; ++b) out[r * os + b] = tile[b * ts + r];
 }
 
 }  // namespace
