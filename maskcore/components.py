@@ -75,7 +75,10 @@ def label(image: ArrayLike, *, connectivity: int | None = None, background: int 
     image : (H, W) or (Z, Y, X) array of bool or integers, any memory layout
         Bool: binary (True is foreground). Integers: multi-label, touching pixels
         join when their values are equal; pixels equal to ``background`` are 0 in the
-        output. Never copied (except to fix a non-native byte order).
+        output. Never copied (except to fix a non-native byte order, and a
+        Fortran-ordered image with ``return_stats=True``, copied into C order in
+        blocks: without statistics it is labeled in its own order and the labels are
+        renumbered and written transposed).
     connectivity : int, optional
         Neighbours that touch: 4 or 8 in 2D, 6, 18 or 26 in 3D. scikit-image's
         1..ndim is accepted too (1 -> 4 / 6, 2 -> 8 / 18, 3 -> 26). Default: the full

@@ -34,14 +34,30 @@
 //      parent, which has a smaller index: the raster-order numbering, in place.
 //   4. paint: each line of the C-ordered output is written once from its runs
 //      (per-ISA kernel: whole-vector stores, the next segment overwrites overshoot).
-// Input whose unit-stride axis is z or y (Fortran order: nibabel's volumes) is first
-// copied into C order in cache-line blocks (one extra copy of the input, in the
-// calling thread's scratch); other non-contiguous lines (strided or reversed
-// views) are gathered 64 at a time into a row-major tile, so the run finder always
-// reads contiguous memory. D99 atlas (23M int32 voxels, 26-conn, 1 thread, AVX2 EPYC):
-// F order was ~6x the C-order time; with the copy (4x4 SSE2 transposes for 32-bit
-// elements) 37 ms against 23 ms in C order. Labeling in the array's own order would
-// still need a transposed write of the C-ordered output.
+//   Short runs (multi-label 3D at 18/26-connectivity when a sample of 64 lines has
+//   fewer than 16 columns per run): step 2 joins by windows instead (join_window,
+//   per ISA, runs.inl). A ring of the last Y + 2 lines holds, per column, the root
+//   of the run covering it; a run [s, e) of value v compares the window [s-1, e+1) of
+//   each neighbour line's input row with v as one lane mask per vector; each start of
+//   a segment of v is one neighbour run, united through its ring entry. Unions that
+//   earlier ones imply are masked off (the decision-tree idea of Wu, Otoo & Suzuki,
+//   Pattern Anal. Appl. 12(2), 2009, per column instead of per voxel): at 26, a
+//   voxel of plane z-1 within one column of a same-valued voxel of line (z, y-1) is
+//   that voxel's neighbour too, joined when that line was, so line (z-1, y-1) and
+//   (z-1, y) are only read where line (z, y-1) has no v nearby, and (z-1, y+1) only
+//   where (z-1, y) has none (runs.inl lists the rules for 18).
+// Fortran-ordered input (unit stride along z, or y; nibabel's volumes) without
+// statistics is labeled in its own order: the view with that axis swapped for x is
+// C-ordered, and the neighbourhoods are symmetric under a swap of axes, so only the
+// numbering differs. Each component's number is the rank of its first voxel in C
+// order (the least C-order index of its runs' first voxels, ranked through a bitmap
+// over the voxels with prefix counts: linear, no sort); the output is written in
+// tiles of 32 lines of the view, painted (per-ISA paint) and transposed (per-ISA:
+// 8x8 register transposes of 32-bit labels) into 128-byte pieces of the C-ordered
+// output rows. With statistics (their accumulators need raster order) the input is
+// first copied into C order in cache-line blocks (4x4 SSE2 transposes for 32-bit
+// elements). Other non-contiguous lines (strided or reversed views) are gathered 64
+// at a time into a row-major tile, so the run finder always reads contiguous memory.
 // THREADS. Lines are split into strips; strip k's run indices live in a range
 // above strip k-1's (each strip reserves the most runs its lines can hold, in
 // untouched virtual memory), so union by min over global indices keeps the
@@ -71,20 +87,26 @@
 // as labeling a noise image), unless it grew past 256 MB; blocks >= 4 MB are
 // requested as huge pages.
 // PERFORMANCE NOTE. Work is per run and per overlap: long runs (blobs, real label
-// maps and atlases) are cheap; short multi-label runs in 3D with 26-connectivity
-// (mean run ~5 voxels, four neighbour lines with diagonals) cost ~10 overlap
-// checks per run, where a per-voxel decision tree (cc3d) is faster. Measured on the
-// 256^3 four-class volume of the benchmarks (single thread, process time, loaded
-// machine): finding runs, numbering and painting alone take ~45 ms, the joins
-// ~30 ms at 6- and ~90 ms at 26-connectivity (~5 ns per overlap check, mostly
-// mispredicted branches), while cc3d takes ~85-115 ms for either: ~1.45x cc3d at 6,
-// ~0.6x at 26. Closing that gap needs fewer overlap checks (a per-voxel scan when
-// runs are short, or the previous plane's three rows coalesced once per row),
-// not a faster check.
+// maps and atlases) are cheap. Short multi-label runs in 3D (the benchmarks' 256^3
+// four-class volume: 2.7M runs of ~3.7 voxels, ~6 columns per run with background)
+// cost ~10 overlap checks per run in the merge of run lists at 26-connectivity,
+// ~5 ns each (mispredicted branches: callgrind's branch simulation, 128^3 crop:
+// 4.6M mispredicts in the joins). The window joins cut those to 0.47M (the
+// instructions grow from 134M to 148M) and the labeling time by ~25% at 18 and 26;
+// at 6 they were no faster and are not used. What is left, single thread, AVX2 EPYC
+// (perf): the window joins ~55% of the time, mostly the ring entry and its parent
+// (L2 latency: the ring is (Y + 2) * X labels, 264 KB at 256^2) and the compares of
+// the previous plane's rows; painting (ring and output) ~25%; finding runs ~12%.
+// cc3d's per-voxel decision tree is not beaten by 1.5x on this volume (see
+// benchmarks/RESULTS.md): a next step would replace the ring by per-line bitmaps of
+// run starts (a run's index is a popcount away, 1/32 of the ring's bytes, in L1) and
+// drop its painting.
 // LIMITS. X < 2^31 (run columns are int32). Idx is uint32 when Z*Y*X < 2^32 (then
 // every run index and label fits), else uint64. All sizes are checked in int64.
-// VARIANTS. find_runs and paint per ISA: scalar (the reference, also every SIMD tail), avx2,
-// avx512 (runs.inl, one body). Everything else is ISA-independent (ccl.cpp).
+// VARIANTS. find_runs, paint, join_window and transpose per ISA: scalar (the reference,
+// also every SIMD tail), avx2, avx512 (runs.inl, one body; transpose8.inl the 8x8
+// register transpose both vector ISAs use). Everything else is ISA-independent
+// (ccl.cpp). The partition, hence the labels, is bit-identical across ISAs.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -107,13 +129,48 @@ struct Run {
 // segment overwrite the overshoot, so short runs cost one store; out[n, room) may
 // be overwritten too (room >= n: the next line, painted after this one), so the
 // segments near the end of a line need no scalar tail.
+// Short-run joins (multi-label 3D, C-contiguous lines): the runs of one line, the
+// earlier neighbour lines as their input row and a row of run ids (prov: at each
+// foreground column, some run of that column's component, e.g. the run's root).
+// in[q] null: neighbour q is missing (outside the volume or in an earlier strip).
+template <class T, class Idx>
+struct WindowJoin {
+    const Run* runs;   // the line's runs: runs[at, at + k)
+    const T* value;    // value[i]: run i's value
+    Idx* parent;       // the union-find forest; parent[i] == i for the line's runs on entry
+    int64_t at, k, X;
+    int conn;          // 6, 18 or 26: the neighbour lines of ccl.hpp's table, in its order
+    const T* in[4];
+    const Idx* prov[4];
+};
+
+// join_window: joins each run of the line with every run of each neighbour line
+// that has its value and touches its columns (widened by one where the line has
+// diagonals): the window of the neighbour's row is compared with the run's value as
+// one lane mask per vector, each segment start in it is one run of that value, and
+// its prov entry is united with the run (union by min, path halving), except where
+// an earlier union already implies it (runs.inl). On exit parent[i] is the root of
+// run i's set at that time. The partition, hence the labels, is the same in every ISA.
+// transpose: rows r of the tile (b < nb rows of n elements, ts apart) written as
+// columns: out[r * os + b] = tile[b * ts + r] (8x8 register transposes of 32-bit
+// elements where a vector ISA has them).
 #define MC_CCL_KERNELS                                                                                        \
     int64_t find_runs(const uint8_t* p, int64_t n, int64_t stride, uint8_t bg, bool binary, Run* out) noexcept;   \
     int64_t find_runs(const uint16_t* p, int64_t n, int64_t stride, uint16_t bg, bool binary, Run* out) noexcept; \
     int64_t find_runs(const uint32_t* p, int64_t n, int64_t stride, uint32_t bg, bool binary, Run* out) noexcept; \
     int64_t find_runs(const uint64_t* p, int64_t n, int64_t stride, uint64_t bg, bool binary, Run* out) noexcept; \
     void paint(const Run* runs, const uint32_t* labels, int64_t k, int64_t n, int64_t room, uint32_t* out) noexcept; \
-    void paint(const Run* runs, const uint64_t* labels, int64_t k, int64_t n, int64_t room, uint64_t* out) noexcept;
+    void paint(const Run* runs, const uint64_t* labels, int64_t k, int64_t n, int64_t room, uint64_t* out) noexcept; \
+    void join_window(const WindowJoin<uint8_t, uint32_t>& w) noexcept;                                           \
+    void join_window(const WindowJoin<uint16_t, uint32_t>& w) noexcept;                                          \
+    void join_window(const WindowJoin<uint32_t, uint32_t>& w) noexcept;                                          \
+    void join_window(const WindowJoin<uint64_t, uint32_t>& w) noexcept;                                          \
+    void join_window(const WindowJoin<uint8_t, uint64_t>& w) noexcept;                                           \
+    void join_window(const WindowJoin<uint16_t, uint64_t>& w) noexcept;                                          \
+    void join_window(const WindowJoin<uint32_t, uint64_t>& w) noexcept;                                          \
+    void join_window(const WindowJoin<uint64_t, uint64_t>& w) noexcept;                                          \
+    void transpose(const uint32_t* tile, int64_t nb, int64_t n, int64_t ts, uint32_t* out, int64_t os) noexcept;   \
+    void transpose(const uint64_t* tile, int64_t nb, int64_t n, int64_t ts, uint64_t* out, int64_t os) noexcept;
 namespace scalar { MC_CCL_KERNELS }
 #if defined(MC_X86_64)
 namespace avx2 { MC_CCL_KERNELS }
@@ -129,6 +186,16 @@ struct Kernels {
     int64_t (*find_runs64)(const uint64_t*, int64_t, int64_t, uint64_t, bool, Run*) noexcept;
     void (*paint32)(const Run*, const uint32_t*, int64_t, int64_t, int64_t, uint32_t*) noexcept;
     void (*paint64)(const Run*, const uint64_t*, int64_t, int64_t, int64_t, uint64_t*) noexcept;
+    void (*join8_32)(const WindowJoin<uint8_t, uint32_t>&) noexcept;
+    void (*join16_32)(const WindowJoin<uint16_t, uint32_t>&) noexcept;
+    void (*join32_32)(const WindowJoin<uint32_t, uint32_t>&) noexcept;
+    void (*join64_32)(const WindowJoin<uint64_t, uint32_t>&) noexcept;
+    void (*join8_64)(const WindowJoin<uint8_t, uint64_t>&) noexcept;
+    void (*join16_64)(const WindowJoin<uint16_t, uint64_t>&) noexcept;
+    void (*join32_64)(const WindowJoin<uint32_t, uint64_t>&) noexcept;
+    void (*join64_64)(const WindowJoin<uint64_t, uint64_t>&) noexcept;
+    void (*transpose32)(const uint32_t*, int64_t, int64_t, int64_t, uint32_t*, int64_t) noexcept;
+    void (*transpose64)(const uint64_t*, int64_t, int64_t, int64_t, uint64_t*, int64_t) noexcept;
 };
 const IsaTable<Kernels>& kernel_table() noexcept;
 

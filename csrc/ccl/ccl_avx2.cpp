@@ -1,4 +1,5 @@
 // AVX2 find_runs (runs.inl): 64 elements per step as 32-byte compares turned into lane masks.
+#include <algorithm>
 #include <cstdint>
 
 #include "ccl.hpp"
@@ -23,6 +24,9 @@ struct V {
             return static_cast<uint32_t>(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(a, b))));
         }
     }
+    template <class T>
+    static uint64_t eq_lanes(const T* p, T v) { return eq_bits<T>(load(p), splat<T>(v)); }
+#include "transpose8.inl"
     static __m256i load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
     template <class T>
     static __m256i splat(T v) {

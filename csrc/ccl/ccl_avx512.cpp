@@ -1,4 +1,5 @@
 // AVX-512 (BW) find_runs (runs.inl): 64 elements per step through mask compares.
+#include <algorithm>
 #include <cstdint>
 
 #include "ccl.hpp"
@@ -17,6 +18,15 @@ struct V {
         else if constexpr (sizeof(T) == 4) return _mm512_cmpneq_epi32_mask(a, b);
         else return _mm512_cmpneq_epi64_mask(a, b);
     }
+    template <class T>
+    static uint64_t eq_lanes(const T* p, T v) {
+        const __m512i a = load(p), b = splat<T>(v);
+        if constexpr (sizeof(T) == 1) return _mm512_cmpeq_epi8_mask(a, b);
+        else if constexpr (sizeof(T) == 2) return _mm512_cmpeq_epi16_mask(a, b);
+        else if constexpr (sizeof(T) == 4) return _mm512_cmpeq_epi32_mask(a, b);
+        else return _mm512_cmpeq_epi64_mask(a, b);
+    }
+#include "transpose8.inl"
     static __m512i load(const void* p) { return _mm512_loadu_si512(p); }
     template <class T>
     static __m512i splat(T v) {

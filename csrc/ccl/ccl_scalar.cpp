@@ -1,4 +1,5 @@
 // Baseline find_runs: the scalar reference (runs.inl).
+#include <algorithm>
 #include <cstdint>
 
 #include "ccl.hpp"
