@@ -58,6 +58,8 @@ int kernel_rows(KernelRow* out, int room) noexcept {
     const auto& cc = ccl::kernel_table();
     r.add("ccl", "find_runs", [&](Isa i) { return cc.at(i).find_runs8; });
     r.add("ccl", "paint", [&](Isa i) { return cc.at(i).paint32; });
+    r.add("ccl", "join_window", [&](Isa i) { return cc.at(i).join8_32; });
+    r.add("ccl", "transpose", [&](Isa i) { return cc.at(i).transpose32; });
     r.fixed("raster", "scan, spans, strokes", "baseline");
     r.fixed("contour", "trace", "baseline + sse2");
     return r.n;
