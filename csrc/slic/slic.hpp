@@ -79,6 +79,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "../common/common.hpp"
@@ -119,28 +120,40 @@ struct LabTables {  // built once (lab_tables()); every ISA reads the same entri
 
 const LabTables& lab_tables() noexcept;
 
-// The hot loop: center k takes the pixels of rows [ya, yb) x cols [xa, xb) whose
-// D is below best. `feat` points at plane 0 of the strip origin; planes are
-// `plane` elements apart; rows `W` apart. `best`/`lab` are row-major with stride W,
-// indexed by (y - y0) for best (strip-local) and y for lab (global, pre-offset).
+// Strip keys (slic.hpp, SCHEDULE): the low kIdxBits of a key are the center's index
+// in its strip's list (1..kMaxIdx), the high bits D's truncated bits.
+constexpr int kIdxBits = 12;
+constexpr uint32_t kIdxMask = (1u << kIdxBits) - 1;
+constexpr uint32_t kMaxIdx = kIdxMask - 1;    // kIdxMask itself marks "never reached"
+constexpr uint32_t kOutsideKey = 0;           // outside the mask: no key is smaller
+constexpr uint32_t kUnreachedKey = 0xFFFFFFFFu;
+
+// The hot loop: center k offers itself to the pixels of rows [ya, yb) x cols [xa, xb).
+// `feat` points at plane 0 of the window's first row; planes are `plane` elements
+// apart; rows `stride` apart. `key`/`lab` are the strip's buffers (row-major, stride
+// `stride`) at the window's first row.
 struct Window {
     const int16_t* feat;  // feature at (ya, 0) of plane 0
     int64_t plane;        // elements between planes
-    int64_t stride;       // row stride of feat, best and lab
-    float* best;          // at (ya, 0)
-    int32_t* lab;         // at (ya, 0)
+    int64_t stride;       // row stride of feat, key and lab
+    uint32_t* key;        // at (ya, 0): keys (key mode) or truncated best D (exact mode)
+    int32_t* lab;         // at (ya, 0): labels (exact mode); null in key mode
     int64_t rows, xa, xb; // rows from ya, columns [xa, xb)
-    int64_t y;            // ya (the row of best[0] and lab[0])
+    int64_t y;            // ya
     float cy, cx, wc, ws;
-    const float* color;   // nc values
-    float* scratch;       // room for xb - xa + 32 floats
+    const int32_t* color; // nc integers
+    float* scratch;       // room for xb - xa + 64 floats
+    uint32_t idx;         // key mode: the center's strip index, 1..kMaxIdx
     int32_t k;
+    bool small_dc;        // color distances stay below 2^31 (the run's feature ranges)
+    bool fits16;          // every feature difference fits int16 (each range <= 32767)
 };
 
 #define MC_SLIC_KERNELS                                                                                     \
     void assign_window(const Window& w, int nc) noexcept;                                                   \
-    void accumulate(const int16_t* feat, int nc, int64_t plane, int64_t w, const int32_t* labels, int64_t y0, \
-                    int64_t y1, int64_t lo, int64_t* acc) noexcept;                                            \
+    void accumulate(const int16_t* feat, int nc, int64_t plane, int64_t w, const int32_t* labels,            \
+                    const uint32_t* keys, const int32_t* lut, int64_t y0, int64_t y1, int64_t lo,               \
+                    int64_t* acc) noexcept;                                                                     \
     void lab_row(const LabTables& T, const uint8_t* p, int64_t n, int64_t cs, int64_t chs, int16_t* L, int16_t* A, \
                  int16_t* B) noexcept;
 namespace scalar { MC_SLIC_KERNELS }
@@ -151,8 +164,8 @@ namespace avx512 { MC_SLIC_KERNELS }
 // The family's kernel table (dispatch.hpp): one entry per ISA level.
 struct Kernels {
     void (*assign)(const Window&, int) noexcept;
-    void (*accumulate)(const int16_t*, int, int64_t, int64_t, const int32_t*, int64_t, int64_t, int64_t,
-                       int64_t*) noexcept;
+    void (*accumulate)(const int16_t*, int, int64_t, int64_t, const int32_t*, const uint32_t*, const int32_t*, int64_t,
+                       int64_t, int64_t, int64_t*) noexcept;
     void (*lab_row)(const LabTables&, const uint8_t*, int64_t, int64_t, int64_t, int16_t*, int16_t*, int16_t*) noexcept;
 };
 const IsaTable<Kernels>& kernel_table() noexcept;
@@ -193,10 +206,12 @@ struct Window2D {
 };
 
 struct Workspace {
-    std::vector<float> cy, cx, color, wc;               // centers (K, K x nc)
+    std::vector<float> cy, cx, wc;                      // centers (K)
+    std::vector<int32_t> color;                         // K x nc
     std::vector<int64_t> sum, chunk_begin, kmin, kmax;
-    std::vector<std::vector<float>> best, scratch, maxdc;  // per chunk of strips
-    std::vector<std::vector<int32_t>> lstrip, list;    // list: the centers of each strip
+    std::vector<std::vector<float>> scratch, maxdc;     // per chunk of strips
+    std::vector<std::vector<uint32_t>> key;             // the strip's keys (or best D)
+    std::vector<std::vector<int32_t>> lstrip, list, lut;  // list: the centers of each strip
     std::vector<std::vector<int64_t>> acc, list_off, cursor;
     std::vector<Window2D> win;  // each center's window, per iteration
     ConnectBuffers cc;
@@ -209,10 +224,12 @@ struct Workspace {
             add(vv);
             for (const auto& v : vv) add(v);
         };
-        for (const auto* v : {&cy, &cx, &color, &wc}) add(*v);
+        for (const auto* v : {&cy, &cx, &wc}) add(*v);
+        add(color);
         for (const auto* v : {&sum, &chunk_begin, &kmin, &kmax}) add(*v);
-        for (const auto* v : {&best, &scratch, &maxdc}) add_all(*v);
-        for (const auto* v : {&lstrip, &list}) add_all(*v);
+        for (const auto* v : {&scratch, &maxdc}) add_all(*v);
+        add_all(key);
+        for (const auto* v : {&lstrip, &list, &lut}) add_all(*v);
         for (const auto* v : {&acc, &list_off, &cursor}) add_all(*v);
         add(win);
         for (const auto* v : {&cc.parent, &cc.size, &cc.target, &cc.id, &cc.touched, &cc.grp}) add(*v);
