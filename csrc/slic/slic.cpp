@@ -109,12 +109,12 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
             double total = 0.0;
             for (int c = 0; c < nc; ++c) {
                 const int16_t* f = feat + c * plane;
-                int32_t lo = INT16_MAX, hi = INT16_MIN;
+                int16_t lo = INT16_MAX, hi = INT16_MIN;  // int16: min/max vectorize even at SSE2
                 for (int64_t i = 0; i < plane; ++i) {
-                    lo = std::min<int32_t>(lo, f[i]);
-                    hi = std::max<int32_t>(hi, f[i]);
+                    lo = f[i] < lo ? f[i] : lo;
+                    hi = f[i] > hi ? f[i] : hi;
                 }
-                const double r = static_cast<double>(hi - lo);
+                const double r = static_cast<double>(int32_t{hi} - int32_t{lo});
                 if (r > 32767) fits16 = false;
                 total += r * r;
             }
@@ -227,6 +227,7 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                             if (!keyed) std::fill(l, l + w, -2);
                         }
                     }
+                    int64_t pf_next = 0;
                     for (int64_t i = i0; i < i1; ++i) {
                         const int32_t k = list[i];
                         const Window2D& v = wins[k];
@@ -251,11 +252,10 @@ Status run(const int16_t* feat, int nc, int64_t h, int64_t w, const uint8_t* mas
                         win.k = k;
                         win.small_dc = small_dc;
                         win.fits16 = fits16;
-                        if (v.xb + pf_dist < w) {  // the features a few windows ahead
+                        // the strip's features a few windows ahead, each line once per strip
+                        for (const int64_t to = std::min(v.xb + pf_dist, w); pf_next < to; pf_next += 32)
                             for (int c = 0; c < nc; ++c)
-                                for (int64_t y = y0; y < y1; ++y)
-                                    __builtin_prefetch(feat + c * plane + y * w + v.xb + pf_dist, 0, 3);
-                        }
+                                for (int64_t y = y0; y < y1; ++y) __builtin_prefetch(feat + c * plane + y * w + pf_next, 0, 3);
                         kern.assign(win, nc);
                     }
                     if (keyed) {  // strip index -> center

@@ -17,17 +17,29 @@
 //      (borders clamped) of its 3x3 neighbourhood (first minimum, raster order).
 //   2. Assignment: every center k visits the window of rows and columns within
 //      R = ceil(S) of its rounded position and takes a pixel if
-//          D = dc * wc_k + ds * ws  <  the pixel's best D so far        (float32)
-//      dc = sum over channels (f - c_k)^2 (in channel order), ds = dx*dx + dy*dy with
-//      dy = float(y) - cy_k, dx = float(x) - cx_k.
-//      SLIC: wc = 1, ws = (compactness * q / S)^2 (q = the feature quantization
-//      scale, so the distance is the paper's dc + (m/S)^2 ds in the input's units).
-//      SLICO (compactness="auto"): wc_k = 1 / max dc of cluster k in the previous
-//      iteration (initially 1 / (10 q)^2), ws = 1 / S^2.
-//      Centers are visited in index order; ties keep the earlier center.
-//   3. Update: each center moves to the mean position and color of its pixels
-//      (int64 sums, exact, so the summation order never matters; mean = sum / n in
-//      double, rounded to float32). A center without pixels stays.
+//          t(D) < the pixel's best t(D) so far,   D = fdc * wc_k + (sx + sy)
+//      with, in this order and in float32 (no contraction):
+//        dc  = sum over channels (f - c_k)^2, an exact integer (c_k is an integer
+//              color, step 3), fdc = float32(dc) (one rounding, to nearest even);
+//        sx  = (dx * dx) * ws, dx = float(x) - cx_k;  sy = (dy * dy) * ws,
+//              dy = float(y) - cy_k;
+//        t(D) = D's bits with the low 12 cleared (D >= 0: sign, exponent and 11
+//              mantissa bits, relative step 2^-11), compared as unsigned integers.
+//      SLIC: wc = 1 (the product is skipped: it is exact), ws = (compactness * q /
+//      S)^2 (q = the feature quantization scale, so the distance is the paper's
+//      dc + (m/S)^2 ds in the input's units), capped at the largest float32 (so sx
+//      is never NaN). SLICO (compactness="auto"): wc_k = 1 / max(1, max fdc of
+//      cluster k in the previous iteration) (initially 1 / (10 q)^2), ws = 1 / S^2.
+//      Centers are visited in index order; ties (equal t(D)) keep the earlier center.
+//      (Before 2026-12 D was compared in full float32 with float colors; the
+//      truncation is what lets a pixel's best D and label share one 32-bit key,
+//      SCHEDULE. Quality on the COCO/VOC ground truth is unchanged:
+//      benchmarks/slic_quality.py, tests/test_superpixels_quality.py.)
+//   3. Update: each center moves to the mean position of its pixels (int64 sums,
+//      exact, so the summation order never matters; mean = sum / n in double,
+//      rounded to float32) and to the nearest integer color to their mean color,
+//      halves up: floor((2 sum + n) / 2n) per channel, exact. A center without
+//      pixels stays. (Seeds take their pixel's features: integers.)
 //   Steps 2-3 repeat `iterations` times (the last update is skipped: it cannot
 //   change the labels).
 //   4. Connectivity: 4-connected components of the assignment (pixels never reached
@@ -41,27 +53,43 @@
 //      The components are the connected-components family's (ccl::label_runs,
 //      the kernel of maskcore.label); connect.cpp adds the orphan rule on its runs.
 //
-// SCHEDULE. Rows are cut into strips of 8 (the strip's features, best distances
-// and labels stay in L2); each strip lists the centers whose windows reach it, in
-// index order, and is assigned and then summed while hot. Contiguous runs of strips
+// SCHEDULE. Rows are cut into strips of 8 (the strip's features and keys stay in
+// L2); each strip lists the centers whose windows reach it, in index order, and is
+// assigned and then summed while hot. Key mode (a strip listing at most 4094
+// centers, every strip of the usual images): a pixel holds one uint32 key
+// t(D) | i, i = 1 + the center's place in the strip's list (outside the mask: 0,
+// never reached: all ones), and a center's offer is key = min(key, t(D) | i): a
+// smaller t(D) wins, an equal one keeps the smaller i, i.e. the earlier center, so
+// this is step 2's rule, with one unsigned min per 8 pixels instead of a compare and
+// two blends, and half the bytes per pixel. The update reads the index bits (runs
+// and a 4096-entry table of the strip's centers); the last iteration decodes the
+// keys into labels. A strip with more centers (tiny regions on very wide images)
+// runs in exact mode: t(D) and the label in two buffers, the reference loop. The
+// features of a strip come from memory on its first pass (3 planes x 8 rows: more
+// streams than the hardware prefetcher follows), so they are prefetched 128
+// columns ahead of each window, each line once per strip. Contiguous runs of strips
 // (chunks, four per thread) go to the threads as they free up, so a slower core
 // takes fewer; each chunk sums into its own int64 arrays (over the center range its
 // strips list), added up afterwards: integer sums, so no order matters. The
 // vector loops start on a fixed grid of 8 columns rather than at each
 // window's edge, so the overlapping windows of neighbouring centers mostly load
 // exactly what the previous one stored (store-to-load forwarding), with masks for
-// the lanes outside (slic_simd.inl). (A float copy of the strip's features, converted once per
-// strip instead of once per window, saved 12% of the assignment and cost more
-// than that in conversion: measured, not kept.)
+// the lanes outside (slic_simd.inl).
 //
 // FEATURES. Planar int16 (channel, row, column), C-contiguous. RGB uint8 goes
 // through a fixed-point CIELAB conversion (lab_from_rgb: LUTs for the sRGB
 // gamma and the cube root, integer matrix; Lab * 64, D65), so every ISA gives the
 // same bits. Other inputs are quantized by the Python layer with a power-of-two
-// scale q. All arithmetic that decides a label is float32 on exact integers, done
-// per pixel in a fixed order with -ffp-contract=off: the vector and scalar loops
-// compute the same bits. Determinism across thread counts: pixels are assigned in
-// row strips, each strip sees the centers in index order; the sums are integers.
+// scale q (|feature| <= 16383). The color distance is an exact integer: the vector
+// loops subtract in int16 and sum squares with the int16 multiply-add into int32,
+// which needs every channel's range (max - min over the image, measured per run) to
+// be <= 32767 (always, for the Python layer's features) and, for int32, the sum of
+// the squared ranges < 2^31 (Lab: ~4e8; 3 signed channels at full scale exceed it
+// and convert the uint32 sum in two exact halves). The rest is float32 in a fixed
+// order with -ffp-contract=off, then integer bit operations: the vector and scalar
+// loops compute the same bits. Determinism across thread counts: pixels are
+// assigned in row strips, each strip sees the centers in index order; the sums are
+// integers.
 //
 // LIMITS. H, W, H*W int64 (no 16-bit row or label limits); K = ny * nx <= 2^31 - 1
 // (checked: Status::overflow); float32 positions are exact below 2^24 rows/columns
@@ -74,8 +102,11 @@
 // VARIANTS. assign_window (the hot loop), accumulate (the update's sums) and
 // lab_row per ISA. The scalar reference is slic_assign.inl (vectorized by the
 // compiler only where it can); avx2 and avx512 run the loops of slic_simd.inl, one
-// template over a small vector type (8 or 16 float lanes), whose columns left over
-// at the row end go through the reference's operations: the same bits everywhere.
+// template over a small vector type (8 or 16 int32/float lanes, twice as many int16
+// lanes), whose columns left over at the row end go through the reference's
+// operations: the same bits everywhere. (AVX-512 is compiled on every x86-64 build
+// and tested where the CPU has it; the AVX2-only development machine of 2026-12
+// could not run it.)
 #pragma once
 #include <cmath>
 #include <cstdint>

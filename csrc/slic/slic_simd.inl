@@ -53,18 +53,27 @@ inline void assign_keys(const Window& w) noexcept {
     const bool ftwo = nv > 1, ltwo = 2 * (nblk - 1) + 1 < nv;
     // columns the vectors leave: [xs, xb)
     const int64_t xs = std::max(x0 + 2 * L * nbf, w.xa);
-    for (int64_t r = 0; r < w.rows; ++r) {
-        const float sys = spatial_row(w.y + r, w.cy, w.ws);
+    // the Window's fields in locals: the key stores may alias anything (vector types)
+    const int64_t plane = w.plane, rows = w.rows, y = w.y, xb = w.xb;
+    const float cy = w.cy, ws = w.ws;
+    uint32_t* const key0 = w.key;
+    const int16_t* const feat0 = w.feat;
+    const int64_t mid_end = std::min(nbf, nblk - 1);  // blocks [1, mid_end) need no mask
+    const bool last_block = nbf == nblk && nblk > 1;
+    for (int64_t r = 0; r < rows; ++r) {
+        const float sys = spatial_row(y + r, cy, ws);
         const F sy = Vec::set(sys);
         const int64_t o = r * row + x0;
-        uint32_t* MC_RESTRICT key = w.key + o;
-        const int16_t* MC_RESTRICT f0 = w.feat + o;
+        uint32_t* MC_RESTRICT key = key0 + o;
+        const int16_t* MC_RESTRICT f0 = feat0 + o;
+        const int16_t* MC_RESTRICT f1 = f0 + plane;
+        const int16_t* MC_RESTRICT f2 = f1 + plane;
         auto block = [&](int64_t i, auto masked, M ma, M mb, bool two) {
             I lo, hi;
             const H d0 = Vec::sub16(c0, Vec::load16(f0 + i));  // (c - f)^2 = (f - c)^2
             if (NC == 3) {
-                const H d1 = Vec::sub16(c1, Vec::load16(f0 + i + w.plane));
-                const H d2 = Vec::sub16(c2, Vec::load16(f0 + i + 2 * w.plane));
+                const H d1 = Vec::sub16(c1, Vec::load16(f1 + i));
+                const H d2 = Vec::sub16(c2, Vec::load16(f2 + i));
                 Vec::dc3(d0, d1, d2, lo, hi);
             } else {
                 Vec::dc1(d0, lo, hi);
@@ -87,15 +96,13 @@ inline void assign_keys(const Window& w) noexcept {
             }
         };
         // the first and last blocks take the window's column masks, those between none
-        for (int64_t b = 0; b < nbf; ++b) {
-            if (b == 0) block(0, std::true_type{}, fa, fb, ftwo);
-            else if (b == nblk - 1) block(2 * L * b, std::true_type{}, la, lb, ltwo);
-            else block(2 * L * b, std::false_type{}, fa, fb, true);
-        }
-        for (int64_t x = xs; x < w.xb; ++x) {  // the scalar loop of slic_assign.inl, column by column
+        if (nbf > 0) block(0, std::true_type{}, fa, fb, ftwo);
+        for (int64_t b = 1; b < mid_end; ++b) block(2 * L * b, std::false_type{}, fa, fb, true);
+        if (last_block) block(2 * L * (nblk - 1), std::true_type{}, la, lb, ltwo);
+        for (int64_t x = xs; x < xb; ++x) {  // the scalar loop of slic_assign.inl, column by column
             const int64_t i = x - x0;
-            const float fdc = w.small_dc ? color_distance<NC, int32_t>(f0, i, w.plane, w.color, NC)
-                                         : color_distance<NC, int64_t>(f0, i, w.plane, w.color, NC);
+            const float fdc = w.small_dc ? color_distance<NC, int32_t>(f0, i, plane, w.color, NC)
+                                         : color_distance<NC, int64_t>(f0, i, plane, w.color, NC);
             take<UNIT>(w, fdc, sx[i] + sys, key, nullptr, i);
         }
     }
@@ -116,17 +123,24 @@ inline bool accumulate_prefix(const int16_t* feat, int64_t plane, int64_t w, con
     const int64_t wv = w - w % L;  // columns the prefix vectors cover
     for (int64_t y = y0; y < y1; ++y) {
         const int64_t base = (y - y0) * w;
-        for (int c = 0; c < NC; ++c) {
-            const int16_t* f = feat + c * plane + y * w;
-            int32_t* pc = P + c * stride;
-            pc[0] = 0;
-            typename Vec::I carry = Vec::seti(0);
-            for (int64_t x = 0; x < wv; x += L) {
-                const typename Vec::I v = Vec::prefix(Vec::widen(f + x));
-                Vec::storei(pc + 1 + x, Vec::addi(v, carry));
-                carry = Vec::addi(carry, Vec::last(v));  // the chain is one add per vector
+        {  // the channels in one loop: NC independent chains of one add per vector
+            const int16_t* f = feat + y * w;
+            typename Vec::I carry[NC];
+            for (int c = 0; c < NC; ++c) {
+                P[c * stride] = 0;
+                carry[c] = Vec::seti(0);
             }
-            for (int64_t x = wv; x < w; ++x) pc[x + 1] = pc[x] + f[x];
+            for (int64_t x = 0; x < wv; x += L)
+                for (int c = 0; c < NC; ++c) {
+                    const typename Vec::I v = Vec::prefix(Vec::widen(f + c * plane + x));
+                    Vec::storei(P + c * stride + 1 + x, Vec::addi(v, carry[c]));
+                    carry[c] = Vec::addi(carry[c], Vec::last(v));
+                }
+            for (int c = 0; c < NC; ++c) {
+                int32_t* pc = P + c * stride;
+                const int16_t* fc = f + c * plane;
+                for (int64_t x = wv; x < w; ++x) pc[x + 1] = pc[x] + fc[x];
+            }
         }
         // the run ends, L pairs (x + i, x + i + 1) at a time, packed without a branch
         int64_t n = 0, x = 0;
