@@ -33,8 +33,8 @@
 //      Centers are visited in index order; ties (equal t(D)) keep the earlier center.
 //      (Before 2026-12 D was compared in full float32 with float colors; the
 //      truncation is what lets a pixel's best D and label share one 32-bit key,
-//      SCHEDULE. Quality on the COCO/VOC ground truth is unchanged:
-//      benchmarks/slic_quality.py, tests/test_superpixels_quality.py.)
+//      SCHEDULE. tests/test_superpixels_quality.py still holds: within 1 point of
+//      scikit-image on COCO ground truth; benchmarks/slic_quality.py was not re-run.)
 //   3. Update: each center moves to the mean position of its pixels (int64 sums,
 //      exact, so the summation order never matters; mean = sum / n in double,
 //      rounded to float32) and to the nearest integer color to their mean color,
