@@ -8,8 +8,9 @@ a class into a label map under the layer-lock rule shared with polygon painting.
 
 Labels are int32, 0..K-1, numbered in raster order of each segment's first pixel;
 pixels outside ``mask=`` are -1. Results are identical for every instruction set and
-thread count: the color conversion is fixed point, the clustering decides with
-float32 operations in a fixed order per pixel and sums in exact integers.
+thread count: the color conversion is fixed point, the clustering decides with an
+exact integer color distance and float32 operations in a fixed order per pixel, and
+sums in exact integers.
 """
 from __future__ import annotations
 
@@ -285,7 +286,9 @@ def slic(image: ArrayLike, *, region_size: int | None = None, n_segments: int | 
     Notes
     -----
     Color distances use CIELAB * 64 in int16 (other inputs: value * q, q the power of
-    two that maps the largest magnitude near 16383). The windows extend
+    two that maps the largest magnitude near 16383) against integer center colors
+    (the rounded means); the distance D is compared at 20 bits (float32 with 11
+    mantissa bits), ties going to the earlier center. The windows extend
     R = ceil(S) pixels around each rounded center. See csrc/slic/slic.hpp for the
     exact arithmetic.
 

@@ -271,6 +271,35 @@ def test_runs_longer_than_2_16(isa):
         np.testing.assert_array_equal(labels, reference(img, n_segments=n, enforce_connectivity=False, iterations=3))
 
 
+def test_strips_with_more_centers_than_key_indices(isa):
+    # region_size 1 on 3 x 2000: the middle strip lists ~6000 centers, more than a key's
+    # 12 index bits number (slic.hpp, SCHEDULE), so it runs in exact mode between two
+    # key-mode strips; both give the reference's labels
+    rng = np.random.default_rng(8)
+    img = rng.integers(0, 256, (3, 2000, 3), dtype=np.uint8)
+    img[:, 1000:] //= 8  # some structure, so centers move
+    for kw in (dict(region_size=1, iterations=2), dict(region_size=1, iterations=3, compactness="auto")):
+        labels = maskcore.slic(img, enforce_connectivity=False, **kw)
+        np.testing.assert_array_equal(labels, reference(img, enforce_connectivity=False, **kw))
+
+
+def test_color_distances_beyond_int32(isa):
+    # 3 signed float channels fill the quantized range [-16383, 16383]: a color distance
+    # reaches 3 * 32766^2 > 2^31, the vector loops' uint32 conversion
+    rng = np.random.default_rng(9)
+    img = np.cumsum(rng.normal(size=(40, 70, 3)), axis=1)
+    img = 1.99 * img / np.abs(img).max(axis=(0, 1))  # quantized by 2^13: near +-16383
+    img[0, 0], img[0, 1] = (1.99, 1.99, 1.99), (-1.99, -1.99, -1.99)
+    feat, _ = _features(img, 1)
+    spans = feat.reshape(3, -1).max(1).astype(np.int64) - feat.reshape(3, -1).min(1)
+    assert (spans**2).sum() > 2**31
+    for kw in (dict(region_size=6, compactness=0.05), dict(n_segments=20, compactness="auto")):
+        np.testing.assert_array_equal(maskcore.slic(img, **kw), reference(img, **kw))
+    gray = img[:, :, 0]  # one channel: at most 32766^2, always int32
+    np.testing.assert_array_equal(maskcore.slic(gray, region_size=5, compactness=0.05),
+                                  reference(gray, region_size=5, compactness=0.05))
+
+
 def test_threads_identical_on_images_large_enough_to_split(isa):
     """Images large enough that every step runs on several threads (strips, the
     banded component unions and their seams, the parallel center update): labels

@@ -17,17 +17,29 @@
 //      (borders clamped) of its 3x3 neighbourhood (first minimum, raster order).
 //   2. Assignment: every center k visits the window of rows and columns within
 //      R = ceil(S) of its rounded position and takes a pixel if
-//          D = dc * wc_k + ds * ws  <  the pixel's best D so far        (float32)
-//      dc = sum over channels (f - c_k)^2 (in channel order), ds = dx*dx + dy*dy with
-//      dy = float(y) - cy_k, dx = float(x) - cx_k.
-//      SLIC: wc = 1, ws = (compactness * q / S)^2 (q = the feature quantization
-//      scale, so the distance is the paper's dc + (m/S)^2 ds in the input's units).
-//      SLICO (compactness="auto"): wc_k = 1 / max dc of cluster k in the previous
-//      iteration (initially 1 / (10 q)^2), ws = 1 / S^2.
-//      Centers are visited in index order; ties keep the earlier center.
-//   3. Update: each center moves to the mean position and color of its pixels
-//      (int64 sums, exact, so the summation order never matters; mean = sum / n in
-//      double, rounded to float32). A center without pixels stays.
+//          t(D) < the pixel's best t(D) so far,   D = fdc * wc_k + (sx + sy)
+//      with, in this order and in float32 (no contraction):
+//        dc  = sum over channels (f - c_k)^2, an exact integer (c_k is an integer
+//              color, step 3), fdc = float32(dc) (one rounding, to nearest even);
+//        sx  = (dx * dx) * ws, dx = float(x) - cx_k;  sy = (dy * dy) * ws,
+//              dy = float(y) - cy_k;
+//        t(D) = D's bits with the low 12 cleared (D >= 0: sign, exponent and 11
+//              mantissa bits, relative step 2^-11), compared as unsigned integers.
+//      SLIC: wc = 1 (the product is skipped: it is exact), ws = (compactness * q /
+//      S)^2 (q = the feature quantization scale, so the distance is the paper's
+//      dc + (m/S)^2 ds in the input's units), capped at the largest float32 (so sx
+//      is never NaN). SLICO (compactness="auto"): wc_k = 1 / max(1, max fdc of
+//      cluster k in the previous iteration) (initially 1 / (10 q)^2), ws = 1 / S^2.
+//      Centers are visited in index order; ties (equal t(D)) keep the earlier center.
+//      (Before 2026-12 D was compared in full float32 with float colors; the
+//      truncation is what lets a pixel's best D and label share one 32-bit key,
+//      SCHEDULE. tests/test_superpixels_quality.py still holds: within 1 point of
+//      scikit-image on COCO ground truth; benchmarks/slic_quality.py was not re-run.)
+//   3. Update: each center moves to the mean position of its pixels (int64 sums,
+//      exact, so the summation order never matters; mean = sum / n in double,
+//      rounded to float32) and to the nearest integer color to their mean color,
+//      halves up: floor((2 sum + n) / 2n) per channel, exact. A center without
+//      pixels stays. (Seeds take their pixel's features: integers.)
 //   Steps 2-3 repeat `iterations` times (the last update is skipped: it cannot
 //   change the labels).
 //   4. Connectivity: 4-connected components of the assignment (pixels never reached
@@ -41,27 +53,43 @@
 //      The components are the connected-components family's (ccl::label_runs,
 //      the kernel of maskcore.label); connect.cpp adds the orphan rule on its runs.
 //
-// SCHEDULE. Rows are cut into strips of 8 (the strip's features, best distances
-// and labels stay in L2); each strip lists the centers whose windows reach it, in
-// index order, and is assigned and then summed while hot. Contiguous runs of strips
+// SCHEDULE. Rows are cut into strips of 8 (the strip's features and keys stay in
+// L2); each strip lists the centers whose windows reach it, in index order, and is
+// assigned and then summed while hot. Key mode (a strip listing at most 4094
+// centers, every strip of the usual images): a pixel holds one uint32 key
+// t(D) | i, i = 1 + the center's place in the strip's list (outside the mask: 0,
+// never reached: all ones), and a center's offer is key = min(key, t(D) | i): a
+// smaller t(D) wins, an equal one keeps the smaller i, i.e. the earlier center, so
+// this is step 2's rule, with one unsigned min per 8 pixels instead of a compare and
+// two blends, and half the bytes per pixel. The update reads the index bits (runs
+// and a 4096-entry table of the strip's centers); the last iteration decodes the
+// keys into labels. A strip with more centers (tiny regions on very wide images)
+// runs in exact mode: t(D) and the label in two buffers, the reference loop. The
+// features of a strip come from memory on its first pass (3 planes x 8 rows: more
+// streams than the hardware prefetcher follows), so they are prefetched 128
+// columns ahead of each window, each line once per strip. Contiguous runs of strips
 // (chunks, four per thread) go to the threads as they free up, so a slower core
 // takes fewer; each chunk sums into its own int64 arrays (over the center range its
 // strips list), added up afterwards: integer sums, so no order matters. The
 // vector loops start on a fixed grid of 8 columns rather than at each
 // window's edge, so the overlapping windows of neighbouring centers mostly load
 // exactly what the previous one stored (store-to-load forwarding), with masks for
-// the lanes outside (slic_simd.inl). (A float copy of the strip's features, converted once per
-// strip instead of once per window, saved 12% of the assignment and cost more
-// than that in conversion: measured, not kept.)
+// the lanes outside (slic_simd.inl).
 //
 // FEATURES. Planar int16 (channel, row, column), C-contiguous. RGB uint8 goes
 // through a fixed-point CIELAB conversion (lab_from_rgb: LUTs for the sRGB
 // gamma and the cube root, integer matrix; Lab * 64, D65), so every ISA gives the
 // same bits. Other inputs are quantized by the Python layer with a power-of-two
-// scale q. All arithmetic that decides a label is float32 on exact integers, done
-// per pixel in a fixed order with -ffp-contract=off: the vector and scalar loops
-// compute the same bits. Determinism across thread counts: pixels are assigned in
-// row strips, each strip sees the centers in index order; the sums are integers.
+// scale q (|feature| <= 16383). The color distance is an exact integer: the vector
+// loops subtract in int16 and sum squares with the int16 multiply-add into int32,
+// which needs every channel's range (max - min over the image, measured per run) to
+// be <= 32767 (always, for the Python layer's features) and, for int32, the sum of
+// the squared ranges < 2^31 (Lab: ~4e8; 3 signed channels at full scale exceed it
+// and convert the uint32 sum in two exact halves). The rest is float32 in a fixed
+// order with -ffp-contract=off, then integer bit operations: the vector and scalar
+// loops compute the same bits. Determinism across thread counts: pixels are
+// assigned in row strips, each strip sees the centers in index order; the sums are
+// integers.
 //
 // LIMITS. H, W, H*W int64 (no 16-bit row or label limits); K = ny * nx <= 2^31 - 1
 // (checked: Status::overflow); float32 positions are exact below 2^24 rows/columns
@@ -74,11 +102,15 @@
 // VARIANTS. assign_window (the hot loop), accumulate (the update's sums) and
 // lab_row per ISA. The scalar reference is slic_assign.inl (vectorized by the
 // compiler only where it can); avx2 and avx512 run the loops of slic_simd.inl, one
-// template over a small vector type (8 or 16 float lanes), whose columns left over
-// at the row end go through the reference's operations: the same bits everywhere.
+// template over a small vector type (8 or 16 int32/float lanes, twice as many int16
+// lanes), whose columns left over at the row end go through the reference's
+// operations: the same bits everywhere. (AVX-512 is compiled on every x86-64 build
+// and tested where the CPU has it; the AVX2-only development machine of 2026-12
+// could not run it.)
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "../common/common.hpp"
@@ -119,28 +151,40 @@ struct LabTables {  // built once (lab_tables()); every ISA reads the same entri
 
 const LabTables& lab_tables() noexcept;
 
-// The hot loop: center k takes the pixels of rows [ya, yb) x cols [xa, xb) whose
-// D is below best. `feat` points at plane 0 of the strip origin; planes are
-// `plane` elements apart; rows `W` apart. `best`/`lab` are row-major with stride W,
-// indexed by (y - y0) for best (strip-local) and y for lab (global, pre-offset).
+// Strip keys (slic.hpp, SCHEDULE): the low kIdxBits of a key are the center's index
+// in its strip's list (1..kMaxIdx), the high bits D's truncated bits.
+constexpr int kIdxBits = 12;
+constexpr uint32_t kIdxMask = (1u << kIdxBits) - 1;
+constexpr uint32_t kMaxIdx = kIdxMask - 1;    // kIdxMask itself marks "never reached"
+constexpr uint32_t kOutsideKey = 0;           // outside the mask: no key is smaller
+constexpr uint32_t kUnreachedKey = 0xFFFFFFFFu;
+
+// The hot loop: center k offers itself to the pixels of rows [ya, yb) x cols [xa, xb).
+// `feat` points at plane 0 of the window's first row; planes are `plane` elements
+// apart; rows `stride` apart. `key`/`lab` are the strip's buffers (row-major, stride
+// `stride`) at the window's first row.
 struct Window {
     const int16_t* feat;  // feature at (ya, 0) of plane 0
     int64_t plane;        // elements between planes
-    int64_t stride;       // row stride of feat, best and lab
-    float* best;          // at (ya, 0)
-    int32_t* lab;         // at (ya, 0)
+    int64_t stride;       // row stride of feat, key and lab
+    uint32_t* key;        // at (ya, 0): keys (key mode) or truncated best D (exact mode)
+    int32_t* lab;         // at (ya, 0): labels (exact mode); null in key mode
     int64_t rows, xa, xb; // rows from ya, columns [xa, xb)
-    int64_t y;            // ya (the row of best[0] and lab[0])
+    int64_t y;            // ya
     float cy, cx, wc, ws;
-    const float* color;   // nc values
-    float* scratch;       // room for xb - xa + 32 floats
+    const int32_t* color; // nc integers
+    float* scratch;       // room for xb - xa + 64 floats
+    uint32_t idx;         // key mode: the center's strip index, 1..kMaxIdx
     int32_t k;
+    bool small_dc;        // color distances stay below 2^31 (the run's feature ranges)
+    bool fits16;          // every feature difference fits int16 (each range <= 32767)
 };
 
 #define MC_SLIC_KERNELS                                                                                     \
     void assign_window(const Window& w, int nc) noexcept;                                                   \
-    void accumulate(const int16_t* feat, int nc, int64_t plane, int64_t w, const int32_t* labels, int64_t y0, \
-                    int64_t y1, int64_t lo, int64_t* acc) noexcept;                                            \
+    void accumulate(const int16_t* feat, int nc, int64_t plane, int64_t w, const int32_t* labels,            \
+                    const uint32_t* keys, const int32_t* lut, int64_t y0, int64_t y1, int64_t lo,               \
+                    int64_t* acc) noexcept;                                                                     \
     void lab_row(const LabTables& T, const uint8_t* p, int64_t n, int64_t cs, int64_t chs, int16_t* L, int16_t* A, \
                  int16_t* B) noexcept;
 namespace scalar { MC_SLIC_KERNELS }
@@ -151,8 +195,8 @@ namespace avx512 { MC_SLIC_KERNELS }
 // The family's kernel table (dispatch.hpp): one entry per ISA level.
 struct Kernels {
     void (*assign)(const Window&, int) noexcept;
-    void (*accumulate)(const int16_t*, int, int64_t, int64_t, const int32_t*, int64_t, int64_t, int64_t,
-                       int64_t*) noexcept;
+    void (*accumulate)(const int16_t*, int, int64_t, int64_t, const int32_t*, const uint32_t*, const int32_t*, int64_t,
+                       int64_t, int64_t, int64_t*) noexcept;
     void (*lab_row)(const LabTables&, const uint8_t*, int64_t, int64_t, int64_t, int16_t*, int16_t*, int16_t*) noexcept;
 };
 const IsaTable<Kernels>& kernel_table() noexcept;
@@ -193,10 +237,12 @@ struct Window2D {
 };
 
 struct Workspace {
-    std::vector<float> cy, cx, color, wc;               // centers (K, K x nc)
+    std::vector<float> cy, cx, wc;                      // centers (K)
+    std::vector<int32_t> color;                         // K x nc
     std::vector<int64_t> sum, chunk_begin, kmin, kmax;
-    std::vector<std::vector<float>> best, scratch, maxdc;  // per chunk of strips
-    std::vector<std::vector<int32_t>> lstrip, list;    // list: the centers of each strip
+    std::vector<std::vector<float>> scratch, maxdc;     // per chunk of strips
+    std::vector<std::vector<uint32_t>> key;             // the strip's keys (or best D)
+    std::vector<std::vector<int32_t>> lstrip, list, lut;  // list: the centers of each strip
     std::vector<std::vector<int64_t>> acc, list_off, cursor;
     std::vector<Window2D> win;  // each center's window, per iteration
     ConnectBuffers cc;
@@ -209,10 +255,12 @@ struct Workspace {
             add(vv);
             for (const auto& v : vv) add(v);
         };
-        for (const auto* v : {&cy, &cx, &color, &wc}) add(*v);
+        for (const auto* v : {&cy, &cx, &wc}) add(*v);
+        add(color);
         for (const auto* v : {&sum, &chunk_begin, &kmin, &kmax}) add(*v);
-        for (const auto* v : {&best, &scratch, &maxdc}) add_all(*v);
-        for (const auto* v : {&lstrip, &list}) add_all(*v);
+        for (const auto* v : {&scratch, &maxdc}) add_all(*v);
+        add_all(key);
+        for (const auto* v : {&lstrip, &list, &lut}) add_all(*v);
         for (const auto* v : {&acc, &list_off, &cursor}) add_all(*v);
         add(win);
         for (const auto* v : {&cc.parent, &cc.size, &cc.target, &cc.id, &cc.touched, &cc.grp}) add(*v);

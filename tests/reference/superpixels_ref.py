@@ -1,7 +1,8 @@
-"""A slow, plain reference for maskcore.slic: the same seeding, float32 distance
-(operation for operation), exact integer center sums, iteration count and
-connectivity step as csrc/slic (see slic.hpp), written pixel by pixel / window by
-window in numpy so that it is easy to check against the paper.
+"""A slow, plain reference for maskcore.slic: the same seeding, distance (an exact
+integer color distance rounded to float32, then float32 operation for operation,
+truncated to its top 20 bits), exact integer center sums, iteration count and
+connectivity step as csrc/slic (see slic.hpp), written window by window in numpy so
+that it is easy to check against the paper.
 
 Input is the planar int16 feature array the native code clusters
 (``maskcore.superpixels._features``) and the grid (``_grid``), so the CIELAB
@@ -43,16 +44,23 @@ def seeds(feat, ny, nx):
     return out
 
 
+KEEP = np.uint32(0xFFFFF000)  # D's bits that decide: sign, exponent, 11 mantissa bits
+
+
 def assign(feat, cy, cx, color, wc, ws, step, mask):
-    """One assignment pass: (labels, -2 where no window reached, -1 outside mask)."""
+    """One assignment pass: (labels, -2 where no window reached, -1 outside mask).
+
+    A center takes a pixel when its truncated D is strictly below the pixel's best so
+    far (centers in index order: ties keep the earlier one); the truncated D's are
+    non-negative floats compared as their unsigned bits."""
     nc, h, w = feat.shape
     R = max(1, math.ceil(step))
-    best = np.full((h, w), np.inf, f32)
+    best = np.full((h, w), 0xFFFFFFFF, np.uint32)
     lab = np.full((h, w), -2, np.int32)
     if mask is not None:
-        best[~mask] = f32(-1)
+        best[~mask] = 0  # nothing is below
         lab[~mask] = -1
-    ff = feat.astype(f32)
+    ff = feat.astype(np.int64)
     for k in range(len(cy)):
         ry, rx = math.floor(float(cy[k]) + 0.5), math.floor(float(cx[k]) + 0.5)
         ya, yb = max(0, ry - R), min(h, ry + R + 1)
@@ -61,14 +69,16 @@ def assign(feat, cy, cx, color, wc, ws, step, mask):
             continue
         dx = np.arange(xa, xb).astype(f32) - cx[k]
         dy = np.arange(ya, yb).astype(f32) - cy[k]
-        dc = np.zeros((yb - ya, xb - xa), f32)
+        sx, sy = (dx * dx) * ws, (dy * dy) * ws
+        dc = np.zeros((yb - ya, xb - xa), np.int64)
         for c in range(nc):
-            d = ff[c, ya:yb, xa:xb] - color[k, c]
+            d = ff[c, ya:yb, xa:xb] - int(color[k, c])
             dc = dc + d * d
-        d = dc * wc[k] + ((dx * dx)[None, :] + (dy * dy)[:, None]) * ws
+        d = dc.astype(f32) * wc[k] + (sx[None, :] + sy[:, None])
+        t = d.view(np.uint32) & KEEP
         b = best[ya:yb, xa:xb]
-        lt = d < b
-        b[lt] = d[lt]
+        lt = t < b
+        b[lt] = t[lt]
         lab[ya:yb, xa:xb][lt] = k
     return lab
 
@@ -149,10 +159,10 @@ def slic_ref(feat, ny, nx, step, compactness, scale, iterations, enforce, min_si
     pts = seeds(feat, ny, nx)
     cy = np.array([p[0] for p in pts], np.float64).astype(f32)
     cx = np.array([p[1] for p in pts], np.float64).astype(f32)
-    color = np.array([[feat[c, y, x] for c in range(nc)] for y, x in pts], np.float64).astype(f32).reshape(K, nc)
+    color = np.array([[feat[c, y, x] for c in range(nc)] for y, x in pts], np.int64).reshape(K, nc)
     wc = np.full(K, f32(1.0 / ((10.0 * scale) * (10.0 * scale))) if slico else f32(1), f32)
     t = compactness * scale / step
-    ws = f32(1.0 / (step * step)) if slico else f32(t * t)
+    ws = f32(min(1.0 / (step * step) if slico else t * t, float(np.finfo(f32).max)))
     lab = None
     for it in range(iterations):
         lab = assign(feat, cy, cx, color, wc, ws, step, mask)
@@ -165,17 +175,17 @@ def slic_ref(feat, ny, nx, step, compactness, scale, iterations, enforce, min_si
         sx = np.bincount(ks, weights=xs, minlength=K)
         sf = [np.bincount(ks, weights=feat[c, ys, xs].astype(np.float64), minlength=K) for c in range(nc)]
         if slico:
-            dc = np.zeros(len(ks), f32)
+            dc = np.zeros(len(ks), np.int64)
             for c in range(nc):
-                d = feat[c, ys, xs].astype(f32) - color[ks, c]
+                d = feat[c, ys, xs].astype(np.int64) - color[ks, c]
                 dc = dc + d * d
             mdc = np.zeros(K, f32)
-            np.maximum.at(mdc, ks, dc)
+            np.maximum.at(mdc, ks, dc.astype(f32))
         for k in np.flatnonzero(n):
             cy[k] = f32(int(sy[k]) / int(n[k]))
             cx[k] = f32(int(sx[k]) / int(n[k]))
-            for c in range(nc):
-                color[k, c] = f32(int(sf[c][k]) / int(n[k]))
+            for c in range(nc):  # the nearest integer to the mean, halves up
+                color[k, c] = (2 * int(sf[c][k]) + int(n[k])) // (2 * int(n[k]))
             if slico:
                 wc[k] = f32(1) / max(mdc[k], f32(1))
     return connect(lab, enforce, min_size)
