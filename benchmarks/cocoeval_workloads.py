@@ -146,33 +146,25 @@ def child(row: str, gt_path: str, dt_path: str, kind: str, max_dets, repeats: in
 
 # ---- two-thread scaling, interleaved ------------------------------------------------------------
 
-def scaling(paths: dict, kind: str, max_dets, pairs: int) -> str:
+def scaling(paths: dict, kind: str, max_dets, n_pairs: int) -> str:
     from pycocotools.coco import COCO
     import maskcore  # noqa: F401  (through _checkout)
     from maskcore.cocoeval import COCOeval
-    from scaling import ceiling
-    quiet = contextlib.redirect_stdout(io.StringIO())
-    with quiet:
+    from scaling import pairs
+    with contextlib.redirect_stdout(io.StringIO()):
         g = COCO(paths["gt"])
         d = g.loadRes(paths[kind])
 
-    def once(threads: int) -> float:
-        with contextlib.redirect_stdout(io.StringIO()):
-            e = COCOeval(g, d, kind, threads=threads)
-            if max_dets:
-                e.params.maxDets = list(max_dets)
-            t0 = time.perf_counter()
-            e.evaluate()
-            e.accumulate()
-            return time.perf_counter() - t0
-    once(2)  # warm: pooled memory, page cache
-    t1, t2 = [], []
-    for _ in range(pairs):
-        t1.append(once(1))
-        t2.append(once(2))
-    ratio = statistics.median(a / b for a, b in zip(t1, t2))
-    return (f"threads=1 {statistics.median(t1):.3f} s, threads=2 {statistics.median(t2):.3f} s: "
-            f"{ratio:.2f}x (median of {pairs} interleaved pairs; machine ceiling {ceiling():.2f}x)")
+    def run(threads: int):
+        def once() -> None:
+            with contextlib.redirect_stdout(io.StringIO()):
+                e = COCOeval(g, d, kind, threads=threads)
+                if max_dets:
+                    e.params.maxDets = list(max_dets)
+                e.evaluate()
+                e.accumulate()
+        return once
+    return "threads " + pairs(run(1), run(2), n_pairs)
 
 
 # ---- the parent ---------------------------------------------------------------------------------

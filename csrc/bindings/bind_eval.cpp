@@ -369,14 +369,27 @@ py::tuple rle_dicts(const py::list& objs, int threads) {
     return big ? rle_dicts_t<uint64_t>(str, len, sz, threads) : rle_dicts_t<uint32_t>(str, len, sz, threads);
 }
 
+// The dict keys the readers below look up, interned once.
+struct Keys {
+    PyObject *id, *category_id, *area, *iscrowd, *ignore, *score, *bbox, *counts, *size;
+};
+
+const Keys& keys() {  // first called with the GIL held; interned strings live forever
+    static const Keys k{PyUnicode_InternFromString("id"),      PyUnicode_InternFromString("category_id"),
+                        PyUnicode_InternFromString("area"),    PyUnicode_InternFromString("iscrowd"),
+                        PyUnicode_InternFromString("ignore"),  PyUnicode_InternFromString("score"),
+                        PyUnicode_InternFromString("bbox"),    PyUnicode_InternFromString("counts"),
+                        PyUnicode_InternFromString("size")};
+    return k;
+}
+
 // The kind of each annotation's 'segmentation', by which cocoeval.py parses it: 0 a
 // compressed RLE dict ('counts' a str or bytes), 1 a list of polygons of >= 6 numbers
 // each (the batch rasterizer's input: it declines odd lengths and non-numbers), 2
 // anything else (the general, one-at-a-time path). Also whether any compressed RLE's
 // size [h, w] has h * w >= 2^32 (its runs need uint64 counts).
 py::tuple segm_kinds(const py::list& segms) {
-    static PyObject* const counts_key = PyUnicode_InternFromString("counts");
-    static PyObject* const size_key = PyUnicode_InternFromString("size");
+    const Keys& key = keys();
     const Py_ssize_t n = PyList_GET_SIZE(segms.ptr());
     py::array_t<uint8_t> kinds(n);
     uint8_t* out = kinds.mutable_data();
@@ -394,11 +407,11 @@ py::tuple segm_kinds(const py::list& segms) {
                 if (len <= 5) kind = 2;
             }
         } else if (PyDict_CheckExact(s)) {
-            PyObject* c = PyDict_GetItemWithError(s, counts_key);
+            PyObject* c = PyDict_GetItemWithError(s, key.counts);
             if (!c && PyErr_Occurred()) throw py::error_already_set();
             if (c && (PyUnicode_CheckExact(c) || PyBytes_CheckExact(c))) {
                 kind = 0;
-                PyObject* size = PyDict_GetItemWithError(s, size_key);
+                PyObject* size = PyDict_GetItemWithError(s, key.size);
                 if (!size && PyErr_Occurred()) throw py::error_already_set();
                 if (size && PyList_CheckExact(size) && PyList_GET_SIZE(size) == 2) {
                     const long long h = PyLong_AsLongLong(PyList_GET_ITEM(size, 0));
@@ -434,18 +447,6 @@ struct Ref {  // a new reference, released at scope end
     PyObject* p = nullptr;
     ~Ref() { Py_XDECREF(p); }
 };
-
-struct Keys {
-    PyObject *id, *category_id, *area, *iscrowd, *ignore, *score, *bbox;
-};
-
-const Keys& keys() {  // first called with the GIL held; interned strings live forever
-    static const Keys k{PyUnicode_InternFromString("id"),      PyUnicode_InternFromString("category_id"),
-                        PyUnicode_InternFromString("area"),    PyUnicode_InternFromString("iscrowd"),
-                        PyUnicode_InternFromString("ignore"),  PyUnicode_InternFromString("score"),
-                        PyUnicode_InternFromString("bbox")};
-    return k;
-}
 
 PyObject* field(PyObject* ann, PyObject* key, bool required) {
     if (!PyDict_Check(ann)) throw py::type_error("annotations must be dicts");
