@@ -13,6 +13,11 @@ Targets (name -> function(data: bytes)):
                   by every rule, dense and RLE, which must agree
 ``coco_json``     a JSON document through validate_coco and ``maskcore check-coco``
                   (exit code 0, 1 or 2, never a traceback)
+``png``           a PNG file through maskcore.io's PNG reader (the native unfilter of the
+                  layout maskcore writes, Pillow for the rest)
+``io_FORMAT_FILE`` one file of a small dataset written by maskcore.io.write(FORMAT) replaced
+                  by the bytes, then the dataset read back with maskcore.io.read: one target
+                  per reader (and per file kind where a format has two: the table and a PNG)
 
 Used by tests/test_fuzz.py (a bounded hypothesis run and the replay of every file in
 fuzz/regressions/<target>/) and by fuzz/run.py (atheris / libFuzzer, open-ended).
@@ -186,6 +191,102 @@ def coco_json(data: bytes) -> None:
         os.unlink(path)
 
 
+def png(data: bytes) -> None:
+    from maskcore.io._common import FormatError, read_png
+    fd, path = tempfile.mkstemp(suffix=".png")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        try:
+            arr, mode, palette = read_png(path)
+        except FormatError as e:
+            assert path in str(e), f"FormatError does not name the file: {e}"
+            return
+        assert isinstance(arr, np.ndarray) and arr.ndim in (2, 3) and arr.dtype in (np.uint8, np.uint16, np.bool_)
+    finally:
+        os.unlink(path)
+
+
+# The formats' targets: a small dataset (two 12x10 images, three segments each, two
+# categories with colours) written once per process by maskcore.io.write; each call copies
+# that folder, puts the fuzzed bytes in place of one of its files and reads it back.
+_IO_FILES = {  # format -> (what write() is given, read options, the files a target replaces)
+    "coco": ("a.json", {}, ["a.json"]),
+    "coco-panoptic": ("p.json", {}, ["p.json", "p/a.png"]),
+    "index-png": ("i.json", {}, ["i.json", "masks/a.png"]),
+    "rgb": ("r.json", {}, ["r.json", "masks/a.png"]),
+    "labelbox-ndjson": ("l.ndjson", {}, ["l.ndjson"]),
+    "voc": ("voc", {}, ["voc/SegmentationClass/a.png", "voc/SegmentationObject/a.png"]),
+    "yolo-seg": ("y", {"sizes": {"a": (12, 10), "b": (12, 10)}}, ["y/a.txt"]),
+    "cityscapes": ("cs", {}, ["cs/a_gtFine_instanceIds.png", "cs/a_gtFine_labelIds.png"]),
+    "kaggle-csv": ("k.csv", {"shape": (12, 10)}, ["k.csv"]),
+    "cvat": ("c.xml", {}, ["c.xml"]),
+    "labelme": ("lm", {}, ["lm/a.json"]),
+    "nifti": ("n.nii", {}, ["n.nii"]),
+}
+_io_template: dict[str, str] = {}
+
+
+def _io_dataset():
+    from maskcore import Category, Dataset, ImageRecord, Segments
+    lab = np.zeros((12, 10), np.uint16)
+    lab[1:5, 1:6] = 1
+    lab[6:11, 2:9] = 2
+    lab[3:8, 7:9] = 3
+    images = []
+    for k, m in enumerate((lab, lab[::-1])):
+        s = Segments.from_label_map(np.ascontiguousarray(m))
+        s.category_ids[:] = [1, 2, 1]
+        images.append(ImageRecord(k + 1, "ab"[k] + ".png", 12, 10, {}, s))
+    return Dataset(images, [Category(1, "cat", color=(200, 10, 10)), Category(2, "dog", color=(10, 200, 10))])
+
+
+def _io_folder(fmt: str) -> str:
+    if fmt not in _io_template:
+        import maskcore.io as mio
+        d = tempfile.mkdtemp(prefix=f"maskcore-fuzz-{fmt}-")
+        mio.write(_io_dataset(), os.path.join(d, _IO_FILES[fmt][0]), fmt)
+        _io_template[fmt] = d
+    return _io_template[fmt]
+
+
+def _io_target(fmt: str, rel: str):
+    def target(data: bytes) -> None:
+        import shutil
+
+        import maskcore.io as mio
+        from maskcore.io import FormatError
+        where, options, _ = _IO_FILES[fmt]
+        d = tempfile.mkdtemp(prefix="maskcore-fuzz-")
+        try:
+            shutil.copytree(_io_folder(fmt), d, dirs_exist_ok=True)
+            with open(os.path.join(d, rel), "wb") as f:
+                f.write(data)
+            try:
+                ds = mio.read(os.path.join(d, where), fmt, **options)
+            except FormatError as e:
+                assert d in str(e), f"FormatError does not name the file: {e}"
+                return
+            for r in ds:
+                s = r.segments
+                assert s.shape == (r.height, r.width), "segments and image sizes differ"
+                for m in s.masks:
+                    assert int(m.counts.astype(np.uint64).sum()) == r.height * r.width, "counts do not sum to h*w"
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+    target.__name__ = _io_name(fmt, rel)
+    return target
+
+
+def _io_name(fmt: str, rel: str) -> str:
+    return f"io_{fmt}_{rel.replace('/', '_')}"
+
+
+def _io_seed(fmt: str, rel: str) -> list[bytes]:
+    with open(os.path.join(_io_folder(fmt), rel), "rb") as f:
+        return [f.read()]
+
+
 TARGETS = {
     "rle_string": rle_string,
     "rle_dict": rle_dict,
@@ -193,6 +294,8 @@ TARGETS = {
     "frpyobjects": frpyobjects,
     "polygons": polygons,
     "coco_json": coco_json,
+    "png": png,
+    **{_io_name(fmt, rel): _io_target(fmt, rel) for fmt, (_, _, files) in _IO_FILES.items() for rel in files},
 }
 
 
@@ -220,5 +323,18 @@ def seeds() -> dict[str, list[bytes]]:
                            {"id": 3, "image_id": 1, "category_id": 1,
                             "segmentation": maskcore.encode(np.eye(20, 16, dtype=bool)).to_coco()}]}
     coco = [json.dumps(doc).encode(), b'{"images": [], "annotations": [], "categories": []}', b"[]"]
-    return {"rle_string": strings, "rle_dict": dicts, "rle_batch": batches, "frpyobjects": fr,
-            "polygons": poly_bytes, "coco_json": coco}
+    from PIL import Image
+
+    from maskcore.io._common import encode_png
+    maps = [np.arange(60, dtype=np.uint8).reshape(6, 10) % 3, (np.arange(12, dtype=np.uint16) * 4099).reshape(3, 4),
+            np.dstack([np.eye(5, dtype=np.uint8) * 200] * 3)]
+    pngs = [encode_png(m) for m in maps] + [encode_png(maps[0], palette=[0, 0, 0, 255, 0, 0, 0, 255, 0])]
+    buf = io.BytesIO()
+    Image.fromarray(maps[2]).save(buf, "PNG")  # Pillow's layout (the non-native path)
+    pngs.append(buf.getvalue())
+    out = {"rle_string": strings, "rle_dict": dicts, "rle_batch": batches, "frpyobjects": fr,
+           "polygons": poly_bytes, "coco_json": coco, "png": pngs}
+    for fmt, (_, _, files) in _IO_FILES.items():
+        for rel in files:
+            out[_io_name(fmt, rel)] = _io_seed(fmt, rel)
+    return out
