@@ -631,12 +631,12 @@ def confusion_counts(cm, name: str) -> np.ndarray:
         bad = np.argwhere(~np.isfinite(cm))
         if bad.size:
             pos = tuple(int(v) for v in bad[0])
-            raise ValueError(f"{name}: expected finite counts, found {cm[pos]!r} at {pos}")
+            raise ValueError(f"{name}: expected finite counts, found {cm[pos].item()!r} at {pos}")
     if cm.dtype.kind != "u":
         bad = np.argwhere(cm < 0)
         if bad.size:
             pos = tuple(int(v) for v in bad[0])
-            raise ValueError(f"{name}: expected counts >= 0, found {cm[pos]!r} at {pos}")
+            raise ValueError(f"{name}: expected counts >= 0, found {cm[pos].item()!r} at {pos}")
     return cm
 
 
