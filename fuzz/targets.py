@@ -17,7 +17,8 @@ Targets (name -> function(data: bytes)):
                   layout maskcore writes, Pillow for the rest)
 ``io_FORMAT_FILE`` one file of a small dataset written by maskcore.io.write(FORMAT) replaced
                   by the bytes, then the dataset read back with maskcore.io.read: one target
-                  per reader (and per file kind where a format has two: the table and a PNG)
+                  per reader (and per file kind where a format has two: the table and a PNG);
+                  FormatError naming the file, or FileNotFoundError for a file a table names
 
 Used by tests/test_fuzz.py (a bounded hypothesis run and the replay of every file in
 fuzz/regressions/<target>/) and by fuzz/run.py (atheris / libFuzzer, open-ended).
@@ -266,6 +267,10 @@ def _io_target(fmt: str, rel: str):
                 ds = mio.read(os.path.join(d, where), fmt, **options)
             except FormatError as e:
                 assert d in str(e), f"FormatError does not name the file: {e}"
+                return
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as e:
+                # a table naming a file that is not there (or is a folder)
+                assert e.filename and str(e.filename).startswith(d), f"which file? {e}"
                 return
             for r in ds:
                 s = r.segments

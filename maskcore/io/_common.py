@@ -35,6 +35,16 @@ def fail(path, field: str, expected: str, got: Any = None) -> FormatError:
     return FormatError(msg)
 
 
+def new_dataset(path, images, categories, **kw) -> Any:
+    """The Dataset a reader built from ``path``; what the Dataset refuses (two images with one
+    id, ...) is the file's fault: a FormatError naming it."""
+    from ..dataset import Dataset
+    try:
+        return Dataset(images, categories, **kw)
+    except ValueError as e:
+        raise FormatError(f"{path}: {e}") from None
+
+
 def load_json(path) -> Any:
     path = Path(path)
     data = path.read_bytes()

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ..dataset import Dataset, ImageRecord
-from ._common import FormatError, current_stage, fail, load_json, parallel_map, side, want_int, write_bytes, write_json
+from ._common import (FormatError, current_stage, fail, load_json, new_dataset, parallel_map, side, want_int,
+                      write_bytes, write_json)
 from .coco import _categories, _category_json
 
 __all__ = ["Item", "Categories", "read_table", "row_category", "row_crowd", "row_metadata", "load_items",
@@ -173,7 +174,7 @@ def load_items(path, obj, cats: Categories, items, build: Callable, *, threads=N
     meta = dict(metadata or {})
     if cats.unknown:
         meta["unknown_category_ids"] = sorted(cats.unknown)
-    return Dataset(records, cats.list, metadata=meta)
+    return new_dataset(path, records, cats.list, metadata=meta)
 
 
 class CategoryFields:

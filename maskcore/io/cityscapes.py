@@ -23,7 +23,7 @@ import numpy as np
 
 from ..dataset import Category, Dataset, ImageRecord
 from ..segments import Segments
-from ._common import FormatError, read_png, write_png
+from ._common import FormatError, new_dataset, read_png, write_png
 
 __all__ = ["read_cityscapes", "write_cityscapes", "LABELS"]
 
@@ -81,7 +81,7 @@ def read_cityscapes(path, *, threads=None) -> Dataset:
             stem = stem[: -len("_gtFine")]
         records.append(ImageRecord(k + 1, stem + "_leftImg8bit.png", h, w,
                                    {"instance_file": str(png.relative_to(path)) if path.is_dir() else png.name}, segs))
-    return Dataset(records, _categories())
+    return new_dataset(path, records, _categories())
 
 
 def write_cityscapes(dataset: Dataset, path, *, overlap: str = "error", priority=None) -> None:

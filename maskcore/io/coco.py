@@ -173,7 +173,10 @@ def read_coco(path, *, images=None, strict: bool = True, threads=None) -> Datase
         metadata[RESULTS_KEY] = True
     else:
         for ks, ke, vs, ve in spans.tolist():
-            key = json.loads(data[ks - 1:ke + 1])
+            try:
+                key = json.loads(data[ks - 1:ke + 1])
+            except (json.JSONDecodeError, UnicodeDecodeError) as e:
+                raise FormatError(f"{path}: a top-level key at byte {ks - 1}: invalid JSON ({e})") from None
             if key == "annotations":
                 begin, end = vs, ve
                 top[key] = None

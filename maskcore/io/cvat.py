@@ -33,7 +33,7 @@ from ..dataset import Category, Dataset, ImageRecord
 from ..raster import rasterize_rle
 from ..rle import RLEBatch, from_row_runs, merge, to_row_runs
 from ..segments import Segments
-from ._common import FormatError, fail, side, want_int, write_atomic
+from ._common import FormatError, fail, new_dataset, side, want_int, write_atomic
 
 __all__ = ["read_cvat", "write_cvat"]
 
@@ -59,7 +59,7 @@ def read_cvat(path, *, rule: str = "coco") -> Dataset:
     path = Path(path)
     try:
         root = ET.parse(path).getroot()
-    except ET.ParseError as e:
+    except (ET.ParseError, LookupError, UnicodeError) as e:  # LookupError: an unknown declared encoding
         raise FormatError(f"{path}: invalid XML ({e})") from None
     if root.tag != "annotations":
         raise fail(path, "root", "<annotations>", f"<{root.tag}>")
@@ -134,7 +134,7 @@ def read_cvat(path, *, rule: str = "coco") -> Dataset:
             s = Segments.empty(h, w)
         meta = {key: v for key, v in im.attrib.items() if key not in ("id", "name", "width", "height")}
         records.append(ImageRecord(iid, im.get("name", ""), h, w, meta, s))
-    return Dataset(records, labels, metadata={"skipped_shapes": skipped, "rule": rule})
+    return new_dataset(path, records, labels, metadata={"skipped_shapes": skipped, "rule": rule})
 
 
 def write_cvat(dataset: Dataset, path, *, shapes: str = "mask", rule: str = "coco") -> None:

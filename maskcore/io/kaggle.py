@@ -27,7 +27,7 @@ import numpy as np
 from ..dataset import Category, Dataset, ImageRecord
 from ..rle import RLEBatch, from_kaggle, to_kaggle
 from ..segments import Segments
-from ._common import FormatError, fail, side, write_atomic
+from ._common import FormatError, fail, new_dataset, side, write_atomic
 
 __all__ = ["read_kaggle", "write_kaggle"]
 
@@ -102,7 +102,7 @@ def read_kaggle(path, *, shape=None, sizes=None, order: str = "F", image_column=
         else:
             s = Segments.empty(h, w)
         records.append(ImageRecord(k + 1, img, h, w, {}, s))
-    return Dataset(records, [Category(c, str(c)) for c in sorted(classes)],
+    return new_dataset(path, records, [Category(c, str(c)) for c in sorted(classes)],
                    metadata={"order": order, "columns": header})
 
 

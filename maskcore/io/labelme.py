@@ -31,7 +31,7 @@ from ..dataset import Category, Dataset, ImageRecord
 from ..raster import rasterize_rle
 from ..rle import RLEBatch, encode
 from ..segments import Segments
-from ._common import MAX_PIXELS, FormatError, fail, load_json, side, write_json
+from ._common import MAX_PIXELS, FormatError, fail, load_json, new_dataset, side, write_json
 
 __all__ = ["read_labelme", "write_labelme"]
 
@@ -129,7 +129,7 @@ def read_labelme(path, *, rule: str = "inclusive") -> Dataset:
         meta["json_file"] = f.name
         fn = obj.get("imagePath") or ""
         records.append(ImageRecord(k + 1, fn if isinstance(fn, str) else str(fn), h, w, meta, s))
-    return Dataset(records, [Category(i, n) for n, i in cats.items()],
+    return new_dataset(path, records, [Category(i, n) for n, i in cats.items()],
                    metadata={"skipped_shapes": skipped, "rule": rule})
 
 

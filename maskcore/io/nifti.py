@@ -23,7 +23,7 @@ import numpy as np
 
 from ..dataset import Category, Dataset, ImageRecord
 from ..segments import Segments
-from ._common import FormatError
+from ._common import FormatError, new_dataset
 
 __all__ = ["read_nifti", "write_nifti"]
 
@@ -104,7 +104,7 @@ def read_nifti(path, *, labels=None, threads=None) -> Dataset:
             "shape": list(vol.shape), "dtype": str(data.dtype),
             "descrip": bytes(hdr.get("descrip", b"")).decode("latin-1").rstrip("\x00") if "descrip" in hdr else "",
             "intent_code": int(hdr["intent_code"]) if "intent_code" in hdr else 0}
-    return Dataset(records, cats, metadata={"nifti": meta})
+    return new_dataset(path, records, cats, metadata={"nifti": meta})
 
 
 def write_nifti(dataset: Dataset, path, *, dtype=None, overlap: str = "error") -> None:

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..dataset import Dataset, ImageRecord
 from ..segments import Segments
-from ._common import FormatError, fail, load_json, read_png, side, want_int, write_json, write_png
+from ._common import FormatError, fail, load_json, new_dataset, read_png, side, want_int, write_json, write_png
 from .coco import _categories, _category_json
 
 __all__ = ["read_panoptic", "write_panoptic"]
@@ -118,7 +118,7 @@ def read_panoptic(path, *, png_dir=None, threads=None) -> Dataset:
         iid, (i, _) = next(iter(by_image.items()))
         raise fail(path, f"annotations[{i}].image_id", "the id of an image in 'images'", iid)
     metadata = {k: v for k, v in obj.items() if k not in ("images", "annotations", "categories")}
-    return Dataset(records, cats, metadata=metadata)
+    return new_dataset(path, records, cats, metadata=metadata)
 
 
 def _segments_from_ids(rgb: np.ndarray, table: dict, order: list, png: Path, threads) -> Segments:

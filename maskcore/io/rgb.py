@@ -53,7 +53,7 @@ import numpy as np
 from ..dataset import Category, Dataset, ImageRecord
 from ..rle import RLEBatch
 from ..segments import Segments
-from ._common import FormatError, encode_png, fail, read_png, want_int, write_atomic, write_png
+from ._common import FormatError, encode_png, fail, new_dataset, read_png, want_int, write_atomic, write_png
 from ._table import CategoryFields, load_items, read_table, row_category, row_crowd, write_table
 
 __all__ = ["read_rgb", "write_rgb", "read_labelbox_ndjson", "write_labelbox_ndjson"]
@@ -251,7 +251,7 @@ def read_labelbox_ndjson(path, *, snap=None) -> Dataset:
         s = s.with_columns(ids=np.arange(1, len(s) + 1))
         records.append(ImageRecord(k + 1, drid, h, w, {"data_row_id": drid}, s))
     cats = [Category(i, str(n)) for n, i in names.items()]
-    return Dataset(records, cats)
+    return new_dataset(path, records, cats)
 
 
 def write_labelbox_ndjson(dataset: Dataset, path, *, mask_dir="masks", overlap: str = "error") -> None:

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..dataset import Category, Dataset, ImageRecord
 from ..segments import Segments
-from ._common import FormatError, fail, read_png, write_png
+from ._common import FormatError, fail, new_dataset, read_png, write_png
 
 __all__ = ["read_voc", "write_voc", "voc_palette", "VOC_CLASSES"]
 
@@ -126,7 +126,7 @@ def read_voc(path, *, objects: bool = True, void: bool = True, threads=None) -> 
         if not void:
             segs = segs[segs.ids != 255]
         records.append(ImageRecord(k + 1, png.stem + ".jpg", h, w, {}, segs))
-    return Dataset(records, cats, metadata={"voc_objects": has_objects})
+    return new_dataset(path, records, cats, metadata={"voc_objects": has_objects})
 
 
 def _concat(a: Segments, b: Segments) -> Segments:

@@ -32,7 +32,7 @@ from ..dataset import Category, Dataset, ImageRecord
 from ..raster import rasterize_rle_batch
 from ..rle import RLEBatch
 from ..segments import Segments
-from ._common import FormatError, fail, side, write_atomic
+from ._common import FormatError, fail, new_dataset, side, write_atomic
 
 __all__ = ["read_yolo", "write_yolo"]
 
@@ -127,7 +127,7 @@ def read_yolo(path, *, sizes=None, images=None, rule: str = "center", clip: bool
         missing = sorted(classes - known)
         if missing:
             raise ValueError(f"{path}: class {missing[0]} has no category in categories=")
-    return Dataset(records, cats, metadata={"rule": rule})
+    return new_dataset(path, records, cats, metadata={"rule": rule})
 
 
 def _is_float(x) -> bool:
