@@ -64,6 +64,7 @@ import json
 import math
 import os
 import time
+from bisect import bisect_right
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from itertools import chain, repeat
@@ -417,6 +418,10 @@ def _parse_masks(anns: list[dict[str, Any]], src: Any, threads: int, name: str, 
     return flat, offsets, sizes, index, strings, big
 
 
+# The smallest part of a pipelined evaluation, in annotations (both sides).
+_PART = 4096
+
+
 def _image_dims(src: Any, img_ids: list[Any], img_pos: NDArray[np.int64]) -> NDArray[np.int64]:
     """(n, 2) int64: the (height, width) of each annotation's image, from its position in
     img_ids (-1 where src.imgs has no such image)."""
@@ -594,6 +599,8 @@ class COCOeval:
         return anns, keys, fields
 
     def _prepare(self) -> None:
+        """Gather both sides' annotations by unit and split the units into parts (consecutive
+        group ranges of about equal size): their masks are parsed part by part (_part_masks)."""
         p = self.params
         if self.cocoGt is None or self.cocoDt is None:
             raise ValueError("COCOeval: cocoGt and cocoDt are needed to evaluate")
@@ -601,43 +608,83 @@ class COCOeval:
         cat_ids = list(p.catIds) if p.useCats else [-1]
         gt_anns, gt_off, gt = self._gather(self.cocoGt, p, cat_ids, img_ids, "cocoGt", True)
         dt_anns, dt_off, dt = self._gather(self.cocoDt, p, cat_ids, img_ids, "cocoDt", False)
-        if p.iouType == "bbox":
-            gt["masks"] = dt["masks"] = None
-        else:
-            # segm: compressed strings are decoded image by image in the evaluator (only one
-            # image's runs at a time); boundary needs every mask's band first.
-            lazy = p.iouType == "segm"
-            ghw, dhw = _image_dims(self.cocoGt, img_ids, gt["img"]), _image_dims(self.cocoDt, img_ids, dt["img"])
-            if self.threads > 1:  # the native parts of the two parses overlap (they release the GIL)
-                with ThreadPoolExecutor(1) as pool:
-                    later = pool.submit(_parse_masks, gt_anns, self.cocoGt, self.threads, "cocoGt", lazy, ghw)
-                    dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt", lazy, dhw)
-                    gm = later.result()
-            else:
-                gm = _parse_masks(gt_anns, self.cocoGt, self.threads, "cocoGt", lazy, ghw)
-                dm = _parse_masks(dt_anns, self.cocoDt, self.threads, "cocoDt", lazy, dhw)
-            big = gm[0].dtype == np.uint64 or dm[0].dtype == np.uint64 or gm[5] or dm[5]
-            if big:
-                gm, dm = ((m[0].astype(np.uint64),) + tuple(m[1:]) for m in (gm, dm))
-            gt["strings"], dt["strings"] = gm[4], dm[4]
-            gm, dm = gm[:4], dm[:4]
-            gt["masks"], dt["masks"] = gm, dm
-            if p.iouType == "boundary":  # each boundary at its mask's batch position
-                gb, db = _boundaries(gm[:3], self.threads), _boundaries(dm[:3], self.threads)
-                gt["bounds"] = (gb[0].astype(gm[0].dtype, copy=False),) + tuple(gb[1:3]) + (gm[3],)
-                dt["bounds"] = (db[0].astype(gm[0].dtype, copy=False),) + tuple(db[1:3]) + (dm[3],)
+        if p.iouType != "bbox":
+            gt["hw"] = _image_dims(self.cocoGt, img_ids, gt["img"])
+            dt["hw"] = _image_dims(self.cocoDt, img_ids, dt["img"])
         self._data = (gt_anns, gt_off, gt, dt_anns, dt_off, dt)
+        # Parts: one, unless masks are parsed and there is a second thread: then ~8 per thread of
+        # at least _PART annotations each (see _run).
+        groups = len(gt_off) - 1
+        total = gt_off + dt_off
+        n = 1 if p.iouType == "bbox" or self.threads == 1 else int(min(8 * self.threads, total[-1] // _PART))
+        cuts = np.searchsorted(total, np.linspace(0, total[-1], max(n, 1) + 1)[1:-1]).tolist()
+        bounds = sorted(set([0] + [int(c) for c in cuts if 0 < c < groups] + [groups]))
+        self._parts = list(zip(bounds[:-1], bounds[1:])) if groups else [(0, 0)]
+        self._masks: list[Any] = [None] * len(self._parts)
 
-    def _run(self, detail: bool) -> Any:
+    def _part_masks(self, c: int, threads: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Part c's masks, both sides: {"masks", "strings"[, "bounds"]} for its annotations
+        (positions relative to the part's first annotation)."""
         p = self.params
+        g0, g1 = self._parts[c]
         gt_anns, gt_off, gt, dt_anns, dt_off, dt = self._data
+        if p.iouType == "bbox":
+            return {"masks": None}, {"masks": None}
+        a0, a1, b0, b1 = gt_off[g0], gt_off[g1], dt_off[g0], dt_off[g1]
+        # segm: compressed strings are decoded image by image in the evaluator (only one
+        # image's runs at a time); boundary needs every mask's band first.
+        lazy = p.iouType == "segm"
+        gm = _parse_masks(gt_anns[a0:a1], self.cocoGt, threads, "cocoGt", lazy, gt["hw"][a0:a1])
+        dm = _parse_masks(dt_anns[b0:b1], self.cocoDt, threads, "cocoDt", lazy, dt["hw"][b0:b1])
+        if gm[0].dtype == np.uint64 or dm[0].dtype == np.uint64 or gm[5] or dm[5]:
+            gm, dm = ((m[0].astype(np.uint64),) + tuple(m[1:]) for m in (gm, dm))
+        gs: dict[str, Any] = {"masks": gm[:4], "strings": gm[4]}
+        ds: dict[str, Any] = {"masks": dm[:4], "strings": dm[4]}
+        if p.iouType == "boundary":  # each boundary at its mask's batch position
+            for side, m in ((gs, gm), (ds, dm)):
+                b = _boundaries(m[:3], threads)
+                side["bounds"] = (b[0].astype(gm[0].dtype, copy=False),) + tuple(b[1:3]) + (m[3],)
+        return gs, ds
+
+    def _part_eval(self, c: int, detail: bool, threads: int) -> Any:
+        """Match part c's units (its masks parsed) on ``threads`` threads."""
+        p = self.params
+        g0, g1 = self._parts[c]
+        gt_anns, gt_off, gt, dt_anns, dt_off, dt = self._data
+        a0, a1, b0, b1 = gt_off[g0], gt_off[g1], dt_off[g0], dt_off[g1]
+        gs, ds = self._masks[c]
+        sides = []
+        for fields, masks, lo, hi in ((gt, gs, a0, a1), (dt, ds, b0, b1)):
+            side = {k: v[4 * lo:4 * hi] if k == "box" else v[lo:hi] for k, v in fields.items()}
+            side.update(masks)
+            sides.append(side)
         thr = np.ascontiguousarray(p.iouThrs, dtype=np.float64).reshape(-1)
         rng = np.ascontiguousarray(p.areaRng, dtype=np.float64).reshape(-1, 2)
         try:
-            return _core.eval_evaluate(_KINDS[p.iouType], thr, rng, int(p.maxDets[-1]), gt_off, dt_off, gt, dt,
-                                       self.threads, detail)
+            return _core.eval_evaluate(_KINDS[p.iouType], thr, rng, int(p.maxDets[-1]), gt_off[g0:g1 + 1] - a0,
+                                       dt_off[g0:g1 + 1] - b0, sides[0], sides[1], threads, detail)
         except _v.KernelError as exc:  # the kernel's ErrorInfo says which annotation
-            raise _v.eval_error(exc, gt_anns, dt_anns) from None
+            raise _v.eval_error(exc, gt_anns[a0:a1], dt_anns[b0:b1]) from None
+
+    def _join(self, results: list[Any]) -> Any:
+        if len(results) == 1:
+            return results[0]
+        dt_off = self._data[4]
+        return _core.eval_concat(results, np.array([dt_off[g0] for g0, _ in self._parts], np.int64))
+
+    def _run(self, detail: bool) -> Any:
+        """Parse (where not yet parsed) and match every part. One part: in turn, each step on
+        all threads. Several: each part parsed then matched on one thread, ``threads`` parts at
+        a time, so that one part's reading of the Python objects (it holds the GIL) overlaps
+        another's rasterizing and matching (native, the GIL released)."""
+        def part(c: int, threads: int) -> Any:
+            if self._masks[c] is None:
+                self._masks[c] = self._part_masks(c, threads)
+            return self._part_eval(c, detail, threads)
+        if len(self._parts) == 1:
+            return part(0, self.threads)
+        with ThreadPoolExecutor(self.threads) as pool:
+            return self._join(list(pool.map(part, range(len(self._parts)), repeat(1))))
 
     def evaluate(self) -> None:
         """Match detections to ground truths on every image and category (pycocotools' evaluate)."""
@@ -745,6 +792,7 @@ class COCOeval:
         r = self._result
         cat_ids = pe.catIds if pe.useCats else [-1]
         I0 = len(pe.imgIds)
+        starts = [g0 for g0, _ in self._parts]
         out: dict[Any, Any] = {}
         for k, cat in enumerate(cat_ids):
             for i, img in enumerate(pe.imgIds):
@@ -771,10 +819,12 @@ class COCOeval:
                     whole = RLEBatch._wrap(m[0], m[1], m[2])
                     return RLEBatch([whole[int(q)] if strs[i] is None else RLE.from_coco(strs[i])
                                      for i, q in zip(idx.tolist(), pos.tolist())])
-                gidx = np.arange(g0, g1)
-                v = _rle_iou(batch(dt, "masks", sel), batch(gt, "masks", gidx), crowd.astype(bool))
+                c = bisect_right(starts, g) - 1  # the part holding unit g; its masks start at its first annotation
+                gs, ds = self._masks[c]
+                gidx, didx = np.arange(g0, g1) - gt_off[starts[c]], sel - dt_off[starts[c]]
+                v = _rle_iou(batch(ds, "masks", didx), batch(gs, "masks", gidx), crowd.astype(bool))
                 if pe.iouType == "boundary":
-                    b = _rle_iou(batch(dt, "bounds", sel), batch(gt, "bounds", gidx), crowd.astype(bool))
+                    b = _rle_iou(batch(ds, "bounds", didx), batch(gs, "bounds", gidx), crowd.astype(bool))
                     v[:, crowd == 0] = np.minimum(v[:, crowd == 0], b[:, crowd == 0])
                 out[img, cat] = v
         return out

@@ -241,6 +241,21 @@ def test_threads_identical(threads):
     assert_same(a, b)
 
 
+@pytest.mark.parametrize("kind,use_cats", [("segm", 1), ("segm", 0), ("boundary", 1), ("bbox", 1)])
+def test_parts_pipeline(monkeypatch, kind, use_cats):
+    """With threads the units are split into parts, parsed part by part while the part
+    before is matched (cocoeval._PART: the smallest part; a few annotations here, so that
+    there are many parts, some of them one unit): same numbers, evalImgs and ious as
+    pycocotools, and the same parts whether matched on a second thread or in turn."""
+    import maskcore.cocoeval as ce
+    monkeypatch.setattr(ce, "_PART", 7)
+    data, results = make_data(35, n_img=25)
+    _, m = compare(data, results, kind, setup=lambda p: setattr(p, "useCats", use_cats), evalimgs=True, threads=2)
+    assert len(m._parts) == (1 if kind == "bbox" else 16)
+    bounds = [g for part in m._parts for g in part]
+    assert bounds[0] == 0 and all(a == b for a, b in zip(bounds[1:-1:2], bounds[2::2]))
+
+
 def test_accumulate_with_other_params():
     """accumulate(p) with params that differ from evaluate()'s: pycocotools' index rules."""
     data, results = make_data(34)

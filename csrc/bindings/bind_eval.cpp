@@ -202,6 +202,27 @@ py::array_t<T> to_array(const std::vector<T>& v) {
     return out;
 }
 
+// The results of consecutive group ranges as one (eval::concat).
+std::shared_ptr<Result> concat(const py::list& parts, const py::array& dt_base) {
+    const auto base = span<int64_t>(dt_base, "dt_base");
+    MC_REQUIRE(base.size == static_cast<int64_t>(parts.size()), "dt_base: expected one entry per part");
+    std::vector<std::shared_ptr<Result>> held;  // alive until the end
+    std::vector<const Result*> ptrs;
+    for (const py::handle q : parts) {
+        held.push_back(py::cast<std::shared_ptr<Result>>(q));
+        MC_REQUIRE(held.back() != nullptr, "parts: expected EvalResult objects");
+        ptrs.push_back(held.back().get());
+    }
+    auto r = std::make_shared<Result>();
+    Status st;
+    {
+        py::gil_scoped_release nogil;
+        st = eval::concat(ptrs.data(), base.data, static_cast<int64_t>(ptrs.size()), *r);
+    }
+    if (st != Status::ok) raise(st, "eval_concat: parts with different thresholds or area ranges");
+    return r;
+}
+
 void accumulate(const Result& r, const py::array& k0, const py::array& a0, const py::array& img,
                 const py::array& max_dets, int64_t A0, int64_t I0, const py::array& rec_thr, py::array& precision,
                 py::array& recall, py::array& scores, int threads) {
@@ -629,6 +650,7 @@ void bind_eval(py::module_& m) {
             return to_array(r.npig).reshape({static_cast<py::ssize_t>(r.groups), static_cast<py::ssize_t>(r.na)});
         })
         .def_property_readonly("nonempty", [](const Result& r) { return to_array(r.nonempty); });
+    m.def("eval_concat", &concat, py::arg("parts"), py::arg("dt_base"));
     m.def("eval_evaluate", &evaluate, py::arg("kind"), py::arg("thr"), py::arg("area_rng"), py::arg("max_det"),
           py::arg("gt_off"), py::arg("dt_off"), py::arg("gt"), py::arg("dt"), py::arg("threads"), py::arg("detail"));
     m.def("eval_accumulate", &accumulate, py::arg("result"), py::arg("k0"), py::arg("a0"), py::arg("img"),

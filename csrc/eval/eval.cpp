@@ -281,6 +281,35 @@ template Status evaluate<uint32_t>(const Setup&, const Annotations<uint32_t>&, c
 template Status evaluate<uint64_t>(const Setup&, const Annotations<uint64_t>&, const Annotations<uint64_t>&, int,
                                    Result&, ErrorInfo&) noexcept;
 
+Status concat(const Result* const* parts, const int64_t* dt_base, int64_t n, Result& r) noexcept {
+    try {
+        r = Result{};
+        r.kept_off.assign(1, 0);
+        bool detail = n > 0;
+        for (int64_t p = 0; p < n; ++p) {
+            const Result& q = *parts[p];
+            if (p == 0) r.nt = q.nt, r.na = q.na;
+            if (q.nt != r.nt || q.na != r.na) return Status::invalid_value;
+            detail = detail && q.match.size() == q.code.size();
+        }
+        for (int64_t p = 0; p < n; ++p) {
+            const Result& q = *parts[p];
+            const int64_t base = r.kept_off.back();
+            for (int64_t g = 1; g <= q.groups; ++g) r.kept_off.push_back(base + q.kept_off[g]);
+            for (int64_t d : q.kept) r.kept.push_back(d + dt_base[p]);
+            r.score.insert(r.score.end(), q.score.begin(), q.score.end());
+            r.code.insert(r.code.end(), q.code.begin(), q.code.end());
+            r.npig.insert(r.npig.end(), q.npig.begin(), q.npig.end());
+            r.nonempty.insert(r.nonempty.end(), q.nonempty.begin(), q.nonempty.end());
+            if (detail) r.match.insert(r.match.end(), q.match.begin(), q.match.end());
+            r.groups += q.groups;
+        }
+        return Status::ok;
+    } catch (...) {
+        return Status::bad_alloc;
+    }
+}
+
 // ---- accumulate -------------------------------------------------------------------------
 
 namespace {

@@ -113,6 +113,12 @@ template <class T>
 Status evaluate(const Setup& s, const Annotations<T>& gt, const Annotations<T>& dt, int threads, Result& r,
                 ErrorInfo& err) noexcept;
 
+// The results of consecutive group ranges as one Result (the groups of parts[0], then
+// parts[1]'s, ...): part p's kept dts index its own detections, which start at dt_base[p]
+// of the whole. All parts have the same nt and na; match is kept when every part has it.
+// (The evaluator's pipeline evaluates a range of groups while the next one is parsed.)
+Status concat(const Result* const* parts, const int64_t* dt_base, int64_t n, Result& r) noexcept;
+
 // Accumulation over cells (k, a, m) of pycocotools' accumulate. Cell (k, a) reads
 // the evaluation units e = k0[k] * A0 * I0 + a0[a] * I0 + i for i in img (its flat
 // evalImgs index: unit group (e / (A0 * I0)) * I0 + e % I0, area (e / I0) % A0);
