@@ -360,3 +360,21 @@ def test_failed_write_leaves_nothing(tmp_path):
     with pytest.raises(ValueError, match="does not fit an index PNG"):
         mio.write(Dataset([ImageRecord(1, "a.jpg", 4, 4, {}, s2)]), tmp_path / "x.json", "index-png")
     assert not (tmp_path / "x.json").exists()
+
+
+def test_failed_write_removes_the_folders_it_made(tmp_path):
+    """Image 1 is written (its folder made) before image 2 fails: nothing is left, neither
+    files nor the folders the write made; a folder that was there before stays."""
+    import maskcore
+    ok = np.zeros((4, 4), bool)
+    ok[:2] = True
+    good = Segments(maskcore.encode(np.stack([ok], 2)), [1], [1])
+    bad = Segments(maskcore.encode(np.stack([ok, ok], 2)), [1, 2], [1, 1])  # overlapping
+    ds = Dataset([ImageRecord(1, "a.jpg", 4, 4, {}, good), ImageRecord(2, "b.jpg", 4, 4, {}, bad)], [Category(1, "a")])
+    (tmp_path / "old").mkdir()
+    for fmt, kw in (("index-png", {"threads": 1}), ("rgb", {"threads": 1}), ("coco-panoptic", {})):
+        with pytest.raises(ValueError, match="share 8 pixels"):
+            mio.write(ds, tmp_path / "deep" / "er" / "t.json", fmt, **kw)
+        with pytest.raises(ValueError, match="share 8 pixels"):
+            mio.write(ds, tmp_path / "old" / "t.json", fmt, **kw)
+        assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["old"], fmt

@@ -95,7 +95,8 @@ def staged():
     """Files written inside the block (by :func:`write_atomic`) stay under temporary names
     until the block ends without an exception; then all are renamed into place. On an
     exception every temporary file is removed: a dataset is written whole or not at all
-    (each rename is atomic; the set of renames is done last, in one go). The stage belongs to
+    (each rename is atomic; the set of renames is done last, in one go), and the folders made
+    for them are removed. The stage belongs to
     the thread that opened it; writers that write from worker threads pass it on
     (``write_atomic(..., stage=current_stage())``)."""
     if getattr(_local, "files", None) is not None:  # nested: the outer block commits
@@ -105,11 +106,14 @@ def staged():
     try:
         yield
         for tmp, final in _local.files:
-            os.replace(tmp, final)
+            if tmp is not None:
+                os.replace(tmp, final)
     except BaseException:
-        for tmp, _ in _local.files:
+        # the temporary files, then the folders the block made (deepest first; a folder that
+        # is not empty, because something else wrote into it meanwhile, stays)
+        for tmp, made in sorted(_local.files, key=lambda e: (e[0] is None, -len(Path(e[1]).parts))):
             try:
-                os.unlink(tmp)
+                os.unlink(tmp) if tmp is not None else os.rmdir(made)
             except OSError:
                 pass
         raise
@@ -144,12 +148,16 @@ def write_atomic(path, write, *, stage=_UNSET) -> None:
     block's :func:`current_stage`, by default the calling thread's): readers never see a
     partial file, and a failure leaves ``path`` as it was."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    files = current_stage() if stage is _UNSET else stage
+    if not path.parent.is_dir():
+        made = [d for d in [path.parent, *path.parent.parents] if not d.exists()]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if files is not None:  # (None, folder): a folder the stage removes if it fails
+            files.extend((None, d) for d in made)
     fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
-        files = current_stage() if stage is _UNSET else stage
         if files is not None:
             files.append((tmp, path))  # list.append is atomic: worker threads may share a stage
         else:
