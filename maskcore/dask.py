@@ -140,7 +140,10 @@ def _summary(block, start, shape, conn, background, binary, multi):
     """Pass 1 on one block: (n, first pixels (global), values or None, faces)."""
     block = _dense(block)
     lab, n = _label_block(block, conn, background, binary)
-    first_local = _core.chunked_first_pixels(lab, n)
+    try:
+        first_local = _core.chunked_first_pixels(lab, n)
+    except _v.KernelError as exc:
+        raise _v.chunked_first_error(exc, lab.shape, n) from None
     first = _global_index(first_local, block.shape, start, shape)
     values = block[np.unravel_index(first_local, block.shape)] if multi else None
     faces = []
@@ -304,7 +307,10 @@ def _label(image, connectivity, background, binary, scheduler):
     pairs = _seam_pairs(faces, off, img.numblocks, conn, multi)
     pa = np.ascontiguousarray(pairs[0::2])
     pb = np.ascontiguousarray(pairs[1::2])
-    final, n = _core.chunked_merge_numbering(first, pa, pb)
+    try:
+        final, n = _core.chunked_merge_numbering(first, pa, pb)
+    except _v.KernelError as exc:
+        raise _v.chunked_pairs_error(exc, N) from None
     out_dtype = np.uint32 if n <= _U32_MAX else np.uint64
     final = final.astype(out_dtype, copy=False)
     comp_values = None
