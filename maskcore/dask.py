@@ -45,7 +45,7 @@ from collections import OrderedDict
 from typing import Any, Iterable, Literal, Optional, Sequence, Union, overload
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 try:
     import dask.array as da
@@ -223,7 +223,7 @@ def _remember(name: str, info: dict[str, Any]) -> None:
         _REGISTRY.popitem(last=False)
 
 
-def label(image: Any, *, connectivity: Optional[int] = None, background: int = 0, binary: Optional[bool] = None,
+def label(image: Union[da.Array, ArrayLike], *, connectivity: Optional[int] = None, background: int = 0, binary: Optional[bool] = None,
           scheduler: Any = None) -> tuple[da.Array, int]:
     """Label the connected components of a chunked 2D image or 3D volume.
 
@@ -452,7 +452,7 @@ def _generic_block_stats(block: Any, start: Start) -> Partial:
     return _partial_from_stats(st, ids[1:].astype(np.uint64), start, nd)
 
 
-def component_stats(labels: Any, n: Optional[int] = None, *, scheduler: Any = None) -> NDArray[np.void]:
+def component_stats(labels: Union[da.Array, ArrayLike], n: Optional[int] = None, *, scheduler: Any = None) -> NDArray[np.void]:
     """Area, bounding box and centroid of every label 1..n of a chunked label image.
 
     Equal to ``maskcore.component_stats`` on the whole array. Each block is read in
@@ -582,7 +582,7 @@ def _block_runs(block: Any, start: tuple[int, int], height: int) -> tuple[NDArra
     return s + base, e + base
 
 
-def encode(mask: Any, *, scheduler: Any = None) -> RLE:
+def encode(mask: Union[da.Array, ArrayLike], *, scheduler: Any = None) -> RLE:
     """The COCO RLE of a chunked 2D mask, without a dense copy of the whole mask.
 
     Each block is encoded by the native encoder; its runs of ones, cut at the block's
@@ -855,7 +855,7 @@ def _nest(polys: Sequence[Polygon]) -> list[Polygon]:
     return out
 
 
-def find_polygons(image: Any, *, connectivity: int = 8, exact: bool = True,
+def find_polygons(image: Union[da.Array, ArrayLike], *, connectivity: int = 8, exact: bool = True,
                   scheduler: Any = None) -> Union[list[Polygon], dict[int, list[Polygon]]]:
     """Exact polygons (with holes) of a chunked binary mask or label map, with the
     rings of components that cross block seams merged.
@@ -985,7 +985,8 @@ def _components_of(img: da.Array, conn: int, background: int,
     return n, values, stats
 
 
-def validate(mask: Any, *, labels: Optional[Iterable[int]] = None, instances: Any = None, min_size: int = 0,
+def validate(mask: Union[da.Array, ArrayLike], *, labels: Optional[Iterable[int]] = None,
+             instances: Union[da.Array, ArrayLike, None] = None, min_size: int = 0,
              connectivity: int = 8, background: int = 0, scheduler: Any = None) -> Report:
     """The per-map checks of ``maskcore.validate`` over a chunked label map.
 
