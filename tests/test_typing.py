@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import maskcore
 
-ROOT = Path(__file__).resolve().parents[1]
+from paths import REPO as ROOT
 
 
 def test_mypy_strict_passes():
