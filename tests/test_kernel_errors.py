@@ -190,6 +190,20 @@ def test_one_limit_for_the_scratch_a_thread_keeps():
     assert small.area == big.area > 0
 
 
+
+def test_slic_work_buffers_are_in_the_arena():
+    # maskcore.slic() keeps its work buffers per thread between calls: counted by the one
+    # limit, freed by the one release (they had their own thread_local and limit)
+    img = (np.random.default_rng(0).random((120, 160, 3)) * 255).astype(np.uint8)
+    maskcore.release_memory()
+    a = maskcore.slic(img, n_segments=50)
+    kept = _core.scratch_kept_bytes()
+    assert 0 < kept <= _core.SCRATCH_KEEP_BYTES
+    maskcore.release_memory()
+    assert _core.scratch_kept_bytes() == 0
+    assert np.array_equal(maskcore.slic(img, n_segments=50), a)
+    assert _core.scratch_kept_bytes() == kept
+
 # ---- chunked labeling (maskcore.dask) ----------------------------------------------------
 
 def test_chunked_first_pixels_names_the_label_and_its_position():
