@@ -204,6 +204,19 @@ def test_slic_work_buffers_are_in_the_arena():
     assert np.array_equal(maskcore.slic(img, n_segments=50), a)
     assert _core.scratch_kept_bytes() == kept
 
+
+def test_segments_transition_buffers_are_in_the_arena():
+    # Segments.from_label_map's per-band transition buffers (a process-wide stash of up to
+    # 8 x 32 MiB that release_memory() did not free) are a set of the per-thread arena
+    from maskcore.segments import Segments
+    lab = np.kron(np.random.default_rng(1).integers(0, 40, (30, 30)).astype(np.uint16), np.ones((7, 7), np.uint16))
+    maskcore.release_memory()
+    a = Segments.from_label_map(lab, threads=2)
+    assert 0 < _core.scratch_kept_bytes() <= _core.SCRATCH_KEEP_BYTES
+    maskcore.release_memory()
+    assert _core.scratch_kept_bytes() == 0
+    assert Segments.from_label_map(lab, threads=1) == a == Segments.from_label_map(lab, threads=2)
+
 # ---- chunked labeling (maskcore.dask) ----------------------------------------------------
 
 def test_chunked_first_pixels_names_the_label_and_its_position():
