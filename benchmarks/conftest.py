@@ -12,14 +12,8 @@
 """
 
 import fnmatch
-import os
-from pathlib import Path
 
 import pytest
-
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
 
 # pycocotools 2.0.x's decode() passes copy=False to np.array on an object whose __array__ predates
 # numpy 2; numpy warns on every call. It is the peer's problem, not ours: keep it from turning into

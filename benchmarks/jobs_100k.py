@@ -53,17 +53,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import _checkout  # noqa: E402,F401  (an installed maskcore wins over this checkout)
 
+from cases import data_dir  # noqa: E402
 from cases.jobs import LABEL_MAPS, replicate_label_maps  # noqa: E402
 
 
 def _data() -> Path:
-    env = os.environ.get("MASKCORE_BENCH_DATA")
-    cands = [Path(env)] if env else []
-    cands += [HERE.parents[1] / "shared" / "data", HERE.parents[2] / "shared" / "data"]
-    for c in cands:
-        if c.is_dir():
-            return c
-    sys.exit("no ../shared/data (set MASKCORE_BENCH_DATA)")
+    d = data_dir()
+    if not d.is_dir():
+        sys.exit(f"no real data at {d} (set MASKCORE_BENCH_DATA)")
+    return d
 
 
 def _validate(folder, **kw):

@@ -597,6 +597,32 @@ def eval_error(exc: Exception, gt_anns: Sequence[Any], dt_anns: Sequence[Any]) -
     return _kernel_exception(info, f"evaluate failed ({info.status})")
 
 
+
+def chunked_first_error(exc: Exception, shape: tuple[int, ...], n: int) -> Exception:
+    """A block's labels that are not numbered 1..n in order of first appearance
+    (``chunked_first_pixels``): the label and its position in the block, or the first
+    label that never appears (index = the block's size)."""
+    info = kernel_info(exc)
+    if info.status != "invalid_value":
+        return _kernel_exception(info, f"labels: first pixels failed ({info.status})")
+    size = math.prod(shape)
+    if info.at >= size:
+        return ValueError(f"labels: expected labels 1..{n} in order of first appearance, label {info.value} "
+                          f"never appears")
+    return ValueError(f"labels: expected labels 1..{n} in order of first appearance, found {info.value} at "
+                      f"{position(info.at, shape)}")
+
+
+def chunked_pairs_error(exc: Exception, n: int) -> Exception:
+    """A seam pair naming an id outside 1..n (``chunked_merge_numbering``): which array
+    (kind 0: ``pairs_a``, 1: ``pairs_b``), the pair and the id."""
+    info = kernel_info(exc)
+    if info.status != "invalid_value":
+        return _kernel_exception(info, f"pairs: merge numbering failed ({info.status})")
+    name = ("pairs_a", "pairs_b")[info.kind] if info.kind in (0, 1) else "pairs"
+    return ValueError(f"{name}: expected ids in 1..{n}, found {info.value % 2**64} at [{info.at}]")
+
+
 # ---- metrics
 
 # The largest K with K * K <= 2**31, defined once in csrc/metrics/metrics.hpp (kMaxClasses).

@@ -76,6 +76,7 @@ from numpy.typing import NDArray
 
 from . import _core
 from . import _validate as _v
+from . import rle as _rle
 from .rle import RLE, RLEBatch
 
 __all__ = ["COCOeval", "Params"]
@@ -342,13 +343,16 @@ def _parse_masks(anns: list[dict[str, Any]], src: Any, threads: int, name: str, 
         objs = segms if len(compressed) == n else [segms[i] for i in compressed]
         try:
             parts.append(_core.eval_rle_dicts(objs, threads))
-        except ValueError:  # the general reader names the annotation and the problem
-            for j, i in enumerate(compressed):
-                try:
-                    RLEBatch.from_coco([objs[j]])
-                except (ValueError, TypeError) as exc:
-                    raise ValueError(f"{name}: annotation {anns[i].get('id')!r}: {exc}") from None
-            b = RLEBatch.from_coco(objs, threads=threads)
+        except _v.KernelError as exc:
+            info = _v.kernel_info(exc)
+            if info.status != "invalid_argument":  # a string that does not decode: the kernel says where
+                h, w = objs[info.item]["size"]
+                where = f"{name}: annotation {anns[compressed[info.item]].get('id')!r}: segmentation['counts']"
+                raise _v.string_error(exc, where, h * w) from None
+            # a dict outside the fast path's form (a tuple size, numpy ints, ...): the general
+            # reader, one dict at a time, canonicalizes it or says what is wrong, naming the annotation
+            b = RLEBatch([_rle._from_coco(objs[j], f"{name}: annotation {anns[i].get('id')!r}: segmentation")
+                          for j, i in enumerate(compressed)])
             parts.append((b._counts, b._offsets, b._sizes))
         order += compressed
     if polys:

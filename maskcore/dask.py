@@ -42,12 +42,15 @@ from __future__ import annotations
 import itertools
 import math
 from collections import OrderedDict
+from typing import Any, Iterable, Literal, Optional, Sequence, Union, overload
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 try:
-    import dask
     import dask.array as da
+    from dask.base import compute, tokenize
+    from dask.delayed import Delayed, delayed
     from dask.highlevelgraph import HighLevelGraph
 except ImportError as exc:  # pragma: no cover - exercised only without dask
     raise ImportError("maskcore.dask needs dask: install the extra with pip install 'maskcore[dask]' "
@@ -65,6 +68,14 @@ from .rle import encode as _encode_np
 
 __all__ = ["label", "component_stats", "encode", "find_polygons", "validate"]
 
+# Block index (one int per axis), a block's start (its first pixel's coordinates), and
+# the partial statistics of a block: (ids, area, minima, exclusive maxima, coordinate sums).
+BlockIndex = tuple[int, ...]
+Start = tuple[int, ...]
+Partial = tuple[NDArray[np.uint64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+# One face of a block along an axis: (first slice, last slice, their source values or None).
+Face = tuple[NDArray[Any], NDArray[Any], Optional[NDArray[np.uint64]], Optional[NDArray[np.uint64]]]
+
 _U32_MAX = 2**32 - 1
 _REACH = {4: 0, 8: 2, 6: 0, 18: 1, 26: 2}  # in-plane offsets allowed across a seam (csrc/chunked)
 
@@ -73,16 +84,17 @@ _REACH = {4: 0, 8: 2, 6: 0, 18: 1, 26: 2}  # in-plane offsets allowed across a s
 # input checks and geometry
 
 
-def _as_dask(x, name: str):
+def _as_dask(x: Any, name: str) -> da.Array:
     """A dask array for x (numpy and array-likes are wrapped with dask's auto chunks)."""
     if isinstance(x, da.Array):
         return x
     if hasattr(x, "shape") and hasattr(x, "dtype"):
-        return da.from_array(x)
+        wrapped: da.Array = da.from_array(x)
+        return wrapped
     raise TypeError(f"{name}: expected a dask array (or an array-like), got {type(x).__name__}")
 
 
-def _check_image(img, name: str, ndims=(2, 3)):
+def _check_image(img: da.Array, name: str, ndims: tuple[int, ...] = (2, 3)) -> None:
     if img.ndim not in ndims:
         want = " or ".join(f"{d}D" for d in ndims)
         raise ValueError(f"{name}: expected a {want} array, got {img.ndim}D with shape {img.shape}")
@@ -92,24 +104,26 @@ def _check_image(img, name: str, ndims=(2, 3)):
         raise ValueError(f"{name}: unknown chunk sizes (call compute_chunk_sizes() first)")
 
 
-def _no_empty_chunks(img):
+def _no_empty_chunks(img: da.Array) -> da.Array:
     """The array without zero-length chunks (they would hide the faces of their
     neighbours); the identical array when it has none."""
     if all(s > 0 for c in img.chunks for s in c) or img.size == 0:
         return img
-    return img.rechunk(tuple(tuple(s for s in c if s > 0) or (0,) for c in img.chunks))
+    out: da.Array = img.rechunk(tuple(tuple(s for s in c if s > 0) or (0,) for c in img.chunks))
+    return out
 
 
-def _offsets(chunks):
+def _offsets(chunks: Sequence[Sequence[int]]) -> list[NDArray[np.int64]]:
     """Per axis, the start of every chunk."""
     return [np.concatenate([[0], np.cumsum(c)[:-1]]).astype(np.int64) for c in chunks]
 
 
-def _block_indices(numblocks):
+def _block_indices(numblocks: Sequence[int]) -> list[BlockIndex]:
     return list(itertools.product(*[range(n) for n in numblocks]))
 
 
-def _global_index(flat_local, block_shape, start, shape):
+def _global_index(flat_local: NDArray[np.int64], block_shape: tuple[int, ...], start: Start,
+                  shape: tuple[int, ...]) -> NDArray[np.int64]:
     """C-order flat indices inside a block -> C-order flat indices in the whole array."""
     coords = np.unravel_index(flat_local, block_shape)
     g = np.zeros(flat_local.shape, np.int64)
@@ -122,7 +136,7 @@ def _global_index(flat_local, block_shape, start, shape):
 # label
 
 
-def _dense(block):
+def _dense(block: Any) -> NDArray[Any]:
     """The block as a numpy array; broadcast blocks (zero strides, as ``da.zeros`` and
     ``da.full`` make them) are copied, which the native scans read ~100x faster."""
     block = np.asarray(block)
@@ -131,19 +145,22 @@ def _dense(block):
     return block
 
 
-def _label_block(block, conn, background, binary, want_stats=False):
-    return _label_np(_dense(block), connectivity=conn, background=background, binary=binary,
-                     return_stats=want_stats, threads=1)
+def _label_block(block: Any, conn: int, background: int, binary: bool) -> tuple[NDArray[Any], int]:
+    return _label_np(_dense(block), connectivity=conn, background=background, binary=binary, threads=1)
 
 
-def _summary(block, start, shape, conn, background, binary, multi):
+def _summary(block: Any, start: Start, shape: tuple[int, ...], conn: int, background: int, binary: bool,
+             multi: bool) -> tuple[int, NDArray[np.int64], Optional[NDArray[Any]], list[Face]]:
     """Pass 1 on one block: (n, first pixels (global), values or None, faces)."""
     block = _dense(block)
     lab, n = _label_block(block, conn, background, binary)
-    first_local = _core.chunked_first_pixels(lab, n)
+    try:
+        first_local = _core.chunked_first_pixels(lab, n)
+    except _v.KernelError as exc:
+        raise _v.chunked_first_error(exc, lab.shape, n) from None
     first = _global_index(first_local, block.shape, start, shape)
     values = block[np.unravel_index(first_local, block.shape)] if multi else None
-    faces = []
+    faces: list[Face] = []
     for d in range(block.ndim):
         lo = np.ascontiguousarray(np.take(lab, 0, axis=d))
         hi = np.ascontiguousarray(np.take(lab, -1, axis=d))
@@ -156,7 +173,8 @@ def _summary(block, start, shape, conn, background, binary, multi):
     return n, first, values, faces
 
 
-def _relabel(block, lut, conn, background, binary):
+def _relabel(block: Any, lut: NDArray[np.unsignedinteger[Any]], conn: int, background: int,
+             binary: bool) -> NDArray[np.unsignedinteger[Any]]:
     """Pass 2 on one block: label it again and map local ids through lut."""
     lab, n = _label_block(block, conn, background, binary)
     if n != lut.shape[0] - 1:  # the block changed between the passes (a non-deterministic source)
@@ -169,15 +187,17 @@ def _relabel(block, lut, conn, background, binary):
     return np.take(lut, lab)
 
 
-def _block_stats(block, lut, start, conn, background, binary):
+def _block_stats(block: Any, lut: NDArray[np.unsignedinteger[Any]], start: Start, conn: int, background: int,
+                 binary: bool) -> Partial:
     """Fused statistics of one output block from its input block: (ids, area, lo, hi, sums)."""
-    lab, n, st = _label_block(block, conn, background, binary, want_stats=True)
+    lab, n, st = _label_np(_dense(block), connectivity=conn, background=background, binary=binary,
+                           return_stats=True, threads=1)
     if n != lut.shape[0] - 1:
         raise RuntimeError("maskcore.dask: the input gave other values in a later pass")
     return _partial_from_stats(st, lut[1:].astype(np.uint64), start, block.ndim)
 
 
-def _partial_from_stats(st, ids, start, nd):
+def _partial_from_stats(st: NDArray[np.void], ids: NDArray[np.uint64], start: Start, nd: int) -> Partial:
     """Per-block partial statistics from a component_stats table over local
     coordinates: global ids, area, bbox minima and exclusive maxima, and the exact
     integer coordinate sums (centroid * area rounds back to the integer sum exactly
@@ -194,16 +214,17 @@ def _partial_from_stats(st, ids, start, nd):
     return ids[keep], area, lo, hi, sums
 
 
-_REGISTRY: "OrderedDict[str, dict]" = OrderedDict()  # labels.name -> how it was made (for fused passes)
+_REGISTRY: "OrderedDict[str, dict[str, Any]]" = OrderedDict()  # labels.name -> how it was made (for fused passes)
 
 
-def _remember(name: str, info: dict) -> None:
+def _remember(name: str, info: dict[str, Any]) -> None:
     _REGISTRY[name] = info
     while len(_REGISTRY) > 32:
         _REGISTRY.popitem(last=False)
 
 
-def label(image, *, connectivity=None, background=0, binary=None, scheduler=None):
+def label(image: Union[da.Array, ArrayLike], *, connectivity: Optional[int] = None, background: int = 0, binary: Optional[bool] = None,
+          scheduler: Any = None) -> tuple[da.Array, int]:
     """Label the connected components of a chunked 2D image or 3D volume.
 
     The result equals ``maskcore.label`` on the whole array: the same components,
@@ -264,10 +285,14 @@ def label(image, *, connectivity=None, background=0, binary=None, scheduler=None
     >>> n, maskcore.dask.label(m, connectivity=4)[1]
     (1, 6)
     """
-    return _label(image, connectivity, background, binary, scheduler)["result"]
+    result: tuple[da.Array, int] = _label(image, connectivity, background, binary, scheduler)["result"]
+    return result
 
 
-def _label(image, connectivity, background, binary, scheduler):
+def _label(image: Any, connectivity: Optional[int], background: int, binary: Optional[bool],
+           scheduler: Any) -> dict[str, Any]:
+    """Passes 1-4 of :func:`label`; what a fused later pass needs (the registry's entry),
+    with ``result`` = (labels, n)."""
     src = _as_dask(image, "image")
     _check_image(src, "image")
     ndim = src.ndim
@@ -287,9 +312,9 @@ def _label(image, connectivity, background, binary, scheduler):
     starts = _offsets(img.chunks)
     idx = _block_indices(img.numblocks)
     blocks = img.to_delayed(optimize_graph=True)
-    tasks = [dask.delayed(_summary, pure=True)(blocks[b], tuple(int(starts[a][b[a]]) for a in range(ndim)), shape,
+    tasks = [delayed(_summary, pure=True)(blocks[b], tuple(int(starts[a][b[a]]) for a in range(ndim)), shape,
                                                conn, bg, bin_mode, multi) for b in idx]
-    summaries = dask.compute(*tasks, scheduler=scheduler) if scheduler is not None else dask.compute(*tasks)
+    summaries = compute(*tasks, scheduler=scheduler) if scheduler is not None else compute(*tasks)
     by_block = dict(zip(idx, summaries))
     counts = np.array([s[0] for s in summaries], np.int64)
     off_list = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
@@ -297,29 +322,33 @@ def _label(image, connectivity, background, binary, scheduler):
     N = int(counts.sum())
     first = np.zeros(N + 1, np.int64)
     first[1:] = np.concatenate([s[1] for s in summaries]) if N else np.zeros(0, np.int64)
-    values = None
+    values: Optional[NDArray[Any]] = None
     if multi:
         values = np.concatenate([s[2] for s in summaries]) if N else np.zeros(0, src.dtype)
     faces = {b: s[3] for b, s in by_block.items()}
     pairs = _seam_pairs(faces, off, img.numblocks, conn, multi)
     pa = np.ascontiguousarray(pairs[0::2])
     pb = np.ascontiguousarray(pairs[1::2])
-    final, n = _core.chunked_merge_numbering(first, pa, pb)
+    try:
+        final, n = _core.chunked_merge_numbering(first, pa, pb)
+    except _v.KernelError as exc:
+        raise _v.chunked_pairs_error(exc, N) from None
     out_dtype = np.uint32 if n <= _U32_MAX else np.uint64
     final = final.astype(out_dtype, copy=False)
-    comp_values = None
+    comp_values: Optional[NDArray[Any]] = None
     if multi:
         comp_values = np.zeros(n, src.dtype)
         comp_values[final[1:].astype(np.int64) - 1] = values
-    luts = {}
+    luts: dict[BlockIndex, NDArray[np.unsignedinteger[Any]]] = {}
     for b, o, c in zip(idx, off_list.tolist(), counts.tolist()):
         lut = np.empty(c + 1, out_dtype)
         lut[0] = 0
         lut[1:] = final[o + 1:o + 1 + c]
         luts[b] = lut
-    name = "maskcore-label-" + dask.base.tokenize(img.name, conn, bg, bin_mode)
-    layer = {(name,) + b: (_relabel, (img.name,) + b, luts[b], conn, bg, bin_mode) for b in idx}
-    graph = HighLevelGraph.from_collections(name, layer, dependencies=[img])
+    name = "maskcore-label-" + tokenize(img.name, conn, bg, bin_mode)
+    layer: dict[Any, Any] = {(name,) + b: (_relabel, (img.name,) + b, luts[b], conn, bg, bin_mode) for b in idx}
+    # (dask's Array does not match dask's own DaskCollection protocol under mypy: __dask_scheduler__)
+    graph = HighLevelGraph.from_collections(name, layer, dependencies=[img])  # type: ignore[list-item]
     labels = da.Array(graph, name, img.chunks, dtype=out_dtype)
     if labels.chunks != src.chunks:
         labels = labels.rechunk(src.chunks)
@@ -330,16 +359,17 @@ def _label(image, connectivity, background, binary, scheduler):
     return info
 
 
-def _seam_pairs(faces, off, numblocks, conn, multi):
+def _seam_pairs(faces: dict[BlockIndex, list[Face]], off: dict[BlockIndex, int], numblocks: Sequence[int],
+                conn: int, multi: bool) -> NDArray[np.uint64]:
     """Every (id, id) pair that touches across a seam, flat [u0, v0, u1, v1, ...]."""
     ndim = len(numblocks)
     reach = _REACH[conn]
-    out = [np.zeros(0, np.uint64)]
+    out: list[NDArray[np.uint64]] = [np.zeros(0, np.uint64)]
     for d in range(ndim):
         other = [a for a in range(ndim) if a != d]
         for j in range(1, numblocks[d]):
-            def slab(jj):
-                grid = []
+            def slab(jj: int) -> list[BlockIndex]:
+                grid: list[BlockIndex] = []
                 for rest in itertools.product(*[range(numblocks[a]) for a in other]):
                     b = [0] * ndim
                     b[d] = jj
@@ -348,9 +378,10 @@ def _seam_pairs(faces, off, numblocks, conn, multi):
                     grid.append(tuple(b))
                 return grid
 
-            planes = []
+            planes: list[tuple[NDArray[np.uint64], Optional[NDArray[np.uint64]]]] = []
             for jj, side in ((j - 1, 1), (j, 0)):
-                ids_parts, key_parts = [], []
+                ids_parts: list[NDArray[np.uint64]] = []
+                key_parts: list[Any] = []
                 for b in slab(jj):
                     lo, hi, klo, khi = faces[b][d]
                     f = (lo if side == 0 else hi)
@@ -370,7 +401,7 @@ def _seam_pairs(faces, off, numblocks, conn, multi):
     return np.concatenate(out)
 
 
-def _join(parts, numblocks, other):
+def _join(parts: list[Any], numblocks: Sequence[int], other: Sequence[int]) -> NDArray[Any]:
     """Faces of a slab of blocks (listed in C order over the other axes) -> one plane."""
     if len(other) == 1:
         return np.ascontiguousarray(np.concatenate(parts))
@@ -386,13 +417,13 @@ def _join(parts, numblocks, other):
 _DIRECT_MAX = 1 << 20  # labels a block's stats table may span before the ids are compacted
 
 
-def _generic_block_stats(block, start):
+def _generic_block_stats(block: Any, start: Start) -> Partial:
     """Partial statistics of one block of any label image: one native pass over the
     block with the ids shifted (or compacted) so that the table spans only the ids
     the block can hold."""
     block = np.asarray(block)
     nd = block.ndim
-    empty = (np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros((0, nd), np.int64),
+    empty: Partial = (np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros((0, nd), np.int64),
              np.zeros((0, nd), np.int64), np.zeros((0, nd), np.int64))
     if block.size == 0:
         return empty
@@ -421,7 +452,7 @@ def _generic_block_stats(block, start):
     return _partial_from_stats(st, ids[1:].astype(np.uint64), start, nd)
 
 
-def component_stats(labels, n=None, *, scheduler=None):
+def component_stats(labels: Union[da.Array, ArrayLike], n: Optional[int] = None, *, scheduler: Any = None) -> NDArray[np.void]:
     """Area, bounding box and centroid of every label 1..n of a chunked label image.
 
     Equal to ``maskcore.component_stats`` on the whole array. Each block is read in
@@ -476,7 +507,7 @@ def component_stats(labels, n=None, *, scheduler=None):
         starts = info["starts"]
         idx = _block_indices(img.numblocks)
         blocks = img.to_delayed(optimize_graph=True)
-        tasks = [dask.delayed(_block_stats, pure=True)(blocks[b], info["luts"][b],
+        tasks = [delayed(_block_stats, pure=True)(blocks[b], info["luts"][b],
                                                        tuple(int(starts[a][b[a]]) for a in range(nd)),
                                                        info["conn"], info["bg"], info["binary"]) for b in idx]
     else:
@@ -484,20 +515,20 @@ def component_stats(labels, n=None, *, scheduler=None):
         starts = _offsets(lab.chunks)
         idx = _block_indices(lab.numblocks)
         blocks = lab.to_delayed(optimize_graph=True)
-        tasks = [dask.delayed(_generic_block_stats, pure=True)(blocks[b], tuple(int(starts[a][b[a]])
+        tasks = [delayed(_generic_block_stats, pure=True)(blocks[b], tuple(int(starts[a][b[a]])
                                                                                 for a in range(nd))) for b in idx]
-    parts = dask.compute(*tasks, scheduler=scheduler) if scheduler is not None else dask.compute(*tasks)
+    parts = compute(*tasks, scheduler=scheduler) if scheduler is not None else compute(*tasks)
     return _reduce_stats(parts, nd, n)
 
 
-def _reduce_stats(parts, nd, n):
+def _reduce_stats(parts: Sequence[Partial], nd: int, n: Optional[int]) -> NDArray[np.void]:
     ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.uint64)
     top = int(ids.max()) if ids.size else 0
     if n is None:
         n = top
     elif top > n:
         raise ValueError(f"labels: value {top} exceeds n = {n}")
-    fields = [("area", np.int64), ("bbox", np.int64, (2 * nd,)), ("centroid", np.float64, (nd,))]
+    fields: list[tuple[Any, ...]] = [("area", np.int64), ("bbox", np.int64, (2 * nd,)), ("centroid", np.float64, (nd,))]
     out = np.zeros(n, np.dtype(fields))
     out["centroid"] = np.nan
     if not ids.size:
@@ -524,7 +555,7 @@ def _reduce_stats(parts, nd, n):
 # COCO RLE
 
 
-def _block_runs(block, start, height):
+def _block_runs(block: Any, start: tuple[int, int], height: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The runs of ones of one block, cut at its column ends, as [start, end) indices
     into the column-major flattening of the whole mask (int64 pairs)."""
     block = _dense(block)
@@ -551,7 +582,7 @@ def _block_runs(block, start, height):
     return s + base, e + base
 
 
-def encode(mask, *, scheduler=None):
+def encode(mask: Union[da.Array, ArrayLike], *, scheduler: Any = None) -> RLE:
     """The COCO RLE of a chunked 2D mask, without a dense copy of the whole mask.
 
     Each block is encoded by the native encoder; its runs of ones, cut at the block's
@@ -585,21 +616,22 @@ def encode(mask, *, scheduler=None):
         raise TypeError(f"mask: expected bool or uint8 0/1, got dtype {m.dtype}")
     H, W = (int(s) for s in m.shape)
     if m.size == 0:
-        return _encode_np(np.zeros((H, W), bool))
+        return RLE.from_mask(np.zeros((H, W), bool))
     m = _no_empty_chunks(m)
     starts = _offsets(m.chunks)
     idx = _block_indices(m.numblocks)
     blocks = m.to_delayed(optimize_graph=True)
-    tasks = [dask.delayed(_block_runs, pure=True)(blocks[b], (int(starts[0][b[0]]), int(starts[1][b[1]])), H)
+    tasks = [delayed(_block_runs, pure=True)(blocks[b], (int(starts[0][b[0]]), int(starts[1][b[1]])), H)
              for b in idx]
-    parts = list(_compute(tasks, scheduler))
+    parts: list[Optional[tuple[NDArray[np.int64], NDArray[np.int64]]]] = list(_compute(tasks, scheduler))
     # Column bands (one column of blocks) cover consecutive ranges of the column-major order,
     # so each band's pieces are sorted on their own (pieces of one block are in order already;
     # the blocks of a band interleave column by column), and the bands are concatenated.
     rows = m.numblocks[0]
-    band_s, band_e = [], []
+    band_s: list[NDArray[np.int64]] = []
+    band_e: list[NDArray[np.int64]] = []
     for j in range(m.numblocks[1]):
-        band = [parts[i * m.numblocks[1] + j] for i in range(rows)]
+        band = [part for i in range(rows) if (part := parts[i * m.numblocks[1] + j]) is not None]
         for i in range(rows):
             parts[i * m.numblocks[1] + j] = None
         bs = np.concatenate([p[0] for p in band])
@@ -642,11 +674,11 @@ def encode(mask, *, scheduler=None):
 # polygons
 
 
-def _trace_block(block, start, conn):
+def _trace_block(block: Any, start: tuple[int, int], conn: int) -> dict[int, list[Polygon]]:
     """Exact rings of every piece of every component id in one block of global ids,
     shifted to global (x, y): {id: [Polygon, ...]}."""
     block = np.asarray(block)
-    out = {}
+    out: dict[int, list[Polygon]] = {}
     if block.size == 0:
         return out
     shift = np.array([start[1], start[0]], np.float64)
@@ -655,7 +687,8 @@ def _trace_block(block, start, conn):
     return out
 
 
-def _stitch(pieces, seam_x, seam_y, conn):
+def _stitch(pieces: Sequence[Polygon], seam_x: NDArray[np.int64], seam_y: NDArray[np.int64],
+            conn: int) -> tuple[list[NDArray[np.float64]], list[NDArray[np.float64]]]:
     """Rings of one component from its pieces in several blocks.
 
     Every piece's rings keep the component on one side of every edge (outer rings
@@ -666,7 +699,8 @@ def _stitch(pieces, seam_x, seam_y, conn):
     at a vertex where the boundary touches itself (two edges leave it) the chain
     turns so that diagonal pixels of the component stay joined for 8-connectivity
     and apart for 4, as the whole-array tracer does."""
-    a_list, b_list = [], []
+    a_list: list[NDArray[Any]] = []
+    b_list: list[NDArray[Any]] = []
     for p in pieces:
         for r in p.rings:
             a_list.append(r)
@@ -740,7 +774,7 @@ def _stitch(pieces, seam_x, seam_y, conn):
     cid_s = cid[seq]
     starts = np.flatnonzero(np.r_[True, cid_s[1:] != cid_s[:-1]])
     ends = np.r_[starts[1:], E]
-    rings = []
+    rings: list[NDArray[np.float64]] = []
     for s, e in zip(starts.tolist(), ends.tolist()):
         idx = seq[s:e]
         va = a[idx]
@@ -749,7 +783,8 @@ def _stitch(pieces, seam_x, seam_y, conn):
         ring = va[turn]
         j = np.lexsort((ring[:, 0], ring[:, 1]))[0]
         rings.append(np.roll(ring, -j, axis=0).astype(np.float64))
-    outer, holes = [], []
+    outer: list[NDArray[np.float64]] = []
+    holes: list[NDArray[np.float64]] = []
     for ring in rings:
         x, y = ring[:, 0], ring[:, 1]
         area2 = np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)
@@ -758,13 +793,14 @@ def _stitch(pieces, seam_x, seam_y, conn):
     return outer, holes
 
 
-def _first_corner(ring):
+def _first_corner(ring: NDArray[Any]) -> NDArray[Any]:
     """(x, y) of a ring's top-left vertex (least y, then least x)."""
-    j = np.lexsort((ring[:, 0], ring[:, 1]))[0]
-    return ring[j]
+    j = int(np.lexsort((ring[:, 0], ring[:, 1]))[0])
+    corner: NDArray[Any] = ring[j]
+    return corner
 
 
-def _nest(polys):
+def _nest(polys: Sequence[Polygon]) -> list[Polygon]:
     """``polys`` (one label's, in raster order) with ``parent`` / ``parent_hole`` set as
     ``maskcore.find_polygons`` sets them: the polygon, and which of its holes, whose hole is
     the innermost one holding the polygon's first pixel (None: the unbounded background).
@@ -780,7 +816,9 @@ def _nest(polys):
     firsts = np.array([_first_corner(np.asarray(p.outer)) for p in polys], np.float64)
     q_rows = firsts[:, 1].astype(np.int64)
     wanted = np.unique(q_rows)
-    xs, rows, hid = [], [], []
+    xs: list[NDArray[np.int64]] = []
+    rows: list[NDArray[np.int64]] = []
+    hid: list[NDArray[np.int64]] = []
     for k, (_, _, ring) in enumerate(holes):
         a = ring.astype(np.int64)
         b = np.roll(a, -1, axis=0)
@@ -798,9 +836,9 @@ def _nest(polys):
     ev_id = np.concatenate(hid + [np.arange(len(polys), dtype=np.int64)])
     n_cross = ev_row.size - len(polys)
     order = np.lexsort((ev_x2, ev_row))
-    parent_of = [None] * len(polys)
-    stack: list = []
-    row = None
+    parent_of: list[Optional[int]] = [None] * len(polys)
+    stack: list[int] = []
+    row: Optional[int] = None
     for e, r, ident in zip(order.tolist(), ev_row[order].tolist(), ev_id[order].tolist()):
         if r != row:
             stack, row = [], r
@@ -810,14 +848,15 @@ def _nest(polys):
             stack.pop()
         else:
             stack.append(ident)
-    out = []
+    out: list[Polygon] = []
     for p, k in zip(polys, parent_of):
-        par, ph = (None, None) if k is None else holes[k][:2]
+        par, ph = (None, None) if k is None else (holes[k][0], holes[k][1])
         out.append(Polygon(p.outer, p.holes, par, ph, p.area, p.label))
     return out
 
 
-def find_polygons(image, *, connectivity=8, exact=True, scheduler=None):
+def find_polygons(image: Union[da.Array, ArrayLike], *, connectivity: int = 8, exact: bool = True,
+                  scheduler: Any = None) -> Union[list[Polygon], dict[int, list[Polygon]]]:
     """Exact polygons (with holes) of a chunked binary mask or label map, with the
     rings of components that cross block seams merged.
 
@@ -880,16 +919,16 @@ def find_polygons(image, *, connectivity=8, exact=True, scheduler=None):
     starts = _offsets(lab.chunks)
     idx = _block_indices(lab.numblocks)
     blocks = lab.to_delayed(optimize_graph=True)
-    tasks = [dask.delayed(_trace_block, pure=True)(blocks[b], (int(starts[0][b[0]]), int(starts[1][b[1]])), conn)
+    tasks = [delayed(_trace_block, pure=True)(blocks[b], (int(starts[0][b[0]]), int(starts[1][b[1]])), conn)
              for b in idx]
-    parts = dask.compute(*tasks, scheduler=scheduler) if scheduler is not None else dask.compute(*tasks)
-    pieces: dict = {}
+    parts = compute(*tasks, scheduler=scheduler) if scheduler is not None else compute(*tasks)
+    pieces: dict[int, list[Polygon]] = {}
     for part in parts:
         for gid, polys in part.items():
             pieces.setdefault(gid, []).extend(polys)
     seam_x = starts[1][1:].astype(np.int64)
     seam_y = starts[0][1:].astype(np.int64)
-    result = []
+    result: list[Polygon] = []
     for gid in range(1, n + 1):
         ps = pieces[gid]
         value = 1 if values is None else values[gid - 1].item()
@@ -903,7 +942,7 @@ def find_polygons(image, *, connectivity=8, exact=True, scheduler=None):
         result.append(Polygon(outer[0], holes, None, None, sum(p.area for p in ps), value))
     if is_mask:
         return _nest(result)
-    out: dict = {}
+    out: dict[int, list[Polygon]] = {}
     for p in result:
         out.setdefault(p.label, []).append(p)
     return {k: _nest(out[k]) for k in sorted(out)}
@@ -913,28 +952,31 @@ def find_polygons(image, *, connectivity=8, exact=True, scheduler=None):
 # QA
 
 
-def _block_hist(block):
+def _block_hist(block: Any) -> tuple[NDArray[Any], NDArray[np.intp]]:
     vals, counts = np.unique(np.asarray(block), return_counts=True)
     return vals, counts
 
 
-def _block_boxes(block, start, values):
+def _block_boxes(block: Any, start: tuple[int, int], values: Sequence[int]) -> list[tuple[int, ...]]:
     """For each of `values` present in the block: (value, min_row, min_col, max_row, max_col)."""
     block = np.asarray(block)
-    out = []
+    out: list[tuple[int, ...]] = []
     for v in values:
         rows = np.flatnonzero((block == v).any(axis=1))
         if rows.size:
             cols = np.flatnonzero((block == v).any(axis=0))
-            out.append((v, start[0] + rows[0], start[1] + cols[0], start[0] + rows[-1] + 1, start[1] + cols[-1] + 1))
+            out.append((v, start[0] + int(rows[0]), start[1] + int(cols[0]), start[0] + int(rows[-1]) + 1,
+                        start[1] + int(cols[-1]) + 1))
     return out
 
 
-def _compute(tasks, scheduler):
-    return dask.compute(*tasks, scheduler=scheduler) if scheduler is not None else dask.compute(*tasks)
+def _compute(tasks: Sequence[Delayed], scheduler: Any) -> tuple[Any, ...]:
+    done: tuple[Any, ...] = compute(*tasks, scheduler=scheduler) if scheduler is not None else compute(*tasks)
+    return done
 
 
-def _components_of(img, conn, background, scheduler):
+def _components_of(img: da.Array, conn: int, background: int,
+                   scheduler: Any) -> tuple[int, NDArray[Any], NDArray[np.void]]:
     """(n, value per component, stats) of a chunked label map, components of each value."""
     info = _label(img, conn, background, False if img.dtype != np.bool_ else None, scheduler)
     labels, n = info["result"]
@@ -943,8 +985,9 @@ def _components_of(img, conn, background, scheduler):
     return n, values, stats
 
 
-def validate(mask, *, labels=None, instances=None, min_size=0, connectivity=8, background=0,
-             scheduler=None) -> Report:
+def validate(mask: Union[da.Array, ArrayLike], *, labels: Optional[Iterable[int]] = None,
+             instances: Union[da.Array, ArrayLike, None] = None, min_size: int = 0,
+             connectivity: int = 8, background: int = 0, scheduler: Any = None) -> Report:
     """The per-map checks of ``maskcore.validate`` over a chunked label map.
 
     Parameters
@@ -989,22 +1032,22 @@ def validate(mask, *, labels=None, instances=None, min_size=0, connectivity=8, b
     starts = _offsets(a.chunks)
     idx = _block_indices(a.numblocks)
     blocks = a.to_delayed(optimize_graph=True)
-    parts = _compute([dask.delayed(_block_hist, pure=True)(blocks[b]) for b in idx], scheduler)
-    hist: dict = {}
+    parts = _compute([delayed(_block_hist, pure=True)(blocks[b]) for b in idx], scheduler)
+    hist: dict[int, int] = {}
     for vals, counts in parts:
         for v, c in zip(vals.tolist(), counts.tolist()):
             hist[v] = hist.get(v, 0) + c
     histogram = {int(v): int(hist[v]) for v in sorted(hist)}
-    problems: list = []
+    problems: list[Problem] = []
     allowed = None
     if labels is not None:
         allowed = set(np.unique(np.asarray(list(labels), np.int64)).tolist())
         unknown = sorted((v for v in histogram if v not in allowed), key=lambda v: -histogram[v])
         if unknown:
             shown = unknown[:32]
-            boxes = _compute([dask.delayed(_block_boxes, pure=True)(
+            boxes = _compute([delayed(_block_boxes, pure=True)(
                 blocks[b], (int(starts[0][b[0]]), int(starts[1][b[1]])), shown) for b in idx], scheduler)
-            box: dict = {}
+            box: dict[int, tuple[int, int, int, int]] = {}
             for part in boxes:
                 for v, r0, c0, r1, c1 in part:
                     o = box.get(v)

@@ -10,9 +10,10 @@ whose :class:`~maskcore.Segments` are views of those buffers (no copy of the run
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .rle import RLEBatch
 from .segments import Segments
@@ -30,8 +31,8 @@ class Category:
     name: str = ""
     supercategory: str = ""
     isthing: bool = True
-    color: Optional[tuple] = None
-    attributes: dict = field(default_factory=dict)
+    color: Optional[tuple[int, int, int]] = None
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -43,7 +44,7 @@ class ImageRecord:
     file_name: str
     height: int
     width: int
-    metadata: dict
+    metadata: dict[str, Any]
     segments: Segments
 
 
@@ -66,7 +67,7 @@ class Dataset:
     """
 
     def __init__(self, images: Iterable[ImageRecord] = (), categories: Iterable[Category] = (), *,
-                 metadata: Optional[dict] = None):
+                 metadata: Optional[dict[str, Any]] = None) -> None:
         images = list(images)
         for i, r in enumerate(images):
             if not isinstance(r, ImageRecord):
@@ -90,11 +91,14 @@ class Dataset:
             roff[k + 1:k + 1 + len(s)] = o[1:] + pos
             pos += int(o[-1])
             k += len(s)
-        cat = (lambda f, dt: np.concatenate([f(s) for s in segs]).astype(dt) if segs else np.zeros(0, dt))
+
+        def cat(f: Callable[[Segments], NDArray[Any]], dt: type[np.generic]) -> NDArray[Any]:
+            return np.concatenate([f(s) for s in segs]).astype(dt) if segs else np.zeros(0, dt)
+
         any_scores = any(s.scores is not None for s in segs)
         scores = (np.concatenate([s.scores if s.scores is not None else np.full(len(s), np.nan) for s in segs])
                   if any_scores else None)
-        attrs = None
+        attrs: Optional[list[dict[str, Any]]] = None
         if any(s.has_attributes() for s in segs):
             attrs = [a for s in segs for a in s.attributes]
         self._init(
@@ -109,8 +113,13 @@ class Dataset:
             iscrowd=cat(lambda s: s.iscrowd, np.bool_), scores=scores, attributes=attrs,
             metadata=dict(metadata or {}))
 
-    def _init(self, *, categories, image_ids, file_names, heights, widths, image_meta, seg_offsets, counts,
-              run_offsets, ids, category_ids, iscrowd, scores, attributes, metadata, scores_per_image=None):
+    def _init(self, *, categories: list[Category], image_ids: NDArray[np.int64], file_names: list[str],
+              heights: NDArray[np.int64], widths: NDArray[np.int64], image_meta: list[dict[str, Any]],
+              seg_offsets: NDArray[np.int64], counts: NDArray[Any],  # uint32 or uint64
+              run_offsets: NDArray[np.int64], ids: NDArray[np.int64], category_ids: NDArray[np.int64],
+              iscrowd: NDArray[np.bool_], scores: Optional[NDArray[np.float64]],
+              attributes: Optional[list[dict[str, Any]]], metadata: dict[str, Any],
+              scores_per_image: Any = None) -> None:
         for i, c in enumerate(categories):
             if not isinstance(c, Category):
                 raise TypeError(f"categories[{i}]: expected a Category, got {type(c).__name__}")
@@ -120,14 +129,14 @@ class Dataset:
         self._image_meta = image_meta
         self._seg_off, self._counts, self._roff = seg_offsets, counts, run_offsets
         self._ids, self._cats, self._crowd, self._scores, self._attrs = ids, category_ids, iscrowd, scores, attributes
-        self._by_id = None
+        self._by_id: Optional[dict[int, int]] = None
         uniq = np.unique(image_ids)
         if uniq.size != image_ids.size:
             u, c = np.unique(image_ids, return_counts=True)
             raise ValueError(f"image_id: {int(u[c > 1][0])} is used by more than one image")
 
     @classmethod
-    def _from_columns(cls, **columns) -> "Dataset":
+    def _from_columns(cls, **columns: Any) -> "Dataset":
         self = object.__new__(cls)
         self._init(**columns)
         return self
@@ -137,7 +146,7 @@ class Dataset:
         return int(self._image_ids.size)
 
     @property
-    def image_ids(self) -> np.ndarray:
+    def image_ids(self) -> NDArray[np.int64]:
         """Image ids in file order (int64)."""
         return self._image_ids
 
@@ -168,7 +177,7 @@ class Dataset:
         attrs = None if self._attrs is None else self._attrs[a:b]
         return Segments._wrap(batch, self._ids[a:b], self._cats[a:b], self._crowd[a:b], scores, attrs, h, w)
 
-    def __getitem__(self, k) -> ImageRecord:
+    def __getitem__(self, k: int | np.integer[Any]) -> ImageRecord:
         if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)):
             raise TypeError(f"index: expected an int (the position in file order; use image(image_id) to look up "
                             f"by id), got {type(k).__name__}")
@@ -204,15 +213,15 @@ class Dataset:
                 return c
         raise KeyError(f"category_id: no category has id {category_id!r}")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"Dataset(images={len(self)}, segments={self.segments_count}, categories={len(self.categories)}, "
                 f"runs={self._counts.size})")
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Dataset):
             return NotImplemented
         if len(self) != len(other) or self.categories != other.categories:
             return False
         return all(a == b for a, b in zip(self, other))
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable

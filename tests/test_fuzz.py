@@ -9,13 +9,12 @@ finds goes there) is replayed. The open-ended run is fuzz/run.py (atheris).
 """
 import os
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parents[1]
+from paths import REPO as ROOT
 sys.path.insert(0, str(ROOT / "fuzz"))
 import targets  # noqa: E402
 

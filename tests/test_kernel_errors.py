@@ -188,3 +188,101 @@ def test_one_limit_for_the_scratch_a_thread_keeps():
     big = maskcore.rasterize_rle(ring(2_000_000), 100, 100, rule="coco")  # ~270 MiB: given back at once
     assert _core.scratch_kept_bytes() < kept
     assert small.area == big.area > 0
+
+
+
+def test_slic_work_buffers_are_in_the_arena():
+    # maskcore.slic() keeps its work buffers per thread between calls: counted by the one
+    # limit, freed by the one release (they had their own thread_local and limit)
+    img = (np.random.default_rng(0).random((120, 160, 3)) * 255).astype(np.uint8)
+    maskcore.release_memory()
+    a = maskcore.slic(img, n_segments=50)
+    kept = _core.scratch_kept_bytes()
+    assert 0 < kept <= _core.SCRATCH_KEEP_BYTES
+    maskcore.release_memory()
+    assert _core.scratch_kept_bytes() == 0
+    assert np.array_equal(maskcore.slic(img, n_segments=50), a)
+    assert _core.scratch_kept_bytes() == kept
+
+
+def test_segments_transition_buffers_are_in_the_arena():
+    # Segments.from_label_map's per-band transition buffers (a process-wide stash of up to
+    # 8 x 32 MiB that release_memory() did not free) are a set of the per-thread arena
+    from maskcore.segments import Segments
+    lab = np.kron(np.random.default_rng(1).integers(0, 40, (30, 30)).astype(np.uint16), np.ones((7, 7), np.uint16))
+    maskcore.release_memory()
+    a = Segments.from_label_map(lab, threads=2)
+    assert 0 < _core.scratch_kept_bytes() <= _core.SCRATCH_KEEP_BYTES
+    maskcore.release_memory()
+    assert _core.scratch_kept_bytes() == 0
+    assert Segments.from_label_map(lab, threads=1) == a == Segments.from_label_map(lab, threads=2)
+
+# ---- chunked labeling (maskcore.dask) ----------------------------------------------------
+
+def test_chunked_first_pixels_names_the_label_and_its_position():
+    lab = np.array([[1, 2, 0], [4, 3, 0]], np.uint32)
+    with pytest.raises(_core.KernelError) as e:
+        _core.chunked_first_pixels(lab, 4)
+    assert str(_v.chunked_first_error(e.value, lab.shape, 4)) == (
+        "labels: expected labels 1..4 in order of first appearance, found 4 at (1, 0)")
+    lab = np.array([[1, 2], [2, 0]], np.uint64)
+    with pytest.raises(_core.KernelError) as e:
+        _core.chunked_first_pixels(lab, 3)
+    assert str(_v.chunked_first_error(e.value, lab.shape, 3)) == (
+        "labels: expected labels 1..3 in order of first appearance, label 3 never appears")
+    assert list(_core.chunked_first_pixels(np.array([[0, 1], [2, 1]], np.uint32), 2)) == [1, 2]
+
+
+@pytest.mark.parametrize("pa, pb, message", [
+    ([1, 0], [2, 1], r"^pairs_a: expected ids in 1\.\.3, found 0 at \[1\]$"),
+    ([1, 2], [2, 4], r"^pairs_b: expected ids in 1\.\.3, found 4 at \[1\]$"),
+    ([2**64 - 1], [1], r"^pairs_a: expected ids in 1\.\.3, found 18446744073709551615 at \[0\]$"),
+])
+def test_chunked_merge_numbering_names_the_array_pair_and_id(pa, pb, message):
+    first = np.array([0, 0, 5, 9], np.int64)
+    with pytest.raises(_core.KernelError) as e:
+        _core.chunked_merge_numbering(first, np.array(pa, np.uint64), np.array(pb, np.uint64))
+    with pytest.raises(ValueError, match=message):
+        raise _v.chunked_pairs_error(e.value, 3)
+
+
+# ---- COCOeval's compressed-RLE reader (eval_rle_dicts) -----------------------------------
+
+def _parse(segms, ids):
+    from maskcore.cocoeval import _parse_masks
+    anns = [{"id": i, "segmentation": s} for i, s in zip(ids, segms)]
+    return _parse_masks(anns, None, 1, "cocoGt")
+
+
+def test_eval_rle_dicts_raises_kernel_errors_with_the_item():
+    good = {"size": [2, 3], "counts": "06"}
+    with pytest.raises(_core.KernelError) as e:
+        _core.eval_rle_dicts([good, {"size": [2, 3], "counts": "1O"}], 1)
+    info = _v.kernel_info(e.value)
+    assert (info.status, info.item, info.at, info.value) == ("corrupt_rle", 1, 1, -1)
+    assert info.kind == _v.RLE_STRING_ERRORS["bad_count"]
+    with pytest.raises(_core.KernelError) as e:
+        _core.eval_rle_dicts([good, good, {"size": (2, 3), "counts": "6"}], 1)
+    assert (_v.kernel_info(e.value).status, _v.kernel_info(e.value).item) == ("invalid_argument", 2)
+
+
+@pytest.mark.parametrize("counts, message", [
+    ("1O", r"counts\[1\] \(stored as -1\) is negative or runs past height\*width = 6$"),
+    ("2!", r"character 33 at offset 1 is outside '0'\.\.'o'$"),
+    ("4", r"counts sum to 4, expected height\*width = 6$"),
+])
+def test_eval_compressed_rle_names_annotation_offset_and_value(counts, message):
+    segms = [{"size": [2, 3], "counts": "6"}, {"size": [2, 3], "counts": counts}]
+    with pytest.raises(ValueError, match=r"^cocoGt: annotation 12: segmentation\['counts'\]: invalid compressed "
+                                         r"RLE string: " + message):
+        _parse(segms, [11, 12])
+
+
+def test_eval_compressed_rle_outside_the_fast_form_takes_the_general_reader():
+    fast = _parse([{"size": [2, 3], "counts": "15"}, {"size": [2, 3], "counts": "6"}], [1, 2])
+    slow = _parse([{"size": [2, 3], "counts": "15"}, {"size": (2, np.int64(3)), "counts": "6"}], [1, 2])
+    for a, b in zip(fast[:3], slow[:3]):
+        assert np.array_equal(a, b)
+    with pytest.raises(ValueError, match=r"^cocoGt: annotation 2: segmentation\['counts'\]: invalid compressed "
+                                         r"RLE string: counts sum to 4"):
+        _parse([{"size": [2, 3], "counts": "6"}, {"size": (2, 3), "counts": "4"}], [1, 2])

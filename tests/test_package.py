@@ -13,7 +13,7 @@ import pytest
 
 import maskcore
 
-REPO = Path(__file__).resolve().parents[1]
+from paths import REPO
 
 
 def test_every_subpackage_imports():

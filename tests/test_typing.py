@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import maskcore
 
-ROOT = Path(__file__).resolve().parents[1]
+from paths import REPO as ROOT
 
 
 def test_mypy_strict_passes():
@@ -62,3 +61,31 @@ def test_from_kaggle_non_ascii_bytes_message():
     for s in (b"1 \xff", bytearray(b"1 \xff")):
         with pytest.raises(ValueError, match=r"non-ASCII byte at position 2: b'\\xff'"):
             maskcore.rle.from_kaggle(s, (2, 2))
+
+
+def test_cvat_attribute_without_a_name_is_refused(tmp_path):
+    # an <attribute> without name= was kept under the key None (and written back as name="None")
+    xml = ('<?xml version="1.0"?><annotations><version>1.1</version><meta><task><labels><label><name>a</name>'
+           '</label></labels></task></meta><image id="0" name="x.png" width="4" height="4">'
+           '<polygon label="a" points="0,0;3,0;3,3"><attribute>v</attribute></polygon></image></annotations>')
+    f = tmp_path / "a.xml"
+    f.write_text(xml)
+    with pytest.raises(maskcore.io.FormatError, match=r"image\[0\]\.polygon\[0\]\.attribute: expected a 'name'"):
+        maskcore.io.read(f, "cvat")
+    f.write_text(xml.replace("<attribute>", '<attribute name="k">'))
+    assert maskcore.io.read(f, "cvat")[0].segments.attributes[0]["attributes"] == {"k": "v"}
+
+
+def test_kaggle_class_column_name_round_trips(tmp_path):
+    # write_kaggle's class_column was only a switch: a column name (read's meaning) was written as ClassId
+    m = np.zeros((3, 4), bool)
+    m[1, 1:3] = True
+    segs = maskcore.Segments(maskcore.RLEBatch([maskcore.encode(m)]), [1], [7], height=3, width=4)
+    ds = maskcore.Dataset([maskcore.ImageRecord(1, "a", 3, 4, {}, segs)])
+    f = tmp_path / "k.csv"
+    maskcore.io.write(ds, f, "kaggle-csv", class_column="Label")
+    assert f.read_text().splitlines()[0] == "ImageId,EncodedPixels,Label"
+    back = maskcore.io.read(f, "kaggle-csv", shape=(3, 4), class_column="Label")
+    assert back[0].segments.category_ids.tolist() == [7] and back[0].segments.masks[0] == segs.masks[0]
+    maskcore.io.write(ds, f, "kaggle-csv", class_column=True)
+    assert f.read_text().splitlines()[0] == "ImageId,EncodedPixels,ClassId"

@@ -39,3 +39,14 @@ with maskcore.use_isa("scalar"):
 maskcore.iou(m, m)
 maskcore.paint(lm, [0, 0, 3, 0, 3, 3], None)  # type: ignore[arg-type]  # label is an int
 maskcore.rle.area(m)  # type: ignore[call-overload]  # dense masks are not RLEs
+# datasets and formats (maskcore.io, maskcore.dask)
+ds = maskcore.io.read("instances.json", "coco")
+assert_type(ds, maskcore.Dataset)
+assert_type(ds[0], maskcore.ImageRecord)
+assert_type(ds.image_ids, NDArray[np.int64])
+assert_type(maskcore.io.detect("x.json"), str)
+maskcore.io.write(ds, "out.json", "coco", segmentation="rle")
+maskcore.io.write(ds, "out.json")  # type: ignore[call-arg]  # format= is required: never guessed
+import maskcore.dask as mdask  # noqa: E402
+assert_type(mdask.encode(m), RLE)
+assert_type(mdask.component_stats(m), NDArray[np.void])

@@ -173,11 +173,16 @@ def twin_rows(case_list: list) -> list:
 
 
 def data_dir() -> Path:
-    """Where real-data cases look: ``$MASKCORE_BENCH_DATA`` or ``<repo>/../shared/data``."""
-    env = os.environ.get("MASKCORE_BENCH_DATA")
+    """Where real-data cases look (the one place the benchmarks compute it):
+    ``$MASKCORE_BENCH_DATA``, else ``$MASKCORE_SHARED_DATA`` (the tests' variable, see
+    tests/paths.py), else ``<repo>/../shared/data``, else one level further up (a git
+    worktree beside the main checkout); the first of the last two that exists."""
+    env = os.environ.get("MASKCORE_BENCH_DATA") or os.environ.get("MASKCORE_SHARED_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[3] / "shared" / "data"  # <repo>/benchmarks/cases/ -> ../shared
+    repo = Path(__file__).resolve().parents[2]  # <repo>/benchmarks/cases/
+    near, far = repo.parent / "shared" / "data", repo.parents[1] / "shared" / "data"
+    return far if not near.is_dir() and far.is_dir() else near
 
 
 # --------------------------------------------------------------------------------------------

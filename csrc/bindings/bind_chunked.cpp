@@ -1,8 +1,8 @@
 // Bindings of the chunked-labeling kernels (csrc/chunked): the steps between the
 // blocks of maskcore.dask.label. Arrays arrive canonical from maskcore/dask.py
 // (C-contiguous, the dtypes named below); the GIL is released around each kernel.
-#include <string>
-
+// What a kernel finds in the data is raised as KernelError (buffers.hpp: raise_kernel)
+// and worded by maskcore/_validate.py (chunked_first_error, chunked_pairs_error).
 #include "../chunked/chunked.hpp"
 #include "buffers.hpp"
 
@@ -22,9 +22,7 @@ py::array_t<int64_t> first_pixels_t(const py::array& labels, int64_t n) {
         py::gil_scoped_release nogil;
         s = chunked::first_pixels<Idx>(p, size, n, f, err);
     }
-    if (s != Status::ok)
-        raise(s, "labels: not numbered 1.." + std::to_string(n) + " in order of first appearance (label " +
-                     std::to_string(err.value) + " at flat index " + std::to_string(err.index) + ")");
+    if (s != Status::ok) raise_kernel(s, err);
     return first;
 }
 
@@ -64,7 +62,7 @@ void bind_chunked(py::module_& m) {
                 py::gil_scoped_release nogil;
                 s = chunked::seam_pairs(sa.data, sb.data, ka, kb, P, Q, reach, out);
             }
-            if (s != Status::ok) raise(s, "seam pairs failed");
+            if (s != Status::ok) raise_kernel(s, ErrorInfo{});  // bad_alloc -> MemoryError
             return adopt(out);
         },
         py::arg("a"), py::arg("b"), py::arg("key_a"), py::arg("key_b"), py::arg("P"), py::arg("Q"),
@@ -86,10 +84,7 @@ void bind_chunked(py::module_& m) {
                 py::gil_scoped_release nogil;
                 s = chunked::merge_numbering(f.data, f.size - 1, a.data, b.data, a.size, o, &n, err);
             }
-            if (s == Status::invalid_value)
-                raise(s, "pairs: id " + std::to_string(static_cast<uint64_t>(err.value)) + " at " +
-                             std::to_string(err.index) + " is outside 1.." + std::to_string(f.size - 1));
-            if (s != Status::ok) raise(s, "merge numbering failed");
+            if (s != Status::ok) raise_kernel(s, err);
             return py::make_tuple(out, n);
         },
         py::arg("first"), py::arg("pairs_a"), py::arg("pairs_b"));

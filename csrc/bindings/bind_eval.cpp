@@ -304,8 +304,12 @@ struct ParsedCounts {  // one string's counts, copied to their place in the batc
 
 // COCO compressed-RLE dicts ({"size": [h, w], "counts": str or bytes}) to one batch
 // (flat, offsets, sizes): the fields are read under the GIL (no Python objects made),
-// the strings decoded in parallel without it. Anything else -> ValueError naming the
-// item (the caller then takes the general path, which explains it).
+// the strings decoded in parallel without it. Failures are KernelError with item = the
+// dict's position, worded by maskcore/cocoeval.py through maskcore/_validate.py:
+// invalid_argument for a dict outside this fast path's canonical form (kind, see
+// RleDictField: the caller then takes the general reader, which canonicalizes or
+// explains it), corrupt_rle for a string that does not decode (rle::from_string's
+// ErrorInfo: kind a StringError, index the offset or count).
 template <class T>
 py::tuple rle_dicts_t(const std::vector<const char*>& str, const std::vector<Py_ssize_t>& len,
                       const std::vector<int64_t>& sz, int threads) {
@@ -316,6 +320,7 @@ py::tuple rle_dicts_t(const std::vector<const char*>& str, const std::vector<Py_
     const int64_t n = static_cast<int64_t>(str.size());
     std::vector<int64_t> off(static_cast<size_t>(n + 1), 0);
     std::vector<Status> st(static_cast<size_t>(n), Status::ok);
+    std::vector<ErrorInfo> errs(static_cast<size_t>(n));
     uint64_t chars = 0;
     for (Py_ssize_t l : len) chars += static_cast<uint64_t>(l);
     const int nth = worth(threads, chars, 200000);
@@ -336,21 +341,29 @@ py::tuple rle_dicts_t(const std::vector<const char*>& str, const std::vector<Py_
             ScratchLease<ParsedCounts<T>> lease;  // per worker thread, within the one limit
             RunBuf<T>& scratch = lease->counts;
             scratch.size = 0;
-            ErrorInfo err;
             const uint64_t total = static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]);
-            st[i] = rle::from_string<T>(str[i], len[i], total, scratch, err);
-            if (st[i] == Status::ok && scratch.size != off[i + 1] - off[i]) st[i] = Status::corrupt_rle;
+            st[i] = rle::from_string<T>(str[i], len[i], total, scratch, errs[i]);
+            // a decoded string has one count per terminal char: anything else is this code's fault
+            if (st[i] == Status::ok && scratch.size != off[i + 1] - off[i]) st[i] = Status::internal;
             if (st[i] == Status::ok && scratch.size)
                 std::memcpy(f + off[i], scratch.data, static_cast<size_t>(scratch.size) * sizeof(T));
         });
     }
-    for (int64_t i = 0; i < n; ++i)
-        if (st[i] != Status::ok) raise(st[i], "segmentation " + std::to_string(i) + ": invalid compressed counts");
+    raise_first(st, errs);
     py::array_t<int64_t> offsets(n + 1);
     std::memcpy(offsets.mutable_data(), off.data(), static_cast<size_t>(n + 1) * sizeof(int64_t));
     py::array_t<int64_t> sizes({n, int64_t{2}});
     if (n) std::memcpy(sizes.mutable_data(), sz.data(), static_cast<size_t>(2 * n) * sizeof(int64_t));
     return py::make_tuple(flat, offsets, sizes);
+}
+
+// Why rle_dicts declined a dict (KernelError(invalid_argument).kind).
+enum RleDictField : int { not_rle_dict = 1, size_not_ints = 2, size_range = 3, counts_not_ascii = 4 };
+
+[[noreturn]] void decline_rle_dict(Py_ssize_t i, RleDictField why) {
+    ErrorInfo e;
+    e.kind = why;
+    raise_kernel(Status::invalid_argument, e, static_cast<int64_t>(i));
 }
 
 py::tuple rle_dicts(const py::list& objs, int threads) {
@@ -363,18 +376,16 @@ py::tuple rle_dicts(const py::list& objs, int threads) {
         PyObject* o = PyList_GET_ITEM(objs.ptr(), i);
         PyObject* counts = PyDict_Check(o) ? PyDict_GetItemString(o, "counts") : nullptr;
         PyObject* size = PyDict_Check(o) ? PyDict_GetItemString(o, "size") : nullptr;
-        const std::string where = "segmentation " + std::to_string(i);
-        MC_REQUIRE(counts && size && PyList_Check(size) && PyList_GET_SIZE(size) == 2,
-                   where + ": expected {'size': [h, w], 'counts': str}");
+        if (!(counts && size && PyList_Check(size) && PyList_GET_SIZE(size) == 2)) decline_rle_dict(i, not_rle_dict);
         for (int k = 0; k < 2; ++k) {
             PyObject* v = PyList_GET_ITEM(size, k);
-            MC_REQUIRE(PyLong_CheckExact(v), where + ": size must be two ints");
+            if (!PyLong_CheckExact(v)) decline_rle_dict(i, size_not_ints);
             const long long x = PyLong_AsLongLong(v);
             if (x == -1 && PyErr_Occurred()) {
                 PyErr_Clear();
-                throw py::value_error(where + ": size out of range");
+                decline_rle_dict(i, size_range);
             }
-            MC_REQUIRE(x >= 0 && x < (int64_t{1} << 31), where + ": size out of range");
+            if (!(x >= 0 && x < (int64_t{1} << 31))) decline_rle_dict(i, size_range);
             sz[2 * i + k] = x;
         }
         big = big || static_cast<uint64_t>(sz[2 * i]) * static_cast<uint64_t>(sz[2 * i + 1]) >= (uint64_t{1} << 32);
@@ -382,9 +393,9 @@ py::tuple rle_dicts(const py::list& objs, int threads) {
             str[i] = PyBytes_AS_STRING(counts);
             len[i] = PyBytes_GET_SIZE(counts);
         } else {
-            MC_REQUIRE(PyUnicode_Check(counts) && PyUnicode_IS_ASCII(counts), where + ": counts must be an ASCII string");
+            if (!(PyUnicode_Check(counts) && PyUnicode_IS_ASCII(counts))) decline_rle_dict(i, counts_not_ascii);
             str[i] = PyUnicode_AsUTF8AndSize(counts, &len[i]);  // ASCII: the string's own buffer
-            MC_REQUIRE(str[i] != nullptr, where + ": counts unreadable");
+            if (str[i] == nullptr) throw py::error_already_set();
         }
     }
     return big ? rle_dicts_t<uint64_t>(str, len, sz, threads) : rle_dicts_t<uint32_t>(str, len, sz, threads);

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 
+#include "../common/thread_scratch.hpp"
 #include "../slic/slic.hpp"
 #include "buffers.hpp"
 
@@ -51,12 +52,12 @@ py::array_t<int16_t> slic_lab(const py::array& rgb, int threads, const py::objec
 // maskcore.slic()'s work buffers, kept by each calling thread for its next call: fresh
 // ones cost page faults on every call (the per-chunk sums are first written by the
 // pool's threads, whose malloc arenas give them back), about 20% of a 4000 x 4000 run
-// on two threads. Freed when a run leaves them above kKeepWorkspace.
-constexpr size_t kKeepWorkspace = size_t{64} << 20;
-__attribute__((noinline)) slic::Workspace& kept_workspace() noexcept {
-    thread_local slic::Workspace ws;
-    return ws;
-}
+// on two threads. They are a set of the per-thread scratch arena (common/thread_scratch.hpp):
+// held to its one limit and freed by its one release (maskcore.release_memory()).
+struct KeptWorkspace {
+    slic::Workspace ws;
+    size_t scratch_bytes() const noexcept { return ws.bytes(); }
+};
 
 // `out`: None (a new array) or a C-contiguous writable int32 (H, W) array to overwrite.
 py::tuple slic_run(const py::array& feat, const py::object& mask, int64_t ny, int64_t nx, double step,
@@ -100,9 +101,8 @@ py::tuple slic_run(const py::array& feat, const py::object& mask, int64_t ny, in
         if (lock.owns_lock()) {
             s = slic::run(f, nc, h, w, m, p, dst, &k, workspace->ws);
         } else if (!workspace) {  // maskcore.slic(): the calling thread's buffers
-            slic::Workspace& kept = kept_workspace();
-            s = slic::run(f, nc, h, w, m, p, dst, &k, kept);
-            if (kept.bytes() > kKeepWorkspace) kept = slic::Workspace{};
+            ScratchLease<KeptWorkspace> kept;
+            s = slic::run(f, nc, h, w, m, p, dst, &k, kept->ws);
         } else {  // a Superpixels object busy in another thread
             slic::Workspace own;
             s = slic::run(f, nc, h, w, m, p, dst, &k, own);

@@ -101,8 +101,10 @@ Status merge_numbering(const int64_t* first, int64_t N, const uint64_t* pa, cons
     for (int64_t j = 0; j < m; ++j) {
         const uint64_t u = pa[j], v = pb[j];
         if (MC_UNLIKELY(u == 0 || v == 0 || u > top || v > top)) {
+            const bool bad_a = u == 0 || u > top;
             err.index = j;
-            err.value = static_cast<int64_t>(u == 0 || u > top ? u : v);
+            err.value = static_cast<int64_t>(bad_a ? u : v);  // the id's bits (an id >= 2**63 reads negative)
+            err.kind = bad_a ? 0 : 1;                          // which array: pa (0) or pb (1)
             return Status::invalid_value;
         }
         uint64_t ru = find(parent, u), rv = find(parent, v);

@@ -45,7 +45,9 @@ namespace maskcore::chunked {
 
 // first[k - 1] = C-order flat index of label k's first pixel, k = 1..n, for a
 // C-contiguous label block of `size` elements numbered in order of first appearance.
-// invalid_value when a label > n or out of that order appears (err.index, err.value).
+// invalid_value when a label > n or out of that order appears (err.index: its flat
+// index, err.value: the label), or when labels stop before n (err.index = size,
+// err.value: the first label missing).
 template <class Idx>
 Status first_pixels(const Idx* labels, int64_t size, int64_t n, int64_t* first, ErrorInfo& err) noexcept;
 
@@ -56,7 +58,8 @@ Status seam_pairs(const uint64_t* a, const uint64_t* b, const uint64_t* key_a, c
 
 // final[0] = 0; final[i] (1..N) = the component number of id i; *n = the count.
 // first[i] is id i's first-pixel global index (first[0] unused). invalid_value
-// when a pair names an id outside 1..N (err.value).
+// when a pair names an id outside 1..N (err.index: the pair, err.value: the id's
+// bits, err.kind: 0 for pa, 1 for pb).
 Status merge_numbering(const int64_t* first, int64_t N, const uint64_t* pa, const uint64_t* pb, int64_t m,
                        uint64_t* final_ids, int64_t* n, ErrorInfo& err) noexcept;
 

@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <vector>
 
 #include "../common/parallel.hpp"
+#include "../common/thread_scratch.hpp"
 
 #if defined(_MSC_VER)
 #include <intrin.h>
@@ -74,51 +74,19 @@ struct Transition {
     uint64_t key;  // the column's key from this row on (kept here: the emission reads no pixels)
 };
 
-// Scratch buffers of transitions kept between calls. Fresh memory costs a page fault per 4 KB,
-// and on a virtual machine those cost more than the work: profiled on a 4000 x 4000 map with 500
+// The bands' transition buffers, kept by the calling thread between calls: a set of the
+// per-thread scratch arena (common/thread_scratch.hpp: held to its one limit, freed by its one
+// release, maskcore.release_memory()). Fresh memory costs a page fault per 4 KB, and on a
+// virtual machine those cost more than the work: profiled on a 4000 x 4000 map with 500
 // regions, the kernel's page-fault handling was 39 % of from_label_map's time when every call
-// allocated its transition buffers afresh. Buffers up to kStashBytes each, kStashCount in all,
-// are kept; a call takes and returns them under a lock, so concurrent calls (the GIL is
-// released) never share one.
-constexpr int64_t kStashBytes = int64_t{32} << 20;
-constexpr size_t kStashCount = 8;
-
-struct Stash {
-    std::mutex lock;
-    std::vector<RunBuf<Transition>> free;
-};
-
-Stash& stash() {
-    static Stash* s = new Stash;  // never destroyed: nothing to order at exit
-    return *s;
-}
-
-RunBuf<Transition> take_scratch() noexcept {
-    Stash& s = stash();
-    std::lock_guard<std::mutex> g(s.lock);
-    if (s.free.empty()) return RunBuf<Transition>();
-    RunBuf<Transition> b = std::move(s.free.back());
-    s.free.pop_back();
-    b.size = 0;
-    return b;
-}
-
-void give_scratch(RunBuf<Transition>& b) noexcept {
-    if (!b.data || b.cap * static_cast<int64_t>(sizeof(Transition)) > kStashBytes) return;  // its owner frees it
-    Stash& s = stash();
-    std::lock_guard<std::mutex> g(s.lock);
-    if (s.free.size() >= kStashCount) return;
-    try {
-        s.free.push_back(std::move(b));
-    } catch (...) {
-    }
-}
-
-// One call's scratch: back to the stash when the call ends, however it ends.
-struct ScratchSet {
+// allocated its transition buffers afresh. The calling thread leases the set; the pool's
+// workers fill one buffer each (band b: bufs[b]), the caller reads them.
+struct BandScratch {
     std::vector<RunBuf<Transition>> bufs;
-    ~ScratchSet() {
-        for (auto& b : bufs) give_scratch(b);
+    size_t scratch_bytes() const noexcept {
+        size_t n = bufs.capacity() * sizeof(RunBuf<Transition>);
+        for (const RunBuf<Transition>& b : bufs) n += ::maskcore::scratch_bytes(b);
+        return n;
     }
 };
 
@@ -191,17 +159,19 @@ Status scan_rows(const MapView& m, int threads, RunBuf<KeyRun>& out) noexcept {
     const int64_t h = m.rows, w = m.cols;
     const int workers = worth(threads, static_cast<uint64_t>(h) * static_cast<uint64_t>(w), 1 << 20);
     const int64_t bands = std::min<int64_t>(h, workers > 1 ? workers : 1);
-    ScratchSet scratch;  // the bands' transitions
+    ScratchLease<BandScratch> scratch;  // the bands' transitions
+    std::vector<RunBuf<Transition>>& bufs = scratch->bufs;
     std::vector<char> ok;
     std::vector<int64_t> first;  // per column: how many transitions the columns before it have
     try {
-        for (int64_t b = 0; b < bands; ++b) scratch.bufs.push_back(take_scratch());
+        if (bufs.size() < static_cast<size_t>(bands)) bufs.resize(static_cast<size_t>(bands));
         ok.assign(static_cast<size_t>(bands), 0);
         first.assign(static_cast<size_t>(w + 1), 0);
     } catch (...) {
         return Status::bad_alloc;
     }
-    RunBuf<Transition>* parts = scratch.bufs.data();
+    for (int64_t b = 0; b < bands; ++b) bufs[static_cast<size_t>(b)].size = 0;
+    RunBuf<Transition>* parts = bufs.data();
     parallel_for(bands, workers, [&](int64_t b) {
         ok[b] = row_transitions<Kind>(m, h * b / bands, h * (b + 1) / bands, parts[b]);
     });

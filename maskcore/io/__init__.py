@@ -31,8 +31,13 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ._common import FormatError
+
+if TYPE_CHECKING:
+    from ..dataset import Dataset
+    from ._common import StrPath
 
 __all__ = ["read", "write", "FormatError", "FORMATS"]
 
@@ -54,15 +59,16 @@ _FORMATS = {
 FORMATS = tuple(_FORMATS)
 
 
-def _entry(format, which: int):
+def _entry(format: object, which: int) -> Callable[..., Any]:
     if not isinstance(format, str) or format not in _FORMATS:
         raise ValueError(f"format: expected one of {', '.join(repr(f) for f in FORMATS)}, got {format!r}")
     mod_name, *funcs = _FORMATS[format]
     mod = importlib.import_module(f".{mod_name}", __name__)
-    return getattr(mod, funcs[which])
+    fn: Callable[..., Any] = getattr(mod, funcs[which])
+    return fn
 
 
-def detect(path) -> str:
+def detect(path: StrPath) -> str:
     """The format a file names by its content, or ValueError asking for ``format=``."""
     p = Path(path)
     ask = (f"{p}: the format cannot be told from the content; pass format= (one of "
@@ -91,7 +97,7 @@ def detect(path) -> str:
     raise ValueError(ask)
 
 
-def read(path, format=None, **options):
+def read(path: StrPath, format: Optional[str] = None, **options: Any) -> Dataset:
     """Read a dataset.
 
     Parameters
@@ -110,10 +116,11 @@ def read(path, format=None, **options):
     """
     if format is None:
         format = detect(path)
-    return _entry(format, 0)(path, **options)
+    ds: Dataset = _entry(format, 0)(path, **options)
+    return ds
 
 
-def write(dataset, path, format, **options):
+def write(dataset: Dataset, path: StrPath, format: str, **options: Any) -> Any:
     """Write ``dataset`` to ``path`` in ``format`` (atomically; see the format's writer for
     its options and for what it cannot hold). Returns what the writer returns (a report for
     lossy formats, else None)."""

@@ -9,9 +9,24 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Optional, Sequence, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from ..dataset import Category, Dataset, ImageRecord
+
+    # A file or folder name, as every reader and writer takes it.
+    StrPath: TypeAlias = "str | os.PathLike[str]"
+    # Files a staged() block will rename into place: (temporary, final), and (None, a folder
+    # it made), removed if the block fails.
+    Stage: TypeAlias = "list[tuple[Optional[Path], Path]]"
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 # The largest image side a reader accepts (a declared size beyond it is refused before any
 # allocation: a hostile file cannot ask for terabytes). 2**31 - 1 is also the polygon
@@ -26,7 +41,7 @@ class FormatError(ValueError):
     """A file is not valid for its format. The message names the file, the field and the value."""
 
 
-def fail(path, field: str, expected: str, got: Any = None) -> FormatError:
+def fail(path: StrPath, field: str, expected: str, got: Any = None) -> FormatError:
     where = f"{path}: {field}" if field else f"{path}"
     msg = f"{where}: expected {expected}"
     if got is not None:
@@ -35,7 +50,8 @@ def fail(path, field: str, expected: str, got: Any = None) -> FormatError:
     return FormatError(msg)
 
 
-def new_dataset(path, images, categories, **kw) -> Any:
+def new_dataset(path: StrPath, images: Iterable[ImageRecord], categories: Iterable[Category],
+                **kw: Any) -> Dataset:
     """The Dataset a reader built from ``path``; what the Dataset refuses (two images with one
     id, ...) is the file's fault: a FormatError naming it."""
     from ..dataset import Dataset
@@ -45,7 +61,7 @@ def new_dataset(path, images, categories, **kw) -> Any:
         raise FormatError(f"{path}: {e}") from None
 
 
-def load_json(path) -> Any:
+def load_json(path: StrPath) -> Any:
     path = Path(path)
     data = path.read_bytes()
     try:
@@ -58,7 +74,7 @@ def load_json(path) -> Any:
         raise FormatError(f"{path}: JSON nested too deeply") from None
 
 
-def want_int(path, field, v, lo=None, hi=None) -> int:
+def want_int(path: StrPath, field: str, v: Any, lo: Optional[int] = None, hi: Optional[int] = None) -> int:
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
         if isinstance(v, float) and v.is_integer():
             v = int(v)
@@ -70,19 +86,19 @@ def want_int(path, field, v, lo=None, hi=None) -> int:
     return v
 
 
-def want_str(path, field, v) -> str:
+def want_str(path: StrPath, field: str, v: Any) -> str:
     if not isinstance(v, str):
         raise fail(path, field, "a string", v)
     return v
 
 
-def want(path, field, v, types, what):
+def want(path: StrPath, field: str, v: Any, types: type | tuple[type, ...], what: str) -> Any:
     if not isinstance(v, types) or isinstance(v, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
         raise fail(path, field, what, v if not isinstance(v, (dict, list)) else f"<{type(v).__name__}>")
     return v
 
 
-def side(path, field, v) -> int:
+def side(path: StrPath, field: str, v: Any) -> int:
     return want_int(path, field, v, 0, MAX_SIDE)
 
 
@@ -91,7 +107,7 @@ _names = itertools.count()
 
 
 @contextlib.contextmanager
-def staged():
+def staged() -> Iterator[None]:
     """Files written inside the block (by :func:`write_atomic`) stay under temporary names
     until the block ends without an exception; then all are renamed into place. On an
     exception every temporary file is removed: a dataset is written whole or not at all
@@ -121,13 +137,13 @@ def staged():
         _local.files = None
 
 
-def current_stage():
+def current_stage() -> Optional[Stage]:
     """The open :func:`staged` block's file list of this thread (None outside one), for
     :func:`write_atomic` calls made from worker threads."""
     return getattr(_local, "files", None)
 
 
-def _create_temp(path: Path):
+def _create_temp(path: Path) -> tuple[int, Path]:
     """(fd, name) of a new file beside ``path``, created exclusively under a hidden name unique
     to this process, thread and call, with the permissions an ordinary ``open`` gives (0o666
     less the umask; ``tempfile.mkstemp`` would make it 0o600)."""
@@ -142,7 +158,7 @@ def _create_temp(path: Path):
 _UNSET = object()
 
 
-def write_atomic(path, write, *, stage=_UNSET) -> None:
+def write_atomic(path: StrPath, write: Callable[[BinaryIO], object], *, stage: Any = _UNSET) -> None:
     """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it over
     ``path`` (at the end of the enclosing :func:`staged` block, if any: ``stage`` is that
     block's :func:`current_stage`, by default the calling thread's): readers never see a
@@ -170,7 +186,7 @@ def write_atomic(path, write, *, stage=_UNSET) -> None:
         raise
 
 
-def write_json(path, obj, indent=None) -> None:
+def write_json(path: StrPath, obj: Any, indent: Optional[int] = None) -> None:
     data = json.dumps(obj, indent=indent, separators=None if indent else (",", ":"), ensure_ascii=False,
                       allow_nan=False).encode("utf-8")
     write_atomic(path, lambda f: f.write(data))
@@ -180,7 +196,7 @@ def write_json(path, obj, indent=None) -> None:
 _FAST_LAYOUTS = {(0, 8): (1, "L"), (0, 16): (2, "I;16"), (2, 8): (3, "RGB"), (3, 8): (1, "P"), (6, 8): (4, "RGBA")}
 
 
-def _fast_png(data: bytes):
+def _fast_png(data: bytes) -> Optional[tuple[NDArray[Any], str, Optional[list[int]]]]:
     """(pixels, mode, palette) of a non-interlaced 8-bit gray / RGB / RGBA / palette or 16-bit gray
     PNG (every filter type; the layouts index, colour and palette masks use), decoded with zlib
     and the native unfilter (:func:`maskcore._core.png_unfilter`); equal to Pillow's reading.
@@ -240,10 +256,11 @@ def _fast_png(data: bytes):
         return px.reshape(h, w, 4), mode, None
     if depth == 16:
         return px.view(">u2").astype(np.uint16).reshape(h, w), mode, None
-    return px, mode, (list(pal) if color == 3 else None)
+    return px, mode, (list(pal) if color == 3 and pal is not None else None)
 
 
-def read_png(path, *, modes=None, expect_size=None, field="image") -> tuple[np.ndarray, str, Any]:
+def read_png(path: StrPath, *, modes: Optional[Sequence[str]] = None, expect_size: Optional[Sequence[int]] = None,
+             field: str = "image") -> tuple[NDArray[Any], str, Optional[list[int]]]:
     """(pixels, mode, palette) of a PNG, refused cleanly when truncated, not a PNG, of an
     unexpected mode, or larger than MAX_PIXELS. Palette ('P') images are read as indices.
     PNGs in the simple layout maskcore writes are decoded directly (:func:`_fast_png`, equal to
@@ -309,7 +326,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
-def encode_png(arr: np.ndarray, *, palette=None) -> bytes:
+def encode_png(arr: NDArray[Any], *, palette: Optional[Iterable[int]] = None) -> bytes:
     """PNG bytes of an (H, W) uint8 / uint16 map (uint8 with ``palette``, a flat list of RGB
     values: a palette PNG whose bytes are the indices) or an (H, W, 3) uint8 RGB image, in any
     memory layout (a Fortran-ordered map is read as it is). The image data is filtered and
@@ -330,23 +347,24 @@ def encode_png(arr: np.ndarray, *, palette=None) -> bytes:
         raise ValueError(f"encode_png: a PNG cannot be {w}x{h}")
     idat = _core.png_deflate(arr)
     out = [b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, color, 0, 0, 0))]
-    if color == 3:
+    if color == 3 and palette is not None:
         pal = bytes(int(v) & 255 for v in list(palette)[:768])
         out.append(_chunk(b"PLTE", pal + b"\0" * (-len(pal) % 3)))
     out += [_chunk(b"IDAT", idat), _chunk(b"IEND", b"")]
     return b"".join(out)
 
 
-def write_bytes(path, data: bytes, *, stage=_UNSET) -> None:
+def write_bytes(path: StrPath, data: bytes, *, stage: Any = _UNSET) -> None:
     write_atomic(path, lambda f: f.write(data), stage=stage)
 
 
-def write_png(path, arr: np.ndarray, *, palette=None) -> None:
+def write_png(path: StrPath, arr: NDArray[Any], *, palette: Optional[Iterable[int]] = None) -> None:
     """Write a map or RGB image as PNG, atomically (see :func:`encode_png`)."""
     write_bytes(path, encode_png(arr, palette=palette))
 
 
-def parallel_map(fn, items, threads=None, chunk: int = 64):
+def parallel_map(fn: Callable[[_T], _R], items: Iterable[_T], threads: Optional[int] = None,
+                 chunk: int = 64) -> list[_R]:
     """``[fn(x) for x in items]`` on ``threads`` threads (default: every core), in order, ``chunk``
     items in flight at a time; the first exception (in item order) propagates. For work that
     releases the GIL: PNG coding, maskcore kernels."""
@@ -356,7 +374,7 @@ def parallel_map(fn, items, threads=None, chunk: int = 64):
     if t <= 1 or len(items) <= 1:
         return [fn(x) for x in items]
     from concurrent.futures import ThreadPoolExecutor
-    out = []
+    out: list[_R] = []
     with ThreadPoolExecutor(max_workers=t) as ex:
         for k in range(0, len(items), chunk):
             out.extend(ex.map(fn, items[k:k + chunk]))

@@ -25,12 +25,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from ..dataset import Dataset, ImageRecord
 from ._common import (FormatError, current_stage, fail, load_json, new_dataset, parallel_map, side, want_int,
                       write_bytes, write_json)
 from .coco import _categories, _category_json
+
+if TYPE_CHECKING:
+    from ..dataset import Category
+    from ..segments import Segments
+    from ._common import StrPath
 
 __all__ = ["Item", "Categories", "read_table", "row_category", "row_crowd", "row_metadata", "load_items",
            "write_table", "CategoryFields"]
@@ -47,24 +52,24 @@ class Item:
     width: int
     mask: str  # the PNG, relative to the JSON's folder
     png: Path  # the PNG's path
-    metadata: dict  # the item's "metadata" plus mask_file
-    rows: list  # the raw rows (the format parses them)
-    raw: dict  # the item's JSON object (its format-specific fields)
+    metadata: dict[str, Any]  # the item's "metadata" plus mask_file
+    rows: list[dict[str, Any]]  # the raw rows (the format parses them)
+    raw: dict[str, Any]  # the item's JSON object (its format-specific fields)
     table: Any = None  # what the format makes of the rows
-    extra: dict = field(default_factory=dict)  # per-record metadata the build adds (snap reports)
+    extra: dict[str, Any] = field(default_factory=dict)  # per-record metadata the build adds (snap reports)
 
 
 class Categories:
     """The categories of a table file and the rule for a row's category id (module docstring)."""
 
-    def __init__(self, path, cats, strict: bool):
+    def __init__(self, path: Path, cats: list[Category], strict: bool) -> None:
         self.path, self.list, self.strict = path, cats, strict
         self.ids = {c.id for c in cats}
         self.name_of = {c.id: c.name for c in cats}
-        self.by_name: dict = {}
+        self.by_name: dict[str, int] = {}
         for c in cats:
             self.by_name.setdefault(c.name, c.id)
-        self.unknown: set = set()
+        self.unknown: set[int] = set()
 
     def check(self, where: str, cid: int) -> int:
         if cid in self.ids or cid == 0:
@@ -75,7 +80,7 @@ class Categories:
         return cid
 
 
-def read_table(path, rows_key: str, *, strict: bool = True):
+def read_table(path: StrPath, rows_key: str, *, strict: bool = True) -> tuple[dict[str, Any], Categories, list[Item]]:
     """(the JSON object, :class:`Categories`, [:class:`Item`]) of a table file, the frame checked:
     ``items`` a list of objects, each with ``mask`` (a string), ``height``, ``width`` and
     ``rows_key`` (a list); ``image_id`` an int (default: position + 1), ``file_name`` a string,
@@ -85,7 +90,7 @@ def read_table(path, rows_key: str, *, strict: bool = True):
     if not isinstance(obj, dict) or not isinstance(obj.get("items"), list):
         raise fail(path, "items", "a JSON object with an 'items' list", f"<{type(obj).__name__}>")
     cats = Categories(path, _categories(path, obj.get("categories", [])), strict)
-    items = []
+    items: list[Item] = []
     for k, it in enumerate(obj["items"]):
         w_ = f"items[{k}]"
         if not isinstance(it, dict):
@@ -112,7 +117,7 @@ def read_table(path, rows_key: str, *, strict: bool = True):
     return obj, cats, items
 
 
-def row_category(cats: Categories, where: str, row: dict, name_key: Optional[str] = None, *,
+def row_category(cats: Categories, where: str, row: dict[str, Any], name_key: Optional[str] = None, *,
                  name_binds: bool = True) -> int:
     """A row's category id: its ``category_id``, else the category named by ``row[name_key]``
     (when ``name_key`` is given and the row has it), else 0. ``name_binds`` (index-png's
@@ -141,26 +146,27 @@ def row_category(cats: Categories, where: str, row: dict, name_key: Optional[str
     return 0 if cid is None else cid
 
 
-def row_crowd(path, where: str, row: dict) -> bool:
+def row_crowd(path: StrPath, where: str, row: dict[str, Any]) -> bool:
     crowd = row.get("iscrowd", False)
     if crowd not in (0, 1, True, False) or isinstance(crowd, float):
         raise fail(path, f"{where}.iscrowd", "a bool", crowd)
     return bool(crowd)
 
 
-def row_metadata(path, where: str, row: dict, key: str = "metadata") -> dict:
+def row_metadata(path: StrPath, where: str, row: dict[str, Any], key: str = "metadata") -> dict[str, Any]:
     md = row.get(key, {})
     if not isinstance(md, dict):
         raise fail(path, f"{where}.{key}", "an object", f"<{type(md).__name__}>")
     return md
 
 
-def load_items(path, obj, cats: Categories, items, build: Callable, *, threads=None, metadata=None) -> Dataset:
+def load_items(path: StrPath, obj: Any, cats: Categories, items: Sequence[Item], build: Callable[[Item], Segments], *,
+               threads: Optional[int] = None, metadata: Optional[dict[str, Any]] = None) -> Dataset:
     """A Dataset of ``items``: ``build(item)`` (on ``threads`` threads) reads the item's PNG and
     returns its Segments; a ValueError it raises is re-raised naming the PNG and the table."""
     path = Path(path)
 
-    def one(item):
+    def one(item: Item) -> ImageRecord:
         try:
             segs = build(item)
         except FormatError:
@@ -184,16 +190,18 @@ class CategoryFields:
     category's nor 0 are refused unless ``strict=False`` (module docstring)."""
 
     def __init__(self, dataset: Dataset, strict: bool, name_key: Optional[str]):
-        names: dict = {}
+        names: dict[str, int] = {}
         for c in dataset.categories:
             names[c.name] = names.get(c.name, 0) + 1
         self.ids = {c.id for c in dataset.categories}
         self.named = {c.id: c.name for c in dataset.categories if names[c.name] == 1} if name_key else {}
         self.strict, self.name_key = strict, name_key
 
-    def __call__(self, cid: int, image_id: int, row: int) -> dict:
+    def __call__(self, cid: int, image_id: int, row: int) -> dict[str, Any]:
         if cid in self.ids:
-            return {"category_id": cid, self.name_key: self.named[cid]} if cid in self.named else {"category_id": cid}
+            if self.name_key and cid in self.named:  # (named is empty without a name_key)
+                return {"category_id": cid, self.name_key: self.named[cid]}
+            return {"category_id": cid}
         if cid == 0:
             return {}
         if self.strict:
@@ -202,12 +210,15 @@ class CategoryFields:
         return {"category_id": cid}
 
 
-def write_table(dataset: Dataset, path, header: dict, render: Callable, *, mask_dir="masks", threads=None) -> None:
+def write_table(dataset: Dataset, path: StrPath, header: dict[str, Any],
+                render: Callable[[int, ImageRecord], tuple[bytes, dict[str, Any]]], *, mask_dir: str = "masks",
+                threads: Optional[int] = None) -> None:
     """Write a table file: ``render(k, record)`` returns (PNG bytes, the item's rows as a dict of
     extra item fields); PNGs are written (atomically, staged) on ``threads`` threads, the JSON
     (``header`` + ``categories`` + ``items``) last."""
     path = Path(path)
-    masks, written = [], set()
+    masks: list[str] = []
+    written: set[str] = set()
     for meta, fn, iid in zip(dataset._image_meta, dataset._file_names, dataset._image_ids.tolist()):  # no Segments
         mask = meta.get("mask_file") or f"{mask_dir}/{Path(fn).stem or iid}.png"
         if mask in written:
@@ -216,7 +227,7 @@ def write_table(dataset: Dataset, path, header: dict, render: Callable, *, mask_
         masks.append(mask)
     stage = current_stage()
 
-    def one(k):
+    def one_item(k: int) -> dict[str, Any]:
         rec = dataset[k]
         data, fields = render(k, rec)
         write_bytes(path.parent / masks[k], data, stage=stage)
@@ -227,5 +238,5 @@ def write_table(dataset: Dataset, path, header: dict, render: Callable, *, mask_
             item["metadata"] = meta
         return item
 
-    items = parallel_map(one, range(len(dataset)), threads)
+    items = parallel_map(one_item, range(len(dataset)), threads)
     write_json(path, {**header, "categories": [_category_json(c) for c in dataset.categories], "items": items})

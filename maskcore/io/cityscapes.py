@@ -18,12 +18,16 @@ pixel) into ``path``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import numpy as np
 
 from ..dataset import Category, Dataset, ImageRecord
 from ..segments import Segments
 from ._common import FormatError, new_dataset, read_png, write_png
+
+if TYPE_CHECKING:
+    from ._common import StrPath
 
 __all__ = ["read_cityscapes", "write_cityscapes", "LABELS"]
 
@@ -50,11 +54,11 @@ LABELS = (
 _HAS_INSTANCES = np.array([lab[3] for lab in LABELS] + [False] * 256, bool)
 
 
-def _categories() -> list:
+def _categories() -> list[Category]:
     return [Category(i, n, c, t, col) for i, n, c, t, col in LABELS]
 
 
-def read_cityscapes(path, *, threads=None) -> Dataset:
+def read_cityscapes(path: StrPath, *, threads: Optional[int] = None) -> Dataset:
     """Read Cityscapes instanceIds PNGs (module docstring)."""
     path = Path(path)
     files = [path] if path.is_file() else sorted(path.rglob("*_instanceIds.png"))
@@ -84,7 +88,8 @@ def read_cityscapes(path, *, threads=None) -> Dataset:
     return new_dataset(path, records, _categories())
 
 
-def write_cityscapes(dataset: Dataset, path, *, overlap: str = "error", priority=None) -> None:
+def write_cityscapes(dataset: Dataset, path: StrPath, *, overlap: str = "error",
+                     priority: Optional[Sequence[int]] = None) -> None:
     """Write instanceIds and labelIds PNGs (module docstring)."""
     path = Path(path)
     for rec in dataset:

@@ -44,8 +44,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .. import _core
 from .. import _validate as _v
@@ -53,6 +55,15 @@ from ..dataset import Category, Dataset
 from ..rle import RLEBatch
 from ..segments import _take
 from ._common import FormatError, fail, side, want_int, write_json
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from ..rle import RLE
+    from ._common import StrPath
+
+    # What read_coco's images= takes: a Dataset, a COCO instances file, or {image_id: (h, w)}.
+    ImageSizes: TypeAlias = Union[Dataset, StrPath, "dict[Any, Any]"]
 
 __all__ = ["read_coco", "write_coco"]
 
@@ -62,10 +73,11 @@ _CAT_KEYS = ("id", "name", "supercategory", "isthing", "color")
 RESULTS_KEY = "coco_results"
 
 
-def _categories(path, cats) -> list:
+def _categories(path: StrPath, cats: Any) -> list[Category]:
     if not isinstance(cats, list):
         raise fail(path, "categories", "a list", f"<{type(cats).__name__}>")
-    out, seen = [], set()
+    out: list[Category] = []
+    seen: set[int] = set()
     for i, c in enumerate(cats):
         if not isinstance(c, dict):
             raise fail(path, f"categories[{i}]", "an object", f"<{type(c).__name__}>")
@@ -94,13 +106,15 @@ def _categories(path, cats) -> list:
     return out
 
 
-def _images(path, imgs):
+def _images(path: StrPath, imgs: Any) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], list[str],
+                                               list[dict[str, Any]]]:
     if not isinstance(imgs, list):
         raise fail(path, "images", "a list", f"<{type(imgs).__name__}>")
     ids = np.zeros(len(imgs), np.int64)
     hs = np.zeros(len(imgs), np.int64)
     ws = np.zeros(len(imgs), np.int64)
-    names, meta = [], []
+    names: list[str] = []
+    meta: list[dict[str, Any]] = []
     for i, im in enumerate(imgs):
         if not isinstance(im, dict):
             raise fail(path, f"images[{i}]", "an object", f"<{type(im).__name__}>")
@@ -121,7 +135,7 @@ def _images(path, imgs):
     return ids, hs, ws, names, meta
 
 
-def _sizes_from(images, path):
+def _sizes_from(images: ImageSizes, path: StrPath) -> dict[int, tuple[int, int]]:
     """{image_id: (h, w)} from a Dataset, a COCO file or a dict."""
     from .. import io
     if isinstance(images, (str, Path)):
@@ -129,7 +143,7 @@ def _sizes_from(images, path):
     if isinstance(images, Dataset):
         return {int(i): (int(h), int(w)) for i, h, w in zip(images.image_ids, images._h, images._w)}
     if isinstance(images, dict):
-        out = {}
+        out: dict[int, tuple[int, int]] = {}
         for k, v in images.items():
             try:
                 h, w = v
@@ -141,7 +155,8 @@ def _sizes_from(images, path):
                     f"{type(images).__name__}")
 
 
-def read_coco(path, *, images=None, strict: bool = True, threads=None) -> Dataset:
+def read_coco(path: StrPath, *, images: Optional[ImageSizes] = None, strict: bool = True,
+              threads: Optional[int] = None) -> Dataset:
     """Read a COCO instances file or result list (module docstring: the semantics).
 
     Parameters
@@ -167,7 +182,8 @@ def read_coco(path, *, images=None, strict: bool = True, threads=None) -> Datase
         spans, is_list, list_span = _core.coco_json_top(data)
     except ValueError as e:
         raise FormatError(f"{path}: {e}") from None
-    top, metadata = {}, {}
+    top: dict[str, Any] = {}
+    metadata: dict[str, Any] = {}
     if is_list:
         begin, end = list_span
         metadata[RESULTS_KEY] = True
@@ -209,7 +225,8 @@ def read_coco(path, *, images=None, strict: bool = True, threads=None) -> Datase
         if miss.size:
             raise fail(path, f"annotations[{int(miss[0])}].id", "an annotation id", "<missing>")
     image_ids = ints[:, 1]
-    categories = []
+    categories: list[Category] = []
+    order: list[int]
     if is_list:
         if images is not None:
             if isinstance(images, (str, Path)):
@@ -234,13 +251,13 @@ def read_coco(path, *, images=None, strict: bool = True, threads=None) -> Datase
                 i = int(np.flatnonzero(~is_rle)[0])
                 raise fail(path, f"[{i}].segmentation", "an RLE (a result list has no image sizes: give images= to "
                            "read polygons)", "<polygons>")
-            first = {}
+            first: dict[int, tuple[int, int]] = {}
             for i, (img, h, w) in enumerate(zip(image_ids.tolist(), rle[:, 0].tolist(), rle[:, 1].tolist())):
                 first.setdefault(img, (h, w))
             hs = np.array([first[i][0] for i in order], np.int64)
             ws = np.array([first[i][1] for i in order], np.int64)
         names = [""] * len(order)
-        meta = [{} for _ in order]
+        meta: list[dict[str, Any]] = [{} for _ in order]
     else:
         ids, hs, ws, names, meta = _images(path, top["images"])
         categories = _categories(path, top.get("categories", []))
@@ -268,7 +285,7 @@ def read_coco(path, *, images=None, strict: bool = True, threads=None) -> Datase
                    "of exactly 4 numbers is read as a box [x, y, w, h] by pycocotools; refused as ambiguous)",
                    "<4 numbers>")
     # extra fields -> attributes (read from the bytes, which are then dropped before the masks)
-    attrs = None
+    attrs: Optional[list[dict[str, Any]]] = None
     extra = cols["extra"]
     if extra.size:
         attrs = [{} for _ in range(n)]
@@ -289,14 +306,17 @@ def read_coco(path, *, images=None, strict: bool = True, threads=None) -> Datase
     batch = RLEBatch._wrap(flat, offsets, np.ascontiguousarray(sizes, np.int64))
     scores = cols["score"] if ((present & 16) != 0).any() else None
     # group by image (stable: file order within an image)
-    order = np.argsort(img_pos, kind="stable")
-    identity = bool(n == 0 or np.array_equal(order, np.arange(n)))
+    by_image = np.argsort(img_pos, kind="stable")
+    identity = bool(n == 0 or np.array_equal(by_image, np.arange(n)))
     if not identity:
-        batch = _take(batch, order)
-        attrs = None if attrs is None else [attrs[i] for i in order.tolist()]
+        batch = _take(batch, by_image)
+        attrs = None if attrs is None else [attrs[i] for i in by_image.tolist()]
     seg_off = np.zeros(len(ids) + 1, np.int64)
     np.cumsum(np.bincount(img_pos, minlength=len(ids)) if n else np.zeros(len(ids), np.int64), out=seg_off[1:])
-    pick = (lambda a: a) if identity else (lambda a: a[order])
+
+    def pick(a: NDArray[Any]) -> NDArray[Any]:
+        return a if identity else a[by_image]
+
     return Dataset._from_columns(
         categories=categories, image_ids=ids, file_names=names, heights=hs, widths=ws, image_meta=meta,
         seg_offsets=seg_off, counts=batch.counts, run_offsets=batch.offsets,
@@ -307,11 +327,11 @@ def read_coco(path, *, images=None, strict: bool = True, threads=None) -> Datase
 
 # ---- writing ------------------------------------------------------------------------------------
 
-def _number(v: float):
+def _number(v: float) -> int | float:
     return int(v) if float(v).is_integer() else float(v)
 
 
-def polygons_exact(rle) -> list | None:
+def polygons_exact(rle: RLE) -> list[list[int | float]] | None:
     """COCO polygon parts that read back (pycocotools' rule) to exactly this mask, or None."""
     from ..contours import find_polygons
     from ..raster import rasterize_rle
@@ -329,7 +349,8 @@ def polygons_exact(rle) -> list | None:
     return parts
 
 
-def write_coco(dataset: Dataset, path, *, segmentation: str = "auto", results=None, indent=None) -> None:
+def write_coco(dataset: Dataset, path: StrPath, *, segmentation: str = "auto", results: Optional[bool] = None,
+               indent: Optional[int] = None) -> None:
     """Write a COCO instances file (or a result list). See the module docstring.
 
     Parameters
@@ -343,7 +364,7 @@ def write_coco(dataset: Dataset, path, *, segmentation: str = "auto", results=No
     _v.choice(segmentation, ("auto", "rle", "polygon"), "segmentation")
     if results is None:
         results = bool(dataset.metadata.get(RESULTS_KEY))
-    anns = []
+    anns: list[dict[str, Any]] = []
     for rec in dataset:
         s = rec.segments
         if len(s) == 0:
@@ -354,7 +375,7 @@ def write_coco(dataset: Dataset, path, *, segmentation: str = "auto", results=No
         scores = None if s.scores is None else s.scores.tolist()
         attrs = s.attributes if s.has_attributes() else None
         for i in range(len(s)):
-            seg = coco[i]
+            seg: Any = coco[i]
             if segmentation != "rle" and not bool(s.iscrowd[i]):
                 parts = polygons_exact(s.masks[i])
                 if parts is not None:
@@ -366,7 +387,7 @@ def write_coco(dataset: Dataset, path, *, segmentation: str = "auto", results=No
             elif segmentation == "polygon":
                 raise ValueError(f"segmentation='polygon': image {rec.image_id}, segment {i} is a crowd region, "
                                  "which COCO stores as RLE; use segmentation='auto'")
-            a = {"id": int(s.ids[i]), "image_id": rec.image_id, "category_id": int(s.category_ids[i]),
+            a: dict[str, Any] = {"id": int(s.ids[i]), "image_id": rec.image_id, "category_id": int(s.category_ids[i]),
                  "segmentation": seg, "area": int(area[i]), "bbox": bbox[i], "iscrowd": int(s.iscrowd[i])}
             if scores is not None and not np.isnan(scores[i]):
                 a["score"] = scores[i]
@@ -389,8 +410,8 @@ def write_coco(dataset: Dataset, path, *, segmentation: str = "auto", results=No
     write_json(path, out, indent)
 
 
-def _category_json(c: Category) -> dict:
-    d = {"id": c.id, "name": c.name, "supercategory": c.supercategory}
+def _category_json(c: Category) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": c.id, "name": c.name, "supercategory": c.supercategory}
     if not c.isthing:
         d["isthing"] = 0
     if c.color is not None:

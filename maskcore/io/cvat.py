@@ -26,14 +26,18 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
 from ..dataset import Category, Dataset, ImageRecord
 from ..raster import rasterize_rle
-from ..rle import RLEBatch, from_row_runs, merge, to_row_runs
+from ..rle import RLE, RLEBatch, from_row_runs, merge, to_row_runs
 from ..segments import Segments
 from ._common import FormatError, fail, new_dataset, side, want_int, write_atomic
+
+if TYPE_CHECKING:
+    from ._common import StrPath
 
 __all__ = ["read_cvat", "write_cvat"]
 
@@ -41,7 +45,8 @@ _NOT_MASKS = ("box", "points", "polyline", "ellipse", "cuboid", "skeleton", "tag
 _KEEP = ("occluded", "z_order", "source", "group_id")
 
 
-def _int_attr(path, where, el, key, lo=None, hi=None):
+def _int_attr(path: StrPath, where: str, el: ET.Element, key: str, lo: Optional[int] = None,
+              hi: Optional[int] = None) -> int:
     v = el.get(key)
     if v is None:
         raise fail(path, f"{where}.{key}", f"a '{key}' attribute", "<missing>")
@@ -54,7 +59,7 @@ def _int_attr(path, where, el, key, lo=None, hi=None):
     return want_int(path, f"{where}.{key}", int(f), lo, hi)
 
 
-def read_cvat(path, *, rule: str = "coco") -> Dataset:
+def read_cvat(path: StrPath, *, rule: str = "coco") -> Dataset:
     """Read a CVAT for images 1.1 XML file (module docstring)."""
     path = Path(path)
     try:
@@ -63,22 +68,24 @@ def read_cvat(path, *, rule: str = "coco") -> Dataset:
         raise FormatError(f"{path}: invalid XML ({e})") from None
     if root.tag != "annotations":
         raise fail(path, "root", "<annotations>", f"<{root.tag}>")
-    labels = []
+    labels: list[Category] = []
     for lab in root.iter("label"):
         name = lab.findtext("name")
         if name is None:
             continue
         color = lab.findtext("color")
-        col = None
+        col: Optional[tuple[int, int, int]] = None
         if color and color.startswith("#") and len(color) == 7:
             try:
-                col = tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
+                col = (int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16))
             except ValueError:
                 raise fail(path, f"label {name}.color", "#rrggbb", color) from None
         if name not in [c.name for c in labels]:
             labels.append(Category(len(labels) + 1, name, "", True, col))
     by_name = {c.name: c.id for c in labels}
-    records, skipped, seen_ids = [], 0, set()
+    records: list[ImageRecord] = []
+    skipped = 0
+    seen_ids: set[int] = set()
     for k, im in enumerate(root.findall("image")):
         where = f"image[{k}]"
         iid = _int_attr(path, where, im, "id")
@@ -87,7 +94,9 @@ def read_cvat(path, *, rule: str = "coco") -> Dataset:
         seen_ids.add(iid)
         h = side(path, f"{where}.height", _int_attr(path, where, im, "height"))
         w = side(path, f"{where}.width", _int_attr(path, where, im, "width"))
-        rles, cats, attrs = [], [], []
+        rles: list[RLE] = []
+        cats: list[int] = []
+        attrs: list[dict[str, Any]] = []
         for j, sh in enumerate(im):
             ws = f"{where}.{sh.tag}[{j}]"
             if sh.tag in _NOT_MASKS:
@@ -96,7 +105,7 @@ def read_cvat(path, *, rule: str = "coco") -> Dataset:
             if sh.tag not in ("polygon", "mask"):
                 continue
             label = sh.get("label")
-            if label not in by_name:
+            if label is None or label not in by_name:
                 raise fail(path, f"{ws}.label", "a label of the task's <labels>", label)
             if sh.tag == "polygon":
                 pts = sh.get("points", "")
@@ -122,8 +131,13 @@ def read_cvat(path, *, rule: str = "coco") -> Dataset:
                 except (ValueError, TypeError) as e:
                     raise FormatError(f"{path}: {ws}.rle: {e}") from None
             cats.append(by_name[label])
-            a = {key: sh.get(key) for key in _KEEP if sh.get(key) is not None}
-            named = {at.get("name"): (at.text or "") for at in sh.findall("attribute")}
+            a: dict[str, Any] = {key: sh.get(key) for key in _KEEP if sh.get(key) is not None}
+            named: dict[str, str] = {}
+            for at in sh.findall("attribute"):
+                at_name = at.get("name")
+                if at_name is None:  # was kept under the key None (written back as name="None")
+                    raise fail(path, f"{ws}.attribute", "a 'name' attribute", "<missing>")
+                named[at_name] = at.text or ""
             if named:
                 a["attributes"] = named
             attrs.append(a)
@@ -137,7 +151,7 @@ def read_cvat(path, *, rule: str = "coco") -> Dataset:
     return new_dataset(path, records, labels, metadata={"skipped_shapes": skipped, "rule": rule})
 
 
-def write_cvat(dataset: Dataset, path, *, shapes: str = "mask", rule: str = "coco") -> None:
+def write_cvat(dataset: Dataset, path: StrPath, *, shapes: str = "mask", rule: str = "coco") -> None:
     """Write CVAT for images 1.1 XML (module docstring)."""
     from ..contours import find_polygons
     if shapes not in ("mask", "polygon"):
@@ -170,7 +184,7 @@ def write_cvat(dataset: Dataset, path, *, shapes: str = "mask", rule: str = "coc
                       "occluded": str(a.get("occluded", "0")), "z_order": str(a.get("z_order", "0"))}
             if "group_id" in a:
                 common["group_id"] = str(a["group_id"])
-            els = []
+            els: list[ET.Element] = []
             if shapes == "mask":
                 if m.area == 0:
                     continue  # CVAT masks have a non-empty box

@@ -40,20 +40,25 @@ not overlap unless ``overlap=`` says how (:meth:`Segments.to_label_map`). Masks 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 
 from ..dataset import Dataset
 from ..segments import Segments
 from ._common import encode_png, fail, read_png, want_int
-from ._table import CategoryFields, load_items, read_table, row_category, row_crowd, row_metadata, write_table
+from ._table import CategoryFields, Item, load_items, read_table, row_category, row_crowd, row_metadata, write_table
+
+if TYPE_CHECKING:
+    from ..dataset import ImageRecord
+    from ._common import StrPath
 
 __all__ = ["read_index_png", "write_index_png"]
 
 FLAVOURS = ("semantic", "instance", "panoptic")
 
 
-def read_index_png(path, *, strict: bool = True, threads=None) -> Dataset:
+def read_index_png(path: StrPath, *, strict: bool = True, threads: Optional[int] = None) -> Dataset:
     """Read an index-PNG dataset (module docstring).
 
     Parameters
@@ -71,14 +76,14 @@ def read_index_png(path, *, strict: bool = True, threads=None) -> Dataset:
     flavour = obj.get("flavour", "instance")
     if flavour not in FLAVOURS:
         raise fail(path, "flavour", f"one of {', '.join(FLAVOURS)}", flavour)
-    bg = obj.get("background", 0)
+    bg: Optional[int] = obj.get("background", 0)
     if bg is not None:
         bg = want_int(path, "background", bg, 0, 65535)
     for item in items:
         depth = item.raw.get("bit_depth")
         if depth is not None and depth not in (8, 16):
             raise fail(path, f"{item.where}.bit_depth", "8 or 16", depth)
-        table = {}
+        table: dict[int, dict[str, Any]] = {}
         for j, s in enumerate(item.rows):
             ws = f"{item.where}.segments[{j}]"
             if "index" not in s:
@@ -90,7 +95,7 @@ def read_index_png(path, *, strict: bool = True, threads=None) -> Dataset:
                           "attributes": row_metadata(path, ws, s)}
         item.table = (table, depth)
 
-    def build(item):
+    def build(item: Item) -> Segments:
         table, depth = item.table
         png = item.png
         pixels, mode, _ = read_png(png, modes=("L", "P", "I;16", "I;16B", "I;16L", "I", "1"),
@@ -103,15 +108,17 @@ def read_index_png(path, *, strict: bool = True, threads=None) -> Dataset:
             raise fail(png, "bit_depth", "an 8-bit PNG (the JSON declares bit_depth 8)", f"<{mode} PNG>")
         if mode == "1":
             pixels = pixels.astype(np.uint8)
-        return Segments.from_label_map(pixels, table, background=bg, threads=1)
+        # (segments.py annotates background as int; it takes None, "every value is a segment")
+        return Segments.from_label_map(pixels, table, background=bg, threads=1)  # type: ignore[arg-type, unused-ignore]
 
     metadata = {k: v for k, v in obj.items() if k not in ("items", "categories", "background", "flavour", "format")}
     metadata.update(flavour=flavour, background=bg)
     return load_items(path, obj, cats, items, build, threads=threads, metadata=metadata)
 
 
-def write_index_png(dataset: Dataset, path, *, mask_dir="masks", flavour=None, overlap: str = "error",
-                    priority=None, renumber: bool = False, strict: bool = True, threads=None) -> None:
+def write_index_png(dataset: Dataset, path: StrPath, *, mask_dir: str = "masks", flavour: Optional[str] = None,
+                    overlap: str = "error", priority: Optional[Sequence[int]] = None, renumber: bool = False,
+                    strict: bool = True, threads: Optional[int] = None) -> None:
     """Write index PNGs and the segments JSON (module docstring).
 
     ``renumber=True`` writes each image's segments as indices 1..n in row order (for ids that
@@ -125,7 +132,7 @@ def write_index_png(dataset: Dataset, path, *, mask_dir="masks", flavour=None, o
 
     cat_fields = CategoryFields(dataset, strict, "label")
 
-    def render(k, rec):
+    def render(k: int, rec: ImageRecord) -> tuple[bytes, dict[str, Any]]:
         s = rec.segments
         if renumber and len(s):
             attrs = [dict(a, source_id=int(i)) for a, i in zip(s.attributes, s.ids.tolist())]
@@ -136,7 +143,7 @@ def write_index_png(dataset: Dataset, path, *, mask_dir="masks", flavour=None, o
                              "(1..65535); renumber the segments first (renumber=True)")
         dt = np.uint8 if not len(s) or int(s.ids.max()) <= 255 else np.uint16
         lab = s._label_map(dt, overlap, priority, False) if len(s) else np.zeros((rec.height, rec.width), dt)
-        segs = []
+        segs: list[dict[str, Any]] = []
         for i, (sid, cid) in enumerate(zip(s.ids.tolist(), s.category_ids.tolist())):
             d = {"index": sid, **cat_fields(cid, rec.image_id, i)}
             if s.iscrowd[i]:

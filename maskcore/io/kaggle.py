@@ -15,35 +15,48 @@ missing column, a class that is not an integer.
 
 Writing: one row per segment (``ImageId`` = the file name, ``EncodedPixels``, ``ClassId`` when
 any category is non-zero), an image without segments as one row with empty pixels.
+``class_column``: True / False writes the ``ClassId`` column or not; a string writes it under
+that name (what ``read(..., class_column=name)`` reads back).
 """
 from __future__ import annotations
 
 import csv
 import io as _io
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
 from ..dataset import Category, Dataset, ImageRecord
-from ..rle import RLEBatch, from_kaggle, to_kaggle
+from ..rle import RLE, RLEBatch, from_kaggle, to_kaggle
 from ..segments import Segments
 from ._common import FormatError, fail, new_dataset, side, write_atomic
+
+if TYPE_CHECKING:
+    from ._common import StrPath
 
 __all__ = ["read_kaggle", "write_kaggle"]
 
 
-def _column(header, wanted, name, path, required=True):
+def _find_column(header: Sequence[str], wanted: Sequence[str]) -> Optional[int]:
     low = [h.strip().lower() for h in header]
     for w in wanted:
         if w.lower() in low:
             return low.index(w.lower())
-    if required:
-        raise fail(path, "header", f"a {name} column (one of {', '.join(wanted)})", ",".join(header))
     return None
 
 
-def read_kaggle(path, *, shape=None, sizes=None, order: str = "F", image_column=None, pixels_column=None,
-                class_column=None) -> Dataset:
+def _column(header: Sequence[str], wanted: Sequence[str], name: str, path: StrPath) -> int:
+    i = _find_column(header, wanted)
+    if i is None:
+        raise fail(path, "header", f"a {name} column (one of {', '.join(wanted)})", ",".join(header))
+    return i
+
+
+def read_kaggle(path: StrPath, *, shape: Optional[tuple[int, int]] = None,
+                sizes: Optional[Mapping[str, tuple[int, int]]] = None, order: str = "F",
+                image_column: Optional[str] = None, pixels_column: Optional[str] = None,
+                class_column: Optional[str] = None) -> Dataset:
     """Read a Kaggle run-length CSV (module docstring)."""
     path = Path(path)
     if shape is None and sizes is None:
@@ -60,10 +73,10 @@ def read_kaggle(path, *, shape=None, sizes=None, order: str = "F", image_column=
     ci = _column(header, [image_column] if image_column else ["ImageId", "id", "image_id", "img"], "image", path)
     cp = _column(header, [pixels_column] if pixels_column else ["EncodedPixels", "rle_mask", "rle", "predicted"],
                  "pixels", path)
-    cc = _column(header, [class_column] if class_column else ["ClassId", "class_id", "class"], "class", path,
-                 required=bool(class_column))
+    cc = (_column(header, [class_column], "class", path) if class_column
+          else _find_column(header, ["ClassId", "class_id", "class"]))
     others = [i for i in range(len(header)) if i not in (ci, cp, cc)]
-    images = {}
+    images: dict[str, tuple[int, int, list[tuple[RLE, int, dict[str, str]]]]] = {}
     for ln, row in enumerate(rows[1:], 2):
         if not row:
             continue
@@ -76,6 +89,7 @@ def read_kaggle(path, *, shape=None, sizes=None, order: str = "F", image_column=
                     raise fail(path, f"line {ln} {header[ci]}", "an image listed in sizes=", img)
                 h, w = sizes[img]
             else:
+                assert shape is not None  # (one of the two was checked above)
                 h, w = shape
             images[img] = (side(path, f"size of {img} height", h), side(path, f"size of {img} width", w), [])
         h, w, segs = images[img]
@@ -93,7 +107,8 @@ def read_kaggle(path, *, shape=None, sizes=None, order: str = "F", image_column=
             except ValueError:
                 raise fail(path, f"line {ln} {header[cc]}", "an integer class", row[cc]) from None
         segs.append((rle, cls, {header[i]: row[i] for i in others}))
-    records, classes = [], set()
+    records: list[ImageRecord] = []
+    classes: set[int] = set()
     for k, (img, (h, w, segs)) in enumerate(images.items()):
         if segs:
             s = Segments(RLEBatch([r for r, _, _ in segs]), np.arange(1, len(segs) + 1), [c for _, c, _ in segs],
@@ -106,13 +121,15 @@ def read_kaggle(path, *, shape=None, sizes=None, order: str = "F", image_column=
                    metadata={"order": order, "columns": header})
 
 
-def write_kaggle(dataset: Dataset, path, *, order: str = "F", class_column=None) -> None:
+def write_kaggle(dataset: Dataset, path: StrPath, *, order: str = "F",
+                 class_column: Union[bool, str, None] = None) -> None:
     """Write a Kaggle run-length CSV (module docstring)."""
     with_class = class_column if class_column is not None else any(
         len(r.segments) and (r.segments.category_ids != 0).any() for r in dataset)
     out = _io.StringIO()
     wr = csv.writer(out, lineterminator="\n")
-    wr.writerow(["ImageId", "EncodedPixels"] + (["ClassId"] if with_class else []))
+    class_name = class_column if isinstance(class_column, str) and class_column else "ClassId"
+    wr.writerow(["ImageId", "EncodedPixels"] + ([class_name] if with_class else []))
     for rec in dataset:
         s = rec.segments
         if not len(s):

@@ -24,14 +24,19 @@ import base64
 import io as _io
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..dataset import Category, Dataset, ImageRecord
 from ..raster import rasterize_rle
-from ..rle import RLEBatch, encode
+from ..rle import RLE, RLEBatch
 from ..segments import Segments
 from ._common import MAX_PIXELS, FormatError, fail, load_json, new_dataset, side, write_json
+
+if TYPE_CHECKING:
+    from ._common import StrPath
 
 __all__ = ["read_labelme", "write_labelme"]
 
@@ -39,7 +44,7 @@ _SKIP = ("circle", "line", "linestrip", "point", "points")
 _SHAPE_KEYS = ("label", "points", "shape_type", "mask")
 
 
-def _points(path, where, pts):
+def _points(path: StrPath, where: str, pts: Any) -> NDArray[np.float64]:
     if not isinstance(pts, list) or not all(
             isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
                                                         for v in p) for p in pts):
@@ -50,7 +55,7 @@ def _points(path, where, pts):
     return xy
 
 
-def _mask_png(path, where, b64, bh, bw) -> np.ndarray:
+def _mask_png(path: StrPath, where: str, b64: Any, bh: int, bw: int) -> NDArray[np.bool_]:
     from PIL import Image
     if not isinstance(b64, str):
         raise fail(path, where, "a base64 PNG string", f"<{type(b64).__name__}>")
@@ -66,16 +71,19 @@ def _mask_png(path, where, b64, bh, bw) -> np.ndarray:
         raise FormatError(f"{path}: {where}: not a base64 PNG ({e})") from None
     if arr.shape != (bh, bw):
         raise fail(path, where, f"a {bw}x{bh} mask (the box of its points)", f"<{arr.shape[1]}x{arr.shape[0]}>")
-    return arr != 0
+    nonzero: NDArray[np.bool_] = arr != 0
+    return nonzero
 
 
-def read_labelme(path, *, rule: str = "inclusive") -> Dataset:
+def read_labelme(path: StrPath, *, rule: str = "inclusive") -> Dataset:
     """Read LabelMe JSON files (module docstring)."""
     path = Path(path)
     files = [path] if path.is_file() else sorted(path.glob("*.json"))
     if not files:
         raise FormatError(f"{path}: no .json files")
-    cats, records, skipped = {}, [], 0
+    cats: dict[str, int] = {}
+    records: list[ImageRecord] = []
+    skipped = 0
     for k, f in enumerate(files):
         obj = load_json(f)
         if not isinstance(obj, dict):
@@ -87,7 +95,9 @@ def read_labelme(path, *, rule: str = "inclusive") -> Dataset:
         shapes = obj["shapes"]
         if not isinstance(shapes, list):
             raise fail(f, "shapes", "a list", f"<{type(shapes).__name__}>")
-        rles, cls, attrs = [], [], []
+        rles: list[RLE] = []
+        cls: list[int] = []
+        attrs: list[dict[str, Any]] = []
         for j, sh in enumerate(shapes):
             ws = f"shapes[{j}]"
             if not isinstance(sh, dict):
@@ -117,7 +127,7 @@ def read_labelme(path, *, rule: str = "inclusive") -> Dataset:
                     raise fail(f, f"{ws}.points", f"a box inside the {w}x{h} image", xy.tolist())
                 m = np.zeros((h, w), bool)
                 m[y0:y1 + 1, x0:x1 + 1] = _mask_png(f, f"{ws}.mask", sh.get("mask"), y1 - y0 + 1, x1 - x0 + 1)
-                rles.append(encode(m))
+                rles.append(RLE.from_mask(m))
             else:
                 raise fail(f, f"{ws}.shape_type", "polygon, rectangle or mask (or a skipped non-mask type)", kind)
             cls.append(cats.setdefault(label, len(cats) + 1))
@@ -133,14 +143,14 @@ def read_labelme(path, *, rule: str = "inclusive") -> Dataset:
                    metadata={"skipped_shapes": skipped, "rule": rule})
 
 
-def write_labelme(dataset: Dataset, path, *, version: str = "5.2.1") -> None:
+def write_labelme(dataset: Dataset, path: StrPath, *, version: str = "5.2.1") -> None:
     """Write one LabelMe JSON per image into the folder ``path`` (module docstring)."""
     from PIL import Image
     path = Path(path)
     names = {c.id: c.name for c in dataset.categories}
     for rec in dataset:
         s = rec.segments
-        shapes = []
+        shapes: list[dict[str, Any]] = []
         for i, m in enumerate(s.masks):
             if m.area == 0:
                 continue
@@ -148,7 +158,7 @@ def write_labelme(dataset: Dataset, path, *, version: str = "5.2.1") -> None:
             crop = m.decode()[y:y + bh, x:x + bw]
             buf = _io.BytesIO()
             Image.fromarray(crop.astype(np.uint8) * 255, "L").convert("1").save(buf, format="PNG")
-            sh = {"label": names.get(int(s.category_ids[i]), str(int(s.category_ids[i]))),
+            sh: dict[str, Any] = {"label": names.get(int(s.category_ids[i]), str(int(s.category_ids[i]))),
                   "points": [[x, y], [x + bw - 1, y + bh - 1]], "shape_type": "mask",
                   "mask": base64.b64encode(buf.getvalue()).decode("ascii")}
             if s.has_attributes():

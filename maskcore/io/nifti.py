@@ -17,18 +17,24 @@ voxel for voxel. Segments of one slice may not overlap (``overlap=``).
 """
 from __future__ import annotations
 
+import types
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Mapping, Optional, Union
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ..dataset import Category, Dataset, ImageRecord
 from ..segments import Segments
 from ._common import FormatError, new_dataset
 
+if TYPE_CHECKING:
+    from ._common import StrPath
+
 __all__ = ["read_nifti", "write_nifti"]
 
 
-def _nibabel():
+def _nibabel() -> types.ModuleType:
     try:
         import nibabel
     except ImportError:
@@ -36,12 +42,12 @@ def _nibabel():
     return nibabel
 
 
-def _label_table(labels) -> dict:
+def _label_table(labels: Union[Mapping[Any, Any], StrPath, None]) -> dict[int, str]:
     if labels is None:
         return {}
-    if isinstance(labels, dict):
+    if isinstance(labels, Mapping):
         return {int(k): str(v) for k, v in labels.items()}
-    out = {}
+    out: dict[int, str] = {}
     path = Path(labels)
     for ln, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
         line = line.strip()
@@ -63,7 +69,8 @@ def _label_table(labels) -> dict:
     return out
 
 
-def read_nifti(path, *, labels=None, threads=None) -> Dataset:
+def read_nifti(path: StrPath, *, labels: Union[Mapping[Any, Any], StrPath, None] = None,
+               threads: Optional[int] = None) -> Dataset:
     """Read a NIfTI label volume (module docstring)."""
     nib = _nibabel()
     path = Path(path)
@@ -91,7 +98,8 @@ def read_nifti(path, *, labels=None, threads=None) -> Dataset:
     else:
         raise FormatError(f"{path}: dtype: expected integer or float voxels, got {data.dtype}")
     names = _label_table(labels)
-    records, seen = [], set()
+    records: list[ImageRecord] = []
+    seen: set[int] = set()
     for z in range(vol.shape[2]):
         sl = vol[:, :, z].T
         s = Segments.from_label_map(sl, background=0, threads=threads)
@@ -107,7 +115,7 @@ def read_nifti(path, *, labels=None, threads=None) -> Dataset:
     return new_dataset(path, records, cats, metadata={"nifti": meta})
 
 
-def write_nifti(dataset: Dataset, path, *, dtype=None, overlap: str = "error") -> None:
+def write_nifti(dataset: Dataset, path: StrPath, *, dtype: Optional[DTypeLike] = None, overlap: str = "error") -> None:
     """Write the dataset's slices as one NIfTI volume (module docstring)."""
     nib = _nibabel()
     from ._common import write_atomic
@@ -137,7 +145,7 @@ def write_nifti(dataset: Dataset, path, *, dtype=None, overlap: str = "error") -
     img.header.set_data_dtype(dt)
     suffix = "".join(Path(path).suffixes[-2:]) if str(path).endswith(".nii.gz") else Path(path).suffix
 
-    def put(f):
+    def put(f: IO[bytes]) -> None:
         # nibabel writes by file name: write to a temporary name with the right suffix, then copy.
         import os
         import tempfile

@@ -24,24 +24,29 @@ must be in 1 .. 2**24 - 1 (three bytes).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..dataset import Dataset, ImageRecord
 from ..segments import Segments
 from ._common import FormatError, fail, load_json, new_dataset, read_png, side, want_int, write_json, write_png
 from .coco import _categories, _category_json
 
+if TYPE_CHECKING:
+    from ._common import StrPath
+
 __all__ = ["read_panoptic", "write_panoptic"]
 
 _INFO_KEYS = ("id", "category_id", "iscrowd", "area", "bbox")
 
 
-def _png_dir(path: Path, png_dir) -> Path:
+def _png_dir(path: Path, png_dir: Optional[StrPath]) -> Path:
     return Path(png_dir) if png_dir is not None else path.with_suffix("")
 
 
-def read_panoptic(path, *, png_dir=None, threads=None) -> Dataset:
+def read_panoptic(path: StrPath, *, png_dir: Optional[StrPath] = None, threads: Optional[int] = None) -> Dataset:
     """Read a COCO panoptic JSON and its PNGs (module docstring)."""
     path = Path(path)
     obj = load_json(path)
@@ -53,7 +58,7 @@ def read_panoptic(path, *, png_dir=None, threads=None) -> Dataset:
     cats = _categories(path, obj["categories"])
     cat_ids = {c.id for c in cats}
     pngs = _png_dir(path, png_dir)
-    by_image = {}
+    by_image: dict[int, tuple[int, dict[str, Any]]] = {}
     for i, a in enumerate(obj["annotations"]):
         if not isinstance(a, dict):
             raise fail(path, f"annotations[{i}]", "an object", f"<{type(a).__name__}>")
@@ -63,7 +68,7 @@ def read_panoptic(path, *, png_dir=None, threads=None) -> Dataset:
         if iid in by_image:
             raise fail(path, f"annotations[{i}].image_id", "one annotation per image", iid)
         by_image[iid] = (i, a)
-    records = []
+    records: list[ImageRecord] = []
     for k, im in enumerate(obj["images"]):
         if not isinstance(im, dict):
             raise fail(path, f"images[{k}]", "an object", f"<{type(im).__name__}>")
@@ -90,8 +95,8 @@ def read_panoptic(path, *, png_dir=None, threads=None) -> Dataset:
         infos = a.get("segments_info")
         if not isinstance(infos, list):
             raise fail(path, f"annotations[{i}].segments_info", "a list", f"<{type(infos).__name__}>")
-        table = {}
-        order = []
+        table: dict[int, dict[str, Any]] = {}
+        order: list[int] = []
         for j, s in enumerate(infos):
             where = f"annotations[{i}].segments_info[{j}]"
             if not isinstance(s, dict):
@@ -121,11 +126,13 @@ def read_panoptic(path, *, png_dir=None, threads=None) -> Dataset:
     return new_dataset(path, records, cats, metadata=metadata)
 
 
-def _segments_from_ids(rgb: np.ndarray, table: dict, order: list, png: Path, threads) -> Segments:
+def _segments_from_ids(rgb: NDArray[np.uint8], table: dict[int, dict[str, Any]], order: list[int], png: Path,
+                       threads: Optional[int]) -> Segments:
     """Segments of an RGB id PNG (one native pass), rows in ``order``."""
     colors = [((sid & 255, (sid >> 8) & 255, (sid >> 16) & 255), dict(id=sid, **table[sid])) for sid in order]
     try:
-        return Segments.from_rgb(rgb, colors, background=(0, 0, 0), threads=threads)
+        segs: Segments = Segments.from_rgb(rgb, colors, background=(0, 0, 0), threads=threads)
+        return segs
     except ValueError as e:
         msg = str(e)
         if "colours not in the colour table" in msg:
@@ -138,17 +145,20 @@ def _segments_from_ids(rgb: np.ndarray, table: dict, order: list, png: Path, thr
         raise
 
 
-def _missing(rgb, order):
+def _missing(rgb: NDArray[np.uint8], order: Sequence[int]) -> NDArray[np.bool_]:
     c = rgb.astype(np.int64)
     ids = c[..., 0] + 256 * c[..., 1] + 65536 * c[..., 2]
-    return ~np.isin(ids, np.array(list(order) + [0], np.int64))
+    missing: NDArray[np.bool_] = ~np.isin(ids, np.array(list(order) + [0], np.int64))
+    return missing
 
 
-def write_panoptic(dataset: Dataset, path, *, png_dir=None, overlap: str = "error", priority=None) -> None:
+def write_panoptic(dataset: Dataset, path: StrPath, *, png_dir: Optional[StrPath] = None, overlap: str = "error",
+                   priority: Optional[Sequence[int]] = None) -> None:
     """Write a COCO panoptic JSON and its PNGs (module docstring)."""
     path = Path(path)
     pngs = _png_dir(path, png_dir)
-    anns, written = [], set()
+    anns: list[dict[str, Any]] = []
+    written: set[str] = set()
     for rec in dataset:
         s = rec.segments
         bad = (s.ids < 1) | (s.ids > 2**24 - 1)
@@ -164,20 +174,20 @@ def write_panoptic(dataset: Dataset, path, *, png_dir=None, overlap: str = "erro
         rgb = np.stack([ids & 255, (ids >> 8) & 255, (ids >> 16) & 255], -1).astype(np.uint8)
         write_png(pngs / png, rgb)
         area, bbox = s.area.tolist(), s.bbox.tolist()
-        infos = []
+        infos: list[dict[str, Any]] = []
         for i in range(len(s)):
-            d = {"id": int(s.ids[i]), "category_id": int(s.category_ids[i]), "iscrowd": int(s.iscrowd[i]),
+            d: dict[str, Any] = {"id": int(s.ids[i]), "category_id": int(s.category_ids[i]), "iscrowd": int(s.iscrowd[i]),
                  "bbox": [int(v) for v in bbox[i]], "area": int(area[i])}
             if s.has_attributes():
                 d.update(s.attributes[i])
             infos.append(d)
-        a = {"image_id": rec.image_id, "file_name": png, "segments_info": infos}
+        a: dict[str, Any] = {"image_id": rec.image_id, "file_name": png, "segments_info": infos}
         a.update(rec.metadata.get("panoptic_annotation", {}))
         anns.append(a)
     images = [dict({"id": r.image_id, "file_name": r.file_name, "height": r.height, "width": r.width},
                    **{k: v for k, v in r.metadata.items() if k not in ("panoptic_file_name", "panoptic_annotation")})
               for r in dataset]
-    cats = []
+    cats: list[dict[str, Any]] = []
     for c in dataset.categories:
         d = _category_json(c)
         d["isthing"] = int(c.isthing)

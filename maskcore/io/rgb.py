@@ -48,18 +48,30 @@ import json
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from typing import TYPE_CHECKING, Any, Optional, Sequence
+
 import numpy as np
+from numpy.typing import NDArray
 
 from ..dataset import Category, Dataset, ImageRecord
 from ..rle import RLEBatch
 from ..segments import Segments
 from ._common import FormatError, encode_png, fail, new_dataset, read_png, want_int, write_atomic, write_png
-from ._table import CategoryFields, load_items, read_table, row_category, row_crowd, write_table
+from ._table import CategoryFields, Item, load_items, read_table, row_category, row_crowd, write_table
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from ._common import StrPath
+
+    RGB: TypeAlias = "tuple[int, int, int]"
+    # (colour, {"id": ..., "category_id": ..., ...}): a row of Segments.from_rgb's colour table
+    ColorRow: TypeAlias = "tuple[RGB, dict[str, Any]]"
 
 __all__ = ["read_rgb", "write_rgb", "read_labelbox_ndjson", "write_labelbox_ndjson"]
 
 
-def _rgb_pixels(png: Path, expect_size=None) -> np.ndarray:
+def _rgb_pixels(png: Path, expect_size: Optional[tuple[int, int]] = None) -> NDArray[np.uint8]:
     pixels, mode, _ = read_png(png, modes=("RGB", "RGBA", "P", "L"), expect_size=expect_size, field="mask")
     if mode == "P":
         raise fail(png, "mode", "an RGB PNG (a palette PNG holds indices: read it with format='index-png' or "
@@ -73,31 +85,33 @@ def _rgb_pixels(png: Path, expect_size=None) -> np.ndarray:
     return pixels
 
 
-def _color_of(path, where, c):
+def _color_of(path: StrPath, where: str, c: Any) -> RGB:
     if (not isinstance(c, (list, tuple)) or len(c) != 3
             or not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= 255 for x in c)):
         raise fail(path, where, "[r, g, b] integers in 0..255", c)
-    return tuple(c)
+    return (c[0], c[1], c[2])
 
 
-def _segments(png, pixels, colors, snap, background, where):
+def _segments(png: Path, pixels: NDArray[np.uint8], colors: list[ColorRow], snap: Optional[str],
+              background: Optional[RGB], where: str) -> Segments:
     try:
-        return Segments.from_rgb(pixels, colors, snap=snap, background=background)
+        segs: Segments = Segments.from_rgb(pixels, colors, snap=snap, background=background)
+        return segs
     except ValueError as e:
         raise FormatError(f"{png}: {e} ({where})") from None
 
 
-def read_rgb(path, *, snap=None, strict: bool = True, threads=None) -> Dataset:
+def read_rgb(path: StrPath, *, snap: Optional[str] = None, strict: bool = True, threads: Optional[int] = None) -> Dataset:
     """Read RGB colour masks and their colour table (module docstring).
 
     ``strict``: as :func:`maskcore.io.read_index_png` (a ``category_id`` that is neither a
     category's nor 0). ``threads``: images decoded in parallel."""
     path = Path(path)
     obj, cats, items = read_table(path, "features", strict=strict)
-    bg = obj.get("background", [0, 0, 0])
-    bg = None if bg is None else _color_of(path, "background", bg)
+    bg_json = obj.get("background", [0, 0, 0])
+    bg = None if bg_json is None else _color_of(path, "background", bg_json)
     for item in items:
-        colors = []
+        colors: list[ColorRow] = []
         for j, f in enumerate(item.rows):
             wf = f"{item.where}.features[{j}]"
             if "color" not in f:
@@ -110,8 +124,8 @@ def read_rgb(path, *, snap=None, strict: bool = True, threads=None) -> Dataset:
             colors.append((col, {"id": sid, "category_id": cid, "iscrowd": row_crowd(path, wf, f), "attributes": attrs}))
         item.table = colors
 
-    def build(item):
-        segs = Segments.from_rgb(_rgb_pixels(item.png, (item.height, item.width)), item.table, snap=snap,
+    def build(item: Item) -> Segments:
+        segs: Segments = Segments.from_rgb(_rgb_pixels(item.png, (item.height, item.width)), item.table, snap=snap,
                                  background=bg)
         if snap is not None:
             item.extra["snap_report"] = segs.report
@@ -121,7 +135,7 @@ def read_rgb(path, *, snap=None, strict: bool = True, threads=None) -> Dataset:
                       metadata={"background": None if bg is None else list(bg)})
 
 
-def _auto_color(i: int) -> tuple:
+def _auto_color(i: int) -> RGB:
     """A distinct, non-black colour for row i (its bits spread like VOC's palette, offset by 1)."""
     c, r, g, b = i + 1, 0, 0, 0
     for j in range(8):
@@ -134,11 +148,12 @@ def _auto_color(i: int) -> tuple:
     return (r, g, b)
 
 
-def _colors(s: Segments) -> list:
-    out, seen = [], set()
+def _colors(s: Segments) -> list[tuple[int, ...]]:
+    out: list[tuple[int, ...]] = []
+    seen: set[tuple[int, ...]] = set()
     for i in range(len(s)):
         a = s.attributes[i] if s.has_attributes() else {}
-        col = tuple(a["color"]) if "color" in a else _auto_color(i)
+        col: tuple[int, ...] = tuple(a["color"]) if "color" in a else _auto_color(i)
         if col in seen or col == (0, 0, 0):
             raise ValueError(f"rgb: segment {i} (id {int(s.ids[i])}) has colour {col}, which is black or used by "
                              "another segment")
@@ -147,21 +162,21 @@ def _colors(s: Segments) -> list:
     return out
 
 
-def write_rgb(dataset: Dataset, path, *, mask_dir="masks", overlap: str = "error", priority=None,
-              strict: bool = True, threads=None) -> None:
+def write_rgb(dataset: Dataset, path: StrPath, *, mask_dir: str = "masks", overlap: str = "error",
+              priority: Optional[Sequence[int]] = None, strict: bool = True, threads: Optional[int] = None) -> None:
     """Write composite RGB PNGs and the colour table (module docstring). ``strict``: as
     :func:`maskcore.io.write_index_png`."""
 
     cat_fields = CategoryFields(dataset, strict, None)
 
-    def render(k, rec):
+    def render(k: int, rec: ImageRecord) -> tuple[bytes, dict[str, Any]]:
         s = rec.segments
         cols = _colors(s)
         rgb = s.to_rgb(np.array(cols, np.int64).reshape(-1, 3), overlap=overlap, priority=priority) if len(s) else \
             np.zeros((rec.height, rec.width, 3), np.uint8)
-        feats = []
+        feats: list[dict[str, Any]] = []
         for i, (sid, cid) in enumerate(zip(s.ids.tolist(), s.category_ids.tolist())):
-            f = {"id": sid, **cat_fields(cid, rec.image_id, i)}
+            f: dict[str, Any] = {"id": sid, **cat_fields(cid, rec.image_id, i)}
             if s.iscrowd[i]:
                 f["iscrowd"] = True
             if s.has_attributes():
@@ -175,7 +190,7 @@ def write_rgb(dataset: Dataset, path, *, mask_dir="masks", overlap: str = "error
 
 # ---- Labelbox NDJSON --------------------------------------------------------------------------------
 
-def _local(path: Path, where: str, mask: dict) -> Path:
+def _local(path: Path, where: str, mask: dict[str, Any]) -> Path:
     if "png" in mask:
         ref = mask["png"]
     elif "url" in mask or "instanceURI" in mask:
@@ -193,14 +208,14 @@ def _local(path: Path, where: str, mask: dict) -> Path:
     return path.parent / ref
 
 
-def read_labelbox_ndjson(path, *, snap=None) -> Dataset:
+def read_labelbox_ndjson(path: StrPath, *, snap: Optional[str] = None) -> Dataset:
     """Read Labelbox NDJSON mask rows with local mask PNGs (module docstring)."""
     path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as e:
         raise FormatError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    groups = {}
+    groups: dict[str, list[tuple[int, Path, RGB, dict[str, Any]]]] = {}
     for ln, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -220,19 +235,21 @@ def read_labelbox_ndjson(path, *, snap=None) -> Dataset:
         png = _local(path, where, mask)
         col = _color_of(path, f"{where}.mask.color", mask.get("color", mask.get("colorRGB", [255, 255, 255])))
         groups.setdefault(dr["id"], []).append((ln, png, col, row))
-    names, records = {}, []
+    names: dict[Any, int] = {}
+    records: list[ImageRecord] = []
     for k, (drid, rows) in enumerate(groups.items()):
-        by_png = {}
+        by_png: dict[Path, list[tuple[int, RGB, dict[str, Any]]]] = {}
         for ln, png, col, row in rows:
             by_png.setdefault(png, []).append((ln, col, row))
-        pieces, size = [], None
+        pieces: list[Segments] = []
+        size: Optional[tuple[int, ...]] = None
         for png, items in by_png.items():
             pixels = _rgb_pixels(png)
             if size is not None and pixels.shape[:2] != size:
                 raise fail(png, "size", f"{size[1]}x{size[0]} like the data row's other masks",
                            f"<{pixels.shape[1]}x{pixels.shape[0]}>")
             size = pixels.shape[:2]
-            colors = []
+            colors: list[ColorRow] = []
             for ln, col, row in items:
                 name = row.get("name", row.get("schemaId", ""))
                 cid = names.setdefault(name, len(names) + 1)
@@ -242,6 +259,7 @@ def read_labelbox_ndjson(path, *, snap=None) -> Dataset:
             segs = _segments(png, pixels, colors, snap, (0, 0, 0) if (0, 0, 0) not in [c for c, _ in colors] else None,
                              f"rows of data row {drid}")
             pieces.append(segs)
+        assert size is not None  # (a group has at least one row)
         h, w = size
         masks = RLEBatch([m for p in pieces for m in p.masks])
         s = Segments(masks, np.concatenate([p.ids for p in pieces]), np.concatenate([p.category_ids for p in pieces]),
@@ -254,11 +272,11 @@ def read_labelbox_ndjson(path, *, snap=None) -> Dataset:
     return new_dataset(path, records, cats)
 
 
-def write_labelbox_ndjson(dataset: Dataset, path, *, mask_dir="masks", overlap: str = "error") -> None:
+def write_labelbox_ndjson(dataset: Dataset, path: StrPath, *, mask_dir: str = "masks", overlap: str = "error") -> None:
     """Write NDJSON rows and one composite PNG per data row (module docstring)."""
     path = Path(path)
     names = {c.id: c.name for c in dataset.categories}
-    lines = []
+    lines: list[str] = []
     for rec in dataset:
         s = rec.segments
         cols = _colors(s.with_columns(attributes=[{"color": a["mask"]["color"]} if "mask" in a and "color" in a["mask"]
@@ -271,7 +289,7 @@ def write_labelbox_ndjson(dataset: Dataset, path, *, mask_dir="masks", overlap: 
         for i in range(len(s)):
             a = dict(s.attributes[i]) if s.has_attributes() else {}
             a.pop("mask", None)
-            row = {"dataRow": {"id": drid}}
+            row: dict[str, Any] = {"dataRow": {"id": drid}}
             row.update(a)
             row.setdefault("name", names.get(int(s.category_ids[i]), str(int(s.category_ids[i]))))
             row["mask"] = {"png": png, "color": list(cols[i])}

@@ -24,12 +24,17 @@ dataset has instance ids other than its categories), the object PNG (ids 1..255)
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..dataset import Category, Dataset, ImageRecord
 from ..segments import Segments
 from ._common import FormatError, fail, new_dataset, read_png, write_png
+
+if TYPE_CHECKING:
+    from ._common import StrPath
 
 __all__ = ["read_voc", "write_voc", "voc_palette", "VOC_CLASSES"]
 
@@ -38,7 +43,7 @@ VOC_CLASSES = ("background", "aeroplane", "bicycle", "bird", "boat", "bottle", "
                "tvmonitor")
 
 
-def voc_palette(n: int = 256) -> np.ndarray:
+def voc_palette(n: int = 256) -> NDArray[np.uint8]:
     """VOC's colour map: class k's colour spreads k's bits over the high bits of R, G and B
     (bit 0 -> R bit 7, bit 1 -> G bit 7, bit 2 -> B bit 7, bit 3 -> R bit 6, ...)."""
     pal = np.zeros((n, 3), np.uint8)
@@ -53,14 +58,14 @@ def voc_palette(n: int = 256) -> np.ndarray:
     return pal
 
 
-def _categories() -> list:
-    pal = voc_palette()
-    cats = [Category(i, n, "", i > 0, tuple(int(x) for x in pal[i])) for i, n in enumerate(VOC_CLASSES)]
-    cats.append(Category(255, "void", "", False, tuple(int(x) for x in pal[255])))
+def _categories() -> list[Category]:
+    pal = voc_palette().tolist()
+    cats = [Category(i, n, "", i > 0, (pal[i][0], pal[i][1], pal[i][2])) for i, n in enumerate(VOC_CLASSES)]
+    cats.append(Category(255, "void", "", False, (pal[255][0], pal[255][1], pal[255][2])))
     return cats
 
 
-def _pngs(path: Path):
+def _pngs(path: Path) -> tuple[Path, list[Path]]:
     if path.is_file():
         return path.parent, [path]
     folder = path / "SegmentationClass" if (path / "SegmentationClass").is_dir() else path
@@ -70,12 +75,12 @@ def _pngs(path: Path):
     return folder, files
 
 
-def _indices(png: Path) -> np.ndarray:
+def _indices(png: Path) -> NDArray[np.uint8]:
     pixels, mode, _ = read_png(png, modes=("P", "L"), field="image")
     return pixels.astype(np.uint8, copy=False)
 
 
-def read_voc(path, *, objects: bool = True, void: bool = True, threads=None) -> Dataset:
+def read_voc(path: StrPath, *, objects: bool = True, void: bool = True, threads: Optional[int] = None) -> Dataset:
     """Read VOC class (and object) PNGs (module docstring)."""
     path = Path(path)
     folder, files = _pngs(path)
@@ -93,7 +98,7 @@ def read_voc(path, *, objects: bool = True, void: bool = True, threads=None) -> 
                 raise fail(obj_png, "size", f"{w}x{h} like {png.name}", f"<{obj.shape[1]}x{obj.shape[0]}>")
             segs = Segments.from_label_map(obj, background=0, threads=threads)
             # each object's class: every pixel of the object must have one class
-            cats_of = []
+            cats_of: list[int] = []
             for sid, m in zip(segs.ids.tolist(), segs.masks):
                 values = np.unique(cls[m.decode().astype(bool)])
                 if sid == 255:
@@ -107,7 +112,6 @@ def read_voc(path, *, objects: bool = True, void: bool = True, threads=None) -> 
             segs = segs.with_columns(category_ids=cats_of, iscrowd=segs.ids == 255)
             has_objects = True
             # class pixels outside every object (classes without objects) are kept as class segments
-            covered = np.zeros_like(cls)
             rest = cls.copy()
             rest[obj != 0] = 0
             if rest.any():
@@ -118,8 +122,6 @@ def read_voc(path, *, objects: bool = True, void: bool = True, threads=None) -> 
                                int(extra.ids[clash][0]))
                 segs = _concat(segs, extra.with_columns(iscrowd=extra.ids == 255,
                                                         attributes=[{"voc": "class-only"}] * len(extra)))
-            del covered
-            has_objects = True
         else:
             segs = Segments.from_semantic_map(cls, threads=threads)
             segs = segs.with_columns(iscrowd=segs.ids == 255)
@@ -138,7 +140,8 @@ def _concat(a: Segments, b: Segments) -> Segments:
                     height=a.height, width=a.width)
 
 
-def write_voc(dataset: Dataset, path, *, objects=None, overlap: str = "error", priority=None) -> None:
+def write_voc(dataset: Dataset, path: StrPath, *, objects: Optional[bool] = None, overlap: str = "error",
+              priority: Optional[Sequence[int]] = None) -> None:
     """Write SegmentationClass (and SegmentationObject) PNGs under ``path`` (module docstring)."""
     path = Path(path)
     pal = voc_palette().reshape(-1).tolist()

@@ -25,8 +25,10 @@ after printing is not the original corner, and the pixels where reading the file
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..dataset import Category, Dataset, ImageRecord
 from ..raster import rasterize_rle_batch
@@ -34,13 +36,17 @@ from ..rle import RLEBatch
 from ..segments import Segments
 from ._common import FormatError, fail, new_dataset, side, write_atomic
 
+if TYPE_CHECKING:
+    from ._common import StrPath
+
 __all__ = ["read_yolo", "write_yolo"]
 
 _IMAGE_EXT = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
-def _size_table(sizes, images, files):
-    out = {}
+def _size_table(sizes: Optional[Mapping[Any, Any]], images: Optional[StrPath],
+                files: Sequence[Path]) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
     if sizes is not None:
         if not isinstance(sizes, dict):
             raise TypeError(f"sizes: expected {{stem: (height, width)}}, got {type(sizes).__name__}")
@@ -69,8 +75,9 @@ def _size_table(sizes, images, files):
     return out
 
 
-def read_yolo(path, *, sizes=None, images=None, rule: str = "center", clip: bool = False,
-              categories=None) -> Dataset:
+def read_yolo(path: StrPath, *, sizes: Optional[Mapping[Any, Any]] = None, images: Optional[StrPath] = None,
+              rule: str = "center", clip: bool = False,
+              categories: Union[Iterable[Category], Mapping[int, str], None] = None) -> Dataset:
     """Read YOLO-seg label files (module docstring)."""
     path = Path(path)
     files = [path] if path.is_file() else sorted(path.glob("*.txt"))
@@ -80,7 +87,8 @@ def read_yolo(path, *, sizes=None, images=None, rule: str = "center", clip: bool
         raise ValueError(f"{path}: YOLO-seg labels hold no image size; give sizes={{stem: (height, width)}} or "
                          "images=<folder of the images> (sizes are never guessed)")
     table = _size_table(sizes, images, files)
-    records, classes = [], set()
+    records: list[ImageRecord] = []
+    classes: set[int] = set()
     for k, f in enumerate(files):
         if f.stem not in table:
             raise FormatError(f"{f}: no image size for '{f.stem}' (not in sizes=, no image of that stem in images=)")
@@ -89,7 +97,8 @@ def read_yolo(path, *, sizes=None, images=None, rule: str = "center", clip: bool
             text = f.read_text(encoding="utf-8")
         except UnicodeDecodeError as e:
             raise FormatError(f"{f}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-        polys, cls = [], []
+        polys: list[NDArray[np.float64]] = []
+        cls: list[int] = []
         for ln, line in enumerate(text.splitlines(), 1):
             parts = line.split()
             if not parts:
@@ -122,7 +131,8 @@ def read_yolo(path, *, sizes=None, images=None, rule: str = "center", clip: bool
     if categories is None:
         cats = [Category(c, str(c)) for c in sorted(classes)]
     else:
-        cats = list(categories) if not isinstance(categories, dict) else [Category(int(i), str(n)) for i, n in categories.items()]
+        cats = ([Category(int(i), str(n)) for i, n in categories.items()] if isinstance(categories, Mapping)
+                else list(categories))
         known = {c.id for c in cats}
         missing = sorted(classes - known)
         if missing:
@@ -130,7 +140,7 @@ def read_yolo(path, *, sizes=None, images=None, rule: str = "center", clip: bool
     return new_dataset(path, records, cats, metadata={"rule": rule})
 
 
-def _is_float(x) -> bool:
+def _is_float(x: str) -> bool:
     try:
         float(x)
         return True
@@ -138,7 +148,7 @@ def _is_float(x) -> bool:
         return False
 
 
-def write_yolo(dataset: Dataset, path, *, decimals: int = 6, rule: str = "center") -> dict:
+def write_yolo(dataset: Dataset, path: StrPath, *, decimals: int = 6, rule: str = "center") -> dict[str, int]:
     """Write one txt per image into the folder ``path`` (module docstring); returns the report."""
     from ..contours import _bridged, find_polygons
     path = Path(path)
@@ -148,11 +158,13 @@ def write_yolo(dataset: Dataset, path, *, decimals: int = 6, rule: str = "center
         h, w = rec.height, rec.width
         if h == 0 or w == 0:
             raise ValueError(f"image {rec.image_id}: YOLO-seg cannot normalize by an empty size {h}x{w}")
-        lines, back_polys, back_rows = [], [], []
+        lines: list[str] = []
+        back_polys: list[list[NDArray[np.float64]]] = []
+        back_rows: list[int] = []
         scale = np.array([w, h], np.float64)
         for i, m in enumerate(s.masks):
             polys = find_polygons(m.decode(), exact=True)
-            parts = []
+            parts: list[NDArray[np.float64]] = []
             for p in polys:
                 ring = _bridged(p) if p.holes else p.outer
                 norm = ring / scale
@@ -178,5 +190,5 @@ def write_yolo(dataset: Dataset, path, *, decimals: int = 6, rule: str = "center
                 report["segments_changed"] += 1
         name = (Path(rec.file_name).stem or str(rec.image_id)) + ".txt"
         data = ("\n".join(lines) + ("\n" if lines else "")).encode()
-        write_atomic(path / name, lambda f, d=data: f.write(d))
+        write_atomic(path / name, lambda f: f.write(data))  # called before the next iteration
     return report
