@@ -871,7 +871,9 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, b
     task (every segment attribute and dataset field kept; the reader checks the file and names
     what is wrong: :class:`SourceError`). A ``labels`` folder is read per image in shard tasks
     (a corrupt PNG is an item error, left out of the output; exit code 1), one segment per
-    class (``background``, default 0, is no segment), and written by the driver. The output is
+    class (``background``, default 0, is no segment); ``index-png`` and ``rgb`` outputs are
+    written by the shard tasks too (the driver joins their JSON items), other formats by the
+    driver. The output is
     staged under a temporary name and published at ``dst`` when complete (sibling files first, ``dst`` last); ``resume``: an existing ``dst``
     is complete and skipped. ``masks``: a panoptic source's PNG folder; ``read_options``: the
     reader's options.
@@ -906,31 +908,96 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, b
         results = run_items(source.items, functools.partial(_labels_runs_item, background=background), desc="convert",
                             **common)
         samples, errors = _split(results)
-        ds = _to_dataset(samples, source)
-        with kernel_threads(workers):  # the writer's threads (PNG encoding): as many as --workers
-            _write(ds, dst, to, options)
-        kind, n, written = source.kind, len(source.items), len(ds)
+        cats = _categories(samples, source)
+        if to in SHARDED_WRITERS and samples:
+            _write_sharded(samples, cats, dst, to, options, common)
+        else:
+            ds = _to_dataset(samples, cats)
+            with kernel_threads(workers):  # the writer's threads (PNG encoding): as many as --workers
+                _write(ds, dst, to, options)
+        kind, n, written = source.kind, len(source.items), len(samples)
     return JobResult("convert", str(src), n, errors, [],
                      {"from": kind, "to": to, "dst": str(dst), "images": n, "written": written}, [str(dst)])
 
 
-def _to_dataset(rows, source: Source):
-    """The label maps' runs (:func:`_labels_runs_item`) as a :class:`maskcore.Dataset`: one
-    segment per class; image ids 1..n in file order; categories: the source's, plus any class
-    value seen without one (named by its value)."""
-    from .. import Category, Dataset, Segments
-    from ..dataset import ImageRecord
-    from ..rle import RLEBatch
+def _categories(rows, source: Source) -> list:
+    """The converted dataset's categories: the source's, plus any class value seen without one
+    (named by its value), by id."""
+    from .. import Category
 
     cats = [Category(id=int(c["id"]), name=str(c.get("name", c["id"]))) for c in source.categories]
     known = {c.id for c in cats}
-    seen = sorted({int(v) for r in rows for v in r["category_ids"].tolist()} - known)
-    cats += [Category(id=v, name=str(v)) for v in seen]
+    seen = np.unique(np.concatenate([r["category_ids"] for r in rows])) if rows else np.zeros(0, np.int64)
+    cats += [Category(id=v, name=str(v)) for v in seen.tolist() if v not in known]
+    return sorted(cats, key=lambda c: c.id)
+
+
+def _to_dataset(rows, cats, start: int = 0):
+    """The label maps' runs (:func:`_labels_runs_item`) as a :class:`maskcore.Dataset`: one
+    segment per class; image ids ``start + 1``... in file order; ``cats``: :func:`_categories`."""
+    from .. import Dataset, Segments
+    from ..dataset import ImageRecord
+    from ..rle import RLEBatch
+
     images = []
     for k, r in enumerate(rows):
         masks = RLEBatch.from_arrays(canonical(r["counts"]), canonical(r["offsets"]), canonical(r["sizes"]))
         seg = Segments(masks, ids=canonical(r["ids"]), category_ids=canonical(r["category_ids"]), height=r["height"],
                        width=r["width"])
-        images.append(ImageRecord(image_id=k + 1, file_name=r["name"], height=r["height"], width=r["width"],
+        images.append(ImageRecord(image_id=start + k + 1, file_name=r["name"], height=r["height"], width=r["width"],
                                   metadata={}, segments=seg))
-    return Dataset(images, sorted(cats, key=lambda c: c.id))
+    return Dataset(images, cats)
+
+
+# Writers that write one file per image and one JSON ({header..., "categories", "items": [one per
+# image]}) through maskcore.io's table writer: each shard task writes its images' files and a
+# shard JSON into the job's staging folder, and the driver joins the shards' items into the one
+# JSON. The rest is written whole by the driver.
+SHARDED_WRITERS = ("index-png", "rgb")
+
+
+def _write_shard(job) -> tuple:
+    """One task of a sharded write: the shard's images as a Dataset (ids from ``start + 1``, the
+    job's categories), written by maskcore.io into ``stage`` under a shard JSON name (the image
+    files land where the whole dataset's would: their paths are relative to the JSON's folder);
+    returns the JSON's top level and its items, and removes the shard JSON."""
+    from .. import io as mio
+
+    rows, start, cats, shard_json, to, options = job
+    path = Path(shard_json)
+    mio.write(_to_dataset(rows, cats, start), str(path), to, **options)
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    path.unlink()
+    items = doc.pop("items")
+    return doc, items
+
+
+def _write_sharded(rows, cats, dst, to, options, common) -> None:
+    """Every shard's files written by its task into one staging folder, the joined JSON by the
+    driver, all published at ``dst`` when complete (:class:`staged_output`). The bytes are those
+    of one :func:`maskcore.io.write` of the whole dataset, whatever the shards: the items are the
+    same dicts in the same order, dumped by the same function."""
+    from ..io._common import write_json
+
+    size = common["shard_size"]
+    with staged_output(dst) as tmp:
+        tmp = Path(tmp)
+        jobs = [(rows[i:i + size], i, cats, str(tmp.with_name(f".shard-{i // size:07d}-{tmp.name}")), to, options)
+                for i in range(0, len(rows), size)]
+        out = run_items(jobs, _write_shard, **dict(common, shard_size=1, fail_fast=False, progress=False))
+        head, items = None, []
+        for r in out:
+            if isinstance(r, ItemError):  # a writer's refusal (an id that does not fit, ...): as io.write raises it
+                if r.why.startswith("ValueError: "):
+                    raise ValueError(r.why[len("ValueError: "):])
+                raise JobError(f"writing {to!r} failed: {r.why}")
+            head = head if head is not None else r[0]
+            items += r[1]
+        seen: set = set()
+        for it in items:  # the whole-dataset writer refuses two images writing one file; shards cannot see it
+            if it["mask"] in seen:
+                raise ValueError(f"mask: two images would write {it['mask']}")
+            seen.add(it["mask"])
+        head["items"] = items
+        write_json(tmp, head)
