@@ -194,7 +194,11 @@ def _histogram_from_components(stats: NDArray[np.void], size: int, background: A
     count is what they leave), in increasing value order, as ``np.unique`` gives."""
     values, areas = stats["value"], stats["area"]
     hist: dict[Any, int] = {}
-    if values.size:
+    if values.size and values.dtype.kind == "u" and values.dtype.itemsize <= 2:
+        sums = np.bincount(values, weights=areas)  # float64: exact (areas sum to < 2**53 pixels)
+        present = np.flatnonzero(sums)  # every component has an area >= 1
+        hist = dict(zip(present.tolist(), sums[present].astype(np.int64).tolist()))
+    elif values.size:
         order = np.argsort(values, kind="stable")
         values, areas = values[order], areas[order]
         first = np.empty(values.size, bool)  # where a run of one value starts (np.r_ costs 30 us a call)
@@ -207,6 +211,25 @@ def _histogram_from_components(stats: NDArray[np.void], size: int, background: A
         hist[int(background)] = rest
         hist = dict(sorted(hist.items()))
     return hist
+
+
+def _label_map_report(a: np.ndarray, conn: int, min_size: int, background: Any) -> tuple[list[Problem], dict[Any, int]]:
+    """:func:`validate` of an integer (H, W) map ``a`` without ``labels=``, ``palette=`` or
+    ``instances=`` and with ``min_size`` > 0 (arguments already checked): its problems and
+    histogram. The components are needed anyway, so the histogram is their areas summed per
+    value (every pixel but the background's is in one component) and the map is empty when there
+    is none: the map is read once, by the kernel, with the GIL released. The dataset jobs call it
+    per label map (the rest of validate's work per call is Python holding the GIL)."""
+    problems: list[Problem] = []
+    _, n, stats = _components(a, conn, background=background)
+    histogram = _histogram_from_components(stats, a.size, background)
+    if a.size == 0 or n == 0:
+        problems.append(Problem("empty", "the mask has no foreground (only background)", count=0))
+    for v, s, b in zip(stats["value"].tolist(), stats["area"].tolist(), stats["bbox"].tolist()):
+        if s < min_size and v != -1:  # -1: validate's key of values outside labels= (none here)
+            problems.append(Problem("small_component", f"a component of class {v} has {s} pixels "
+                                    f"(< min_size = {min_size})", bbox=tuple(b), count=s, value=v))
+    return problems, histogram
 
 
 def _free_key(allowed: np.ndarray) -> int:
@@ -357,7 +380,6 @@ def validate(mask: ArrayLike, *, labels: Iterable[int] | None = None, palette: A
     a = np.asarray(mask)
     problems: list[Problem] = []
     stray, shown = -1, None  # label maps with labels=: the key of values not allowed, key -> value
-    ncomp, comp_stats = 0, None  # integer label maps without labels=: their components, found once
     if a.ndim == 3 and a.shape[2] in (3, 4):
         if palette is None:
             raise ValueError("palette: required for an RGB mask (the allowed colors)")
@@ -385,20 +407,16 @@ def validate(mask: ArrayLike, *, labels: Iterable[int] | None = None, palette: A
             raise TypeError(f"mask: expected an integer label map or an RGB array, got dtype {a.dtype}")
         label_map = a
         bg = background
-        if labels is None and min_size > 0:
-            # The components are needed anyway: the histogram is their areas summed per value
-            # (every pixel but the background's is in one component) and the map is empty when
-            # there is none, so the map is read once, by the kernel, with the GIL released.
-            _, ncomp, comp_stats = _components(a, conn, background=bg)
-            histogram = _histogram_from_components(comp_stats, a.size, bg)
+        if labels is None and min_size > 0 and instances is None and annotations is None:
+            problems, histogram = _label_map_report(a, conn, min_size, bg)
+            return Report(shape=tuple(int(s) for s in a.shape[:2]), problems=problems, histogram=histogram)
+        if a.dtype.kind == "u" and a.dtype.itemsize <= 2:  # a count per possible value: no sort
+            counts = np.bincount(a.ravel(), minlength=1)
+            vals = np.flatnonzero(counts)
+            counts = counts[vals]
         else:
-            if a.dtype.kind == "u" and a.dtype.itemsize <= 2:  # a count per possible value: no sort
-                counts = np.bincount(a.ravel(), minlength=1)
-                vals = np.flatnonzero(counts)
-                counts = counts[vals]
-            else:
-                vals, counts = np.unique(a, return_counts=True)
-            histogram = {int(v): int(c) for v, c in zip(vals.tolist(), counts.tolist())}
+            vals, counts = np.unique(a, return_counts=True)
+        histogram = {int(v): int(c) for v, c in zip(vals.tolist(), counts.tolist())}
         if labels is not None:
             allowed_in = _v.int_values(labels, "labels")
             # Keys: the values as int64, order kept; uint64 maps through v ^ 2**63 (the
@@ -426,10 +444,10 @@ def validate(mask: ArrayLike, *, labels: Iterable[int] | None = None, palette: A
     else:
         raise ValueError(f"mask: expected (H, W) or (H, W, 3), got shape {a.shape}")
     shape = a.shape[:2]
-    if a.size == 0 or not (ncomp > 0 if comp_stats is not None else (label_map != bg).any()):
+    if a.size == 0 or not (label_map != bg).any():
         problems.append(Problem("empty", "the mask has no foreground (only background)", count=0))
     if min_size > 0:
-        stats = comp_stats if comp_stats is not None else _components(label_map, conn, background=bg)[2]
+        _, _, stats = _components(label_map, conn, background=bg)
         for v, s, b in zip(stats["value"].tolist(), stats["area"].tolist(), stats["bbox"].tolist()):
             if s < min_size and v != stray:  # values outside the allowed labels, reported above
                 shown_v: Any = _show_rgb(int(pal_keys[v])) if a.ndim == 3 else (shown(v) if shown else v)

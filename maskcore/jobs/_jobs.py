@@ -159,6 +159,12 @@ def _allowed_table(labels: tuple[int, ...]) -> np.ndarray:
     return table
 
 
+@functools.lru_cache(maxsize=8)
+def _allows_every(labels: tuple[int, ...], itemsize: int) -> bool:
+    """``labels`` holds every value of an unsigned map of ``itemsize`` bytes (1 or 2)."""
+    return bool(_allowed_table(labels)[:1 << (8 * itemsize)].all())
+
+
 def _only_allowed(label_map: np.ndarray, labels: Optional[list[int]]) -> bool:
     """Every value of a uint8 / uint16 map is in ``labels``: then qa.validate's per-pixel pass
     over the values not allowed (its ``labels=``) finds nothing, and the job skips it. That pass
@@ -167,6 +173,8 @@ def _only_allowed(label_map: np.ndarray, labels: Optional[list[int]]) -> bool:
     if labels is None or label_map.dtype.kind != "u" or label_map.dtype.itemsize > 2 or label_map.size == 0:
         return False
     table = _allowed_table(tuple(labels))
+    if _allows_every(tuple(labels), label_map.dtype.itemsize):  # e.g. labels 0..255 and a uint8 map: no pass
+        return True
     if table[int(label_map.min()):int(label_map.max()) + 1].all():  # every value in the map's range is allowed
         return True
     present = np.flatnonzero(np.bincount(label_map.ravel(), minlength=1))
@@ -181,11 +189,18 @@ def _validate_item(item: Item, opts: Json) -> Json:
     bg = opts["background"]
     if s.source_kind == "labels":
         assert s.label_map is not None
-        labels = opts["labels"]
-        rep = qa.validate(s.label_map, labels=None if _only_allowed(s.label_map, labels) else labels,
-                          min_size=opts["min_island"], connectivity=opts["connectivity"], background=bg)
-        probs = [_problem_dict(p, s.name) for p in rep.problems]
-        hist = {int(k): int(v) for k, v in rep.histogram.items()}
+        labels, lm = opts["labels"], s.label_map
+        lean = opts["lean"] if "lean" in opts else _lean(opts["min_island"], opts["connectivity"])
+        if lean and lm.ndim == 2 and lm.dtype.kind in "iu" and _only_allowed(lm, labels):
+            # what qa.validate(lm, min_size=..., connectivity=..., background=...) does for such a
+            # map, without re-checking the job's arguments per image (the driver checked them)
+            found, histogram = qa._label_map_report(lm, lean, opts["min_island"], bg)
+        else:
+            rep = qa.validate(lm, labels=None if _only_allowed(lm, labels) else labels,
+                              min_size=opts["min_island"], connectivity=opts["connectivity"], background=bg)
+            found, histogram = rep.problems, rep.histogram
+        probs = [_problem_dict(p, s.name) for p in found]
+        hist = {int(k): int(v) for k, v in histogram.items()}
         return {"name": s.name, "shape": [s.height, s.width], "segments": len(hist) - (bg in hist),
                 "histogram": hist, "problems": probs}
     cm = s.class_map(bg)
@@ -234,6 +249,20 @@ def _validate_item(item: Item, opts: Json) -> Json:
     hist = {int(v): int(c) for v, c in zip(vals.tolist(), counts.tolist())}
     return {"name": s.name, "shape": [s.height, s.width], "segments": len(s.masks), "histogram": hist,
             "problems": probs}
+
+
+def _lean(min_island: Any, connectivity: Any) -> int:
+    """The connectivity (4 or 8) for :func:`maskcore.qa._label_map_report` on the label maps of a
+    validate job, when its arguments pass qa.validate's checks and ask for components; else 0
+    (every image goes through qa.validate, which reports the bad argument per image as before)."""
+    from .. import _validate as _v
+
+    try:
+        if _v.non_negative(min_island, "min_size") > 0:
+            return int(_v.connectivity(connectivity, 2))
+    except (TypeError, ValueError):
+        pass
+    return 0
 
 
 def _rank(problems: list[Json]) -> list[int]:
@@ -299,7 +328,7 @@ def validate(src: PathLike, *, format: Optional[str] = None, labels: Labels = No
     cats = source.categories
     opts = {"labels": None if labels is None else sorted(int(v) for v in labels), "min_island": int(min_island),
             "connectivity": connectivity, "background": background, "allow_overlap": bool(allow_overlap),
-            "category_ids": [int(c["id"]) for c in cats], "categories": cats}
+            "category_ids": [int(c["id"]) for c in cats], "categories": cats, "lean": _lean(min_island, connectivity)}
     results = run_items(source.items, functools.partial(_validate_item, opts=opts), desc="validate",
                         **_common(scheduler, workers, shard_size, fail_fast, progress))
     rows, errors = _split(results)
