@@ -30,6 +30,18 @@
    as "common_semantic_segmentation" and (a) run its SegmentationValidator, (b) export it as
    "voc_segmentation" masks. Its time per image on a subset (``--datumaro-n``), extrapolated.
 
+8. ``pairs``: the issue's scaling figure, for ``validate`` and ``convert`` (labels -> index-png)
+   with each ``--schedulers``: 1 vs 2 workers timed alternately (``--pairs`` interleaved pairs,
+   median of the per-pair ratios; benchmarks/scaling.py), printed beside the machine's two-thread
+   ceiling measured right after. And the load-independent bound: the *serial share* from CPU
+   time, s = serial CPU / all CPU of a 1-worker run, and Amdahl's bound 1 / (s + (1 - s) / 2) for
+   two workers. Serial CPU: processes -- the parent process (the driver: graph, pickles, reduce,
+   the sharded write's join); threads -- the main thread plus the part of the worker threads'
+   CPU spent holding the GIL, i.e. outside maskcore's native calls and zlib's inflate (which
+   release it) and file-system calls (open, rename, mkdir...: CPython releases it around each),
+   counted by timing those calls with thread_time in a synchronous run; reads and writes of open
+   files are counted as serial, and so is the driver's share of the synchronous run.
+
 The last line, ``SUMMARY ...``, is the one to paste: validate, workers=1 vs 2 per scheduler
 (wall seconds and the 1 -> 2 ratio), the Dask overhead, and the load average while it ran.
 Every timing is one run (the machine is shared: re-run rows near a target); figures go to
@@ -124,7 +136,7 @@ def run_loop(folder, n):
     from maskcore.jobs import _jobs as J, _run, _sources
 
     opts = {"labels": list(range(256)), "min_island": 10, "connectivity": 8, "background": 0,
-            "allow_overlap": True, "category_ids": [], "categories": []}
+            "allow_overlap": True, "category_ids": [], "categories": [], "lean": 8}  # as validate() makes them
 
     def loop():
         src = _sources.open_source(folder, "labels")
@@ -167,6 +179,110 @@ def run_tasks(n=20_000):
             tasks = -(-n // shard)
             rows.append((f"tasks: {sched}, shard_size {shard} ({tasks} tasks): us per task", wall,
                          1e6 * wall / tasks, 1e3 * proc / n, None))
+    return rows
+
+
+def _convert(folder, out, **kw):
+    from maskcore import jobs
+
+    shutil.rmtree(out, ignore_errors=True)
+    return jobs.convert(folder, out / "segments.json", format="labels", to="index-png", shard_size=64, **kw)
+
+
+def gil_free_cpu(fn, syscalls=True):
+    """(result, thread CPU s of fn() in this thread, the part of it inside calls that release the
+    GIL): every maskcore._core function and zlib's Decompress.decompress, wrapped for the call,
+    and with ``syscalls`` the file-system calls the jobs make (open, os.open / replace / mkdir /
+    unlink / link / stat: CPython releases the GIL around each; a file's read / write methods
+    are not wrapped and count as held)."""
+    import builtins
+    import zlib
+
+    from maskcore import _core
+
+    acc = [0.0]
+
+    def timed(f):
+        def g(*a, **k):
+            t = time.thread_time()
+            try:
+                return f(*a, **k)
+            finally:
+                acc[0] += time.thread_time() - t
+        return g
+
+    saved = {name: getattr(_core, name) for name in dir(_core)
+             if not name.startswith("_") and callable(getattr(_core, name)) and not isinstance(getattr(_core, name), type)}
+    real = zlib.decompressobj
+
+    class _Inflate:
+        def __init__(self, *a, **k):
+            self._d = real(*a, **k)
+
+        def decompress(self, *a, **k):
+            return timed(self._d.decompress)(*a, **k)
+
+        def __getattr__(self, name):
+            return getattr(self._d, name)
+
+    sys_saved = [(os, n, getattr(os, n)) for n in ("open", "replace", "mkdir", "unlink", "link", "stat")]
+    sys_saved.append((builtins, "open", builtins.open))
+    try:
+        for name, f in saved.items():
+            setattr(_core, name, timed(f))
+        if syscalls:
+            for mod, n, f in sys_saved:
+                setattr(mod, n, timed(f))
+        zlib.decompressobj = _Inflate
+        t = time.thread_time()
+        res = fn()
+        total = time.thread_time() - t
+    finally:
+        for name, f in saved.items():
+            setattr(_core, name, f)
+        for mod, n, f in sys_saved:
+            setattr(mod, n, f)
+        zlib.decompressobj = real
+    return res, total, acc[0]
+
+
+def serial_share(job, sched, folder, where):
+    """(s, Amdahl's two-worker bound, how) from CPU time of one 1-worker run (see the docstring)."""
+    fn = (lambda **kw: _validate(folder, **kw)) if job == "validate" else \
+        (lambda **kw: _convert(folder, where / "convert-serial", **kw))
+    if sched == "processes":
+        _, wall, main, proc, child = _measure(lambda: fn(scheduler="processes", workers=1))
+        s = proc / (proc + child)
+        how = f"parent {proc:.2f} s CPU, child {child:.2f} s"
+    else:
+        _, wall, main, proc, child = _measure(lambda: fn(scheduler="threads", workers=1))
+        _, tot, free = gil_free_cpu(lambda: fn(scheduler="synchronous"))
+        held = 1 - free / tot  # of the per-item work, run synchronously
+        work = proc - main
+        s = (main + held * work) / proc
+        # Amdahl treats the GIL-held part as run alone; but one thread's GIL-free part overlaps
+        # the other's GIL-held part, so two threads can reach min(2, 1 / s) at best
+        how = (f"main thread {main:.2f} s CPU, workers {work:.2f} s of which {100 * held:.0f} % hold the GIL; "
+               f"with overlap at most {min(2.0, 1 / s):.2f}x")
+    return s, 1 / (s + (1 - s) / 2), how
+
+
+def run_pairs(folder, n, schedulers, npairs, where):
+    from scaling import pairs
+
+    rows = []
+    for job in ("validate", "convert"):
+        for sched in schedulers:
+            def one(w):
+                if job == "validate":
+                    return lambda: _validate(folder, scheduler=sched, workers=w)
+                return lambda: _convert(folder, where / f"convert-pairs-{w}", scheduler=sched, workers=w)
+            line = pairs(one(1), one(2), npairs)
+            s, bound, how = serial_share(job, sched, folder, where)
+            SUMMARY[f"{job} {sched}"] = f"{line}; serial share {100 * s:.1f} % -> Amdahl bound {bound:.2f}x"
+            rows.append((f"{job} {sched} 1 -> 2 workers: {line} [load {_load()}]", 0.0, 0.0))
+            rows.append((f"  {job} {sched}: serial share {100 * s:.1f} % of CPU ({how}) -> Amdahl bound "
+                         f"{bound:.2f}x", 0.0, 0.0))
     return rows
 
 
@@ -318,6 +434,8 @@ def _row(what, sec, rate, parent=None, work=None):
 
 def summary_line(n: int, load0: str) -> str:
     parts = [f"SUMMARY jobs validate n={n}"]
+    for k in [k for k in SUMMARY if " " in k]:
+        parts.append(f"{k}: {SUMMARY[k]}")
     for sched in ("threads", "processes"):
         if sched in SUMMARY:
             w1, w2 = SUMMARY[sched]
@@ -337,15 +455,16 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--schedulers", nargs="+", default=["threads", "processes"])
     ap.add_argument("--jobs", nargs="+", default=None,
-                    help="validate loop tasks convert profile datumaro (--quick: validate loop tasks)")
+                    help="validate loop tasks convert profile datumaro pairs (--quick: validate loop tasks pairs)")
     ap.add_argument("--profile-n", type=int, default=5000)
     ap.add_argument("--loop-n", type=int, default=None, help="images for the loop-vs-Dask rows (default --n)")
     ap.add_argument("--datumaro-n", type=int, default=5000)
+    ap.add_argument("--pairs", type=int, default=5, help="interleaved 1-/2-worker pairs of the pairs job")
     ap.add_argument("--datumaro-python", default="/tmp/dmenv/bin/python")
     args = ap.parse_args(argv)
     n_all = args.n or (2000 if args.quick else 100_000)
-    jobs = args.jobs or (["validate", "loop", "tasks"] if args.quick else
-                         ["validate", "loop", "tasks", "convert", "profile", "datumaro"])
+    jobs = args.jobs or (["validate", "loop", "tasks", "pairs"] if args.quick else
+                         ["validate", "loop", "tasks", "convert", "profile", "datumaro", "pairs"])
     load0 = _load()
     where = Path(args.where) / str(n_all)  # one dataset per size
     t = time.perf_counter()
@@ -374,6 +493,9 @@ def main(argv=None):
                     rows.append((f"  scaling 1 -> 2 workers: {rows[0][1] / rows[1][1]:.2f}x", 0.0, 0.0))
             except Exception as exc:  # noqa: BLE001 - a report line, not a crash
                 rows = [(f"convert unavailable: {type(exc).__name__}: {exc}"[:120], 0.0, 0.0)]
+        elif job == "pairs":
+            _warm(folder)
+            rows = run_pairs(folder, n_all, args.schedulers, args.pairs, where)
         elif job == "profile":
             rows = run_profile(folder, min(args.profile_n, n_all))
         elif job == "datumaro":

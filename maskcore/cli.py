@@ -35,7 +35,10 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence
+
+if TYPE_CHECKING:
+    from .jobs import JobResult
 
 __all__ = ["main"]
 
@@ -64,10 +67,11 @@ def _bench(argv: Sequence[str]) -> int:
     import runpy
 
     run = runpy.run_path(str(where / "run.py"), run_name="maskcore_bench")
-    return run["main"](list(argv))
+    code: int = run["main"](list(argv))
+    return code
 
 
-def _info(args) -> int:
+def _info(args: argparse.Namespace) -> int:
     import maskcore
 
     maskcore.show_config()
@@ -80,9 +84,9 @@ class _Usage(Exception):
     """A usage error found after parsing (exit code 2)."""
 
 
-def _int_list(text: str) -> list:
+def _int_list(text: str) -> list[int]:
     """``"0,1,2"``, ``"0-20,255"`` or ``"3"`` -> ints (ranges inclusive)."""
-    out = []
+    out: list[int] = []
     for part in str(text).replace(" ", ",").split(","):
         if not part:
             continue
@@ -95,11 +99,11 @@ def _int_list(text: str) -> list:
     return out
 
 
-def _labels(values):
+def _labels(values: Optional[Sequence[str]]) -> Optional[list[int]]:
     """--labels L [L ...] -> a list of ints, or None."""
     if not values:
         return None
-    out = []
+    out: list[int] = []
     for v in values:
         try:
             out.extend(_int_list(v))
@@ -108,7 +112,7 @@ def _labels(values):
     return out
 
 
-def _names(path):
+def _names(path: Optional[str]) -> Optional[dict[int, str]]:
     """--names JSON -> {value: name}, or None."""
     if path is None:
         return None
@@ -126,7 +130,7 @@ def _names(path):
         raise _Usage(f"--names {path}: {exc}") from None
 
 
-def _options(pairs) -> dict:
+def _options(pairs: Optional[Sequence[str]]) -> dict[str, Any]:
     """--option / --read-option KEY=VALUE ... -> {key: JSON value (or the text)}."""
     import json
 
@@ -156,13 +160,13 @@ _SPREAD = "**"
 
 @dataclass(frozen=True)
 class Arg:
-    flags: tuple
-    opts: dict
+    flags: tuple[str, ...]
+    opts: dict[str, Any]
     job: Optional[str] = ""  # "": the dest
-    conv: Optional[Callable] = None
+    conv: Optional[Callable[[Any], Any]] = None
 
 
-def arg(*flags, job: Optional[str] = "", conv: Optional[Callable] = None, **opts) -> Arg:
+def arg(*flags: str, job: Optional[str] = "", conv: Optional[Callable[[Any], Any]] = None, **opts: Any) -> Arg:
     return Arg(flags, opts, job, conv)
 
 
@@ -200,21 +204,21 @@ class Command:
     name: str
     help: str
     description: str
-    args: tuple
+    args: tuple[Arg, ...]
     job: str = ""  # the maskcore.jobs function; "" with handler
-    text: Optional[Callable] = None  # (result, args) -> the summary's lines
-    handler: Optional[Callable] = None  # a command that runs itself (args) -> exit code
+    text: Optional[Callable[[JobResult, argparse.Namespace], list[str]]] = None  # the summary's lines
+    handler: Optional[Callable[[argparse.Namespace], int]] = None  # a command that runs itself -> exit code
     json_path: bool = False  # --json PATH is the job's json_path (written by the job; --resume reads it back)
     list_outputs: bool = True  # "wrote PATH" per output (else one line: how many, where)
 
 
-def _common(args) -> dict:
+def _common(args: argparse.Namespace) -> dict[str, Any]:
     """The job keywords of the RUNNING options (scheduler, workers, progress, fail_fast, resume)."""
     return _keywords(RUNNING, args)
 
 
-def _keywords(specs, args) -> dict:
-    kw: dict = {}
+def _keywords(specs: Iterable[Arg], args: argparse.Namespace) -> dict[str, Any]:
+    kw: dict[str, Any] = {}
     for a in specs:
         if a.job is _SELF:
             continue
@@ -229,16 +233,16 @@ def _keywords(specs, args) -> dict:
     return kw
 
 
-def _json_target(args):
+def _json_target(args: argparse.Namespace) -> Any:
     """--json: None (not asked), "-" (stdout) or a path."""
     return getattr(args, "json", None)
 
 
-def _run(args) -> int:
+def _run(args: argparse.Namespace) -> int:
     """A dataset command: the job's keywords from the arguments, the job, the result printed."""
     cmd = args.command_spec
 
-    def go():
+    def go() -> int:
         from maskcore import jobs
 
         t0 = time.perf_counter()
@@ -252,7 +256,8 @@ def _run(args) -> int:
     return _guarded(args, go)
 
 
-def _emit(args, res, text_lines, t0, list_outputs=True) -> int:
+def _emit(args: argparse.Namespace, res: JobResult, text_lines: Iterable[str], t0: float,
+          list_outputs: bool = True) -> int:
     """Print the result: JSON on stdout (--json / --json -) or the text summary; return the exit code."""
     target = _json_target(args)
     if target == "-":
@@ -282,7 +287,7 @@ def _emit(args, res, text_lines, t0, list_outputs=True) -> int:
     return res.exit_code
 
 
-def _guarded(args, fn) -> int:
+def _guarded(args: argparse.Namespace, fn: Callable[[], int]) -> int:
     """Run a command with the errors mapped to exit codes and one clear line each."""
     from maskcore.jobs import FailFast, JobError, SourceError
 
@@ -306,7 +311,7 @@ def _guarded(args, fn) -> int:
 
 # ---- each command's summary ---------------------------------------------------------------------------
 
-def _validate_text(res, args):
+def _validate_text(res: JobResult, args: argparse.Namespace) -> list[str]:
     s = res.summary
     lines = [f"{res.source}: {s['images_checked']} of {s['images']} images checked ({s['format']}), "
              f"{s['segments']} segments, {len(s['histogram'])} classes"]
@@ -322,7 +327,7 @@ def _validate_text(res, args):
     return lines
 
 
-def _stats_text(res, args):
+def _stats_text(res: JobResult, args: argparse.Namespace) -> list[str]:
     s = res.summary
     lines = [f"{res.source} ({s['format']}): {s['images_read']} of {s['images']} images, {s['segments']} segments, "
              f"{len(s['classes'])} classes seen ({s['categories_declared']} declared)",
@@ -337,14 +342,14 @@ def _stats_text(res, args):
     return lines
 
 
-def _convert_text(res, args):
+def _convert_text(res: JobResult, args: argparse.Namespace) -> list[str]:
     s = res.summary
     return [f"{res.source} -> {s['dst']} ({s.get('from', '?')} -> {s['to']})" +
             (": already complete (--resume)" if s.get("skipped") else
              f": {s['written']} of {s['images']} images written")]
 
 
-def _eval_text(res, args):
+def _eval_text(res: JobResult, args: argparse.Namespace) -> list[str]:
     s = res.summary
     lines = [f"{res.source}: {s['task']}"]
     if s["task"] == "instances":
@@ -363,7 +368,7 @@ def _eval_text(res, args):
     return lines
 
 
-def _compare_text(res, args):
+def _compare_text(res: JobResult, args: argparse.Namespace) -> list[str]:
     s = res.summary
     lines = [f"{res.source}: {s['compared']} of {s['images']} images compared, mean IoU "
              f"{s['mean_iou'] if s['mean_iou'] is None else round(s['mean_iou'], 4)}, pixel agreement "
@@ -379,7 +384,7 @@ def _compare_text(res, args):
 
 # ---- the commands that run themselves -----------------------------------------------------------------
 
-def _check_coco(args) -> int:
+def _check_coco(args: argparse.Namespace) -> int:
     """check-coco: maskcore.validate_coco on one COCO instances file (the hardened checker: a file
     that is not a COCO instances document is one line naming the field and value, exit code 2)."""
     import json
@@ -433,11 +438,11 @@ def _find_checkout_dir(rel: str) -> Optional[Path]:
     return None
 
 
-def _demo(args) -> int:
+def _demo(args: argparse.Namespace) -> int:
     """convert + validate + report on the sample dataset (or on --data)."""
     from maskcore import jobs
 
-    def go():
+    def go() -> int:
         t0 = time.perf_counter()
         out = Path(args.out)
         common = _common(args)
@@ -604,7 +609,7 @@ COMMANDS = (
 )
 
 
-def _add(parser_or_group, specs):
+def _add(parser_or_group: Any, specs: Iterable[Arg]) -> None:
     for a in specs:
         parser_or_group.add_argument(*a.flags, **a.opts)
 
@@ -639,7 +644,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # --help or a usage error: return argparse's code instead of exiting
         return exc.code if isinstance(exc.code, int) else 2
-    return args.func(args)
+    code: int = args.func(args)
+    return code
 
 
 if __name__ == "__main__":

@@ -480,6 +480,41 @@ def test_convert_label_folder_skips_the_corrupt_map(sample, tmp_path):
         assert np.array_equal(r.segments.to_semantic_map(), read_png(sample / "labels" / n))
 
 
+@pytest.mark.parametrize("to", ["index-png", "rgb"])
+def test_convert_labels_written_by_shards_equals_one_whole_write(sample, tmp_path, to):
+    """A label folder's index-png / rgb output is written by the shard tasks (the driver joins the
+    shards' JSON items): the same bytes as maskcore.io.write of the whole dataset, for every
+    scheduler, worker count and shard size."""
+    mio = pytest.importorskip("maskcore.io")
+    from maskcore.jobs import _jobs as J, _sources
+
+    src = _sources.open_source(sample / "labels", "labels", names={1: "a", 2: "a"})
+    rows = [r for r in (J._labels_runs_item(it) if it.name != "scene_4.png" else None for it in src.items) if r]
+    mio.write(J._to_dataset(rows, J._categories(rows, src)), str(tmp_path / "ref" / "seg.json"), to)
+    ref = _tree(tmp_path / "ref")
+    for sch, w, size in (("synchronous", None, 1), ("threads", 2, 2), ("processes", 2, 3), ("threads", 1, 64)):
+        out = tmp_path / f"{sch}-{size}"
+        res = jobs.convert(sample / "labels", out / "seg.json", format="labels", to=to, names={1: "a", 2: "a"},
+                           scheduler=sch, workers=w, shard_size=size)
+        assert res.summary["written"] == 5 and [e.file for e in res.errors] == ["scene_4.png"]
+        assert _tree(out) == ref, (sch, size)
+
+
+def test_convert_labels_two_images_one_mask_name_across_shards(tmp_path):
+    """Two label maps whose masks would share one name (a/x.png, b/x.png -> masks/x.png) are refused
+    as the whole-dataset writer refuses them, even when different shards write them; nothing is
+    published."""
+    pytest.importorskip("maskcore.io")
+    from maskcore.jobs._files import write_png
+
+    for d in ("a", "b"):
+        write_png(tmp_path / "in" / d / "x.png", np.eye(4, dtype=np.uint8))
+    with pytest.raises(ValueError, match="two images would write masks/x.png"):
+        jobs.convert(tmp_path / "in", tmp_path / "out" / "seg.json", format="labels", to="index-png",
+                     scheduler="threads", workers=2, shard_size=1)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
 def test_convert_failure_publishes_nothing(sample, tmp_path):
     """A writer that fails part way (an id of the last image does not fit a 16-bit index PNG):
     neither segments.json nor any mask PNG appears."""

@@ -7,7 +7,7 @@ and scheduler.
 from __future__ import annotations
 
 import colorsys
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -18,21 +18,21 @@ __all__ = ["class_color", "colorize", "overlay", "outline", "add_legend", "crop_
 GOLDEN = 0.618033988749895
 
 
-def class_color(cid: int, categories: Optional[dict] = None) -> tuple:
+def class_color(cid: int, categories: Optional[dict[int, Any]] = None) -> tuple[int, int, int]:
     """The RGB colour of class ``cid``: the category's ``color`` when it has one, else a hue
     stepped by the golden ratio from the id (neighbouring ids get distant hues)."""
     if categories is not None:
         c = categories.get(int(cid))
         col = c.get("color") if isinstance(c, dict) else None
         if isinstance(col, (list, tuple)) and len(col) == 3:
-            return tuple(int(v) & 255 for v in col)
+            return int(col[0]) & 255, int(col[1]) & 255, int(col[2]) & 255
     h = (int(cid) * GOLDEN) % 1.0
     s = 0.55 + 0.35 * ((int(cid) * 7) % 3) / 2
     r, g, b = colorsys.hsv_to_rgb(h, s, 0.95)
     return (int(r * 255 + 0.5), int(g * 255 + 0.5), int(b * 255 + 0.5))
 
 
-def colorize(class_map: np.ndarray, categories: Optional[dict] = None, background: int = 0) -> np.ndarray:
+def colorize(class_map: np.ndarray, categories: Optional[dict[int, Any]] = None, background: int = 0) -> np.ndarray:
     """(H, W, 3) uint8: each class in its colour, background black."""
     vals = np.unique(class_map)
     out = np.zeros(class_map.shape + (3,), np.uint8)
@@ -58,7 +58,7 @@ def outline(id_map: np.ndarray) -> np.ndarray:
 
 
 def overlay(image: Optional[np.ndarray], class_map: np.ndarray, instance_map: Optional[np.ndarray] = None,
-            categories: Optional[dict] = None, alpha: float = 0.45, background: int = 0) -> np.ndarray:
+            categories: Optional[dict[int, Any]] = None, alpha: float = 0.45, background: int = 0) -> np.ndarray:
     """The photo (or mid grey when None) with the classes blended in at ``alpha`` and outlines
     (instance edges when ``instance_map`` is given, else class edges) in the full class colour."""
     h, w = class_map.shape
@@ -79,7 +79,7 @@ def overlay(image: Optional[np.ndarray], class_map: np.ndarray, instance_map: Op
     return out
 
 
-def _font(size=12):
+def _font(size: int = 12) -> Any:
     from PIL import ImageFont
 
     try:
@@ -88,7 +88,8 @@ def _font(size=12):
         return ImageFont.load_default()
 
 
-def add_legend(img: np.ndarray, classes: list, categories: Optional[dict] = None, names: Optional[dict] = None):
+def add_legend(img: np.ndarray, classes: list[int], categories: Optional[dict[int, Any]] = None,
+               names: Optional[dict[int, str]] = None) -> np.ndarray:
     """``img`` with a legend strip below: a swatch and the name of each class in ``classes``."""
     Image = need_pillow()
     from PIL import ImageDraw
@@ -98,7 +99,9 @@ def add_legend(img: np.ndarray, classes: list, categories: Optional[dict] = None
     w = max(w, 120)
     entries = [(c, (names or {}).get(int(c), str(c))) for c in classes]
     # lay out left to right, wrapping
-    rows, x, row = [], 6, []
+    rows: list[list[tuple[int, str, int]]] = []
+    row: list[tuple[int, str, int]] = []
+    x = 6
     for c, name in entries:
         tw = int(font.getlength(name)) if hasattr(font, "getlength") else 7 * len(name)
         need = 16 + tw + 12
@@ -121,7 +124,8 @@ def add_legend(img: np.ndarray, classes: list, categories: Optional[dict] = None
     return np.asarray(canvas)
 
 
-def crop_box(shape, bbox_xywh, margin: float = 0.5, min_side: int = 32):
+def crop_box(shape: tuple[int, ...], bbox_xywh: Any, margin: float = 0.5,
+             min_side: int = 32) -> tuple[int, int, int, int]:
     """(r0, r1, c0, c1) of a crop around a COCO box, grown by ``margin`` of its size on each side
     (at least ``min_side`` pixels square where the image allows), inside the image."""
     h, w = shape
@@ -148,7 +152,7 @@ def fit(img: np.ndarray, max_side: int) -> np.ndarray:
     return np.array(im)  # writable
 
 
-def bar_plot(labels: list, values: list, colors: list, title: str, width: int = 760, bar_h: int = 16,
+def bar_plot(labels: list[Any], values: list[Any], colors: list[Any], title: str, width: int = 760, bar_h: int = 16,
              log: bool = False, unit: str = "") -> np.ndarray:
     """A horizontal bar chart as an (H, W, 3) uint8 image: one bar per label, its value printed."""
     Image = need_pillow()
@@ -166,7 +170,7 @@ def bar_plot(labels: list, values: list, colors: list, title: str, width: int = 
     vmax = max([float(v) for v in values] + [1.0])
     span = width - label_w - 90
 
-    def scale(v):
+    def scale(v: Any) -> float:
         v = float(v)
         if log:
             return span * (np.log10(1 + v) / np.log10(1 + vmax)) if vmax > 0 else 0

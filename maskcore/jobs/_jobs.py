@@ -8,7 +8,9 @@ import functools
 import json
 import math
 from dataclasses import dataclass, field
+import os
 from pathlib import Path
+from typing import Any, Iterable, Optional, Union
 
 import numpy as np
 
@@ -16,6 +18,11 @@ from . import _draw
 from ._files import atomic_write_text, staged_output, complete, encode_png, read_image, write_png
 from ._run import FailFast, ItemError, ItemFailure, JobError, kernel_threads, run_items
 from ._sources import Item, Source, SourceError, canonical, image_path, load, open_source
+
+PathLike = Union[str, "os.PathLike[str]"]
+Json = dict[str, Any]
+Labels = Optional[Iterable[int]]
+Names = Optional[dict[Any, Any]]
 
 __all__ = ["JobResult", "convert", "validate", "evaluate", "compare", "render", "stats", "superpixels"]
 
@@ -31,10 +38,10 @@ class JobResult:
     job: str
     source: str
     items: int
-    errors: list = field(default_factory=list)
-    problems: list = field(default_factory=list)
-    summary: dict = field(default_factory=dict)
-    outputs: list = field(default_factory=list)
+    errors: list[ItemError] = field(default_factory=list)
+    problems: list[Json] = field(default_factory=list)
+    summary: Json = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)
     skipped: int = 0
 
     @property
@@ -45,13 +52,13 @@ class JobResult:
     def exit_code(self) -> int:
         return 0 if self.ok else 1
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> Json:
         return {"job": self.job, "source": self.source, "items": self.items, "ok": self.ok,
                 "failed": len(self.errors), "errors": [e.to_dict() for e in self.errors],
                 "problems": self.problems, "summary": self.summary, "outputs": self.outputs,
                 "skipped": self.skipped}
 
-    def to_json(self, **kw) -> str:
+    def to_json(self, **kw: Any) -> str:
         kw.setdefault("indent", 1)
         d = self.to_dict()
         try:  # most results hold no NaN and no numpy keys: encoded as they are (numpy scalars by _scalar)
@@ -60,14 +67,14 @@ class JobResult:
             return json.dumps(_clean(d), allow_nan=False, **kw)
 
 
-def _scalar(x):
+def _scalar(x: Any) -> Any:
     """json.dumps' default=: numpy scalars as Python numbers (NaN still raises: allow_nan=False)."""
     if isinstance(x, np.generic):
         return x.item()
     raise TypeError(f"{type(x).__name__} is not JSON serializable")
 
 
-def _clean(x):
+def _clean(x: Any) -> Any:
     """JSON-ready: NaN / inf -> None, numpy scalars -> Python, tuples -> lists, keys -> str."""
     if isinstance(x, dict):
         return {str(k): _clean(v) for k, v in x.items()}
@@ -80,14 +87,15 @@ def _clean(x):
     return x
 
 
-def _split(results):
-    ok, errs = [], []
+def _split(results: list[Any]) -> tuple[list[Any], list[ItemError]]:
+    ok: list[Any] = []
+    errs: list[ItemError] = []
     for r in results:
         (errs if isinstance(r, ItemError) else ok).append(r)
     return ok, errs
 
 
-def _resumed(job: str, json_path, *others):
+def _resumed(job: str, json_path: Optional[PathLike], *others: Optional[PathLike]) -> Optional[JobResult]:
     """``resume``: the result read back from ``json_path`` when it and every other output given
     (not None) are complete, else None."""
     outs = [p for p in (json_path, *others) if p is not None]
@@ -99,7 +107,7 @@ def _resumed(job: str, json_path, *others):
                      d["outputs"], skipped=len(outs))
 
 
-def _publish(res: JobResult, json_path) -> JobResult:
+def _publish(res: JobResult, json_path: Optional[PathLike]) -> JobResult:
     """Write the result to ``json_path`` (when given; atomically), listed among its outputs."""
     if json_path is not None:
         res.outputs.append(str(json_path))
@@ -107,19 +115,19 @@ def _publish(res: JobResult, json_path) -> JobResult:
     return res
 
 
-def _common(scheduler, workers, shard_size, fail_fast, progress):
+def _common(scheduler: Any, workers: Optional[int], shard_size: int, fail_fast: bool, progress: bool) -> Json:
     return dict(scheduler=scheduler, workers=workers, shard_size=shard_size, fail_fast=fail_fast, progress=progress)
 
 
-def _rc_to_xywh(b):
+def _rc_to_xywh(b: Any) -> Optional[list[int]]:
     if b is None:
         return None
     r0, c0, r1, c1 = (int(v) for v in b)
     return [c0, r0, c1 - c0, r1 - r0]
 
 
-def _problem_dict(p, image, annotation=None) -> dict:
-    d = {"image": image, "kind": p.kind, "message": p.message}
+def _problem_dict(p: Any, image: Any, annotation: Any = None) -> Json:
+    d: Json = {"image": image, "kind": p.kind, "message": p.message}
     if p.bbox is not None:
         d["bbox_xywh"] = _rc_to_xywh(p.bbox)
     if p.count is not None:
@@ -144,14 +152,20 @@ SEVERITY = {  # the report's order of the worst problems (higher first); unknown
 
 
 @functools.lru_cache(maxsize=8)
-def _allowed_table(labels: tuple) -> np.ndarray:
+def _allowed_table(labels: tuple[int, ...]) -> np.ndarray:
     """A lookup table value -> allowed, for the values of 8- and 16-bit label maps."""
     table = np.zeros(1 << 16, bool)
     table[[v for v in labels if 0 <= v < 1 << 16]] = True
     return table
 
 
-def _only_allowed(label_map: np.ndarray, labels) -> bool:
+@functools.lru_cache(maxsize=8)
+def _allows_every(labels: tuple[int, ...], itemsize: int) -> bool:
+    """``labels`` holds every value of an unsigned map of ``itemsize`` bytes (1 or 2)."""
+    return bool(_allowed_table(labels)[:1 << (8 * itemsize)].all())
+
+
+def _only_allowed(label_map: np.ndarray, labels: Optional[list[int]]) -> bool:
     """Every value of a uint8 / uint16 map is in ``labels``: then qa.validate's per-pixel pass
     over the values not allowed (its ``labels=``) finds nothing, and the job skips it. That pass
     (the labels checked as ints, the map widened to int64, two ``np.isin``) was half the per-image
@@ -159,24 +173,34 @@ def _only_allowed(label_map: np.ndarray, labels) -> bool:
     if labels is None or label_map.dtype.kind != "u" or label_map.dtype.itemsize > 2 or label_map.size == 0:
         return False
     table = _allowed_table(tuple(labels))
+    if _allows_every(tuple(labels), label_map.dtype.itemsize):  # e.g. labels 0..255 and a uint8 map: no pass
+        return True
     if table[int(label_map.min()):int(label_map.max()) + 1].all():  # every value in the map's range is allowed
         return True
     present = np.flatnonzero(np.bincount(label_map.ravel(), minlength=1))
     return bool(table[present].all())
 
 
-def _validate_item(item: Item, opts: dict) -> dict:
+def _validate_item(item: Item, opts: Json) -> Json:
     from .. import qa
 
     s = load(item)
-    probs = []
+    probs: list[Json] = []
     bg = opts["background"]
     if s.source_kind == "labels":
-        labels = opts["labels"]
-        rep = qa.validate(s.label_map, labels=None if _only_allowed(s.label_map, labels) else labels,
-                          min_size=opts["min_island"], connectivity=opts["connectivity"], background=bg)
-        probs = [_problem_dict(p, s.name) for p in rep.problems]
-        hist = {int(k): int(v) for k, v in rep.histogram.items()}
+        assert s.label_map is not None
+        labels, lm = opts["labels"], s.label_map
+        lean = opts["lean"] if "lean" in opts else _lean(opts["min_island"], opts["connectivity"])
+        if lean and lm.ndim == 2 and lm.dtype.kind in "iu" and _only_allowed(lm, labels):
+            # what qa.validate(lm, min_size=..., connectivity=..., background=...) does for such a
+            # map, without re-checking the job's arguments per image (the driver checked them)
+            found, histogram = qa._label_map_report(lm, lean, opts["min_island"], bg)
+        else:
+            rep = qa.validate(lm, labels=None if _only_allowed(lm, labels) else labels,
+                              min_size=opts["min_island"], connectivity=opts["connectivity"], background=bg)
+            found, histogram = rep.problems, rep.histogram
+        probs = [_problem_dict(p, s.name) for p in found]
+        hist = {int(k): int(v) for k, v in histogram.items()}
         return {"name": s.name, "shape": [s.height, s.width], "segments": len(hist) - (bg in hist),
                 "histogram": hist, "problems": probs}
     cm = s.class_map(bg)
@@ -227,16 +251,32 @@ def _validate_item(item: Item, opts: dict) -> dict:
             "problems": probs}
 
 
-def _rank(problems):
+def _lean(min_island: Any, connectivity: Any) -> int:
+    """The connectivity (4 or 8) for :func:`maskcore.qa._label_map_report` on the label maps of a
+    validate job, when its arguments pass qa.validate's checks and ask for components; else 0
+    (every image goes through qa.validate, which reports the bad argument per image as before)."""
+    from .. import _validate as _v
+
+    try:
+        if _v.non_negative(min_island, "min_size") > 0:
+            return int(_v.connectivity(connectivity, 2))
+    except (TypeError, ValueError):
+        pass
+    return 0
+
+
+def _rank(problems: list[Json]) -> list[int]:
     return sorted(range(len(problems)), key=lambda k: (-SEVERITY.get(problems[k]["kind"], 1),
                                                        -int(problems[k].get("count") or 0), k))
 
 
-def validate(src, *, format=None, labels=None, names=None, min_island=0, connectivity=8, background=0,
-             allow_overlap=True,
-             z=3.0, min_share_delta=0.25, share_anomalies=None, report=None, json_path=None, images=None, masks=None,
-             thumbnails=12, scheduler=None, workers=None, shard_size=16, fail_fast=False, progress=False,
-             resume=False, title=None) -> JobResult:
+def validate(src: PathLike, *, format: Optional[str] = None, labels: Labels = None, names: Names = None,
+             min_island: int = 0, connectivity: int = 8, background: int = 0, allow_overlap: bool = True,
+             z: float = 3.0, min_share_delta: float = 0.25, share_anomalies: Optional[bool] = None,
+             report: Optional[PathLike] = None, json_path: Optional[PathLike] = None,
+             images: Optional[PathLike] = None, masks: Optional[PathLike] = None, thumbnails: int = 12,
+             scheduler: Any = None, workers: Optional[int] = None, shard_size: int = 16, fail_fast: bool = False,
+             progress: bool = False, resume: bool = False, title: Optional[str] = None) -> JobResult:
     """Check every image of a dataset with :func:`maskcore.validate` / :func:`maskcore.validate_coco`.
 
     Parameters
@@ -288,7 +328,7 @@ def validate(src, *, format=None, labels=None, names=None, min_island=0, connect
     cats = source.categories
     opts = {"labels": None if labels is None else sorted(int(v) for v in labels), "min_island": int(min_island),
             "connectivity": connectivity, "background": background, "allow_overlap": bool(allow_overlap),
-            "category_ids": [int(c["id"]) for c in cats], "categories": cats}
+            "category_ids": [int(c["id"]) for c in cats], "categories": cats, "lean": _lean(min_island, connectivity)}
     results = run_items(source.items, functools.partial(_validate_item, opts=opts), desc="validate",
                         **_common(scheduler, workers, shard_size, fail_fast, progress))
     rows, errors = _split(results)
@@ -303,11 +343,11 @@ def validate(src, *, format=None, labels=None, names=None, min_island=0, connect
                 problems.append(_problem_dict(p, rows[p.image]["name"]))
     order = _rank(problems)
     problems = [problems[k] for k in order]
-    pooled: dict = {}
+    pooled: dict[int, int] = {}
     for r in rows:
         for k, v in r["histogram"].items():
             pooled[k] = pooled.get(k, 0) + v
-    kinds: dict = {}
+    kinds: dict[str, int] = {}
     for p in problems:
         kinds[p["kind"]] = kinds.get(p["kind"], 0) + 1
     names = source.category_names()
@@ -333,7 +373,8 @@ def validate(src, *, format=None, labels=None, names=None, min_island=0, connect
     return _publish(res, json_path)
 
 
-def _thumb_item(job, cats_by_id, images_dir, background):
+def _thumb_item(job: tuple[Item, Json], cats_by_id: dict[int, Any], images_dir: Optional[PathLike],
+                background: int) -> str:
     item, problem = job
     s = load(item)
     cm = s.class_map(background)
@@ -368,14 +409,15 @@ def _thumb_item(job, cats_by_id, images_dir, background):
     return base64.b64encode(encode_png(crop)).decode("ascii")
 
 
-def _thumbs(source: Source, problems, images_dir, cats, k, background, **common):
+def _thumbs(source: Source, problems: list[Json], images_dir: Optional[PathLike], cats: list[Json], k: int,
+            background: int, **common: Any) -> list[tuple[Json, Optional[str], Optional[str]]]:
     by_name = {it.name: it for it in source.items}
     # One of each kind first (the kinds by severity, each kind's worst), then the next of each...
-    queues: dict = {}
+    queues: dict[str, list[Json]] = {}
     for p in problems:
         if p.get("image") in by_name:
             queues.setdefault(p["kind"], []).append(p)
-    chosen = []
+    chosen: list[Json] = []
     depth = 0
     while len(chosen) < max(0, int(k)) and any(len(q) > depth for q in queues.values()):
         for q in queues.values():
@@ -393,15 +435,16 @@ def _thumbs(source: Source, problems, images_dir, cats, k, background, **common)
 
 # ---- stats -------------------------------------------------------------------------------------------
 
-def _stats_item(item: Item, background: int) -> dict:
+def _stats_item(item: Item, background: int) -> Json:
     s = load(item)
-    per: dict = {}
+    per: dict[int, list[int]] = {}
     if s.source_kind == "labels":
+        assert s.label_map is not None
         vals, counts = np.unique(s.label_map, return_counts=True)
         for v, c in zip(vals.tolist(), counts.tolist()):
             if v != background:
                 per[int(v)] = [1, int(c)]
-        areas = []
+        areas: list[int] = []
     else:
         from ..rle import area
 
@@ -414,8 +457,10 @@ def _stats_item(item: Item, background: int) -> dict:
             "per_class": per, "areas": [[int(c), int(a)] for c, a in zip(s.category_ids, areas)]}
 
 
-def stats(src, *, format=None, masks=None, labels=None, names=None, background=0, json_path=None, scheduler=None,
-          workers=None, shard_size=16, fail_fast=False, progress=False, resume=False) -> JobResult:
+def stats(src: PathLike, *, format: Optional[str] = None, masks: Optional[PathLike] = None, labels: Labels = None,
+          names: Names = None, background: int = 0, json_path: Optional[PathLike] = None, scheduler: Any = None,
+          workers: Optional[int] = None, shard_size: int = 16, fail_fast: bool = False, progress: bool = False,
+          resume: bool = False) -> JobResult:
     """Images, segments, classes, areas and the class histogram of a dataset.
 
     ``summary``: ``images``, ``segments``, ``pixels`` (all images), ``classes`` (one row per
@@ -430,9 +475,9 @@ def stats(src, *, format=None, masks=None, labels=None, names=None, background=0
                         **_common(scheduler, workers, shard_size, fail_fast, progress))
     rows, errors = _split(results)
     names = source.category_names()
-    per: dict = {}
-    areas: dict = {}
-    sizes: dict = {}
+    per: dict[int, list[int]] = {}
+    areas: dict[int, list[int]] = {}
+    sizes: dict[str, int] = {}
     for r in rows:
         key = f"{r['shape'][1]}x{r['shape'][0]}"
         sizes[key] = sizes.get(key, 0) + 1
@@ -466,7 +511,8 @@ def _out_name(name: str, suffix: str = ".png") -> str:
     return str(Path(name).with_suffix("")).replace("/", "__") + suffix
 
 
-def _render_item(item: Item, images_dir, out_dir, cats_by_id, names, background, resume, alpha) -> dict:
+def _render_item(item: Item, images_dir: Optional[PathLike], out_dir: PathLike, cats_by_id: dict[int, Any],
+                 names: dict[int, str], background: int, resume: bool, alpha: float) -> Json:
     dst = Path(out_dir) / _out_name(item.name)
     if resume and complete(dst):
         return {"name": item.name, "output": str(dst), "skipped": True}
@@ -489,8 +535,10 @@ def _render_item(item: Item, images_dir, out_dir, cats_by_id, names, background,
     return {"name": item.name, "output": str(dst), "skipped": False}
 
 
-def render(src, *, images=None, out, format=None, masks=None, labels=None, names=None, background=0, alpha=0.45,
-           scheduler=None, workers=None, shard_size=8, fail_fast=False, progress=False, resume=False) -> JobResult:
+def render(src: PathLike, *, images: Optional[PathLike] = None, out: PathLike, format: Optional[str] = None,
+           masks: Optional[PathLike] = None, labels: Labels = None, names: Names = None, background: int = 0,
+           alpha: float = 0.45, scheduler: Any = None, workers: Optional[int] = None, shard_size: int = 8,
+           fail_fast: bool = False, progress: bool = False, resume: bool = False) -> JobResult:
     """Overlay PNGs, one per image, in ``out``: the photo (from ``images``; mid grey without it)
     with the classes blended in, instance outlines in the class colour, and a legend of the
     classes present. Colours are deterministic per class (:func:`maskcore.jobs._draw.class_color`).
@@ -510,7 +558,7 @@ def render(src, *, images=None, out, format=None, masks=None, labels=None, names
 
 # ---- superpixels -----------------------------------------------------------------------------------------
 
-def _superpixels_item(path: str, out_dir, region_size, compactness, resume) -> dict:
+def _superpixels_item(path: str, out_dir: PathLike, region_size: int, compactness: float, resume: bool) -> Json:
     from ..superpixels import slic
 
     stem = Path(path).stem
@@ -529,8 +577,9 @@ def _superpixels_item(path: str, out_dir, region_size, compactness, resume) -> d
     return {"name": path, "outputs": [str(lab_p), str(ov_p)], "segments": n, "skipped": False}
 
 
-def superpixels(images, *, region_size, out, compactness=10.0, scheduler=None, workers=None, shard_size=2,
-                fail_fast=False, progress=False, resume=False) -> JobResult:
+def superpixels(images: Iterable[PathLike], *, region_size: int, out: PathLike, compactness: float = 10.0,
+                scheduler: Any = None, workers: Optional[int] = None, shard_size: int = 2, fail_fast: bool = False,
+                progress: bool = False, resume: bool = False) -> JobResult:
     """SLIC superpixels (:func:`maskcore.slic`, ``threads=1`` per task) of each image: writes
     ``<stem>_labels.png`` (16-bit label PNG, labels 0..K-1) and ``<stem>_overlay.png`` (the
     image with the superpixel boundaries in yellow) to ``out``."""
@@ -551,7 +600,7 @@ def superpixels(images, *, region_size, out, compactness=10.0, scheduler=None, w
 
 # ---- compare --------------------------------------------------------------------------------------------
 
-def _pair_counts(a: np.ndarray, b: np.ndarray):
+def _pair_counts(a: np.ndarray, b: np.ndarray) -> dict[tuple[int, int], int]:
     """Pixel counts of every (class in a, class in b) pair: dict (ca, cb) -> count."""
     a = a.astype(np.int64, copy=False).ravel()
     b = b.astype(np.int64, copy=False).ravel()
@@ -564,7 +613,7 @@ def _pair_counts(a: np.ndarray, b: np.ndarray):
     return {(int(ua[x // len(ub)]), int(ub[x % len(ub)])): int(n) for x, n in zip(k.tolist(), c.tolist())}
 
 
-def _compare_item(pair, background, ignore):
+def _compare_item(pair: tuple[Item, Item], background: int, ignore: Optional[int]) -> Json:
     from ..metrics import boundary_iou, match_instances
 
     ia, ib = pair
@@ -596,8 +645,8 @@ def _compare_item(pair, background, ignore):
     return row
 
 
-def _pairs(sa: Source, sb: Source):
-    def key(it):
+def _pairs(sa: Source, sb: Source) -> tuple[list[tuple[Item, Item]], list[ItemError]]:
+    def key(it: Item) -> str:
         return str(it.name)
 
     bmap = {key(it): it for it in sb.items}
@@ -613,9 +662,11 @@ def _pairs(sa: Source, sb: Source):
     return pairs, missing
 
 
-def compare(a, b, *, format=None, format_b=None, masks=None, masks_b=None, labels=None, names=None, background=0,
-            ignore=None, json_path=None, scheduler=None, workers=None, shard_size=8, fail_fast=False,
-            progress=False, resume=False) -> JobResult:
+def compare(a: PathLike, b: PathLike, *, format: Optional[str] = None, format_b: Optional[str] = None,
+            masks: Optional[PathLike] = None, masks_b: Optional[PathLike] = None, labels: Labels = None,
+            names: Names = None, background: int = 0, ignore: Optional[int] = None,
+            json_path: Optional[PathLike] = None, scheduler: Any = None, workers: Optional[int] = None,
+            shard_size: int = 8, fail_fast: bool = False, progress: bool = False, resume: bool = False) -> JobResult:
     """Inter-annotator agreement between two annotations of the same images (matched by name).
 
     Per image: per class IoU, Dice and boundary IoU of the class masks, the image's mean IoU,
@@ -636,7 +687,7 @@ def compare(a, b, *, format=None, format_b=None, masks=None, masks_b=None, label
                         desc="compare", **_common(scheduler, workers, shard_size, fail_fast, progress))
     rows, errors = _split(results)
     names = {**sb.category_names(), **sa.category_names()}
-    pooled: dict = {}
+    pooled: dict[int, list[Any]] = {}
     for r in rows:
         for c, (i, na, nb, bi) in r["classes"].items():
             e = pooled.setdefault(int(c), [0, 0, 0, 0.0, 0])
@@ -670,7 +721,7 @@ def compare(a, b, *, format=None, format_b=None, masks=None, masks_b=None, label
 
 # ---- evaluate --------------------------------------------------------------------------------------------
 
-def _semantic_item(pair, ignore, background):
+def _semantic_item(pair: tuple[Item, Item], ignore: Optional[int], background: int) -> list[list[int]]:
     ia, ib = pair
     sa, sb = load(ia), load(ib)
     if (sa.height, sa.width) != (sb.height, sb.width):
@@ -681,7 +732,7 @@ def _semantic_item(pair, ignore, background):
     return [[g, p, n] for (g, p), n in sorted(pc.items())]
 
 
-def _panoptic_item(pair, cats):
+def _panoptic_item(pair: tuple[Item, Item], cats: list[Json]) -> dict[int, list[Any]]:
     from ..metrics import panoptic_quality
 
     ia, ib = pair
@@ -689,12 +740,13 @@ def _panoptic_item(pair, cats):
     if sa.source_kind != "coco-panoptic" or sb.source_kind != "coco-panoptic":
         raise ItemFailure(ia.name, "format", [sa.source_kind, sb.source_kind], "--task panoptic needs two "
                           "coco-panoptic sources")
-    r = panoptic_quality(sa.label_map, sb.label_map, cats, gt_segments=sa.annotations, pred_segments=sb.annotations)
+    r = panoptic_quality(sa.label_map, sb.label_map, cats, gt_segments=sa.annotations or [],
+                         pred_segments=sb.annotations or [])
     return {int(c): [v["tp"], v["fp"], v["fn"], v["iou"]] for c, v in r.per_class.items()
             if v["tp"] + v["fp"] + v["fn"]}
 
 
-def _cocoeval_task(gt_path, pred_path, iou_type):
+def _cocoeval_task(gt_path: str, pred_path: str, iou_type: str) -> list[float]:
     """One task: maskcore.cocoeval.COCOeval on the two files (its own threads: the whole
     evaluation is this one task); its printout is kept off stdout."""
     import contextlib
@@ -717,10 +769,12 @@ def _cocoeval_task(gt_path, pred_path, iou_type):
 COCO_STAT_NAMES = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"]
 
 
-def evaluate(gt, pred, *, task="instances", iou_type="segm", format=None, format_pred=None, masks=None,
-             masks_pred=None, labels=None, names=None, ignore=None, background=0, json_path=None, scheduler=None,
-             workers=None,
-             shard_size=8, fail_fast=False, progress=False, resume=False) -> JobResult:
+def evaluate(gt: PathLike, pred: PathLike, *, task: str = "instances", iou_type: str = "segm",
+             format: Optional[str] = None, format_pred: Optional[str] = None, masks: Optional[PathLike] = None,
+             masks_pred: Optional[PathLike] = None, labels: Labels = None, names: Names = None,
+             ignore: Optional[int] = None, background: int = 0, json_path: Optional[PathLike] = None,
+             scheduler: Any = None, workers: Optional[int] = None, shard_size: int = 8, fail_fast: bool = False,
+             progress: bool = False, resume: bool = False) -> JobResult:
     """Predictions against ground truth.
 
     ``task="instances"``: COCO AP through :class:`maskcore.cocoeval.COCOeval` (``iou_type``
@@ -757,7 +811,7 @@ def evaluate(gt, pred, *, task="instances", iou_type="segm", format=None, format
             results = run_items(pairs, functools.partial(_semantic_item, ignore=ignore, background=background),
                                 desc="eval", **common)
             rows, errors = _split(results)
-            tot: dict = {}
+            tot: dict[Any, Any] = {}
             for r in rows:
                 for g, p, n in r:
                     tot[(g, p)] = tot.get((g, p), 0) + n
@@ -778,7 +832,7 @@ def evaluate(gt, pred, *, task="instances", iou_type="segm", format=None, format
             cats = sa.categories
             results = run_items(pairs, functools.partial(_panoptic_item, cats=cats), desc="eval", **common)
             rows, errors = _split(results)
-            tot: dict = {}
+            tot = {}
             for r in rows:
                 for c, (tp, fp, fn, s) in r.items():
                     e = tot.setdefault(c, [0, 0, 0, 0.0])
@@ -793,14 +847,14 @@ def evaluate(gt, pred, *, task="instances", iou_type="segm", format=None, format
     return _publish(res, json_path)
 
 
-def _star_cocoeval(args):
+def _star_cocoeval(args: tuple[str, str, str]) -> list[float]:
     return _cocoeval_task(*args)
 
 
-def _pq_summary(tot, cats, names):
+def _pq_summary(tot: dict[int, list[Any]], cats: list[Json], names: dict[int, str]) -> Json:
     isthing = {int(c["id"]): int(c.get("isthing", 1)) == 1 for c in cats}
-    per = {}
-    groups = {"all": [], "things": [], "stuff": []}
+    per: dict[int, Json] = {}
+    groups: dict[str, list[Json]] = {"all": [], "things": [], "stuff": []}
     for c in sorted(tot):
         tp, fp, fn, s = tot[c]
         d = tp + 0.5 * fp + 0.5 * fn
@@ -809,7 +863,7 @@ def _pq_summary(tot, cats, names):
         per[c] = row
         groups["all"].append(row)
         groups["things" if isthing.get(c, True) else "stuff"].append(row)
-    out = {}
+    out: Json = {}
     for g, rows in groups.items():
         n = len(rows)
         out[g] = {k: (sum(r[k] for r in rows) / n if n else None) for k in ("pq", "sq", "rq")}
@@ -820,7 +874,7 @@ def _pq_summary(tot, cats, names):
 
 # ---- convert -------------------------------------------------------------------------------------------
 
-def _labels_runs_item(item: Item, background: int = 0) -> dict:
+def _labels_runs_item(item: Item, background: int = 0) -> Json:
     """One label map -> its segments' runs (one native pass; ``background`` is no segment), as
     plain arrays: compact (a dataset of 100k maps is held as runs, not pixels) and safe to pickle
     across processes."""
@@ -834,15 +888,16 @@ def _labels_runs_item(item: Item, background: int = 0) -> dict:
             "category_ids": np.array(seg.category_ids)}
 
 
-def _io_convert(args):
+def _io_convert(args: tuple[str, str, Json, str, str, Json]) -> int:
     """One task: maskcore.io.read, then maskcore.io.write into a staged output published at
     ``dst`` (the dataset never crosses a process boundary; on a cluster the worker writes ``dst``
     itself, so it must see the same file system)."""
     from .. import io as mio
 
     src, fmt, read_opts, dst, to, write_opts = args
+    read: Any = mio.read  # the formats layer is not annotated yet
     try:
-        ds = mio.read(src, fmt, **read_opts)
+        ds = read(src, fmt, **read_opts)
     except ImportError as exc:
         raise JobError(f"maskcore.io cannot read {fmt!r} in this build: {exc}") from None
     except (OSError, ValueError, TypeError, KeyError) as exc:  # FormatError is a ValueError
@@ -851,19 +906,21 @@ def _io_convert(args):
     return len(ds)
 
 
-def _write(ds, dst, to, write_opts):
+def _write(ds: Any, dst: PathLike, to: str, write_opts: Json) -> None:
     from .. import io as mio
 
     try:
         with staged_output(dst) as tmp:
-            mio.write(ds, str(tmp), to, **write_opts)
+            write: Any = mio.write  # the formats layer is not annotated yet
+            write(ds, str(tmp), to, **write_opts)
     except ImportError as exc:
         raise JobError(f"maskcore.io cannot write {to!r} in this build: {exc}") from None
 
 
-def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, background=0, read_options=None,
-            scheduler=None, workers=None, shard_size=16, fail_fast=False, progress=False, resume=False,
-            **options) -> JobResult:
+def convert(src: PathLike, dst: PathLike, *, to: str, format: Optional[str] = None, masks: Optional[PathLike] = None,
+            labels: Labels = None, names: Names = None, background: int = 0, read_options: Optional[Json] = None,
+            scheduler: Any = None, workers: Optional[int] = None, shard_size: int = 16, fail_fast: bool = False,
+            progress: bool = False, resume: bool = False, **options: Any) -> JobResult:
     """Any reader to any writer of :mod:`maskcore.io`, as a Dask graph.
 
     A ``maskcore.io`` format (``format``, or told from a JSON's content) is read whole by
@@ -871,7 +928,9 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, b
     task (every segment attribute and dataset field kept; the reader checks the file and names
     what is wrong: :class:`SourceError`). A ``labels`` folder is read per image in shard tasks
     (a corrupt PNG is an item error, left out of the output; exit code 1), one segment per
-    class (``background``, default 0, is no segment), and written by the driver. The output is
+    class (``background``, default 0, is no segment); ``index-png`` and ``rgb`` outputs are
+    written by the shard tasks too (the driver joins their JSON items), other formats by the
+    driver. The output is
     staged under a temporary name and published at ``dst`` when complete (sibling files first, ``dst`` last); ``resume``: an existing ``dst``
     is complete and skipped. ``masks``: a panoptic source's PNG folder; ``read_options``: the
     reader's options.
@@ -900,37 +959,107 @@ def convert(src, dst, *, to, format=None, masks=None, labels=None, names=None, b
                         **dict(common, shard_size=1))
         if isinstance(out[0], ItemError):
             raise SourceError(f"cannot convert {src} ({format!r}) to {to!r}: {out[0].why}")
-        errors, kind, n, written = [], format, out[0], out[0]
+        errors: list[ItemError] = []
+        kind, n, written = format, out[0], out[0]
     else:
         source = open_source(src, format, masks=masks, labels=labels, names=names)
         results = run_items(source.items, functools.partial(_labels_runs_item, background=background), desc="convert",
                             **common)
         samples, errors = _split(results)
-        ds = _to_dataset(samples, source)
-        with kernel_threads(workers):  # the writer's threads (PNG encoding): as many as --workers
-            _write(ds, dst, to, options)
-        kind, n, written = source.kind, len(source.items), len(ds)
+        cats = _categories(samples, source)
+        if to in SHARDED_WRITERS and samples:
+            _write_sharded(samples, cats, dst, to, options, common)
+        else:
+            ds = _to_dataset(samples, cats)
+            with kernel_threads(workers):  # the writer's threads (PNG encoding): as many as --workers
+                _write(ds, dst, to, options)
+        kind, n, written = source.kind, len(source.items), len(samples)
     return JobResult("convert", str(src), n, errors, [],
                      {"from": kind, "to": to, "dst": str(dst), "images": n, "written": written}, [str(dst)])
 
 
-def _to_dataset(rows, source: Source):
-    """The label maps' runs (:func:`_labels_runs_item`) as a :class:`maskcore.Dataset`: one
-    segment per class; image ids 1..n in file order; categories: the source's, plus any class
-    value seen without one (named by its value)."""
-    from .. import Category, Dataset, Segments
-    from ..dataset import ImageRecord
-    from ..rle import RLEBatch
+def _categories(rows: list[Json], source: Source) -> list[Any]:
+    """The converted dataset's categories: the source's, plus any class value seen without one
+    (named by its value), by id."""
+    from .. import Category
 
     cats = [Category(id=int(c["id"]), name=str(c.get("name", c["id"]))) for c in source.categories]
     known = {c.id for c in cats}
-    seen = sorted({int(v) for r in rows for v in r["category_ids"].tolist()} - known)
-    cats += [Category(id=v, name=str(v)) for v in seen]
+    seen = np.unique(np.concatenate([r["category_ids"] for r in rows])) if rows else np.zeros(0, np.int64)
+    cats += [Category(id=v, name=str(v)) for v in seen.tolist() if v not in known]
+    return sorted(cats, key=lambda c: c.id)
+
+
+def _to_dataset(rows: list[Json], cats: list[Any], start: int = 0) -> Any:
+    """The label maps' runs (:func:`_labels_runs_item`) as a :class:`maskcore.Dataset`: one
+    segment per class; image ids ``start + 1``... in file order; ``cats``: :func:`_categories`."""
+    from .. import Dataset, Segments
+    from ..dataset import ImageRecord
+    from ..rle import RLEBatch
+
+    make_segments: Any = Segments  # not annotated yet
     images = []
     for k, r in enumerate(rows):
         masks = RLEBatch.from_arrays(canonical(r["counts"]), canonical(r["offsets"]), canonical(r["sizes"]))
-        seg = Segments(masks, ids=canonical(r["ids"]), category_ids=canonical(r["category_ids"]), height=r["height"],
+        seg = make_segments(masks, ids=canonical(r["ids"]), category_ids=canonical(r["category_ids"]), height=r["height"],
                        width=r["width"])
-        images.append(ImageRecord(image_id=k + 1, file_name=r["name"], height=r["height"], width=r["width"],
+        images.append(ImageRecord(image_id=start + k + 1, file_name=r["name"], height=r["height"], width=r["width"],
                                   metadata={}, segments=seg))
-    return Dataset(images, sorted(cats, key=lambda c: c.id))
+    return Dataset(images, cats)
+
+
+# Writers that write one file per image and one JSON ({header..., "categories", "items": [one per
+# image]}) through maskcore.io's table writer: each shard task writes its images' files and a
+# shard JSON into the job's staging folder, and the driver joins the shards' items into the one
+# JSON. The rest is written whole by the driver.
+SHARDED_WRITERS = ("index-png", "rgb")
+
+
+def _write_shard(job: tuple[list[Json], int, list[Any], str, str, Json]) -> tuple[Json, list[Json]]:
+    """One task of a sharded write: the shard's images as a Dataset (ids from ``start + 1``, the
+    job's categories), written by maskcore.io into ``stage`` under a shard JSON name (the image
+    files land where the whole dataset's would: their paths are relative to the JSON's folder);
+    returns the JSON's top level and its items, and removes the shard JSON."""
+    from .. import io as mio
+
+    rows, start, cats, shard_json, to, options = job
+    path = Path(shard_json)
+    write: Any = mio.write  # the formats layer is not annotated yet
+    write(_to_dataset(rows, cats, start), str(path), to, **options)
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    path.unlink()
+    items = doc.pop("items")
+    return doc, items
+
+
+def _write_sharded(rows: list[Json], cats: list[Any], dst: PathLike, to: str, options: Json, common: Json) -> None:
+    """Every shard's files written by its task into one staging folder, the joined JSON by the
+    driver, all published at ``dst`` when complete (:class:`staged_output`). The bytes are those
+    of one :func:`maskcore.io.write` of the whole dataset, whatever the shards: the items are the
+    same dicts in the same order, dumped by the same function."""
+    from ..io._common import write_json
+
+    size = common["shard_size"]
+    with staged_output(dst) as tmp:
+        tmp = Path(tmp)
+        jobs = [(rows[i:i + size], i, cats, str(tmp.with_name(f".shard-{i // size:07d}-{tmp.name}")), to, options)
+                for i in range(0, len(rows), size)]
+        out = run_items(jobs, _write_shard, **dict(common, shard_size=1, fail_fast=False, progress=False))
+        head: Optional[Json] = None
+        items: list[Json] = []
+        for r in out:
+            if isinstance(r, ItemError):  # a writer's refusal (an id that does not fit, ...): as io.write raises it
+                if r.why.startswith("ValueError: "):
+                    raise ValueError(r.why[len("ValueError: "):])
+                raise JobError(f"writing {to!r} failed: {r.why}")
+            head = head if head is not None else r[0]
+            items += r[1]
+        seen: set[str] = set()
+        for it in items:  # the whole-dataset writer refuses two images writing one file; shards cannot see it
+            if it["mask"] in seen:
+                raise ValueError(f"mask: two images would write {it['mask']}")
+            seen.add(it["mask"])
+        assert head is not None  # rows is not empty: one shard at least
+        head["items"] = items
+        write_json(tmp, head)

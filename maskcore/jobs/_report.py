@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import base64
 import html
+from typing import TYPE_CHECKING, Any, Optional
 
 from . import _draw
 from ._files import encode_png
+
+if TYPE_CHECKING:
+    from ._jobs import JobResult
 
 __all__ = ["html_report"]
 
@@ -28,12 +32,13 @@ code{background:#eee;padding:0 3px;border-radius:3px}
 """
 
 
-def _img(png: bytes, alt: str, width=None) -> str:
+def _img(png: bytes, alt: str, width: Optional[int] = None) -> str:
     w = f' width="{width}"' if width else ""
     return f'<img alt="{html.escape(alt)}"{w} src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
 
-def html_report(res, worst, categories, title=None) -> str:
+def html_report(res: JobResult, worst: list[tuple[dict[str, Any], Optional[str], Optional[str]]],
+                categories: list[dict[str, Any]], title: Optional[str] = None) -> str:
     """The report of a validate :class:`~maskcore.jobs.JobResult`; ``worst``: (problem, base64 PNG
     or None, why there is no picture or None) triples, worst first."""
     from ._jobs import SEVERITY

@@ -26,7 +26,7 @@ import threading
 import traceback
 import uuid
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
 from .. import _validate as _v
 
@@ -46,7 +46,7 @@ class ItemError:
     value: Any
     why: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def __str__(self) -> str:
@@ -58,7 +58,7 @@ class ItemError:
 class ItemFailure(Exception):
     """Raised by an item function to report a precise ItemError (file, field, value, why)."""
 
-    def __init__(self, file, field, value, why):
+    def __init__(self, file: object, field: object, value: object, why: object) -> None:
         super().__init__(why)
         self.error = ItemError(str(file), str(field), _jsonable(value), str(why))
 
@@ -66,11 +66,11 @@ class ItemFailure(Exception):
 class FailFast(Exception):
     """``fail_fast=True``: the first item error, which stopped the job."""
 
-    def __init__(self, error: ItemError):
+    def __init__(self, error: ItemError) -> None:
         super().__init__(str(error))
         self.error = error
 
-    def __reduce__(self):  # crosses process boundaries (processes scheduler, distributed workers)
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses process boundaries (processes scheduler, distributed workers)
         return (FailFast, (self.error,))
 
 
@@ -79,7 +79,7 @@ class JobError(RuntimeError):
     late): no output of it was published under its final name unless it was complete."""
 
 
-def _jsonable(v):
+def _jsonable(v: Any) -> Any:
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     if isinstance(v, (list, tuple)):
@@ -106,7 +106,7 @@ def have_dask() -> bool:
     return True
 
 
-def resolve_scheduler(scheduler, workers):
+def resolve_scheduler(scheduler: Any, workers: Any) -> tuple[str, Any]:
     """Check ``scheduler=`` / ``workers=`` and return ``(kind, value)``: kind is "loop", one of
     SCHEDULERS, "client" (value: a Client) or "address" (value: the address string)."""
     if workers is not None:
@@ -126,6 +126,7 @@ def resolve_scheduler(scheduler, workers):
             return "address", scheduler
         raise ValueError(f"scheduler: expected 'threads', 'processes', 'synchronous', a dask.distributed "
                          f"Client or an address 'tcp://host:port', got {scheduler!r}")
+    Client: Any
     try:
         from distributed import Client
     except ImportError:
@@ -135,7 +136,7 @@ def resolve_scheduler(scheduler, workers):
     raise TypeError(f"scheduler: expected a string or a dask.distributed Client, got {type(scheduler).__name__}")
 
 
-def _need_distributed(what):
+def _need_distributed(what: str) -> None:
     try:
         import distributed  # noqa: F401
     except ImportError as exc:
@@ -148,7 +149,7 @@ _kernel_lock = threading.Lock()
 
 
 @contextlib.contextmanager
-def kernel_threads(n: Optional[int]):
+def kernel_threads(n: Optional[int]) -> Iterator[None]:
     """maskcore kernels called with ``threads=None`` use ``n`` threads while the job runs (the
     scheduler already runs one task per core). Process-wide: a job sets it once in the driver
     (threads / synchronous schedulers) and every task sets it in its worker process."""
@@ -165,7 +166,7 @@ def kernel_threads(n: Optional[int]):
             _v.CORES = old
 
 
-def _describe(item) -> str:
+def _describe(item: object) -> str:
     for attr in ("name", "file", "path"):
         v = getattr(item, attr, None)
         if v is not None:
@@ -179,27 +180,28 @@ class _Shard:
 
     __slots__ = ("items",)
 
-    def __init__(self, items):
+    def __init__(self, items: list[Any]) -> None:
         self.items = items
 
-    def __getstate__(self):
+    def __getstate__(self) -> list[Any]:
         return self.items
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: list[Any]) -> None:
         self.items = state
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.items)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.items)
 
 
-def _run_shard(shard: Sequence, item_func: Callable, fail_fast: bool, threads: Optional[int]):
+def _run_shard(shard: Sequence[Any], item_func: Callable[[Any], Any], fail_fast: bool,
+               threads: Optional[int]) -> list[Any]:
     """One task: item_func over the shard's items; each result or ItemError in its slot."""
     if threads is not None:
         _v.CORES = threads  # in a worker process the job owns the default; see kernel_threads
-    out = []
+    out: list[Any] = []
     for item in shard:
         try:
             out.append(item_func(item))
@@ -221,8 +223,8 @@ def _run_shard(shard: Sequence, item_func: Callable, fail_fast: bool, threads: O
 class _Progress:
     """A tqdm bar on stderr when ``show`` and stderr is a terminal (and tqdm installed); otherwise nothing."""
 
-    def __init__(self, total: int, desc: str, show: bool):
-        self.bar = None
+    def __init__(self, total: int, desc: str, show: bool) -> None:
+        self.bar: Any = None
         if show and total and sys.stderr is not None and sys.stderr.isatty():
             try:
                 from tqdm import tqdm
@@ -233,25 +235,25 @@ class _Progress:
                                 leave=False)
         self.lock = threading.Lock()
 
-    def update(self, n: int):
+    def update(self, n: int) -> None:
         if self.bar is not None:
             with self.lock:
                 self.bar.update(n)
 
-    def close(self):
+    def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
 
 
 # ---- the driver --------------------------------------------------------------------------------------
 
-def _shards(items: Sequence, shard_size: int):
+def _shards(items: Sequence[Any], shard_size: int) -> list[list[Any]]:
     return [list(items[i:i + shard_size]) for i in range(0, len(items), shard_size)]
 
 
-def run_items(items: Sequence, func: Callable, *, scheduler=None, workers=None, shard_size: int = 16,
-              fail_fast: bool = False, progress: bool = False, threads: Optional[int] = 1,
-              desc: str = "") -> list:
+def run_items(items: Sequence[Any], func: Callable[[Any], Any], *, scheduler: Any = None, workers: Optional[int] = None,
+              shard_size: int = 16, fail_fast: bool = False, progress: bool = False, threads: Optional[int] = 1,
+              desc: str = "") -> list[Any]:
     """``func`` over ``items`` as a Dask graph of shard tasks; returns ``func(item)`` or an
     :class:`ItemError` per item, in item order. ``threads``: maskcore's default kernel thread
     count inside the tasks (1: the scheduler gives one task per core; None: leave it).
@@ -268,7 +270,7 @@ def run_items(items: Sequence, func: Callable, *, scheduler=None, workers=None, 
     try:
         if kind == "loop":
             with kernel_threads(threads):
-                results = []
+                results: list[Any] = []
                 for sh in shards:
                     results.append(_run_shard(sh, func, fail_fast, None))
                     bar.update(len(sh))
@@ -281,38 +283,47 @@ def run_items(items: Sequence, func: Callable, *, scheduler=None, workers=None, 
     return [r for sh in results for r in sh]
 
 
-def _keys(n: int) -> list:
+def _keys(n: int) -> list[str]:
     job = uuid.uuid4().hex
     return [f"maskcore-shard-{k}-{job}" for k in range(n)]
 
 
-def _run_local(func, shards, kind, workers, fail_fast, threads, bar):
+def _run_local(func: Callable[[Any], Any], shards: list[list[Any]], kind: str, workers: Optional[int], fail_fast: bool,
+               threads: Optional[int], bar: _Progress) -> list[Any]:
     """The shards as one plain task graph ({key: (_run_shard, shard, ...)}) handed to the local
     scheduler's get. Not dask.delayed: dask.compute over thousands of delayed objects merges and
     culls one graph layer per object, a cost that grows with the square of the task count (3,000
     tasks: 15 s of driver time before the first task ran)."""
-    from dask.base import get_scheduler
+    from dask.base import get_scheduler as _get_scheduler
     from dask.callbacks import Callback
+
+    get_scheduler: Any = _get_scheduler  # dask's own functions are not annotated
 
     keys = _keys(len(shards))
     sizes = dict(zip(keys, map(len, shards)))
 
     class _Count(Callback):
-        def _posttask(self, key, result, dsk, state, worker_id):
+        def _posttask(self, key: str, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
             bar.update(sizes.get(key, 0))
 
     dsk = {key: (_run_shard, _Shard(sh), func, fail_fast, threads) for key, sh in zip(keys, shards)}
-    kw = {}
+    kw: dict[str, Any] = {}
     if workers is not None and kind != "synchronous":
         kw["num_workers"] = workers
     # threads / synchronous run in this process: kernels get the job's thread count here; the
     # processes scheduler's children set it in _run_shard.
-    with kernel_threads(threads if kind != "processes" else None), _Count():
+    count: Any = _Count  # Callback.__init__ is not annotated
+    with kernel_threads(threads if kind != "processes" else None), count():
         return list(get_scheduler(scheduler=kind)(dsk, keys, **kw))
 
 
-def _run_distributed(func, shards, kind, value, fail_fast, threads, bar):
-    from distributed import Client, as_completed
+def _run_distributed(func: Callable[[Any], Any], shards: list[list[Any]], kind: str, value: Any, fail_fast: bool,
+                     threads: Optional[int], bar: _Progress) -> list[Any]:
+    import distributed
+
+    Client: Any = distributed.Client  # not annotated
+    as_completed: Any = distributed.as_completed
+    KilledWorker: Any
 
     try:
         from distributed.scheduler import KilledWorker
@@ -320,13 +331,13 @@ def _run_distributed(func, shards, kind, value, fail_fast, threads, bar):
         KilledWorker = ()
     own = kind == "address"
     client = Client(value, set_as_default=False) if own else value
-    futures = []
+    futures: list[Any] = []
     try:
         keys = _keys(len(shards))
         futures = client.map(_run_shard, [_Shard(sh) for sh in shards], key=keys, pure=False, item_func=func,
                              fail_fast=fail_fast, threads=threads)
         index = {f.key: k for k, f in enumerate(futures)}
-        results = [None] * len(futures)
+        results: list[Any] = [None] * len(futures)
         for fut in as_completed(futures):
             k = index[fut.key]
             try:

@@ -27,7 +27,9 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
+
+PathLike = Union[str, "os.PathLike[str]"]
 
 import numpy as np
 
@@ -50,7 +52,7 @@ class Item:
     payload: Any = None
     image_id: Any = None
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -67,18 +69,19 @@ class Sample:
     height: int
     width: int
     label_map: Optional[np.ndarray] = None
-    masks: list = field(default_factory=list)
-    ids: list = field(default_factory=list)
-    category_ids: list = field(default_factory=list)
-    iscrowd: list = field(default_factory=list)
-    scores: Optional[list] = None
-    annotations: Optional[list] = None
+    masks: list[Any] = field(default_factory=list)
+    ids: list[Any] = field(default_factory=list)
+    category_ids: list[int] = field(default_factory=list)
+    iscrowd: list[bool] = field(default_factory=list)
+    scores: Optional[list[float]] = None
+    annotations: Optional[list[Any]] = None
     source_kind: str = ""
 
     def class_map(self, background: int = 0) -> np.ndarray:
         """(H, W) int64 class ids: a labels source's map as is; segments painted in order (later
         wins; crowd segments first so that instances are drawn over them)."""
         if self.source_kind == "labels":
+            assert self.label_map is not None
             return self.label_map.astype(np.int64, copy=False)
         from .. import rle as _rle
 
@@ -96,6 +99,7 @@ class Sample:
         if self.source_kind == "coco-panoptic":
             pos = {int(i): k + 1 for k, i in enumerate(self.ids)}
             lm = self.label_map
+            assert lm is not None
             out = np.zeros(lm.shape, np.int64)
             for i, k in pos.items():
                 out[lm == i] = k
@@ -110,7 +114,8 @@ class Source:
     """A dataset opened for a job: ``items`` (in file order), ``categories`` (list of COCO-style
     dicts: id, name, and isthing / color when the source has them), ``kind`` and ``path``."""
 
-    def __init__(self, path, kind, items, categories, problems=None, dataset=None):
+    def __init__(self, path: PathLike, kind: str, items: list[Item], categories: list[dict[str, Any]],
+                 problems: Optional[list[dict[str, Any]]] = None, dataset: Any = None) -> None:
         self.path = str(path)
         self.kind = kind
         self.items = items
@@ -118,14 +123,14 @@ class Source:
         self.problems = problems or []  # dataset-level problems found while listing (dicts)
         self.dataset = dataset
 
-    def category_names(self) -> dict:
+    def category_names(self) -> dict[int, str]:
         return {int(c["id"]): str(c.get("name", c["id"])) for c in self.categories}
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.items)
 
 
-def _load_json(path):
+def _load_json(path: PathLike) -> Any:
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
@@ -137,7 +142,7 @@ class SourceError(ValueError):
     """The dataset itself cannot be read (exit code 2 on the command line)."""
 
 
-def _sniff_json(path, data) -> str:
+def _sniff_json(path: PathLike, data: Any) -> str:
     if isinstance(data, dict) and isinstance(data.get("annotations"), list):
         anns = data["annotations"]
         if anns and isinstance(anns[0], dict) and "segments_info" in anns[0]:
@@ -148,7 +153,8 @@ def _sniff_json(path, data) -> str:
                       f"panoptic JSON); give it with --from / format=")
 
 
-def open_source(path, format: Optional[str] = None, *, masks=None, labels=None, names=None, **options) -> Source:
+def open_source(path: PathLike, format: Optional[str] = None, *, masks: Optional[PathLike] = None,
+                labels: Any = None, names: Optional[dict[Any, Any]] = None, **options: Any) -> Source:
     """Open ``path`` as a job source (see the module docstring for the formats). ``names``: class
     value -> name for a ``labels`` folder (its categories: the keys of ``names`` and ``labels``)."""
     p = Path(path)
@@ -176,17 +182,17 @@ def open_source(path, format: Optional[str] = None, *, masks=None, labels=None, 
 
 # ---- COCO instances ----------------------------------------------------------------------------
 
-def _coco_source(p: Path, data) -> Source:
+def _coco_source(p: Path, data: Any) -> Source:
     if not isinstance(data, dict):
         raise SourceError(f"{p}: expected a COCO instances dict at the top level, got {type(data).__name__}")
-    images = data.get("images")
+    images: Any = data.get("images")
     anns = data.get("annotations", [])
     cats = data.get("categories", [])
     for name, v in (("images", images), ("annotations", anns), ("categories", cats)):
         if not isinstance(v, list):
             raise SourceError(f"{p}: field {name!r} must be a list, got {type(v).__name__}")
-    problems = []
-    by_image: dict = {}
+    problems: list[dict[str, Any]] = []
+    by_image: dict[Any, list[Any]] = {}
     seen = set()
     order = []
     for k, im in enumerate(images):
@@ -239,17 +245,22 @@ def load_coco(item: Item) -> Sample:
     except (KeyError, TypeError, ValueError):
         raise ItemFailure(item.path, f"images[id={im.get('id')}].height/width",
                           [im.get("height"), im.get("width")], "image size missing or not an integer") from None
-    masks, ids, cids, crowd, scores = [], [], [], [], []
+    masks: list[RLE] = []
+    ids: list[Any] = []
+    cids: list[int] = []
+    crowd: list[bool] = []
+    scores: list[float] = []
     for k, a in enumerate(item.payload["annotations"]):
         seg = a.get("segmentation")
         try:
             if isinstance(seg, list):
                 polys = [q for q in seg if hasattr(q, "__len__") and len(q) >= 6 and len(q) % 2 == 0]
-                r = _coco.merge(_coco.frPyObjects(polys, h, w)) if polys else _coco.encode(
-                    np.zeros((h, w, 1), np.uint8, order="F"))[0]
+                empty: Any = _coco.encode(np.zeros((h, w, 1), np.uint8, order="F")) if not polys else None
+                r: Any = _coco.merge(_coco.frPyObjects(polys, h, w)) if polys else empty[0]
                 rle = RLE.from_coco(r)
             elif isinstance(seg, dict):
-                rle = RLE.from_coco(_coco.frPyObjects(seg, h, w) if isinstance(seg.get("counts"), list) else seg)
+                d: Any = _coco.frPyObjects(seg, h, w) if isinstance(seg.get("counts"), list) else seg
+                rle = RLE.from_coco(d)
                 if (rle.height, rle.width) != (h, w):
                     raise ValueError(f"RLE size {[rle.height, rle.width]} but the image is [{h}, {w}]")
             else:
@@ -269,7 +280,7 @@ def load_coco(item: Item) -> Sample:
 
 # ---- COCO panoptic -----------------------------------------------------------------------------
 
-def _panoptic_source(p: Path, data, masks) -> Source:
+def _panoptic_source(p: Path, data: Any, masks: Optional[PathLike]) -> Source:
     if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
         raise SourceError(f"{p}: expected a COCO panoptic dict with an 'annotations' list")
     anns = data["annotations"]
@@ -330,7 +341,7 @@ def load_panoptic(item: Item) -> Sample:
 
 # ---- label-map folders ----------------------------------------------------------------------------
 
-def _labels_source(p: Path, labels, names=None) -> Source:
+def _labels_source(p: Path, labels: Any, names: Optional[dict[Any, Any]] = None) -> Source:
     if not p.is_dir():
         raise SourceError(f"{p}: format 'labels' needs a folder of label-map PNGs")
     files = sorted(str(f.relative_to(p)) for f in p.rglob("*.png") if not f.name.startswith("."))
@@ -354,14 +365,15 @@ def load_labels(item: Item) -> Sample:
 
 # ---- anything else: the formats layer ------------------------------------------------------------
 
-def _io_source(p: Path, format, options) -> Source:
+def _io_source(p: Path, format: str, options: dict[str, Any]) -> Source:
     try:
         from .. import io as mio
     except ImportError:
         raise SourceError(f"format {format!r} needs maskcore.io (the formats layer), which this build lacks; "
                           f"the jobs read {', '.join(LOCAL_FORMATS)} themselves") from None
     try:
-        ds = mio.read(str(p), format=format, **options)
+        read: Any = mio.read  # the formats layer is not annotated yet
+        ds = read(str(p), format=format, **options)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise SourceError(f"cannot read {p} as {format!r}: {exc}") from None
     cats = []
@@ -393,8 +405,20 @@ def canonical(a: np.ndarray) -> np.ndarray:
     """``a`` with numpy's own dtype object for its type. An array that crossed a process boundary
     (pickled: Dask's processes scheduler, distributed workers) carries an equal but distinct dtype
     object, which maskcore's bindings reject ("wrong dtype int64": they compare dtypes by
-    identity); a view with the canonical dtype costs nothing."""
-    return a.view(np.dtype(a.dtype.name)) if a.dtype.kind in "iub" else a
+    identity); a view with the canonical dtype costs nothing. The canonical dtypes are looked up
+    by ``dtype.str`` (parsing the name with ``np.dtype`` each call cost ~10 us per array held
+    under the GIL, five arrays per image in convert), and ``a`` itself is returned when its dtype
+    already is the canonical one."""
+    dt = a.dtype
+    if dt.kind not in "iub":
+        return a
+    canon = _CANONICAL.get(dt.str)
+    if canon is None:
+        canon = _CANONICAL.setdefault(dt.str, np.dtype(dt.name))
+    return a if dt is canon else a.view(canon)
+
+
+_CANONICAL: dict[str, np.dtype[Any]] = {}
 
 
 def load_io(item: Item) -> Sample:
@@ -415,7 +439,7 @@ def load(item: Item) -> Sample:
     return LOADERS[item.kind](item)
 
 
-def image_path(images_dir, sample: Sample) -> Optional[Path]:
+def image_path(images_dir: PathLike, sample: Sample) -> Optional[Path]:
     """The photo of a sample under ``images_dir``: its file name, else its stem with a usual suffix."""
     d = Path(images_dir)
     cands = []
@@ -433,7 +457,7 @@ def image_path(images_dir, sample: Sample) -> Optional[Path]:
     return None
 
 
-def env_int(name, default):
+def env_int(name: str, default: int) -> int:
     try:
         return int(os.environ.get(name, default))
     except ValueError:
