@@ -530,53 +530,39 @@ class Segments:
         if lab.dtype.kind == "b":
             lab = lab.view(np.uint8)
         h, w = lab.shape
-        runs = _core.segments_scan(lab, _v.threads(threads))
-        keys_bits = runs[:, 2].view(np.uint64)
+        size = lab.itemsize
         signed = lab.dtype.kind == "i"
-        value_of = (lambda bits: bits.astype(f"u{lab.itemsize}").view(f"i{lab.itemsize}").astype(np.int64)) if signed \
-            else (lambda bits: bits)
+        info = np.iinfo(lab.dtype)
         bg = None if background is None else _v.integer(background, "background")
+        # the background's key: its bits in the map's dtype (None when no pixel can hold it)
+        bgk = None if bg is None or not info.min <= bg <= info.max else \
+            int(np.array([bg], lab.dtype).view(f"u{size}")[0])
+        nthreads = _v.threads(threads)
         if table is None:
-            present = _distinct(keys_bits, lab.itemsize)
-            vals = value_of(present)
-            if bg is not None:
-                keep = vals != bg
-                present, vals = present[keep], vals[keep]
-            order = np.argsort(vals, kind="stable")
-            seg = np.empty(present.size, np.int64)
-            seg[order] = np.arange(present.size)
-            seg_keys = present
-            ids = np.asarray(vals[order], np.int64) if not signed else vals[order]
-            if ids.dtype == np.uint64 and ids.size and int(ids.max()) >= 2**63:
-                raise OverflowError(f"labels: value {int(ids.max())} does not fit int64 ids")
-            ids = ids.astype(np.int64)
+            batch, keys = _encode(lab, None, None, 0, bgk, signed, nthreads, "labels", _MISSING_VALUES)
+            if signed:
+                ids = keys.astype(f"u{size}").view(f"i{size}").astype(np.int64)
+            else:
+                if keys.size and int(keys[-1]) >= 2**63:
+                    raise OverflowError(f"labels: value {int(keys[-1])} does not fit int64 ids")
+                ids = keys.astype(np.int64)
             n = ids.size
             cats = np.zeros(n, np.int64)
             crowd = np.zeros(n, np.bool_)
-            scores, attrs = None, None
-            if bg is not None:  # background is dropped (not unknown)
-                bgk = np.array([bg], np.int64).astype(lab.dtype).view(f"u{lab.itemsize}").astype(np.uint64)
-                seg_keys = np.concatenate([seg_keys, bgk])
-                seg = np.concatenate([seg, [-1]])
+            scores: Optional[np.ndarray] = None
+            attrs: Optional[list[dict[str, Any]]] = None
         else:
             ids, cats, crowd, scores, attrs = _table_columns(table, "table")
             n = ids.size
-            info = np.iinfo(lab.dtype)
             bad = (ids < info.min) | (ids > info.max)
             if bad.any():
                 raise ValueError(f"table: value {int(ids[bad][0])} cannot occur in a {lab.dtype} map")
-            seg_keys = ids.astype(lab.dtype).view(f"u{lab.itemsize}").astype(np.uint64)
+            seg_keys = ids.astype(lab.dtype).view(f"u{size}").astype(np.uint64)
             seg = np.arange(n, dtype=np.int64)
-            if bg is not None and not (ids == bg).any():
-                bgk = np.array([bg], np.int64).astype(lab.dtype).view(f"u{lab.itemsize}").astype(np.uint64)
-                seg_keys = np.concatenate([seg_keys, bgk])
-                seg = np.concatenate([seg, [-1]])
-        batch, unknown = _gather(runs, seg_keys, seg, n, h, w)
-        if unknown:
-            pos = _first_unknown(lab, seg_keys)
-            v = lab[pos]
-            raise ValueError(f"labels: {unknown} pixels hold values missing from the table; the first, at (row, col) "
-                             f"{pos}, is {int(v)}")
+            if bgk is not None and not (ids == bg).any():
+                seg_keys = np.concatenate([seg_keys, np.array([bgk], np.uint64)])
+                seg = np.concatenate([seg, np.array([-1], np.int64)])
+            batch, _ = _encode(lab, seg_keys, seg, n, None, False, nthreads, "labels", _MISSING_VALUES)
         return cls._wrap(batch, ids, cats, crowd, scores, attrs, h, w)
 
     @classmethod
@@ -659,6 +645,9 @@ class Segments:
                 seg = np.concatenate([seg, [-1]])
         order = np.argsort(keys)
         keys, seg = keys[order], seg[order]
+        if snap is None:
+            batch, _ = _encode(img, keys, seg, ids.size, None, False, _v.threads(threads), "rgb", _MISSING_COLOURS)
+            return cls._wrap(batch, ids, cats, crowd, scores, attrs, h, w)
         runs = _core.segments_scan(img, _v.threads(threads))
         report = {}
         if snap == "nearest":
@@ -680,14 +669,7 @@ class Segments:
                 keys, seg = keys[o], seg[o]
             else:
                 report = {"snapped_pixels": 0, "snapped_colors": 0}
-        batch, unknown = _gather(runs, keys, seg, ids.size, h, w)
-        if unknown:
-            packed = img[..., 0].astype(np.uint64) | img[..., 1].astype(np.uint64) << 8 | img[..., 2].astype(np.uint64) << 16
-            bad = ~np.isin(packed, keys)
-            r, c = (int(v) for v in np.argwhere(bad)[0])
-            raise ValueError(f"rgb: {unknown} pixels have colours not in the colour table; the first, at (row, col) "
-                             f"({r}, {c}), is {tuple(int(x) for x in img[r, c])} (snap='nearest' moves them to the "
-                             "nearest listed colour)")
+        batch, unknown = _gather(runs, keys, seg, ids.size, h, w)  # (snap: every colour is listed now)
         out = cls._wrap(batch, ids, cats, crowd, scores, attrs, h, w)
         out.report = report
         return out
@@ -729,18 +711,73 @@ def _gather(runs, keys, seg, n, h, w):
     return RLEBatch._wrap(flat, offsets, sizes), unknown
 
 
+_MISSING_VALUES = ("hold values missing from the table", "")
+_MISSING_COLOURS = ("have colours not in the colour table",
+                    " (snap='nearest' moves them to the nearest listed colour)")
+
+
+def _encode(pixels: np.ndarray, keys: Optional[np.ndarray], seg: Optional[np.ndarray], n: int, drop: Optional[int],
+            signed: bool, threads: int, name: str, missing: tuple[str, str]) -> tuple[RLEBatch, np.ndarray]:
+    """Every segment's runs from a map in one native call (``segments_encode``): with a table
+    (``keys``: keys, ``seg``: their segment or -1, ``n`` segments) or, with ``keys=None``, one
+    segment per distinct key but ``drop``, in increasing value order. Returns the batch and the
+    segments' keys (the latter without a table). Keys missing from a table: ValueError with
+    their pixel count, the first position and its value."""
+    h, w = pixels.shape[:2]
+    if max(h, w) >= 2**32 - 1:  # past the one-call kernel's row / column indices: scan + gather
+        return _encode_runs(pixels, keys, seg, n, drop, signed, threads, name, missing)
+    if keys is not None and seg is not None:
+        o = np.argsort(keys, kind="stable")
+        keys, seg = np.ascontiguousarray(keys[o], np.uint64), np.ascontiguousarray(seg[o], np.int64)
+    try:
+        flat, offsets, seg_keys = _core.segments_encode(pixels, keys, seg, n, drop, signed, threads)
+    except _v.KernelError as exc:
+        raise _v.unknown_keys_error(exc, name, pixels, *missing) from None
+    nseg = offsets.size - 1
+    sizes = np.empty((nseg, 2), np.int64)
+    sizes[:, 0], sizes[:, 1] = h, w
+    return RLEBatch._wrap(flat, offsets, sizes), seg_keys
+
+
+def _encode_runs(pixels: np.ndarray, keys: Optional[np.ndarray], seg: Optional[np.ndarray], n: int,
+                 drop: Optional[int], signed: bool, threads: int, name: str,
+                 missing: tuple[str, str]) -> tuple[RLEBatch, np.ndarray]:
+    """:func:`_encode` in two native calls (key runs, then their gather), for maps with 2**32 - 1
+    rows or columns or more."""
+    h, w = pixels.shape[:2]
+    runs = _core.segments_scan(pixels, threads)
+    found = np.zeros(0, np.uint64)
+    if keys is None or seg is None:
+        found = _distinct(runs[:, 2].view(np.uint64), pixels.itemsize)
+        if signed:
+            size = pixels.itemsize
+            found = found[np.argsort(found.astype(f"u{size}").view(f"i{size}"), kind="stable")]
+        if drop is not None:
+            found = found[found != drop]
+        n = found.size
+        keys, seg = found, np.arange(n, dtype=np.int64)
+        if drop is not None:
+            keys = np.concatenate([keys, np.array([drop], np.uint64)])
+            seg = np.concatenate([seg, np.array([-1], np.int64)])
+    batch, unknown = _gather(runs, keys, seg, n, h, w)
+    if unknown:
+        bits = pixels.view(f"u{pixels.itemsize}").astype(np.uint64) if pixels.ndim == 2 else \
+            pixels[..., 0].astype(np.uint64) | pixels[..., 1].astype(np.uint64) << 8 | \
+            pixels[..., 2].astype(np.uint64) << 16
+        r, c = (int(v) for v in np.argwhere(~np.isin(bits, keys))[0])
+        v = pixels[r, c]
+        shown = tuple(int(x) for x in v) if pixels.ndim == 3 else int(v)
+        raise ValueError(f"{name}: {unknown} pixels {missing[0]}; the first, at (row, col) ({r}, {c}), is "
+                         f"{shown}{missing[1]}")
+    return batch, found
+
+
 def _distinct(keys: np.ndarray, itemsize: int) -> np.ndarray:
     """Sorted distinct keys of the runs: a histogram for 1- and 2-byte maps (O(runs + 65536)),
     a sort otherwise."""
     if itemsize <= 2 and keys.size:
         return np.flatnonzero(np.bincount(keys.astype(np.intp), minlength=1 << (8 * itemsize))).astype(np.uint64)
     return np.unique(keys)
-
-
-def _first_unknown(lab: np.ndarray, keys: np.ndarray) -> tuple:
-    bits = lab.view(f"u{lab.itemsize}").astype(np.uint64)
-    r, c = np.argwhere(~np.isin(bits, keys))[0]
-    return int(r), int(c)
 
 
 def _table_columns(table, name: str, id_key: Optional[str] = None, default_ids=None):
