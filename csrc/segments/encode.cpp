@@ -38,6 +38,12 @@
 #include "../common/parallel.hpp"
 #include "segments.hpp"
 
+#if defined(__GNUC__) || defined(__clang__)
+#define MC_NOINLINE __attribute__((noinline))
+#else
+#define MC_NOINLINE __declspec(noinline)
+#endif
+
 namespace maskcore::segments {
 namespace {
 
@@ -178,6 +184,7 @@ struct Band {
     std::vector<RunBuf<Trans>> buckets;
     std::vector<int64_t> runs;  // runs[lid * nchunks + chunk]
     std::vector<int32_t> seg;   // lid -> segment (after phase 1)
+    std::vector<int64_t> colcount;  // C path: transitions per column
     Band() = default;
     Band(Band&&) = default;
     Band& operator=(Band&&) = default;
@@ -204,26 +211,48 @@ struct Encoder {
 
     Encoder(const MapView& mv, const Kernels& k) : m(mv), isa(k) {}
 
-    // Appends transition {r, c, key} to band b.
-    inline void put(Band<Kind>& B, int64_t r, int64_t c, int64_t strip, uint64_t key) {
-        const int32_t lid = B.keys.get(key);
-        const size_t need = (static_cast<size_t>(lid) + 1) * static_cast<size_t>(L.chunks);
-        if (MC_UNLIKELY(B.runs.size() < need)) B.runs.resize(need, 0);
-        ++B.runs[static_cast<size_t>(lid) * L.chunks + L.chunk_of[strip]];
-        RunBuf<Trans>& out = B.buckets[strip];
-        if (MC_UNLIKELY(out.size == out.cap) && !out.reserve_more(out.cap < 1024 ? 1024 : out.cap))
-            throw std::bad_alloc();
-        out.data[out.size++] = Trans{static_cast<uint32_t>(r), static_cast<uint32_t>(c), lid};
-    }
+    // Appends transitions to one band: {r, c, key's local id} into the strip's bucket, one more run
+    // for (local id, chunk), and (C path) one more entry for column c. Pointers are held here: the
+    // loop's stores could alias the containers' own fields.
+    struct Writer {
+        Band<Kind>& B;
+        const int32_t* chunk_of;
+        int64_t nch;
+        RunBuf<Trans>* bk;
+        int64_t* runs = nullptr;
+        size_t nlids = 0;
+        int64_t* colcount;
+
+        Writer(Band<Kind>& band, const Layout& L, bool by_rows)
+            : B(band), chunk_of(L.chunk_of.data()), nch(L.chunks), bk(band.buckets.data()),
+              colcount(by_rows ? band.colcount.data() : nullptr) {}
+        MC_NOINLINE void more_lids(size_t lid) {
+            B.runs.resize((lid + 1) * static_cast<size_t>(nch), 0);
+            runs = B.runs.data();
+            nlids = lid + 1;
+        }
+        MC_NOINLINE static void grow(RunBuf<Trans>& q) {
+            if (!q.reserve_more(q.cap < 1024 ? 1024 : q.cap)) throw std::bad_alloc();
+        }
+        inline void put(int64_t r, int64_t c, int64_t strip, uint64_t key) {
+            const int32_t lid = B.keys.get(key);
+            if (MC_UNLIKELY(static_cast<size_t>(lid) >= nlids)) more_lids(static_cast<size_t>(lid));
+            ++runs[lid * nch + chunk_of[strip]];
+            if (colcount) ++colcount[c];
+            RunBuf<Trans>& q = bk[strip];
+            if (MC_UNLIKELY(q.size == q.cap)) grow(q);
+            q.data[q.size++] = Trans{static_cast<uint32_t>(r), static_cast<uint32_t>(c), lid};
+        }
+    };
 
     // C path, rows [r_lo, r_hi) of band b (row 0 against nothing: every column starts a run).
     void scan_rows(int64_t b, int64_t r_lo, int64_t r_hi) {
-        Band<Kind>& B = bands[b];
+        Writer B(bands[b], L, true);
         const int64_t w = m.cols, es = Kind;
         const bool contiguous = m.col_stride == es && (Kind != 3 || m.chan_stride == 1);
         std::vector<uint32_t> idx(contiguous ? static_cast<size_t>(w) : 0);
         if (r_lo == 0) {
-            for (int64_t c = 0; c < w; ++c) put(B, 0, c, c >> L.shift, load_key<Kind>(m.base + c * m.col_stride, m.chan_stride));
+            for (int64_t c = 0; c < w; ++c) B.put(0, c, c >> L.shift, load_key<Kind>(m.base + c * m.col_stride, m.chan_stride));
             r_lo = 1;
         }
         for (int64_t r = r_lo; r < r_hi; ++r) {
@@ -233,12 +262,12 @@ struct Encoder {
                 const int64_t k = isa.row_diff(cur, prev, w, static_cast<int>(es), idx.data());
                 for (int64_t j = 0; j < k; ++j) {
                     const int64_t c = idx[j];
-                    put(B, r, c, c >> L.shift, load_key<Kind>(cur + c * es, 1));
+                    B.put(r, c, c >> L.shift, load_key<Kind>(cur + c * es, 1));
                 }
             } else {
                 for (int64_t c = 0; c < w; ++c) {
                     const uint64_t v = load_key<Kind>(cur + c * m.col_stride, m.chan_stride);
-                    if (v != load_key<Kind>(prev + c * m.col_stride, m.chan_stride)) put(B, r, c, c >> L.shift, v);
+                    if (v != load_key<Kind>(prev + c * m.col_stride, m.chan_stride)) B.put(r, c, c >> L.shift, v);
                 }
             }
         }
@@ -246,25 +275,25 @@ struct Encoder {
 
     // F path (and any strides): columns [c_lo, c_hi) of band b = strip b, in column order.
     void scan_columns(int64_t b, int64_t c_lo, int64_t c_hi) {
-        Band<Kind>& B = bands[b];
+        Writer B(bands[b], L, false);
         const int64_t h = m.rows, es = Kind;
         const bool contiguous = m.row_stride == es && (Kind != 3 || m.chan_stride == 1);
         std::vector<uint32_t> idx(contiguous && h > 1 ? static_cast<size_t>(h - 1) : 0);
         for (int64_t c = c_lo; c < c_hi; ++c) {
             const uint8_t* col = m.base + c * m.col_stride;
-            put(B, 0, c, b, load_key<Kind>(col, m.chan_stride));
+            B.put(0, c, b, load_key<Kind>(col, m.chan_stride));
             if (contiguous) {  // the column against itself one element down
                 const int64_t k = h > 1 ? isa.row_diff(col + es, col, h - 1, static_cast<int>(es), idx.data()) : 0;
                 for (int64_t j = 0; j < k; ++j) {
                     const int64_t r = static_cast<int64_t>(idx[j]) + 1;
-                    put(B, r, c, b, load_key<Kind>(col + r * es, 1));
+                    B.put(r, c, b, load_key<Kind>(col + r * es, 1));
                 }
             } else {
                 uint64_t prev = load_key<Kind>(col, m.chan_stride);
                 for (int64_t r = 1; r < h; ++r) {
                     const uint64_t v = load_key<Kind>(col + r * m.row_stride, m.chan_stride);
                     if (v != prev) {
-                        put(B, r, c, b, v);
+                        B.put(r, c, b, v);
                         prev = v;
                     }
                 }
@@ -356,6 +385,7 @@ Status encode_kind(const MapView& m, const EncodeSpec& spec, int threads, RunBuf
     E.bands.resize(static_cast<size_t>(nbands));
     for (auto& B : E.bands) {
         B.keys.init();
+        if (by_rows) B.colcount.assign(static_cast<size_t>(w), 0);
         B.buckets.reserve(static_cast<size_t>(L.strips));
         for (int64_t s = 0; s < L.strips; ++s) B.buckets.push_back(by_rows || &B - E.bands.data() == s ? take_buf() : RunBuf<Trans>());
     }
@@ -457,13 +487,10 @@ Status encode_kind(const MapView& m, const EncodeSpec& spec, int threads, RunBuf
                 continue;
             }
             start.assign(static_cast<size_t>(nc + 1), 0);
-            int64_t n = 0;
-            for (const auto& B : E.bands) {
-                const RunBuf<Trans>& q = B.buckets[st];
-                for (int64_t j = 0; j < q.size; ++j) ++start[q.data[j].col - c0 + 1];
-                n += q.size;
-            }
+            for (const auto& B : E.bands)
+                for (int64_t i = 0; i < nc; ++i) start[i + 1] += B.colcount[c0 + i];
             for (int64_t i = 0; i < nc; ++i) start[i + 1] += start[i];
+            const int64_t n = start[nc];
             sorted.resize(static_cast<size_t>(n));
             for (const auto& B : E.bands) {
                 const RunBuf<Trans>& q = B.buckets[st];
