@@ -375,8 +375,11 @@ class Segments:
         u[...] = 0
         bits = values.astype(dtype).view(u.dtype).astype(np.uint64)
         b = self._masks
-        _core.segments_paint(b.counts, b.offsets, np.ascontiguousarray(bits), np.ascontiguousarray(order),
-                             u.reshape(-1), h, w)
+        try:
+            _core.segments_paint(b.counts, b.offsets, np.ascontiguousarray(bits), np.ascontiguousarray(order),
+                                 u.reshape(-1), h, w)
+        except _v.KernelError as exc:
+            raise _v.paint_error(exc, "masks", h, w) from None
         return np.ascontiguousarray(out_t.T) if c_order else out_t.T  # painted column-major
 
     @staticmethod
