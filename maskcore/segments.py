@@ -16,7 +16,7 @@ paint the runs with a declared overlap rule.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterator, Optional, Sequence, Union, cast, overload
 
 import numpy as np
 
@@ -38,7 +38,7 @@ class Segment:
     category_id: int
     iscrowd: bool
     score: Optional[float]
-    attributes: dict = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 def _empty_batch(h: int, w: int) -> RLEBatch:
@@ -62,7 +62,7 @@ def _take(batch: RLEBatch, idx: np.ndarray) -> RLEBatch:
     return RLEBatch._wrap(flat, new_off, np.ascontiguousarray(batch.sizes[idx]))
 
 
-def _column(values, n: int, dtype, name: str, default) -> np.ndarray:
+def _column(values: Any, n: int, dtype: Any, name: str, default: Any) -> np.ndarray:
     if values is None:
         return np.full(n, default, dtype)
     a = np.asarray(values)
@@ -87,14 +87,15 @@ def _column(values, n: int, dtype, name: str, default) -> np.ndarray:
     return np.ascontiguousarray(a, np.float64)
 
 
-def _batch(masks, height, width) -> tuple[RLEBatch, int, int]:
+def _batch(masks: Any, height: Any, width: Any) -> tuple[RLEBatch, int, int]:
+    batch: RLEBatch
     if isinstance(masks, RLEBatch):
         batch = masks
     elif isinstance(masks, RLE):
         batch = RLEBatch([masks])
     elif isinstance(masks, np.ndarray) and masks.ndim == 3 and masks.dtype.kind in "bu":
         from .rle import encode
-        batch = encode(masks)
+        batch = cast(RLEBatch, encode(masks))
     else:
         if isinstance(masks, (str, bytes, dict)) or not hasattr(masks, "__iter__"):
             raise TypeError(f"masks: expected an RLEBatch, a list of RLEs or an (H, W, N) array, got "
@@ -158,9 +159,19 @@ class Segments:
     """
 
     __slots__ = ("_masks", "_ids", "_cats", "_crowd", "_scores", "_attrs", "_h", "_w", "report")
+    _masks: RLEBatch
+    _ids: np.ndarray
+    _cats: np.ndarray
+    _crowd: np.ndarray
+    _scores: Optional[np.ndarray]
+    _attrs: Optional[list[dict[str, Any]]]
+    _h: int
+    _w: int
+    report: dict[str, Any]  # what a reader or from_rgb(snap=...) reports about this table
 
-    def __init__(self, masks, ids=None, category_ids=None, iscrowd=None, scores=None, attributes=None, *,
-                 height=None, width=None):
+    def __init__(self, masks: Any, ids: Any = None, category_ids: Any = None, iscrowd: Any = None,
+                 scores: Any = None, attributes: Any = None, *, height: Optional[int] = None,
+                 width: Optional[int] = None) -> None:
         batch, h, w = _batch(masks, height, width)
         n = len(batch)
         ids_arr = np.arange(1, n + 1, dtype=np.int64) if ids is None else _column(ids, n, np.int64, "ids", 0)
@@ -175,13 +186,15 @@ class Segments:
         self._set(batch, ids_arr, _column(category_ids, n, np.int64, "category_ids", 0),
                   _column(iscrowd, n, np.bool_, "iscrowd", False), sc, attributes, h, w)
 
-    def _set(self, batch, ids, cats, crowd, scores, attrs, h, w):
+    def _set(self, batch: RLEBatch, ids: np.ndarray, cats: np.ndarray, crowd: np.ndarray,
+             scores: Optional[np.ndarray], attrs: Optional[list[dict[str, Any]]], h: int, w: int) -> None:
         self._masks, self._ids, self._cats, self._crowd = batch, ids, cats, crowd
         self._scores, self._attrs, self._h, self._w = scores, attrs, h, w
         self.report = {}
 
     @classmethod
-    def _wrap(cls, batch, ids, cats, crowd, scores, attrs, h, w) -> "Segments":
+    def _wrap(cls, batch: RLEBatch, ids: np.ndarray, cats: np.ndarray, crowd: np.ndarray,
+              scores: Optional[np.ndarray], attrs: Optional[list[dict[str, Any]]], h: int, w: int) -> "Segments":
         """Trusted constructor: columns already checked and of the right dtypes."""
         self = object.__new__(cls)
         self._set(batch, ids, cats, crowd, scores, attrs, h, w)
@@ -216,7 +229,7 @@ class Segments:
         return self._scores
 
     @property
-    def attributes(self) -> list:
+    def attributes(self) -> list[dict[str, Any]]:
         if self._attrs is None:
             self._attrs = [{} for _ in range(len(self))]
         return self._attrs
@@ -256,7 +269,11 @@ class Segments:
                        None if self._scores is None else float(self._scores[i]),
                        {} if self._attrs is None else self._attrs[i])
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: Union[int, np.integer[Any]]) -> Segment: ...
+    @overload
+    def __getitem__(self, index: Union[slice, Sequence[int], np.ndarray]) -> "Segments": ...
+    def __getitem__(self, index: Any) -> Union[Segment, "Segments"]:
         n = len(self)
         if isinstance(index, (int, np.integer)) and not isinstance(index, (bool, np.bool_)):
             i = int(index)
@@ -270,11 +287,11 @@ class Segments:
         return Segments._wrap(_take(self._masks, idx), self._ids[idx], self._cats[idx], self._crowd[idx],
                               None if self._scores is None else self._scores[idx], attrs, self._h, self._w)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Segment]:
         for i in range(len(self)):
             yield self._row(i)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Segments):
             return NotImplemented
         if self.shape != other.shape or len(self) != len(other):
@@ -284,19 +301,20 @@ class Segments:
             return False
         if (self._scores is None) != (other._scores is None):
             return False
-        if self._scores is not None and not np.array_equal(self._scores, other._scores):
+        if self._scores is not None and other._scores is not None and \
+                not np.array_equal(self._scores, other._scores):
             return False
         if (self.has_attributes() or other.has_attributes()) and self.attributes != other.attributes:
             return False
         return all(a == b for a, b in zip(self._masks, other._masks))
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # mutable columns: unhashable, as a list
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"Segments(n={len(self)}, size={self._h}x{self._w}, runs={self._masks.counts.size}, "
                 f"scores={'yes' if self._scores is not None else 'no'})")
 
-    def with_columns(self, **columns) -> "Segments":
+    def with_columns(self, **columns: Any) -> "Segments":
         """A copy with some columns replaced (``ids=``, ``category_ids=``, ``iscrowd=``, ``scores=``,
         ``attributes=``, ``masks=``)."""
         unknown = set(columns) - {"masks", "ids", "category_ids", "iscrowd", "scores", "attributes"}
@@ -308,7 +326,7 @@ class Segments:
                         height=self._h, width=self._w)
 
     # ---- to dense maps ----------------------------------------------------------------------
-    def _order(self, overlap: str, priority, keys: np.ndarray, names: str) -> np.ndarray:
+    def _order(self, overlap: str, priority: Optional[Sequence[int]], keys: np.ndarray, names: str) -> np.ndarray:
         n = len(self)
         _v.choice(overlap, _OVERLAP, "overlap")
         if overlap != "priority" and priority is not None:
@@ -319,7 +337,7 @@ class Segments:
             if priority is None:
                 raise ValueError("priority: expected a sequence of category ids, highest priority first, "
                                  "with overlap='priority'")
-            rank = {}
+            rank: dict[int, int] = {}
             for k, c in enumerate(priority):
                 rank.setdefault(_v.integer(c, "priority value"), k)
             low = len(rank)
@@ -353,7 +371,7 @@ class Segments:
                 union = union | masks[k]
             return
         # Class maps: only segments of different classes conflict.
-        groups = {}
+        groups: dict[int, list[int]] = {}
         for i, key in enumerate(keys.tolist()):
             groups.setdefault(key, []).append(i)
         union, seen = None, []
@@ -368,7 +386,7 @@ class Segments:
             seen.append((key, m))
             union = m if union is None else union | m
 
-    def _paint(self, values: np.ndarray, order: np.ndarray, dtype, c_order: bool = True) -> np.ndarray:
+    def _paint(self, values: np.ndarray, order: np.ndarray, dtype: Any, c_order: bool = True) -> np.ndarray:
         h, w = self._h, self._w
         out_t = np.empty((w, h), dtype)
         u = out_t.view(np.dtype(f"u{out_t.itemsize}")) if out_t.dtype.kind != "u" else out_t
@@ -383,7 +401,7 @@ class Segments:
         return np.ascontiguousarray(out_t.T) if c_order else out_t.T  # painted column-major
 
     @staticmethod
-    def _map_dtype(values: np.ndarray, dtype, name: str):
+    def _map_dtype(values: np.ndarray, dtype: Any, name: str) -> np.dtype[Any]:
         if dtype is None:
             lo = int(values.min()) if values.size else 0
             hi = int(values.max()) if values.size else 0
@@ -392,7 +410,7 @@ class Segments:
                     if hi <= np.iinfo(d).max:
                         return np.dtype(d)
             return np.dtype(np.int64)
-        dt = np.dtype(dtype)
+        dt: np.dtype[Any] = np.dtype(dtype)
         if dt.kind not in "ui" or dt.itemsize not in (1, 2, 4, 8):
             raise TypeError(f"dtype: expected an integer dtype, got {dt}")
         if values.size:
@@ -400,9 +418,11 @@ class Segments:
             bad = values[(values < info.min) | (values > info.max)]
             if bad.size:
                 raise OverflowError(f"dtype: {name} {int(bad[0])} does not fit {dt}")
-        return dt.newbyteorder("=")
+        native: np.dtype[Any] = dt.newbyteorder("=")
+        return native
 
-    def to_label_map(self, dtype=None, *, overlap: str = "error", priority=None) -> np.ndarray:
+    def to_label_map(self, dtype: Any = None, *, overlap: str = "error",
+                     priority: Optional[Sequence[int]] = None) -> np.ndarray:
         """Paint every segment's id into one ``(H, W)`` map (0 = no segment).
 
         Parameters
@@ -432,7 +452,7 @@ class Segments:
         """
         return self._label_map(dtype, overlap, priority, True)
 
-    def _label_map(self, dtype, overlap, priority, c_order: bool) -> np.ndarray:
+    def _label_map(self, dtype: Any, overlap: str, priority: Optional[Sequence[int]], c_order: bool) -> np.ndarray:
         """:meth:`to_label_map`; ``c_order=False`` returns the (H, W) map as painted, a
         Fortran-ordered array (for writers that read it row by row natively: no transpose)."""
         zero = np.flatnonzero(self._ids == 0)
@@ -442,7 +462,8 @@ class Segments:
         order = self._order(overlap, priority, self._ids, "segments")
         return self._paint(self._ids, order, dt, c_order)
 
-    def to_semantic_map(self, dtype=None, *, overlap: str = "error", priority=None, background: int = 0) -> np.ndarray:
+    def to_semantic_map(self, dtype: Any = None, *, overlap: str = "error", priority: Optional[Sequence[int]] = None,
+                        background: int = 0) -> np.ndarray:
         """Paint every segment's category id into one ``(H, W)`` class map.
 
         Pixels no segment covers hold ``background``. ``overlap="error"`` only objects to
@@ -459,7 +480,8 @@ class Segments:
             out[covered == 0] = bg
         return out
 
-    def to_rgb(self, colors, *, overlap: str = "error", priority=None, background=(0, 0, 0)) -> np.ndarray:
+    def to_rgb(self, colors: Any, *, overlap: str = "error", priority: Optional[Sequence[int]] = None,
+               background: Any = (0, 0, 0)) -> np.ndarray:
         """Paint segments in colours: an ``(H, W, 3)`` uint8 image.
 
         Parameters
@@ -493,11 +515,13 @@ class Segments:
         lut[0] = _color(background, "background")
         order = self._order(overlap, priority, self._ids, "segments")
         rows = self._paint(np.arange(1, n + 1, dtype=np.int64), order, self._map_dtype(np.array([n]), None, "row"))
-        return lut[rows]
+        out: np.ndarray = lut[rows]
+        return out
 
     # ---- from dense maps ----------------------------------------------------------------------
     @classmethod
-    def from_label_map(cls, labels, table=None, *, background: int = 0, threads=None) -> "Segments":
+    def from_label_map(cls, labels: Any, table: Optional[dict[Any, Any]] = None, *, background: Optional[int] = 0,
+                       threads: Optional[int] = None) -> "Segments":
         """One segment per pixel value of a label map, in one native pass over the pixels.
 
         Parameters
@@ -569,7 +593,8 @@ class Segments:
         return cls._wrap(batch, ids, cats, crowd, scores, attrs, h, w)
 
     @classmethod
-    def from_semantic_map(cls, classes, table=None, *, background: Optional[int] = 0, threads=None) -> "Segments":
+    def from_semantic_map(cls, classes: Any, table: Optional[dict[Any, Any]] = None, *,
+                          background: Optional[int] = 0, threads: Optional[int] = None) -> "Segments":
         """One segment per class of a class map (all pixels of a class, connected or not).
 
         ``ids`` and ``category_ids`` are both the class value, unless ``table`` maps class values
@@ -584,7 +609,8 @@ class Segments:
         return cls.from_label_map(classes, table, background=background, threads=threads)
 
     @classmethod
-    def from_rgb(cls, rgb, colors, *, snap: Optional[str] = None, background=(0, 0, 0), threads=None) -> "Segments":
+    def from_rgb(cls, rgb: np.ndarray, colors: Any, *, snap: Optional[str] = None, background: Any = (0, 0, 0),
+                 threads: Optional[int] = None) -> "Segments":
         """Segments of an RGB colour mask and a colour table, in one native pass over the pixels.
 
         Parameters
@@ -680,7 +706,7 @@ class Segments:
 
 # ---- helpers -------------------------------------------------------------------------------------
 
-def _color(c, name: str):
+def _color(c: Any, name: str) -> Any:
     if type(c) in (tuple, list) and len(c) == 3 and all(type(x) is int and 0 <= x <= 255 for x in c):
         return c  # the common case, without numpy per colour
     try:
@@ -694,7 +720,7 @@ def _color(c, name: str):
     return a.astype(np.uint8)
 
 
-def _rgb(rgb) -> np.ndarray:
+def _rgb(rgb: Any) -> np.ndarray:
     if not isinstance(rgb, np.ndarray):
         raise TypeError(f"rgb: expected a numpy array, got {type(rgb).__name__}")
     if rgb.ndim != 3 or rgb.shape[2] != 3:
@@ -704,7 +730,7 @@ def _rgb(rgb) -> np.ndarray:
     return rgb
 
 
-def _gather(runs, keys, seg, n, h, w):
+def _gather(runs: np.ndarray, keys: Any, seg: Any, n: int, h: int, w: int) -> tuple[RLEBatch, int]:
     keys = np.asarray(keys, np.uint64)
     o = np.argsort(keys, kind="stable")
     flat, offsets, unknown, _first = _core.segments_gather(runs, np.ascontiguousarray(keys[o]),
@@ -783,7 +809,8 @@ def _distinct(keys: np.ndarray, itemsize: int) -> np.ndarray:
     return np.unique(keys)
 
 
-def _table_columns(table, name: str, id_key: Optional[str] = None, default_ids=None):
+def _table_columns(table: Any, name: str, id_key: Optional[str] = None, default_ids: Optional[np.ndarray] = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Optional[np.ndarray], Optional[list[dict[str, Any]]]]:
     """(ids, category_ids, iscrowd, scores or None, attributes or None) of a segment table:
     ``{value: category id or dict}``; rows in increasing value order (id_key=None) or table order."""
     if not isinstance(table, dict):
@@ -809,7 +836,8 @@ def _table_columns(table, name: str, id_key: Optional[str] = None, default_ids=N
                 raise ValueError(f"{where}: unknown key {sorted(unknown)[0]!r} (expected id, category_id, iscrowd, "
                                  "score, attributes)")
             if id_key is not None:
-                ids[i] = _v.integer(v["id"], f"{where}['id']") if "id" in v else int(default_ids[i])
+                ids[i] = _v.integer(v["id"], f"{where}['id']") if "id" in v else \
+                    i + 1 if default_ids is None else int(default_ids[i])
             cats[i] = _v.integer(v.get("category_id", 0), f"{where}['category_id']")
             c = v.get("iscrowd", False)
             if not isinstance(c, (bool, int, np.integer)) or int(c) not in (0, 1):
