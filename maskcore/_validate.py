@@ -546,6 +546,15 @@ def paint_error(exc: Exception, name: str, height: int, width: int) -> Exception
     return ValueError(f"{name}[{info.at}]: counts run past height*width = {height * width} at counts[{info.value}]")
 
 
+def png_filter_error(exc: Exception) -> Exception:
+    """A PNG scanline whose filter type is not 0..4 (``png_unfilter``: KernelError(invalid_value),
+    index = the row, value = the filter byte)."""
+    info = kernel_info(exc)
+    if info.status != "invalid_value":
+        return _kernel_exception(info, f"png: unfiltering failed ({info.status})")
+    return ValueError(f"filter type of row {info.at}: expected 0..4, got {info.value}")
+
+
 def _limit_text(v: float) -> str:
     """A coordinate limit as the messages write it: 2**40, 2e8."""
     m, e = math.frexp(v)

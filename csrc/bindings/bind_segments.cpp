@@ -326,10 +326,14 @@ py::array png_unfilter(const py::bytes& raw, int64_t rows, int64_t width_bytes, 
         py::gil_scoped_release nogil;
         s = segments::png_unfilter(reinterpret_cast<const uint8_t*>(d), rows, width_bytes, bpp, o, bad);
     }
-    if (s == Status::invalid_value)
-        throw py::value_error("filter type of row " + std::to_string(bad) + ": expected 0..4, got " +
-                              std::to_string(static_cast<int>(static_cast<uint8_t>(d[bad * (width_bytes + 1)]))));
-    if (s != Status::ok) raise(s, "png_unfilter failed");
+    if (s != Status::ok) {  // a filter byte > 4: index = its row, value = the byte
+        ErrorInfo e;
+        if (s == Status::invalid_value) {
+            e.index = bad;
+            e.value = static_cast<uint8_t>(d[bad * (width_bytes + 1)]);
+        }
+        raise_kernel(s, e);
+    }
     return out;
 }
 
@@ -363,7 +367,7 @@ py::bytes png_deflate(const py::array& a) {
         py::gil_scoped_release nogil;
         s = segments::png_deflate_map(v, out);
     }
-    if (s != Status::ok) raise(s, "png_deflate failed");
+    if (s != Status::ok) raise_kernel(s, ErrorInfo{});
     return py::bytes(reinterpret_cast<const char*>(out.data), static_cast<py::ssize_t>(out.size));
 }
 
