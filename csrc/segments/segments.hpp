@@ -5,6 +5,14 @@
 // once: the mask of segment s is "the pixels whose key maps to s". A user's alternative is one
 // `map == id` per segment (500 segments: 500 reads of the map); here the map is read once.
 //
+// ONE CALL. encode_map (encode.cpp has its design) goes from the map to every segment's counts
+// in one call: transitions found by the ISA's row_diff (rowdiff.inl, one template: the scalar word
+// loop and AVX2), bucketed by strip of columns, sorted by column strip by strip and placed into
+// exact per-segment slots. Segments.from_label_map / from_rgb use it. The two steps below are the
+// path for from_rgb(snap="nearest") (it needs the colours present before it can map them) and for
+// maps with 2^32 - 1 rows or columns or more, and the reference pipeline the tests hold
+// encode_map to (same counts, offsets and order, bit for bit).
+//
 // TWO STEPS.
 //   1. scan_runs (pixels, the one pass): the map's column-major flattening (COCO's order: pixel
 //      (r, c) is number c*h + r) cut into "key runs" {start, len, key}: maximal runs of one key
@@ -42,7 +50,8 @@
 // in a given order (later writes win): one fill per run. The caller transposes to C order.
 //
 // REFERENCE. scan_runs_reference reads every pixel in flattening order with a scalar compare;
-// the tests check scan_runs against it for every layout and dtype.
+// the tests check scan_runs, and encode_map through gather_runs, against it for every layout and
+// dtype at every ISA.
 //
 // LIMITS. h*w < 2^63; counts are uint32 when h*w < 2^32, else uint64. Allocation failure ->
 // Status::bad_alloc. Kernels never throw or print.
