@@ -524,6 +524,37 @@ def string_error(exc: Exception, name: str, total: int) -> Exception:
     return ValueError(f"{head}counts sum to {info.value}, expected height*width = {total}")
 
 
+def unknown_keys_error(exc: Exception, name: str, pixels: np.ndarray, what: str, hint: str = "") -> Exception:
+    """A label map or colour mask holds keys missing from its table (``segments_encode``:
+    KernelError(invalid_value), index = the first such pixel's row-major position, value = how
+    many pixels): the count, the first position ``(row, col)`` and its value or colour."""
+    info = kernel_info(exc)
+    if info.status != "invalid_value" or info.at < 0 or pixels.ndim < 2 or pixels.shape[1] == 0:
+        return _kernel_exception(info, f"{name}: encoding the segments failed ({info.status})")
+    r, c = divmod(int(info.at), int(pixels.shape[1]))
+    v = pixels[r, c]
+    shown = tuple(int(x) for x in v) if pixels.ndim == 3 else int(v)
+    return ValueError(f"{name}: {info.value} pixels {what}; the first, at (row, col) ({r}, {c}), is {shown}{hint}")
+
+
+def paint_error(exc: Exception, name: str, height: int, width: int) -> Exception:
+    """Counts of segment ``index`` that run past ``height * width`` (``segments_paint``:
+    KernelError(corrupt_rle), index = the segment, value = the count within its counts)."""
+    info = kernel_info(exc)
+    if info.status != "corrupt_rle":
+        return _kernel_exception(info, f"{name}: painting failed ({info.status})")
+    return ValueError(f"{name}[{info.at}]: counts run past height*width = {height * width} at counts[{info.value}]")
+
+
+def png_filter_error(exc: Exception) -> Exception:
+    """A PNG scanline whose filter type is not 0..4 (``png_unfilter``: KernelError(invalid_value),
+    index = the row, value = the filter byte)."""
+    info = kernel_info(exc)
+    if info.status != "invalid_value":
+        return _kernel_exception(info, f"png: unfiltering failed ({info.status})")
+    return ValueError(f"filter type of row {info.at}: expected 0..4, got {info.value}")
+
+
 def _limit_text(v: float) -> str:
     """A coordinate limit as the messages write it: 2**40, 2e8."""
     m, e = math.frexp(v)

@@ -16,7 +16,7 @@ paint the runs with a declared overlap rule.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterator, Optional, Sequence, Union, cast, overload
 
 import numpy as np
 
@@ -38,7 +38,7 @@ class Segment:
     category_id: int
     iscrowd: bool
     score: Optional[float]
-    attributes: dict = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 def _empty_batch(h: int, w: int) -> RLEBatch:
@@ -62,7 +62,7 @@ def _take(batch: RLEBatch, idx: np.ndarray) -> RLEBatch:
     return RLEBatch._wrap(flat, new_off, np.ascontiguousarray(batch.sizes[idx]))
 
 
-def _column(values, n: int, dtype, name: str, default) -> np.ndarray:
+def _column(values: Any, n: int, dtype: Any, name: str, default: Any) -> np.ndarray:
     if values is None:
         return np.full(n, default, dtype)
     a = np.asarray(values)
@@ -87,14 +87,15 @@ def _column(values, n: int, dtype, name: str, default) -> np.ndarray:
     return np.ascontiguousarray(a, np.float64)
 
 
-def _batch(masks, height, width) -> tuple[RLEBatch, int, int]:
+def _batch(masks: Any, height: Any, width: Any) -> tuple[RLEBatch, int, int]:
+    batch: RLEBatch
     if isinstance(masks, RLEBatch):
         batch = masks
     elif isinstance(masks, RLE):
         batch = RLEBatch([masks])
     elif isinstance(masks, np.ndarray) and masks.ndim == 3 and masks.dtype.kind in "bu":
         from .rle import encode
-        batch = encode(masks)
+        batch = cast(RLEBatch, encode(masks))
     else:
         if isinstance(masks, (str, bytes, dict)) or not hasattr(masks, "__iter__"):
             raise TypeError(f"masks: expected an RLEBatch, a list of RLEs or an (H, W, N) array, got "
@@ -158,9 +159,19 @@ class Segments:
     """
 
     __slots__ = ("_masks", "_ids", "_cats", "_crowd", "_scores", "_attrs", "_h", "_w", "report")
+    _masks: RLEBatch
+    _ids: np.ndarray
+    _cats: np.ndarray
+    _crowd: np.ndarray
+    _scores: Optional[np.ndarray]
+    _attrs: Optional[list[dict[str, Any]]]
+    _h: int
+    _w: int
+    report: dict[str, Any]  # what a reader or from_rgb(snap=...) reports about this table
 
-    def __init__(self, masks, ids=None, category_ids=None, iscrowd=None, scores=None, attributes=None, *,
-                 height=None, width=None):
+    def __init__(self, masks: Any, ids: Any = None, category_ids: Any = None, iscrowd: Any = None,
+                 scores: Any = None, attributes: Any = None, *, height: Optional[int] = None,
+                 width: Optional[int] = None) -> None:
         batch, h, w = _batch(masks, height, width)
         n = len(batch)
         ids_arr = np.arange(1, n + 1, dtype=np.int64) if ids is None else _column(ids, n, np.int64, "ids", 0)
@@ -175,13 +186,15 @@ class Segments:
         self._set(batch, ids_arr, _column(category_ids, n, np.int64, "category_ids", 0),
                   _column(iscrowd, n, np.bool_, "iscrowd", False), sc, attributes, h, w)
 
-    def _set(self, batch, ids, cats, crowd, scores, attrs, h, w):
+    def _set(self, batch: RLEBatch, ids: np.ndarray, cats: np.ndarray, crowd: np.ndarray,
+             scores: Optional[np.ndarray], attrs: Optional[list[dict[str, Any]]], h: int, w: int) -> None:
         self._masks, self._ids, self._cats, self._crowd = batch, ids, cats, crowd
         self._scores, self._attrs, self._h, self._w = scores, attrs, h, w
         self.report = {}
 
     @classmethod
-    def _wrap(cls, batch, ids, cats, crowd, scores, attrs, h, w) -> "Segments":
+    def _wrap(cls, batch: RLEBatch, ids: np.ndarray, cats: np.ndarray, crowd: np.ndarray,
+              scores: Optional[np.ndarray], attrs: Optional[list[dict[str, Any]]], h: int, w: int) -> "Segments":
         """Trusted constructor: columns already checked and of the right dtypes."""
         self = object.__new__(cls)
         self._set(batch, ids, cats, crowd, scores, attrs, h, w)
@@ -216,7 +229,7 @@ class Segments:
         return self._scores
 
     @property
-    def attributes(self) -> list:
+    def attributes(self) -> list[dict[str, Any]]:
         if self._attrs is None:
             self._attrs = [{} for _ in range(len(self))]
         return self._attrs
@@ -256,7 +269,11 @@ class Segments:
                        None if self._scores is None else float(self._scores[i]),
                        {} if self._attrs is None else self._attrs[i])
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: Union[int, np.integer[Any]]) -> Segment: ...
+    @overload
+    def __getitem__(self, index: Union[slice, Sequence[int], np.ndarray]) -> "Segments": ...
+    def __getitem__(self, index: Any) -> Union[Segment, "Segments"]:
         n = len(self)
         if isinstance(index, (int, np.integer)) and not isinstance(index, (bool, np.bool_)):
             i = int(index)
@@ -270,11 +287,11 @@ class Segments:
         return Segments._wrap(_take(self._masks, idx), self._ids[idx], self._cats[idx], self._crowd[idx],
                               None if self._scores is None else self._scores[idx], attrs, self._h, self._w)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Segment]:
         for i in range(len(self)):
             yield self._row(i)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Segments):
             return NotImplemented
         if self.shape != other.shape or len(self) != len(other):
@@ -284,19 +301,20 @@ class Segments:
             return False
         if (self._scores is None) != (other._scores is None):
             return False
-        if self._scores is not None and not np.array_equal(self._scores, other._scores):
+        if self._scores is not None and other._scores is not None and \
+                not np.array_equal(self._scores, other._scores):
             return False
         if (self.has_attributes() or other.has_attributes()) and self.attributes != other.attributes:
             return False
         return all(a == b for a, b in zip(self._masks, other._masks))
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # mutable columns: unhashable, as a list
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"Segments(n={len(self)}, size={self._h}x{self._w}, runs={self._masks.counts.size}, "
                 f"scores={'yes' if self._scores is not None else 'no'})")
 
-    def with_columns(self, **columns) -> "Segments":
+    def with_columns(self, **columns: Any) -> "Segments":
         """A copy with some columns replaced (``ids=``, ``category_ids=``, ``iscrowd=``, ``scores=``,
         ``attributes=``, ``masks=``)."""
         unknown = set(columns) - {"masks", "ids", "category_ids", "iscrowd", "scores", "attributes"}
@@ -308,7 +326,7 @@ class Segments:
                         height=self._h, width=self._w)
 
     # ---- to dense maps ----------------------------------------------------------------------
-    def _order(self, overlap: str, priority, keys: np.ndarray, names: str) -> np.ndarray:
+    def _order(self, overlap: str, priority: Optional[Sequence[int]], keys: np.ndarray, names: str) -> np.ndarray:
         n = len(self)
         _v.choice(overlap, _OVERLAP, "overlap")
         if overlap != "priority" and priority is not None:
@@ -319,7 +337,7 @@ class Segments:
             if priority is None:
                 raise ValueError("priority: expected a sequence of category ids, highest priority first, "
                                  "with overlap='priority'")
-            rank = {}
+            rank: dict[int, int] = {}
             for k, c in enumerate(priority):
                 rank.setdefault(_v.integer(c, "priority value"), k)
             low = len(rank)
@@ -353,7 +371,7 @@ class Segments:
                 union = union | masks[k]
             return
         # Class maps: only segments of different classes conflict.
-        groups = {}
+        groups: dict[int, list[int]] = {}
         for i, key in enumerate(keys.tolist()):
             groups.setdefault(key, []).append(i)
         union, seen = None, []
@@ -368,19 +386,22 @@ class Segments:
             seen.append((key, m))
             union = m if union is None else union | m
 
-    def _paint(self, values: np.ndarray, order: np.ndarray, dtype, c_order: bool = True) -> np.ndarray:
+    def _paint(self, values: np.ndarray, order: np.ndarray, dtype: Any, c_order: bool = True) -> np.ndarray:
         h, w = self._h, self._w
         out_t = np.empty((w, h), dtype)
         u = out_t.view(np.dtype(f"u{out_t.itemsize}")) if out_t.dtype.kind != "u" else out_t
         u[...] = 0
         bits = values.astype(dtype).view(u.dtype).astype(np.uint64)
         b = self._masks
-        _core.segments_paint(b.counts, b.offsets, np.ascontiguousarray(bits), np.ascontiguousarray(order),
-                             u.reshape(-1), h, w)
+        try:
+            _core.segments_paint(b.counts, b.offsets, np.ascontiguousarray(bits), np.ascontiguousarray(order),
+                                 u.reshape(-1), h, w)
+        except _v.KernelError as exc:
+            raise _v.paint_error(exc, "masks", h, w) from None
         return np.ascontiguousarray(out_t.T) if c_order else out_t.T  # painted column-major
 
     @staticmethod
-    def _map_dtype(values: np.ndarray, dtype, name: str):
+    def _map_dtype(values: np.ndarray, dtype: Any, name: str) -> np.dtype[Any]:
         if dtype is None:
             lo = int(values.min()) if values.size else 0
             hi = int(values.max()) if values.size else 0
@@ -389,7 +410,7 @@ class Segments:
                     if hi <= np.iinfo(d).max:
                         return np.dtype(d)
             return np.dtype(np.int64)
-        dt = np.dtype(dtype)
+        dt: np.dtype[Any] = np.dtype(dtype)
         if dt.kind not in "ui" or dt.itemsize not in (1, 2, 4, 8):
             raise TypeError(f"dtype: expected an integer dtype, got {dt}")
         if values.size:
@@ -397,9 +418,11 @@ class Segments:
             bad = values[(values < info.min) | (values > info.max)]
             if bad.size:
                 raise OverflowError(f"dtype: {name} {int(bad[0])} does not fit {dt}")
-        return dt.newbyteorder("=")
+        native: np.dtype[Any] = dt.newbyteorder("=")
+        return native
 
-    def to_label_map(self, dtype=None, *, overlap: str = "error", priority=None) -> np.ndarray:
+    def to_label_map(self, dtype: Any = None, *, overlap: str = "error",
+                     priority: Optional[Sequence[int]] = None) -> np.ndarray:
         """Paint every segment's id into one ``(H, W)`` map (0 = no segment).
 
         Parameters
@@ -429,7 +452,7 @@ class Segments:
         """
         return self._label_map(dtype, overlap, priority, True)
 
-    def _label_map(self, dtype, overlap, priority, c_order: bool) -> np.ndarray:
+    def _label_map(self, dtype: Any, overlap: str, priority: Optional[Sequence[int]], c_order: bool) -> np.ndarray:
         """:meth:`to_label_map`; ``c_order=False`` returns the (H, W) map as painted, a
         Fortran-ordered array (for writers that read it row by row natively: no transpose)."""
         zero = np.flatnonzero(self._ids == 0)
@@ -439,7 +462,8 @@ class Segments:
         order = self._order(overlap, priority, self._ids, "segments")
         return self._paint(self._ids, order, dt, c_order)
 
-    def to_semantic_map(self, dtype=None, *, overlap: str = "error", priority=None, background: int = 0) -> np.ndarray:
+    def to_semantic_map(self, dtype: Any = None, *, overlap: str = "error", priority: Optional[Sequence[int]] = None,
+                        background: int = 0) -> np.ndarray:
         """Paint every segment's category id into one ``(H, W)`` class map.
 
         Pixels no segment covers hold ``background``. ``overlap="error"`` only objects to
@@ -456,7 +480,8 @@ class Segments:
             out[covered == 0] = bg
         return out
 
-    def to_rgb(self, colors, *, overlap: str = "error", priority=None, background=(0, 0, 0)) -> np.ndarray:
+    def to_rgb(self, colors: Any, *, overlap: str = "error", priority: Optional[Sequence[int]] = None,
+               background: Any = (0, 0, 0)) -> np.ndarray:
         """Paint segments in colours: an ``(H, W, 3)`` uint8 image.
 
         Parameters
@@ -490,11 +515,13 @@ class Segments:
         lut[0] = _color(background, "background")
         order = self._order(overlap, priority, self._ids, "segments")
         rows = self._paint(np.arange(1, n + 1, dtype=np.int64), order, self._map_dtype(np.array([n]), None, "row"))
-        return lut[rows]
+        out: np.ndarray = lut[rows]
+        return out
 
     # ---- from dense maps ----------------------------------------------------------------------
     @classmethod
-    def from_label_map(cls, labels, table=None, *, background: int = 0, threads=None) -> "Segments":
+    def from_label_map(cls, labels: Any, table: Optional[dict[Any, Any]] = None, *, background: Optional[int] = 0,
+                       threads: Optional[int] = None) -> "Segments":
         """One segment per pixel value of a label map, in one native pass over the pixels.
 
         Parameters
@@ -530,57 +557,44 @@ class Segments:
         if lab.dtype.kind == "b":
             lab = lab.view(np.uint8)
         h, w = lab.shape
-        runs = _core.segments_scan(lab, _v.threads(threads))
-        keys_bits = runs[:, 2].view(np.uint64)
+        size = lab.itemsize
         signed = lab.dtype.kind == "i"
-        value_of = (lambda bits: bits.astype(f"u{lab.itemsize}").view(f"i{lab.itemsize}").astype(np.int64)) if signed \
-            else (lambda bits: bits)
+        info = np.iinfo(lab.dtype)
         bg = None if background is None else _v.integer(background, "background")
+        # the background's key: its bits in the map's dtype (None when no pixel can hold it)
+        bgk = None if bg is None or not info.min <= bg <= info.max else \
+            int(np.array([bg], lab.dtype).view(f"u{size}")[0])
+        nthreads = _v.threads(threads)
         if table is None:
-            present = _distinct(keys_bits, lab.itemsize)
-            vals = value_of(present)
-            if bg is not None:
-                keep = vals != bg
-                present, vals = present[keep], vals[keep]
-            order = np.argsort(vals, kind="stable")
-            seg = np.empty(present.size, np.int64)
-            seg[order] = np.arange(present.size)
-            seg_keys = present
-            ids = np.asarray(vals[order], np.int64) if not signed else vals[order]
-            if ids.dtype == np.uint64 and ids.size and int(ids.max()) >= 2**63:
-                raise OverflowError(f"labels: value {int(ids.max())} does not fit int64 ids")
-            ids = ids.astype(np.int64)
+            batch, keys = _encode(lab, None, None, 0, bgk, signed, nthreads, "labels", _MISSING_VALUES)
+            if signed:
+                ids = keys.astype(f"u{size}").view(f"i{size}").astype(np.int64)
+            else:
+                if keys.size and int(keys[-1]) >= 2**63:
+                    raise OverflowError(f"labels: value {int(keys[-1])} does not fit int64 ids")
+                ids = keys.astype(np.int64)
             n = ids.size
             cats = np.zeros(n, np.int64)
             crowd = np.zeros(n, np.bool_)
-            scores, attrs = None, None
-            if bg is not None:  # background is dropped (not unknown)
-                bgk = np.array([bg], np.int64).astype(lab.dtype).view(f"u{lab.itemsize}").astype(np.uint64)
-                seg_keys = np.concatenate([seg_keys, bgk])
-                seg = np.concatenate([seg, [-1]])
+            scores: Optional[np.ndarray] = None
+            attrs: Optional[list[dict[str, Any]]] = None
         else:
             ids, cats, crowd, scores, attrs = _table_columns(table, "table")
             n = ids.size
-            info = np.iinfo(lab.dtype)
             bad = (ids < info.min) | (ids > info.max)
             if bad.any():
                 raise ValueError(f"table: value {int(ids[bad][0])} cannot occur in a {lab.dtype} map")
-            seg_keys = ids.astype(lab.dtype).view(f"u{lab.itemsize}").astype(np.uint64)
+            seg_keys = ids.astype(lab.dtype).view(f"u{size}").astype(np.uint64)
             seg = np.arange(n, dtype=np.int64)
-            if bg is not None and not (ids == bg).any():
-                bgk = np.array([bg], np.int64).astype(lab.dtype).view(f"u{lab.itemsize}").astype(np.uint64)
-                seg_keys = np.concatenate([seg_keys, bgk])
-                seg = np.concatenate([seg, [-1]])
-        batch, unknown = _gather(runs, seg_keys, seg, n, h, w)
-        if unknown:
-            pos = _first_unknown(lab, seg_keys)
-            v = lab[pos]
-            raise ValueError(f"labels: {unknown} pixels hold values missing from the table; the first, at (row, col) "
-                             f"{pos}, is {int(v)}")
+            if bgk is not None and not (ids == bg).any():
+                seg_keys = np.concatenate([seg_keys, np.array([bgk], np.uint64)])
+                seg = np.concatenate([seg, np.array([-1], np.int64)])
+            batch, _ = _encode(lab, seg_keys, seg, n, None, False, nthreads, "labels", _MISSING_VALUES)
         return cls._wrap(batch, ids, cats, crowd, scores, attrs, h, w)
 
     @classmethod
-    def from_semantic_map(cls, classes, table=None, *, background: Optional[int] = 0, threads=None) -> "Segments":
+    def from_semantic_map(cls, classes: Any, table: Optional[dict[Any, Any]] = None, *,
+                          background: Optional[int] = 0, threads: Optional[int] = None) -> "Segments":
         """One segment per class of a class map (all pixels of a class, connected or not).
 
         ``ids`` and ``category_ids`` are both the class value, unless ``table`` maps class values
@@ -595,7 +609,8 @@ class Segments:
         return cls.from_label_map(classes, table, background=background, threads=threads)
 
     @classmethod
-    def from_rgb(cls, rgb, colors, *, snap: Optional[str] = None, background=(0, 0, 0), threads=None) -> "Segments":
+    def from_rgb(cls, rgb: np.ndarray, colors: Any, *, snap: Optional[str] = None, background: Any = (0, 0, 0),
+                 threads: Optional[int] = None) -> "Segments":
         """Segments of an RGB colour mask and a colour table, in one native pass over the pixels.
 
         Parameters
@@ -659,6 +674,9 @@ class Segments:
                 seg = np.concatenate([seg, [-1]])
         order = np.argsort(keys)
         keys, seg = keys[order], seg[order]
+        if snap is None:
+            batch, _ = _encode(img, keys, seg, ids.size, None, False, _v.threads(threads), "rgb", _MISSING_COLOURS)
+            return cls._wrap(batch, ids, cats, crowd, scores, attrs, h, w)
         runs = _core.segments_scan(img, _v.threads(threads))
         report = {}
         if snap == "nearest":
@@ -680,14 +698,7 @@ class Segments:
                 keys, seg = keys[o], seg[o]
             else:
                 report = {"snapped_pixels": 0, "snapped_colors": 0}
-        batch, unknown = _gather(runs, keys, seg, ids.size, h, w)
-        if unknown:
-            packed = img[..., 0].astype(np.uint64) | img[..., 1].astype(np.uint64) << 8 | img[..., 2].astype(np.uint64) << 16
-            bad = ~np.isin(packed, keys)
-            r, c = (int(v) for v in np.argwhere(bad)[0])
-            raise ValueError(f"rgb: {unknown} pixels have colours not in the colour table; the first, at (row, col) "
-                             f"({r}, {c}), is {tuple(int(x) for x in img[r, c])} (snap='nearest' moves them to the "
-                             "nearest listed colour)")
+        batch, unknown = _gather(runs, keys, seg, ids.size, h, w)  # (snap: every colour is listed now)
         out = cls._wrap(batch, ids, cats, crowd, scores, attrs, h, w)
         out.report = report
         return out
@@ -695,7 +706,7 @@ class Segments:
 
 # ---- helpers -------------------------------------------------------------------------------------
 
-def _color(c, name: str):
+def _color(c: Any, name: str) -> Any:
     if type(c) in (tuple, list) and len(c) == 3 and all(type(x) is int and 0 <= x <= 255 for x in c):
         return c  # the common case, without numpy per colour
     try:
@@ -709,7 +720,7 @@ def _color(c, name: str):
     return a.astype(np.uint8)
 
 
-def _rgb(rgb) -> np.ndarray:
+def _rgb(rgb: Any) -> np.ndarray:
     if not isinstance(rgb, np.ndarray):
         raise TypeError(f"rgb: expected a numpy array, got {type(rgb).__name__}")
     if rgb.ndim != 3 or rgb.shape[2] != 3:
@@ -719,7 +730,7 @@ def _rgb(rgb) -> np.ndarray:
     return rgb
 
 
-def _gather(runs, keys, seg, n, h, w):
+def _gather(runs: np.ndarray, keys: Any, seg: Any, n: int, h: int, w: int) -> tuple[RLEBatch, int]:
     keys = np.asarray(keys, np.uint64)
     o = np.argsort(keys, kind="stable")
     flat, offsets, unknown, _first = _core.segments_gather(runs, np.ascontiguousarray(keys[o]),
@@ -727,6 +738,67 @@ def _gather(runs, keys, seg, n, h, w):
     sizes = np.empty((n, 2), np.int64)
     sizes[:, 0], sizes[:, 1] = h, w
     return RLEBatch._wrap(flat, offsets, sizes), unknown
+
+
+_MISSING_VALUES = ("hold values missing from the table", "")
+_MISSING_COLOURS = ("have colours not in the colour table",
+                    " (snap='nearest' moves them to the nearest listed colour)")
+
+
+def _encode(pixels: np.ndarray, keys: Optional[np.ndarray], seg: Optional[np.ndarray], n: int, drop: Optional[int],
+            signed: bool, threads: int, name: str, missing: tuple[str, str]) -> tuple[RLEBatch, np.ndarray]:
+    """Every segment's runs from a map in one native call (``segments_encode``): with a table
+    (``keys``: keys, ``seg``: their segment or -1, ``n`` segments) or, with ``keys=None``, one
+    segment per distinct key but ``drop``, in increasing value order. Returns the batch and the
+    segments' keys (the latter without a table). Keys missing from a table: ValueError with
+    their pixel count, the first position and its value."""
+    h, w = pixels.shape[:2]
+    if max(h, w) >= 2**32 - 1:  # past the one-call kernel's row / column indices: scan + gather
+        return _encode_runs(pixels, keys, seg, n, drop, signed, threads, name, missing)
+    if keys is not None and seg is not None:
+        o = np.argsort(keys, kind="stable")
+        keys, seg = np.ascontiguousarray(keys[o], np.uint64), np.ascontiguousarray(seg[o], np.int64)
+    try:
+        flat, offsets, seg_keys = _core.segments_encode(pixels, keys, seg, n, drop, signed, threads)
+    except _v.KernelError as exc:
+        raise _v.unknown_keys_error(exc, name, pixels, *missing) from None
+    nseg = offsets.size - 1
+    sizes = np.empty((nseg, 2), np.int64)
+    sizes[:, 0], sizes[:, 1] = h, w
+    return RLEBatch._wrap(flat, offsets, sizes), seg_keys
+
+
+def _encode_runs(pixels: np.ndarray, keys: Optional[np.ndarray], seg: Optional[np.ndarray], n: int,
+                 drop: Optional[int], signed: bool, threads: int, name: str,
+                 missing: tuple[str, str]) -> tuple[RLEBatch, np.ndarray]:
+    """:func:`_encode` in two native calls (key runs, then their gather), for maps with 2**32 - 1
+    rows or columns or more."""
+    h, w = pixels.shape[:2]
+    runs = _core.segments_scan(pixels, threads)
+    found = np.zeros(0, np.uint64)
+    if keys is None or seg is None:
+        found = _distinct(runs[:, 2].view(np.uint64), pixels.itemsize)
+        if signed:
+            size = pixels.itemsize
+            found = found[np.argsort(found.astype(f"u{size}").view(f"i{size}"), kind="stable")]
+        if drop is not None:
+            found = found[found != drop]
+        n = found.size
+        keys, seg = found, np.arange(n, dtype=np.int64)
+        if drop is not None:
+            keys = np.concatenate([keys, np.array([drop], np.uint64)])
+            seg = np.concatenate([seg, np.array([-1], np.int64)])
+    batch, unknown = _gather(runs, keys, seg, n, h, w)
+    if unknown:
+        bits = pixels.view(f"u{pixels.itemsize}").astype(np.uint64) if pixels.ndim == 2 else \
+            pixels[..., 0].astype(np.uint64) | pixels[..., 1].astype(np.uint64) << 8 | \
+            pixels[..., 2].astype(np.uint64) << 16
+        r, c = (int(v) for v in np.argwhere(~np.isin(bits, keys))[0])
+        v = pixels[r, c]
+        shown = tuple(int(x) for x in v) if pixels.ndim == 3 else int(v)
+        raise ValueError(f"{name}: {unknown} pixels {missing[0]}; the first, at (row, col) ({r}, {c}), is "
+                         f"{shown}{missing[1]}")
+    return batch, found
 
 
 def _distinct(keys: np.ndarray, itemsize: int) -> np.ndarray:
@@ -737,13 +809,8 @@ def _distinct(keys: np.ndarray, itemsize: int) -> np.ndarray:
     return np.unique(keys)
 
 
-def _first_unknown(lab: np.ndarray, keys: np.ndarray) -> tuple:
-    bits = lab.view(f"u{lab.itemsize}").astype(np.uint64)
-    r, c = np.argwhere(~np.isin(bits, keys))[0]
-    return int(r), int(c)
-
-
-def _table_columns(table, name: str, id_key: Optional[str] = None, default_ids=None):
+def _table_columns(table: Any, name: str, id_key: Optional[str] = None, default_ids: Optional[np.ndarray] = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Optional[np.ndarray], Optional[list[dict[str, Any]]]]:
     """(ids, category_ids, iscrowd, scores or None, attributes or None) of a segment table:
     ``{value: category id or dict}``; rows in increasing value order (id_key=None) or table order."""
     if not isinstance(table, dict):
@@ -769,7 +836,8 @@ def _table_columns(table, name: str, id_key: Optional[str] = None, default_ids=N
                 raise ValueError(f"{where}: unknown key {sorted(unknown)[0]!r} (expected id, category_id, iscrowd, "
                                  "score, attributes)")
             if id_key is not None:
-                ids[i] = _v.integer(v["id"], f"{where}['id']") if "id" in v else int(default_ids[i])
+                ids[i] = _v.integer(v["id"], f"{where}['id']") if "id" in v else \
+                    i + 1 if default_ids is None else int(default_ids[i])
             cats[i] = _v.integer(v.get("category_id", 0), f"{where}['category_id']")
             c = v.get("iscrowd", False)
             if not isinstance(c, (bool, int, np.integer)) or int(c) not in (0, 1):

@@ -54,7 +54,7 @@ py::array scan(const py::array& map, int threads, bool reference) {
         py::gil_scoped_release nogil;
         s = reference ? segments::scan_runs_reference(v, out) : segments::scan_runs(v, threads, out);
     }
-    if (s != Status::ok) raise(s, "map: scan failed");
+    if (s != Status::ok) raise_kernel(s, ErrorInfo{});
     return runs_array(out);
 }
 
@@ -78,7 +78,7 @@ py::tuple gather_t(const KeyRun* runs, int64_t n, Span<uint64_t> keys, Span<int6
         s = segments::gather_runs<T>(runs, n, keys.data, seg.data, keys.size, nseg, total, counts, offsets, unknown,
                                      first);
     }
-    if (s != Status::ok) raise(s, "runs: gather failed");
+    if (s != Status::ok) raise_kernel(s, ErrorInfo{});
     return py::make_tuple(adopt(counts), adopt(offsets), unknown, first);
 }
 
@@ -104,6 +104,62 @@ py::tuple gather(const py::array& runs, const py::array& keys, const py::array& 
     return gather_t<uint64_t>(r, n, k, s, nseg, total);
 }
 
+template <class T>
+py::tuple encode_t(const segments::MapView& v, const segments::EncodeSpec& spec, int threads) {
+    RunBuf<T> flat;
+    RunBuf<int64_t> offsets;
+    RunBuf<uint64_t> keys;
+    int64_t unknown = 0, first = -1;
+    Status s;
+    {
+        py::gil_scoped_release nogil;
+        s = segments::encode_map<T>(v, spec, threads, flat, offsets, keys, unknown, first);
+    }
+    if (s != Status::ok) raise_kernel(s, ErrorInfo{});
+    if (unknown) {  // keys missing from the table: where the first is (row-major) and how many pixels
+        ErrorInfo e;
+        e.index = first;
+        e.value = unknown;
+        raise_kernel(Status::invalid_value, e);
+    }
+    return py::make_tuple(adopt(flat), adopt(offsets), adopt(keys));
+}
+
+// The map straight to every segment's counts (segments.hpp: encode_map) -> (flat counts,
+// offsets, the segments' keys in auto mode). Table mode: keys (sorted, distinct uint64) and
+// seg_of_key; auto mode: keys None, every distinct key but `drop` (None: none) is a segment.
+// Unknown keys: KernelError(invalid_value, index = the first one's row-major position, value =
+// their pixel count).
+py::tuple encode(const py::array& map, const py::object& keys, const py::object& seg_of_key, int64_t nseg,
+                 const py::object& drop, bool is_signed, int threads) {
+    const segments::MapView v = map_view(map);
+    segments::EncodeSpec spec;
+    py::array karr, sarr;
+    if (!keys.is_none()) {
+        karr = keys.cast<py::array>();
+        sarr = seg_of_key.cast<py::array>();
+        const Span<uint64_t> k = span<uint64_t>(karr, "keys");
+        const Span<int64_t> sk = span<int64_t>(sarr, "seg_of_key");
+        MC_REQUIRE(k.size == sk.size, "seg_of_key: expected one entry per key");
+        MC_REQUIRE(nseg >= 0, "nseg: expected a non-negative value");
+        for (int64_t i = 0; i < sk.size; ++i) {
+            MC_REQUIRE(sk.data[i] >= -1 && sk.data[i] < nseg, "seg_of_key: a segment index is out of range");
+            MC_REQUIRE(i == 0 || k.data[i - 1] < k.data[i], "keys: expected sorted, distinct keys");
+        }
+        spec.keys = k.data;
+        spec.seg_of_key = sk.data;
+        spec.nkeys = k.size;
+        spec.nseg = nseg;
+    } else if (!drop.is_none()) {
+        spec.has_drop = true;
+        spec.drop = drop.cast<uint64_t>();
+    }
+    spec.is_signed = is_signed && v.kind != 3;
+    const uint64_t total = static_cast<uint64_t>(v.rows) * static_cast<uint64_t>(v.cols);
+    if (total < (uint64_t{1} << 32)) return encode_t<uint32_t>(v, spec, threads);
+    return encode_t<uint64_t>(v, spec, threads);
+}
+
 void paint(const py::array& flat, const py::array& offsets, const py::array& values, const py::array& order,
            py::array& out, int64_t h, int64_t w) {
     const Span<int64_t> off = span<int64_t>(offsets, "offsets");
@@ -121,12 +177,13 @@ void paint(const py::array& flat, const py::array& offsets, const py::array& val
         MC_REQUIRE(off.data[0] == 0 && off.data[off.size - 1] <= f.size, "offsets: out of range");
         for (int64_t i = 0; i + 1 < off.size; ++i) MC_REQUIRE(off.data[i] <= off.data[i + 1], "offsets: not increasing");
         Status s;
+        ErrorInfo err;
         {
             py::gil_scoped_release nogil;
             s = segments::paint_runs<T>(f.data, off.data, val.data, ord.data, ord.size, es,
-                                        static_cast<uint8_t*>(out.mutable_data()), static_cast<uint64_t>(h * w));
+                                        static_cast<uint8_t*>(out.mutable_data()), static_cast<uint64_t>(h * w), err);
         }
-        if (s != Status::ok) raise(s, "masks: counts do not match the map size");
+        if (s != Status::ok) raise_kernel(s, err);
     };
     if (flat.dtype().equal(py::dtype::of<uint32_t>())) run(uint32_t{});
     else run(uint64_t{});
@@ -269,10 +326,14 @@ py::array png_unfilter(const py::bytes& raw, int64_t rows, int64_t width_bytes, 
         py::gil_scoped_release nogil;
         s = segments::png_unfilter(reinterpret_cast<const uint8_t*>(d), rows, width_bytes, bpp, o, bad);
     }
-    if (s == Status::invalid_value)
-        throw py::value_error("filter type of row " + std::to_string(bad) + ": expected 0..4, got " +
-                              std::to_string(static_cast<int>(static_cast<uint8_t>(d[bad * (width_bytes + 1)]))));
-    if (s != Status::ok) raise(s, "png_unfilter failed");
+    if (s != Status::ok) {  // a filter byte > 4: index = its row, value = the byte
+        ErrorInfo e;
+        if (s == Status::invalid_value) {
+            e.index = bad;
+            e.value = static_cast<uint8_t>(d[bad * (width_bytes + 1)]);
+        }
+        raise_kernel(s, e);
+    }
     return out;
 }
 
@@ -306,7 +367,7 @@ py::bytes png_deflate(const py::array& a) {
         py::gil_scoped_release nogil;
         s = segments::png_deflate_map(v, out);
     }
-    if (s != Status::ok) raise(s, "png_deflate failed");
+    if (s != Status::ok) raise_kernel(s, ErrorInfo{});
     return py::bytes(reinterpret_cast<const char*>(out.data), static_cast<py::ssize_t>(out.size));
 }
 
@@ -324,6 +385,8 @@ void bind_segments(py::module_& m) {
     m.def("segments_scan", &scan, py::arg("map"), py::arg("threads"), py::arg("reference") = false);
     m.def("segments_gather", &gather, py::arg("runs"), py::arg("keys"), py::arg("seg_of_key"), py::arg("nseg"),
           py::arg("h"), py::arg("w"));
+    m.def("segments_encode", &encode, py::arg("map"), py::arg("keys"), py::arg("seg_of_key"), py::arg("nseg"),
+          py::arg("drop"), py::arg("signed"), py::arg("threads"));
     m.def("segments_paint", &paint, py::arg("flat"), py::arg("offsets"), py::arg("values"), py::arg("order"),
           py::arg("out"), py::arg("h"), py::arg("w"));
 }

@@ -9,6 +9,7 @@
 #include "../ccl/ccl.hpp"
 #include "../metrics/metrics.hpp"
 #include "../rle/rle.hpp"
+#include "../segments/segments.hpp"
 #include "../slic/slic.hpp"
 
 namespace maskcore {
@@ -60,6 +61,8 @@ int kernel_rows(KernelRow* out, int room) noexcept {
     r.add("ccl", "paint", [&](Isa i) { return cc.at(i).paint32; });
     r.add("ccl", "join_window", [&](Isa i) { return cc.at(i).join8_32; });
     r.add("ccl", "transpose", [&](Isa i) { return cc.at(i).transpose32; });
+    const auto& seg = segments::kernel_table();
+    r.add("segments", "row_diff", [&](Isa i) { return seg.at(i).row_diff; });
     r.fixed("raster", "scan, spans, strokes", "baseline");
     r.fixed("contour", "trace", "baseline + sse2");
     return r.n;

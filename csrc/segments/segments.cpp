@@ -388,14 +388,18 @@ Status gather_runs(const KeyRun* runs, int64_t nruns, const uint64_t* keys, cons
 
 template <class T>
 Status paint_runs(const T* flat, const int64_t* offsets, const uint64_t* values, const int64_t* order, int64_t norder,
-                  int elem_size, uint8_t* out, uint64_t total) noexcept {
+                  int elem_size, uint8_t* out, uint64_t total, ErrorInfo& err) noexcept {
     for (int64_t i = 0; i < norder; ++i) {
         const int64_t s = order[i];
         const uint64_t v = values[s];
         uint64_t p = 0;
         for (int64_t k = offsets[s]; k < offsets[s + 1]; ++k) {
             const uint64_t c = flat[k];
-            if (c > total - p) return Status::corrupt_rle;
+            if (c > total - p) {
+                err.index = s;
+                err.value = k - offsets[s];
+                return Status::corrupt_rle;
+            }
             if ((k - offsets[s]) & 1) {
                 switch (elem_size) {
                     case 1: std::memset(out + p, static_cast<int>(v & 0xff), c); break;
@@ -416,8 +420,8 @@ template Status gather_runs<uint32_t>(const KeyRun*, int64_t, const uint64_t*, c
 template Status gather_runs<uint64_t>(const KeyRun*, int64_t, const uint64_t*, const int64_t*, int64_t, int64_t,
                                       uint64_t, RunBuf<uint64_t>&, RunBuf<int64_t>&, int64_t&, int64_t&) noexcept;
 template Status paint_runs<uint32_t>(const uint32_t*, const int64_t*, const uint64_t*, const int64_t*, int64_t, int,
-                                     uint8_t*, uint64_t) noexcept;
+                                     uint8_t*, uint64_t, ErrorInfo&) noexcept;
 template Status paint_runs<uint64_t>(const uint64_t*, const int64_t*, const uint64_t*, const int64_t*, int64_t, int,
-                                     uint8_t*, uint64_t) noexcept;
+                                     uint8_t*, uint64_t, ErrorInfo&) noexcept;
 
 }  // namespace maskcore::segments
