@@ -377,6 +377,22 @@ def test_fortran_volumes_own_order_equal_c_order(shape, conn):
                     assert n == expect.max(initial=0)
 
 
+def test_fortran_volume_tiles_of_many_lines():
+    """A Fortran-ordered volume whose tiles (as many lines as fit ~256 KB, at least 64) do not
+    cover the lines of one outer index: several tiles per row of the output, a short last
+    one, every ISA; and 2D with columns longer than a tile row."""
+    rng = np.random.default_rng(7)
+    field = ndi.gaussian_filter(rng.random((1100, 2, 300), np.float32), 2.0)
+    vol = np.digitize(field, np.quantile(field, [0.3, 0.6, 0.8])).astype(np.uint16)
+    image = rng.random((3000, 150)) < 0.5
+    for data, conn, expect in ((vol, 26, sk3(vol, CONN_3D[26], True)), (image, 8, sk(image, CONN_2D[8], False))):
+        for isa in maskcore.available_isas():
+            with maskcore.use_isa(isa):
+                labels, n = maskcore.label(np.asfortranarray(data), connectivity=conn, threads=1)
+                np.testing.assert_array_equal(labels, expect, err_msg=isa)
+                assert n == expect.max()
+
+
 def test_fortran_input_many_components():
     """Fortran-ordered noise (a component per few pixels: the bitmap ranking at its densest)
     in 2D and 3D, every ISA."""

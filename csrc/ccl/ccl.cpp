@@ -707,11 +707,8 @@ Status transposed_visit(void* p, RunTable<Idx>& t) noexcept {
     if (NL == 0 || R == 0) return Status::ok;
     Scratch& sc = scratch();
     // first C-order voxel of each component
-    uint64_t* first = sc.acc.get<uint64_t>(n);
-    const int64_t words = c.N / 64 + 1;
-    uint64_t* bits = sc.copy.get<uint64_t>(2 * words);
-    if (!first || !bits) return Status::bad_alloc;
-    uint64_t* count = bits + words;
+    uint64_t* first = sc.acc.get<uint64_t>(2 * n);
+    if (!first) return Status::bad_alloc;
     for (int64_t k = 0; k < n; ++k) first[k] = UINT64_MAX;
     for (int64_t L = 0; L < NL; ++L) {
         const int64_t pp = L / c.Y2, qq = L - pp * c.Y2;
@@ -722,23 +719,45 @@ Status transposed_visit(void* p, RunTable<Idx>& t) noexcept {
             f = key < f ? key : f;
         }
     }
-    std::memset(bits, 0, static_cast<size_t>(words) * sizeof(uint64_t));
-    for (int64_t k = 0; k < n; ++k) bits[first[k] >> 6] |= uint64_t{1} << (first[k] & 63);
-    uint64_t acc = 0;
-    for (int64_t w = 0; w < words; ++w) {
-        count[w] = acc;
-        acc += static_cast<uint64_t>(__builtin_popcountll(bits[w]));
-    }
-    for (int64_t k = 0; k < n; ++k) {  // the rank, 1-based: components before it in C order, + 1
-        const uint64_t f = first[k];
-        first[k] = count[f >> 6] + static_cast<uint64_t>(__builtin_popcountll(bits[f >> 6] & ((uint64_t{1} << (f & 63)) - 1))) + 1;
+    // The rank of each first voxel among them (1-based; the keys are distinct voxels).
+    // Few components (n * 64 < voxels: the D99 atlas has 366 over 23.4M voxels): sort
+    // (key, component) pairs, n log n; a bitmap over the voxels would clear and count
+    // 366K words for them (~2 ms of the Fortran-order call). Many: the bitmap, one bit
+    // per component and prefix counts per 64-bit word: linear. The same ranks.
+    const int64_t words = c.N / 64 + 1;
+    if (n * 64 < words) {
+        uint64_t* order = first + n;  // components in C order of their first voxels
+        for (int64_t k = 0; k < n; ++k) order[k] = static_cast<uint64_t>(k);
+        std::sort(order, order + n, [first](uint64_t a, uint64_t b) { return first[a] < first[b]; });
+        for (int64_t r = 0; r < n; ++r) first[order[r]] = static_cast<uint64_t>(r + 1);
+    } else {
+        uint64_t* bits = sc.copy.get<uint64_t>(2 * words);
+        if (!bits) return Status::bad_alloc;
+        uint64_t* count = bits + words;
+        std::memset(bits, 0, static_cast<size_t>(words) * sizeof(uint64_t));
+        for (int64_t k = 0; k < n; ++k) bits[first[k] >> 6] |= uint64_t{1} << (first[k] & 63);
+        uint64_t acc = 0;
+        for (int64_t w = 0; w < words; ++w) {  // (popcount is a libgcc call in this baseline-ISA file)
+            count[w] = acc;
+            if (bits[w]) acc += static_cast<uint64_t>(__builtin_popcountll(bits[w]));
+        }
+        for (int64_t k = 0; k < n; ++k) {  // the rank, 1-based: components before it in C order, + 1
+            const uint64_t f = first[k];
+            first[k] = count[f >> 6] + static_cast<uint64_t>(__builtin_popcountll(bits[f >> 6] & ((uint64_t{1} << (f & 63)) - 1))) + 1;
+        }
     }
     for (int64_t L = 0; L < NL; ++L)
         for (int64_t i = t.lb[L]; i < t.le[L]; ++i) t.label[i] = static_cast<Idx>(first[t.label[i] - 1]);
-    // transposed paint: tiles of B lines x R columns (+ a vector of room each): 32
-    // lines write 128 contiguous bytes (two cache lines) per output row
-    constexpr int64_t B = 32;
+    // transposed paint: tiles of B lines x R columns (+ a vector of room each), B lines
+    // written as one piece of B labels into each of R output rows. The pieces must be
+    // long: D99 atlas in Fortran order, AVX2 EPYC, 1 thread, CPU-time medians of
+    // interleaved runs: B = 32 (128-byte pieces, each spread over 3 cache lines that a
+    // later tile completes) 33.2 ms, B = 64 30.3, 128 29.7, 245 (whole output rows)
+    // 29.5; C order 23.4. So B is every line up to the tile's L2 share (~256 KB),
+    // at least 64.
     const int64_t ts = R + 16;
+    const int64_t fit = (int64_t{256} << 10) / (ts * static_cast<int64_t>(sizeof(Idx))) & ~int64_t{7};
+    const int64_t B = std::min<int64_t>(c.P, std::max<int64_t>(64, fit));
     const Paint<Idx> paint = pick_paint<Idx>();
     const Transpose<Idx> transpose = pick_transpose<Idx>();
     const int64_t blocks = (c.P + B - 1) / B, jobs = c.outer * blocks;
