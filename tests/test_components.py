@@ -307,6 +307,29 @@ def test_fortran_order_copy_equals_c_order(dtype, shape):
 _SIMD_SIDES = (1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65)
 
 
+@pytest.mark.parametrize("width", [63, 64, 65, 100, 127, 128, 129, 191, 192, 193, 250])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.uint32, np.int64, np.bool_])
+def test_rows_around_chunk_widths_every_isa(width, dtype):
+    """The run finder's chunks of 64 (the first reads its left neighbours from a shifted copy,
+    the last overlaps the one before): rows of widths around multiples of 64, short and long
+    runs, binary and multi-label, every ISA equal to scikit-image."""
+    rng = np.random.default_rng(width)
+    k = 2 if dtype == np.bool_ else 4
+    short = rng.integers(0, k, (9, width))
+    long = np.repeat(rng.integers(0, k, (9, width // 7 + 1)), 7, axis=1)[:, :width]
+    for image in (short.astype(dtype), long.astype(dtype)):
+        for conn in (4, 8):
+            multi = dtype != np.bool_
+            expect = sk(image, CONN_2D[conn], multi)
+            for isa in maskcore.available_isas():
+                with maskcore.use_isa(isa):
+                    labels, n = maskcore.label(image, connectivity=conn)
+                    np.testing.assert_array_equal(labels, expect, err_msg=isa)
+                    if multi:
+                        np.testing.assert_array_equal(maskcore.label(image, connectivity=conn, binary=True)[0],
+                                                      sk(image != 0, CONN_2D[conn], False), err_msg=isa)
+
+
 @st.composite
 def short_run_volumes(draw):
     """A multi-label volume with short runs (mean ~2-6 voxels), sides 0/1 and around the
