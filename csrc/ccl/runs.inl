@@ -118,8 +118,12 @@ inline void fill(Idx* MC_RESTRICT out, int64_t a, int64_t b, int64_t room, Idx v
         // v opaque to the optimizer: a loop storing a known zero becomes a memset call,
         // whose overhead is most of the work on the short gaps of a noise image
         __asm__("" : "+r"(v));
+        // the first vector stored whatever the length (an empty segment's store is
+        // overwritten by the next one): segments of at most W elements, most of them on
+        // short-run volumes, take no loop branch, which mispredicted on their lengths
         const auto s = V::template splat<Idx>(v);
-        for (int64_t p = a; p < b; p += W) V::store(out + p, s);
+        V::store(out + a, s);
+        for (int64_t p = a + W; p < b; p += W) V::store(out + p, s);
         return;
     }
 #else
