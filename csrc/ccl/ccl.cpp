@@ -163,15 +163,26 @@ struct Block {
 
 struct Scratch {
     Block runs, parent, value, lb, le, acc, copy;
+    // Bytes of the run tables (runs, parent, value) that calls since they were last
+    // released have written, at most: they are reserved for the most runs the lines
+    // can hold (X per line), in virtual memory, and only the pages written are
+    // committed. label_runs() adds each call's; trim() judges by it.
+    size_t touched = 0;
+    int strips = 0;  // of the last call
     // Gives the memory back after a call that made it larger than kKeep in all.
     // The C-order copy of a Fortran-ordered input is judged on its own (it is touched
     // in full, the run tables mostly are not: faulting a 94 MB copy in again on every
-    // call cost as much as the copy itself on the D99 atlas).
+    // call cost as much as the copy itself on the D99 atlas). The run tables count
+    // with what was written of them, not their reservation: the D99 atlas (23.4M
+    // voxels, ~0.4M runs) reserves 376 MB and writes ~7 MB of it, and releasing it
+    // after every call faulted those pages in again on the next (~1 ms a call).
     void trim() noexcept {
         constexpr size_t kKeep = size_t{256} << 20;
         if (copy.cap > kKeep / 2) copy.release();
-        if (runs.cap + parent.cap + value.cap + lb.cap + le.cap + acc.cap <= kKeep) return;
+        if (touched + lb.cap + le.cap + acc.cap <= kKeep) return;
         for (Block* b : {&runs, &parent, &value, &lb, &le, &acc}) b->release();
+        touched = 0;
+        strips = 0;
     }
 };
 // One opaque call per kernel call: a thread_local named in the loops costs a
@@ -645,6 +656,19 @@ Status label_runs(const Volume<T>& in_, const Options& opt, Stats* stats, RunVis
         const int kk = static_cast<int>(k);
         lab.scan_strip(strip_start(NL, strips, kk), strip_start(NL, strips, kk + 1), base[k]);
     });
+    {  // what the strips wrote of the run tables (each from its base through its last sentinel), in whole pages
+        const size_t per_run = sizeof(Run) + sizeof(Idx) + (opt.binary ? 0 : sizeof(T)), page = 4096;
+        size_t used = 0;
+        for (int k = 0; k < strips; ++k) {
+            const int64_t last = strip_start(NL, strips, k + 1) - 1;
+            if (last >= strip_start(NL, strips, k)) used += static_cast<size_t>(lab.le[last] + 1 - base[k]) * per_run + 3 * page;
+        }
+        // The same strips write the same ranges again (the most of the calls); other strips
+        // other ranges (their sum). A block replaced since (grown) keeps no pages:
+        // over-counting only releases sooner.
+        sc.touched = strips == sc.strips ? std::max(sc.touched, used) : sc.touched + used;
+        sc.strips = strips;
+    }
     for (int k = 1; k < strips; ++k) {  // seams, in strip order
         const int64_t L0 = strip_start(NL, strips, k), L1 = std::min(strip_start(NL, strips, k + 1), L0 + reach);
         for (int64_t L = L0; L < L1; ++L)
@@ -756,8 +780,11 @@ Status transposed_visit(void* p, RunTable<Idx>& t) noexcept {
     // 29.5; C order 23.4. So B is every line up to the tile's L2 share (~256 KB),
     // at least 64.
     const int64_t ts = R + 16;
-    const int64_t fit = (int64_t{256} << 10) / (ts * static_cast<int64_t>(sizeof(Idx))) & ~int64_t{7};
-    const int64_t B = std::min<int64_t>(c.P, std::max<int64_t>(64, fit));
+    // The tiles of one outer index are made equal (a last tile of a few lines would
+    // write short pieces again).
+    const int64_t fit = std::max<int64_t>(64, (int64_t{256} << 10) / (ts * static_cast<int64_t>(sizeof(Idx))));
+    const int64_t per = (c.P + fit - 1) / fit;  // tiles per outer index
+    const int64_t B = std::min<int64_t>(c.P, ((c.P + per - 1) / per + 7) & ~int64_t{7});
     const Paint<Idx> paint = pick_paint<Idx>();
     const Transpose<Idx> transpose = pick_transpose<Idx>();
     const int64_t blocks = (c.P + B - 1) / B, jobs = c.outer * blocks;
