@@ -384,7 +384,7 @@ def test_label_2d_without_stats_every_layout(data, conn, layout):
 def test_fortran_volumes_own_order_equal_c_order(shape, conn):
     """Fortran-ordered volumes (z unit stride), also with y unit stride (a transposed view),
     labeled without statistics: equal to the C-order call and to scikit-image, every ISA,
-    threads 1 and 2; the tiles of 16 lines and their 8x8 transposes meet every edge case of
+    threads 1 and 2; the tiles of lines and their 8x8 transposes meet every edge case of
     these sides."""
     rng = np.random.default_rng(sum(shape) + conn)
     field = ndi.gaussian_filter(rng.random(shape, np.float32), 1.0)

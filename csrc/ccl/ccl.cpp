@@ -705,12 +705,12 @@ void paint_line(const Run* runs, const uint32_t* labels, int64_t k, int64_t n, i
 // differ. A component's number in C order is the rank of its first voxel in C
 // order: the least C-order index over its runs' first voxels (a run of the view
 // lies along the input's unit-stride axis, so its first voxel is its least). The
-// ranks come from a bitmap over the voxels with one bit per component (prefix
-// counts per 64-bit word): linear, no sort. Then each block of 16 lines of the view
-// that are neighbours along x is painted into a tile (one line per tile row, the
-// per-ISA paint kernel) and the tile is written transposed (per-ISA: 8x8 register
-// transposes), one 64-byte output line per input row of the tile. D99 atlas, AVX2
-// EPYC, 1 thread: see ccl.hpp.
+// ranks come from sorting the few components, or from a bitmap over the voxels
+// with one bit per component (prefix counts per 64-bit word). Then each block of
+// lines of the view that are neighbours along x (64 or more; see B below) is
+// painted into a tile (one line per tile row, the per-ISA paint kernel) and the
+// tile is written transposed (per-ISA: 8x8 register transposes), one piece of B
+// labels per output row. D99 atlas, AVX2 EPYC, 1 thread: see ccl.hpp.
 template <class T, class Idx>
 struct Transposed {
     Idx* out;
