@@ -403,12 +403,17 @@ def test_fortran_volumes_own_order_equal_c_order(shape, conn):
 def test_fortran_volume_tiles_of_many_lines():
     """A Fortran-ordered volume whose tiles (as many lines as fit ~256 KB, at least 64) do not
     cover the lines of one outer index: several tiles per row of the output, a short last
-    one, every ISA; and 2D with columns longer than a tile row."""
+    one, every ISA; with empty lines; and 2D with columns longer than a tile row."""
     rng = np.random.default_rng(7)
     field = ndi.gaussian_filter(rng.random((1100, 2, 300), np.float32), 2.0)
     vol = np.digitize(field, np.quantile(field, [0.3, 0.6, 0.8])).astype(np.uint16)
     image = rng.random((3000, 150)) < 0.5
-    for data, conn, expect in ((vol, 26, sk3(vol, CONN_3D[26], True)), (image, 8, sk(image, CONN_2D[8], False))):
+    sparse = vol.copy()  # empty lines along z (tile rows left unpainted while they stay empty), between full ones
+    sparse[:, :, ::3] = 0
+    sparse[:, 1, 100:250] = 0
+    cases = ((vol, 26, sk3(vol, CONN_3D[26], True)), (sparse, 6, sk3(sparse, CONN_3D[6], True)),
+             (image, 8, sk(image, CONN_2D[8], False)))
+    for data, conn, expect in cases:
         for isa in maskcore.available_isas():
             with maskcore.use_isa(isa):
                 labels, n = maskcore.label(np.asfortranarray(data), connectivity=conn, threads=1)

@@ -790,19 +790,27 @@ Status transposed_visit(void* p, RunTable<Idx>& t) noexcept {
     const int64_t blocks = (c.P + B - 1) / B, jobs = c.outer * blocks;
     const int nt = worth(c.threads, static_cast<uint64_t>(NL * R), 1u << 18);
     bool ok = true;
+    // A tile row that holds an empty line (all background: half the lines of the D99
+    // atlas along z) and gets another is not painted again (zero[b]: row b is all 0).
     std::vector<Buf<Idx>> tiles(static_cast<size_t>(nt));
-    for (auto& tl : tiles) {
-        tl = alloc<Idx>(B * ts);
-        ok = ok && tl;
+    std::vector<Buf<uint8_t>> zeros(static_cast<size_t>(nt));
+    for (size_t k = 0; k < tiles.size(); ++k) {
+        tiles[k] = alloc<Idx>(B * ts);
+        zeros[k] = alloc<uint8_t>(B);
+        ok = ok && tiles[k] && zeros[k];
+        if (zeros[k]) std::memset(zeros[k].get(), 0, static_cast<size_t>(B));
     }
     if (!ok) return Status::bad_alloc;
     parallel_for(nt, nt, [&](int64_t th) {
         Idx* tile = tiles[static_cast<size_t>(th)].get();
+        uint8_t* zero = zeros[static_cast<size_t>(th)].get();
         for (int64_t j = jobs * th / nt; j < jobs * (th + 1) / nt; ++j) {
             const int64_t o = j / blocks, b0 = (j - o * blocks) * B, nb = std::min(B, c.P - b0);
             for (int64_t b = 0; b < nb; ++b) {
-                const int64_t L = o * c.lo + (b0 + b) * c.lb;
-                paint(t.runs + t.lb[L], t.label + t.lb[L], t.le[L] - t.lb[L], R, ts, tile + b * ts);
+                const int64_t L = o * c.lo + (b0 + b) * c.lb, k = t.le[L] - t.lb[L];
+                if (k == 0 && zero[b]) continue;
+                zero[b] = k == 0;
+                paint(t.runs + t.lb[L], t.label + t.lb[L], k, R, ts, tile + b * ts);
             }
             transpose(tile, nb, R, ts, c.out + o * c.so + b0, c.sr);
         }
