@@ -307,6 +307,29 @@ def test_fortran_order_copy_equals_c_order(dtype, shape):
 _SIMD_SIDES = (1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65)
 
 
+@pytest.mark.parametrize("width", [63, 64, 65, 100, 127, 128, 129, 191, 192, 193, 250])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.uint32, np.int64, np.bool_])
+def test_rows_around_chunk_widths_every_isa(width, dtype):
+    """The run finder's chunks of 64 (the first reads its left neighbours from a shifted copy,
+    the last overlaps the one before): rows of widths around multiples of 64, short and long
+    runs, binary and multi-label, every ISA equal to scikit-image."""
+    rng = np.random.default_rng(width)
+    k = 2 if dtype == np.bool_ else 4
+    short = rng.integers(0, k, (9, width))
+    long = np.repeat(rng.integers(0, k, (9, width // 7 + 1)), 7, axis=1)[:, :width]
+    for image in (short.astype(dtype), long.astype(dtype)):
+        for conn in (4, 8):
+            multi = dtype != np.bool_
+            expect = sk(image, CONN_2D[conn], multi)
+            for isa in maskcore.available_isas():
+                with maskcore.use_isa(isa):
+                    labels, n = maskcore.label(image, connectivity=conn)
+                    np.testing.assert_array_equal(labels, expect, err_msg=isa)
+                    if multi:
+                        np.testing.assert_array_equal(maskcore.label(image, connectivity=conn, binary=True)[0],
+                                                      sk(image != 0, CONN_2D[conn], False), err_msg=isa)
+
+
 @st.composite
 def short_run_volumes(draw):
     """A multi-label volume with short runs (mean ~2-6 voxels), sides 0/1 and around the
@@ -361,7 +384,7 @@ def test_label_2d_without_stats_every_layout(data, conn, layout):
 def test_fortran_volumes_own_order_equal_c_order(shape, conn):
     """Fortran-ordered volumes (z unit stride), also with y unit stride (a transposed view),
     labeled without statistics: equal to the C-order call and to scikit-image, every ISA,
-    threads 1 and 2; the tiles of 16 lines and their 8x8 transposes meet every edge case of
+    threads 1 and 2; the tiles of lines and their 8x8 transposes meet every edge case of
     these sides."""
     rng = np.random.default_rng(sum(shape) + conn)
     field = ndi.gaussian_filter(rng.random(shape, np.float32), 1.0)
@@ -375,6 +398,27 @@ def test_fortran_volumes_own_order_equal_c_order(shape, conn):
                     labels, n = maskcore.label(view, connectivity=conn, threads=threads)
                     np.testing.assert_array_equal(labels, expect, err_msg=f"{isa} {view.strides}")
                     assert n == expect.max(initial=0)
+
+
+def test_fortran_volume_tiles_of_many_lines():
+    """A Fortran-ordered volume whose tiles (as many lines as fit ~256 KB, at least 64) do not
+    cover the lines of one outer index: several tiles per row of the output, a short last
+    one, every ISA; with empty lines; and 2D with columns longer than a tile row."""
+    rng = np.random.default_rng(7)
+    field = ndi.gaussian_filter(rng.random((1100, 2, 300), np.float32), 2.0)
+    vol = np.digitize(field, np.quantile(field, [0.3, 0.6, 0.8])).astype(np.uint16)
+    image = rng.random((3000, 150)) < 0.5
+    sparse = vol.copy()  # empty lines along z (tile rows left unpainted while they stay empty), between full ones
+    sparse[:, :, ::3] = 0
+    sparse[:, 1, 100:250] = 0
+    cases = ((vol, 26, sk3(vol, CONN_3D[26], True)), (sparse, 6, sk3(sparse, CONN_3D[6], True)),
+             (image, 8, sk(image, CONN_2D[8], False)))
+    for data, conn, expect in cases:
+        for isa in maskcore.available_isas():
+            with maskcore.use_isa(isa):
+                labels, n = maskcore.label(np.asfortranarray(data), connectivity=conn, threads=1)
+                np.testing.assert_array_equal(labels, expect, err_msg=isa)
+                assert n == expect.max()
 
 
 def test_fortran_input_many_components():

@@ -163,15 +163,26 @@ struct Block {
 
 struct Scratch {
     Block runs, parent, value, lb, le, acc, copy;
+    // Bytes of the run tables (runs, parent, value) that calls since they were last
+    // released have written, at most: they are reserved for the most runs the lines
+    // can hold (X per line), in virtual memory, and only the pages written are
+    // committed. label_runs() adds each call's; trim() judges by it.
+    size_t touched = 0;
+    int strips = 0;  // of the last call
     // Gives the memory back after a call that made it larger than kKeep in all.
     // The C-order copy of a Fortran-ordered input is judged on its own (it is touched
     // in full, the run tables mostly are not: faulting a 94 MB copy in again on every
-    // call cost as much as the copy itself on the D99 atlas).
+    // call cost as much as the copy itself on the D99 atlas). The run tables count
+    // with what was written of them, not their reservation: the D99 atlas (23.4M
+    // voxels, ~0.4M runs) reserves 376 MB and writes ~7 MB of it, and releasing it
+    // after every call faulted those pages in again on the next (~1 ms a call).
     void trim() noexcept {
         constexpr size_t kKeep = size_t{256} << 20;
         if (copy.cap > kKeep / 2) copy.release();
-        if (runs.cap + parent.cap + value.cap + lb.cap + le.cap + acc.cap <= kKeep) return;
+        if (touched + lb.cap + le.cap + acc.cap <= kKeep) return;
         for (Block* b : {&runs, &parent, &value, &lb, &le, &acc}) b->release();
+        touched = 0;
+        strips = 0;
     }
 };
 // One opaque call per kernel call: a thread_local named in the loops costs a
@@ -645,6 +656,19 @@ Status label_runs(const Volume<T>& in_, const Options& opt, Stats* stats, RunVis
         const int kk = static_cast<int>(k);
         lab.scan_strip(strip_start(NL, strips, kk), strip_start(NL, strips, kk + 1), base[k]);
     });
+    {  // what the strips wrote of the run tables (each from its base through its last sentinel), in whole pages
+        const size_t per_run = sizeof(Run) + sizeof(Idx) + (opt.binary ? 0 : sizeof(T)), page = 4096;
+        size_t used = 0;
+        for (int k = 0; k < strips; ++k) {
+            const int64_t last = strip_start(NL, strips, k + 1) - 1;
+            if (last >= strip_start(NL, strips, k)) used += static_cast<size_t>(lab.le[last] + 1 - base[k]) * per_run + 3 * page;
+        }
+        // The same strips write the same ranges again (the most of the calls); other strips
+        // other ranges (their sum). A block replaced since (grown) keeps no pages:
+        // over-counting only releases sooner.
+        sc.touched = strips == sc.strips ? std::max(sc.touched, used) : sc.touched + used;
+        sc.strips = strips;
+    }
     for (int k = 1; k < strips; ++k) {  // seams, in strip order
         const int64_t L0 = strip_start(NL, strips, k), L1 = std::min(strip_start(NL, strips, k + 1), L0 + reach);
         for (int64_t L = L0; L < L1; ++L)
@@ -681,12 +705,12 @@ void paint_line(const Run* runs, const uint32_t* labels, int64_t k, int64_t n, i
 // differ. A component's number in C order is the rank of its first voxel in C
 // order: the least C-order index over its runs' first voxels (a run of the view
 // lies along the input's unit-stride axis, so its first voxel is its least). The
-// ranks come from a bitmap over the voxels with one bit per component (prefix
-// counts per 64-bit word): linear, no sort. Then each block of 16 lines of the view
-// that are neighbours along x is painted into a tile (one line per tile row, the
-// per-ISA paint kernel) and the tile is written transposed (per-ISA: 8x8 register
-// transposes), one 64-byte output line per input row of the tile. D99 atlas, AVX2
-// EPYC, 1 thread: see ccl.hpp.
+// ranks come from sorting the few components, or from a bitmap over the voxels
+// with one bit per component (prefix counts per 64-bit word). Then each block of
+// lines of the view that are neighbours along x (64 or more; see B below) is
+// painted into a tile (one line per tile row, the per-ISA paint kernel) and the
+// tile is written transposed (per-ISA: 8x8 register transposes), one piece of B
+// labels per output row. D99 atlas, AVX2 EPYC, 1 thread: see ccl.hpp.
 template <class T, class Idx>
 struct Transposed {
     Idx* out;
@@ -707,11 +731,8 @@ Status transposed_visit(void* p, RunTable<Idx>& t) noexcept {
     if (NL == 0 || R == 0) return Status::ok;
     Scratch& sc = scratch();
     // first C-order voxel of each component
-    uint64_t* first = sc.acc.get<uint64_t>(n);
-    const int64_t words = c.N / 64 + 1;
-    uint64_t* bits = sc.copy.get<uint64_t>(2 * words);
-    if (!first || !bits) return Status::bad_alloc;
-    uint64_t* count = bits + words;
+    uint64_t* first = sc.acc.get<uint64_t>(2 * n);
+    if (!first) return Status::bad_alloc;
     for (int64_t k = 0; k < n; ++k) first[k] = UINT64_MAX;
     for (int64_t L = 0; L < NL; ++L) {
         const int64_t pp = L / c.Y2, qq = L - pp * c.Y2;
@@ -722,41 +743,74 @@ Status transposed_visit(void* p, RunTable<Idx>& t) noexcept {
             f = key < f ? key : f;
         }
     }
-    std::memset(bits, 0, static_cast<size_t>(words) * sizeof(uint64_t));
-    for (int64_t k = 0; k < n; ++k) bits[first[k] >> 6] |= uint64_t{1} << (first[k] & 63);
-    uint64_t acc = 0;
-    for (int64_t w = 0; w < words; ++w) {
-        count[w] = acc;
-        acc += static_cast<uint64_t>(__builtin_popcountll(bits[w]));
-    }
-    for (int64_t k = 0; k < n; ++k) {  // the rank, 1-based: components before it in C order, + 1
-        const uint64_t f = first[k];
-        first[k] = count[f >> 6] + static_cast<uint64_t>(__builtin_popcountll(bits[f >> 6] & ((uint64_t{1} << (f & 63)) - 1))) + 1;
+    // The rank of each first voxel among them (1-based; the keys are distinct voxels).
+    // Few components (n * 64 < voxels: the D99 atlas has 366 over 23.4M voxels): sort
+    // (key, component) pairs, n log n; a bitmap over the voxels would clear and count
+    // 366K words for them (~2 ms of the Fortran-order call). Many: the bitmap, one bit
+    // per component and prefix counts per 64-bit word: linear. The same ranks.
+    const int64_t words = c.N / 64 + 1;
+    if (n * 64 < words) {
+        uint64_t* order = first + n;  // components in C order of their first voxels
+        for (int64_t k = 0; k < n; ++k) order[k] = static_cast<uint64_t>(k);
+        std::sort(order, order + n, [first](uint64_t a, uint64_t b) { return first[a] < first[b]; });
+        for (int64_t r = 0; r < n; ++r) first[order[r]] = static_cast<uint64_t>(r + 1);
+    } else {
+        uint64_t* bits = sc.copy.get<uint64_t>(2 * words);
+        if (!bits) return Status::bad_alloc;
+        uint64_t* count = bits + words;
+        std::memset(bits, 0, static_cast<size_t>(words) * sizeof(uint64_t));
+        for (int64_t k = 0; k < n; ++k) bits[first[k] >> 6] |= uint64_t{1} << (first[k] & 63);
+        uint64_t acc = 0;
+        for (int64_t w = 0; w < words; ++w) {  // (popcount is a libgcc call in this baseline-ISA file)
+            count[w] = acc;
+            if (bits[w]) acc += static_cast<uint64_t>(__builtin_popcountll(bits[w]));
+        }
+        for (int64_t k = 0; k < n; ++k) {  // the rank, 1-based: components before it in C order, + 1
+            const uint64_t f = first[k];
+            first[k] = count[f >> 6] + static_cast<uint64_t>(__builtin_popcountll(bits[f >> 6] & ((uint64_t{1} << (f & 63)) - 1))) + 1;
+        }
     }
     for (int64_t L = 0; L < NL; ++L)
         for (int64_t i = t.lb[L]; i < t.le[L]; ++i) t.label[i] = static_cast<Idx>(first[t.label[i] - 1]);
-    // transposed paint: tiles of B lines x R columns (+ a vector of room each): 32
-    // lines write 128 contiguous bytes (two cache lines) per output row
-    constexpr int64_t B = 32;
+    // transposed paint: tiles of B lines x R columns (+ a vector of room each), B lines
+    // written as one piece of B labels into each of R output rows. The pieces must be
+    // long: D99 atlas in Fortran order, AVX2 EPYC, 1 thread, CPU-time medians of
+    // interleaved runs: B = 32 (128-byte pieces, each spread over 3 cache lines that a
+    // later tile completes) 33.2 ms, B = 64 30.3, 128 29.7, 245 (whole output rows)
+    // 29.5; C order 23.4. So B is every line up to the tile's L2 share (~256 KB),
+    // at least 64.
     const int64_t ts = R + 16;
+    // The tiles of one outer index are made equal (a last tile of a few lines would
+    // write short pieces again).
+    const int64_t fit = std::max<int64_t>(64, (int64_t{256} << 10) / (ts * static_cast<int64_t>(sizeof(Idx))));
+    const int64_t per = (c.P + fit - 1) / fit;  // tiles per outer index
+    const int64_t B = std::min<int64_t>(c.P, ((c.P + per - 1) / per + 7) & ~int64_t{7});
     const Paint<Idx> paint = pick_paint<Idx>();
     const Transpose<Idx> transpose = pick_transpose<Idx>();
     const int64_t blocks = (c.P + B - 1) / B, jobs = c.outer * blocks;
     const int nt = worth(c.threads, static_cast<uint64_t>(NL * R), 1u << 18);
     bool ok = true;
+    // A tile row that holds an empty line (all background: half the lines of the D99
+    // atlas along z) and gets another is not painted again (zero[b]: row b is all 0).
     std::vector<Buf<Idx>> tiles(static_cast<size_t>(nt));
-    for (auto& tl : tiles) {
-        tl = alloc<Idx>(B * ts);
-        ok = ok && tl;
+    std::vector<Buf<uint8_t>> zeros(static_cast<size_t>(nt));
+    for (size_t k = 0; k < tiles.size(); ++k) {
+        tiles[k] = alloc<Idx>(B * ts);
+        zeros[k] = alloc<uint8_t>(B);
+        ok = ok && tiles[k] && zeros[k];
+        if (zeros[k]) std::memset(zeros[k].get(), 0, static_cast<size_t>(B));
     }
     if (!ok) return Status::bad_alloc;
     parallel_for(nt, nt, [&](int64_t th) {
         Idx* tile = tiles[static_cast<size_t>(th)].get();
+        uint8_t* zero = zeros[static_cast<size_t>(th)].get();
         for (int64_t j = jobs * th / nt; j < jobs * (th + 1) / nt; ++j) {
             const int64_t o = j / blocks, b0 = (j - o * blocks) * B, nb = std::min(B, c.P - b0);
             for (int64_t b = 0; b < nb; ++b) {
-                const int64_t L = o * c.lo + (b0 + b) * c.lb;
-                paint(t.runs + t.lb[L], t.label + t.lb[L], t.le[L] - t.lb[L], R, ts, tile + b * ts);
+                const int64_t L = o * c.lo + (b0 + b) * c.lb, k = t.le[L] - t.lb[L];
+                if (k == 0 && zero[b]) continue;
+                zero[b] = k == 0;
+                paint(t.runs + t.lb[L], t.label + t.lb[L], k, R, ts, tile + b * ts);
             }
             transpose(tile, nb, R, ts, c.out + o * c.so + b0, c.sr);
         }

@@ -50,11 +50,12 @@
 // statistics is labeled in its own order: the view with that axis swapped for x is
 // C-ordered, and the neighbourhoods are symmetric under a swap of axes, so only the
 // numbering differs. Each component's number is the rank of its first voxel in C
-// order (the least C-order index of its runs' first voxels, ranked through a bitmap
-// over the voxels with prefix counts: linear, no sort); the output is written in
-// tiles of 32 lines of the view, painted (per-ISA paint) and transposed (per-ISA:
-// 8x8 register transposes of 32-bit labels) into 128-byte pieces of the C-ordered
-// output rows. With statistics (their accumulators need raster order) the input is
+// order (the least C-order index of its runs' first voxels, ranked by sorting when
+// there are few components, else through a bitmap over the voxels with prefix
+// counts: linear); the output is written in tiles of at least 64 lines of the view
+// (up to ~256 KB of tile: whole output rows where they fit), painted (per-ISA paint)
+// and transposed (per-ISA: 8x8 register transposes of 32-bit labels) into pieces of
+// the C-ordered output rows. With statistics (their accumulators need raster order) the input is
 // first copied into C order in cache-line blocks (4x4 SSE2 transposes for 32-bit
 // elements). Other non-contiguous lines (strided or reversed views) are gathered 64
 // at a time into a row-major tile, so the run finder always reads contiguous memory.
@@ -93,14 +94,46 @@
 // ~5 ns each (mispredicted branches: callgrind's branch simulation, 128^3 crop:
 // 4.6M mispredicts in the joins). The window joins cut those to 0.47M (the
 // instructions grow from 134M to 148M) and the labeling time by ~25% at 18 and 26;
-// at 6 they were no faster and are not used. What is left, single thread, AVX2 EPYC
-// (perf): the window joins ~55% of the time, mostly the ring entry and its parent
-// (L2 latency: the ring is (Y + 2) * X labels, 264 KB at 256^2) and the compares of
-// the previous plane's rows; painting (ring and output) ~25%; finding runs ~12%.
-// cc3d's per-voxel decision tree is not beaten by 1.5x on this volume (see
-// benchmarks/RESULTS.md): a next step would replace the ring by per-line bitmaps of
-// run starts (a run's index is a popcount away, 1/32 of the ring's bytes, in L1) and
-// drop its painting.
+// at 6 they were no faster and are not used.
+// Measured (issue 19), single thread, AVX2-only EPYC (Zen 3) shared with other
+// jobs, CPU time (user / sys from getrusage), medians: 256^3 four-class at 26,
+// maskcore 103-108 ms user, ~1-3 ms sys; cc3d 96-118 ms user + 7-13 ms sys (the page
+// faults of its fresh output, which vary with the machine's memory state: its
+// total went from 120 to 290 ms between runs, and the ratio from 1.0x to 1.65x with
+// it). Against cc3d's user time that is ~1.0x at 26 (~1.4x at 18, where cc3d's own
+// scan is slower: 160-195 ms user). perf: join_window ~53%, paint ~24% (the ring of
+// run ids and the output), find_runs ~7%, the rest of the scan ~6%. The join is
+// ~24 ns per run: per run, four lane-mask compares, then 0-3 unions per neighbour
+// line, a count the branches cannot predict, each a dependent chain through the
+// ring entry and the union-find parents.
+// Tried and not kept: per-line bitmaps of run starts instead of the ring (the run
+// covering a column a popcount away; 13 KB instead of 264 KB, and no painting of
+// the ring): paint fell from ~26% to ~12% of the time but the joins grew by as much
+// (the popcount and one more dependent parent load per union): 106.8 / 107.3 ms
+// against 106.3 / 107.4 (alternating processes), i.e. no gain. Reaching 1.5x cc3d at
+// 26 (~65 ms here) needs a scan whose work does not branch on the number of
+// neighbour segments: cc3d's per-voxel decision tree spends ~5.7 ns per voxel, and
+// a run-based scan with 2.7M runs has ~24 ns per run for everything; the next step
+// is a per-voxel (or 2x2-block) decision-tree scan chosen by the measured mean run
+// length, which this note already planned.
+// Small volumes (the quick row, 64^3 four-class at 6): no per-call overhead to
+// speak of (perf: ~85% in the kernel, ~5% in Python); the run finder's scalar tail
+// (up to 63 elements a line, a mispredicting branch per element) was all of each
+// 64-column line, now whole lines go in vector chunks: 1.2x -> 1.4-1.5x cc3d.
+// Fortran order (D99 atlas, 23.4M int32 voxels, 366 components, 26-connectivity):
+// C order ~20-23 ms, Fortran ~28-33 ms (1.3-1.45x C, noisy machine; cc3d 57-85 ms).
+// Of the Fortran call (perf): transpose ~27%, scan ~24%, find_runs ~21%, painting
+// the tiles ~15%, ranking and relabeling ~5%. The transpose is bound by its stores
+// to the output: the same stores of zeros, without the tile's loads and shuffles,
+// took ~85% of its time; in C order those stores are the painting's own and overlap
+// its per-run work. Painting the next tile interleaved with the transpose of the
+// current one (two tiles, one line per 8 output rows) gave nothing (both are
+// store-bound: the tile paint writes 94 MB into L2), so the floor of paint-then-
+// transpose is about C order + one pass of stores over the output (~6 ms). Tiles of
+// 32 lines (128-byte pieces of output rows, each cache line completed by a later
+// tile) cost 33.2 ms against 29.5 with whole rows, and a bitmap rank over 366K
+// words for 366 components ~2 ms: both fixed. A tile row that held an empty line
+// (half the atlas's lines along z) is not painted again for another: -4%.
 // LIMITS. X < 2^31 (run columns are int32). Idx is uint32 when Z*Y*X < 2^32 (then
 // every run index and label fits), else uint64. All sizes are checked in int64.
 // VARIANTS. find_runs, paint, join_window and transpose per ISA: scalar (the reference,

@@ -1,6 +1,7 @@
 // AVX2 find_runs (runs.inl): 64 elements per step as 32-byte compares turned into lane masks.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "ccl.hpp"
 

@@ -1,6 +1,7 @@
 // AVX-512 (BW) find_runs (runs.inl): 64 elements per step through mask compares.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "ccl.hpp"
 
