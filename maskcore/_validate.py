@@ -830,10 +830,8 @@ def connectivity(value: Any, ndim: int, default: str = "full", name: str = "conn
 # ---- raster
 # The rules and fill rules are defined once, in C++ (csrc/raster/scan.hpp: names and codes), and
 # read here; the raster entries take them by name.
-RULE_CODES: dict[str, int] = dict(_core.RASTER_RULES)
-FILL_CODES: dict[str, int] = dict(_core.FILL_RULES)
-RASTER_RULES = tuple(sorted(RULE_CODES))  # (for messages)
-FILL_RULES = tuple(FILL_CODES)
+RASTER_RULES: tuple[str, ...] = tuple(sorted(_core.RASTER_RULES))  # (sorted for messages)
+FILL_RULES: tuple[str, ...] = tuple(_core.FILL_RULES)
 
 
 def choice(value: object, options: tuple[str, ...], name: str) -> str:
