@@ -867,6 +867,8 @@ def raster_polygons(polygons: Any, name: str = "polygons") -> list[NDArray[np.fl
     them, and its message names the part and the point.
     """
     if isinstance(polygons, np.ndarray):
+        if polygons.dtype is _F64 and polygons.strides == (16, 8) and polygons.shape[1] == 2 and polygons.flags.aligned:
+            return [polygons.reshape(-1)]  # C-contiguous (N, 2): as it is (stroke's points, mostly)
         return polygon_parts([polygons], name, nested=False)
     if not isinstance(polygons, (list, tuple)):
         raise TypeError(f"{name}: expected a flat list x0, y0, x1, y1, ..., an (N, 2) array or a list of "
@@ -876,6 +878,7 @@ def raster_polygons(polygons: Any, name: str = "polygons") -> list[NDArray[np.fl
     return polygon_parts(polygons, name, nested=True)
 
 
+_F64 = np.dtype(np.float64)
 _LABEL_RANGE: dict[Any, tuple[int, int, int]] = {}
 
 
