@@ -126,7 +126,8 @@ def _rasterize(polygons: Any, height: Any, width: Any, rule: Any, fill_rule: Any
     # The kernel writes native unsigned bit patterns: bool and signed arrays through a view,
     # byte-swapped ones through a native copy.
     target = out if out.dtype.isnative else np.empty((h, w), out.dtype.newbyteorder("="))
-    got = _core.raster_fill(parts, h, w, rule, fill_rule, bits, target.view(f"u{out.dtype.itemsize}"))
+    got = _core.raster_fill(parts, h, w, rule, fill_rule, bits,
+                            target if target.dtype.kind == "u" else target.view(f"u{out.dtype.itemsize}"))
     assert got is not None  # (the canonical forms are the kernel's own)
     if target is not out:
         np.copyto(out, target)
