@@ -8,7 +8,7 @@ import numpy
 import numpy.typing
 import typing
 import maskcore.rle
-__all__: list[str] = ['CocoAnnotations', 'EvalResult', 'FILL_RULES', 'KERNEL_STATUS', 'KernelError', 'METRICS_MAX_CLASSES', 'RASTER_RULES', 'RLE_STRING_ERRORS', 'SCRATCH_KEEP_BYTES', 'SlicWorkspace', 'available_isas', 'best_isa', 'ccl_label', 'ccl_stats', 'chunked_first_pixels', 'chunked_merge_numbering', 'chunked_seam_pairs', 'coco_fast', 'coco_json_annotations', 'coco_json_top', 'coco_poly_dicts', 'coco_poly_max_coordinate', 'coco_poly_strings', 'compiler', 'contour_fill', 'contour_fill_compare', 'contour_simplify', 'contour_trace', 'eval_accumulate', 'eval_concat', 'eval_evaluate', 'eval_gather', 'eval_mask_nms', 'eval_rle_dicts', 'eval_segm_kinds', 'get_isa', 'kernel_table', 'metrics_boundary', 'metrics_boundary_dense', 'metrics_confusion', 'metrics_count_pair', 'metrics_pair_table', 'paint_mask', 'png_deflate', 'png_unfilter', 'pool_kept_bytes', 'pool_release', 'pooled_empty', 'raster_color', 'raster_fill', 'raster_fill_lists', 'raster_max_coordinate', 'raster_paint', 'raster_paint_many', 'raster_paint_many_lists', 'raster_parse', 'raster_rle', 'raster_rle_batch', 'raster_rle_lists', 'rle_area_batch', 'rle_bbox_batch', 'rle_check', 'rle_check_batch', 'rle_combine', 'rle_concat', 'rle_decode', 'rle_decode_batch', 'rle_encode', 'rle_encode_batch', 'rle_from_string', 'rle_from_string_batch', 'rle_iou', 'rle_merge', 'rle_to_string', 'rle_to_string_batch', 'sanitize', 'scratch_kept_bytes', 'scratch_release', 'segments_encode', 'segments_gather', 'segments_paint', 'segments_scan', 'set_isa', 'slic_lab', 'slic_lab_scale', 'slic_run', 'stroke_paint']
+__all__: list[str] = ['CocoAnnotations', 'EvalResult', 'FILL_RULES', 'KERNEL_STATUS', 'KernelError', 'METRICS_MAX_CLASSES', 'RASTER_RULES', 'RLE_STRING_ERRORS', 'SCRATCH_KEEP_BYTES', 'SlicWorkspace', 'available_isas', 'best_isa', 'ccl_label', 'ccl_stats', 'chunked_first_pixels', 'chunked_merge_numbering', 'chunked_seam_pairs', 'coco_fast', 'coco_json_annotations', 'coco_json_top', 'coco_poly_dicts', 'coco_poly_max_coordinate', 'coco_poly_strings', 'compiler', 'contour_fill', 'contour_fill_compare', 'contour_simplify', 'contour_trace', 'eval_accumulate', 'eval_concat', 'eval_evaluate', 'eval_gather', 'eval_mask_nms', 'eval_rle_dicts', 'eval_segm_kinds', 'get_isa', 'kernel_table', 'metrics_boundary', 'metrics_boundary_dense', 'metrics_confusion', 'metrics_count_pair', 'metrics_pair_table', 'paint_mask', 'png_deflate', 'png_unfilter', 'pool_kept_bytes', 'pool_release', 'pooled_empty', 'raster_color', 'raster_fill', 'raster_max_coordinate', 'raster_paint', 'raster_paint_many', 'raster_rle', 'raster_rle_batch', 'rle_area_batch', 'rle_bbox_batch', 'rle_check', 'rle_check_batch', 'rle_combine', 'rle_concat', 'rle_decode', 'rle_decode_batch', 'rle_encode', 'rle_encode_batch', 'rle_from_string', 'rle_from_string_batch', 'rle_iou', 'rle_merge', 'rle_to_string', 'rle_to_string_batch', 'sanitize', 'scratch_kept_bytes', 'scratch_release', 'segments_encode', 'segments_gather', 'segments_paint', 'segments_scan', 'set_isa', 'slic_lab', 'slic_lab_scale', 'slic_run', 'stroke_paint']
 class KernelError(ValueError):
     pass
 class SlicWorkspace:
@@ -129,25 +129,17 @@ def pooled_empty(dtype: typing.Any, shape: collections.abc.Sequence[typing.Suppo
     """
     np.empty(shape, dtype) C-ordered; large arrays' memory is pooled (csrc/bindings/pool.cpp).
     """
-def raster_color(arg0: numpy.ndarray, arg1: numpy.ndarray, arg2: numpy.ndarray, arg3: numpy.ndarray, arg4: typing.SupportsInt | typing.SupportsIndex, arg5: typing.SupportsInt | typing.SupportsIndex) -> None:
+def raster_color(arg0: numpy.ndarray, arg1: typing.Any, arg2: numpy.ndarray, arg3: typing.Any, arg4: typing.Any) -> typing.Any:
     ...
-def raster_fill(arg0: numpy.ndarray, arg1: numpy.ndarray, arg2: numpy.ndarray, arg3: typing.SupportsInt | typing.SupportsIndex, arg4: typing.SupportsInt | typing.SupportsIndex, arg5: typing.SupportsInt | typing.SupportsIndex) -> None:
+def raster_fill(polygons: typing.Any, height: typing.Any, width: typing.Any, rule: typing.Any, fill_rule: typing.Any, value: typing.Any, out: typing.Any) -> numpy.ndarray | None:
     ...
-def raster_fill_lists(polygons: typing.Any, height: typing.Any, width: typing.Any, rule: typing.Any, fill_rule: typing.Any, value: typing.Any, out: typing.Any) -> numpy.ndarray | None:
+def raster_paint(arg0: typing.Any, arg1: numpy.ndarray, arg2: typing.SupportsInt | typing.SupportsIndex, arg3: typing.Any, arg4: typing.Any, arg5: bool, arg6: numpy.ndarray) -> typing.Any:
     ...
-def raster_paint(arg0: numpy.ndarray, arg1: numpy.ndarray, arg2: numpy.ndarray, arg3: typing.SupportsInt | typing.SupportsIndex, arg4: typing.SupportsInt | typing.SupportsIndex, arg5: typing.SupportsInt | typing.SupportsIndex, arg6: bool, arg7: numpy.ndarray) -> None:
+def raster_paint_many(arg0: typing.Any, arg1: numpy.ndarray, arg2: typing.Any, arg3: typing.Any, arg4: bool, arg5: numpy.ndarray) -> typing.Any:
     ...
-def raster_paint_many(arg0: numpy.ndarray, arg1: numpy.ndarray, arg2: numpy.ndarray, arg3: numpy.ndarray, arg4: numpy.ndarray, arg5: numpy.ndarray, arg6: typing.SupportsInt | typing.SupportsIndex, arg7: typing.SupportsInt | typing.SupportsIndex, arg8: bool, arg9: numpy.ndarray) -> None:
+def raster_rle(polygons: typing.Any, height: typing.Any, width: typing.Any, rule: typing.Any, fill_rule: typing.Any) -> numpy.ndarray | None:
     ...
-def raster_paint_many_lists(arg0: typing.Any, arg1: numpy.ndarray, arg2: typing.SupportsInt | typing.SupportsIndex, arg3: typing.SupportsInt | typing.SupportsIndex, arg4: bool, arg5: numpy.ndarray) -> typing.Any:
-    ...
-def raster_parse(polygons: typing.Any) -> typing.Any:
-    ...
-def raster_rle(arg0: numpy.ndarray, arg1: numpy.ndarray, arg2: typing.SupportsInt | typing.SupportsIndex, arg3: typing.SupportsInt | typing.SupportsIndex, arg4: typing.SupportsInt | typing.SupportsIndex, arg5: typing.SupportsInt | typing.SupportsIndex) -> numpy.ndarray:
-    ...
-def raster_rle_batch(arg0: typing.Any, arg1: numpy.ndarray, arg2: numpy.ndarray, arg3: typing.SupportsInt | typing.SupportsIndex, arg4: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
-    ...
-def raster_rle_lists(polygons: typing.Any, height: typing.Any, width: typing.Any, rule: typing.Any, fill_rule: typing.Any) -> numpy.ndarray | None:
+def raster_rle_batch(arg0: typing.Any, arg1: numpy.ndarray, arg2: numpy.ndarray, arg3: typing.Any, arg4: typing.Any) -> typing.Any:
     ...
 def rle_area_batch(flat: numpy.ndarray, offsets: numpy.ndarray, sizes: numpy.ndarray, threads: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.int64]:
     ...

@@ -359,7 +359,19 @@ def _polygon_error(value: object, name: str) -> TypeError:
 
 def coco_polygons(polys: Iterable[Any], name: str = "polygons", nested: bool = True) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Polygons as one flat, C-contiguous float64 array of x0, y0, x1, y1, ... and
-    int64 offsets (n + 1; polygon i is ``flat[offsets[i]:offsets[i + 1]]``).
+    int64 offsets (n + 1; polygon i is ``flat[offsets[i]:offsets[i + 1]]``): the
+    :func:`polygon_parts` of ``polys``, packed."""
+    arrs = polygon_parts(polys, name, nested)
+    if len(arrs) == 1:
+        return arrs[0], np.array((0, arrs[0].shape[0]), np.int64)
+    offsets = np.zeros(len(arrs) + 1, np.int64)
+    np.cumsum([a.shape[0] for a in arrs], out=offsets[1:])
+    flat = np.concatenate(arrs) if arrs else np.zeros(0, np.float64)
+    return flat, offsets
+
+
+def polygon_parts(polys: Iterable[Any], name: str = "polygons", nested: bool = True) -> list[NDArray[np.float64]]:
+    """Polygons as flat, C-contiguous, aligned float64 arrays of x0, y0, x1, y1, ...
 
     ``polys`` is a list of polygons; each is a flat sequence of numbers (list, tuple,
     1-D array; anything ``np.asarray(p, float64)`` reads, as pycocotools does) of even
@@ -397,12 +409,7 @@ def coco_polygons(polys: Iterable[Any], name: str = "polygons", nested: bool = T
             raise ValueError(f"{where}: expected an even number of coordinates (x, y pairs), "
                              f"got {a.shape[0]}")
         arrs.append(a)
-    if len(arrs) == 1:
-        return arrs[0], np.array((0, arrs[0].shape[0]), np.int64)
-    offsets = np.zeros(len(arrs) + 1, np.int64)
-    np.cumsum([a.shape[0] for a in arrs], out=offsets[1:])
-    flat = np.concatenate(arrs) if arrs else np.zeros(0, np.float64)
-    return flat, offsets
+    return arrs
 
 
 # ---- errors the kernels found
@@ -575,11 +582,11 @@ def polygon_error(exc: Exception, name: str, nested: bool, height: int, width: i
     return _kernel_exception(info, f"{where}: rasterization failed")
 
 
-def scan_error(exc: Exception, height: int, width: int, rule: int, batch: str = "objects") -> Exception:
+def scan_error(exc: Exception, height: int, width: int, rule: str, batch: str = "objects") -> Exception:
     """A polygon scan (rasterize, paint, draw_rgb, rasterize_rle) refused its input: the part,
     the point and its value; or the size. Member ``item`` of a batch is named ``batch[item]``."""
     info = kernel_info(exc)
-    coco = rule == RULE_CODES["coco"]
+    coco = rule == "coco"
     prefix = f"{batch}[{info.item}]: " if info.item >= 0 else ""
     if info.status == "invalid_value" and info.at >= 0:
         limit = _limit_text(_core.coco_poly_max_coordinate if coco else _core.raster_max_coordinate)
@@ -878,11 +885,10 @@ def connectivity(value: Any, ndim: int, default: str = "full", name: str = "conn
 
 
 # ---- raster
-# The rule and fill-rule codes are defined once, in C++ (csrc/raster/scan.hpp), and read here.
-RULE_CODES: dict[str, int] = dict(_core.RASTER_RULES)
-FILL_CODES: dict[str, int] = dict(_core.FILL_RULES)
-RASTER_RULES = tuple(sorted(RULE_CODES))  # (for messages)
-FILL_RULES = tuple(FILL_CODES)
+# The rules and fill rules are defined once, in C++ (csrc/raster/scan.hpp: names and codes), and
+# read here; the raster entries take them by name.
+RASTER_RULES: tuple[str, ...] = tuple(sorted(_core.RASTER_RULES))  # (sorted for messages)
+FILL_RULES: tuple[str, ...] = tuple(_core.FILL_RULES)
 
 
 def choice(value: object, options: tuple[str, ...], name: str) -> str:
@@ -892,22 +898,23 @@ def choice(value: object, options: tuple[str, ...], name: str) -> str:
     return value
 
 
-def raster_rule(rule: object) -> int:
-    """``rule=`` as the kernel's code (RULE_CODES)."""
-    return RULE_CODES[choice(rule, RASTER_RULES, "rule")]
+def raster_rule(rule: object) -> str:
+    """``rule=`` as the kernel takes it: the table's own name (a plain str)."""
+    return RASTER_RULES[RASTER_RULES.index(choice(rule, RASTER_RULES, "rule"))]
 
 
-def fill_rule(value: object) -> int:
-    """``fill_rule=`` as the kernel's code (FILL_CODES)."""
-    return FILL_CODES[choice(value, FILL_RULES, "fill_rule")]
+def fill_rule(value: object) -> str:
+    """``fill_rule=`` as the kernel takes it: the table's own name (a plain str)."""
+    return FILL_RULES[FILL_RULES.index(choice(value, FILL_RULES, "fill_rule"))]
 
 
 def _is_number(v: object) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
 
 
-def raster_polygons(polygons: Any, name: str = "polygons") -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """The parts of one object as (flat float64 x0, y0, ..., int64 part offsets).
+def raster_polygons(polygons: Any, name: str = "polygons") -> list[NDArray[np.float64]]:
+    """The parts of one object in the raster entries' own form: a list of flat, C-contiguous
+    float64 arrays x0, y0, x1, y1, ... (csrc/bindings/bind_raster.cpp, append_parts).
 
     Accepts a COCO flat list ``[x0, y0, x1, y1, ...]`` (one part), an ``(N, 2)`` or
     flat 1-D array (one part), or a list of those (parts; a list of lists is always
@@ -918,34 +925,17 @@ def raster_polygons(polygons: Any, name: str = "polygons") -> tuple[NDArray[np.f
     """
     if isinstance(polygons, np.ndarray):
         if polygons.dtype is _F64 and polygons.strides == (16, 8) and polygons.shape[1] == 2 and polygons.flags.aligned:
-            return polygons.reshape(-1), one_part(2 * polygons.shape[0])  # C-contiguous (N, 2): no copy
-        return coco_polygons([polygons], name, nested=False)
+            return [polygons.reshape(-1)]  # C-contiguous (N, 2): as it is (stroke's points, mostly)
+        return polygon_parts([polygons], name, nested=False)
     if not isinstance(polygons, (list, tuple)):
         raise TypeError(f"{name}: expected a flat list x0, y0, x1, y1, ..., an (N, 2) array or a list of "
                         f"those, got {type(polygons).__name__}")
-    packed = _core.raster_parse(polygons) if isinstance(polygons, list) else None  # the native entries' parser
-    if packed is not None:
-        return packed
     if len(polygons) and _is_number(polygons[0]):
-        return coco_polygons([polygons], name, nested=False)
-    return coco_polygons(polygons, name, nested=True)
+        return polygon_parts([polygons], name, nested=False)
+    return polygon_parts(polygons, name, nested=True)
 
 
-_ONE_PART: dict[int, NDArray[np.int64]] = {}
 _F64 = np.dtype(np.float64)
-
-
-def one_part(n: int) -> NDArray[np.int64]:
-    """The offsets ``[0, n]`` of one part (read-only, cached: an array costs more than a small kernel)."""
-    a = _ONE_PART.get(n)
-    if a is None:
-        if len(_ONE_PART) > 4096:
-            _ONE_PART.clear()
-        a = _ONE_PART[n] = np.array((0, n), np.int64)
-        a.flags.writeable = False
-    return a
-
-
 _LABEL_RANGE: dict[Any, tuple[int, int, int]] = {}
 
 

@@ -62,8 +62,11 @@ if TYPE_CHECKING:
 
 __all__ = ["rasterize", "rasterize_rle", "rasterize_rle_batch", "paint", "paint_many", "paint_mask", "stroke", "draw_rgb"]
 
-_NO_LOCKS = np.zeros(0, np.uint64)
-_RULES, _FILLS = _v.RULE_CODES, _v.FILL_CODES  # the kernel's codes (csrc/raster/scan.hpp)
+# One native entry per operation (csrc/bindings/bind_raster.cpp). Each takes the caller's own
+# arguments when they are in the kernel's forms (COCO lists or float64 arrays, exact ints, the
+# rule names) and returns None for anything else; the arguments are then brought to those forms
+# by maskcore/_validate.py, which explains what it cannot convert, and the same entry is called
+# again (it cannot decline them then).
 
 
 def rasterize(polygons: Any, height: int, width: int, *, rule: str = "center", fill_rule: str = "evenodd", value: int = 1,
@@ -104,39 +107,30 @@ def rasterize(polygons: Any, height: int, width: int, *, rule: str = "center", f
     >>> [int(maskcore.rasterize(sq, 6, 6, rule=r).sum()) for r in ("center", "inclusive", "touched")]
     [9, 16, 25]
     """
-    # Fast path: the kernel takes the caller's arguments as they are when they need no
-    # conversion (COCO lists or a float64 array, int sizes, rule names, an int value that
-    # out's dtype holds); None: anything else, for the validating path below.
     try:
-        got = _core.raster_fill_lists(polygons, height, width, rule, fill_rule, value, out)
-    except _v.KernelError as exc:  # (it took the arguments: int sizes, a known rule name)
-        raise _v.scan_error(exc, height, width, _RULES[rule]) from None
-    if got is not None:
-        return got
-    if type(height) is int and type(width) is int and 0 <= height < 2**31 and 0 <= width < 2**31:
-        h, w = height, width  # the kernel checks h, w < 2**31
-    else:
-        h, w = _v.raster_size(height, width)
-    code = _RULES.get(rule) if type(rule) is str else None
-    if code is None:
-        code = _v.raster_rule(rule)
-    fill = _FILLS.get(fill_rule) if type(fill_rule) is str else None
-    if fill is None:
-        fill = _v.fill_rule(fill_rule)
-    flat, offsets = _v.raster_polygons(polygons)
-    out = np.empty((h, w), np.uint8) if out is None else _out(out, h, w)
-    dt = out.dtype
-    bits = _v.label_value(value, dt, "value")
-    target = out.view(np.uint8) if dt.kind == "b" else out
-    try:
-        if dt.isnative:
-            _core.raster_fill(flat, offsets, target, code, fill, bits)  # every pixel written once
-        else:  # byte-swapped: the kernel writes native integers, converted on the copy
-            tmp = np.empty((h, w), dt.newbyteorder("="))
-            _core.raster_fill(flat, offsets, tmp, code, fill, bits)
-            np.copyto(out, tmp)
+        got = _core.raster_fill(polygons, height, width, rule, fill_rule, value, out)
+        if got is None:
+            got = _rasterize(polygons, height, width, rule, fill_rule, value, out)
     except _v.KernelError as exc:
-        raise _v.scan_error(exc, h, w, code) from None
+        raise _v.scan_error(exc, height, width, rule) from None
+    return got
+
+
+def _rasterize(polygons: Any, height: Any, width: Any, rule: Any, fill_rule: Any, value: Any, out: Any) -> np.ndarray:
+    """rasterize's arguments brought to the kernel's forms (or explained), and the one call."""
+    h, w = _v.raster_size(height, width)
+    rule, fill_rule = _v.raster_rule(rule), _v.fill_rule(fill_rule)
+    parts = _v.raster_polygons(polygons)
+    out = np.empty((h, w), np.uint8) if out is None else _out(out, h, w)
+    bits = _v.label_value(value, out.dtype, "value")
+    # The kernel writes native unsigned bit patterns: bool and signed arrays through a view,
+    # byte-swapped ones through a native copy.
+    target = out if out.dtype.isnative else np.empty((h, w), out.dtype.newbyteorder("="))
+    got = _core.raster_fill(parts, h, w, rule, fill_rule, bits,
+                            target if target.dtype.kind == "u" else target.view(f"u{out.dtype.itemsize}"))
+    assert got is not None  # (the canonical forms are the kernel's own)
+    if target is not out:
+        np.copyto(out, target)
     return out
 
 
@@ -181,22 +175,16 @@ def rasterize_rle(polygons: Any, height: int, width: int, *, rule: str = "center
     >>> maskcore.rasterize_rle([1, 1, 4, 1, 4, 4, 1, 4], 6, 6).counts.tolist()
     [7, 3, 3, 3, 3, 3, 14]
     """
-    # Fast path: COCO JSON lists, plain int sizes and rule names go to the kernel in one
-    # call, which checks them itself and returns the counts (None: anything else, for the
-    # validating path below).
     try:
-        counts = _core.raster_rle_lists(polygons, height, width, rule, fill_rule)
-    except _v.KernelError as exc:  # (it took the arguments: int sizes, a known rule name)
-        raise _v.scan_error(exc, height, width, _RULES[rule]) from None
-    if counts is not None:
-        return RLE._wrap(counts, height, width)
-    h, w = _v.raster_size(height, width)
-    code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
-    flat, offsets = _v.raster_polygons(polygons)
-    try:
-        return RLE._wrap(_core.raster_rle(flat, offsets, h, w, code, fill), h, w)
+        counts = _core.raster_rle(polygons, height, width, rule, fill_rule)
+        if counts is None:
+            height, width = _v.raster_size(height, width)
+            rule, fill_rule = _v.raster_rule(rule), _v.fill_rule(fill_rule)
+            counts = _core.raster_rle(_v.raster_polygons(polygons), height, width, rule, fill_rule)
+            assert counts is not None  # (the canonical forms are the kernel's own)
     except _v.KernelError as exc:
-        raise _v.scan_error(exc, h, w, code) from None
+        raise _v.scan_error(exc, height, width, rule) from None
+    return RLE._wrap(counts, height, width)
 
 
 def rasterize_rle_batch(objects: Iterable[Any], height: int | ArrayLike, width: int | ArrayLike, *, rule: str = "center",
@@ -229,30 +217,26 @@ def rasterize_rle_batch(objects: Iterable[Any], height: int | ArrayLike, width: 
     >>> [r.area for r in b]
     [9, 1]
     """
-    code, fill = _RULES.get(rule) if isinstance(rule, str) else None, _FILLS.get(fill_rule) if isinstance(
-        fill_rule, str) else None
-    if code is None:
-        _v.raster_rule(rule)
-    if fill is None:
-        _v.fill_rule(fill_rule)
+    rule, fill_rule = _v.raster_rule(rule), _v.fill_rule(fill_rule)
     objs = objects if isinstance(objects, list) else list(objects)
     n = len(objs)
     hs, ws = _sizes(height, n, "height"), _sizes(width, n, "width")
-    sizes = np.stack([hs, ws], 1) if n else np.zeros((0, 2), np.int64)
     try:
-        got = _core.raster_rle_batch(objs, hs, ws, cast(int, code), cast(int, fill))  # (checked above)
+        got = _core.raster_rle_batch(objs, hs, ws, rule, fill_rule)
+        if got is None:
+            got = _core.raster_rle_batch([_object_parts(o, i) for i, o in enumerate(objs)], hs, ws, rule, fill_rule)
     except _v.KernelError as exc:
         i = _v.kernel_info(exc).item
-        raise _v.scan_error(exc, int(hs[i]), int(ws[i]), cast(int, code)) from None
-    if got is not None:
-        return RLEBatch._wrap(got[0], got[1], sizes)
-    rles = []
-    for i, o in enumerate(objs):  # the validating path: messages name the object
-        try:
-            rles.append(rasterize_rle(o, int(hs[i]), int(ws[i]), rule=rule, fill_rule=fill_rule))
-        except (TypeError, ValueError) as e:
-            raise type(e)(f"objects[{i}]: {e}") from None
-    return RLEBatch(rles)
+        raise _v.scan_error(exc, int(hs[i]), int(ws[i]), rule) from None
+    return RLEBatch._wrap(got[0], got[1], np.stack([hs, ws], 1) if n else np.zeros((0, 2), np.int64))
+
+
+def _object_parts(o: Any, i: int) -> list[NDArray[np.float64]]:
+    """Object i of rasterize_rle_batch in the kernel's form; messages name the object."""
+    try:
+        return _v.raster_polygons(o)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"objects[{i}]: {e}") from None
 
 
 def _sizes(v: Any, n: int, name: str) -> NDArray[np.int64]:
@@ -298,12 +282,13 @@ def paint(label_map: LabelMap, polygons: Any, label: int, *, rule: str = "center
         ``label_map``.
     """
     lm, dt, bits, over, locks = _v.paint_args(label_map, label, mode, locked)
-    code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
-    flat, offsets = _v.raster_polygons(polygons)
     try:
-        _core.raster_paint(flat, offsets, lm, code, fill, cast(int, bits), over, locks)
+        if _core.raster_paint(polygons, lm, cast(int, bits), rule, fill_rule, over, locks) is None:
+            rule, fill_rule = _v.raster_rule(rule), _v.fill_rule(fill_rule)
+            got = _core.raster_paint(_v.raster_polygons(polygons), lm, cast(int, bits), rule, fill_rule, over, locks)
+            assert got is not None  # (the canonical forms are the kernel's own)
     except _v.KernelError as exc:
-        raise _v.scan_error(exc, lm.shape[0], lm.shape[1], code) from None
+        raise _v.scan_error(exc, lm.shape[0], lm.shape[1], rule) from None
     return label_map
 
 
@@ -365,49 +350,40 @@ def paint_many(label_map: LabelMap, items: Iterable[tuple[Any, int]], *, order: 
         ``label_map``.
     """
     lm, dt, _, over, locks = _v.paint_args(label_map, None, mode, locked, has_label=False)
-    code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
-    _v.choice(order, ("later_wins", "priority"), "order")
-    if order == "later_wins" and priority is None and type(items) is list and dt.kind == "u":
-        # Fast path: lists of (polygons, int) pairs are parsed and painted in one native call (it
-        # checks labels against the unsigned view, so signed maps take the checked path).
-        try:
-            if _core.raster_paint_many_lists(items, lm, code, fill, over, locks) is not None:
-                return label_map
-        except _v.KernelError as exc:
-            raise _v.scan_error(exc, lm.shape[0], lm.shape[1], code, "items") from None
-    flats, offs, item_parts, labels = [], [], [0], []
-    total = 0
-    for i, item in enumerate(items):
-        try:
-            polys, label = item
-        except (TypeError, ValueError):
-            raise TypeError(f"items[{i}]: expected a (polygons, label) pair, got {_v._describe(item)}") from None
-        flat, offsets = _v.raster_polygons(polys, f"items[{i}]")
-        flats.append(flat)
-        offs.append(offsets[1:] + total)
-        total += flat.shape[0]
-        item_parts.append(item_parts[-1] + len(offsets) - 1)
-        labels.append(_v.label_value(label, dt, f"items[{i}] label"))
-    m = len(labels)
-    if order == "priority":
-        if priority is None:
-            raise ValueError("priority: expected a sequence of labels with order='priority'")
-        rank: dict[int, int] = {}
-        for k, lab in enumerate(priority):
-            rank.setdefault(_v.integer(lab, "priority value"), k)
-        low = len(rank)
-        seq = sorted(range(m), key=lambda j: (-rank.get(labels[j], low), j))
-    else:
-        if priority is not None:
-            raise ValueError("priority: only used with order='priority'")
-        seq = list(range(m))
-    flat = np.concatenate(flats) if flats else np.zeros(0, np.float64)
-    offsets = np.concatenate([np.zeros(1, np.int64)] + offs).astype(np.int64)
+    seq: list[int] = []  # with order="priority": the painting order of the items
     try:
-        _core.raster_paint_many(flat, offsets, np.asarray(item_parts, np.int64), np.asarray(labels, np.uint64),
-                                np.asarray(seq, np.int64), lm, code, fill, over, locks)
+        # The caller's list as it is (labels checked against the unsigned view, so signed maps
+        # take the canonical form: their labels' bit patterns).
+        if order == "later_wins" and priority is None and type(items) is list and dt.kind == "u" and \
+                _core.raster_paint_many(items, lm, rule, fill_rule, over, locks) is not None:
+            return label_map
+        rule, fill_rule = _v.raster_rule(rule), _v.fill_rule(fill_rule)
+        _v.choice(order, ("later_wins", "priority"), "order")
+        canon = []
+        for i, item in enumerate(items):
+            try:
+                polys, label = item
+            except (TypeError, ValueError):
+                raise TypeError(f"items[{i}]: expected a (polygons, label) pair, got {_v._describe(item)}") from None
+            canon.append((_v.raster_polygons(polys, f"items[{i}]"), _v.label_value(label, dt, f"items[{i}] label")))
+        if order == "priority":
+            if priority is None:
+                raise ValueError("priority: expected a sequence of labels with order='priority'")
+            rank: dict[int, int] = {}
+            for k, lab in enumerate(priority):
+                rank.setdefault(_v.integer(lab, "priority value"), k)
+            low = len(rank)
+            # Lowest priority first (ties: in sequence): where items overlap, the higher one is painted last.
+            seq = sorted(range(len(canon)), key=lambda j: (-rank.get(canon[j][1], low), j))
+            canon = [canon[j] for j in seq]
+        elif priority is not None:
+            raise ValueError("priority: only used with order='priority'")
+        got = _core.raster_paint_many(canon, lm, rule, fill_rule, over, locks)
+        assert got is not None  # (the canonical forms are the kernel's own)
     except _v.KernelError as exc:
-        raise _v.scan_error(exc, lm.shape[0], lm.shape[1], code, "items") from None
+        if seq:  # the item's index in the caller's sequence
+            exc.args = (*exc.args[:4], seq[exc.args[4]], *exc.args[5:])
+        raise _v.scan_error(exc, lm.shape[0], lm.shape[1], rule, "items") from None
     return label_map
 
 
@@ -434,13 +410,14 @@ def stroke(label_map: LabelMap, points: Sequence[Any] | NDArray[Any], width: flo
     lm, dt, bits, over, locks = _v.paint_args(label_map, label, mode, locked)
     if isinstance(points, (list, tuple)) and len(points) and not _v._is_number(points[0]):
         points = np.asarray(points, dtype=np.float64)
-    flat, offsets = _v.raster_polygons(points, "points") if len(points) else (np.zeros(0), np.zeros(2, np.int64))
+    parts = _v.raster_polygons(points, "points") if len(points) else []
+    flat = parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.zeros(0)
     if isinstance(width, (bool, np.bool_)) or not isinstance(width, (int, float, np.integer, np.floating)):
         raise TypeError(f"width: expected a number, got {_v._describe(width)}")
     if not (0 <= float(width) <= 2.0**40):
         raise ValueError(f"width: expected a width in pixels in [0, 2**40], got {width!r}")
     try:
-        _core.stroke_paint(np.ascontiguousarray(flat), lm, float(width), cast(int, bits), over, locks)
+        _core.stroke_paint(flat, lm, float(width), cast(int, bits), over, locks)
     except _v.KernelError as exc:
         raise _v.stroke_error(exc) from None
     return label_map
@@ -475,11 +452,12 @@ def draw_rgb(image: NDArray[Any], polygons: Any, color: ArrayLike, *, rule: str 
     if not image.flags.writeable:
         raise ValueError("image: array is read-only")
     _v.aligned_output(image, "image")
-    cast = _v.color_value(color, image.dtype, image.shape[2])
-    code, fill = _v.raster_rule(rule), _v.fill_rule(fill_rule)
-    flat, offsets = _v.raster_polygons(polygons)
+    col = _v.color_value(color, image.dtype, image.shape[2])
     try:
-        _core.raster_color(flat, offsets, image, np.ascontiguousarray(cast), code, fill)
+        if _core.raster_color(image, polygons, col, rule, fill_rule) is None:
+            rule, fill_rule = _v.raster_rule(rule), _v.fill_rule(fill_rule)
+            got = _core.raster_color(image, _v.raster_polygons(polygons), col, rule, fill_rule)
+            assert got is not None  # (the canonical forms are the kernel's own)
     except _v.KernelError as exc:
-        raise _v.scan_error(exc, image.shape[0], image.shape[1], code) from None
+        raise _v.scan_error(exc, image.shape[0], image.shape[1], rule) from None
     return image

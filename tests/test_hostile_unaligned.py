@@ -131,5 +131,5 @@ def test_bindings_recheck():
     with pytest.raises(ValueError, match="aligned"):
         _core.ccl_stats(u, 5)
     with pytest.raises(ValueError, match="aligned"):
-        _core.raster_paint(np.zeros(0), np.zeros(1, np.int64), u, 0, 0, 1, True, np.zeros(0, np.uint64))
-    assert _core.raster_fill_lists([SQUARE], 24, 24, "center", "evenodd", 1, _unaligned_map()) is None
+        _core.raster_paint([], u, 1, "center", "evenodd", True, np.zeros(0, np.uint64))
+    assert _core.raster_fill([SQUARE], 24, 24, "center", "evenodd", 1, _unaligned_map()) is None

@@ -445,13 +445,13 @@ def test_rasterize_rle_fast_path_declines_to_the_checked_path():
     r = rasterize_rle(p, 5, 6, rule="coco")
     assert r.counts.dtype == np.uint32 and not r.counts.flags.writeable
     with pytest.raises(TypeError, match="positional"):
-        maskcore._core.raster_rle_lists(p, 5, 6)
-    assert maskcore._core.raster_rle_lists(p, 5, 6, "coco", "evenodd").tolist() == want.counts.tolist()
-    assert maskcore._core.raster_rle_lists(p, 5, 6, "centre", "evenodd") is None  # the validating path explains
+        maskcore._core.raster_rle(p, 5, 6)
+    assert maskcore._core.raster_rle(p, 5, 6, "coco", "evenodd").tolist() == want.counts.tolist()
+    assert maskcore._core.raster_rle(p, 5, 6, "centre", "evenodd") is None  # the validating path explains
 
 
 def test_rasterize_rle_fast_path_builds_the_same_rle():
-    # COCO lists with int sizes take raster_rle_lists (counts from C++, wrapped by RLE._wrap);
+    # COCO lists with int sizes are taken by raster_rle as they are (counts from C++, wrapped by RLE._wrap);
     # an array and numpy ints take the validating path.
     import pickle
     p = [[1, 1, 4.5, 1, 4, 4, 1, 4], [5, 5, 6.5, 5, 6, 6.5]]
@@ -465,8 +465,9 @@ def test_rasterize_rle_fast_path_builds_the_same_rle():
 
 
 def test_rasterize_fast_path_equals_the_checked_path(monkeypatch):
-    """rasterize's one-call path (raster_fill_lists) gives what the validating path gives:
-    the same pixels, the same returned object, the same errors; it declines what it does not
+    """rasterize's entry (raster_fill) on the caller's arguments gives what it gives on their
+    canonical form (_validate): the same pixels, the same returned object, the same errors; it
+    declines what it does not
     take (numpy ints, non-native or read-only out, values out's dtype cannot hold); every rule,
     coco included, is one call."""
     polys = [[0.2, 0.3, 7.7, 1.1, 5.0, 6.9], np.array([[1, 1], [6, 2], [3, 7.5]]),
@@ -475,10 +476,13 @@ def test_rasterize_fast_path_equals_the_checked_path(monkeypatch):
             np.full((8, 18), 5, np.uint32)[:, ::2], np.full((8, 9), 1, np.int64), np.full((8, 9), 1, ">u2")]
     values = [1, 0, 255, -1, 2**15, 2**40, -(2**63)]
     checked = {}
-    fast = maskcore._core.raster_fill_lists
+    fast = maskcore._core.raster_fill
+
+    def canonical_only(p, *a):  # declines all but the canonical polygons (a list of float64 arrays)
+        return fast(p, *a) if type(p) is list and all(type(q) is np.ndarray for q in p) else None
     for slow in (False, True):
         if slow:
-            monkeypatch.setattr(maskcore._core, "raster_fill_lists", lambda *a: None)
+            monkeypatch.setattr(maskcore._core, "raster_fill", canonical_only)
         for i, p in enumerate(polys):
             for rule in RULES:
                 for j, o in enumerate(outs):

@@ -197,3 +197,52 @@ def test_signed_label_maps(dtype):
     stroke(lm, [(4.5, 0.5), (4.5, 4.5)], 1, -2)
     want[:, 4] = -2
     np.testing.assert_array_equal(lm, want)
+
+
+def test_every_entry_takes_the_callers_forms_as_their_canonical_ones(monkeypatch):
+    """Each raster operation has one native entry, which takes the caller's arguments as they are
+    when it can (COCO lists, float64 arrays, lists of those, rule names) and otherwise their
+    canonical form from _validate (a list of float64 arrays per object): both give the same
+    pixels, runs and errors."""
+    from maskcore import _core, rasterize_rle, rasterize_rle_batch
+
+    def canon(p):
+        return type(p) is list and all(type(q) is np.ndarray and q.dtype == np.float64 for q in p)
+    only = {  # entry -> (where its polygons are, how a canonical argument looks)
+        "raster_fill": (0, canon), "raster_rle": (0, canon), "raster_paint": (0, canon),
+        "raster_color": (1, canon), "raster_rle_batch": (0, lambda objs: all(canon(o) for o in objs)),
+        "raster_paint_many": (0, lambda items: all(type(t) is tuple and canon(t[0]) for t in items)),
+    }
+    real = {name: getattr(_core, name) for name in only}
+
+    def guarded(name):
+        at, ok = only[name]
+        return lambda *a: real[name](*a) if ok(a[at]) else None
+    objects = [[1.5, 1, 9, 2, 6.5, 8], [[0, 0, 8, 0, 8, 8, 0, 8], [2, 2, 5, 2, 5, 5]],
+               np.array([[1, 1], [6, 2], [3, 7.5]]), [np.array([0.0, 0, 5, 1, 2, 6]), [7, 7, 9, 7, 9, 9]],
+               (3, 3, 7, 3, 5, 7), [np.array([[1, 1], [9, 1], [5, 9]], np.int32)], [], [[]],
+               [0, 0, 5, float("nan"), 2, 6], [0, 0, 5], "square"]
+
+    def run():
+        out = []
+        for rule in ("center", "touched", "inclusive", "coco"):
+            for i, p in enumerate(objects):
+                def call(f):
+                    try:
+                        r = f()
+                        out.append(r.tolist() if isinstance(r, np.ndarray) else r)
+                    except (TypeError, ValueError, OverflowError) as e:
+                        out.append((type(e), str(e)))
+                call(lambda: rasterize(p, 10, 11, rule=rule, fill_rule="nonzero"))
+                call(lambda: rasterize_rle(p, 10, 11, rule=rule).counts)
+                call(lambda: paint(np.full((10, 11), 2, np.int16), p, -3, rule=rule, locked=[5]))
+                call(lambda: draw_rgb(np.zeros((10, 11, 3), np.uint8), p, (1, 2, 3), rule=rule))
+                call(lambda: paint_many(np.zeros((10, 11), np.uint16), [(p, 4), ([2, 2, 8, 2, 8, 8], 5)], rule=rule))
+                call(lambda: paint_many(np.zeros((10, 11), np.uint16), [([2, 2, 8, 2, 8, 8], 5), (p, 4)], rule=rule,
+                                        order="priority", priority=[4, 5]))
+                call(lambda: rasterize_rle_batch([p, [1, 1, 5, 1, 5, 5]], 10, 11, rule=rule).counts)
+        return out
+    want = run()
+    for name in only:
+        monkeypatch.setattr(_core, name, guarded(name))
+    assert run() == want

@@ -18,8 +18,8 @@ import sys
 
 # return types of the METH_FASTCALL entries, whose docstrings say them in prose
 RETURNS = {
-    "raster_fill_lists": "numpy.ndarray | None",  # "mask or None"
-    "raster_rle_lists": "numpy.ndarray | None",  # "counts or None"
+    "raster_fill": "numpy.ndarray | None",  # "mask or None"
+    "raster_rle": "numpy.ndarray | None",  # "counts or None"
     "coco_poly_dicts": "list[dict[str, typing.Any]] | None",  # "list of RLE dicts or None"
 }
 

@@ -15,7 +15,7 @@ run() {  # sanitizers, then pytest args
     [[ $which == *address* ]] && preload="$(g++ -print-file-name=libasan.so) $preload"
     # Leak checking is off: CPython keeps memory until exit by design. Reports go to files
     # (pytest captures stderr, and a process that aborts inside a test loses what it held).
-    local logs=build/sanitizer
+    local logs=$PWD/build/sanitizer
     rm -rf "$logs" && mkdir -p "$logs"
     LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_init_order=1:log_path=$logs/asan \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan bash -c '

@@ -78,7 +78,7 @@ bool parse(const std::vector<Item>& items, RunBuf<uint32_t>& flat, std::vector<i
         const uint64_t total = static_cast<uint64_t>(it.h) * static_cast<uint64_t>(it.w);
         if (rle::from_string<uint32_t>(it.s, it.len, total, one, err) != Status::ok) return false;
         if (!flat.reserve_more(one.size)) return false;
-        std::memcpy(flat.data + flat.size, one.data, static_cast<size_t>(one.size) * sizeof(uint32_t));
+        if (one.size) std::memcpy(flat.data + flat.size, one.data, static_cast<size_t>(one.size) * sizeof(uint32_t));
         flat.size += one.size;
         off.push_back(flat.size);
     }
@@ -127,7 +127,7 @@ py::object coco_fast(int op, py::handle objs) {
             return std::move(out);
         }
         py::array_t<double> out = many ? py::array_t<double>({n, int64_t{4}}) : py::array_t<double>(4);
-        std::memcpy(out.mutable_data(), res.data(), res.size() * sizeof(double));
+        if (!res.empty()) std::memcpy(out.mutable_data(), res.data(), res.size() * sizeof(double));  // (no null source)
         return std::move(out);
     }
     RunBuf<uint32_t> flat;

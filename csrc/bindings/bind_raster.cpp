@@ -1,10 +1,13 @@
-// Bindings of the raster family: buffers in, GIL released, kernel, status out.
-// Many polygons travel as one flat float64 array of x0, y0, x1, y1, ... and int64
-// offsets (n + 1; polygon i is xy[offsets[i]:offsets[i+1]], an even count). Lists are
-// read by one parser (append_parts below: the native entries' own, and raster_parse for
-// maskcore/_validate.py); anything else is converted by _validate.coco_polygons, which
-// also explains bad input. The bounds are re-checked here (O(n)), the coordinates by the
-// kernel.
+// Bindings of the raster family: one native entry per operation (raster_fill, raster_rle,
+// raster_rle_batch, raster_paint, raster_paint_many, raster_color; stroke_paint,
+// paint_mask), each taking the polygons in the kernels' own forms: a COCO list of numbers
+// (one part), a C-contiguous float64 flat or (N, 2) array (one part, read in place), or a
+// list of those (parts); rule= and fill_rule= by name (scan.hpp's table). An entry returns
+// None for anything else, and maskcore/raster.py then brings the arguments to these forms
+// with maskcore/_validate.py (which also explains bad input) and calls the same entry
+// again. Then: buffers to views, GIL released, the scan engine into a sink, status out.
+// Lists are read by one parser (append_parts). maskcore.coco's entries (coco_poly_strings,
+// coco_poly_dicts) run pycocotools' polygon walk alone, per polygon, with its string codec.
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -58,6 +61,7 @@ struct CountsScratch {  // counts copied out: small outputs skip a malloc and a 
     RunBuf<T> counts;
     MC_SCRATCH_BYTES(counts)
 };
+
 struct PaintManyScratch {
     RunBuf<double> xy;
     RunBuf<int64_t> offs, item_parts;
@@ -115,6 +119,135 @@ py::list coco_poly_strings(const py::array& xy, const py::array& offsets, int64_
     return fits_u32(h, w) ? run(uint32_t{}) : run(uint64_t{});
 }
 
+// ---- the polygon forms the entries take ------------------------------------------------------
+// One part as a C-contiguous, aligned float64 array, flat (even length) or (N, 2): its
+// data and n coordinates, else nullptr.
+const double* float_part(PyObject* obj, int64_t& n) {
+    if (!py::isinstance<py::array>(obj)) return nullptr;
+    auto a = py::reinterpret_borrow<py::array>(obj);
+    if (!a.dtype().equal(py::dtype::of<double>()) || !(a.flags() & py::array::c_style) || !is_aligned(a)) return nullptr;
+    if (!((a.ndim() == 2 && a.shape(1) == 2) || (a.ndim() == 1 && a.shape(0) % 2 == 0))) return nullptr;
+    n = static_cast<int64_t>(a.size());
+    return static_cast<const double*>(a.data());
+}
+
+// Appends the parts of one object to xy and their end offsets to offs: a flat list of
+// float / int (one part), a float64 array as float_part takes it (one part), or a list of
+// those (parts). Declines (false) on anything else, odd lengths and ints beyond a double
+// included; the caller then returns None. Out of memory raises MemoryError (bad_alloc): a
+// decline would send the canonical forms back as if they were not.
+bool append_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs) {
+    auto end_part = [&] {
+        if (!offs.push(xy.size)) throw std::bad_alloc();
+        return true;
+    };
+    auto array = [&](PyObject* a) {
+        int64_t k = 0;
+        const double* d = float_part(a, k);
+        if (!d) return false;
+        if (!xy.reserve_more(k)) throw std::bad_alloc();
+        if (k) std::memcpy(xy.data + xy.size, d, static_cast<size_t>(k) * sizeof(double));
+        xy.size += k;
+        return end_part();
+    };
+    if (!PyList_Check(obj)) return array(obj);
+    const Py_ssize_t n = PyList_GET_SIZE(obj);
+    auto number = [](PyObject* v, double& out) {
+        if (PyFloat_CheckExact(v)) {
+            out = PyFloat_AS_DOUBLE(v);
+            return true;
+        }
+        if (!PyLong_CheckExact(v)) return false;
+        out = PyLong_AsDouble(v);
+        if (out == -1.0 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return false;
+        }
+        return true;
+    };
+    auto flat = [&](PyObject* list) {
+        const Py_ssize_t k = PyList_GET_SIZE(list);
+        if (k % 2) return false;
+        if (!xy.reserve_more(k)) throw std::bad_alloc();
+        for (Py_ssize_t j = 0; j < k; ++j) {
+#if defined(__GNUC__)
+            // The float objects lie anywhere on the heap (a cache miss each): ask for a
+            // later one while this one is read.
+            if (j + 8 < k) __builtin_prefetch(PyList_GET_ITEM(list, j + 8));
+#endif
+            if (!number(PyList_GET_ITEM(list, j), xy.data[xy.size++])) return false;
+        }
+        return end_part();
+    };
+    if (n == 0) return true;
+    PyObject* first = PyList_GET_ITEM(obj, 0);
+    if (PyFloat_CheckExact(first) || PyLong_CheckExact(first)) return flat(obj);
+    for (Py_ssize_t i = 0; i < n; ++i) {
+        PyObject* part = PyList_GET_ITEM(obj, i);
+        if (!(PyList_Check(part) ? flat(part) : array(part))) return false;
+    }
+    return true;
+}
+
+// The parts of one object: one float64 array in place (`one` holds its offsets), anything
+// else parsed into sc. false: declined.
+bool read_parts(PyObject* obj, ParseScratch& sc, int64_t (&one)[2], Parts& out) {
+    if (const double* d = float_part(obj, one[1])) {
+        one[0] = 0;
+        out = Parts{d, one, 1};
+        return true;
+    }
+    sc.xy.size = sc.offs.size = 0;
+    if (!PyList_Check(obj)) return false;
+    if (!sc.offs.push(0)) throw std::bad_alloc();
+    if (!append_parts(obj, sc.xy, sc.offs)) return false;
+    out = Parts{sc.xy.data, sc.offs.data, sc.offs.size - 1};
+    return true;
+}
+
+// A size argument: an exact int >= 0 that fits int64, else false (the caller declines).
+bool size_arg(PyObject* v, int64_t& out) {
+    if (!PyLong_CheckExact(v)) return false;
+    int overflow = 0;
+    out = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (out == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return false;
+    }
+    return overflow == 0 && out >= 0;
+}
+
+// A rule / fill rule name: its index in names (n of them), or -1. The names as
+// interned strings first: a literal in Python code is the interned string itself.
+int name_arg(PyObject* v, PyObject* const* interned, const char* const* names, int n) {
+    for (int i = 0; i < n; ++i)
+        if (v == interned[i]) return i;
+    if (!PyUnicode_CheckExact(v)) return -1;
+    for (int i = 0; i < n; ++i)
+        if (PyUnicode_CompareWithASCIIString(v, names[i]) == 0) return i;
+    return -1;
+}
+
+PyObject* interned(const char* s) {
+    PyObject* o = PyUnicode_InternFromString(s);
+    if (!o) throw py::error_already_set();
+    return o;  // immortal for our purposes: kept for the life of the process
+}
+
+// rule= / fill_rule= by name (scan.hpp's table): false declines.
+bool codes_arg(PyObject* rule, PyObject* fill, raster::Rule& r, raster::FillRule& f) {
+    static PyObject* const rules[] = {interned(raster::kRuleNames[0]), interned(raster::kRuleNames[1]),
+                                      interned(raster::kRuleNames[2]), interned(raster::kRuleNames[3])};
+    static_assert(raster::kNumRules == 4, "list every rule above");
+    static PyObject* const fills[] = {interned(raster::kFillNames[0]), interned(raster::kFillNames[1])};
+    static_assert(raster::kNumFillRules == 2, "list every fill rule above");
+    const int rc = name_arg(rule, rules, raster::kRuleNames, raster::kNumRules);
+    const int fc = name_arg(fill, fills, raster::kFillNames, raster::kNumFillRules);
+    r = static_cast<raster::Rule>(rc);
+    f = static_cast<raster::FillRule>(fc);
+    return rc >= 0 && fc >= 0;
+}
+
 // ---- scanline rules (scan.hpp) ------------------------------------------------------------
 // Any 2D integer array as a View2D of the unsigned type of its width; f(view) runs it.
 template <class F>
@@ -138,22 +271,6 @@ auto with_view(py::array& a, const char* name, F&& f) {
     }
 }
 
-Parts parts_of(const Polygons& p) { return raster::Parts{p.xy.data, p.offsets.data, p.n}; }
-
-// The codes of rule= and fill_rule= (scan.hpp: kRuleNames, kFillNames), checked.
-raster::Rule rule_of(int code) {
-    MC_REQUIRE(code >= 0 && code < raster::kNumRules, "rule: unknown code " + std::to_string(code));
-    return static_cast<raster::Rule>(code);
-}
-raster::FillRule fill_of(int code) {
-    MC_REQUIRE(code >= 0 && code < raster::kNumFillRules, "fill_rule: unknown code " + std::to_string(code));
-    return static_cast<raster::FillRule>(code);
-}
-void check_codes(int rule, int fill) {
-    rule_of(rule);
-    fill_of(fill);
-}
-
 // A scan's failure on the parts p (of object `item` of a batch, -1 for none): a bad
 // coordinate is located as KernelError kind = its part, index = the coordinate within
 // that part, coordinate = its value; maskcore/_validate.py (scan_error) words it.
@@ -169,29 +286,34 @@ void check_codes(int rule, int fill) {
     raise_kernel(s, err, item, v);
 }
 
-// Paints the parts into img (lock rule, scan.hpp) under `rule` / `fill`.
-void raster_paint(const py::array& xy, const py::array& offsets, py::array& img, int rule, int fill, uint64_t value,
-                  bool over, const py::array& locked) {
-    const Polygons p = polygons(xy, offsets, 0, 0);
+// Objects painted in sequence into img, object j = parts [item_parts[j], item_parts[j + 1])
+// of (xy, offs) with labels[j] (m of them), by the lock rule (scan.hpp: PaintRows). Every
+// painting entry comes here (paint: one object, batch false: its failure names no item).
+void paint_objects(const double* xy, const int64_t* offs, const int64_t* item_parts, const uint64_t* labels, int64_t m,
+                   bool batch, py::array& img, raster::Rule rule, raster::FillRule fill, bool over,
+                   const py::array& locked) {
     const Span<uint64_t> lk = span<uint64_t>(locked, "locked");
-    check_codes(rule, fill);
     with_view(img, "label_map", [&](auto v) {
         using T = std::remove_pointer_t<decltype(v.data)>;
-        raster::PaintRows<T> sink(v, static_cast<T>(value), over, lk.data, lk.size);
         ErrorInfo err;
-        Status s;
+        Status s = Status::ok;
+        int64_t j = 0;
+        auto parts = [&](int64_t j) { return Parts{xy, offs + item_parts[j], item_parts[j + 1] - item_parts[j]}; };
         {
             py::gil_scoped_release nogil;
-            s = raster::polygon_rows(parts_of(p), v.rows, v.cols, rule_of(rule),
-                                     fill_of(fill), sink, err);
+            for (; j < m; ++j) {
+                raster::PaintRows<T> sink(v, static_cast<T>(labels[j]), over, lk.data, lk.size);
+                s = raster::polygon_rows(parts(j), v.rows, v.cols, rule, fill, sink, err);
+                if (s != Status::ok) break;
+            }
         }
-        if (s != Status::ok) raise_rle(s, parts_of(p), err);
+        if (s != Status::ok) raise_rle(s, parts(j), err, batch ? j : -1);
         return 0;
     });
 }
 
 // rasterize: value inside, 0 everywhere else, written in row order by FillRows (scan.hpp).
-void fill_parts(const Parts& parts, py::array& img, int rule, int fill, uint64_t value) {
+void fill_parts(const Parts& parts, py::array& img, raster::Rule rule, raster::FillRule fill, uint64_t value) {
     with_view(img, "out", [&](auto v) {
         using T = std::remove_pointer_t<decltype(v.data)>;
         ErrorInfo err;
@@ -199,57 +321,10 @@ void fill_parts(const Parts& parts, py::array& img, int rule, int fill, uint64_t
         {
             py::gil_scoped_release nogil;
             raster::FillRows<T> sink(v, static_cast<T>(value));
-            s = raster::polygon_rows(parts, v.rows, v.cols, rule_of(rule),
-                                     fill_of(fill), sink, err);
+            s = raster::polygon_rows(parts, v.rows, v.cols, rule, fill, sink, err);
             if (s == Status::ok) sink.finish();
         }
         if (s != Status::ok) raise_rle(s, parts, err);
-        return 0;
-    });
-}
-
-void raster_fill(const py::array& xy, const py::array& offsets, py::array& img, int rule, int fill, uint64_t value) {
-    const Polygons p = polygons(xy, offsets, 0, 0);
-    check_codes(rule, fill);
-    fill_parts(parts_of(p), img, rule, fill, value);
-}
-
-// Many objects in one call: object j is parts [item_parts[j], item_parts[j + 1]) with
-// label labels[j]; objects are painted in the sequence `order`.
-void raster_paint_many(const py::array& xy, const py::array& offsets, const py::array& item_parts,
-                       const py::array& labels, const py::array& order, py::array& img, int rule, int fill, bool over,
-                       const py::array& locked) {
-    const Polygons p = polygons(xy, offsets, 0, 0);
-    const Span<int64_t> ip = span<int64_t>(item_parts, "item_parts");
-    const Span<uint64_t> lab = span<uint64_t>(labels, "labels");
-    const Span<int64_t> ord = span<int64_t>(order, "order");
-    const Span<uint64_t> lk = span<uint64_t>(locked, "locked");
-    const int64_t m = lab.size;
-    MC_REQUIRE(ip.size == m + 1 && ip.data[0] == 0 && ip.data[m] == p.n, "item_parts: expected m + 1 part offsets");
-    for (int64_t j = 0; j < m; ++j) MC_REQUIRE(ip.data[j] <= ip.data[j + 1], "item_parts: expected non-decreasing");
-    for (int64_t j = 0; j < ord.size; ++j) MC_REQUIRE(ord.data[j] >= 0 && ord.data[j] < m, "order: out of range");
-    check_codes(rule, fill);
-    with_view(img, "label_map", [&](auto v) {
-        using T = std::remove_pointer_t<decltype(v.data)>;
-        ErrorInfo err;
-        Status s = Status::ok;
-        int64_t j = 0;
-        {
-            py::gil_scoped_release nogil;
-            for (; j < ord.size; ++j) {
-                const int64_t it = ord.data[j];
-                raster::PaintRows<T> sink(v, static_cast<T>(lab.data[it]), over, lk.data, lk.size);
-                raster::Parts parts{p.xy.data, p.offsets.data + ip.data[it], ip.data[it + 1] - ip.data[it]};
-                s = raster::polygon_rows(parts, v.rows, v.cols, rule_of(rule),
-                                         fill_of(fill), sink, err);
-                if (s != Status::ok) break;
-            }
-        }
-        if (s != Status::ok) {
-            const int64_t it = ord.data[j];
-            raster::Parts parts{p.xy.data, p.offsets.data + ip.data[it], ip.data[it + 1] - ip.data[it]};
-            raise_rle(s, parts, err, it);
-        }
         return 0;
     });
 }
@@ -281,9 +356,8 @@ py::array readonly_copy(const T* data, int64_t n) {
     return py::reinterpret_steal<py::array>(a);
 }
 
-py::array rle_of(Parts p, int64_t h, int64_t w, int rule, int fill) {
-    check_codes(rule, fill);
-    MC_REQUIRE(h >= 0 && w >= 0, "size: expected non-negative height and width");
+
+py::array rle_of(Parts p, int64_t h, int64_t w, raster::Rule rule, raster::FillRule fill) {
     // Typical annotations (a few hundred coordinates) take about a microsecond: the GIL
     // round trip would cost a sizeable part of that, so only larger inputs release it.
     const bool release = p.n > 0 && p.offsets[p.n] > 512;
@@ -296,9 +370,9 @@ py::array rle_of(Parts p, int64_t h, int64_t w, int rule, int fill) {
         Status s;
         if (release) {
             py::gil_scoped_release nogil;
-            s = raster::polygon_counts<T>(p, h, w, rule_of(rule), fill_of(fill), counts, err);
+            s = raster::polygon_counts<T>(p, h, w, rule, fill, counts, err);
         } else {
-            s = raster::polygon_counts<T>(p, h, w, rule_of(rule), fill_of(fill), counts, err);
+            s = raster::polygon_counts<T>(p, h, w, rule, fill, counts, err);
         }
         if (s != Status::ok) raise_rle(s, p, err);
         return readonly_copy(counts.data, counts.size);
@@ -306,89 +380,152 @@ py::array rle_of(Parts p, int64_t h, int64_t w, int rule, int fill) {
     return fits_u32(h, w) ? run(uint32_t{}) : run(uint64_t{});
 }
 
-py::array raster_rle(const py::array& xy, const py::array& offsets, int64_t h, int64_t w, int rule, int fill) {
-    const Polygons p = polygons(xy, offsets, h, w);
-    return rle_of(parts_of(p), h, w, rule, fill);
-}
+// ---- the entries ---------------------------------------------------------------------------
+// pybind11's dispatcher (argument casters, overload resolution) costs ~0.35 us a call, a
+// fifth of converting a typical COCO annotation: the entries called once per annotation or
+// per editor action (raster_fill, raster_rle, and maskcore.coco's coco_poly_dicts) are
+// plain METH_FASTCALL functions; C++ exceptions go through pybind11's translators.
+using FastFn = py::object (*)(PyObject* const* args);
 
-// Python lists straight to flat coordinates and part offsets, without numpy: a flat
-// list of float / int (one part) or a list of such lists (parts). Declines (false) on
-// anything else, odd lengths and ints beyond a double included; the caller then takes
-// the validating path, which explains what is wrong.
-bool append_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs);
-
-bool parse_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs) {
-    xy.size = offs.size = 0;
-    return offs.push(0) && append_parts(obj, xy, offs);
-}
-
-// Appends the parts of one object (a list as above, or a C-contiguous float64 (N, 2) or
-// flat array) to xy, and their end offsets to offs.
-bool append_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs) {
-    if (!PyList_Check(obj)) {
-        if (!py::isinstance<py::array>(obj)) return false;
-        auto a = py::reinterpret_borrow<py::array>(obj);
-        if (!a.dtype().equal(py::dtype::of<double>()) || !(a.flags() & py::array::c_style) || !is_aligned(a)) return false;
-        if (!((a.ndim() == 2 && a.shape(1) == 2) || (a.ndim() == 1 && a.shape(0) % 2 == 0))) return false;
-        const int64_t k = a.size();
-        if (!xy.reserve_more(k)) return false;
-        std::memcpy(xy.data + xy.size, a.data(), static_cast<size_t>(k) * sizeof(double));
-        xy.size += k;
-        return offs.push(xy.size);
+template <FastFn F, Py_ssize_t N>
+PyObject* fastcall(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexcept {
+    if (nargs != N) {
+        PyErr_Format(PyExc_TypeError, "expected %zd positional arguments, got %zd", N, nargs);
+        return nullptr;
     }
-    const Py_ssize_t n = PyList_GET_SIZE(obj);
-    auto number = [](PyObject* v, double& out) {
-        if (PyFloat_CheckExact(v)) {
-            out = PyFloat_AS_DOUBLE(v);
-            return true;
-        }
-        if (!PyLong_CheckExact(v)) return false;
-        out = PyLong_AsDouble(v);
-        if (out == -1.0 && PyErr_Occurred()) {
+    try {
+        return F(args).release().ptr();
+    } catch (...) {
+        py::detail::try_translate_exceptions();
+        return nullptr;
+    }
+}
+
+// rasterize_rle: raster_rle(polygons, height, width, rule, fill_rule) -> the counts (a
+// read-only uint32 / uint64 array, the form maskcore.RLE holds, for maskcore/raster.py to
+// wrap through RLE's own trusted constructor), or None: sizes not exact ints >= 0.
+py::object raster_rle(PyObject* const* args) {
+    int64_t h, w;
+    raster::Rule rule;
+    raster::FillRule fill;
+    if (!codes_arg(args[3], args[4], rule, fill) || !size_arg(args[1], h) || !size_arg(args[2], w)) return py::none();
+    ScratchLease<ParseScratch> lease;
+    int64_t one[2];
+    Parts parts;
+    if (!read_parts(args[0], *lease, one, parts)) return py::none();
+    return rle_of(parts, h, w, rule, fill);
+}
+
+// rasterize: raster_fill(polygons, height, width, rule, fill_rule, value, out) -> the mask
+// written, or None: sizes not exact ints < 2^31, value not an exact int out's dtype holds,
+// out neither None (a new C-ordered uint8 mask) nor a writable, aligned, native-order
+// (height, width) integer / bool ndarray. (The Python-level checks this replaces cost more
+// than the fill of a small polygon: 1.4 us a call against cv2.fillPoly's 0.65 us.)
+py::object raster_fill(PyObject* const* args) {
+    int64_t h, w;
+    raster::Rule rule;
+    raster::FillRule fill;
+    if (!codes_arg(args[3], args[4], rule, fill) || !size_arg(args[1], h) || !size_arg(args[2], w) ||
+        !PyLong_CheckExact(args[5]))
+        return py::none();
+    if (h >= (int64_t{1} << 31) || w >= (int64_t{1} << 31)) return py::none();
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(args[5], &overflow);
+    // Beyond int64: only a uint64 out holds it (v is then its bit pattern, wrapped).
+    const bool above = overflow > 0;
+    if (above) v = static_cast<long long>(PyLong_AsUnsignedLongLong(args[5]));
+    if (overflow < 0 || ((v == -1 || above) && PyErr_Occurred())) {
+        PyErr_Clear();
+        return py::none();
+    }
+    py::array out;
+    if (args[6] == Py_None) {
+        out = py::array_t<uint8_t>({h, w});
+    } else {
+        if (!py::isinstance<py::array>(args[6])) return py::none();
+        out = py::reinterpret_borrow<py::array>(args[6]);
+        const py::dtype dt = out.dtype();
+        const char kind = dt.kind(), order = dt.byteorder();
+        const int64_t isz = dt.itemsize();
+        if (out.ndim() != 2 || out.shape(0) != h || out.shape(1) != w || !out.writeable() ||
+            !(kind == 'u' || kind == 'i' || kind == 'b') || !(order == '=' || order == '|') ||
+            !(isz == 1 || isz == 2 || isz == 4 || isz == 8) || out.strides(0) % isz || out.strides(1) % isz ||
+            !is_aligned(out))
+            return py::none();
+    }
+    const py::dtype dt = out.dtype();
+    const char kind = dt.kind();
+    const int bits = static_cast<int>(8 * dt.itemsize());
+    bool fits = true;  // v within the dtype's range (a long long holds every int64 value)
+    if (above) fits = kind == 'u' && bits == 64;
+    else if (kind == 'b') fits = v == 0 || v == 1;
+    else if (kind == 'u') fits = v >= 0 && (bits == 64 || v < (1LL << bits));
+    else if (bits < 64) fits = v >= -(1LL << (bits - 1)) && v < (1LL << (bits - 1));
+    if (!fits) return py::none();
+    const uint64_t pattern = bits == 64 ? static_cast<uint64_t>(v) : static_cast<uint64_t>(v) & ((uint64_t{1} << bits) - 1);
+    ScratchLease<ParseScratch> lease;
+    int64_t one[2];
+    Parts parts;
+    if (!read_parts(args[0], *lease, one, parts)) return py::none();
+    fill_parts(parts, out, rule, fill, pattern);
+    return std::move(out);
+}
+
+// paint: the lock rule into label_map (its unsigned view; value a bit pattern). None declines.
+py::object raster_paint(const py::handle& polygons, py::array& img, uint64_t value, const py::handle& rule_,
+                        const py::handle& fill_, bool over, const py::array& locked) {
+    raster::Rule rule;
+    raster::FillRule fill;
+    if (!codes_arg(rule_.ptr(), fill_.ptr(), rule, fill)) return py::none();
+    ScratchLease<ParseScratch> lease;
+    int64_t one[2];
+    Parts parts;
+    if (!read_parts(polygons.ptr(), *lease, one, parts)) return py::none();
+    const int64_t item_parts[2] = {0, parts.n};
+    paint_objects(parts.xy, parts.offsets, item_parts, &value, 1, false, img, rule, fill, over, locked);
+    return py::bool_(true);
+}
+
+// paint_many: items = a list of (polygons, label) pairs, painted in list order (label: an
+// exact int within the unsigned view's range, a bit pattern). None declines.
+py::object raster_paint_many(const py::handle& items, py::array& img, const py::handle& rule_,
+                             const py::handle& fill_, bool over, const py::array& locked) {
+    raster::Rule rule;
+    raster::FillRule fill;
+    if (!PyList_Check(items.ptr()) || !codes_arg(rule_.ptr(), fill_.ptr(), rule, fill)) return py::none();
+    ScratchLease<PaintManyScratch> lease;
+    RunBuf<double>& xy = lease->xy;
+    RunBuf<int64_t>& offs = lease->offs;
+    RunBuf<int64_t>& item_parts = lease->item_parts;
+    RunBuf<uint64_t>& labels = lease->labels;
+    xy.size = offs.size = item_parts.size = labels.size = 0;
+    const uint64_t maxv = img.itemsize() >= 8 ? UINT64_MAX : (uint64_t{1} << (8 * img.itemsize())) - 1;
+    if (!offs.push(0) || !item_parts.push(0)) throw std::bad_alloc();
+    const Py_ssize_t m = PyList_GET_SIZE(items.ptr());
+    for (Py_ssize_t i = 0; i < m; ++i) {
+        PyObject* it = PyList_GET_ITEM(items.ptr(), i);
+        if (!PyTuple_Check(it) || PyTuple_GET_SIZE(it) != 2) return py::none();
+        PyObject* lab = PyTuple_GET_ITEM(it, 1);
+        if (!PyLong_CheckExact(lab)) return py::none();
+        const unsigned long long v = PyLong_AsUnsignedLongLong(lab);
+        if (PyErr_Occurred()) {
             PyErr_Clear();
-            return false;
+            return py::none();
         }
-        return true;
-    };
-    auto flat = [&](PyObject* list) {
-        const Py_ssize_t k = PyList_GET_SIZE(list);
-        if (k % 2 || !xy.reserve_more(k)) return false;
-        for (Py_ssize_t j = 0; j < k; ++j) {
-#if defined(__GNUC__)
-            // The float objects lie anywhere on the heap (a cache miss each): ask for a
-            // later one while this one is read.
-            if (j + 8 < k) __builtin_prefetch(PyList_GET_ITEM(list, j + 8));
-#endif
-            if (!number(PyList_GET_ITEM(list, j), xy.data[xy.size++])) return false;
-        }
-        return offs.push(xy.size);
-    };
-    if (n == 0) return true;
-    PyObject* first = PyList_GET_ITEM(obj, 0);
-    if (PyFloat_CheckExact(first) || PyLong_CheckExact(first)) return flat(obj);
-    for (Py_ssize_t i = 0; i < n; ++i) {
-        PyObject* part = PyList_GET_ITEM(obj, i);
-        if (!PyList_Check(part) || !flat(part)) return false;
+        if (v > maxv || !append_parts(PyTuple_GET_ITEM(it, 0), xy, offs)) return py::none();
+        if (!labels.push(v) || !item_parts.push(offs.size - 1)) throw std::bad_alloc();
     }
-    return true;
+    paint_objects(xy.data, offs.data, item_parts.data, labels.data, m, true, img, rule, fill, over, locked);
+    return py::bool_(true);
 }
 
-// The one polygon-list parser (append_parts, which every native entry reads its polygons
-// with) for maskcore/_validate.py's raster_polygons: (xy, offsets) of what it reads, None
-// for anything else (the validating path then converts it, or says what is wrong).
-py::object raster_parse(const py::handle& polygons) {
-    RunBuf<double> xy;
-    RunBuf<int64_t> offs;
-    if (!PyList_Check(polygons.ptr()) || !parse_parts(polygons.ptr(), xy, offs)) return py::none();
-    return py::make_tuple(adopt(xy), adopt(offs));
-}
-
-// Many objects to one batch of counts (flat, offsets): object i is objects[i] (parsed as
-// in append_parts) over heights[i] x widths[i]. None declines.
-py::object raster_rle_batch(const py::handle& objects, const py::array& heights, const py::array& widths, int rule,
-                            int fill) {
-    if (!PyList_Check(objects.ptr())) return py::none();
-    check_codes(rule, fill);
+// rasterize_rle_batch: object i of `objects` over heights[i] x widths[i] to one batch of
+// counts (flat, ends). None declines.
+py::object raster_rle_batch(const py::handle& objects, const py::array& heights, const py::array& widths,
+                            const py::handle& rule_, const py::handle& fill_) {
+    raster::Rule rule;
+    raster::FillRule fill;
+    if (!PyList_Check(objects.ptr()) || !codes_arg(rule_.ptr(), fill_.ptr(), rule, fill)) return py::none();
     const Span<int64_t> hs = span<int64_t>(heights, "heights"), ws = span<int64_t>(widths, "widths");
     const Py_ssize_t m = PyList_GET_SIZE(objects.ptr());
     MC_REQUIRE(hs.size == m && ws.size == m, "heights, widths: expected one per object");
@@ -411,25 +548,81 @@ py::object raster_rle_batch(const py::handle& objects, const py::array& heights,
         ErrorInfo err;
         Status s = Status::ok;
         Py_ssize_t i = 0;
+        auto parts = [&](Py_ssize_t i) { return Parts{xy.data, offs.data + obj_parts.data[i], obj_parts.data[i + 1] - obj_parts.data[i]}; };
         {
             py::gil_scoped_release nogil;
             for (; i < m; ++i) {
-                const Parts p{xy.data, offs.data + obj_parts.data[i], obj_parts.data[i + 1] - obj_parts.data[i]};
-                s = raster::polygon_counts<T>(p, hs.data[i], ws.data[i], rule_of(rule), fill_of(fill), counts, err);
+                s = raster::polygon_counts<T>(parts(i), hs.data[i], ws.data[i], rule, fill, counts, err);
                 if (s != Status::ok) break;
                 e[i + 1] = counts.size;
             }
         }
-        if (s != Status::ok) {
-            const Parts p{xy.data, offs.data + obj_parts.data[i], obj_parts.data[i + 1] - obj_parts.data[i]};
-            raise_rle(s, p, err, i);
-        }
+        if (s != Status::ok) raise_rle(s, parts(i), err, i);
         return py::make_tuple(readonly_counts(counts), ends);
     };
     return big ? run(uint64_t{}) : run(uint32_t{});
 }
 
-bool size_arg(PyObject* v, int64_t& out);
+// draw_rgb: `color` (one value per channel, the image's dtype) into every selected pixel of
+// the (h, w, channels) image. None declines.
+py::object raster_color(py::array& img, const py::handle& polygons, const py::array& color, const py::handle& rule_,
+                        const py::handle& fill_) {
+    raster::Rule rule;
+    raster::FillRule fill;
+    if (!codes_arg(rule_.ptr(), fill_.ptr(), rule, fill)) return py::none();
+    ScratchLease<ParseScratch> lease;
+    int64_t one[2];
+    Parts parts;
+    if (!read_parts(polygons.ptr(), *lease, one, parts)) return py::none();
+    MC_REQUIRE(img.ndim() == 3 && img.writeable(), "image: expected a writeable (H, W, C) array");
+    MC_REQUIRE(color.ndim() == 1 && color.shape(0) == img.shape(2) && color.dtype().equal(img.dtype()) &&
+                   (color.flags() & py::array::c_style),
+               "color: expected one value per channel, in the image's dtype");
+    const int64_t isz = img.itemsize();
+    for (int d = 0; d < 3; ++d) MC_REQUIRE(img.strides(d) % isz == 0, "image: unaligned strides");
+    MC_REQUIRE(is_aligned(img), "image: expected an aligned array");
+    auto run = [&](auto t) {
+        using T = decltype(t);
+        raster::ColorRows<T> sink(static_cast<T*>(img.mutable_data()), img.strides(0) / isz, img.strides(1) / isz,
+                                  img.strides(2) / isz, img.shape(2), static_cast<const T*>(color.data()));
+        ErrorInfo err;
+        Status s;
+        {
+            py::gil_scoped_release nogil;
+            s = raster::polygon_rows(parts, img.shape(0), img.shape(1), rule, fill, sink, err);
+        }
+        if (s != Status::ok) raise_rle(s, parts, err);
+    };
+    switch (isz) {
+        case 1: run(uint8_t{}); break;
+        case 2: run(uint16_t{}); break;
+        case 4: run(uint32_t{}); break;
+        case 8: run(uint64_t{}); break;
+        default: MC_REQUIRE(false, "image: unsupported item size");
+    }
+    return py::bool_(true);
+}
+
+
+// A thick polyline (xy: 2n values) of diameter `width`, lock rule.
+void stroke_paint(const py::array& xy, py::array& img, double width, uint64_t value, bool over,
+                  const py::array& locked) {
+    const Span<double> pts = span<double>(xy, "points");
+    MC_REQUIRE(pts.size % 2 == 0, "points: expected x, y pairs");
+    const Span<uint64_t> lk = span<uint64_t>(locked, "locked");
+    with_view(img, "label_map", [&](auto v) {
+        using T = std::remove_pointer_t<decltype(v.data)>;
+        raster::PaintRows<T> sink(v, static_cast<T>(value), over, lk.data, lk.size);
+        ErrorInfo err;
+        Status s;
+        {
+            py::gil_scoped_release nogil;
+            s = raster::stroke_rows(pts.data, pts.size / 2, width, v.rows, v.cols, sink, err);
+        }
+        if (s != Status::ok) raise_kernel(s, err);  // invalid_argument: the width
+        return 0;
+    });
+}
 
 // maskcore.coco's frPyObjects for COCO lists in one call: a list of polygons (flat
 // lists of float / int) to [{"size": [h, w], "counts": bytes}, ...], parsed, rasterized
@@ -514,250 +707,6 @@ py::object coco_poly_dicts(PyObject* const* args) {
     return fits_u32(h, w) ? run(uint32_t{}) : run(uint64_t{});
 }
 
-// paint_many's fast path (order="later_wins"): items = a list of (polygons, int label)
-// pairs, parsed here; None declines (the validating path then explains what is wrong).
-py::object raster_paint_many_lists(const py::handle& items, py::array& img, int rule, int fill, bool over,
-                                   const py::array& locked) {
-    if (!PyList_Check(items.ptr())) return py::none();
-    check_codes(rule, fill);
-    const Span<uint64_t> lk = span<uint64_t>(locked, "locked");
-    ScratchLease<PaintManyScratch> lease;
-    RunBuf<double>& xy = lease->xy;
-    RunBuf<int64_t>& offs = lease->offs;
-    RunBuf<int64_t>& item_parts = lease->item_parts;
-    RunBuf<uint64_t>& labels = lease->labels;
-    xy.size = offs.size = item_parts.size = labels.size = 0;
-    const uint64_t maxv = img.itemsize() >= 8 ? UINT64_MAX : (uint64_t{1} << (8 * img.itemsize())) - 1;
-    if (!offs.push(0) || !item_parts.push(0)) throw std::bad_alloc();
-    const Py_ssize_t m = PyList_GET_SIZE(items.ptr());
-    for (Py_ssize_t i = 0; i < m; ++i) {
-        PyObject* it = PyList_GET_ITEM(items.ptr(), i);
-        if (!PyTuple_Check(it) || PyTuple_GET_SIZE(it) != 2) return py::none();
-        PyObject* lab = PyTuple_GET_ITEM(it, 1);
-        if (!PyLong_CheckExact(lab)) return py::none();
-        const unsigned long long v = PyLong_AsUnsignedLongLong(lab);
-        if (PyErr_Occurred()) {
-            PyErr_Clear();
-            return py::none();
-        }
-        if (v > maxv || !append_parts(PyTuple_GET_ITEM(it, 0), xy, offs)) return py::none();
-        if (!labels.push(v) || !item_parts.push(offs.size - 1)) throw std::bad_alloc();
-    }
-    with_view(img, "label_map", [&](auto v) {
-        using T = std::remove_pointer_t<decltype(v.data)>;
-        ErrorInfo err;
-        Status s = Status::ok;
-        int64_t j = 0;
-        {
-            py::gil_scoped_release nogil;
-            for (; j < m; ++j) {
-                raster::PaintRows<T> sink(v, static_cast<T>(labels.data[j]), over, lk.data, lk.size);
-                raster::Parts parts{xy.data, offs.data + item_parts.data[j], item_parts.data[j + 1] - item_parts.data[j]};
-                s = raster::polygon_rows(parts, v.rows, v.cols, rule_of(rule),
-                                         fill_of(fill), sink, err);
-                if (s != Status::ok) break;
-            }
-        }
-        if (s != Status::ok) {
-            raster::Parts parts{xy.data, offs.data + item_parts.data[j], item_parts.data[j + 1] - item_parts.data[j]};
-            raise_rle(s, parts, err, j);
-        }
-        return 0;
-    });
-    return py::bool_(true);
-}
-
-// ---- per-annotation entry points, without pybind11's dispatcher --------------------------
-// pybind11's dispatcher (argument casters, overload resolution) costs ~0.35 us a call, a
-// fifth of converting a typical COCO annotation: the functions called once per annotation
-// are plain METH_FASTCALL functions, taking exactly what the Python layer passes and
-// declining (None) anything else; C++ exceptions go through pybind11's translators.
-using FastFn = py::object (*)(PyObject* const* args);
-
-template <FastFn F, Py_ssize_t N>
-PyObject* fastcall(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexcept {
-    if (nargs != N) {
-        PyErr_Format(PyExc_TypeError, "expected %zd positional arguments, got %zd", N, nargs);
-        return nullptr;
-    }
-    try {
-        return F(args).release().ptr();
-    } catch (...) {
-        py::detail::try_translate_exceptions();
-        return nullptr;
-    }
-}
-
-// A size argument: an exact int >= 0 that fits int64, else false (the caller declines).
-bool size_arg(PyObject* v, int64_t& out) {
-    if (!PyLong_CheckExact(v)) return false;
-    int overflow = 0;
-    out = PyLong_AsLongLongAndOverflow(v, &overflow);
-    if (out == -1 && PyErr_Occurred()) {
-        PyErr_Clear();
-        return false;
-    }
-    return overflow == 0 && out >= 0;
-}
-
-// A rule / fill rule name: its index in names (n of them), or -1. The names as
-// interned strings first: a literal in Python code is the interned string itself.
-int name_arg(PyObject* v, PyObject* const* interned, const char* const* names, int n) {
-    for (int i = 0; i < n; ++i)
-        if (v == interned[i]) return i;
-    if (!PyUnicode_CheckExact(v)) return -1;
-    for (int i = 0; i < n; ++i)
-        if (PyUnicode_CompareWithASCIIString(v, names[i]) == 0) return i;
-    return -1;
-}
-
-PyObject* interned(const char* s) {
-    PyObject* o = PyUnicode_InternFromString(s);
-    if (!o) throw py::error_already_set();
-    return o;  // immortal for our purposes: kept for the life of the process
-}
-
-// rule= / fill_rule= by name: the code, or -1.
-int rule_arg(PyObject* v) {
-    static PyObject* const names[] = {interned(raster::kRuleNames[0]), interned(raster::kRuleNames[1]),
-                                      interned(raster::kRuleNames[2]), interned(raster::kRuleNames[3])};
-    static_assert(raster::kNumRules == 4, "list every rule above");
-    return name_arg(v, names, raster::kRuleNames, raster::kNumRules);
-}
-int fill_arg(PyObject* v) {
-    static PyObject* const names[] = {interned(raster::kFillNames[0]), interned(raster::kFillNames[1])};
-    static_assert(raster::kNumFillRules == 2, "list every fill rule above");
-    return name_arg(v, names, raster::kFillNames, raster::kNumFillRules);
-}
-
-// rasterize_rle's native entry for what COCO JSON holds: raster_rle_lists(polygons, height,
-// width, rule, fill_rule) with the caller's own arguments: COCO lists (parse_parts), exact
-// ints, the rule names. Returns the counts (a read-only uint32 / uint64 array, the form
-// maskcore.RLE holds), for maskcore/raster.py to wrap through RLE's own trusted
-// constructor; None declines (the validating path explains).
-py::object raster_rle_lists(PyObject* const* args) {
-    int64_t h, w;
-    const int rule = rule_arg(args[3]), fill = fill_arg(args[4]);
-    if (rule < 0 || fill < 0 || !size_arg(args[1], h) || !size_arg(args[2], w)) return py::none();
-    ScratchLease<ParseScratch> lease;
-    ParseScratch& scratch = *lease;
-    if (!PyList_Check(args[0]) || !parse_parts(args[0], scratch.xy, scratch.offs)) return py::none();
-    return rle_of(Parts{scratch.xy.data, scratch.offs.data, scratch.offs.size - 1}, h, w, rule, fill);
-}
-
-// rasterize's fast path: raster_fill_lists(polygons, height, width, rule, fill_rule, value,
-// out) with the caller's own arguments: polygons as append_parts reads them, exact ints for
-// the sizes (< 2^31) and the value, a rule name, and out None (a new C-ordered
-// uint8 mask) or a writable native-order integer / bool ndarray of shape (height, width)
-// whose dtype holds the value. Returns the mask written; None declines (the validating
-// path explains what is wrong, or handles it). The Python-level checks it replaces cost
-// more than the fill of a small polygon (1.4 us a call against cv2.fillPoly's 0.65 us).
-py::object raster_fill_lists(PyObject* const* args) {
-    int64_t h, w;
-    const int rule = rule_arg(args[3]), fill = fill_arg(args[4]);
-    if (rule < 0 || fill < 0 || !size_arg(args[1], h) || !size_arg(args[2], w) || !PyLong_CheckExact(args[5]))
-        return py::none();
-    if (h >= (int64_t{1} << 31) || w >= (int64_t{1} << 31)) return py::none();
-    int overflow = 0;
-    const long long v = PyLong_AsLongLongAndOverflow(args[5], &overflow);
-    if (overflow || (v == -1 && PyErr_Occurred())) {
-        PyErr_Clear();
-        return py::none();
-    }
-    py::array out;
-    if (args[6] == Py_None) {
-        out = py::array_t<uint8_t>({h, w});
-    } else {
-        if (!py::isinstance<py::array>(args[6])) return py::none();
-        out = py::reinterpret_borrow<py::array>(args[6]);
-        const py::dtype dt = out.dtype();
-        const char kind = dt.kind(), order = dt.byteorder();
-        const int64_t isz = dt.itemsize();
-        if (out.ndim() != 2 || out.shape(0) != h || out.shape(1) != w || !out.writeable() ||
-            !(kind == 'u' || kind == 'i' || kind == 'b') || !(order == '=' || order == '|') ||
-            !(isz == 1 || isz == 2 || isz == 4 || isz == 8) || out.strides(0) % isz || out.strides(1) % isz ||
-            !is_aligned(out))
-            return py::none();
-    }
-    const py::dtype dt = out.dtype();
-    const char kind = dt.kind();
-    const int bits = static_cast<int>(8 * dt.itemsize());
-    bool fits = true;  // v within the dtype's range (a long long holds every int64 value)
-    if (kind == 'b') fits = v == 0 || v == 1;
-    else if (kind == 'u') fits = v >= 0 && (bits == 64 || v < (1LL << bits));
-    else if (bits < 64) fits = v >= -(1LL << (bits - 1)) && v < (1LL << (bits - 1));
-    if (!fits) return py::none();
-    const uint64_t pattern = bits == 64 ? static_cast<uint64_t>(v) : static_cast<uint64_t>(v) & ((uint64_t{1} << bits) - 1);
-    ScratchLease<ParseScratch> lease;
-    ParseScratch& scratch = *lease;
-    if (py::isinstance<py::array>(args[0])) {  // one part, read in place when append_parts takes it
-        auto a = py::reinterpret_borrow<py::array>(args[0]);
-        if (a.dtype().equal(py::dtype::of<double>()) && (a.flags() & py::array::c_style) && is_aligned(a) &&
-            ((a.ndim() == 2 && a.shape(1) == 2) || (a.ndim() == 1 && a.shape(0) % 2 == 0))) {
-            const int64_t offs[2] = {0, static_cast<int64_t>(a.size())};
-            fill_parts(Parts{static_cast<const double*>(a.data()), offs, 1}, out, rule, fill, pattern);
-            return std::move(out);
-        }
-    }
-    if (!parse_parts(args[0], scratch.xy, scratch.offs)) return py::none();
-    fill_parts(Parts{scratch.xy.data, scratch.offs.data, scratch.offs.size - 1}, out, rule, fill, pattern);
-    return std::move(out);
-}
-
-// A thick polyline (xy: 2n values) of diameter `width`, lock rule.
-void stroke_paint(const py::array& xy, py::array& img, double width, uint64_t value, bool over,
-                  const py::array& locked) {
-    const Span<double> pts = span<double>(xy, "points");
-    MC_REQUIRE(pts.size % 2 == 0, "points: expected x, y pairs");
-    const Span<uint64_t> lk = span<uint64_t>(locked, "locked");
-    with_view(img, "label_map", [&](auto v) {
-        using T = std::remove_pointer_t<decltype(v.data)>;
-        raster::PaintRows<T> sink(v, static_cast<T>(value), over, lk.data, lk.size);
-        ErrorInfo err;
-        Status s;
-        {
-            py::gil_scoped_release nogil;
-            s = raster::stroke_rows(pts.data, pts.size / 2, width, v.rows, v.cols, sink, err);
-        }
-        if (s != Status::ok) raise_kernel(s, err);  // invalid_argument: the width
-        return 0;
-    });
-}
-
-// Writes `color` into the (h, w, channels) image where the parts are.
-void raster_color(const py::array& xy, const py::array& offsets, py::array& img, const py::array& color, int rule,
-                  int fill) {
-    const Polygons p = polygons(xy, offsets, 0, 0);
-    MC_REQUIRE(img.ndim() == 3 && img.writeable(), "image: expected a writeable (H, W, C) array");
-    MC_REQUIRE(color.ndim() == 1 && color.shape(0) == img.shape(2) && color.dtype().equal(img.dtype()) &&
-                   (color.flags() & py::array::c_style),
-               "color: expected one value per channel, in the image's dtype");
-    check_codes(rule, fill);
-    const int64_t isz = img.itemsize();
-    for (int d = 0; d < 3; ++d) MC_REQUIRE(img.strides(d) % isz == 0, "image: unaligned strides");
-    MC_REQUIRE(is_aligned(img), "image: expected an aligned array");
-    auto run = [&](auto t) {
-        using T = decltype(t);
-        raster::ColorRows<T> sink(static_cast<T*>(img.mutable_data()), img.strides(0) / isz, img.strides(1) / isz,
-                                  img.strides(2) / isz, img.shape(2), static_cast<const T*>(color.data()));
-        ErrorInfo err;
-        Status s;
-        {
-            py::gil_scoped_release nogil;
-            s = raster::polygon_rows(parts_of(p), img.shape(0), img.shape(1), rule_of(rule),
-                                     fill_of(fill), sink, err);
-        }
-        if (s != Status::ok) raise_rle(s, parts_of(p), err);
-    };
-    switch (isz) {
-        case 1: run(uint8_t{}); break;
-        case 2: run(uint16_t{}); break;
-        case 4: run(uint32_t{}); break;
-        case 8: run(uint64_t{}); break;
-        default: MC_REQUIRE(false, "image: unsupported item size");
-    }
-}
-
 // The lock rule for the pixels where `mask` (uint8 view, same shape) is non-zero.
 void paint_mask_(py::array& img, const py::array& mask, uint64_t value, bool over, const py::array& locked) {
     const View2D<const uint8_t> m = const_view(mask, "mask");
@@ -781,15 +730,11 @@ void bind_raster(py::module_& m) {
     for (int i = 0; i < raster::kNumFillRules; ++i) fills[raster::kFillNames[i]] = i;
     m.attr("RASTER_RULES") = rules;
     m.attr("FILL_RULES") = fills;
-    m.def("raster_paint", &raster_paint);
-    m.def("raster_fill", &raster_fill);
-    m.def("raster_paint_many", &raster_paint_many);
-    m.def("raster_rle", &raster_rle);
     static PyMethodDef fast[] = {
-        {"raster_rle_lists", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_rle_lists, 5>)),
-         METH_FASTCALL, "raster_rle_lists(polygons, height, width, rule, fill_rule) -> counts or None"},
-        {"raster_fill_lists", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_fill_lists, 7>)),
-         METH_FASTCALL, "raster_fill_lists(polygons, height, width, rule, fill_rule, value, out) -> mask or None"},
+        {"raster_rle", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_rle, 5>)),
+         METH_FASTCALL, "raster_rle(polygons, height, width, rule, fill_rule) -> counts or None"},
+        {"raster_fill", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&raster_fill, 7>)),
+         METH_FASTCALL, "raster_fill(polygons, height, width, rule, fill_rule, value, out) -> mask or None"},
         {"coco_poly_dicts", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastcall<&coco_poly_dicts, 3>)),
          METH_FASTCALL, "coco_poly_dicts(polygons, h, w) -> list of RLE dicts or None"},
     };
@@ -798,15 +743,15 @@ void bind_raster(py::module_& m) {
         if (!f) throw py::error_already_set();
         m.add_object(d.ml_name, py::reinterpret_steal<py::object>(f));
     }
+    m.def("raster_paint", &raster_paint);
+    m.def("raster_paint_many", &raster_paint_many);
     m.def("raster_rle_batch", &raster_rle_batch);
-    m.def("raster_paint_many_lists", &raster_paint_many_lists);
     m.def("raster_color", &raster_color);
     m.def("stroke_paint", &stroke_paint);
     m.def("paint_mask", &paint_mask_);
     m.attr("coco_poly_max_coordinate") = raster::kCocoMaxCoordinate;
     m.def("coco_poly_strings", &coco_poly_strings, py::arg("xy"), py::arg("offsets"), py::arg("height"),
           py::arg("width"));
-    m.def("raster_parse", &raster_parse, py::arg("polygons"));
 }
 
 }  // namespace maskcore::py_bind
