@@ -189,21 +189,28 @@ bool append_parts(PyObject* obj, RunBuf<double>& xy, RunBuf<int64_t>& offs) {
     return true;
 }
 
-// The parts of one object: one float64 array in place (`one` holds its offsets), anything
-// else parsed into sc. false: declined.
-bool read_parts(PyObject* obj, ParseScratch& sc, int64_t (&one)[2], Parts& out) {
-    if (const double* d = float_part(obj, one[1])) {
-        one[0] = 0;
-        out = Parts{d, one, 1};
+// The parts of one object, with their storage for the extent of a call: one float64 array
+// read in place (`one` holds its offsets), anything else parsed into this thread's scratch.
+struct ObjectParts {
+    ScratchLease<ParseScratch> lease;
+    int64_t one[2];
+    Parts parts;
+    // false: declined
+    bool read(PyObject* obj) {
+        if (const double* d = float_part(obj, one[1])) {
+            one[0] = 0;
+            parts = Parts{d, one, 1};
+            return true;
+        }
+        ParseScratch& sc = *lease;
+        sc.xy.size = sc.offs.size = 0;
+        if (!PyList_Check(obj)) return false;
+        if (!sc.offs.push(0)) throw std::bad_alloc();
+        if (!append_parts(obj, sc.xy, sc.offs)) return false;
+        parts = Parts{sc.xy.data, sc.offs.data, sc.offs.size - 1};
         return true;
     }
-    sc.xy.size = sc.offs.size = 0;
-    if (!PyList_Check(obj)) return false;
-    if (!sc.offs.push(0)) throw std::bad_alloc();
-    if (!append_parts(obj, sc.xy, sc.offs)) return false;
-    out = Parts{sc.xy.data, sc.offs.data, sc.offs.size - 1};
-    return true;
-}
+};
 
 // A size argument: an exact int >= 0 that fits int64, else false (the caller declines).
 bool size_arg(PyObject* v, int64_t& out) {
@@ -409,10 +416,9 @@ py::object raster_rle(PyObject* const* args) {
     raster::Rule rule;
     raster::FillRule fill;
     if (!codes_arg(args[3], args[4], rule, fill) || !size_arg(args[1], h) || !size_arg(args[2], w)) return py::none();
-    ScratchLease<ParseScratch> lease;
-    int64_t one[2];
-    Parts parts;
-    if (!read_parts(args[0], *lease, one, parts)) return py::none();
+    ObjectParts obj;
+    if (!obj.read(args[0])) return py::none();
+    const Parts& parts = obj.parts;
     return rle_of(parts, h, w, rule, fill);
 }
 
@@ -463,10 +469,9 @@ py::object raster_fill(PyObject* const* args) {
     else if (bits < 64) fits = v >= -(1LL << (bits - 1)) && v < (1LL << (bits - 1));
     if (!fits) return py::none();
     const uint64_t pattern = bits == 64 ? static_cast<uint64_t>(v) : static_cast<uint64_t>(v) & ((uint64_t{1} << bits) - 1);
-    ScratchLease<ParseScratch> lease;
-    int64_t one[2];
-    Parts parts;
-    if (!read_parts(args[0], *lease, one, parts)) return py::none();
+    ObjectParts obj;
+    if (!obj.read(args[0])) return py::none();
+    const Parts& parts = obj.parts;
     fill_parts(parts, out, rule, fill, pattern);
     return std::move(out);
 }
@@ -477,10 +482,9 @@ py::object raster_paint(const py::handle& polygons, py::array& img, uint64_t val
     raster::Rule rule;
     raster::FillRule fill;
     if (!codes_arg(rule_.ptr(), fill_.ptr(), rule, fill)) return py::none();
-    ScratchLease<ParseScratch> lease;
-    int64_t one[2];
-    Parts parts;
-    if (!read_parts(polygons.ptr(), *lease, one, parts)) return py::none();
+    ObjectParts obj;
+    if (!obj.read(polygons.ptr())) return py::none();
+    const Parts& parts = obj.parts;
     const int64_t item_parts[2] = {0, parts.n};
     paint_objects(parts.xy, parts.offsets, item_parts, &value, 1, false, img, rule, fill, over, locked);
     return py::bool_(true);
@@ -570,10 +574,9 @@ py::object raster_color(py::array& img, const py::handle& polygons, const py::ar
     raster::Rule rule;
     raster::FillRule fill;
     if (!codes_arg(rule_.ptr(), fill_.ptr(), rule, fill)) return py::none();
-    ScratchLease<ParseScratch> lease;
-    int64_t one[2];
-    Parts parts;
-    if (!read_parts(polygons.ptr(), *lease, one, parts)) return py::none();
+    ObjectParts obj;
+    if (!obj.read(polygons.ptr())) return py::none();
+    const Parts& parts = obj.parts;
     MC_REQUIRE(img.ndim() == 3 && img.writeable(), "image: expected a writeable (H, W, C) array");
     MC_REQUIRE(color.ndim() == 1 && color.shape(0) == img.shape(2) && color.dtype().equal(img.dtype()) &&
                    (color.flags() & py::array::c_style),

@@ -20,7 +20,8 @@
 // scratch: a lease that ends with the thread above it frees the set it leased (only that
 // one: a caller may hold another). One call on a huge input does not pin its memory, and
 // a thread that ran every kernel family keeps about this much at most.
-// A set's size is scratch_bytes(s): RunBuf and std::vector are measured here; a struct
+// A set's size is scratch_bytes(s): RunBuf and std::vector (with what its RunBuf or vector
+// elements hold) are measured here; a struct
 // lists its buffers with MC_SCRATCH_BYTES(member, ...).
 //
 // ONE RELEASE. release_scratch() (maskcore.release_memory()) frees the calling thread's
@@ -37,6 +38,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "common.hpp"
@@ -62,9 +64,18 @@ template <class T>
 inline size_t scratch_bytes(const RunBuf<T>& b) noexcept {
     return static_cast<size_t>(b.cap) * sizeof(T);
 }
+template <class T>
+struct owns_scratch : std::false_type {};  // an element that holds memory of its own
+template <class T>
+struct owns_scratch<RunBuf<T>> : std::true_type {};
+template <class T, class A>
+struct owns_scratch<std::vector<T, A>> : std::true_type {};
 template <class T, class A>
 inline size_t scratch_bytes(const std::vector<T, A>& v) noexcept {
-    return v.capacity() * sizeof(T);
+    size_t n = v.capacity() * sizeof(T);
+    if constexpr (owns_scratch<T>::value)
+        for (const T& x : v) n += scratch_bytes(x);
+    return n;
 }
 template <class T, size_t N>
 inline size_t scratch_bytes(const T (&a)[N]) noexcept {

@@ -143,11 +143,7 @@ struct KeyMap {
 // caller hands them to the bands before the workers run and takes them back after.
 struct BucketScratch {
     std::vector<RunBuf<Trans>> free;
-    size_t scratch_bytes() const noexcept {
-        size_t n = free.capacity() * sizeof(RunBuf<Trans>);
-        for (const RunBuf<Trans>& q : free) n += ::maskcore::scratch_bytes(q);
-        return n;
-    }
+    MC_SCRATCH_BYTES(free)
 };
 
 RunBuf<Trans> take_buf(BucketScratch& s) noexcept {

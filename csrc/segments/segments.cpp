@@ -83,11 +83,7 @@ struct Transition {
 // workers fill one buffer each (band b: bufs[b]), the caller reads them.
 struct BandScratch {
     std::vector<RunBuf<Transition>> bufs;
-    size_t scratch_bytes() const noexcept {
-        size_t n = bufs.capacity() * sizeof(RunBuf<Transition>);
-        for (const RunBuf<Transition>& b : bufs) n += ::maskcore::scratch_bytes(b);
-        return n;
-    }
+    MC_SCRATCH_BYTES(bufs)
 };
 
 inline int lowest_set_bit(uint64_t x) noexcept {  // x != 0
